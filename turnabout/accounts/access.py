@@ -1,0 +1,30 @@
+"""Who may act on behalf of which organisation. Every view and endpoint starts here."""
+
+from django.core.exceptions import PermissionDenied
+
+from turnabout.accounts.models import Organisation, Role, User
+
+MANAGING_ROLES = frozenset({Role.ADMIN, Role.PROGRAM_MANAGER})
+
+
+def access_organisation(user: User, *, roles: frozenset[str] | None = None) -> Organisation:
+    """The signed-in user's organisation, if their role is among ``roles`` (any role when None).
+
+    Raises PermissionDenied for anonymous users, users without an organisation, and other roles.
+    """
+    if not user.is_authenticated or not user.is_active or user.organisation_id is None:
+        raise PermissionDenied("You are not a member of an organisation.")
+    if roles is not None and user.role not in roles:
+        raise PermissionDenied("Your role does not allow this.")
+    assert user.organisation is not None
+    return user.organisation
+
+
+def access_managed_organisation(user: User) -> Organisation:
+    """The organisation, for admins and program managers only."""
+    return access_organisation(user, roles=MANAGING_ROLES)
+
+
+def access_admin_organisation(user: User) -> Organisation:
+    """The organisation, for its administrators only."""
+    return access_organisation(user, roles=frozenset({Role.ADMIN}))

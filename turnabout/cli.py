@@ -1,0 +1,26 @@
+"""The ``turnabout`` command: ``turnabout match`` runs the engine on CSV files; the rest are management commands.
+
+``turnabout import-people FILE`` is ``manage.py import_people FILE``.
+"""
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] == "match":
+        from turnabout.engine.cli import main as match_main
+
+        return match_main(args[1:])
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "turnabout.settings")
+    from django.core.management import execute_from_command_line
+
+    if args and not args[0].startswith("-"):
+        args[0] = args[0].replace("-", "_")
+    execute_from_command_line(["turnabout", *args])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,44 @@
+from django import forms
+
+from turnabout.people.models import AgeBand
+from turnabout.people.queries import DirectoryChoices, DirectoryFilters
+
+
+class DirectoryFilterForm(forms.Form):
+    q = forms.CharField(required=False, max_length=200, label="Search")
+    department = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    site = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    grade = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    include_leavers = forms.BooleanField(required=False, label="Include leavers")
+
+    def __init__(self, *args: object, choices: DirectoryChoices, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["department"].choices = [("", "All departments"), *[(d.pk, d.name) for d in choices.departments]]  # type: ignore[attr-defined]
+        self.fields["site"].choices = [("", "All sites"), *[(s.pk, s.name) for s in choices.sites]]  # type: ignore[attr-defined]
+        self.fields["grade"].choices = [("", "All grades"), *[(g.pk, str(g)) for g in choices.grades]]  # type: ignore[attr-defined]
+
+    def filters(self) -> DirectoryFilters:
+        if not self.is_valid():
+            return DirectoryFilters()
+        data = self.cleaned_data
+        return DirectoryFilters(
+            text=data["q"] or "",
+            department_id=data["department"],
+            site_id=data["site"],
+            grade_id=data["grade"],
+            include_leavers=data["include_leavers"],
+        )
+
+
+class SensitiveProfileForm(forms.Form):
+    """The person's own, optional answers; every field may stay blank."""
+
+    consent = forms.BooleanField(
+        required=True,
+        label="I agree that Turnabout stores these answers for the purpose stated above, and I can withdraw at any time.",
+    )
+    gender = forms.CharField(required=False, max_length=60)
+    ethnicity = forms.CharField(required=False, max_length=100)
+    has_disability = forms.NullBooleanField(required=False, label="Do you consider yourself to have a disability?")
+    is_under_represented = forms.NullBooleanField(required=False, label="Do you belong to a group under-represented in our leadership?")
+    age_band = forms.ChoiceField(required=False, choices=[("", "Prefer not to say"), *AgeBand.choices])

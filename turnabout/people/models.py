@@ -1,0 +1,191 @@
+"""The people directory: employees, their place in the organisation, and their skills."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+
+from turnabout.accounts.models import Organisation
+from turnabout.core.models import TimestampedModel
+
+
+class Grade(models.Model):
+    """One rung of an organisation's grade ladder; a higher rank is more senior."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="grades")
+    code = models.CharField(max_length=30)
+    name = models.CharField(max_length=100)
+    rank = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["organisation", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "code"], name="grade_code_unique"),
+            models.UniqueConstraint(fields=["organisation", "rank"], name="grade_rank_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} – {self.name}"
+
+
+class Department(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="departments")
+    name = models.CharField(max_length=150)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["organisation", "name"], name="department_name_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Site(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="sites")
+    name = models.CharField(max_length=150)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["organisation", "name"], name="site_name_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EmploymentStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    LEAVER = "leaver", "Left the organisation"
+
+
+class Person(TimestampedModel):
+    """An employee as the HR system knows them; a login (User) is optional and linked later."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="people")
+    employee_id = models.CharField(max_length=64)
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    email = models.EmailField()
+    job_title = models.CharField(max_length=200, blank=True)
+    grade = models.ForeignKey(Grade, null=True, blank=True, on_delete=models.PROTECT, related_name="people")
+    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT, related_name="people")
+    site = models.ForeignKey(Site, null=True, blank=True, on_delete=models.PROTECT, related_name="people")
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2 code.")
+    timezone = models.CharField(max_length=64, default="UTC", help_text="IANA time zone, e.g. Europe/London.")
+    manager = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="direct_reports")
+    # Materialised reporting chain: "/<root id>/…/<manager id>/<own id>/". Ancestors are
+    # read from it without queries; descendants are one indexed prefix match.
+    reporting_path = models.CharField(max_length=2000, default="/")
+    reporting_depth = models.PositiveSmallIntegerField(default=0)
+    hire_date = models.DateField(null=True, blank=True)
+    languages = models.JSONField(default=list, blank=True, help_text="ISO 639-1 codes, e.g. ['en', 'fr'].")
+    employment_status = models.CharField(max_length=10, choices=EmploymentStatus.choices, default=EmploymentStatus.ACTIVE)
+    end_date = models.DateField(null=True, blank=True)
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="person")
+    skills = models.ManyToManyField("Skill", through="PersonSkill", related_name="people")
+
+    class Meta:
+        ordering = ["family_name", "given_name", "employee_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "employee_id"], name="person_employee_id_unique"),
+            models.UniqueConstraint("organisation", Lower("email"), name="person_email_ci_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["organisation", "employment_status"]),
+            models.Index(fields=["organisation", "family_name", "given_name"]),
+            # PostgreSQL needs a pattern opclass for the descendants prefix match; SQLite ignores it.
+            models.Index(fields=["reporting_path"], name="person_reporting_path_prefix", opclasses=["varchar_pattern_ops"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}".strip()
+
+    @property
+    def is_active_employee(self) -> bool:
+        return self.employment_status == EmploymentStatus.ACTIVE
+
+    @property
+    def ancestor_ids(self) -> list[int]:
+        """Ids from the top of the organisation down to this person's manager."""
+        return [int(part) for part in self.reporting_path.strip("/").split("/") if part][:-1]
+
+
+class SkillCategory(models.Model):
+    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "skill categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Skill(models.Model):
+    """A skill in the shared taxonomy; synonyms and related skills let matching count near misses."""
+
+    slug = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(max_length=120, unique=True)
+    category = models.ForeignKey(SkillCategory, on_delete=models.PROTECT, related_name="skills")
+    description = models.TextField(blank=True)
+    synonyms = models.JSONField(default=list, blank=True)
+    related = models.ManyToManyField("self", blank=True, symmetrical=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SkillLevel(models.IntegerChoices):
+    AWARE = 1, "Aware"
+    WORKING = 2, "Working knowledge"
+    SKILLED = 3, "Skilled"
+    ADVANCED = 4, "Advanced"
+    EXPERT = 5, "Expert"
+
+
+class PersonSkill(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="skill_levels")
+    skill = models.ForeignKey(Skill, on_delete=models.CASCADE, related_name="person_levels")
+    level = models.PositiveSmallIntegerField(choices=SkillLevel.choices)
+
+    class Meta:
+        ordering = ["-level", "skill__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "skill"], name="person_skill_unique"),
+            models.CheckConstraint(condition=models.Q(level__gte=1, level__lte=5), name="person_skill_level_range"),
+        ]
+
+
+class AgeBand(models.TextChoices):
+    UNDER_25 = "under_25", "Under 25"
+    FROM_25_TO_34 = "25_34", "25–34"
+    FROM_35_TO_44 = "35_44", "35–44"
+    FROM_45_TO_54 = "45_54", "45–54"
+    FROM_55 = "55_plus", "55 and over"
+
+
+class SensitiveProfile(TimestampedModel):
+    """Optional, consented diversity attributes, kept apart from the person record.
+
+    Only the person themselves reads or changes these values; reports use them in
+    suppressed aggregates only. Withdrawing consent deletes the row.
+    """
+
+    person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="sensitive_profile")
+    gender = models.CharField(max_length=60, blank=True)
+    ethnicity = models.CharField(max_length=100, blank=True)
+    has_disability = models.BooleanField(null=True, blank=True)
+    is_under_represented = models.BooleanField(null=True, blank=True)
+    age_band = models.CharField(max_length=10, choices=AgeBand.choices, blank=True)
+    consent_given_at = models.DateTimeField()
+    consent_purpose = models.TextField()
+    consent_legal_basis = models.CharField(max_length=200)
+
+    def __str__(self) -> str:
+        return f"Sensitive profile #{self.pk}"

@@ -1,0 +1,226 @@
+"""Every state change in the people directory goes through these functions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from turnabout.accounts.models import Organisation, User
+from turnabout.people.errors import ManagerCycle
+from turnabout.people.models import (
+    AgeBand,
+    Department,
+    EmploymentStatus,
+    Grade,
+    Person,
+    PersonSkill,
+    SensitiveProfile,
+    Site,
+    Skill,
+    SkillCategory,
+)
+from turnabout.people.reporting import compute_reporting_paths
+
+DEFAULT_GRADE_LADDER: tuple[tuple[str, str], ...] = (
+    ("G1", "Graduate / apprentice"),
+    ("G2", "Associate"),
+    ("G3", "Specialist"),
+    ("G4", "Senior specialist"),
+    ("G5", "Team lead"),
+    ("G6", "Manager"),
+    ("G7", "Senior manager"),
+    ("G8", "Director"),
+    ("G9", "Vice president"),
+    ("G10", "Executive"),
+)
+
+
+@transaction.atomic
+def ensure_grade_ladder(*, organisation: Organisation, ladder: Iterable[tuple[str, str]] = DEFAULT_GRADE_LADDER) -> list[Grade]:
+    """Create the ladder's grades (rank = position, 1 most junior) where missing; idempotent."""
+    grades = []
+    for rank, (code, name) in enumerate(ladder, start=1):
+        grade, _ = Grade.objects.get_or_create(organisation=organisation, code=code, defaults={"name": name, "rank": rank})
+        grades.append(grade)
+    return grades
+
+
+def department_named(*, organisation: Organisation, name: str) -> Department:
+    department, _ = Department.objects.get_or_create(organisation=organisation, name=name.strip())
+    return department
+
+
+def site_named(*, organisation: Organisation, name: str) -> Site:
+    site, _ = Site.objects.get_or_create(organisation=organisation, name=name.strip())
+    return site
+
+
+@dataclass(frozen=True)
+class PathRebuild:
+    checked: int
+    changed: int
+
+
+def rebuild_reporting_paths(*, organisation: Organisation) -> PathRebuild:
+    """Recompute every reporting path of ``organisation`` in memory and write only the changed rows.
+
+    Call inside the transaction that changed managers; raises ManagerCycle (rolling it back) on a loop.
+    """
+    rows = list(Person.objects.filter(organisation=organisation).values_list("id", "manager_id", "reporting_path", "reporting_depth"))
+    paths = compute_reporting_paths({person_id: manager_id for person_id, manager_id, _, _ in rows})
+    changed = [
+        Person(id=person_id, reporting_path=paths[person_id][0], reporting_depth=paths[person_id][1])
+        for person_id, _, old_path, old_depth in rows
+        if (old_path, old_depth) != paths[person_id]
+    ]
+    Person.objects.bulk_update(changed, ["reporting_path", "reporting_depth"], batch_size=2000)
+    return PathRebuild(checked=len(rows), changed=len(changed))
+
+
+PERSON_FIELDS = frozenset(
+    {
+        "given_name", "family_name", "email", "job_title", "grade", "department", "site", "country",
+        "timezone", "hire_date", "languages", "employment_status", "end_date",
+    }
+)  # fmt: skip
+
+
+@transaction.atomic
+def create_person(*, organisation: Organisation, employee_id: str, manager: Person | None = None, **fields: Any) -> Person:
+    """Add one person and place them under ``manager`` in the reporting chain."""
+    unknown = set(fields) - PERSON_FIELDS
+    if unknown:
+        raise TypeError(f"Unknown person fields: {', '.join(sorted(unknown))}")
+    person = Person.objects.create(organisation=organisation, employee_id=employee_id, manager=manager, **fields)
+    parent_path, parent_depth = (manager.reporting_path, manager.reporting_depth) if manager else ("/", -1)
+    person.reporting_path = f"{parent_path}{person.pk}/"
+    person.reporting_depth = parent_depth + 1
+    person.save(update_fields=["reporting_path", "reporting_depth"])
+    return person
+
+
+@transaction.atomic
+def update_person(*, person: Person, **fields: Any) -> Person:
+    """Change a person's fields; a new manager moves their whole subtree, refusing cycles."""
+    unknown = set(fields) - PERSON_FIELDS - {"manager"}
+    if unknown:
+        raise TypeError(f"Unknown person fields: {', '.join(sorted(unknown))}")
+    new_manager = fields.pop("manager", person.manager)
+    for name, value in fields.items():
+        setattr(person, name, value)
+    if new_manager is not None and (new_manager.pk == person.pk or new_manager.reporting_path.startswith(person.reporting_path)):
+        raise ManagerCycle(f"{new_manager.full_name} reports to {person.full_name}, so cannot become their manager.")
+    manager_changed = (new_manager.pk if new_manager else None) != person.manager_id
+    person.manager = new_manager
+    person.save()
+    if manager_changed:
+        rebuild_reporting_paths(organisation=person.organisation)
+        person.refresh_from_db(fields=["reporting_path", "reporting_depth"])
+    return person
+
+
+@transaction.atomic
+def mark_leaver(*, person: Person, end_date: date) -> Person:
+    """Record that a person left; they stay in the directory and in history, never deleted."""
+    person.employment_status = EmploymentStatus.LEAVER
+    person.end_date = end_date
+    person.save(update_fields=["employment_status", "end_date", "updated_at"])
+    return person
+
+
+@transaction.atomic
+def set_skill_levels(*, person: Person, levels: dict[Skill, int]) -> None:
+    """Replace a person's skill levels with ``levels`` (level 1–5)."""
+    for skill, level in levels.items():
+        if not 1 <= level <= 5:
+            raise ValueError(f"Skill level for {skill.name} must be between 1 and 5; got {level}")
+    PersonSkill.objects.filter(person=person).exclude(skill__in=list(levels)).delete()
+    for skill, level in levels.items():
+        PersonSkill.objects.update_or_create(person=person, skill=skill, defaults={"level": level})
+
+
+@transaction.atomic
+def record_sensitive_profile(
+    *,
+    person: Person,
+    consent_purpose: str,
+    consent_legal_basis: str,
+    gender: str = "",
+    ethnicity: str = "",
+    has_disability: bool | None = None,
+    is_under_represented: bool | None = None,
+    age_band: AgeBand | str = "",
+) -> SensitiveProfile:
+    """Store the person's own, consented answers; called only on the person's own behalf."""
+    if not consent_purpose.strip() or not consent_legal_basis.strip():
+        raise ValueError("Consent needs a stated purpose and legal basis.")
+    profile, _ = SensitiveProfile.objects.update_or_create(
+        person=person,
+        defaults={
+            "gender": gender,
+            "ethnicity": ethnicity,
+            "has_disability": has_disability,
+            "is_under_represented": is_under_represented,
+            "age_band": age_band,
+            "consent_given_at": timezone.now(),
+            "consent_purpose": consent_purpose,
+            "consent_legal_basis": consent_legal_basis,
+        },
+    )
+    return profile
+
+
+@transaction.atomic
+def withdraw_sensitive_profile(*, person: Person) -> bool:
+    """Delete the person's sensitive answers; True when there were any."""
+    deleted, _ = SensitiveProfile.objects.filter(person=person).delete()
+    return deleted > 0
+
+
+@transaction.atomic
+def link_user(*, person: Person, user: User) -> Person:
+    """Attach a login to a person of the same organisation."""
+    if user.organisation_id != person.organisation_id:
+        raise ValueError("A login can only be linked to a person of its own organisation.")
+    person.user = user
+    person.save(update_fields=["user", "updated_at"])
+    return person
+
+
+@dataclass(frozen=True)
+class TaxonomySync:
+    categories: int
+    skills_created: int
+    skills_updated: int
+
+
+@transaction.atomic
+def sync_skill_taxonomy(*, data: dict[str, Any]) -> TaxonomySync:
+    """Upsert categories and skills (by slug) from a taxonomy document; idempotent."""
+    categories = {}
+    for item in data["categories"]:
+        category, _ = SkillCategory.objects.update_or_create(slug=item["slug"], defaults={"name": item["name"]})
+        categories[item["slug"]] = category
+    created = updated = 0
+    skills: dict[str, Skill] = {}
+    for item in data["skills"]:
+        skill, was_created = Skill.objects.update_or_create(
+            slug=item["slug"],
+            defaults={
+                "name": item["name"],
+                "category": categories[item["category"]],
+                "description": item.get("description", ""),
+                "synonyms": list(item.get("synonyms", [])),
+            },
+        )
+        created += was_created
+        updated += not was_created
+        skills[item["slug"]] = skill
+    for item in data["skills"]:
+        skills[item["slug"]].related.set([skills[slug] for slug in item.get("related", []) if slug in skills])
+    return TaxonomySync(categories=len(categories), skills_created=created, skills_updated=updated)

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from turnabout.people import views
+
+app_name = "people"
+
+urlpatterns = [
+    path("", views.directory, name="directory"),
+    path("org-chart/", views.org_chart, name="org_chart"),
+    path("org-chart/<int:person_id>/reports/", views.org_chart_reports, name="org_chart_reports"),
+    path("me/privacy/", views.my_privacy, name="my_privacy"),
+    path("me/privacy/withdraw/", views.withdraw_privacy, name="withdraw_privacy"),
+    path("<int:person_id>/", views.person_detail, name="person"),
+]

@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from turnabout import views
+from turnabout.api import api
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/", include("turnabout.accounts.urls")),
+    path("people/", include("turnabout.people.urls")),
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+]
