@@ -12,7 +12,8 @@ def main(argv: list[str] | None = None) -> int:
     if args and args[0] == "match":
         from turnabout.engine.cli import main as match_main
 
-        return match_main(args[1:])
+        exit_code: int = match_main(args[1:])
+        return exit_code
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "turnabout.settings")
     from django.core.management import execute_from_command_line
 

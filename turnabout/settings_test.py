@@ -6,7 +6,7 @@ os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("TURNABOUT_DEMO", "true")
 os.environ.setdefault("EMAIL_URL", "locmem://")
 
-from turnabout.settings import *  # noqa: E402,F403
+from turnabout.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}

@@ -16,5 +16,5 @@ def test_paths_follow_managers_in_any_order():
 
 
 def test_a_cycle_is_refused_with_its_members():
-    with pytest.raises(ManagerCycle, match="1 → 2 → 3 → 1|2 → 3 → 1 → 2|3 → 1 → 2 → 3"):
+    with pytest.raises(ManagerCycle, match=r"1 → 2 → 3 → 1|2 → 3 → 1 → 2|3 → 1 → 2 → 3"):
         compute_reporting_paths({1: 2, 2: 3, 3: 1, 4: None})

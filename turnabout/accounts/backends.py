@@ -9,7 +9,9 @@ from turnabout.accounts.models import User
 class EmailBackend(ModelBackend):
     """Signs in by email, case-insensitively."""
 
-    def authenticate(self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any) -> User | None:
+    def authenticate(
+        self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any
+    ) -> User | None:
         email = (username or kwargs.get("email") or "").strip().lower()
         if not email or password is None:
             return None

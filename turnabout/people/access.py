@@ -19,16 +19,18 @@ def access_person(user: User, person_id: int) -> Person:
     """One person of the user's own organisation; 404 for anyone else's, 403 for sponsors."""
     organisation = access_directory(user)
     try:
-        return Person.objects.select_related("grade", "department", "site", "manager", "organisation").get(pk=person_id, organisation=organisation)
+        return Person.objects.select_related("grade", "department", "site", "manager", "organisation").get(
+            pk=person_id, organisation=organisation
+        )
     except Person.DoesNotExist:
         raise Http404("No such person in your organisation.") from None
 
 
 def access_own_person(user: User) -> Person:
     """The person record linked to the signed-in user (for their own privacy settings)."""
-    access_organisation(user)
+    organisation = access_organisation(user)
     try:
-        return Person.objects.get(user=user, organisation_id=user.organisation_id)
+        return Person.objects.get(user=user, organisation=organisation)
     except Person.DoesNotExist:
         raise PermissionDenied("Your login is not linked to a person in the directory.") from None
 

@@ -1,6 +1,6 @@
-from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
+from turnabout.accounts.http import AuthenticatedRequest
 from turnabout.people.access import access_directory, access_person, sees_employment_details
 from turnabout.people.models import Person
 from turnabout.people.queries import DirectoryFilters, directory_page, reporting_chain
@@ -33,8 +33,8 @@ def _summary(person: Person) -> PersonSummaryOut:
 
 
 @router.get("", response=PersonPageOut, summary="Search the directory")
-def list_people(request: HttpRequest, query: Query[DirectoryQuery]) -> PersonPageOut:
-    organisation = access_directory(request.user)  # type: ignore[arg-type]
+def list_people(request: AuthenticatedRequest, query: Query[DirectoryQuery]) -> PersonPageOut:
+    organisation = access_directory(request.user)
     filters = DirectoryFilters(
         text=query.q, department_id=query.department, site_id=query.site, grade_id=query.grade, include_leavers=query.include_leavers
     )
@@ -45,8 +45,8 @@ def list_people(request: HttpRequest, query: Query[DirectoryQuery]) -> PersonPag
 
 
 @router.get("/{person_id}", response=PersonDetailOut, summary="One person with their reporting chain")
-def get_person(request: HttpRequest, person_id: int) -> PersonDetailOut:
-    person = access_person(request.user, person_id)  # type: ignore[arg-type]
+def get_person(request: AuthenticatedRequest, person_id: int) -> PersonDetailOut:
+    person = access_person(request.user, person_id)
     detail = PersonDetailOut(
         **_summary(person).dict(),
         timezone=person.timezone,
@@ -55,6 +55,6 @@ def get_person(request: HttpRequest, person_id: int) -> PersonDetailOut:
         reporting_chain=[NamedRef(id=m.pk, name=m.full_name) for m in reporting_chain(person)],
         skills=[NamedRef(id=level.skill_id, name=level.skill.name) for level in person.skill_levels.select_related("skill")],
     )
-    if sees_employment_details(request.user):  # type: ignore[arg-type]
+    if sees_employment_details(request.user):
         detail.hire_date, detail.employment_status, detail.end_date = person.hire_date, person.employment_status, person.end_date
     return detail

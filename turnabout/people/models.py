@@ -80,7 +80,7 @@ class Person(TimestampedModel):
     employment_status = models.CharField(max_length=10, choices=EmploymentStatus.choices, default=EmploymentStatus.ACTIVE)
     end_date = models.DateField(null=True, blank=True)
     user = models.OneToOneField(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="person")
-    skills = models.ManyToManyField("Skill", through="PersonSkill", related_name="people")
+    skills: "models.ManyToManyField[Skill, PersonSkill]" = models.ManyToManyField("Skill", through="PersonSkill", related_name="people")
 
     class Meta:
         ordering = ["family_name", "given_name", "employee_id"]
@@ -160,6 +160,9 @@ class PersonSkill(models.Model):
             models.UniqueConstraint(fields=["person", "skill"], name="person_skill_unique"),
             models.CheckConstraint(condition=models.Q(level__gte=1, level__lte=5), name="person_skill_level_range"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.skill} ({self.get_level_display()})"
 
 
 class AgeBand(models.TextChoices):

@@ -71,7 +71,9 @@ def reporting_chain(person: Person) -> list[Person]:
 
 def descendants(person: Person) -> QuerySet[Person]:
     """Everyone who reports to ``person`` at any depth: one indexed prefix match."""
-    return Person.objects.filter(organisation_id=person.organisation_id, reporting_path__startswith=person.reporting_path).exclude(pk=person.pk)
+    return Person.objects.filter(organisation_id=person.organisation_id, reporting_path__startswith=person.reporting_path).exclude(
+        pk=person.pk
+    )
 
 
 def ancestor_ids_by_person(organisation: Organisation) -> dict[int, list[int]]:
@@ -92,7 +94,9 @@ def direct_reports(person: Person) -> list[Person]:
 def top_of_organisation(organisation: Organisation) -> list[Person]:
     """People with no manager: the roots of the org chart."""
     roots = list(
-        Person.objects.filter(organisation=organisation, manager__isnull=True, employment_status=EmploymentStatus.ACTIVE).select_related("grade", "department")
+        Person.objects.filter(organisation=organisation, manager__isnull=True, employment_status=EmploymentStatus.ACTIVE).select_related(
+            "grade", "department"
+        )
     )
     _attach_team_sizes(roots)
     return roots

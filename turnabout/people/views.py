@@ -1,9 +1,10 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from turnabout.accounts.http import AuthenticatedRequest
 from turnabout.core.htmx import template_for
 from turnabout.people.access import access_directory, access_own_person, access_person, sees_employment_details
 from turnabout.people.forms import DirectoryFilterForm, SensitiveProfileForm
@@ -20,46 +21,48 @@ SENSITIVE_LEGAL_BASIS = "Explicit consent (GDPR Art. 9(2)(a))"
 
 
 @login_required
-def directory(request: HttpRequest) -> HttpResponse:
-    organisation = access_directory(request.user)  # type: ignore[arg-type]
+def directory(request: AuthenticatedRequest) -> HttpResponse:
+    organisation = access_directory(request.user)
     form = DirectoryFilterForm(request.GET or None, choices=directory_choices(organisation))
     page = directory_page(organisation, form.filters(), request.GET.get("page"))
     return render(request, template_for(request, "people/directory.html", "results"), {"form": form, "page": page})
 
 
 @login_required
-def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
-    person = access_person(request.user, person_id)  # type: ignore[arg-type]
+def person_detail(request: AuthenticatedRequest, person_id: int) -> HttpResponse:
+    person = access_person(request.user, person_id)
     context = {
         "person": person,
         "chain": reporting_chain(person),
         "reports": direct_reports(person),
         "skill_levels": person.skill_levels.select_related("skill", "skill__category"),
-        "show_employment": sees_employment_details(request.user),  # type: ignore[arg-type]
+        "show_employment": sees_employment_details(request.user),
     }
     return render(request, "people/person_detail.html", context)
 
 
 @login_required
-def org_chart(request: HttpRequest) -> HttpResponse:
-    organisation = access_directory(request.user)  # type: ignore[arg-type]
+def org_chart(request: AuthenticatedRequest) -> HttpResponse:
+    organisation = access_directory(request.user)
     return render(request, "people/org_chart.html", {"roots": top_of_organisation(organisation)})
 
 
 @login_required
-def org_chart_reports(request: HttpRequest, person_id: int) -> HttpResponse:
-    person = access_person(request.user, person_id)  # type: ignore[arg-type]
+def org_chart_reports(request: AuthenticatedRequest, person_id: int) -> HttpResponse:
+    person = access_person(request.user, person_id)
     return render(request, "people/org_chart.html#branch", {"people": direct_reports(person)})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def my_privacy(request: HttpRequest) -> HttpResponse:
-    person = access_own_person(request.user)  # type: ignore[arg-type]
+def my_privacy(request: AuthenticatedRequest) -> HttpResponse:
+    person = access_own_person(request.user)
     profile = SensitiveProfile.objects.filter(person=person).first()
     initial = {}
     if profile:
-        initial = {field: getattr(profile, field) for field in ("gender", "ethnicity", "has_disability", "is_under_represented", "age_band")}
+        initial = {
+            field: getattr(profile, field) for field in ("gender", "ethnicity", "has_disability", "is_under_represented", "age_band")
+        }
     form = SensitiveProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = {key: value for key, value in form.cleaned_data.items() if key != "consent"}
@@ -72,8 +75,8 @@ def my_privacy(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def withdraw_privacy(request: HttpRequest) -> HttpResponse:
-    person = access_own_person(request.user)  # type: ignore[arg-type]
+def withdraw_privacy(request: AuthenticatedRequest) -> HttpResponse:
+    person = access_own_person(request.user)
     if withdraw_sensitive_profile(person=person):
         messages.success(request, "Your answers are deleted and your consent is withdrawn.")
     return redirect("people:my_privacy")

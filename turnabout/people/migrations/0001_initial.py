@@ -7,190 +7,260 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SkillCategory',
+            name="SkillCategory",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=60, unique=True)),
-                ('name', models.CharField(max_length=100, unique=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("slug", models.SlugField(max_length=60, unique=True)),
+                ("name", models.CharField(max_length=100, unique=True)),
             ],
             options={
-                'verbose_name_plural': 'skill categories',
-                'ordering': ['name'],
+                "verbose_name_plural": "skill categories",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Department',
+            name="Department",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=150)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='departments', to='accounts.organisation')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=150)),
+                (
+                    "organisation",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="departments", to="accounts.organisation"),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Grade',
+            name="Grade",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=30)),
-                ('name', models.CharField(max_length=100)),
-                ('rank', models.PositiveSmallIntegerField()),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='grades', to='accounts.organisation')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=30)),
+                ("name", models.CharField(max_length=100)),
+                ("rank", models.PositiveSmallIntegerField()),
+                (
+                    "organisation",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="grades", to="accounts.organisation"),
+                ),
             ],
             options={
-                'ordering': ['organisation', 'rank'],
+                "ordering": ["organisation", "rank"],
             },
         ),
         migrations.CreateModel(
-            name='Person',
+            name="Person",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('employee_id', models.CharField(max_length=64)),
-                ('given_name', models.CharField(max_length=100)),
-                ('family_name', models.CharField(max_length=100)),
-                ('email', models.EmailField(max_length=254)),
-                ('job_title', models.CharField(blank=True, max_length=200)),
-                ('country', models.CharField(blank=True, help_text='ISO 3166-1 alpha-2 code.', max_length=2)),
-                ('timezone', models.CharField(default='UTC', help_text='IANA time zone, e.g. Europe/London.', max_length=64)),
-                ('reporting_path', models.CharField(default='/', max_length=2000)),
-                ('reporting_depth', models.PositiveSmallIntegerField(default=0)),
-                ('hire_date', models.DateField(blank=True, null=True)),
-                ('languages', models.JSONField(blank=True, default=list, help_text="ISO 639-1 codes, e.g. ['en', 'fr'].")),
-                ('employment_status', models.CharField(choices=[('active', 'Active'), ('leaver', 'Left the organisation')], default='active', max_length=10)),
-                ('end_date', models.DateField(blank=True, null=True)),
-                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='people', to='people.department')),
-                ('grade', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='people', to='people.grade')),
-                ('manager', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='direct_reports', to='people.person')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='people', to='accounts.organisation')),
-                ('user', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='person', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("employee_id", models.CharField(max_length=64)),
+                ("given_name", models.CharField(max_length=100)),
+                ("family_name", models.CharField(max_length=100)),
+                ("email", models.EmailField(max_length=254)),
+                ("job_title", models.CharField(blank=True, max_length=200)),
+                ("country", models.CharField(blank=True, help_text="ISO 3166-1 alpha-2 code.", max_length=2)),
+                ("timezone", models.CharField(default="UTC", help_text="IANA time zone, e.g. Europe/London.", max_length=64)),
+                ("reporting_path", models.CharField(default="/", max_length=2000)),
+                ("reporting_depth", models.PositiveSmallIntegerField(default=0)),
+                ("hire_date", models.DateField(blank=True, null=True)),
+                ("languages", models.JSONField(blank=True, default=list, help_text="ISO 639-1 codes, e.g. ['en', 'fr'].")),
+                (
+                    "employment_status",
+                    models.CharField(choices=[("active", "Active"), ("leaver", "Left the organisation")], default="active", max_length=10),
+                ),
+                ("end_date", models.DateField(blank=True, null=True)),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name="people", to="people.department"
+                    ),
+                ),
+                (
+                    "grade",
+                    models.ForeignKey(
+                        blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name="people", to="people.grade"
+                    ),
+                ),
+                (
+                    "manager",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="direct_reports",
+                        to="people.person",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="people", to="accounts.organisation"),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="person",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['family_name', 'given_name', 'employee_id'],
+                "ordering": ["family_name", "given_name", "employee_id"],
             },
         ),
         migrations.CreateModel(
-            name='SensitiveProfile',
+            name="SensitiveProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('gender', models.CharField(blank=True, max_length=60)),
-                ('ethnicity', models.CharField(blank=True, max_length=100)),
-                ('has_disability', models.BooleanField(blank=True, null=True)),
-                ('is_under_represented', models.BooleanField(blank=True, null=True)),
-                ('age_band', models.CharField(blank=True, choices=[('under_25', 'Under 25'), ('25_34', '25–34'), ('35_44', '35–44'), ('45_54', '45–54'), ('55_plus', '55 and over')], max_length=10)),
-                ('consent_given_at', models.DateTimeField()),
-                ('consent_purpose', models.TextField()),
-                ('consent_legal_basis', models.CharField(max_length=200)),
-                ('person', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='sensitive_profile', to='people.person')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("gender", models.CharField(blank=True, max_length=60)),
+                ("ethnicity", models.CharField(blank=True, max_length=100)),
+                ("has_disability", models.BooleanField(blank=True, null=True)),
+                ("is_under_represented", models.BooleanField(blank=True, null=True)),
+                (
+                    "age_band",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("under_25", "Under 25"),
+                            ("25_34", "25–34"),
+                            ("35_44", "35–44"),
+                            ("45_54", "45–54"),
+                            ("55_plus", "55 and over"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("consent_given_at", models.DateTimeField()),
+                ("consent_purpose", models.TextField()),
+                ("consent_legal_basis", models.CharField(max_length=200)),
+                (
+                    "person",
+                    models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name="sensitive_profile", to="people.person"),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='Site',
+            name="Site",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=150)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sites', to='accounts.organisation')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=150)),
+                (
+                    "organisation",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="sites", to="accounts.organisation"),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.AddField(
-            model_name='person',
-            name='site',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='people', to='people.site'),
+            model_name="person",
+            name="site",
+            field=models.ForeignKey(
+                blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name="people", to="people.site"
+            ),
         ),
         migrations.CreateModel(
-            name='Skill',
+            name="Skill",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=80, unique=True)),
-                ('name', models.CharField(max_length=120, unique=True)),
-                ('description', models.TextField(blank=True)),
-                ('synonyms', models.JSONField(blank=True, default=list)),
-                ('related', models.ManyToManyField(blank=True, to='people.skill')),
-                ('category', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='skills', to='people.skillcategory')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("slug", models.SlugField(max_length=80, unique=True)),
+                ("name", models.CharField(max_length=120, unique=True)),
+                ("description", models.TextField(blank=True)),
+                ("synonyms", models.JSONField(blank=True, default=list)),
+                ("related", models.ManyToManyField(blank=True, to="people.skill")),
+                (
+                    "category",
+                    models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="skills", to="people.skillcategory"),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='PersonSkill',
+            name="PersonSkill",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('level', models.PositiveSmallIntegerField(choices=[(1, 'Aware'), (2, 'Working knowledge'), (3, 'Skilled'), (4, 'Advanced'), (5, 'Expert')])),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='skill_levels', to='people.person')),
-                ('skill', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='person_levels', to='people.skill')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "level",
+                    models.PositiveSmallIntegerField(
+                        choices=[(1, "Aware"), (2, "Working knowledge"), (3, "Skilled"), (4, "Advanced"), (5, "Expert")]
+                    ),
+                ),
+                ("person", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="skill_levels", to="people.person")),
+                ("skill", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="person_levels", to="people.skill")),
             ],
             options={
-                'ordering': ['-level', 'skill__name'],
+                "ordering": ["-level", "skill__name"],
             },
         ),
         migrations.AddField(
-            model_name='person',
-            name='skills',
-            field=models.ManyToManyField(related_name='people', through='people.PersonSkill', to='people.skill'),
+            model_name="person",
+            name="skills",
+            field=models.ManyToManyField(related_name="people", through="people.PersonSkill", to="people.skill"),
         ),
         migrations.AddConstraint(
-            model_name='department',
-            constraint=models.UniqueConstraint(fields=('organisation', 'name'), name='department_name_unique'),
+            model_name="department",
+            constraint=models.UniqueConstraint(fields=("organisation", "name"), name="department_name_unique"),
         ),
         migrations.AddConstraint(
-            model_name='grade',
-            constraint=models.UniqueConstraint(fields=('organisation', 'code'), name='grade_code_unique'),
+            model_name="grade",
+            constraint=models.UniqueConstraint(fields=("organisation", "code"), name="grade_code_unique"),
         ),
         migrations.AddConstraint(
-            model_name='grade',
-            constraint=models.UniqueConstraint(fields=('organisation', 'rank'), name='grade_rank_unique'),
+            model_name="grade",
+            constraint=models.UniqueConstraint(fields=("organisation", "rank"), name="grade_rank_unique"),
         ),
         migrations.AddConstraint(
-            model_name='site',
-            constraint=models.UniqueConstraint(fields=('organisation', 'name'), name='site_name_unique'),
+            model_name="site",
+            constraint=models.UniqueConstraint(fields=("organisation", "name"), name="site_name_unique"),
         ),
         migrations.AddConstraint(
-            model_name='personskill',
-            constraint=models.UniqueConstraint(fields=('person', 'skill'), name='person_skill_unique'),
+            model_name="personskill",
+            constraint=models.UniqueConstraint(fields=("person", "skill"), name="person_skill_unique"),
         ),
         migrations.AddConstraint(
-            model_name='personskill',
-            constraint=models.CheckConstraint(condition=models.Q(('level__gte', 1), ('level__lte', 5)), name='person_skill_level_range'),
+            model_name="personskill",
+            constraint=models.CheckConstraint(condition=models.Q(("level__gte", 1), ("level__lte", 5)), name="person_skill_level_range"),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['organisation', 'employment_status'], name='people_pers_organis_395d64_idx'),
+            model_name="person",
+            index=models.Index(fields=["organisation", "employment_status"], name="people_pers_organis_395d64_idx"),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['organisation', 'family_name', 'given_name'], name='people_pers_organis_1624a2_idx'),
+            model_name="person",
+            index=models.Index(fields=["organisation", "family_name", "given_name"], name="people_pers_organis_1624a2_idx"),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['reporting_path'], name='person_reporting_path_prefix', opclasses=['varchar_pattern_ops']),
+            model_name="person",
+            index=models.Index(fields=["reporting_path"], name="person_reporting_path_prefix", opclasses=["varchar_pattern_ops"]),
         ),
         migrations.AddConstraint(
-            model_name='person',
-            constraint=models.UniqueConstraint(fields=('organisation', 'employee_id'), name='person_employee_id_unique'),
+            model_name="person",
+            constraint=models.UniqueConstraint(fields=("organisation", "employee_id"), name="person_employee_id_unique"),
         ),
         migrations.AddConstraint(
-            model_name='person',
-            constraint=models.UniqueConstraint(models.F('organisation'), django.db.models.functions.text.Lower('email'), name='person_email_ci_unique'),
+            model_name="person",
+            constraint=models.UniqueConstraint(
+                models.F("organisation"), django.db.models.functions.text.Lower("email"), name="person_email_ci_unique"
+            ),
         ),
     ]

@@ -27,7 +27,9 @@ def globex(db: None) -> Organisation:
     return organisation
 
 
-def _member(organisation: Organisation, *, email: str, name: str, role: Role, employee_id: str, grade_code: str, manager: Person | None = None) -> User:
+def _member(
+    organisation: Organisation, *, email: str, name: str, role: Role, employee_id: str, grade_code: str, manager: Person | None = None
+) -> User:
     user = create_user(organisation=organisation, email=email, role=role, full_name=name, password=PASSWORD)
     given, family = name.split(" ", 1)
     person = create_person(
