@@ -172,6 +172,7 @@ INSTALLED_APPS = [
     "turnabout.core",
     "turnabout.accounts",
     "turnabout.people",
+    "turnabout.programs",
 ]
 
 MIDDLEWARE = [

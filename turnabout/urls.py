@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("turnabout.accounts.urls")),
     path("people/", include("turnabout.people.urls")),
+    path("programs/", include("turnabout.programs.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,15 @@
+"""One template per message: ``<name>_subject.txt`` and ``<name>.txt`` rendered with the same context."""
+
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
+
+
+def send_templated_email(*, to: list[str], template: str, context: dict[str, Any]) -> None:
+    """Render and send one message; call from a background task, never inside a request."""
+    context = {"site_url": settings.SITE_URL, **context}
+    subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
+    body = render_to_string(f"{template}.txt", context)
+    EmailMessage(subject=subject, body=body, to=to).send()

@@ -1,0 +1,37 @@
+"""Domain errors for programs and enrolment; each carries a stable code for the API."""
+
+
+class ProgramError(Exception):
+    code = "program_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotReadyToLaunch(ProgramError):
+    code = "not_ready_to_launch"
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("The program is not ready: " + "; ".join(problems))
+        self.problems = problems
+
+
+class InvalidTransition(ProgramError):
+    code = "invalid_transition"
+
+
+class FieldLocked(ProgramError):
+    code = "field_locked"
+
+
+class NotEligible(ProgramError):
+    code = "not_eligible"
+
+
+class EnrolmentStateError(ProgramError):
+    code = "enrolment_state"
+
+
+class TrainingAnswerWrong(ProgramError):
+    code = "training_answer_wrong"

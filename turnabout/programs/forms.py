@@ -1,0 +1,244 @@
+"""Input parsing for program pages. Forms validate; services decide."""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from turnabout.accounts.models import Role as AccountRole
+from turnabout.accounts.models import User
+from turnabout.people.models import Department, Grade, Site, Skill
+from turnabout.programs.models import Enrolment, PairingFormat, Program, ProgramStatus, Role, TrainingModule
+from turnabout.programs.rules import EDITABLE_FIELDS
+
+WEEKDAYS = [(0, "Monday"), (1, "Tuesday"), (2, "Wednesday"), (3, "Thursday"), (4, "Friday"), (5, "Saturday"), (6, "Sunday")]
+AVAILABILITY_ROWS = 4
+# A mentee's top goals get priority 3 (others 1); a mentor's strongest skills level 5 (others 3).
+MAIN_STRENGTH = {Role.MENTEE: 3, Role.MENTOR: 5}
+OTHER_STRENGTH = {Role.MENTEE: 1, Role.MENTOR: 3}
+_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+def skill_choices() -> list[tuple[str, list[tuple[int, str]]]]:
+    """Skills grouped by category, for a select with option groups."""
+    groups: dict[str, list[tuple[int, str]]] = {}
+    for skill in Skill.objects.select_related("category").order_by("category__name", "name"):
+        groups.setdefault(skill.category.name, []).append((skill.pk, skill.name))
+    return list(groups.items())
+
+
+def split_list(value: str) -> list[str]:
+    return [item.strip() for item in re.split(r"[,;\n]", value) if item.strip()]
+
+
+class ProgramSetupForm(forms.ModelForm[Program]):
+    """Every setting of a program; fields locked in the current state are shown disabled."""
+
+    class Meta:
+        model = Program
+        fields = [
+            "name", "purpose_statement", "strategic_driver", "custom_driver", "outcomes_for_mentors", "outcomes_for_mentees",
+            "outcomes_for_organisation", "topics", "sponsor", "enrolment_opens_on", "enrolment_closes_on", "starts_on", "ends_on",
+            "cadence", "target_meeting_count", "pairing_format", "matching_style", "acceptance_order", "wording",
+            "custom_mentor_label", "custom_mentee_label", "mentee_min_grade", "mentor_max_grade", "min_grade_gap",
+            "min_tenure_months", "eligible_sites", "eligible_departments", "code_of_conduct", "agreement_template",
+            "training_required", "training_modules",
+        ]  # fmt: skip
+        widgets = {
+            "purpose_statement": forms.Textarea(attrs={"rows": 3}),
+            "outcomes_for_mentors": forms.Textarea(attrs={"rows": 2}),
+            "outcomes_for_mentees": forms.Textarea(attrs={"rows": 2}),
+            "outcomes_for_organisation": forms.Textarea(attrs={"rows": 2}),
+            "code_of_conduct": forms.Textarea(attrs={"rows": 6}),
+            "agreement_template": forms.Textarea(attrs={"rows": 8}),
+            "enrolment_opens_on": forms.DateInput(attrs={"type": "date"}),
+            "enrolment_closes_on": forms.DateInput(attrs={"type": "date"}),
+            "starts_on": forms.DateInput(attrs={"type": "date"}),
+            "ends_on": forms.DateInput(attrs={"type": "date"}),
+            "topics": forms.SelectMultiple(attrs={"size": 8}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        program = self.instance
+        organisation = program.organisation
+        self.fields["sponsor"].queryset = User.objects.filter(organisation=organisation, role=AccountRole.SPONSOR)  # type: ignore[attr-defined]
+        for name in ("mentee_min_grade", "mentor_max_grade"):
+            self.fields[name].queryset = Grade.objects.filter(organisation=organisation)  # type: ignore[attr-defined]
+        self.fields["eligible_sites"].queryset = Site.objects.filter(organisation=organisation)  # type: ignore[attr-defined]
+        self.fields["eligible_departments"].queryset = Department.objects.filter(organisation=organisation)  # type: ignore[attr-defined]
+        self.fields["topics"].queryset = Skill.objects.order_by("name")  # type: ignore[attr-defined]
+        self.fields["training_modules"].queryset = TrainingModule.objects.all()  # type: ignore[attr-defined]
+        editable = EDITABLE_FIELDS[ProgramStatus(program.status)]
+        for name, field in self.fields.items():
+            if name not in editable:
+                field.disabled = True
+
+    def changes(self) -> dict[str, Any]:
+        """Only the fields the user changed, as the service expects them."""
+        return {name: self.cleaned_data[name] for name in self.changed_data if not self.fields[name].disabled}
+
+
+class InviteByFilterForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+    department = forms.ModelChoiceField(queryset=Department.objects.none(), required=False, empty_label="Any department")
+    site = forms.ModelChoiceField(queryset=Site.objects.none(), required=False, empty_label="Any site")
+    grade = forms.ModelChoiceField(queryset=Grade.objects.none(), required=False, empty_label="Any grade")
+    limit = forms.IntegerField(min_value=1, max_value=5000, initial=50, help_text="Invite at most this many eligible people.")
+
+    def __init__(self, *args: Any, program: Program, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [(Role.MENTOR, program.mentor_label.capitalize()), (Role.MENTEE, program.mentee_label.capitalize())]  # type: ignore[attr-defined]
+        self.fields["department"].queryset = Department.objects.filter(organisation=program.organisation)  # type: ignore[attr-defined]
+        self.fields["site"].queryset = Site.objects.filter(organisation=program.organisation)  # type: ignore[attr-defined]
+        self.fields["grade"].queryset = Grade.objects.filter(organisation=program.organisation)  # type: ignore[attr-defined]
+
+
+class InviteByEmailForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+    emails = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}), help_text="One or more work email addresses, separated by commas or new lines."
+    )
+
+    def __init__(self, *args: Any, program: Program, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [(Role.MENTOR, program.mentor_label.capitalize()), (Role.MENTEE, program.mentee_label.capitalize())]  # type: ignore[attr-defined]
+
+    def clean_emails(self) -> list[str]:
+        emails = [email.lower() for email in split_list(self.cleaned_data["emails"])]
+        bad = [email for email in emails if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email)]
+        if bad:
+            raise ValidationError("Not an email address: " + ", ".join(bad))
+        return emails
+
+
+class ApplicationForm(forms.Form):
+    """A participant's application, in their own words and their own time zone."""
+
+    motivation = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, label="Why do you want to take part?")
+    main_skills = forms.TypedMultipleChoiceField(coerce=int, label="", required=True)
+    other_skills = forms.TypedMultipleChoiceField(coerce=int, label="", required=False)
+    goals_text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, required=False, label="Anything else, in your own words"
+    )
+    timezone = forms.ChoiceField(label="Your time zone")
+    interests = forms.CharField(
+        max_length=500, required=False, label="Interests outside work", help_text="Separated by commas, e.g. running, jazz, gardening."
+    )
+    values = forms.CharField(
+        max_length=500, required=False, label="What matters to you at work", help_text="Separated by commas, e.g. fairness, curiosity."
+    )
+    languages = forms.CharField(
+        max_length=100, label="Languages you can mentor or be mentored in", help_text="ISO codes separated by commas, e.g. en, fr."
+    )
+    capacity = forms.TypedChoiceField(coerce=int, choices=[(1, "1")], initial=1)
+    diversity_consent = forms.BooleanField(required=False)
+    conduct_acknowledged = forms.BooleanField(required=True, label="I have read the code of conduct and will follow it.")
+
+    def __init__(self, *args: Any, enrolment: Enrolment, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        program, role = enrolment.program, enrolment.role
+        choices = skill_choices()
+        self.fields["main_skills"].choices = choices  # type: ignore[attr-defined]
+        self.fields["other_skills"].choices = choices  # type: ignore[attr-defined]
+        if role == Role.MENTEE:
+            self.fields["main_skills"].label = "What do you most want to learn? (top priority)"
+            self.fields["other_skills"].label = "What else would you like to learn?"
+        else:
+            self.fields["main_skills"].label = "Where are you strongest? (you could teach it)"
+            self.fields["other_skills"].label = "What else do you know well enough to share?"
+        self.fields["timezone"].choices = [(name, name) for name in sorted(zoneinfo.available_timezones())]  # type: ignore[attr-defined]
+        most = 1
+        if role == Role.MENTEE and program.pairing_format == PairingFormat.TWO_MENTORS_ONE_MENTEE:
+            most = 2
+        if role == Role.MENTOR and program.pairing_format == PairingFormat.ONE_MENTOR_SEVERAL_MENTEES:
+            most = 3
+        self.fields["capacity"].choices = [(n, str(n)) for n in range(1, most + 1)]  # type: ignore[attr-defined]
+        self.fields[
+            "capacity"
+        ].label = f"How many {program.mentee_label if role == Role.MENTOR else program.mentor_label}s could you take on?"
+        if not program.match_rules.get("use_diversity_attributes"):
+            del self.fields["diversity_consent"]
+        else:
+            self.fields[
+                "diversity_consent"
+            ].label = "I agree that the matching may use the diversity answers I gave in My privacy, for this program's purpose only."
+        for row in range(AVAILABILITY_ROWS):
+            self.fields[f"day_{row}"] = forms.TypedChoiceField(
+                coerce=int, empty_value=None, choices=[("", "—"), *WEEKDAYS], required=False, label="Day"
+            )
+            self.fields[f"start_{row}"] = forms.CharField(required=False, label="From", widget=forms.TimeInput(attrs={"type": "time"}))
+            self.fields[f"end_{row}"] = forms.CharField(required=False, label="To", widget=forms.TimeInput(attrs={"type": "time"}))
+        if not self.is_bound:
+            self.initial.update(_initial_from(enrolment))
+
+    def availability_rows(self) -> list[tuple[forms.BoundField, forms.BoundField, forms.BoundField]]:
+        return [(self[f"day_{row}"], self[f"start_{row}"], self[f"end_{row}"]) for row in range(AVAILABILITY_ROWS)]
+
+    def clean_languages(self) -> list[str]:
+        codes = [code.lower() for code in split_list(self.cleaned_data["languages"])]
+        bad = [code for code in codes if not re.fullmatch(r"[a-z]{2}", code)]
+        if bad or not codes:
+            raise ValidationError("Give two-letter language codes such as en, fr, es" + (f" (not {', '.join(bad)})" if bad else "") + ".")
+        return codes
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        windows = []
+        for row in range(AVAILABILITY_ROWS):
+            day, start, end = cleaned.get(f"day_{row}"), (cleaned.get(f"start_{row}") or "")[:5], (cleaned.get(f"end_{row}") or "")[:5]
+            if day is None and not start and not end:
+                continue
+            if day is None or not _TIME.match(start) or not _TIME.match(end):
+                self.add_error(f"day_{row}", f"Availability row {row + 1}: choose a day and give both times as HH:MM.")
+                continue
+            if end <= start:
+                self.add_error(f"end_{row}", f"Availability row {row + 1}: the end must be after the start.")
+                continue
+            windows.append({"day": day, "start": start, "end": end})
+        if not windows and not self.errors:
+            self.add_error(None, "Give at least one weekly time when you could meet.")
+        cleaned["availability"] = windows
+        overlap = set(cleaned.get("main_skills") or []) & set(cleaned.get("other_skills") or [])
+        if overlap:
+            self.add_error("other_skills", "A skill can be in only one of the two lists.")
+        if len(cleaned.get("main_skills") or []) > 5:
+            self.add_error("main_skills", "Choose at most five, so the match can focus.")
+        return cleaned
+
+
+def _initial_from(enrolment: Enrolment) -> dict[str, Any]:
+    initial: dict[str, Any] = {
+        "motivation": enrolment.motivation,
+        "goals_text": enrolment.goals_text,
+        "timezone": enrolment.timezone or enrolment.person.timezone,
+        "interests": ", ".join(enrolment.interests),
+        "values": ", ".join(enrolment.values),
+        "languages": ", ".join(enrolment.languages or enrolment.person.languages),
+        "capacity": enrolment.capacity,
+        "diversity_consent": enrolment.diversity_consent,
+        "conduct_acknowledged": enrolment.conduct_acknowledged_at is not None,
+    }
+    top = MAIN_STRENGTH[Role(enrolment.role)]
+    skills = list(enrolment.skills.all())
+    initial["main_skills"] = [item.skill_id for item in skills if item.strength >= top]
+    initial["other_skills"] = [item.skill_id for item in skills if item.strength < top]
+    for row, window in enumerate(enrolment.availability[:AVAILABILITY_ROWS]):
+        initial.update({f"day_{row}": window["day"], f"start_{row}": window["start"], f"end_{row}": window["end"]})
+    return initial
+
+
+class TrainingCheckForm(forms.Form):
+    def __init__(self, *args: Any, module: TrainingModule, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for index, question in enumerate(module.check_questions):
+            self.fields[f"question_{index}"] = forms.TypedChoiceField(
+                coerce=int, label=question["question"], widget=forms.RadioSelect, choices=list(enumerate(question["options"]))
+            )
+
+    def answers(self) -> list[int]:
+        return [self.cleaned_data[f"question_{index}"] for index in range(len(self.fields))]

@@ -1,0 +1,253 @@
+"""Programs: purpose, scope, schedule, wording and rules; enrolment and training."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from turnabout.accounts.models import Organisation
+from turnabout.core.models import TimestampedModel
+from turnabout.people.models import Department, Grade, Person, Site, Skill
+
+
+class ProgramStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    ENROLLING = "enrolling", "Enrolling"
+    MATCHING = "matching", "Matching"
+    RUNNING = "running", "Running"
+    CLOSING = "closing", "Closing"
+    CLOSED = "closed", "Closed"
+
+
+class StrategicDriver(models.TextChoices):
+    DIGITAL_TRANSFORMATION = "digital_transformation", "Digital transformation"
+    DIVERSITY_INCLUSION = "diversity_inclusion", "Diversity and inclusion"
+    LEADERSHIP_DEVELOPMENT = "leadership_development", "Leadership development"
+    CHANGE_MANAGEMENT = "change_management", "Change management"
+    INNOVATION = "innovation", "Innovation"
+    CUSTOM = "custom", "Custom"
+
+
+class Cadence(models.TextChoices):
+    EVERY_2_WEEKS = "every_2_weeks", "Every 2 weeks"
+    MONTHLY = "monthly", "Monthly"
+    EVERY_2_MONTHS = "every_2_months", "Every 2 months"
+    QUARTERLY = "quarterly", "Quarterly"
+
+
+CADENCE_DAYS = {Cadence.EVERY_2_WEEKS: 14, Cadence.MONTHLY: 30, Cadence.EVERY_2_MONTHS: 61, Cadence.QUARTERLY: 91}
+
+
+class PairingFormat(models.TextChoices):
+    ONE_TO_ONE = "one_to_one", "One mentor, one mentee"
+    TWO_MENTORS_ONE_MENTEE = "two_mentors_one_mentee", "Two mentors for one executive"
+    ONE_MENTOR_SEVERAL_MENTEES = "one_mentor_several_mentees", "One mentor with several executives"
+
+
+class MatchingStyle(models.TextChoices):
+    MANAGED = "managed", "The program manager matches pairs"
+    SELF_SELECT = "self_select", "Mentees choose from suggestions"
+
+
+class AcceptanceOrder(models.TextChoices):
+    BOTH_AT_ONCE = "both_at_once", "Both are asked at once"
+    MENTEE_FIRST = "mentee_first", "The mentee is asked first"
+    MENTOR_FIRST = "mentor_first", "The mentor is asked first"
+
+
+class Wording(models.TextChoices):
+    MENTOR_MENTEE = "mentor_mentee", "Mentor / mentee"
+    ADVISOR_LEARNER = "advisor_learner", "Advisor / learner"
+    RECIPROCAL = "reciprocal", "Reciprocal partners"
+    CUSTOM = "custom", "Custom"
+
+
+WORDING_LABELS: dict[str, tuple[str, str]] = {
+    Wording.MENTOR_MENTEE: ("mentor", "mentee"),
+    Wording.ADVISOR_LEARNER: ("advisor", "learner"),
+    Wording.RECIPROCAL: ("reverse partner", "senior partner"),
+}
+
+
+class Role(models.TextChoices):
+    """A participant's side in a program. Code says mentor (the junior) and mentee (the senior)."""
+
+    MENTOR = "mentor", "Mentor"
+    MENTEE = "mentee", "Mentee"
+
+
+class TrainingAudience(models.TextChoices):
+    BOTH = "both", "Both sides"
+    MENTOR = "mentor", "Mentors"
+    MENTEE = "mentee", "Mentees"
+
+
+class TrainingModule(models.Model):
+    """A short module of our own writing; its content lives in programs/data/training.json."""
+
+    slug = models.SlugField(max_length=80, unique=True)
+    title = models.CharField(max_length=200)
+    audience = models.CharField(max_length=10, choices=TrainingAudience.choices)
+    minutes = models.PositiveSmallIntegerField()
+    summary = models.TextField()
+    sections = models.JSONField(default=list)
+    check_questions = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def is_for(self, role: str) -> bool:
+        return self.audience in (TrainingAudience.BOTH, role)
+
+
+class Program(TimestampedModel):
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="programs")
+    name = models.CharField(max_length=200)
+    status = models.CharField(max_length=10, choices=ProgramStatus.choices, default=ProgramStatus.DRAFT)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    # Purpose: required before enrolment opens.
+    purpose_statement = models.TextField(blank=True)
+    strategic_driver = models.CharField(max_length=30, choices=StrategicDriver.choices, default=StrategicDriver.CUSTOM)
+    custom_driver = models.CharField(max_length=120, blank=True, help_text="Name the driver when it is 'Custom'.")
+    outcomes_for_mentors = models.TextField(blank=True)
+    outcomes_for_mentees = models.TextField(blank=True)
+    outcomes_for_organisation = models.TextField(blank=True)
+    topics = models.ManyToManyField(Skill, blank=True, related_name="programs")
+    sponsor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="sponsored_programs"
+    )
+
+    # Schedule and format.
+    enrolment_opens_on = models.DateField(null=True, blank=True)
+    enrolment_closes_on = models.DateField(null=True, blank=True)
+    starts_on = models.DateField(null=True, blank=True)
+    ends_on = models.DateField(null=True, blank=True)
+    cadence = models.CharField(max_length=20, choices=Cadence.choices, default=Cadence.MONTHLY)
+    target_meeting_count = models.PositiveSmallIntegerField(default=6)
+    pairing_format = models.CharField(max_length=30, choices=PairingFormat.choices, default=PairingFormat.ONE_TO_ONE)
+    matching_style = models.CharField(max_length=20, choices=MatchingStyle.choices, default=MatchingStyle.MANAGED)
+    acceptance_order = models.CharField(max_length=20, choices=AcceptanceOrder.choices, default=AcceptanceOrder.BOTH_AT_ONCE)
+
+    # What the program calls each side, on every page and email.
+    wording = models.CharField(max_length=20, choices=Wording.choices, default=Wording.MENTOR_MENTEE)
+    custom_mentor_label = models.CharField(max_length=40, blank=True)
+    custom_mentee_label = models.CharField(max_length=40, blank=True)
+
+    # Eligibility.
+    mentee_min_grade = models.ForeignKey(Grade, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    mentor_max_grade = models.ForeignKey(Grade, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    min_grade_gap = models.PositiveSmallIntegerField(default=2)
+    min_tenure_months = models.PositiveSmallIntegerField(default=0)
+    eligible_sites = models.ManyToManyField(Site, blank=True, related_name="+")
+    eligible_departments = models.ManyToManyField(Department, blank=True, related_name="+")
+
+    # The engine's weights and rules (see programs.matching_settings for defaults and meaning).
+    match_weights = models.JSONField(default=dict, blank=True)
+    match_rules = models.JSONField(default=dict, blank=True)
+
+    code_of_conduct = models.TextField(blank=True)
+    agreement_template = models.TextField(blank=True)
+    training_required = models.BooleanField(default=True, help_text="Participants finish their training before matching.")
+    training_modules = models.ManyToManyField(TrainingModule, blank=True, related_name="programs")
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["organisation", "status"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def mentor_label(self) -> str:
+        if self.wording == Wording.CUSTOM:
+            return self.custom_mentor_label or "mentor"
+        return WORDING_LABELS[self.wording][0]
+
+    @property
+    def mentee_label(self) -> str:
+        if self.wording == Wording.CUSTOM:
+            return self.custom_mentee_label or "mentee"
+        return WORDING_LABELS[self.wording][1]
+
+    def label_for(self, role: str) -> str:
+        return self.mentor_label if role == Role.MENTOR else self.mentee_label
+
+    @property
+    def driver_label(self) -> str:
+        if self.strategic_driver == StrategicDriver.CUSTOM and self.custom_driver:
+            return self.custom_driver
+        return self.get_strategic_driver_display()
+
+
+class EnrolmentStatus(models.TextChoices):
+    INVITED = "invited", "Invited"
+    APPLIED = "applied", "Applied"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Not accepted"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class Enrolment(TimestampedModel):
+    """One person's place in a program on one side, from invitation to approval."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="enrolments")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="enrolments")
+    role = models.CharField(max_length=10, choices=Role.choices)
+    status = models.CharField(max_length=10, choices=EnrolmentStatus.choices, default=EnrolmentStatus.INVITED)
+    invited_at = models.DateTimeField(null=True, blank=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    withdrawn_reason = models.CharField(max_length=200, blank=True)
+
+    # The application.
+    motivation = models.TextField(blank=True)
+    goals_text = models.TextField(blank=True, help_text="Learning goals (mentee) or expertise (mentor) in the person's own words.")
+    capacity = models.PositiveSmallIntegerField(default=1)
+    availability = models.JSONField(
+        default=list, blank=True, help_text='Weekly windows: [{"day": 0, "start": "09:00", "end": "11:00"}] in timezone.'
+    )
+    timezone = models.CharField(max_length=64, blank=True)
+    interests = models.JSONField(default=list, blank=True)
+    values = models.JSONField(default=list, blank=True)
+    languages = models.JSONField(default=list, blank=True)
+    diversity_consent = models.BooleanField(default=False, help_text="May the engine use the person's consented diversity answers?")
+    conduct_acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["program", "role", "person__family_name"]
+        constraints = [models.UniqueConstraint(fields=["program", "person"], name="enrolment_once_per_program")]
+        indexes = [models.Index(fields=["program", "status", "role"])]
+
+    def __str__(self) -> str:
+        return f"{self.person} as {self.role} in {self.program}"
+
+
+class EnrolmentSkill(models.Model):
+    """A mentee's learning goal (priority 1–3) or a mentor's expertise (level 1–5)."""
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="skills")
+    skill = models.ForeignKey(Skill, on_delete=models.PROTECT, related_name="+")
+    strength = models.PositiveSmallIntegerField(help_text="Priority 1–3 for a learning goal, level 1–5 for expertise.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["enrolment", "skill"], name="enrolment_skill_once")]
+
+    def __str__(self) -> str:
+        return f"{self.skill} ({self.strength})"
+
+
+class TrainingCompletion(models.Model):
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="training_completions")
+    module = models.ForeignKey(TrainingModule, on_delete=models.CASCADE, related_name="+")
+    completed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["enrolment", "module"], name="training_completed_once")]
+
+    def __str__(self) -> str:
+        return f"{self.module} completed {self.completed_at:%Y-%m-%d}"

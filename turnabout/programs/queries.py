@@ -1,0 +1,95 @@
+"""Reads for program pages, each in a fixed number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from turnabout.accounts.models import Organisation, User
+from turnabout.programs.models import Enrolment, EnrolmentStatus, Program, Role, TrainingCompletion, TrainingModule
+
+
+def programs_of(organisation: Organisation) -> QuerySet[Program]:
+    return Program.objects.filter(organisation=organisation).annotate(
+        enrolled_count=Count("enrolments", filter=~Q(enrolments__status=EnrolmentStatus.WITHDRAWN))
+    )
+
+
+def enrolments_of_user(user: User) -> QuerySet[Enrolment]:
+    return Enrolment.objects.filter(person__user=user).select_related("program").order_by("-created_at")
+
+
+@dataclass
+class SideProgress:
+    """Counts for one side of a program: the completion tracker."""
+
+    invited: int = 0
+    applied: int = 0
+    approved: int = 0
+    rejected: int = 0
+    withdrawn: int = 0
+    trained: int = 0
+
+    @property
+    def active(self) -> int:
+        return self.invited + self.applied + self.approved
+
+
+@dataclass
+class Roster:
+    enrolments: list[Enrolment]
+    progress: dict[str, SideProgress] = field(default_factory=dict)
+    awaiting_decision: list[Enrolment] = field(default_factory=list)
+
+
+def required_modules(program: Program, role: str) -> list[TrainingModule]:
+    return [module for module in program.training_modules.all() if module.is_for(role)]
+
+
+def program_roster(program: Program) -> Roster:
+    """Every enrolment with its person and training, the per-side tracker and the approval queue."""
+    enrolments = list(
+        program.enrolments.select_related("person", "person__grade", "person__department", "person__site")
+        .prefetch_related(Prefetch("training_completions", queryset=TrainingCompletion.objects.only("enrolment_id", "module_id")))
+        .order_by("role", "status", "person__family_name", "person__given_name")
+    )
+    modules = list(program.training_modules.all())
+    roster = Roster(enrolments=enrolments, progress={Role.MENTOR: SideProgress(), Role.MENTEE: SideProgress()})
+    for enrolment in enrolments:
+        side = roster.progress[enrolment.role]
+        setattr(side, enrolment.status, getattr(side, enrolment.status) + 1)
+        required = {module.pk for module in modules if module.is_for(enrolment.role)}
+        done = {completion.module_id for completion in enrolment.training_completions.all()}
+        training_done = required <= done
+        enrolment.training_count = (len(required & done), len(required))  # type: ignore[attr-defined]
+        if training_done and enrolment.status == EnrolmentStatus.APPROVED:
+            side.trained += 1
+        if enrolment.status == EnrolmentStatus.APPLIED:
+            roster.awaiting_decision.append(enrolment)
+    return roster
+
+
+def training_complete(enrolment: Enrolment) -> bool:
+    """True when the enrolment finished every module its program requires of its side (or none is required)."""
+    program = enrolment.program
+    if not program.training_required:
+        return True
+    required = {module.pk for module in required_modules(program, enrolment.role)}
+    done = set(enrolment.training_completions.values_list("module_id", flat=True))
+    return required <= done
+
+
+def ready_for_matching(program: Program) -> QuerySet[Enrolment]:
+    """Approved enrolments that passed the training gate (when the program has one)."""
+    approved = program.enrolments.filter(status=EnrolmentStatus.APPROVED)
+    if not program.training_required:
+        return approved
+    ready_ids = []
+    modules = list(program.training_modules.all())
+    for enrolment in approved.prefetch_related("training_completions"):
+        required = {module.pk for module in modules if module.is_for(enrolment.role)}
+        if required <= {completion.module_id for completion in enrolment.training_completions.all()}:
+            ready_ids.append(enrolment.pk)
+    return program.enrolments.filter(pk__in=ready_ids)
+

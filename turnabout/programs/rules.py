@@ -1,0 +1,151 @@
+"""The rules of a program: lifecycle, what may change when, launch readiness, eligibility."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+
+from turnabout.people.models import Person
+from turnabout.programs.models import Program, ProgramStatus, Role, StrategicDriver
+
+DEFAULT_MATCH_WEIGHTS: dict[str, float] = {
+    "learning_goals": 0.45,
+    "common_ground": 0.15,
+    "availability": 0.15,
+    "crossing_boundaries": 0.10,
+    "diversity": 0.0,
+    "grade_gap": 0.15,
+}
+DEFAULT_MATCH_RULES: dict[str, object] = {
+    "mode": "score",
+    "require_different_department": False,
+    "require_shared_language": True,
+    "min_availability_minutes": 60,
+    "min_pair_score": 0.15,
+    "use_diversity_attributes": False,
+    "mentee_max_mentors": 1,
+}
+
+TRANSITIONS: dict[ProgramStatus, frozenset[ProgramStatus]] = {
+    ProgramStatus.DRAFT: frozenset({ProgramStatus.ENROLLING}),
+    ProgramStatus.ENROLLING: frozenset({ProgramStatus.MATCHING, ProgramStatus.DRAFT}),
+    ProgramStatus.MATCHING: frozenset({ProgramStatus.RUNNING, ProgramStatus.ENROLLING}),
+    ProgramStatus.RUNNING: frozenset({ProgramStatus.CLOSING}),
+    ProgramStatus.CLOSING: frozenset({ProgramStatus.CLOSED, ProgramStatus.RUNNING}),
+    ProgramStatus.CLOSED: frozenset(),
+}
+
+_PURPOSE = frozenset(
+    {
+        "name",
+        "purpose_statement",
+        "strategic_driver",
+        "custom_driver",
+        "outcomes_for_mentors",
+        "outcomes_for_mentees",
+        "outcomes_for_organisation",
+        "topics",
+        "sponsor",
+    }
+)
+_FORMAT = frozenset(
+    {
+        "pairing_format",
+        "matching_style",
+        "acceptance_order",
+        "wording",
+        "custom_mentor_label",
+        "custom_mentee_label",
+        "code_of_conduct",
+        "agreement_template",
+    }
+)
+_ELIGIBILITY = frozenset(
+    {
+        "mentee_min_grade",
+        "mentor_max_grade",
+        "min_grade_gap",
+        "min_tenure_months",
+        "eligible_sites",
+        "eligible_departments",
+        "training_required",
+        "training_modules",
+    }
+)
+_ENGINE = frozenset({"match_weights", "match_rules"})
+_SCHEDULE = frozenset({"enrolment_opens_on", "enrolment_closes_on", "starts_on", "ends_on", "cadence", "target_meeting_count"})
+
+# Settings people have signed up to freeze once they apply; the engine's settings freeze once pairs run.
+EDITABLE_FIELDS: dict[ProgramStatus, frozenset[str]] = {
+    ProgramStatus.DRAFT: _PURPOSE | _FORMAT | _ELIGIBILITY | _ENGINE | _SCHEDULE,
+    ProgramStatus.ENROLLING: _PURPOSE | _ELIGIBILITY | _ENGINE | _SCHEDULE | {"agreement_template"},
+    ProgramStatus.MATCHING: _ENGINE | _SCHEDULE | {"name", "sponsor"},
+    ProgramStatus.RUNNING: frozenset({"name", "sponsor", "ends_on", "cadence", "target_meeting_count"}),
+    ProgramStatus.CLOSING: frozenset({"ends_on"}),
+    ProgramStatus.CLOSED: frozenset(),
+}
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later, clamped to the month's end (31 Jan + 1 month = 28/29 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def months_between(start: date, end: date) -> float:
+    return (end - start).days / 30.4375
+
+
+def launch_problems(program: Program) -> list[str]:
+    """What must be settled before enrolment opens; empty when ready."""
+    problems = []
+    if len(program.purpose_statement.strip()) < 20:
+        problems.append("State the program's purpose (at least a sentence)")
+    if program.strategic_driver == StrategicDriver.CUSTOM and not program.custom_driver.strip():
+        problems.append("Name the strategic driver")
+    if not (program.outcomes_for_mentors.strip() and program.outcomes_for_mentees.strip() and program.outcomes_for_organisation.strip()):
+        problems.append("Describe the intended outcomes for mentors, mentees and the organisation")
+    if not program.topics.exists():
+        problems.append("Choose at least one focus topic")
+    if program.sponsor_id is None:
+        problems.append("Name an executive sponsor")
+    if not (program.enrolment_opens_on and program.enrolment_closes_on and program.starts_on and program.ends_on):
+        problems.append("Set the enrolment window, start and end dates")
+    else:
+        if program.enrolment_closes_on < program.enrolment_opens_on:
+            problems.append("Enrolment must close after it opens")
+        if program.starts_on < program.enrolment_closes_on:
+            problems.append("The program must start after enrolment closes")
+        if not 3 <= round(months_between(program.starts_on, program.ends_on), 1) <= 18:
+            problems.append("A program runs between 3 and 18 months")
+    if program.target_meeting_count < 1:
+        problems.append("Set a target number of meetings")
+    if not program.code_of_conduct.strip():
+        problems.append("Write a code of conduct")
+    if program.training_required and not program.training_modules.exists():
+        problems.append("Choose the training modules, or do not require training")
+    return problems
+
+
+def eligibility_problems(program: Program, person: Person, role: Role | str, *, today: date) -> list[str]:
+    """Why ``person`` may not join on ``role``'s side; empty when eligible."""
+    problems = []
+    if person.organisation_id != program.organisation_id:
+        return ["belongs to another organisation"]
+    if not person.is_active_employee:
+        problems.append("has left the organisation")
+    rank = person.grade.rank if person.grade else None
+    if role == Role.MENTEE and program.mentee_min_grade and (rank is None or rank < program.mentee_min_grade.rank):
+        problems.append(f"grade is below {program.mentee_min_grade.code}")
+    if role == Role.MENTOR and program.mentor_max_grade and (rank is None or rank > program.mentor_max_grade.rank):
+        problems.append(f"grade is above {program.mentor_max_grade.code}")
+    if program.min_tenure_months and (person.hire_date is None or months_between(person.hire_date, today) < program.min_tenure_months):
+        problems.append(f"has been with us less than {program.min_tenure_months} months")
+    site_ids = {site.pk for site in program.eligible_sites.all()}
+    if site_ids and person.site_id not in site_ids:
+        problems.append("works at a site outside the program")
+    department_ids = {department.pk for department in program.eligible_departments.all()}
+    if department_ids and person.department_id not in department_ids:
+        problems.append("works in a department outside the program")
+    return problems

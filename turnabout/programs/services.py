@@ -1,0 +1,286 @@
+"""Every state change of programs, enrolment and training goes through these functions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from turnabout.accounts.models import Organisation, User
+from turnabout.people.models import EmploymentStatus, Person, Skill
+from turnabout.programs.catalogue import program_presets, structure_section, training_catalogue
+from turnabout.programs.errors import (
+    EnrolmentStateError,
+    FieldLocked,
+    InvalidTransition,
+    NotEligible,
+    NotReadyToLaunch,
+    TrainingAnswerWrong,
+)
+from turnabout.programs.models import (
+    Enrolment,
+    EnrolmentSkill,
+    EnrolmentStatus,
+    Program,
+    ProgramStatus,
+    Role,
+    StrategicDriver,
+    TrainingCompletion,
+    TrainingModule,
+)
+from turnabout.programs.rules import (
+    DEFAULT_MATCH_RULES,
+    DEFAULT_MATCH_WEIGHTS,
+    EDITABLE_FIELDS,
+    TRANSITIONS,
+    add_months,
+    eligibility_problems,
+    launch_problems,
+)
+
+
+@transaction.atomic
+def sync_training_modules() -> int:
+    """Upsert the shipped training modules by slug; idempotent. Returns how many exist."""
+    for item in training_catalogue():
+        TrainingModule.objects.update_or_create(
+            slug=item["slug"],
+            defaults={
+                "title": item["title"],
+                "audience": item["audience"],
+                "minutes": item["minutes"],
+                "summary": item["summary"],
+                "sections": [structure_section(section) for section in item["sections"]],
+                "check_questions": item["check"],
+            },
+        )
+    return TrainingModule.objects.count()
+
+
+@transaction.atomic
+def create_program_from_preset(
+    *, organisation: Organisation, driver: StrategicDriver | str, by: User, today: date | None = None
+) -> Program:
+    """A draft program filled in from the driver's preset, with every training module required."""
+    preset = program_presets()[str(driver)]
+    today = today or timezone.localdate()
+    enrolment_opens = today
+    starts = add_months(today, 1)
+    program = Program.objects.create(
+        organisation=organisation,
+        name=preset["name"],
+        created_by=by,
+        strategic_driver=preset["driver"],
+        purpose_statement=preset["purpose_statement"],
+        outcomes_for_mentors=preset["outcomes_for_mentors"],
+        outcomes_for_mentees=preset["outcomes_for_mentees"],
+        outcomes_for_organisation=preset["outcomes_for_organisation"],
+        cadence=preset["cadence"],
+        target_meeting_count=preset["target_meeting_count"],
+        pairing_format=preset["pairing_format"],
+        wording=preset["wording"],
+        min_grade_gap=preset["min_grade_gap"],
+        enrolment_opens_on=enrolment_opens,
+        enrolment_closes_on=add_months(today, 1),
+        starts_on=starts,
+        ends_on=add_months(starts, preset["duration_months"]),
+        match_weights={**DEFAULT_MATCH_WEIGHTS, **preset["weights"]},
+        match_rules={
+            **DEFAULT_MATCH_RULES,
+            "require_different_department": preset["require_different_department"],
+            "use_diversity_attributes": preset["use_diversity_attributes"],
+        },
+        code_of_conduct=preset["code_of_conduct"],
+        agreement_template=preset["agreement_template"],
+    )
+    program.topics.set(Skill.objects.filter(slug__in=preset["topic_skill_slugs"]))
+    if not TrainingModule.objects.exists():
+        sync_training_modules()
+    program.training_modules.set(TrainingModule.objects.all())
+    return program
+
+
+@transaction.atomic
+def update_program(*, program: Program, changes: dict[str, Any], by: User) -> Program:
+    """Apply ``changes`` (field → value; many-to-many fields take iterables), refusing fields locked in the current state.
+
+    Locks the program row so two editors cannot interleave a status change with an edit.
+    """
+    program = Program.objects.select_for_update().get(pk=program.pk)
+    locked = sorted(name for name in changes if name not in EDITABLE_FIELDS[ProgramStatus(program.status)])
+    if locked:
+        raise FieldLocked(f"These settings cannot change while the program is {program.get_status_display().lower()}: {', '.join(locked)}.")
+    many_to_many = {}
+    for name, value in changes.items():
+        if isinstance(Program._meta.get_field(name), type(Program._meta.get_field("topics"))):
+            many_to_many[name] = value
+        else:
+            setattr(program, name, value)
+    program.save()
+    for name, values in many_to_many.items():
+        getattr(program, name).set(values)
+    return program
+
+
+@transaction.atomic
+def change_program_status(*, program: Program, to: ProgramStatus, by: User) -> Program:
+    """Move the program along its lifecycle; opening enrolment requires a complete purpose and schedule."""
+    program = Program.objects.select_for_update().get(pk=program.pk)
+    current = ProgramStatus(program.status)
+    if to not in TRANSITIONS[current]:
+        raise InvalidTransition(f"A {current.label.lower()} program cannot become {ProgramStatus(to).label.lower()}.")
+    if current == ProgramStatus.DRAFT and to == ProgramStatus.ENROLLING:
+        problems = launch_problems(program)
+        if problems:
+            raise NotReadyToLaunch(problems)
+    program.status = to
+    program.save(update_fields=["status", "updated_at"])
+    return program
+
+
+@dataclass(frozen=True)
+class InvitationResult:
+    invited: list[Enrolment]
+    already_enrolled: int
+    not_eligible: dict[str, list[str]]
+
+
+@transaction.atomic
+def invite_people(*, program: Program, people: Iterable[Person], role: Role, by: User) -> InvitationResult:
+    """Invite eligible people on one side; skips those already enrolled and reports why others are not eligible.
+
+    Invitation emails are sent by a background task after commit.
+    """
+    from turnabout.programs.tasks import send_invitation_email
+
+    if program.status not in (ProgramStatus.DRAFT, ProgramStatus.ENROLLING):
+        raise InvalidTransition("Invitations are sent while a program is a draft or enrolling.")
+    people = list(people)
+    enrolled = set(Enrolment.objects.filter(program=program, person__in=people).values_list("person_id", flat=True))
+    now = timezone.now()
+    to_invite, not_eligible = [], {}
+    for person in people:
+        if person.pk in enrolled:
+            continue
+        problems = eligibility_problems(program, person, role, today=timezone.localdate())
+        if problems:
+            not_eligible[person.full_name] = problems
+            continue
+        to_invite.append(
+            Enrolment(program=program, person=person, role=role, invited_at=now, languages=list(person.languages), timezone=person.timezone)
+        )
+    invited = Enrolment.objects.bulk_create(to_invite)
+    if program.status == ProgramStatus.ENROLLING:
+        ids = [enrolment.pk for enrolment in invited]
+        transaction.on_commit(lambda: [send_invitation_email.enqueue(enrolment_id) for enrolment_id in ids])
+    return InvitationResult(invited=invited, already_enrolled=len(enrolled), not_eligible=not_eligible)
+
+
+@dataclass(frozen=True)
+class Application:
+    motivation: str
+    goals_text: str
+    skills: dict[Skill, int]
+    availability: list[dict[str, Any]]
+    timezone: str
+    interests: list[str]
+    values: list[str]
+    languages: list[str]
+    capacity: int
+    diversity_consent: bool
+    conduct_acknowledged: bool
+
+
+@transaction.atomic
+def submit_application(*, enrolment: Enrolment, application: Application) -> Enrolment:
+    """Store the participant's own application; may be resubmitted until a decision is taken."""
+    enrolment = Enrolment.objects.select_for_update().select_related("program").get(pk=enrolment.pk)
+    if enrolment.program.status != ProgramStatus.ENROLLING:
+        raise EnrolmentStateError("Applications are open only while the program is enrolling.")
+    if enrolment.status not in (EnrolmentStatus.INVITED, EnrolmentStatus.APPLIED):
+        raise EnrolmentStateError(f"This application is already {enrolment.get_status_display().lower()}.")
+    if not application.conduct_acknowledged:
+        raise EnrolmentStateError("Please acknowledge the code of conduct.")
+    enrolment.motivation = application.motivation
+    enrolment.goals_text = application.goals_text
+    enrolment.availability = application.availability
+    enrolment.timezone = application.timezone
+    enrolment.interests = application.interests
+    enrolment.values = application.values
+    enrolment.languages = application.languages
+    enrolment.capacity = application.capacity
+    enrolment.diversity_consent = application.diversity_consent
+    enrolment.conduct_acknowledged_at = enrolment.conduct_acknowledged_at or timezone.now()
+    enrolment.status = EnrolmentStatus.APPLIED
+    enrolment.applied_at = timezone.now()
+    enrolment.save()
+    enrolment.skills.all().delete()
+    EnrolmentSkill.objects.bulk_create(
+        [EnrolmentSkill(enrolment=enrolment, skill=skill, strength=strength) for skill, strength in application.skills.items()]
+    )
+    return enrolment
+
+
+@transaction.atomic
+def decide_application(*, enrolment: Enrolment, approve: bool, by: User) -> Enrolment:
+    """Approve or turn down an application; idempotent for the same decision."""
+    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+    target = EnrolmentStatus.APPROVED if approve else EnrolmentStatus.REJECTED
+    if enrolment.status == target:
+        return enrolment
+    if enrolment.status != EnrolmentStatus.APPLIED:
+        raise EnrolmentStateError(f"Only applications can be decided; this one is {enrolment.get_status_display().lower()}.")
+    enrolment.status = target
+    enrolment.decided_at = timezone.now()
+    enrolment.decided_by = by
+    enrolment.save(update_fields=["status", "decided_at", "decided_by", "updated_at"])
+    return enrolment
+
+
+@transaction.atomic
+def withdraw_enrolment(*, enrolment: Enrolment, reason: str) -> Enrolment:
+    """Take a person out of the program (their choice, or they left the organisation)."""
+    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+    if enrolment.status == EnrolmentStatus.WITHDRAWN:
+        return enrolment
+    enrolment.status = EnrolmentStatus.WITHDRAWN
+    enrolment.withdrawn_reason = reason[:200]
+    enrolment.save(update_fields=["status", "withdrawn_reason", "updated_at"])
+    return enrolment
+
+
+@transaction.atomic
+def complete_training_module(*, enrolment: Enrolment, module: TrainingModule, answers: list[int]) -> TrainingCompletion:
+    """Record a finished module once every check question is answered correctly; idempotent."""
+    questions = module.check_questions
+    wrong = [index + 1 for index, question in enumerate(questions) if index >= len(answers) or answers[index] != question["answer"]]
+    if wrong:
+        raise TrainingAnswerWrong("Not quite: have another look at question " + ", ".join(str(n) for n in wrong) + ".")
+    completion, _ = TrainingCompletion.objects.get_or_create(enrolment=enrolment, module=module, defaults={"completed_at": timezone.now()})
+    return completion
+
+
+def require_eligible(program: Program, person: Person, role: Role) -> None:
+    problems = eligibility_problems(program, person, role, today=timezone.localdate())
+    if problems:
+        raise NotEligible(f"{person.full_name} is not eligible: " + "; ".join(problems))
+
+
+@transaction.atomic
+def withdraw_leavers(*, organisation: Organisation) -> list[Enrolment]:
+    """Withdraw every open enrolment of people who have left; the matching app tells their partners."""
+    open_statuses = [EnrolmentStatus.INVITED, EnrolmentStatus.APPLIED, EnrolmentStatus.APPROVED]
+    enrolments = list(
+        Enrolment.objects.select_for_update().filter(
+            program__organisation=organisation, status__in=open_statuses, person__employment_status=EmploymentStatus.LEAVER
+        )
+    )
+    for enrolment in enrolments:
+        enrolment.status = EnrolmentStatus.WITHDRAWN
+        enrolment.withdrawn_reason = "Left the organisation"
+    Enrolment.objects.bulk_update(enrolments, ["status", "withdrawn_reason"])
+    return enrolments

@@ -1,0 +1,243 @@
+"""Program pages: access → parse → service → render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from turnabout.accounts.access import access_managed_organisation, access_organisation
+from turnabout.accounts.http import AuthenticatedRequest
+from turnabout.people.models import EmploymentStatus, Person, Skill
+from turnabout.programs.access import access_managed_enrolment, access_own_enrolment, access_program, access_training_module
+from turnabout.programs.catalogue import program_presets
+from turnabout.programs.errors import ProgramError
+from turnabout.programs.forms import (
+    MAIN_STRENGTH,
+    OTHER_STRENGTH,
+    ApplicationForm,
+    InviteByEmailForm,
+    InviteByFilterForm,
+    ProgramSetupForm,
+    TrainingCheckForm,
+    split_list,
+)
+from turnabout.programs.models import EnrolmentStatus, ProgramStatus, Role, StrategicDriver
+from turnabout.programs.queries import enrolments_of_user, program_roster, programs_of, required_modules
+from turnabout.programs.rules import TRANSITIONS, launch_problems
+from turnabout.programs.services import (
+    Application,
+    change_program_status,
+    complete_training_module,
+    create_program_from_preset,
+    decide_application,
+    invite_people,
+    submit_application,
+    update_program,
+)
+
+
+@login_required
+def program_list(request: AuthenticatedRequest) -> HttpResponse:
+    organisation = access_organisation(request.user)
+    managing = request.user.role in {"admin", "program_manager"}
+    context = {
+        "programs": programs_of(organisation) if managing else [],
+        "enrolments": enrolments_of_user(request.user),
+        "managing": managing,
+    }
+    return render(request, "programs/list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def program_new(request: AuthenticatedRequest) -> HttpResponse:
+    organisation = access_managed_organisation(request.user)
+    presets = program_presets()
+    if request.method == "POST":
+        driver = request.POST.get("driver", "")
+        if driver not in StrategicDriver.values:
+            messages.error(request, "Choose one of the templates.")
+        else:
+            program = create_program_from_preset(organisation=organisation, driver=driver, by=request.user)
+            messages.success(
+                request,
+                f"Draft created from the {StrategicDriver(driver).label.lower()} template. Review every setting before opening enrolment.",
+            )
+            return redirect("programs:edit", program.pk)
+    templates = [(StrategicDriver(driver), preset) for driver, preset in presets.items()]
+    return render(request, "programs/new.html", {"templates": templates})
+
+
+@login_required
+def program_detail(request: AuthenticatedRequest, program_id: int) -> HttpResponse:
+    program = access_program(request.user, program_id)
+    context = {
+        "program": program,
+        "roster": program_roster(program),
+        "problems": launch_problems(program) if program.status == ProgramStatus.DRAFT else [],
+        "next_statuses": sorted(TRANSITIONS[ProgramStatus(program.status)], key=list(ProgramStatus).index),
+        "filter_form": InviteByFilterForm(program=program),
+        "email_form": InviteByEmailForm(program=program),
+        "topics": program.topics.all(),
+    }
+    return render(request, "programs/detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def program_edit(request: AuthenticatedRequest, program_id: int) -> HttpResponse:
+    program = access_program(request.user, program_id, write=True)
+    form = ProgramSetupForm(request.POST or None, instance=program)
+    if request.method == "POST" and form.is_valid():
+        try:
+            update_program(program=program, changes=form.changes(), by=request.user)
+        except ProgramError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, "Settings saved.")
+            return redirect("programs:detail", program.pk)
+    elif request.method == "POST":
+        program.refresh_from_db()
+    return render(request, "programs/edit.html", {"program": program, "form": form})
+
+
+@login_required
+@require_POST
+def program_status(request: AuthenticatedRequest, program_id: int) -> HttpResponse:
+    program = access_program(request.user, program_id, write=True)
+    target = request.POST.get("status", "")
+    if target not in ProgramStatus.values:
+        messages.error(request, "Unknown status.")
+        return redirect("programs:detail", program.pk)
+    try:
+        change_program_status(program=program, to=ProgramStatus(target), by=request.user)
+    except ProgramError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"The program is now {ProgramStatus(target).label.lower()}.")
+    return redirect("programs:detail", program.pk)
+
+
+@login_required
+@require_POST
+def program_invite(request: AuthenticatedRequest, program_id: int) -> HttpResponse:
+    program = access_program(request.user, program_id, write=True)
+    people = Person.objects.filter(organisation=program.organisation, employment_status=EmploymentStatus.ACTIVE).select_related("grade")
+    if request.POST.get("mode") == "emails":
+        email_form = InviteByEmailForm(request.POST, program=program)
+        if not email_form.is_valid():
+            messages.error(request, " ".join(str(error) for errors in email_form.errors.values() for error in errors))
+            return redirect("programs:detail", program.pk)
+        emails = email_form.cleaned_data["emails"]
+        found = list(people.filter(email__in=emails))
+        unknown = sorted(set(emails) - {person.email.lower() for person in found})
+        if unknown:
+            messages.error(request, "Nobody in the directory has these addresses: " + ", ".join(unknown) + ". Nobody was invited.")
+            return redirect("programs:detail", program.pk)
+        role, chosen = email_form.cleaned_data["role"], found
+    else:
+        filter_form = InviteByFilterForm(request.POST, program=program)
+        if not filter_form.is_valid():
+            messages.error(request, " ".join(str(error) for errors in filter_form.errors.values() for error in errors))
+            return redirect("programs:detail", program.pk)
+        data = filter_form.cleaned_data
+        for field in ("department", "site", "grade"):
+            if data[field] is not None:
+                people = people.filter(**{field: data[field]})
+        role = data["role"]
+        chosen = list(people.exclude(enrolments__program=program).order_by("family_name", "given_name")[: data["limit"] * 3])
+    try:
+        result = invite_people(program=program, people=chosen, role=Role(role), by=request.user)
+    except ProgramError as error:
+        messages.error(request, error.message)
+        return redirect("programs:detail", program.pk)
+    label = program.label_for(role)
+    summary = f"Invited {len(result.invited)} as {label}s."
+    if result.already_enrolled:
+        summary += f" {result.already_enrolled} were already enrolled."
+    if result.not_eligible:
+        first = "; ".join(f"{name}: {', '.join(reasons)}" for name, reasons in list(result.not_eligible.items())[:5])
+        summary += f" {len(result.not_eligible)} not eligible ({first})."
+    messages.success(request, summary)
+    return redirect("programs:detail", program.pk)
+
+
+@login_required
+@require_POST
+def enrolment_decide(request: AuthenticatedRequest, enrolment_id: int) -> HttpResponse:
+    enrolment = access_managed_enrolment(request.user, enrolment_id)
+    try:
+        decide_application(enrolment=enrolment, approve=request.POST.get("decision") == "approve", by=request.user)
+    except ProgramError as error:
+        messages.error(request, error.message)
+    return redirect("programs:detail", enrolment.program_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def apply(request: AuthenticatedRequest, enrolment_id: int) -> HttpResponse:
+    enrolment = access_own_enrolment(request.user, enrolment_id)
+    program = enrolment.program
+    form = ApplicationForm(request.POST or None, enrolment=enrolment)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        role = Role(enrolment.role)
+        strengths = dict.fromkeys(data["main_skills"], MAIN_STRENGTH[role]) | dict.fromkeys(data["other_skills"], OTHER_STRENGTH[role])
+        skills = {skill: strengths[skill.pk] for skill in Skill.objects.filter(pk__in=strengths)}
+        application = Application(
+            motivation=data["motivation"],
+            goals_text=data["goals_text"],
+            skills=skills,
+            availability=data["availability"],
+            timezone=data["timezone"],
+            interests=split_list(data["interests"]),
+            values=split_list(data["values"]),
+            languages=data["languages"],
+            capacity=data["capacity"],
+            diversity_consent=data.get("diversity_consent", False),
+            conduct_acknowledged=data["conduct_acknowledged"],
+        )
+        try:
+            submit_application(enrolment=enrolment, application=application)
+        except ProgramError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, "Thank you: your application is in. You can change it until it is reviewed.")
+            return redirect("programs:enrolment", enrolment.pk)
+    return render(request, "programs/apply.html", {"enrolment": enrolment, "program": program, "form": form})
+
+
+@login_required
+def enrolment_home(request: AuthenticatedRequest, enrolment_id: int) -> HttpResponse:
+    enrolment = access_own_enrolment(request.user, enrolment_id)
+    modules = required_modules(enrolment.program, enrolment.role) if enrolment.program.training_required else []
+    done = set(enrolment.training_completions.values_list("module_id", flat=True))
+    context = {
+        "enrolment": enrolment,
+        "program": enrolment.program,
+        "modules": [(module, module.pk in done) for module in modules],
+        "training_done": all(module.pk in done for module in modules),
+        "can_apply": enrolment.status in (EnrolmentStatus.INVITED, EnrolmentStatus.APPLIED)
+        and enrolment.program.status == ProgramStatus.ENROLLING,
+    }
+    return render(request, "programs/enrolment.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def training_module(request: AuthenticatedRequest, enrolment_id: int, slug: str) -> HttpResponse:
+    enrolment = access_own_enrolment(request.user, enrolment_id)
+    module = access_training_module(enrolment, slug)
+    form = TrainingCheckForm(request.POST or None, module=module)
+    if request.method == "POST" and form.is_valid():
+        try:
+            complete_training_module(enrolment=enrolment, module=module, answers=form.answers())
+        except ProgramError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, f"Module complete: {module.title}.")
+            return redirect("programs:enrolment", enrolment.pk)
+    return render(request, "programs/training.html", {"enrolment": enrolment, "program": enrolment.program, "module": module, "form": form})
