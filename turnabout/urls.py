@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("turnabout.accounts.urls")),
     path("people/", include("turnabout.people.urls")),
     path("programs/", include("turnabout.programs.urls")),
+    path("matching/", include("turnabout.matching.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

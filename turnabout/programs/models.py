@@ -138,8 +138,8 @@ class Program(TimestampedModel):
     custom_mentee_label = models.CharField(max_length=40, blank=True)
 
     # Eligibility.
-    mentee_min_grade = models.ForeignKey(Grade, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    mentor_max_grade = models.ForeignKey(Grade, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    mentee_min_grade = models.ForeignKey(Grade, null=True, blank=True, on_delete=models.RESTRICT, related_name="+")
+    mentor_max_grade = models.ForeignKey(Grade, null=True, blank=True, on_delete=models.RESTRICT, related_name="+")
     min_grade_gap = models.PositiveSmallIntegerField(default=2)
     min_tenure_months = models.PositiveSmallIntegerField(default=0)
     eligible_sites = models.ManyToManyField(Site, blank=True, related_name="+")

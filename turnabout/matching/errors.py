@@ -1,0 +1,37 @@
+"""Domain errors for matching; each carries a stable code for the API."""
+
+
+class MatchingError(Exception):
+    code = "matching_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class RunNotReady(MatchingError):
+    code = "run_not_ready"
+
+
+class AlreadyPublished(MatchingError):
+    code = "already_published"
+
+
+class StalePool(MatchingError):
+    code = "stale_pool"
+
+    def __init__(self, changes: list[str]) -> None:
+        super().__init__("The pool changed since this run: " + "; ".join(changes) + ". Re-run matching before publishing.")
+        self.changes = changes
+
+
+class NotYourTurn(MatchingError):
+    code = "not_your_turn"
+
+
+class MatchClosed(MatchingError):
+    code = "match_closed"
+
+
+class InvalidPairRule(MatchingError):
+    code = "invalid_pair_rule"

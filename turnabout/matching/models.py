@@ -1,0 +1,157 @@
+"""Match runs, the pairs they propose, the manager's pins and bans, and the formal matches."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from turnabout.core.models import TimestampedModel
+from turnabout.programs.models import Enrolment, Program
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Finished"
+    FAILED = "failed", "Failed"
+
+
+class MatchRun(TimestampedModel):
+    """One run of the engine over a program's ready pool, computed in the background."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="match_runs")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    mode = models.CharField(max_length=10, default="score")
+    progress = models.FloatField(default=0.0)
+    stage = models.CharField(max_length=100, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    # The pool as it was: enrolment id → fingerprint of what the engine read, to detect a stale run.
+    pool = models.JSONField(default=dict)
+    summary = models.JSONField(default=dict)
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at"]
+        get_latest_by = "created_at"
+
+    def __str__(self) -> str:
+        return f"Run #{self.pk} of {self.program}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (RunStatus.SUCCEEDED, RunStatus.FAILED)
+
+
+class ProposedPair(models.Model):
+    run = models.ForeignKey(MatchRun, on_delete=models.CASCADE, related_name="proposed_pairs")
+    mentor = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="+")
+    mentee = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField()
+    components = models.JSONField(default=dict)
+    reasons = models.JSONField(default=list)
+    is_pinned = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-score"]
+        constraints = [models.UniqueConstraint(fields=["run", "mentor", "mentee"], name="proposed_pair_once_per_run")]
+
+    def __str__(self) -> str:
+        return f"{self.mentor.person} → {self.mentee.person} ({self.score:.2f})"
+
+
+class UnmatchedEnrolment(models.Model):
+    run = models.ForeignKey(MatchRun, on_delete=models.CASCADE, related_name="unmatched")
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="+")
+    reason = models.TextField()
+
+    def __str__(self) -> str:
+        return f"{self.enrolment.person}: {self.reason}"
+
+
+class PairRuleKind(models.TextChoices):
+    PIN = "pin", "Pinned"
+    FORBID = "forbid", "Forbidden"
+
+
+class PairRule(models.Model):
+    """A program manager's decision that a pair must, or must not, be made."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="pair_rules")
+    mentor = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="+")
+    mentee = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=PairRuleKind.choices)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["program", "mentor", "mentee"], name="pair_rule_once")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.mentor.person} → {self.mentee.person}"
+
+
+class MatchStatus(models.TextChoices):
+    PROPOSED = "proposed", "Awaiting acceptance"
+    ACTIVE = "active", "Active"
+    DECLINED = "declined", "Declined"
+    ENDED = "ended", "Ended"
+
+
+class Response(models.TextChoices):
+    PENDING = "pending", "Not yet answered"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+
+
+class DeclineReason(models.TextChoices):
+    """No-fault reasons: none of them blames the other person."""
+
+    TIMING = "timing", "The timing does not work for me now"
+    WORKLOAD = "workload", "My workload will not allow it"
+    KNOW_EACH_OTHER = "know_each_other", "We already know each other too well for this"
+    CONFLICT = "conflict", "There is a conflict of interest"
+    DIFFERENT_FOCUS = "different_focus", "I hoped for a different focus"
+    OTHER = "other", "Another reason (no explanation needed)"
+
+
+class Match(TimestampedModel):
+    """A formal pair: proposed by a published run (or chosen by a mentee), accepted by both sides."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="matches")
+    mentor = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="matches_as_mentor")
+    mentee = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="matches_as_mentee")
+    run = models.ForeignKey(MatchRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="matches")
+    status = models.CharField(max_length=10, choices=MatchStatus.choices, default=MatchStatus.PROPOSED)
+    score = models.FloatField(default=0.0)
+    components = models.JSONField(default=dict)
+    reasons = models.JSONField(default=list)
+    mentor_response = models.CharField(max_length=10, choices=Response.choices, default=Response.PENDING)
+    mentee_response = models.CharField(max_length=10, choices=Response.choices, default=Response.PENDING)
+    mentor_responded_at = models.DateTimeField(null=True, blank=True)
+    mentee_responded_at = models.DateTimeField(null=True, blank=True)
+    decline_reason = models.CharField(max_length=20, choices=DeclineReason.choices, blank=True)
+    ended_reason = models.CharField(max_length=200, blank=True)
+    requested_by_mentee = models.BooleanField(default=False, help_text="Chosen by the mentee from suggestions (self-select programs).")
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # Publishing twice, or two managers at once, can never open the same pair twice.
+            models.UniqueConstraint(
+                fields=["program", "mentor", "mentee"],
+                condition=models.Q(status__in=["proposed", "active"]),
+                name="match_open_once",
+            )
+        ]
+        indexes = [models.Index(fields=["program", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.mentor.person} and {self.mentee.person} ({self.get_status_display()})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (MatchStatus.PROPOSED, MatchStatus.ACTIVE)

@@ -1,0 +1,160 @@
+"""Translate a program's ready pool into an engine problem, and fingerprint it to detect stale runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from turnabout.engine import Participant, Problem, Rules, Taxonomy, Weights, Window
+from turnabout.people.models import Person, PersonSkill, SensitiveProfile, Skill
+from turnabout.programs.models import Enrolment, PairingFormat, Program, Role
+from turnabout.programs.queries import ready_for_matching
+from turnabout.programs.rules import DEFAULT_MATCH_RULES, DEFAULT_MATCH_WEIGHTS
+
+# The program's weight names → the engine's.
+_WEIGHT_NAMES = {
+    "learning_goals": "goals",
+    "common_ground": "common_ground",
+    "availability": "availability",
+    "crossing_boundaries": "boundaries",
+    "diversity": "diversity",
+    "grade_gap": "grade_gap",
+}
+GENERIC_DIVERSITY_REASON = "They bring different perspectives, as the program asks."
+
+
+def participant_id(enrolment: Enrolment) -> str:
+    """Engine ids are person ids, so reporting chains (person ids) compare directly."""
+    return str(enrolment.person_id)
+
+
+@dataclass(frozen=True)
+class Pool:
+    """The enrolments a run matches, the engine problem built from them, and the fingerprint of both."""
+
+    enrolments: dict[str, Enrolment]
+    problem: Problem
+    fingerprint: dict[str, str]
+
+
+def enrolment_fingerprint(enrolment: Enrolment) -> str:
+    """Changes whenever anything the engine reads about this enrolment changes."""
+    return enrolment.updated_at.isoformat() + "|" + enrolment.status
+
+
+def open_match_enrolment_ids(program: Program) -> set[int]:
+    from turnabout.matching.models import Match, MatchStatus
+
+    matches = Match.objects.filter(program=program, status__in=[MatchStatus.PROPOSED, MatchStatus.ACTIVE])
+    return set(matches.values_list("mentor_id", flat=True)) | set(matches.values_list("mentee_id", flat=True))
+
+
+def available_enrolments(program: Program) -> list[Enrolment]:
+    """Ready enrolments not already in an open match: a rematch touches only these people."""
+    taken = open_match_enrolment_ids(program)
+    return list(
+        ready_for_matching(program)
+        .exclude(pk__in=taken)
+        .select_related("person", "person__grade", "person__department", "person__site")
+        .prefetch_related("skills__skill")
+        .order_by("pk")
+    )
+
+
+def current_fingerprint(program: Program) -> dict[str, str]:
+    return {str(e.pk): enrolment_fingerprint(e) for e in available_enrolments(program)}
+
+
+def build_pool(program: Program) -> Pool:
+    """Build the engine problem for the program's current pool (a fixed number of queries)."""
+    enrolments = available_enrolments(program)
+    person_ids = [e.person_id for e in enrolments]
+    directory_skills: dict[int, dict[str, int]] = {}
+    for person_id, slug, level in PersonSkill.objects.filter(person_id__in=person_ids).values_list("person_id", "skill__slug", "level"):
+        directory_skills.setdefault(person_id, {})[slug] = level
+    use_diversity = bool(program.match_rules.get("use_diversity_attributes"))
+    diversity: dict[int, dict[str, str]] = {}
+    if use_diversity:
+        consenting = [e.person_id for e in enrolments if e.diversity_consent]
+        for profile in SensitiveProfile.objects.filter(person_id__in=consenting):
+            answers = {
+                "gender": profile.gender.strip().lower(),
+                "ethnicity": profile.ethnicity.strip().lower(),
+                "under_represented": {True: "yes", False: "no", None: ""}[profile.is_under_represented],
+                "age_band": profile.age_band,
+            }
+            diversity[profile.person_id] = {key: value for key, value in answers.items() if value}
+    mentors: list[Participant] = []
+    mentees: list[Participant] = []
+    by_id: dict[str, Enrolment] = {}
+    for enrolment in enrolments:
+        person: Person = enrolment.person
+        own = {item.skill.slug: item.strength for item in enrolment.skills.all()}
+        participant = Participant(
+            participant_id(enrolment),
+            grade=person.grade.rank if person.grade else 0,
+            department=person.department.name if person.department else "",
+            site=person.site.name if person.site else "",
+            timezone=enrolment.timezone or person.timezone,
+            languages=frozenset(enrolment.languages or person.languages),
+            ancestors=tuple(str(ancestor) for ancestor in reversed(person.ancestor_ids)),
+            # A mentor offers what they named, backed by the directory's levels for everything else.
+            skills={**directory_skills.get(person.pk, {}), **own} if enrolment.role == Role.MENTOR else {},
+            goals=own if enrolment.role == Role.MENTEE else {},
+            interests=frozenset(enrolment.interests),
+            values=frozenset(enrolment.values),
+            availability=tuple(Window(w["day"], w["start"], w["end"]) for w in enrolment.availability),
+            diversity=diversity.get(person.pk, {}),
+            capacity=max(1, enrolment.capacity),
+            name=person.given_name,
+        )
+        by_id[participant.id] = enrolment
+        (mentors if enrolment.role == Role.MENTOR else mentees).append(participant)
+    problem = Problem(tuple(mentors), tuple(mentees), taxonomy=skill_taxonomy())
+    return Pool(enrolments=by_id, problem=problem, fingerprint={str(e.pk): enrolment_fingerprint(e) for e in enrolments})
+
+
+def skill_taxonomy() -> Taxonomy:
+    skills = Skill.objects.prefetch_related("related").only("slug", "synonyms")
+    return Taxonomy(
+        synonyms={skill.slug: frozenset(skill.synonyms) for skill in skills},
+        related={skill.slug: frozenset(related.slug for related in skill.related.all()) for skill in skills},
+    )
+
+
+def engine_rules(
+    program: Program, *, pinned: list[tuple[str, str]], forbidden: list[tuple[str, str]], past: list[tuple[str, str]]
+) -> Rules:
+    rules = {**DEFAULT_MATCH_RULES, **program.match_rules}
+    return Rules(
+        min_grade_gap=program.min_grade_gap,
+        forbid_same_department=bool(rules["require_different_department"]),
+        require_shared_language=bool(rules["require_shared_language"]),
+        min_overlap_minutes=int(str(rules["min_availability_minutes"])),
+        min_pair_score=float(str(rules["min_pair_score"])),
+        use_diversity=bool(rules["use_diversity_attributes"]),
+        max_mentors_per_mentee=2 if program.pairing_format == PairingFormat.TWO_MENTORS_ONE_MENTEE else 1,
+        pinned=frozenset(pinned),
+        forbidden=frozenset(forbidden),
+        past_pairs=frozenset(past),
+    )
+
+
+def engine_weights(program: Program) -> Weights:
+    weights = {
+        _WEIGHT_NAMES[name]: float(value)
+        for name, value in {**DEFAULT_MATCH_WEIGHTS, **program.match_weights}.items()
+        if name in _WEIGHT_NAMES
+    }
+    return Weights(
+        goals=weights["goals"],
+        common_ground=weights["common_ground"],
+        availability=weights["availability"],
+        boundaries=weights["boundaries"],
+        diversity=weights["diversity"],
+        grade_gap=weights["grade_gap"],
+    )
+
+
+def participant_safe_reasons(reasons: tuple[str, ...] | list[str]) -> list[str]:
+    """Reasons with the diversity sentence made generic: naming the attributes would hint at a partner's answers."""
+    return [GENERIC_DIVERSITY_REASON if reason.startswith("They bring different perspectives") else reason for reason in reasons]

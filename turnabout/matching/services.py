@@ -1,0 +1,338 @@
+"""Every state change of matching: runs, pins and bans, publishing, acceptance, rematching."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict
+from functools import partial
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from turnabout.accounts.models import User
+from turnabout.engine import MatchResult, solve, suggest
+from turnabout.matching.errors import AlreadyPublished, InvalidPairRule, MatchClosed, NotYourTurn, RunNotReady, StalePool
+from turnabout.matching.models import (
+    DeclineReason,
+    Match,
+    MatchRun,
+    MatchStatus,
+    PairRule,
+    PairRuleKind,
+    ProposedPair,
+    Response,
+    RunStatus,
+    UnmatchedEnrolment,
+)
+from turnabout.matching.pool import build_pool, current_fingerprint, engine_rules, engine_weights, participant_id, participant_safe_reasons
+from turnabout.programs.models import AcceptanceOrder, Enrolment, EnrolmentStatus, Program, ProgramStatus, Role
+
+PROGRESS_STEP = 0.02
+
+
+@transaction.atomic
+def start_match_run(*, program: Program, by: User, mode: str | None = None) -> MatchRun:
+    """Queue a run of the engine over the program's current pool; the worker computes it after commit."""
+    from turnabout.matching.tasks import compute_match_run
+
+    if program.status != ProgramStatus.MATCHING:
+        raise RunNotReady("Move the program to matching before running the engine.")
+    run = MatchRun.objects.create(program=program, requested_by=by, mode=mode or str(program.match_rules.get("mode", "score")))
+    transaction.on_commit(lambda: compute_match_run.enqueue(run.pk))
+    return run
+
+
+def claim_match_run(run_id: int) -> bool:
+    """Take a queued run for this worker; False when another worker already has it (conditional UPDATE)."""
+    claimed = MatchRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
+        status=RunStatus.RUNNING, started_at=timezone.now(), stage="Reading the pool"
+    )
+    return claimed == 1
+
+
+def _progress_writer(run_id: int) -> Callable[[float, str], None]:
+    last = [-1.0]
+
+    def report(fraction: float, stage: str) -> None:
+        # Throttled: a write per two percent keeps a 5,000 × 5,000 run from flooding the database.
+        if fraction - last[0] >= PROGRESS_STEP or fraction >= 1.0:
+            last[0] = fraction
+            MatchRun.objects.filter(pk=run_id).update(progress=round(0.1 + 0.85 * fraction, 3), stage=stage[:100])
+
+    return report
+
+
+def execute_match_run(*, run_id: int) -> MatchRun:
+    """Compute a claimed run and store its proposals in one transaction; a crash leaves the run failed, never half-written."""
+    run = MatchRun.objects.select_related("program").get(pk=run_id)
+    program = run.program
+    try:
+        pool = build_pool(program)
+        rules = program_pair_rules(program, pool_ids=set(pool.enrolments))
+        MatchRun.objects.filter(pk=run_id).update(progress=0.1, stage="Scoring pairs")
+        result = solve(
+            pool.problem,
+            engine_rules(program, **rules),
+            engine_weights(program),
+            mode=run.mode,
+            progress=_progress_writer(run_id),
+        )
+        with transaction.atomic():
+            _store_result(run, pool.enrolments, pool.fingerprint, result, pinned=set(rules["pinned"]))
+    except Exception as error:
+        MatchRun.objects.filter(pk=run_id).update(status=RunStatus.FAILED, error=str(error)[:2000], finished_at=timezone.now())
+        raise
+    run.refresh_from_db()
+    return run
+
+
+def program_pair_rules(program: Program, *, pool_ids: set[str]) -> dict[str, list[tuple[str, str]]]:
+    """Pins, bans and past pairs in engine ids, restricted to the pool (a pin on someone matched since is moot)."""
+    rules: dict[str, list[tuple[str, str]]] = {"pinned": [], "forbidden": [], "past": []}
+    for rule in PairRule.objects.filter(program=program).select_related("mentor", "mentee"):
+        pair = (participant_id(rule.mentor), participant_id(rule.mentee))
+        if pair[0] in pool_ids and pair[1] in pool_ids:
+            rules["pinned" if rule.kind == PairRuleKind.PIN else "forbidden"].append(pair)
+    for match in Match.objects.filter(program=program, status__in=[MatchStatus.DECLINED, MatchStatus.ENDED]).select_related(
+        "mentor", "mentee"
+    ):
+        rules["past"].append((participant_id(match.mentor), participant_id(match.mentee)))
+    return rules
+
+
+def _store_result(
+    run: MatchRun, enrolments: dict[str, Enrolment], fingerprint: dict[str, str], result: MatchResult, *, pinned: set[tuple[str, str]]
+) -> None:
+    ProposedPair.objects.bulk_create(
+        [
+            ProposedPair(
+                run=run,
+                mentor=enrolments[pair.mentor_id],
+                mentee=enrolments[pair.mentee_id],
+                score=pair.score,
+                components=dict(pair.components),
+                reasons=participant_safe_reasons(pair.reasons),
+                is_pinned=(pair.mentor_id, pair.mentee_id) in pinned,
+            )
+            for pair in result.pairs
+        ],
+        batch_size=1000,
+    )
+    UnmatchedEnrolment.objects.bulk_create(
+        [UnmatchedEnrolment(run=run, enrolment=enrolments[item.id], reason=item.reason) for item in result.unmatched], batch_size=1000
+    )
+    diagnostics = asdict(result.diagnostics)
+    scores = sorted(pair.score for pair in result.pairs)
+    diagnostics["score_histogram"] = [
+        sum(1 for s in scores if low <= s < low + 0.1 or (low == 0.9 and s == 1.0)) for low in [i / 10 for i in range(10)]
+    ]
+    diagnostics["changes"] = changes_since_previous_run(run, {(p.mentor_id, p.mentee_id) for p in result.pairs}, enrolments)
+    MatchRun.objects.filter(pk=run.pk).update(
+        status=RunStatus.SUCCEEDED, progress=1.0, stage="Done", finished_at=timezone.now(), pool=fingerprint, summary=diagnostics
+    )
+
+
+def changes_since_previous_run(run: MatchRun, pairs: set[tuple[str, str]], enrolments: dict[str, Enrolment]) -> dict[str, int]:
+    previous = (
+        MatchRun.objects.filter(program=run.program, status=RunStatus.SUCCEEDED, created_at__lt=run.created_at)
+        .order_by("-created_at")
+        .first()
+    )
+    if previous is None:
+        return {}
+    before = {
+        (str(mentor_person), str(mentee_person))
+        for mentor_person, mentee_person in previous.proposed_pairs.values_list("mentor__person_id", "mentee__person_id")
+    }
+    before_pool = {str(key) for key in previous.pool}
+    now_pool = {str(enrolment.pk) for enrolment in enrolments.values()}
+    return {
+        "pairs_kept": len(pairs & before),
+        "pairs_new": len(pairs - before),
+        "pairs_dropped": len(before - pairs),
+        "joined_pool": len(now_pool - before_pool),
+        "left_pool": len(before_pool - now_pool),
+    }
+
+
+@transaction.atomic
+def set_pair_rule(*, program: Program, mentor: Enrolment, mentee: Enrolment, kind: PairRuleKind | None, by: User) -> PairRule | None:
+    """Pin or forbid a pair for the next runs, or clear the rule (kind None)."""
+    if mentor.program_id != program.pk or mentee.program_id != program.pk or mentor.role != Role.MENTOR or mentee.role != Role.MENTEE:
+        raise InvalidPairRule("A pin or ban joins a mentor and a mentee of this program.")
+    if kind is None:
+        PairRule.objects.filter(program=program, mentor=mentor, mentee=mentee).delete()
+        return None
+    rule, _ = PairRule.objects.update_or_create(program=program, mentor=mentor, mentee=mentee, defaults={"kind": kind, "created_by": by})
+    return rule
+
+
+def stale_changes(run: MatchRun) -> list[str]:
+    """How the pool differs from the run's, in words; empty when the run is current."""
+    now = current_fingerprint(run.program)
+    then = {str(key): value for key, value in run.pool.items()}
+    changes = []
+    joined, left = set(now) - set(then), set(then) - set(now)
+    edited = {key for key in set(now) & set(then) if now[key] != then[key]}
+    if joined:
+        changes.append(f"{len(joined)} {'person' if len(joined) == 1 else 'people'} joined the pool")
+    if left:
+        changes.append(f"{len(left)} left the pool (withdrawn, matched elsewhere or no longer ready)")
+    if edited:
+        changes.append(f"{len(edited)} changed their application")
+    return changes
+
+
+@transaction.atomic
+def publish_match_run(*, run: MatchRun, by: User) -> list[Match]:
+    """Turn a run's proposals into matches awaiting acceptance, once; refuses stale runs.
+
+    Locks the run row, so two managers publishing at once create each pair once; notifications go after commit.
+    """
+    from turnabout.matching.tasks import send_match_proposed_email
+
+    run = MatchRun.objects.select_for_update().select_related("program").get(pk=run.pk)
+    if run.published_at is not None:
+        raise AlreadyPublished(f"This run was already published on {run.published_at:%d %b %Y at %H:%M}.")
+    if run.status != RunStatus.SUCCEEDED:
+        raise RunNotReady("Only a finished run can be published.")
+    changes = stale_changes(run)
+    if changes:
+        raise StalePool(changes)
+    program = run.program
+    matches = Match.objects.bulk_create(
+        [
+            Match(
+                program=program,
+                mentor_id=pair.mentor_id,
+                mentee_id=pair.mentee_id,
+                run=run,
+                score=pair.score,
+                components=pair.components,
+                reasons=pair.reasons,
+            )
+            for pair in run.proposed_pairs.all()
+        ]
+    )
+    run.published_at, run.published_by = timezone.now(), by
+    run.save(update_fields=["published_at", "published_by", "updated_at"])
+    first_roles = _roles_asked_first(program)
+    match_ids = [match.pk for match in matches]
+    transaction.on_commit(lambda: [send_match_proposed_email.enqueue(match_id, role) for match_id in match_ids for role in first_roles])
+    return matches
+
+
+def _roles_asked_first(program: Program) -> list[str]:
+    if program.acceptance_order == AcceptanceOrder.MENTEE_FIRST:
+        return [Role.MENTEE]
+    if program.acceptance_order == AcceptanceOrder.MENTOR_FIRST:
+        return [Role.MENTOR]
+    return [Role.MENTOR, Role.MENTEE]
+
+
+def waiting_for(match: Match) -> list[str]:
+    """The sides whose answer is awaited now, given the program's acceptance order."""
+    if match.status != MatchStatus.PROPOSED:
+        return []
+    pending: list[str] = [role for role in (Role.MENTOR, Role.MENTEE) if getattr(match, f"{role}_response") == Response.PENDING]
+    order = match.program.acceptance_order
+    first = Role.MENTEE if order == AcceptanceOrder.MENTEE_FIRST else Role.MENTOR if order == AcceptanceOrder.MENTOR_FIRST else None
+    if first is not None and first in pending:
+        return [first]
+    return pending
+
+
+@transaction.atomic
+def respond_to_match(*, match: Match, role: Role, accept: bool, reason: DeclineReason | str = "") -> Match:
+    """Record one side's answer; both acceptances make the pair active, a decline returns both to the pool.
+
+    Locks the match row; the other side is told after commit when it becomes their turn, or of the outcome.
+    """
+    from turnabout.matching.tasks import send_match_outcome_email, send_match_proposed_email
+
+    match = Match.objects.select_for_update().select_related("program", "mentor__person", "mentee__person").get(pk=match.pk)
+    if match.status != MatchStatus.PROPOSED:
+        raise MatchClosed(f"This match is {match.get_status_display().lower()}; it no longer takes answers.")
+    if role not in waiting_for(match):
+        raise NotYourTurn("Your answer is not needed yet, or you have already answered.")
+    if not accept and reason not in DeclineReason.values:
+        raise MatchClosed("Choose one of the reasons: none of them blames anyone.")
+    now = timezone.now()
+    setattr(match, f"{role}_response", Response.ACCEPTED if accept else Response.DECLINED)
+    setattr(match, f"{role}_responded_at", now)
+    if not accept:
+        match.status, match.decline_reason = MatchStatus.DECLINED, reason
+    elif match.mentor_response == Response.ACCEPTED and match.mentee_response == Response.ACCEPTED:
+        match.status = MatchStatus.ACTIVE
+    match.save()
+    match_id = match.pk
+    if match.status == MatchStatus.PROPOSED:
+        other = Role.MENTEE if role == Role.MENTOR else Role.MENTOR
+        if match.program.acceptance_order != AcceptanceOrder.BOTH_AT_ONCE:
+            transaction.on_commit(lambda: send_match_proposed_email.enqueue(match_id, other))
+    else:
+        transaction.on_commit(lambda: send_match_outcome_email.enqueue(match_id))
+    return match
+
+
+@transaction.atomic
+def end_matches_of_withdrawn(*, program: Program | None = None, organisation_id: int | None = None) -> list[Match]:
+    """Close open matches in which someone was withdrawn (e.g. left the organisation); their partner is told."""
+    from turnabout.matching.tasks import send_partner_withdrawn_email
+
+    matches = Match.objects.select_for_update().filter(status__in=[MatchStatus.PROPOSED, MatchStatus.ACTIVE])
+    matches = matches.filter(Q(mentor__status=EnrolmentStatus.WITHDRAWN) | Q(mentee__status=EnrolmentStatus.WITHDRAWN))
+    if program is not None:
+        matches = matches.filter(program=program)
+    if organisation_id is not None:
+        matches = matches.filter(program__organisation_id=organisation_id)
+    ended = list(matches.select_related("mentor", "mentee"))
+    for match in ended:
+        match.status = MatchStatus.ENDED
+        match.ended_reason = "A partner is no longer in the program"
+        match.save(update_fields=["status", "ended_reason", "updated_at"])
+        leaving_role = Role.MENTOR if match.mentor.status == EnrolmentStatus.WITHDRAWN else Role.MENTEE
+        transaction.on_commit(partial(send_partner_withdrawn_email.enqueue, match.pk, leaving_role))
+    return ended
+
+
+def suggestions_for(*, enrolment: Enrolment, top_n: int = 3) -> list[tuple[Enrolment, float, list[str]]]:
+    """Top mentors for a mentee of a self-select program, spread across the pool; (mentor enrolment, score, reasons)."""
+    program = enrolment.program
+    pool = build_pool(program)
+    me = participant_id(enrolment)
+    if me not in pool.enrolments:
+        return []
+    rules = program_pair_rules(program, pool_ids=set(pool.enrolments))
+    suggestions = suggest(pool.problem, engine_rules(program, **rules), engine_weights(program), top_n=top_n)
+    mine = sorted((s for s in suggestions if s.mentee_id == me), key=lambda s: s.rank)
+    return [(pool.enrolments[s.mentor_id], s.score, participant_safe_reasons(s.reasons)) for s in mine]
+
+
+@transaction.atomic
+def request_mentor(*, mentee: Enrolment, mentor: Enrolment) -> Match:
+    """A mentee of a self-select program asks for one of their suggestions; the mentor then accepts or declines."""
+    from turnabout.matching.tasks import send_match_proposed_email
+
+    offered = {candidate.pk: (score, reasons) for candidate, score, reasons in suggestions_for(enrolment=mentee)}
+    if mentor.pk not in offered:
+        raise InvalidPairRule("You can request only one of your current suggestions.")
+    # Lock both enrolments so two requests cannot race past the open-match check.
+    list(Enrolment.objects.select_for_update().filter(pk__in=[mentee.pk, mentor.pk]))
+    open_for_mentee = Match.objects.filter(mentee=mentee, status__in=[MatchStatus.PROPOSED, MatchStatus.ACTIVE]).count()
+    if open_for_mentee >= mentee.capacity:
+        raise MatchClosed("You already have an open request or pair; wait for the answer first.")
+    score, reasons = offered[mentor.pk]
+    match = Match.objects.create(
+        program=mentee.program,
+        mentor=mentor,
+        mentee=mentee,
+        score=score,
+        reasons=reasons,
+        mentee_response=Response.ACCEPTED,
+        mentee_responded_at=timezone.now(),
+        requested_by_mentee=True,
+    )
+    transaction.on_commit(lambda: send_match_proposed_email.enqueue(match.pk, Role.MENTOR))
+    return match

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from turnabout.matching import views
+
+app_name = "matching"
+
+urlpatterns = [
+    path("programs/<int:program_id>/", views.review, name="review"),
+    path("programs/<int:program_id>/run/", views.start_run, name="start_run"),
+    path("programs/<int:program_id>/pair-rule/", views.pair_rule, name="pair_rule"),
+    path("runs/<int:run_id>/progress/", views.run_progress, name="run_progress"),
+    path("runs/<int:run_id>/publish/", views.publish, name="publish"),
+    path("mine/", views.my_matches, name="my_matches"),
+    path("mine/<int:match_id>/", views.my_match, name="my_match"),
+    path("enrolments/<int:enrolment_id>/suggestions/", views.suggestions, name="suggestions"),
+]

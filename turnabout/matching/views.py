@@ -1,0 +1,170 @@
+"""Match review for managers, and the match pages participants answer on."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from turnabout.accounts.http import AuthenticatedRequest
+from turnabout.core.htmx import is_htmx
+from turnabout.matching.access import access_match_run, access_own_match
+from turnabout.matching.errors import MatchingError
+from turnabout.matching.models import DeclineReason, PairRuleKind
+from turnabout.matching.queries import (
+    latest_run,
+    matches_of_user,
+    open_match_for,
+    program_matches,
+    program_pair_rules,
+    run_proposals,
+    run_unmatched,
+)
+from turnabout.matching.services import (
+    publish_match_run,
+    request_mentor,
+    respond_to_match,
+    set_pair_rule,
+    stale_changes,
+    start_match_run,
+    suggestions_for,
+    waiting_for,
+)
+from turnabout.programs.access import access_own_enrolment, access_program
+from turnabout.programs.models import Enrolment, MatchingStyle, Role
+
+
+@login_required
+def review(request: AuthenticatedRequest, program_id: int) -> HttpResponse:
+    """The manager's match review: the latest run's summary, every proposed pair with its reasons, pins and bans."""
+    program = access_program(request.user, program_id)
+    run = latest_run(program)
+    context = {
+        "program": program,
+        "run": run,
+        "proposals": run_proposals(run) if run and run.status == "succeeded" else [],
+        "unmatched": run_unmatched(run) if run and run.status == "succeeded" else [],
+        "stale": stale_changes(run) if run and run.status == "succeeded" and not run.published_at else [],
+        "rules": program_pair_rules(program),
+        "matches": program_matches(program),
+        "decline_reasons": dict(DeclineReason.choices),
+    }
+    return render(request, "matching/review.html", context)
+
+
+@login_required
+def run_progress(request: AuthenticatedRequest, run_id: int) -> HttpResponse:
+    """The progress fragment htmx polls while a run computes; a finished run reloads the whole page."""
+    run = access_match_run(request.user, run_id)
+    response = render(request, "matching/review.html#progress", {"run": run, "program": run.program})
+    if run.is_finished and is_htmx(request):
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@login_required
+@require_POST
+def start_run(request: AuthenticatedRequest, program_id: int) -> HttpResponse:
+    program = access_program(request.user, program_id, write=True)
+    mode = request.POST.get("mode") or None
+    if mode not in (None, "score", "coverage", "fair"):
+        messages.error(request, "Unknown matching mode.")
+        return redirect("matching:review", program.pk)
+    try:
+        start_match_run(program=program, by=request.user, mode=mode)
+    except MatchingError as error:
+        messages.error(request, error.message)
+    return redirect("matching:review", program.pk)
+
+
+@login_required
+@require_POST
+def pair_rule(request: AuthenticatedRequest, program_id: int) -> HttpResponse:
+    program = access_program(request.user, program_id, write=True)
+    mentor = get_object_or_404(Enrolment, pk=request.POST.get("mentor"), program=program)
+    mentee = get_object_or_404(Enrolment, pk=request.POST.get("mentee"), program=program)
+    kind = request.POST.get("kind")
+    try:
+        set_pair_rule(
+            program=program, mentor=mentor, mentee=mentee, kind=PairRuleKind(kind) if kind in PairRuleKind.values else None, by=request.user
+        )
+    except MatchingError as error:
+        messages.error(request, error.message)
+    else:
+        verb = {"pin": "Pinned", "forbid": "Forbidden"}.get(kind or "", "Cleared the rule for")
+        messages.success(request, f"{verb} {mentor.person.full_name} with {mentee.person.full_name}. Re-run matching to apply it.")
+    return redirect("matching:review", program.pk)
+
+
+@login_required
+@require_POST
+def publish(request: AuthenticatedRequest, run_id: int) -> HttpResponse:
+    run = access_match_run(request.user, run_id)
+    try:
+        matches = publish_match_run(run=run, by=request.user)
+    except MatchingError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Published {len(matches)} pairs. Both sides are asked to accept.")
+    return redirect("matching:review", run.program_id)
+
+
+@login_required
+def my_matches(request: AuthenticatedRequest) -> HttpResponse:
+    return render(request, "matching/my_matches.html", {"matches": matches_of_user(request.user.pk)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def my_match(request: AuthenticatedRequest, match_id: int) -> HttpResponse:
+    match, role = access_own_match(request.user, match_id)
+    if request.method == "POST":
+        accept = request.POST.get("answer") == "accept"
+        try:
+            respond_to_match(match=match, role=role, accept=accept, reason=request.POST.get("reason", ""))
+        except MatchingError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "Thank you: you accepted." if accept else "Thank you. You are back in the pool; nobody is at fault.")
+        return redirect("matching:my_match", match.pk)
+    partner = match.mentee if role == Role.MENTOR else match.mentor
+    context = {
+        "match": match,
+        "program": match.program,
+        "role": role,
+        "partner": partner.person,
+        "partner_label": match.program.label_for(partner.role),
+        "my_label": match.program.label_for(role),
+        "my_turn": role in waiting_for(match),
+        "decline_reasons": DeclineReason.choices,
+    }
+    return render(request, "matching/my_match.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def suggestions(request: AuthenticatedRequest, enrolment_id: int) -> HttpResponse:
+    """Self-select programs: the mentee's top suggestions with reasons, and a request for one."""
+    enrolment = access_own_enrolment(request.user, enrolment_id)
+    program = enrolment.program
+    if program.matching_style != MatchingStyle.SELF_SELECT or enrolment.role != Role.MENTEE:
+        messages.error(request, "In this program the program manager proposes pairs.")
+        return redirect("programs:enrolment", enrolment.pk)
+    if request.method == "POST":
+        mentor = get_object_or_404(Enrolment, pk=request.POST.get("mentor"), program=program, role=Role.MENTOR)
+        try:
+            match = request_mentor(mentee=enrolment, mentor=mentor)
+        except MatchingError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"Request sent to {mentor.person.given_name}.")
+            return redirect("matching:my_match", match.pk)
+    context = {
+        "enrolment": enrolment,
+        "program": program,
+        "suggestions": suggestions_for(enrolment=enrolment),
+        "open_match": open_match_for(enrolment),
+    }
+    return render(request, "matching/suggestions.html", context)
