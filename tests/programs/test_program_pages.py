@@ -38,7 +38,7 @@ def test_program_page_uses_the_programs_own_wording(client, manager, program, dj
 
 def test_manager_invites_by_email_and_the_roster_shows_them(client, manager, enrolling, mentee):
     client.force_login(manager)
-    client.post(reverse("programs:invite", args=[enrolling.pk]), {"mode": "emails", "role": Role.MENTEE, "emails": "BOB@acme.test"})
+    client.post(reverse("programs:invite", args=[enrolling.pk]), {"mode": "emails", "email-role": Role.MENTEE, "email-emails": "BOB@acme.test"})
     assert Enrolment.objects.get().person == mentee.person
 
 
@@ -46,11 +46,28 @@ def test_inviting_an_unknown_email_invites_nobody(client, manager, enrolling, me
     client.force_login(manager)
     response = client.post(
         reverse("programs:invite", args=[enrolling.pk]),
-        {"mode": "emails", "role": Role.MENTEE, "emails": "bob@acme.test, ghost@acme.test"},
+        {"mode": "emails", "email-role": Role.MENTEE, "email-emails": "bob@acme.test, ghost@acme.test"},
         follow=True,
     )
     assert "ghost@acme.test" in response.content.decode()
     assert not Enrolment.objects.exists()
+
+
+def test_manager_invites_by_filter(client, manager, enrolling, mentee, mentor, acme):
+    client.force_login(manager)
+    response = client.post(
+        reverse("programs:invite", args=[enrolling.pk]),
+        {"mode": "filter", "filter-role": Role.MENTOR, "filter-grade": acme.grades.get(code="G2").pk, "filter-limit": 10},
+        follow=True,
+    )
+    assert [e.person for e in Enrolment.objects.all()] == [mentor.person]
+    assert "Invited 1 as reverse partners." in response.content.decode()
+
+
+def test_setup_form_shows_dates_as_iso_for_date_inputs(client, manager, program):
+    client.force_login(manager)
+    html = client.get(reverse("programs:edit", args=[program.pk])).content.decode()
+    assert f'type="date" name="starts_on" value="{program.starts_on.isoformat()}"' in html
 
 
 def test_participant_applies_through_the_form(client, manager, enrolling, mentee):

@@ -69,3 +69,21 @@ def send_partner_withdrawn_email(match_id: int, leaving_role: str) -> None:
         template="matching/email/partner_withdrawn",
         context={"me": me.person, "partner": partner.person, "program": match.program, "partner_label": partner_label},  # type: ignore[attr-defined]
     )
+
+
+@task()
+def withdraw_leavers_task(organisation_id: int) -> None:
+    """Withdraw leavers' enrolments and close their pairs, telling partners; idempotent."""
+    from turnabout.accounts.models import Organisation
+    from turnabout.matching.services import end_matches_of_withdrawn
+    from turnabout.programs.services import withdraw_leavers
+
+    organisation = Organisation.objects.get(pk=organisation_id)
+    withdraw_leavers(organisation=organisation)
+    end_matches_of_withdrawn(organisation_id=organisation_id)
+
+
+def enqueue_withdraw_leavers(*, organisation_id: int, person_ids: list[int]) -> None:
+    """Handler of core.hooks.people_left: the work runs in the worker."""
+    if person_ids:
+        withdraw_leavers_task.enqueue(organisation_id)

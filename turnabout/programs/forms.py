@@ -55,10 +55,10 @@ class ProgramSetupForm(forms.ModelForm[Program]):
             "outcomes_for_organisation": forms.Textarea(attrs={"rows": 2}),
             "code_of_conduct": forms.Textarea(attrs={"rows": 6}),
             "agreement_template": forms.Textarea(attrs={"rows": 8}),
-            "enrolment_opens_on": forms.DateInput(attrs={"type": "date"}),
-            "enrolment_closes_on": forms.DateInput(attrs={"type": "date"}),
-            "starts_on": forms.DateInput(attrs={"type": "date"}),
-            "ends_on": forms.DateInput(attrs={"type": "date"}),
+            "enrolment_opens_on": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+            "enrolment_closes_on": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+            "starts_on": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+            "ends_on": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
             "topics": forms.SelectMultiple(attrs={"size": 8}),
         }
 
@@ -84,6 +84,7 @@ class ProgramSetupForm(forms.ModelForm[Program]):
 
 
 class InviteByFilterForm(forms.Form):
+    prefix = "filter"
     role = forms.ChoiceField(choices=Role.choices)
     department = forms.ModelChoiceField(queryset=Department.objects.none(), required=False, empty_label="Any department")
     site = forms.ModelChoiceField(queryset=Site.objects.none(), required=False, empty_label="Any site")
@@ -99,6 +100,7 @@ class InviteByFilterForm(forms.Form):
 
 
 class InviteByEmailForm(forms.Form):
+    prefix = "email"
     role = forms.ChoiceField(choices=Role.choices)
     emails = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}), help_text="One or more work email addresses, separated by commas or new lines."
