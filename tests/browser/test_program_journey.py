@@ -66,8 +66,8 @@ def test_program_journey_from_template_to_rematch(page: Page, live_server) -> No
     base = live_server.url
     call_command("seed_demo", employees=800, seed=3, verbosity=0)
     active = Person.objects.filter(employment_status="active", grade__isnull=False).select_related("grade", "department")
-    seniors = [p for p in active.filter(grade__rank__gte=6).order_by("employee_id")][:20]
-    juniors = [p for p in active.filter(grade__rank__lte=3).order_by("employee_id")][:20]
+    seniors = list(active.filter(grade__rank__gte=6).order_by("employee_id")[:20])
+    juniors = list(active.filter(grade__rank__lte=3).order_by("employee_id")[:20])
     assert len(seniors) == len(juniors) == 20
 
     # The manager creates a program from the diversity-and-inclusion template and names a sponsor.
@@ -116,7 +116,7 @@ def test_program_journey_from_template_to_rematch(page: Page, live_server) -> No
     enrolment = enrolments[browser_junior.pk]
     module = program.training_modules.get(slug="giving-feedback-upward")
     page.goto(f"{base}/programs/enrolments/{enrolment.pk}/training/{module.slug}/")
-    for index, question in enumerate(module.check_questions):
+    for question in module.check_questions:
         page.get_by_role("group", name=question["question"]).get_by_label(question["options"][question["answer"]]).check()
     page.get_by_role("button", name="Finish module").click()
     expect(page.get_by_text(f"Module complete: {module.title}.")).to_be_visible()

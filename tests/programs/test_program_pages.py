@@ -38,7 +38,9 @@ def test_program_page_uses_the_programs_own_wording(client, manager, program, dj
 
 def test_manager_invites_by_email_and_the_roster_shows_them(client, manager, enrolling, mentee):
     client.force_login(manager)
-    client.post(reverse("programs:invite", args=[enrolling.pk]), {"mode": "emails", "email-role": Role.MENTEE, "email-emails": "BOB@acme.test"})
+    client.post(
+        reverse("programs:invite", args=[enrolling.pk]), {"mode": "emails", "email-role": Role.MENTEE, "email-emails": "BOB@acme.test"}
+    )
     assert Enrolment.objects.get().person == mentee.person
 
 
