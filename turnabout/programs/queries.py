@@ -92,4 +92,3 @@ def ready_for_matching(program: Program) -> QuerySet[Enrolment]:
         if required <= {completion.module_id for completion in enrolment.training_completions.all()}:
             ready_ids.append(enrolment.pk)
     return program.enrolments.filter(pk__in=ready_ids)
-

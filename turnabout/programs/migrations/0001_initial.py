@@ -6,144 +6,294 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('people', '0003_importjob'),
+        ("accounts", "0001_initial"),
+        ("people", "0003_importjob"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='TrainingModule',
+            name="TrainingModule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=80, unique=True)),
-                ('title', models.CharField(max_length=200)),
-                ('audience', models.CharField(choices=[('both', 'Both sides'), ('mentor', 'Mentors'), ('mentee', 'Mentees')], max_length=10)),
-                ('minutes', models.PositiveSmallIntegerField()),
-                ('summary', models.TextField()),
-                ('sections', models.JSONField(default=list)),
-                ('check_questions', models.JSONField(default=list)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("slug", models.SlugField(max_length=80, unique=True)),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "audience",
+                    models.CharField(choices=[("both", "Both sides"), ("mentor", "Mentors"), ("mentee", "Mentees")], max_length=10),
+                ),
+                ("minutes", models.PositiveSmallIntegerField()),
+                ("summary", models.TextField()),
+                ("sections", models.JSONField(default=list)),
+                ("check_questions", models.JSONField(default=list)),
             ],
             options={
-                'ordering': ['title'],
+                "ordering": ["title"],
             },
         ),
         migrations.CreateModel(
-            name='Program',
+            name="Program",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('name', models.CharField(max_length=200)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('enrolling', 'Enrolling'), ('matching', 'Matching'), ('running', 'Running'), ('closing', 'Closing'), ('closed', 'Closed')], default='draft', max_length=10)),
-                ('purpose_statement', models.TextField(blank=True)),
-                ('strategic_driver', models.CharField(choices=[('digital_transformation', 'Digital transformation'), ('diversity_inclusion', 'Diversity and inclusion'), ('leadership_development', 'Leadership development'), ('change_management', 'Change management'), ('innovation', 'Innovation'), ('custom', 'Custom')], default='custom', max_length=30)),
-                ('custom_driver', models.CharField(blank=True, help_text="Name the driver when it is 'Custom'.", max_length=120)),
-                ('outcomes_for_mentors', models.TextField(blank=True)),
-                ('outcomes_for_mentees', models.TextField(blank=True)),
-                ('outcomes_for_organisation', models.TextField(blank=True)),
-                ('enrolment_opens_on', models.DateField(blank=True, null=True)),
-                ('enrolment_closes_on', models.DateField(blank=True, null=True)),
-                ('starts_on', models.DateField(blank=True, null=True)),
-                ('ends_on', models.DateField(blank=True, null=True)),
-                ('cadence', models.CharField(choices=[('every_2_weeks', 'Every 2 weeks'), ('monthly', 'Monthly'), ('every_2_months', 'Every 2 months'), ('quarterly', 'Quarterly')], default='monthly', max_length=20)),
-                ('target_meeting_count', models.PositiveSmallIntegerField(default=6)),
-                ('pairing_format', models.CharField(choices=[('one_to_one', 'One mentor, one mentee'), ('two_mentors_one_mentee', 'Two mentors for one executive'), ('one_mentor_several_mentees', 'One mentor with several executives')], default='one_to_one', max_length=30)),
-                ('matching_style', models.CharField(choices=[('managed', 'The program manager matches pairs'), ('self_select', 'Mentees choose from suggestions')], default='managed', max_length=20)),
-                ('acceptance_order', models.CharField(choices=[('both_at_once', 'Both are asked at once'), ('mentee_first', 'The mentee is asked first'), ('mentor_first', 'The mentor is asked first')], default='both_at_once', max_length=20)),
-                ('wording', models.CharField(choices=[('mentor_mentee', 'Mentor / mentee'), ('advisor_learner', 'Advisor / learner'), ('reciprocal', 'Reciprocal partners'), ('custom', 'Custom')], default='mentor_mentee', max_length=20)),
-                ('custom_mentor_label', models.CharField(blank=True, max_length=40)),
-                ('custom_mentee_label', models.CharField(blank=True, max_length=40)),
-                ('min_grade_gap', models.PositiveSmallIntegerField(default=2)),
-                ('min_tenure_months', models.PositiveSmallIntegerField(default=0)),
-                ('match_weights', models.JSONField(blank=True, default=dict)),
-                ('match_rules', models.JSONField(blank=True, default=dict)),
-                ('code_of_conduct', models.TextField(blank=True)),
-                ('agreement_template', models.TextField(blank=True)),
-                ('training_required', models.BooleanField(default=True, help_text='Participants finish their training before matching.')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('eligible_departments', models.ManyToManyField(blank=True, related_name='+', to='people.department')),
-                ('eligible_sites', models.ManyToManyField(blank=True, related_name='+', to='people.site')),
-                ('mentee_min_grade', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.RESTRICT, related_name='+', to='people.grade')),
-                ('mentor_max_grade', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.RESTRICT, related_name='+', to='people.grade')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='programs', to='accounts.organisation')),
-                ('sponsor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='sponsored_programs', to=settings.AUTH_USER_MODEL)),
-                ('topics', models.ManyToManyField(blank=True, related_name='programs', to='people.skill')),
-                ('training_modules', models.ManyToManyField(blank=True, related_name='programs', to='programs.trainingmodule')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("enrolling", "Enrolling"),
+                            ("matching", "Matching"),
+                            ("running", "Running"),
+                            ("closing", "Closing"),
+                            ("closed", "Closed"),
+                        ],
+                        default="draft",
+                        max_length=10,
+                    ),
+                ),
+                ("purpose_statement", models.TextField(blank=True)),
+                (
+                    "strategic_driver",
+                    models.CharField(
+                        choices=[
+                            ("digital_transformation", "Digital transformation"),
+                            ("diversity_inclusion", "Diversity and inclusion"),
+                            ("leadership_development", "Leadership development"),
+                            ("change_management", "Change management"),
+                            ("innovation", "Innovation"),
+                            ("custom", "Custom"),
+                        ],
+                        default="custom",
+                        max_length=30,
+                    ),
+                ),
+                ("custom_driver", models.CharField(blank=True, help_text="Name the driver when it is 'Custom'.", max_length=120)),
+                ("outcomes_for_mentors", models.TextField(blank=True)),
+                ("outcomes_for_mentees", models.TextField(blank=True)),
+                ("outcomes_for_organisation", models.TextField(blank=True)),
+                ("enrolment_opens_on", models.DateField(blank=True, null=True)),
+                ("enrolment_closes_on", models.DateField(blank=True, null=True)),
+                ("starts_on", models.DateField(blank=True, null=True)),
+                ("ends_on", models.DateField(blank=True, null=True)),
+                (
+                    "cadence",
+                    models.CharField(
+                        choices=[
+                            ("every_2_weeks", "Every 2 weeks"),
+                            ("monthly", "Monthly"),
+                            ("every_2_months", "Every 2 months"),
+                            ("quarterly", "Quarterly"),
+                        ],
+                        default="monthly",
+                        max_length=20,
+                    ),
+                ),
+                ("target_meeting_count", models.PositiveSmallIntegerField(default=6)),
+                (
+                    "pairing_format",
+                    models.CharField(
+                        choices=[
+                            ("one_to_one", "One mentor, one mentee"),
+                            ("two_mentors_one_mentee", "Two mentors for one executive"),
+                            ("one_mentor_several_mentees", "One mentor with several executives"),
+                        ],
+                        default="one_to_one",
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "matching_style",
+                    models.CharField(
+                        choices=[("managed", "The program manager matches pairs"), ("self_select", "Mentees choose from suggestions")],
+                        default="managed",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "acceptance_order",
+                    models.CharField(
+                        choices=[
+                            ("both_at_once", "Both are asked at once"),
+                            ("mentee_first", "The mentee is asked first"),
+                            ("mentor_first", "The mentor is asked first"),
+                        ],
+                        default="both_at_once",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "wording",
+                    models.CharField(
+                        choices=[
+                            ("mentor_mentee", "Mentor / mentee"),
+                            ("advisor_learner", "Advisor / learner"),
+                            ("reciprocal", "Reciprocal partners"),
+                            ("custom", "Custom"),
+                        ],
+                        default="mentor_mentee",
+                        max_length=20,
+                    ),
+                ),
+                ("custom_mentor_label", models.CharField(blank=True, max_length=40)),
+                ("custom_mentee_label", models.CharField(blank=True, max_length=40)),
+                ("min_grade_gap", models.PositiveSmallIntegerField(default=2)),
+                ("min_tenure_months", models.PositiveSmallIntegerField(default=0)),
+                ("match_weights", models.JSONField(blank=True, default=dict)),
+                ("match_rules", models.JSONField(blank=True, default=dict)),
+                ("code_of_conduct", models.TextField(blank=True)),
+                ("agreement_template", models.TextField(blank=True)),
+                ("training_required", models.BooleanField(default=True, help_text="Participants finish their training before matching.")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True, on_delete=django.db.models.deletion.SET_NULL, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                ("eligible_departments", models.ManyToManyField(blank=True, related_name="+", to="people.department")),
+                ("eligible_sites", models.ManyToManyField(blank=True, related_name="+", to="people.site")),
+                (
+                    "mentee_min_grade",
+                    models.ForeignKey(
+                        blank=True, null=True, on_delete=django.db.models.deletion.RESTRICT, related_name="+", to="people.grade"
+                    ),
+                ),
+                (
+                    "mentor_max_grade",
+                    models.ForeignKey(
+                        blank=True, null=True, on_delete=django.db.models.deletion.RESTRICT, related_name="+", to="people.grade"
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="programs", to="accounts.organisation"),
+                ),
+                (
+                    "sponsor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="sponsored_programs",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                ("topics", models.ManyToManyField(blank=True, related_name="programs", to="people.skill")),
+                ("training_modules", models.ManyToManyField(blank=True, related_name="programs", to="programs.trainingmodule")),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Enrolment',
+            name="Enrolment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('role', models.CharField(choices=[('mentor', 'Mentor'), ('mentee', 'Mentee')], max_length=10)),
-                ('status', models.CharField(choices=[('invited', 'Invited'), ('applied', 'Applied'), ('approved', 'Approved'), ('rejected', 'Not accepted'), ('withdrawn', 'Withdrawn')], default='invited', max_length=10)),
-                ('invited_at', models.DateTimeField(blank=True, null=True)),
-                ('applied_at', models.DateTimeField(blank=True, null=True)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('withdrawn_reason', models.CharField(blank=True, max_length=200)),
-                ('motivation', models.TextField(blank=True)),
-                ('goals_text', models.TextField(blank=True, help_text="Learning goals (mentee) or expertise (mentor) in the person's own words.")),
-                ('capacity', models.PositiveSmallIntegerField(default=1)),
-                ('availability', models.JSONField(blank=True, default=list, help_text='Weekly windows: [{"day": 0, "start": "09:00", "end": "11:00"}] in timezone.')),
-                ('timezone', models.CharField(blank=True, max_length=64)),
-                ('interests', models.JSONField(blank=True, default=list)),
-                ('values', models.JSONField(blank=True, default=list)),
-                ('languages', models.JSONField(blank=True, default=list)),
-                ('diversity_consent', models.BooleanField(default=False, help_text="May the engine use the person's consented diversity answers?")),
-                ('conduct_acknowledged_at', models.DateTimeField(blank=True, null=True)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='enrolments', to='people.person')),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='enrolments', to='programs.program')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("role", models.CharField(choices=[("mentor", "Mentor"), ("mentee", "Mentee")], max_length=10)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("invited", "Invited"),
+                            ("applied", "Applied"),
+                            ("approved", "Approved"),
+                            ("rejected", "Not accepted"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        default="invited",
+                        max_length=10,
+                    ),
+                ),
+                ("invited_at", models.DateTimeField(blank=True, null=True)),
+                ("applied_at", models.DateTimeField(blank=True, null=True)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("withdrawn_reason", models.CharField(blank=True, max_length=200)),
+                ("motivation", models.TextField(blank=True)),
+                (
+                    "goals_text",
+                    models.TextField(blank=True, help_text="Learning goals (mentee) or expertise (mentor) in the person's own words."),
+                ),
+                ("capacity", models.PositiveSmallIntegerField(default=1)),
+                (
+                    "availability",
+                    models.JSONField(
+                        blank=True, default=list, help_text='Weekly windows: [{"day": 0, "start": "09:00", "end": "11:00"}] in timezone.'
+                    ),
+                ),
+                ("timezone", models.CharField(blank=True, max_length=64)),
+                ("interests", models.JSONField(blank=True, default=list)),
+                ("values", models.JSONField(blank=True, default=list)),
+                ("languages", models.JSONField(blank=True, default=list)),
+                (
+                    "diversity_consent",
+                    models.BooleanField(default=False, help_text="May the engine use the person's consented diversity answers?"),
+                ),
+                ("conduct_acknowledged_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                ("person", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="enrolments", to="people.person")),
+                (
+                    "program",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="enrolments", to="programs.program"),
+                ),
             ],
             options={
-                'ordering': ['program', 'role', 'person__family_name'],
+                "ordering": ["program", "role", "person__family_name"],
             },
         ),
         migrations.CreateModel(
-            name='TrainingCompletion',
+            name="TrainingCompletion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('completed_at', models.DateTimeField()),
-                ('enrolment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='training_completions', to='programs.enrolment')),
-                ('module', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='programs.trainingmodule')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("completed_at", models.DateTimeField()),
+                (
+                    "enrolment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="training_completions", to="programs.enrolment"
+                    ),
+                ),
+                ("module", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="+", to="programs.trainingmodule")),
             ],
         ),
         migrations.CreateModel(
-            name='EnrolmentSkill',
+            name="EnrolmentSkill",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('strength', models.PositiveSmallIntegerField(help_text='Priority 1–3 for a learning goal, level 1–5 for expertise.')),
-                ('enrolment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='skills', to='programs.enrolment')),
-                ('skill', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.skill')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("strength", models.PositiveSmallIntegerField(help_text="Priority 1–3 for a learning goal, level 1–5 for expertise.")),
+                (
+                    "enrolment",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="skills", to="programs.enrolment"),
+                ),
+                ("skill", models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="+", to="people.skill")),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('enrolment', 'skill'), name='enrolment_skill_once')],
+                "constraints": [models.UniqueConstraint(fields=("enrolment", "skill"), name="enrolment_skill_once")],
             },
         ),
         migrations.AddIndex(
-            model_name='enrolment',
-            index=models.Index(fields=['program', 'status', 'role'], name='programs_en_program_0b2638_idx'),
+            model_name="enrolment",
+            index=models.Index(fields=["program", "status", "role"], name="programs_en_program_0b2638_idx"),
         ),
         migrations.AddConstraint(
-            model_name='enrolment',
-            constraint=models.UniqueConstraint(fields=('program', 'person'), name='enrolment_once_per_program'),
+            model_name="enrolment",
+            constraint=models.UniqueConstraint(fields=("program", "person"), name="enrolment_once_per_program"),
         ),
         migrations.AddConstraint(
-            model_name='trainingcompletion',
-            constraint=models.UniqueConstraint(fields=('enrolment', 'module'), name='training_completed_once'),
+            model_name="trainingcompletion",
+            constraint=models.UniqueConstraint(fields=("enrolment", "module"), name="training_completed_once"),
         ),
         migrations.AddIndex(
-            model_name='program',
-            index=models.Index(fields=['organisation', 'status'], name='programs_pr_organis_e55931_idx'),
+            model_name="program",
+            index=models.Index(fields=["organisation", "status"], name="programs_pr_organis_e55931_idx"),
         ),
     ]
