@@ -66,7 +66,8 @@ def test_booleans_and_integers_are_strict(monkeypatch):
 
 
 def _run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    clean = {key: value for key, value in os.environ.items() if key not in {"DEBUG", "TURNABOUT_DEMO", "SECRET_KEY", "ALLOWED_HOSTS"}}
+    dropped = {"DEBUG", "TURNABOUT_DEMO", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    clean = {key: value for key, value in os.environ.items() if key not in dropped}
     clean["DJANGO_SETTINGS_MODULE"] = "turnabout.settings"
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True, timeout=120)
 

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import sign_in
 
 DEMO_ADMIN = ("admin@northwind.example", "turnabout-demo")
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.fixture

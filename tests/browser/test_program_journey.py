@@ -61,7 +61,7 @@ def switch_user(page: Page, base_url: str, email: str) -> None:
     sign_in(page, base_url, email, PASSWORD)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_program_journey_from_template_to_rematch(page: Page, live_server) -> None:
     base = live_server.url
     call_command("seed_demo", employees=800, seed=3, verbosity=0)

@@ -105,7 +105,7 @@ def test_an_open_pair_cannot_exist_twice(matching_program, pool):
 
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'", reason="row locks across connections need PostgreSQL")
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_managers_publishing_at_once_create_each_pair_once(acme, manager, sponsor, second_manager_factory):
     from tests.matching.test_match_workflow import _ready_program_with_run
 
@@ -241,3 +241,32 @@ def _ready_program_with_run(acme, manager, sponsor):
     run = MatchRun.objects.create(program=program, requested_by=manager)
     assert claim_match_run(run.pk)
     return execute_match_run(run_id=run.pk)
+
+
+def test_an_hris_import_that_marks_a_leaver_ends_their_pair_and_tells_the_partner(
+    matching_program, pool, manager, acme, django_capture_on_commit_callbacks
+):
+    from turnabout.people.hris import apply_people_import
+    from turnabout.people.hris_reading import ImportFile
+    from turnabout.programs.models import EnrolmentStatus
+
+    # given an accepted pair J1–S1
+    run = run_now(matching_program, manager, django_capture_on_commit_callbacks)
+    match = next(m for m in publish_match_run(run=run, by=manager) if m.mentee_id == pool["S1"].pk)
+    senior = pool["S1"].person
+    csv = (
+        "employee_id,given_name,family_name,email,employment_status,end_date\n"
+        f"{senior.employee_id},{senior.given_name},{senior.family_name},{senior.email},leaver,2026-11-01\n"
+    )
+    mail.outbox.clear()
+
+    # when the HR file says S1 has left
+    with django_capture_on_commit_callbacks(execute=True):
+        apply_people_import(organisation=acme, file=ImportFile.from_bytes("leavers.csv", csv.encode()))
+
+    # then
+    match.refresh_from_db()
+    pool["S1"].refresh_from_db()
+    assert pool["S1"].status == EnrolmentStatus.WITHDRAWN
+    assert match.status == MatchStatus.ENDED
+    assert [message.to for message in mail.outbox] == [[pool["J1"].person.email]]

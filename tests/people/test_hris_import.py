@@ -14,7 +14,10 @@ from turnabout.people.hris_reading import ImportFile, guess_mapping, read_header
 from turnabout.people.models import Department, EmploymentStatus, Person, Site
 from turnabout.people.services import update_person
 
-HEADER = "employee_id,given_name,family_name,email,job_title,grade,department,site,country,timezone,manager_employee_id,hire_date,end_date,languages"
+HEADER = (
+    "employee_id,given_name,family_name,email,job_title,grade,department,site,country,timezone,"
+    "manager_employee_id,hire_date,end_date,languages"
+)
 GOOD_CSV = f"""{HEADER}
 E1,Grace,Hopper,grace@acme.test,Chief Executive,G10,Board,London,GB,Europe/London,,2001-02-03,,en fr
 E2,Alan,Turing,alan@acme.test,Head of Research,G8,Research,London,GB,Europe/London,E1,2010-05-06,,en
@@ -384,8 +387,11 @@ def test_another_organisation_is_never_touched(acme, globex, outsider):
 
 def test_applying_200_rows_takes_a_bounded_number_of_queries(acme, django_assert_max_num_queries):
     # given 200 people in a 3-level tree, listed in reverse
-    rows = [f"P{n},Person,{n},p{n}@acme.test,Engineer,G3,Team {n % 5},Site {n % 3},GB,Europe/London,{f'P{n // 10}' if n >= 10 else ''},2020-01-01,,en"
-            for n in range(200)]  # fmt: skip
+    rows = [
+        f"P{n},Person,{n},p{n}@acme.test,Engineer,G3,Team {n % 5},Site {n % 3},GB,Europe/London,"
+        f"{f'P{n // 10}' if n >= 10 else ''},2020-01-01,,en"
+        for n in range(200)
+    ]
     text = "\n".join([HEADER, *reversed(rows)]) + "\n"
 
     # when / then
@@ -402,7 +408,11 @@ def test_applying_200_rows_takes_a_bounded_number_of_queries(acme, django_assert
 
 def test_a_bom_semicolons_and_a_quoted_newline_are_read(acme):
     # given Excel's "CSV UTF-8" with ';' and a multi-line job title; row 3 has a fault
-    text = '\ufeffEmployee Number;First Name;Last Name;Work Email;Job Title\r\nE1;Zoë;Müller;zoe@acme.test;"Head of\nThings; Stuff"\r\nE2;Bo;Li;;Analyst\r\n'
+    text = (
+        "\ufeffEmployee Number;First Name;Last Name;Work Email;Job Title\r\n"
+        'E1;Zoë;Müller;zoe@acme.test;"Head of\nThings; Stuff"\r\n'
+        "E2;Bo;Li;;Analyst\r\n"
+    )
 
     # when
     result = preview_people_import(organisation=acme, file=csv_file(text))
@@ -576,5 +586,5 @@ def test_the_command_refuses_a_malformed_mapping(acme, good_csv_path):
 
 
 def test_the_command_reports_a_missing_file(acme, tmp_path):
-    with pytest.raises(CommandError, match="Cannot open missing.csv"):
+    with pytest.raises(CommandError, match=r"Cannot open missing\.csv"):
         call_command("import_people", str(tmp_path / "missing.csv"), stdout=StringIO())

@@ -26,6 +26,6 @@ class Hook:
             handler(**payload)
 
 
-# Fired after an HRIS import (or an edit) marked people as leavers.
-# Payload: organisation_id (int), person_ids (list[int]).
+# Fired after an HRIS import (or mark_leaver) committed newly marked leavers.
+# Payload: organisation_id (int), count (int, how many newly left).
 people_left = Hook("people_left")

@@ -83,7 +83,7 @@ def withdraw_leavers_task(organisation_id: int) -> None:
     end_matches_of_withdrawn(organisation_id=organisation_id)
 
 
-def enqueue_withdraw_leavers(*, organisation_id: int, person_ids: list[int]) -> None:
+def enqueue_withdraw_leavers(*, organisation_id: int, count: int) -> None:
     """Handler of core.hooks.people_left: the work runs in the worker."""
-    if person_ids:
+    if count:
         withdraw_leavers_task.enqueue(organisation_id)

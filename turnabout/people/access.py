@@ -3,9 +3,9 @@
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from turnabout.accounts.access import access_organisation
+from turnabout.accounts.access import access_managed_organisation, access_organisation
 from turnabout.accounts.models import Organisation, Role, User
-from turnabout.people.models import Person
+from turnabout.people.models import ImportJob, Person
 
 INDIVIDUAL_RECORD_ROLES = frozenset({Role.ADMIN, Role.PROGRAM_MANAGER, Role.PARTICIPANT})
 
@@ -38,3 +38,12 @@ def access_own_person(user: User) -> Person:
 def sees_employment_details(user: User) -> bool:
     """Hire date, employment status and end date are for admins and program managers."""
     return user.role in {Role.ADMIN, Role.PROGRAM_MANAGER}
+
+
+def access_import_job(user: User, job_id: int) -> ImportJob:
+    """An import job of the user's organisation, for admins and program managers; 404 for another organisation's."""
+    organisation = access_managed_organisation(user)
+    try:
+        return ImportJob.objects.select_related("organisation").get(pk=job_id, organisation=organisation)
+    except ImportJob.DoesNotExist:
+        raise Http404("No such import in your organisation.") from None

@@ -15,3 +15,24 @@ class ManagerCycle(PeopleError):
 
 class UnknownPerson(PeopleError):
     code = "unknown_person"
+
+
+class ImportFileUnreadable(PeopleError):
+    """The uploaded file is not a CSV or XLSX we can read (wrong type, not UTF-8, no header row)."""
+
+    code = "import_file_unreadable"
+
+
+class ImportRejected(PeopleError):
+    """An HRIS import found problems; nothing was written. ``problems`` lists them (row, column, value, reason)."""
+
+    code = "import_rejected"
+
+    def __init__(self, message: str, *, problems: list, problem_count: int) -> None:  # type: ignore[type-arg]
+        super().__init__(message)
+        self.problems = problems
+        self.problem_count = problem_count
+
+
+class ImportAlreadyApplied(PeopleError):
+    code = "import_already_applied"

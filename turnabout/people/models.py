@@ -192,3 +192,32 @@ class SensitiveProfile(TimestampedModel):
 
     def __str__(self) -> str:
         return f"Sensitive profile #{self.pk}"
+
+
+class ImportJobStatus(models.TextChoices):
+    UPLOADED = "uploaded", "Uploaded"
+    PREVIEWED = "previewed", "Previewed"
+    APPLIED = "applied", "Applied"
+    FAILED = "failed", "Failed"
+
+
+class ImportJob(models.Model):
+    """One HRIS file uploaded through the UI, kept with its mapping and outcome: upload → map → preview → apply."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="import_jobs")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="import_jobs")
+    original_filename = models.CharField(max_length=255)
+    content = models.BinaryField()
+    detected_headers = models.JSONField(default=list)
+    mapping = models.JSONField(default=dict, help_text="Target field → column header of the file.")
+    mark_missing_as_leavers = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=ImportJobStatus.choices, default=ImportJobStatus.UPLOADED)
+    summary = models.JSONField(default=dict, blank=True, help_text="The last preview or apply result, problems included.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Import of {self.original_filename} ({self.get_status_display()})"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from turnabout.accounts.models import Organisation, User
+from turnabout.core.hooks import people_left
 from turnabout.people.errors import ManagerCycle
 from turnabout.people.models import (
     AgeBand,
@@ -127,9 +128,13 @@ def update_person(*, person: Person, **fields: Any) -> Person:
 @transaction.atomic
 def mark_leaver(*, person: Person, end_date: date) -> Person:
     """Record that a person left; they stay in the directory and in history, never deleted."""
+    was_active = person.employment_status == EmploymentStatus.ACTIVE
     person.employment_status = EmploymentStatus.LEAVER
     person.end_date = end_date
     person.save(update_fields=["employment_status", "end_date", "updated_at"])
+    if was_active:
+        organisation_id = person.organisation_id
+        transaction.on_commit(lambda: people_left.fire(organisation_id=organisation_id, count=1))
     return person
 
 
@@ -224,3 +229,67 @@ def sync_skill_taxonomy(*, data: dict[str, Any]) -> TaxonomySync:
     for item in data["skills"]:
         skills[item["slug"]].related.set([skills[slug] for slug in item.get("related", []) if slug in skills])
     return TaxonomySync(categories=len(categories), skills_created=created, skills_updated=updated)
+
+
+@transaction.atomic
+def create_people(*, organisation: Organisation, people: Sequence[Mapping[str, Any]]) -> list[Person]:
+    """Add many people in a few queries, whatever their number, each placed under its ``manager``.
+
+    Each item holds ``employee_id``, optionally ``manager`` and the fields ``create_person`` accepts.
+    A manager must already be saved (create one level of the hierarchy per call). Returns the new
+    people in input order with their reporting paths; sends no model signals (bulk insert).
+    """
+    rows = []
+    for item in people:
+        fields = dict(item)
+        employee_id = fields.pop("employee_id")
+        manager = fields.pop("manager", None)
+        unknown = set(fields) - PERSON_FIELDS
+        if unknown:
+            raise TypeError(f"Unknown person fields: {', '.join(sorted(unknown))}")
+        if manager is not None and (manager.pk is None or manager.organisation_id != organisation.pk):
+            raise ValueError(f"The manager of {employee_id} must be a saved person of the same organisation; create managers first.")
+        rows.append(Person(organisation=organisation, employee_id=employee_id, manager=manager, **fields))
+    created = Person.objects.bulk_create(rows, batch_size=500)
+    for person in created:
+        if person.pk is None:  # pragma: no cover - every supported database returns the new keys
+            raise RuntimeError("The database did not return the new people's ids.")
+        manager = person.manager
+        parent_path, parent_depth = (manager.reporting_path, manager.reporting_depth) if manager else ("/", -1)
+        person.reporting_path = f"{parent_path}{person.pk}/"
+        person.reporting_depth = parent_depth + 1
+    Person.objects.bulk_update(created, ["reporting_path", "reporting_depth"], batch_size=500)
+    return created
+
+
+@transaction.atomic
+def set_skill_levels_for_people(*, levels_by_person: Mapping[Person, Mapping[Skill, int]]) -> int:
+    """Replace the skill levels of many people at once (bulk delete and insert); returns the rows written.
+
+    The bulk counterpart of ``set_skill_levels``: levels run from 1 to 5; people left out keep theirs.
+    """
+    for person, levels in levels_by_person.items():
+        for skill, level in levels.items():
+            if not 1 <= level <= 5:
+                raise ValueError(f"Skill level of {person.full_name} for {skill.name} must be between 1 and 5; got {level}")
+    person_ids = [person.pk for person in levels_by_person]
+    for start in range(0, len(person_ids), 500):
+        PersonSkill.objects.filter(person_id__in=person_ids[start : start + 500]).delete()
+    rows = [
+        PersonSkill(person=person, skill=skill, level=level)
+        for person, levels in levels_by_person.items()
+        for skill, level in levels.items()
+    ]
+    PersonSkill.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
+
+
+@transaction.atomic
+def delete_organisation(*, organisation: Organisation) -> None:
+    """Delete an organisation for good with its people (skills, sensitive answers), logins and ladder.
+
+    Irreversible and unaudited: meant for demo resets and disposable data, never for a live tenant.
+    """
+    Person.objects.filter(organisation=organisation).delete()
+    User.objects.filter(organisation=organisation).delete()
+    organisation.delete()

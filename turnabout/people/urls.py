@@ -1,6 +1,6 @@
 from django.urls import path
 
-from turnabout.people import views
+from turnabout.people import import_views, views
 
 app_name = "people"
 
@@ -11,4 +11,8 @@ urlpatterns = [
     path("me/privacy/", views.my_privacy, name="my_privacy"),
     path("me/privacy/withdraw/", views.withdraw_privacy, name="withdraw_privacy"),
     path("<int:person_id>/", views.person_detail, name="person"),
+    path("import/", import_views.import_upload, name="import_upload"),
+    path("import/<int:job_id>/mapping/", import_views.import_mapping, name="import_mapping"),
+    path("import/<int:job_id>/preview/", import_views.import_preview, name="import_preview"),
+    path("import/<int:job_id>/apply/", import_views.import_apply, name="import_apply"),
 ]

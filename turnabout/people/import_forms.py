@@ -1,0 +1,57 @@
+"""Forms of the HRIS import pages: the upload and the column mapping."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+
+from turnabout.people.hris_reading import ACCEPTED_EXTENSIONS, FIELD_LABELS, FIELDS, REQUIRED_FIELDS
+
+NOT_IMPORTED = ""
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label="HRIS file (CSV or XLSX)",
+        help_text="Row 1 holds the column headers. CSV files must be UTF-8 (Excel: “CSV UTF-8”), separated by commas, semicolons or tabs.",
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(ACCEPTED_EXTENSIONS)}),
+    )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if upload.size > limit:
+            raise forms.ValidationError(
+                f"The file is {filesizeformat(upload.size)}; the largest file you can import is {filesizeformat(limit)}.", code="too_large"
+            )
+        extension = PurePath(upload.name).suffix.lower()
+        if extension not in ACCEPTED_EXTENSIONS:
+            raise forms.ValidationError(
+                f"Only {', '.join(ACCEPTED_EXTENSIONS)} files can be imported; “{upload.name}” is not one. "
+                "Export CSV or XLSX from your HR system.",
+                code="wrong_type",
+            )
+        return upload
+
+
+class ImportMappingForm(forms.Form):
+    """One choice per target field: which column of the file holds it (or none)."""
+
+    mark_missing_as_leavers = forms.BooleanField(required=False, label="Mark active people missing from this file as leavers")
+
+    def __init__(self, *args: Any, headers: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [(NOT_IMPORTED, "— not imported —"), *[(header, header) for header in headers]]
+        for name in FIELDS:
+            label = f"{FIELD_LABELS[name]} (required)" if name in REQUIRED_FIELDS else FIELD_LABELS[name]
+            self.fields[name] = forms.ChoiceField(label=label, choices=choices, required=name in REQUIRED_FIELDS)
+            self.fields[name].error_messages["required"] = f"Choose the column that holds the {FIELD_LABELS[name].lower()}."
+        # Keep the checkbox last, after the columns.
+        self.order_fields([*FIELDS, "mark_missing_as_leavers"])
+
+    def mapping(self) -> dict[str, str]:
+        return {name: self.cleaned_data[name] for name in FIELDS if self.cleaned_data.get(name)}

@@ -1,0 +1,83 @@
+"""HRIS import pages: upload → map columns → preview → apply. Plain form posts; admins and program managers only."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from turnabout.accounts.access import access_managed_organisation
+from turnabout.people.access import access_import_job
+from turnabout.people.errors import ImportAlreadyApplied, ImportFileUnreadable
+from turnabout.people.hris_jobs import apply_import_job, create_import_job, preview_import_job, recent_import_jobs
+from turnabout.people.hris_reading import FIELD_LABELS
+from turnabout.people.import_forms import ImportMappingForm, ImportUploadForm
+from turnabout.people.models import ImportJobStatus
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_upload(request: HttpRequest) -> HttpResponse:
+    organisation = access_managed_organisation(request.user)  # type: ignore[arg-type]
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            job = create_import_job(organisation=organisation, uploaded_by=request.user, filename=upload.name, content=upload.read())  # type: ignore[arg-type]
+        except ImportFileUnreadable as error:
+            form.add_error("file", error.message)
+        else:
+            return redirect("people:import_mapping", job_id=job.pk)
+    status = 400 if form.errors else 200
+    return render(
+        request, "people/import_upload.html", {"form": form, "jobs": recent_import_jobs(organisation), "step": "upload"}, status=status
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_mapping(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = access_import_job(request.user, job_id)  # type: ignore[arg-type]
+    if job.status == ImportJobStatus.APPLIED:
+        messages.info(request, "This import is already applied; upload the file again to import it anew.")
+        return redirect("people:import_preview", job_id=job.pk)
+    initial = {**job.mapping, "mark_missing_as_leavers": job.mark_missing_as_leavers}
+    form = ImportMappingForm(request.POST or None, initial=initial, headers=job.detected_headers)
+    if request.method == "POST" and form.is_valid():
+        try:
+            preview_import_job(job=job, mapping=form.mapping(), mark_missing_as_leavers=form.cleaned_data["mark_missing_as_leavers"])
+        except (ImportFileUnreadable, ImportAlreadyApplied) as error:
+            messages.error(request, error.message)
+        return redirect("people:import_preview", job_id=job.pk)
+    status = 400 if form.errors else 200
+    return render(request, "people/import_mapping.html", {"job": job, "form": form, "step": "mapping"}, status=status)
+
+
+@login_required
+def import_preview(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = access_import_job(request.user, job_id)  # type: ignore[arg-type]
+    if job.status == ImportJobStatus.UPLOADED:
+        return redirect("people:import_mapping", job_id=job.pk)
+    mapped = [(FIELD_LABELS[name], header) for name, header in job.mapping.items() if name in FIELD_LABELS]
+    step = "apply" if job.status == ImportJobStatus.APPLIED else "preview"
+    return render(request, "people/import_preview.html", {"job": job, "summary": job.summary, "mapped": mapped, "step": step})
+
+
+@login_required
+@require_POST
+def import_apply(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = access_import_job(request.user, job_id)  # type: ignore[arg-type]
+    outcome = apply_import_job(job=job)
+    if outcome.already_applied:
+        messages.info(request, "This import was already applied; nothing changed.")
+    elif outcome.rejected:
+        assert outcome.result is not None
+        messages.error(
+            request, f"The directory changed since the preview: {outcome.result.problem_count} problem(s) found; nothing was imported."
+        )
+    else:
+        assert outcome.result is not None
+        messages.success(request, f"Import applied. {outcome.result.summary_line()}")
+    return redirect("people:import_preview", job_id=job.pk)
