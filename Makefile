@@ -34,12 +34,17 @@ assets: turnabout/static/dist/.built ## Build the front-end packages into turnab
 migrate: install ## Apply database migrations
 	$(DEMO_ENV) $(BIN)/python manage.py migrate --no-input
 
-demo: migrate ## Load the demo organisation and serve it at http://127.0.0.1:8000
+demo: migrate ## Load the demo organisation and serve it at http://127.0.0.1:8000 (with the task worker)
 	$(DEMO_ENV) $(BIN)/turnabout seed-demo --employees 2000 --seed 1
+	@$(MAKE) --no-print-directory serve
+
+serve: migrate ## Serve the current database with the background task worker beside it
+	@$(DEMO_ENV) $(BIN)/python manage.py db_worker --no-reload --interval 1 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT) --noreload
 
-serve: migrate ## Serve the current database without reseeding
-	$(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+worker: install ## Run only the background task worker (emails, match runs)
+	$(DEMO_ENV) $(BIN)/python manage.py db_worker --no-reload
 
 lint: install ## ruff (lint and format check) and import-linter
 	$(BIN)/ruff check .
