@@ -62,6 +62,7 @@ test: lint typecheck pytest ## Everything CI checks: lint, types, the whole test
 bench: install ## Benchmarks under bench/ (print their figures)
 	$(BIN)/python bench/import_people.py
 	$(BIN)/python bench/matching.py
+	$(BIN)/python bench/match_run.py
 
 clean: ## Remove the virtualenv, built assets and local data
 	rm -rf $(VENV) turnabout/static/dist frontend/node_modules var
