@@ -93,8 +93,8 @@ def build_program(size: int, seed: int):  # type: ignore[no-untyped-def]
     organisation = create_organisation(name="Bench")
     grades = {grade.rank: grade for grade in ensure_grade_ladder(organisation=organisation)}
     departments = [Department.objects.create(organisation=organisation, name=f"Department {n}") for n in range(20)]
-    sites = [(Site.objects.create(organisation=organisation, name=name), zone) for name, zone in
-             [("London", "Europe/London"), ("New York", "America/New_York"), ("Singapore", "Asia/Singapore"), ("Berlin", "Europe/Berlin")]]  # fmt: skip
+    zones = [("London", "Europe/London"), ("New York", "America/New_York"), ("Singapore", "Asia/Singapore"), ("Berlin", "Europe/Berlin")]
+    sites = [(Site.objects.create(organisation=organisation, name=name), zone) for name, zone in zones]
     manager = create_user(organisation=organisation, email="pm@bench.example", role=AccountRole.PROGRAM_MANAGER, password="x" * 12)
     skills = list(Skill.objects.values_list("pk", flat=True))
     popularity = [1 / (rank + 1) for rank in range(len(skills))]  # Zipf-like
@@ -118,7 +118,7 @@ def build_program(size: int, seed: int):  # type: ignore[no-untyped-def]
                 timezone=zone,
                 languages=["en"],
                 manager=ceo,
-            )  # fmt: skip
+            )
         )
     Person.objects.bulk_create(people, batch_size=2000)
     rebuild_reporting_paths(organisation=organisation)
@@ -141,7 +141,7 @@ def build_program(size: int, seed: int):  # type: ignore[no-untyped-def]
                 interests=rng.sample(["running", "jazz", "chess", "cooking", "film", "hiking"], 2),
                 values=rng.sample(["fairness", "curiosity", "craft", "family"], 1),
                 capacity=1,
-            )  # fmt: skip
+            )
         )
     Enrolment.objects.bulk_create(enrolments, batch_size=2000)
     links = []
