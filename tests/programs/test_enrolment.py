@@ -132,3 +132,19 @@ def test_leavers_are_withdrawn(enrolling, manager, mentee, acme):
     assert withdraw_leavers(organisation=acme) == [enrolment]
     enrolment.refresh_from_db()
     assert (enrolment.status, enrolment.withdrawn_reason) == (EnrolmentStatus.WITHDRAWN, "Left the organisation")
+
+
+def test_people_invited_to_a_draft_are_emailed_once_when_enrolment_opens(program, manager, mentee, django_capture_on_commit_callbacks):
+    # given
+    with django_capture_on_commit_callbacks(execute=True):
+        invite_people(program=program, people=[mentee.person], role=Role.MENTEE, by=manager)
+    assert mail.outbox == []
+
+    # when enrolment opens, closes again and re-opens
+    with django_capture_on_commit_callbacks(execute=True):
+        program = change_program_status(program=program, to=ProgramStatus.ENROLLING, by=manager)
+        program = change_program_status(program=program, to=ProgramStatus.DRAFT, by=manager)
+        change_program_status(program=program, to=ProgramStatus.ENROLLING, by=manager)
+
+    # then
+    assert [message.to for message in mail.outbox] == [["bob@acme.test"]]

@@ -153,3 +153,40 @@ def test_participant_takes_a_training_module(client, manager, enrolling, mentee)
     response = client.post(reverse("programs:training", args=[enrolment.pk, module.slug]), answers)
     assert response.status_code == 302
     assert enrolment.training_completions.filter(module=module).exists()
+
+
+def test_manager_tunes_the_engine_weights_and_rules(client, manager, program):
+    # given
+    client.force_login(manager)
+    page = client.get(reverse("programs:edit", args=[program.pk]))
+    form = page.context["form"]
+    data = {}
+    for name, field in form.fields.items():
+        value = form[name].value()
+        if value is None or value is False:
+            continue
+        data[name] = [item.pk if hasattr(item, "pk") else item for item in value] if isinstance(value, list) else value
+
+    # when
+    data.update({"weight_learning_goals": "0.7", "rule_min_pair_score": "0.3"})
+    data.pop("rule_require_different_department")  # an unticked checkbox is absent
+    response = client.post(reverse("programs:edit", args=[program.pk]), data)
+
+    # then
+    assert response.status_code == 302, response.context["form"].errors
+    program.refresh_from_db()
+    assert program.match_weights["learning_goals"] == 0.7
+    assert program.match_rules["min_pair_score"] == 0.3
+    assert program.match_rules["require_different_department"] is False
+
+
+def test_all_zero_weights_are_refused(client, manager, program):
+    client.force_login(manager)
+    data = {
+        f"weight_{name}": "0"
+        for name in ("learning_goals", "common_ground", "availability", "crossing_boundaries", "diversity", "grade_gap")
+    }
+    response = client.post(reverse("programs:edit", args=[program.pk]), {**data, "name": program.name})
+    assert "At least one weight must be above zero." in response.content.decode()
+    program.refresh_from_db()
+    assert program.match_weights["learning_goals"] > 0

@@ -13,7 +13,17 @@ from turnabout.accounts.models import Role as AccountRole
 from turnabout.accounts.models import User
 from turnabout.people.models import Department, Grade, Site, Skill
 from turnabout.programs.models import Enrolment, PairingFormat, Program, ProgramStatus, Role, TrainingModule
-from turnabout.programs.rules import EDITABLE_FIELDS
+from turnabout.programs.rules import DEFAULT_MATCH_RULES, DEFAULT_MATCH_WEIGHTS, EDITABLE_FIELDS
+
+WEIGHT_LABELS = {
+    "learning_goals": "Weight: learning goals covered",
+    "common_ground": "Weight: common ground (interests and values)",
+    "availability": "Weight: overlapping availability",
+    "crossing_boundaries": "Weight: crossing departments and sites",
+    "diversity": "Weight: different backgrounds (only with consent)",
+    "grade_gap": "Weight: a clear grade gap",
+}
+MODE_CHOICES = [("score", "Best total fit"), ("coverage", "Match as many mentees as possible"), ("fair", "Fairest: raise the weakest pair")]
 
 WEEKDAYS = [(0, "Monday"), (1, "Tuesday"), (2, "Wednesday"), (3, "Thursday"), (4, "Friday"), (5, "Saturday"), (6, "Sunday")]
 AVAILABILITY_ROWS = 4
@@ -73,14 +83,53 @@ class ProgramSetupForm(forms.ModelForm[Program]):
         self.fields["eligible_departments"].queryset = Department.objects.filter(organisation=organisation)  # type: ignore[attr-defined]
         self.fields["topics"].queryset = Skill.objects.order_by("name")  # type: ignore[attr-defined]
         self.fields["training_modules"].queryset = TrainingModule.objects.all()  # type: ignore[attr-defined]
+        weights = {**DEFAULT_MATCH_WEIGHTS, **program.match_weights}
+        rules = {**DEFAULT_MATCH_RULES, **program.match_rules}
+        for name, label in WEIGHT_LABELS.items():
+            self.fields[f"weight_{name}"] = forms.FloatField(min_value=0, max_value=1, label=label, initial=weights[name])
+        self.fields["rule_mode"] = forms.ChoiceField(choices=MODE_CHOICES, label="Matching goal", initial=rules["mode"])
+        self.fields["rule_require_different_department"] = forms.BooleanField(
+            required=False, label="Never pair people from the same department", initial=rules["require_different_department"]
+        )
+        self.fields["rule_require_shared_language"] = forms.BooleanField(
+            required=False, label="Pairs must share a language", initial=rules["require_shared_language"]
+        )
+        self.fields["rule_min_availability_minutes"] = forms.IntegerField(
+            min_value=0, max_value=600, label="Minimum overlapping availability (minutes a week)", initial=rules["min_availability_minutes"]
+        )
+        self.fields["rule_min_pair_score"] = forms.FloatField(
+            min_value=0, max_value=1, label="Lowest acceptable pair score (0–1)", initial=rules["min_pair_score"]
+        )
+        self.fields["rule_use_diversity_attributes"] = forms.BooleanField(
+            required=False,
+            label="Use consented diversity answers to pair across backgrounds",
+            initial=rules["use_diversity_attributes"],
+        )
         editable = EDITABLE_FIELDS[ProgramStatus(program.status)]
         for name, field in self.fields.items():
-            if name not in editable:
+            setting = "match_weights" if name.startswith("weight_") else "match_rules" if name.startswith("rule_") else name
+            if setting not in editable:
                 field.disabled = True
 
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        weights = [cleaned.get(f"weight_{name}") for name in WEIGHT_LABELS]
+        if all(weight is not None for weight in weights) and sum(weights) <= 0:  # type: ignore[arg-type]
+            self.add_error("weight_learning_goals", "At least one weight must be above zero.")
+        return cleaned
+
     def changes(self) -> dict[str, Any]:
-        """Only the fields the user changed, as the service expects them."""
-        return {name: self.cleaned_data[name] for name in self.changed_data if not self.fields[name].disabled}
+        """Only the fields the user changed, as the service expects them; engine settings as whole documents."""
+        changed = [name for name in self.changed_data if not self.fields[name].disabled]
+        result = {name: self.cleaned_data[name] for name in changed if not name.startswith(("weight_", "rule_"))}
+        if any(name.startswith("weight_") for name in changed):
+            result["match_weights"] = {name: self.cleaned_data[f"weight_{name}"] for name in WEIGHT_LABELS}
+        if any(name.startswith("rule_") for name in changed):
+            result["match_rules"] = {
+                **self.instance.match_rules,
+                **{name.removeprefix("rule_"): self.cleaned_data[name] for name in self.fields if name.startswith("rule_")},
+            }
+        return result
 
 
 class InviteByFilterForm(forms.Form):

@@ -199,6 +199,7 @@ class Enrolment(TimestampedModel):
     role = models.CharField(max_length=10, choices=Role.choices)
     status = models.CharField(max_length=10, choices=EnrolmentStatus.choices, default=EnrolmentStatus.INVITED)
     invited_at = models.DateTimeField(null=True, blank=True)
+    invitation_emailed_at = models.DateTimeField(null=True, blank=True)
     applied_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

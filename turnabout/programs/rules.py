@@ -23,7 +23,6 @@ DEFAULT_MATCH_RULES: dict[str, object] = {
     "min_availability_minutes": 60,
     "min_pair_score": 0.15,
     "use_diversity_attributes": False,
-    "mentee_max_mentors": 1,
 }
 
 TRANSITIONS: dict[ProgramStatus, frozenset[ProgramStatus]] = {

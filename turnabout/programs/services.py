@@ -139,6 +139,14 @@ def change_program_status(*, program: Program, to: ProgramStatus, by: User) -> P
             raise NotReadyToLaunch(problems)
     program.status = to
     program.save(update_fields=["status", "updated_at"])
+    if to == ProgramStatus.ENROLLING:
+        from turnabout.programs.tasks import send_invitation_email
+
+        # People invited while the program was a draft hear about it now.
+        waiting = list(
+            program.enrolments.filter(status=EnrolmentStatus.INVITED, invitation_emailed_at__isnull=True).values_list("pk", flat=True)
+        )
+        transaction.on_commit(lambda: [send_invitation_email.enqueue(enrolment_id) for enrolment_id in waiting])
     return program
 
 

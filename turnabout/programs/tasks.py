@@ -2,6 +2,7 @@
 
 from django.tasks import task
 from django.urls import reverse
+from django.utils import timezone
 
 from turnabout.core.email import send_templated_email
 from turnabout.programs.models import Enrolment, EnrolmentStatus
@@ -10,9 +11,13 @@ from turnabout.programs.models import Enrolment, EnrolmentStatus
 @task()
 def send_invitation_email(enrolment_id: int) -> None:
     """Invite one person; skipped when the invitation was withdrawn before the worker ran."""
-    enrolment = Enrolment.objects.select_related("program", "person").filter(pk=enrolment_id, status=EnrolmentStatus.INVITED).first()
-    if enrolment is None:
+    # Claim the email with a conditional UPDATE: a second delivery, or a re-opened program, sends nothing twice.
+    claimed = Enrolment.objects.filter(pk=enrolment_id, status=EnrolmentStatus.INVITED, invitation_emailed_at__isnull=True).update(
+        invitation_emailed_at=timezone.now()
+    )
+    if not claimed:
         return
+    enrolment = Enrolment.objects.select_related("program", "person").get(pk=enrolment_id)
     program = enrolment.program
     send_templated_email(
         to=[enrolment.person.email],
