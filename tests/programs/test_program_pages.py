@@ -161,7 +161,7 @@ def test_manager_tunes_the_engine_weights_and_rules(client, manager, program):
     page = client.get(reverse("programs:edit", args=[program.pk]))
     form = page.context["form"]
     data = {}
-    for name, field in form.fields.items():
+    for name in form.fields:
         value = form[name].value()
         if value is None or value is False:
             continue
