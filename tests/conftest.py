@@ -9,6 +9,8 @@ from turnabout.accounts.models import Organisation, Role, User
 from turnabout.accounts.services import create_organisation, create_user
 from turnabout.people.models import Person
 from turnabout.people.services import create_person, ensure_grade_ladder, link_user
+from turnabout.programs.models import Program, StrategicDriver
+from turnabout.programs.services import create_program_from_preset, update_program
 
 PASSWORD = "correct horse battery staple"
 
@@ -78,3 +80,10 @@ def sponsor(acme: Organisation) -> User:
 def outsider(globex: Organisation) -> User:
     """An administrator of another organisation (Eve at Globex)."""
     return _member(globex, email="eve@globex.test", name="Eve Outsider", role=Role.ADMIN, employee_id="A001", grade_code="G8")
+
+
+@pytest.fixture
+def program(acme: Organisation, manager: User, sponsor: User) -> Program:
+    """A diversity-and-inclusion draft at Acme with its sponsor named: ready to open enrolment."""
+    program = create_program_from_preset(organisation=acme, driver=StrategicDriver.DIVERSITY_INCLUSION, by=manager)
+    return update_program(program=program, changes={"sponsor": sponsor}, by=manager)

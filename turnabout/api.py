@@ -5,10 +5,16 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.security import django_auth
 
+from turnabout.matching.api import router as matching_router
+from turnabout.matching.errors import MatchingError, StalePool
 from turnabout.people.api import router as people_router
+from turnabout.programs.api import router as programs_router
+from turnabout.programs.errors import NotReadyToLaunch, ProgramError
 
 api = NinjaAPI(title="Turnabout API", version="1", auth=django_auth, urls_namespace="api")
 api.add_router("/people/", people_router)
+api.add_router("/programs/", programs_router)
+api.add_router("/matching/", matching_router)
 
 
 @api.exception_handler(PermissionDenied)
@@ -19,3 +25,19 @@ def permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpRespon
 @api.exception_handler(Http404)
 def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return api.create_response(request, {"code": "not_found", "detail": str(exc) or "Not found."}, status=404)
+
+
+@api.exception_handler(ProgramError)
+def program_error(request: HttpRequest, exc: ProgramError) -> HttpResponse:
+    body: dict[str, object] = {"code": exc.code, "detail": exc.message}
+    if isinstance(exc, NotReadyToLaunch):
+        body["problems"] = exc.problems
+    return api.create_response(request, body, status=409)
+
+
+@api.exception_handler(MatchingError)
+def matching_error(request: HttpRequest, exc: MatchingError) -> HttpResponse:
+    body: dict[str, object] = {"code": exc.code, "detail": exc.message}
+    if isinstance(exc, StalePool):
+        body["changes"] = exc.changes
+    return api.create_response(request, body, status=409)

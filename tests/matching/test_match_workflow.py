@@ -5,7 +5,7 @@ from django.core import mail
 from django.db import IntegrityError, connection, transaction
 
 from tests.matching.conftest import add_person, make_ready
-from turnabout.matching.errors import AlreadyPublished, MatchClosed, NotYourTurn, RunNotReady, StalePool
+from turnabout.matching.errors import AlreadyPublished, DeclineReasonRequired, NotYourTurn, RunNotReady, StalePool
 from turnabout.matching.models import Match, MatchRun, MatchStatus, PairRuleKind, RunStatus
 from turnabout.matching.services import (
     publish_match_run,
@@ -167,7 +167,7 @@ def test_a_decline_needs_a_no_fault_reason_and_returns_both_to_the_pool(
     for employee_id in ("S2", "S3"):
         respond_to_match(match=matches[employee_id], role=Role.MENTOR, accept=True)
         respond_to_match(match=matches[employee_id], role=Role.MENTEE, accept=True)
-    with pytest.raises(MatchClosed, match="Choose one of the reasons"):
+    with pytest.raises(DeclineReasonRequired, match="Choose one of the reasons"):
         respond_to_match(match=matches["S1"], role=Role.MENTEE, accept=False, reason="")
 
     # when

@@ -35,3 +35,7 @@ class MatchClosed(MatchingError):
 
 class InvalidPairRule(MatchingError):
     code = "invalid_pair_rule"
+
+
+class DeclineReasonRequired(MatchingError):
+    code = "decline_reason_required"

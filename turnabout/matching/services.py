@@ -12,7 +12,15 @@ from django.utils import timezone
 
 from turnabout.accounts.models import User
 from turnabout.engine import MatchResult, solve, suggest
-from turnabout.matching.errors import AlreadyPublished, InvalidPairRule, MatchClosed, NotYourTurn, RunNotReady, StalePool
+from turnabout.matching.errors import (
+    AlreadyPublished,
+    DeclineReasonRequired,
+    InvalidPairRule,
+    MatchClosed,
+    NotYourTurn,
+    RunNotReady,
+    StalePool,
+)
 from turnabout.matching.models import (
     DeclineReason,
     Match,
@@ -257,7 +265,7 @@ def respond_to_match(*, match: Match, role: Role, accept: bool, reason: DeclineR
     if role not in waiting_for(match):
         raise NotYourTurn("Your answer is not needed yet, or you have already answered.")
     if not accept and reason not in DeclineReason.values:
-        raise MatchClosed("Choose one of the reasons: none of them blames anyone.")
+        raise DeclineReasonRequired("Choose one of the reasons: none of them blames anyone.")
     now = timezone.now()
     setattr(match, f"{role}_response", Response.ACCEPTED if accept else Response.DECLINED)
     setattr(match, f"{role}_responded_at", now)

@@ -1,0 +1,103 @@
+"""REST endpoints for match runs, review and acceptance."""
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Router, Status
+from ninja.errors import HttpError
+
+from turnabout.accounts.models import User
+from turnabout.matching.access import access_match_run, access_own_match
+from turnabout.matching.models import Match, MatchRun, PairRuleKind
+from turnabout.matching.queries import matches_of_user, run_proposals
+from turnabout.matching.schemas import MatchOut, PairRuleIn, ProposedPairOut, ResponseIn, RunIn, RunOut
+from turnabout.matching.services import publish_match_run, respond_to_match, set_pair_rule, start_match_run
+from turnabout.programs.access import access_program
+from turnabout.programs.models import Enrolment, Role
+
+router = Router(tags=["matching"])
+
+
+def _user(request: HttpRequest) -> User:
+    user: User = request.user  # type: ignore[assignment]
+    return user
+
+
+def _match_out(match: Match, role: str | None = None) -> MatchOut:
+    partner = None
+    if role is not None:
+        partner = (match.mentee if role == Role.MENTOR else match.mentor).person.full_name
+    return MatchOut(
+        id=match.pk,
+        program_id=match.program_id,
+        status=match.status,
+        your_role=role,
+        partner_name=partner,
+        reasons=match.reasons,
+        mentor_response=match.mentor_response,
+        mentee_response=match.mentee_response,
+    )
+
+
+@router.post("/programs/{program_id}/runs", response={202: RunOut}, summary="Queue a run of the engine; poll it for progress")
+def post_run(request: HttpRequest, program_id: int, payload: RunIn) -> Status[MatchRun]:
+    program = access_program(_user(request), program_id, write=True)
+    if payload.mode not in (None, "score", "coverage", "fair"):
+        raise HttpError(422, "mode must be score, coverage or fair")
+    run = start_match_run(program=program, by=_user(request), mode=payload.mode)
+    run.refresh_from_db()
+    return Status(202, run)
+
+
+@router.get("/runs/{run_id}", response=RunOut)
+def get_run(request: HttpRequest, run_id: int) -> MatchRun:
+    return access_match_run(_user(request), run_id)
+
+
+@router.get("/runs/{run_id}/pairs", response=list[ProposedPairOut], summary="Every proposed pair with its explanation")
+def get_run_pairs(request: HttpRequest, run_id: int) -> list[ProposedPairOut]:
+    run = access_match_run(_user(request), run_id)
+    return [
+        ProposedPairOut(
+            mentor_enrolment_id=pair.mentor_id,
+            mentee_enrolment_id=pair.mentee_id,
+            mentor_name=pair.mentor.person.full_name,
+            mentee_name=pair.mentee.person.full_name,
+            score=pair.score,
+            components=pair.components,
+            reasons=pair.reasons,
+            pinned=pair.is_pinned,
+        )
+        for pair in run_proposals(run)
+    ]
+
+
+@router.post("/runs/{run_id}/publish", response=list[MatchOut], summary="Publish once; 409 when already published or stale")
+def post_publish(request: HttpRequest, run_id: int) -> list[MatchOut]:
+    run = access_match_run(_user(request), run_id)
+    return [_match_out(match) for match in publish_match_run(run=run, by=_user(request))]
+
+
+@router.post("/programs/{program_id}/pair-rules", response={204: None}, summary="Pin or forbid a pair (kind null clears it)")
+def post_pair_rule(request: HttpRequest, program_id: int, payload: PairRuleIn) -> Status[None]:
+    program = access_program(_user(request), program_id, write=True)
+    mentor = get_object_or_404(Enrolment, pk=payload.mentor_enrolment_id, program=program)
+    mentee = get_object_or_404(Enrolment, pk=payload.mentee_enrolment_id, program=program)
+    if payload.kind not in (None, *PairRuleKind.values):
+        raise HttpError(422, "kind must be pin, forbid or null")
+    set_pair_rule(
+        program=program, mentor=mentor, mentee=mentee, kind=PairRuleKind(payload.kind) if payload.kind else None, by=_user(request)
+    )
+    return Status(204, None)
+
+
+@router.get("/matches/mine", response=list[MatchOut], summary="Your own matches")
+def my_matches(request: HttpRequest) -> list[MatchOut]:
+    user = _user(request)
+    return [_match_out(m, Role.MENTOR if m.mentor.person.user_id == user.pk else Role.MENTEE) for m in matches_of_user(user.pk)]
+
+
+@router.post("/matches/{match_id}/response", response=MatchOut, summary="Accept, or decline with a no-fault reason")
+def post_response(request: HttpRequest, match_id: int, payload: ResponseIn) -> MatchOut:
+    match, role = access_own_match(_user(request), match_id)
+    match = respond_to_match(match=match, role=role, accept=payload.accept, reason=payload.reason)
+    return _match_out(match, role)
