@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import calendar
+import re
 from datetime import date
 
 from turnabout.people.models import Person
 from turnabout.programs.models import Program, ProgramStatus, Role, StrategicDriver
+
+_PLACEHOLDER = re.compile(r"\[[^\]]{3,}\]")
 
 DEFAULT_MATCH_WEIGHTS: dict[str, float] = {
     "learning_goals": 0.45,
@@ -118,6 +121,11 @@ def launch_problems(program: Program) -> list[str]:
             problems.append("The program must start after enrolment closes")
         if not 3 <= round(months_between(program.starts_on, program.ends_on), 1) <= 18:
             problems.append("A program runs between 3 and 18 months")
+    # The agreement template keeps its blanks on purpose: each pair fills them in at kickoff.
+    texts = [program.purpose_statement, program.outcomes_for_mentors, program.outcomes_for_mentees, program.outcomes_for_organisation,
+             program.code_of_conduct]  # fmt: skip
+    if any(_PLACEHOLDER.search(text) for text in texts):
+        problems.append("Replace the [bracketed] placeholders left from the template")
     if program.target_meeting_count < 1:
         problems.append("Set a target number of meetings")
     if not program.code_of_conduct.strip():

@@ -24,7 +24,7 @@ from turnabout.programs.forms import (
     TrainingCheckForm,
     split_list,
 )
-from turnabout.programs.models import EnrolmentStatus, ProgramStatus, Role, StrategicDriver
+from turnabout.programs.models import Cadence, EnrolmentStatus, ProgramStatus, Role, StrategicDriver, Wording
 from turnabout.programs.queries import enrolments_of_user, program_roster, programs_of, required_modules
 from turnabout.programs.rules import TRANSITIONS, launch_problems
 from turnabout.programs.services import (
@@ -67,7 +67,10 @@ def program_new(request: AuthenticatedRequest) -> HttpResponse:
                 f"Draft created from the {StrategicDriver(driver).label.lower()} template. Review every setting before opening enrolment.",
             )
             return redirect("programs:edit", program.pk)
-    templates = [(StrategicDriver(driver), preset) for driver, preset in presets.items()]
+    templates = [
+        (StrategicDriver(driver), preset, Cadence(preset["cadence"]).label.lower(), Wording(preset["wording"]).label.lower())
+        for driver, preset in presets.items()
+    ]
     return render(request, "programs/new.html", {"templates": templates})
 
 
