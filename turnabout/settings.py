@@ -173,6 +173,7 @@ INSTALLED_APPS = [
     "turnabout.accounts",
     "turnabout.people",
     "turnabout.programs",
+    "turnabout.engagement",
     "turnabout.matching",
 ]
 

@@ -1,0 +1,46 @@
+"""Access to pairs. Participants see their own pair's content; managers see metadata only; sponsors nothing."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from turnabout.accounts.access import MANAGING_ROLES, access_organisation
+from turnabout.accounts.models import User
+from turnabout.engagement.models import Meeting, Pair
+from turnabout.programs.models import Role
+
+_PAIR_RELATIONS = ("program", "mentor__person", "mentee__person", "mentor__person__grade", "mentee__person__grade")
+
+
+def access_pair(user: User, pair_id: int) -> tuple[Pair, Role]:
+    """The user's own pair with their side. Anyone else, managers included, gets 404: content is the pair's."""
+    organisation = access_organisation(user)
+    pair = Pair.objects.select_related(*_PAIR_RELATIONS).filter(pk=pair_id, program__organisation=organisation).first()
+    if pair is not None:
+        if pair.mentor.person.user_id == user.pk:
+            return pair, Role.MENTOR
+        if pair.mentee.person.user_id == user.pk:
+            return pair, Role.MENTEE
+    raise Http404("No such pair of yours.")
+
+
+def access_managed_pair(user: User, pair_id: int) -> Pair:
+    """A pair in the user's organisation, for program managers acting on its health (metadata only)."""
+    organisation = access_organisation(user)
+    pair = Pair.objects.select_related(*_PAIR_RELATIONS).filter(pk=pair_id, program__organisation=organisation).first()
+    if pair is None:
+        raise Http404("No such pair in your organisation.")
+    if user.role not in MANAGING_ROLES:
+        raise PermissionDenied("Only program managers and administrators act on pairs.")
+    return pair
+
+
+def access_meeting(user: User, meeting_id: int) -> tuple[Meeting, Role]:
+    """A meeting of the user's own pair, with their side."""
+    organisation = access_organisation(user)
+    meeting = Meeting.objects.select_related(*[f"pair__{relation}" for relation in _PAIR_RELATIONS]).filter(
+        pk=meeting_id, pair__program__organisation=organisation
+    ).first()
+    if meeting is not None:
+        _pair, role = access_pair(user, meeting.pair_id)
+        return meeting, role
+    raise Http404("No such meeting of yours.")

@@ -1,0 +1,318 @@
+"""A running pair: agreement, two-way goals, meetings and pulses, notes, insights, health, closure.
+
+Privacy: notes, pulse free text, reflections and agreement bodies belong to the pair. Managers and
+sponsors only ever read metadata (meetings held, cadence, ratings in aggregate) through queries.py.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+
+from turnabout.core.models import TimestampedModel
+from turnabout.programs.models import Enrolment, Program, Role
+
+
+class PairStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    PAUSED = "paused", "Paused"
+    CLOSED = "closed", "Closed"
+
+
+class CloseReason(models.TextChoices):
+    COMPLETED = "completed", "Completed the program"
+    NO_FAULT = "no_fault", "Closed early, no fault"
+    PARTNER_LEFT = "partner_left", "A partner left the organisation or the program"
+    REMATCHED = "rematched", "Rematched"
+
+
+class HealthState(models.TextChoices):
+    HEALTHY = "healthy", "Healthy"
+    WATCH = "watch", "Watch"
+    AT_RISK = "at_risk", "At risk"
+
+
+class Pair(TimestampedModel):
+    """A formal, accepted mentor–mentee relationship in a program."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="pairs")
+    mentor = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="pairs_as_mentor")
+    mentee = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="pairs_as_mentee")
+    status = models.CharField(max_length=10, choices=PairStatus.choices, default=PairStatus.ACTIVE)
+    started_on = models.DateField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    close_reason = models.CharField(max_length=20, choices=CloseReason.choices, blank=True)
+    continue_informally = models.BooleanField(null=True, blank=True)
+    # Pair health, recomputed by engagement.health (a pure function) from meetings, pulses and goals.
+    health_state = models.CharField(max_length=10, choices=HealthState.choices, default=HealthState.HEALTHY)
+    health_score = models.PositiveSmallIntegerField(default=100)
+    health_reasons = models.JSONField(default=list, blank=True)
+    health_checked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "mentor", "mentee"], condition=~models.Q(status="closed"), name="pair_open_once"
+            )
+        ]
+        indexes = [models.Index(fields=["program", "status", "health_state"])]
+
+    def __str__(self) -> str:
+        return f"{self.mentor.person} and {self.mentee.person}"
+
+    def enrolment_for(self, role: str) -> Enrolment:
+        return self.mentor if role == Role.MENTOR else self.mentee
+
+    def partner_of(self, role: str) -> Enrolment:
+        return self.mentee if role == Role.MENTOR else self.mentor
+
+
+class ManagerSharing(models.TextChoices):
+    EXISTENCE_ONLY = "existence", "Only that the relationship exists"
+    MEETING_COUNT = "meetings", "That it exists and how often we meet"
+    GOAL_TITLES = "goals", "That it exists, how often we meet and our goal titles"
+
+
+class MeetingMode(models.TextChoices):
+    IN_PERSON = "in_person", "In person"
+    VIDEO = "video", "Video call"
+    PHONE = "phone", "Phone"
+    MIXED = "mixed", "A mix"
+
+
+class Agreement(models.Model):
+    """One version of the pair's partnership agreement; a new version needs both signatures again."""
+
+    pair = models.ForeignKey(Pair, on_delete=models.CASCADE, related_name="agreements")
+    version = models.PositiveSmallIntegerField()
+    mentee_goals = models.TextField(help_text="What the senior wants to learn.")
+    mentor_goals = models.TextField(help_text="What the junior wants to grow in (leadership, visibility).")
+    cadence = models.CharField(max_length=20)
+    meeting_mode = models.CharField(max_length=10, choices=MeetingMode.choices, default=MeetingMode.VIDEO)
+    confidentiality = models.TextField()
+    share_with_line_managers = models.CharField(max_length=10, choices=ManagerSharing.choices, default=ManagerSharing.EXISTENCE_ONLY)
+    not_for_performance_management = models.BooleanField(default=True)
+    body = models.TextField(blank=True, help_text="The rest of the agreement, from the program's template.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pair", "-version"]
+        constraints = [models.UniqueConstraint(fields=["pair", "version"], name="agreement_version_once")]
+
+    def __str__(self) -> str:
+        return f"Agreement v{self.version} of {self.pair}"
+
+
+class AgreementSignature(models.Model):
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="signatures")
+    role = models.CharField(max_length=10, choices=Role.choices)
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    signed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["agreement", "role"], name="agreement_signed_once_per_side")]
+
+    def __str__(self) -> str:
+        return f"{self.role} signed v{self.agreement.version} at {self.signed_at:%Y-%m-%d %H:%M}"
+
+
+class GoalStatus(models.TextChoices):
+    OPEN = "open", "In progress"
+    DONE = "done", "Achieved"
+    DROPPED = "dropped", "Set aside"
+
+
+class Goal(TimestampedModel):
+    """A goal owned by one side: the senior's learning goal or the junior's leadership goal."""
+
+    pair = models.ForeignKey(Pair, on_delete=models.CASCADE, related_name="goals")
+    owner_role = models.CharField(max_length=10, choices=Role.choices)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    progress_percent = models.PositiveSmallIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=GoalStatus.choices, default=GoalStatus.OPEN)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["owner_role", "created_at"]
+        constraints = [models.CheckConstraint(condition=models.Q(progress_percent__lte=100), name="goal_progress_percent")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Milestone(models.Model):
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="milestones")
+    title = models.CharField(max_length=200)
+    due_on = models.DateField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class MeetingStatus(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    HELD = "held", "Held"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Meeting(TimestampedModel):
+    pair = models.ForeignKey(Pair, on_delete=models.CASCADE, related_name="meetings")
+    starts_at = models.DateTimeField()
+    duration_minutes = models.PositiveSmallIntegerField(default=45)
+    mode = models.CharField(max_length=10, choices=MeetingMode.choices, default=MeetingMode.VIDEO)
+    location = models.CharField(max_length=300, blank=True, help_text="A room, or a video link.")
+    status = models.CharField(max_length=10, choices=MeetingStatus.choices, default=MeetingStatus.SCHEDULED)
+    cancelled_by_role = models.CharField(max_length=10, choices=Role.choices, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    held_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+    topics = models.JSONField(default=list, blank=True)
+    agenda = models.TextField(blank=True, help_text="Sent by the mentor beforehand; visible to the pair only.")
+    agenda_sent_at = models.DateTimeField(null=True, blank=True)
+    # iCalendar identity: updates to the same meeting keep the UID and raise the sequence.
+    ical_uid = models.CharField(max_length=100, unique=True, default=secrets.token_hex)
+    ical_sequence = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["starts_at"]
+        indexes = [models.Index(fields=["pair", "status", "starts_at"]), models.Index(fields=["status", "starts_at"])]
+
+    def __str__(self) -> str:
+        return f"Meeting of {self.pair} at {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class Pulse(models.Model):
+    """The one-minute check after a meeting, one per side. Ratings feed health; the text stays with the pair."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="pulses")
+    role = models.CharField(max_length=10, choices=Role.choices)
+    rating = models.PositiveSmallIntegerField()
+    learned = models.TextField(blank=True)
+    submitted_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "role"], name="pulse_once_per_side"),
+            models.CheckConstraint(condition=models.Q(rating__gte=1, rating__lte=5), name="pulse_rating_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role} rated {self.rating}"
+
+
+class NoteVisibility(models.TextChoices):
+    PRIVATE = "private", "Only me"
+    SHARED = "shared", "Both of us"
+
+
+class Note(TimestampedModel):
+    pair = models.ForeignKey(Pair, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    author_role = models.CharField(max_length=10, choices=Role.choices)
+    visibility = models.CharField(max_length=10, choices=NoteVisibility.choices, default=NoteVisibility.PRIVATE)
+    body = models.TextField()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Note #{self.pk} ({self.visibility})"
+
+
+class Insight(TimestampedModel):
+    """An idea or change the senior adopted because of the relationship."""
+
+    pair = models.ForeignKey(Pair, on_delete=models.CASCADE, related_name="insights")
+    description = models.CharField(max_length=300)
+    owner = models.CharField(max_length=120, help_text="Who carries it forward.")
+    adopted_on = models.DateField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-adopted_on"]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class ConcernStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    RESOLVED = "resolved", "Resolved"
+
+
+class Concern(TimestampedModel):
+    """A participant's private message to the program manager about their pair."""
+
+    pair = models.ForeignKey(Pair, on_delete=models.CASCADE, related_name="concerns")
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    raised_by_role = models.CharField(max_length=10, choices=Role.choices)
+    body = models.TextField()
+    status = models.CharField(max_length=10, choices=ConcernStatus.choices, default=ConcernStatus.OPEN)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Concern #{self.pk} about {self.pair}"
+
+
+class Reflection(TimestampedModel):
+    """Each side's final reflection at closure; visible to the pair only."""
+
+    pair = models.ForeignKey(Pair, on_delete=models.CASCADE, related_name="reflections")
+    role = models.CharField(max_length=10, choices=Role.choices)
+    learned = models.TextField()
+    proudest = models.TextField(blank=True)
+    next_steps = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["pair", "role"], name="reflection_once_per_side")]
+
+    def __str__(self) -> str:
+        return f"{self.role} reflection on {self.pair}"
+
+
+class ManagerAction(models.Model):
+    """What a program manager did about a pair's health (check in, pause, close, rematch)."""
+
+    pair = models.ForeignKey(Pair, on_delete=models.CASCADE, related_name="manager_actions")
+    kind = models.CharField(max_length=20)
+    taken_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    taken_at = models.DateTimeField()
+    message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-taken_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on {self.pair}"
+
+
+class SentNudge(models.Model):
+    """One sent nudge, keyed so that running a nudge job twice sends nothing twice."""
+
+    key = models.CharField(max_length=200, unique=True)
+    sent_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class CalendarFeed(models.Model):
+    """A secret address for a participant's personal calendar of pair meetings."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed")
+    token = models.CharField(max_length=64, unique=True, default=secrets.token_urlsafe)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Calendar feed of {self.user}"
