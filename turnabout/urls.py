@@ -10,6 +10,7 @@ urlpatterns = [
     path("people/", include("turnabout.people.urls")),
     path("programs/", include("turnabout.programs.urls")),
     path("matching/", include("turnabout.matching.urls")),
+    path("pairs/", include("turnabout.engagement.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

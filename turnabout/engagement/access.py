@@ -37,9 +37,11 @@ def access_managed_pair(user: User, pair_id: int) -> Pair:
 def access_meeting(user: User, meeting_id: int) -> tuple[Meeting, Role]:
     """A meeting of the user's own pair, with their side."""
     organisation = access_organisation(user)
-    meeting = Meeting.objects.select_related(*[f"pair__{relation}" for relation in _PAIR_RELATIONS]).filter(
-        pk=meeting_id, pair__program__organisation=organisation
-    ).first()
+    meeting = (
+        Meeting.objects.select_related(*[f"pair__{relation}" for relation in _PAIR_RELATIONS])
+        .filter(pk=meeting_id, pair__program__organisation=organisation)
+        .first()
+    )
     if meeting is not None:
         _pair, role = access_pair(user, meeting.pair_id)
         return meeting, role

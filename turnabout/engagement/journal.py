@@ -33,7 +33,9 @@ def log_insight(*, pair: Pair, description: str, owner: str, adopted_on: date, b
     """Record something the senior adopted because of the relationship."""
     if not description.strip():
         raise ValueError("Describe what was adopted.")
-    return Insight.objects.create(pair=pair, description=description.strip()[:300], owner=owner.strip()[:120], adopted_on=adopted_on, created_by=by)
+    return Insight.objects.create(
+        pair=pair, description=description.strip()[:300], owner=owner.strip()[:120], adopted_on=adopted_on, created_by=by
+    )
 
 
 @transaction.atomic

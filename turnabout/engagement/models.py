@@ -54,9 +54,7 @@ class Pair(TimestampedModel):
     class Meta:
         ordering = ["-started_on", "pk"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["program", "mentor", "mentee"], condition=~models.Q(status="closed"), name="pair_open_once"
-            )
+            models.UniqueConstraint(fields=["program", "mentor", "mentee"], condition=~models.Q(status="closed"), name="pair_open_once")
         ]
         indexes = [models.Index(fields=["program", "status", "health_state"])]
 

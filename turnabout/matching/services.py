@@ -11,6 +11,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from turnabout.accounts.models import User
+from turnabout.engagement.models import CloseReason, Pair, PairStatus
+from turnabout.engagement.pairs import close_pair, start_pair
 from turnabout.engine import MatchResult, solve, suggest
 from turnabout.matching.errors import (
     AlreadyPublished,
@@ -274,6 +276,8 @@ def respond_to_match(*, match: Match, role: Role, accept: bool, reason: DeclineR
     elif match.mentor_response == Response.ACCEPTED and match.mentee_response == Response.ACCEPTED:
         match.status = MatchStatus.ACTIVE
     match.save()
+    if match.status == MatchStatus.ACTIVE:
+        start_pair(program=match.program, mentor=match.mentor, mentee=match.mentee)
     match_id = match.pk
     if match.status == MatchStatus.PROPOSED:
         other = Role.MENTEE if role == Role.MENTOR else Role.MENTOR
@@ -300,6 +304,10 @@ def end_matches_of_withdrawn(*, program: Program | None = None, organisation_id:
         match.status = MatchStatus.ENDED
         match.ended_reason = "A partner is no longer in the program"
         match.save(update_fields=["status", "ended_reason", "updated_at"])
+        for pair in Pair.objects.filter(program_id=match.program_id, mentor=match.mentor, mentee=match.mentee).exclude(
+            status=PairStatus.CLOSED
+        ):
+            close_pair(pair=pair, reason=CloseReason.PARTNER_LEFT, by=None)
         leaving_role = Role.MENTOR if match.mentor.status == EnrolmentStatus.WITHDRAWN else Role.MENTEE
         transaction.on_commit(partial(send_partner_withdrawn_email.enqueue, match.pk, leaving_role))
     return ended
@@ -344,3 +352,13 @@ def request_mentor(*, mentee: Enrolment, mentor: Enrolment) -> Match:
     )
     transaction.on_commit(lambda: send_match_proposed_email.enqueue(match.pk, Role.MENTOR))
     return match
+
+
+@transaction.atomic
+def rematch_pair(*, pair: Pair, by: User) -> Pair:
+    """End a pair without fault and its match, so both people return to the pool for the next run."""
+    pair = close_pair(pair=pair, reason=CloseReason.REMATCHED, by=by)
+    Match.objects.filter(program_id=pair.program_id, mentor_id=pair.mentor_id, mentee_id=pair.mentee_id, status=MatchStatus.ACTIVE).update(
+        status=MatchStatus.ENDED, ended_reason="Rematched by the program manager", updated_at=timezone.now()
+    )
+    return pair

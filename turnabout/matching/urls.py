@@ -14,3 +14,4 @@ urlpatterns = [
     path("mine/<int:match_id>/", views.my_match, name="my_match"),
     path("enrolments/<int:enrolment_id>/suggestions/", views.suggestions, name="suggestions"),
 ]
+urlpatterns += [path("pairs/<int:pair_id>/rematch/", views.rematch, name="rematch")]

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from turnabout.accounts.http import AuthenticatedRequest
 from turnabout.core.htmx import is_htmx
+from turnabout.engagement.access import access_managed_pair
 from turnabout.matching.access import access_match_run, access_own_match
 from turnabout.matching.errors import MatchingError
 from turnabout.matching.models import DeclineReason, PairRuleKind
@@ -24,6 +25,7 @@ from turnabout.matching.queries import (
 )
 from turnabout.matching.services import (
     publish_match_run,
+    rematch_pair,
     request_mentor,
     respond_to_match,
     set_pair_rule,
@@ -168,3 +170,13 @@ def suggestions(request: AuthenticatedRequest, enrolment_id: int) -> HttpRespons
         "open_match": open_match_for(enrolment),
     }
     return render(request, "matching/suggestions.html", context)
+
+
+@login_required
+@require_POST
+def rematch(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
+    """From the pair-health list: close a pair without fault and return both people to the pool."""
+    pair = access_managed_pair(request.user, pair_id)
+    rematch_pair(pair=pair, by=request.user)
+    messages.success(request, f"{pair} is closed without fault; both are back in the pool for the next matching run.")
+    return redirect("matching:review", pair.program_id)

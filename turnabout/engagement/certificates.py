@@ -1,0 +1,55 @@
+"""The recognition certificate for the mentor: a one-page PDF."""
+
+from __future__ import annotations
+
+from fpdf import FPDF
+
+from turnabout.engagement.models import Pair
+
+
+def _latin1(text: str) -> str:
+    # The core PDF fonts cover Latin-1; anything else is replaced rather than failing the download.
+    return text.replace("–", "-").replace("’", "'").encode("latin-1", "replace").decode("latin-1")
+
+
+def mentor_certificate_pdf(pair: Pair, *, meetings_held: int, goals_achieved: int) -> bytes:
+    """Recognise the junior's contribution: who they mentored, in which program, and what they achieved together."""
+    program = pair.program
+    mentor, mentee = pair.mentor.person, pair.mentee.person
+    pdf = FPDF(orientation="landscape", format="A4")
+    pdf.set_title(f"Certificate of recognition - {mentor.full_name}")
+    pdf.set_author("Turnabout")
+    pdf.add_page()
+    pdf.set_draw_color(43, 89, 195)
+    pdf.set_line_width(1.5)
+    pdf.rect(10, 10, 277, 190)
+    pdf.set_font("Helvetica", "B", 30)
+    pdf.set_y(38)
+    pdf.cell(0, 14, "Certificate of recognition", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 15)
+    pdf.ln(6)
+    pdf.cell(0, 9, "This certifies that", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "B", 24)
+    pdf.cell(0, 14, _latin1(mentor.full_name), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 15)
+    role = program.mentor_label
+    pdf.multi_cell(
+        0,
+        9,
+        _latin1(
+            f"served as {role} to {mentee.full_name} in {program.name}, "
+            f"sharing expertise with a senior leader and leading the learning from {pair.started_on:%d %B %Y}"
+            + (f" to {pair.closed_at:%d %B %Y}." if pair.closed_at else ".")
+        ),
+        align="C",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    pdf.ln(4)
+    pdf.set_font("Helvetica", "I", 13)
+    pdf.cell(0, 8, f"{meetings_held} meetings held - {goals_achieved} goals achieved together", align="C", new_x="LMARGIN", new_y="NEXT")
+    if program.sponsor:
+        pdf.set_y(165)
+        pdf.set_font("Helvetica", "", 12)
+        pdf.cell(0, 7, _latin1(f"Executive sponsor: {program.sponsor}"), align="C")
+    return bytes(pdf.output())

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from turnabout.engagement.models import Agreement, GoalStatus, ManagerSharing, MeetingMode, NoteVisibility
+from turnabout.programs.models import Cadence, Program, Role
+
+
+class AgreementForm(forms.Form):
+    mentee_goals = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    mentor_goals = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    cadence = forms.ChoiceField(choices=Cadence.choices, label="How often we meet")
+    meeting_mode = forms.ChoiceField(choices=MeetingMode.choices, label="How we meet")
+    confidentiality = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Confidentiality and its exceptions")
+    share_with_line_managers = forms.ChoiceField(choices=ManagerSharing.choices, label="What our line managers may be told")
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 10}), required=False, label="The rest of our agreement")
+
+    def __init__(self, *args: Any, program: Program, agreement: Agreement, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["mentee_goals"].label = f"What the {program.mentee_label} wants to learn"
+        self.fields["mentor_goals"].label = f"What the {program.mentor_label} wants to grow in (leadership, visibility)"
+        if not self.is_bound:
+            self.initial = {name: getattr(agreement, name) for name in self.fields}
+
+
+class GoalForm(forms.Form):
+    owner_role = forms.ChoiceField(choices=Role.choices, label="Whose goal")
+    title = forms.CharField(max_length=200)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args: Any, program: Program, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner_role"].choices = [  # type: ignore[attr-defined]
+            (Role.MENTEE, f"The {program.mentee_label}'s learning goal"),
+            (Role.MENTOR, f"The {program.mentor_label}'s leadership goal"),
+        ]
+
+
+class GoalProgressForm(forms.Form):
+    progress_percent = forms.IntegerField(min_value=0, max_value=100, label="Progress (%)")
+    status = forms.ChoiceField(choices=GoalStatus.choices)
+
+
+class MilestoneForm(forms.Form):
+    title = forms.CharField(max_length=200, label="Milestone")
+    due_on = forms.DateField(required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}), label="Due")
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Note")
+    visibility = forms.ChoiceField(choices=NoteVisibility.choices, initial=NoteVisibility.PRIVATE, label="Who can read it")
+
+
+class InsightForm(forms.Form):
+    description = forms.CharField(max_length=300, label="What changed", help_text="e.g. We now webcast policy changes.")
+    owner = forms.CharField(max_length=120, label="Who carries it forward")
+    adopted_on = forms.DateField(widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}), label="Adopted on")
+
+
+class ConcernForm(forms.Form):
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), label="What worries you?")
+
+
+class ClosureForm(forms.Form):
+    learned = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="What did you learn?")
+    proudest = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="What are you proudest of?")
+    next_steps = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="What will you do next?")
+    continue_informally = forms.TypedChoiceField(
+        coerce=lambda value: value == "yes",
+        choices=[("yes", "Yes, we will keep meeting informally"), ("no", "No, we will end here")],
+        widget=forms.RadioSelect,
+        label="Continue informally?",
+    )

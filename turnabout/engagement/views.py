@@ -1,0 +1,298 @@
+"""Pair pages for participants (their own pair only) and concern handling for managers."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from turnabout.accounts.access import access_organisation
+from turnabout.accounts.http import AuthenticatedRequest
+from turnabout.engagement.access import access_pair
+from turnabout.engagement.agreements import AgreementTerms, current_agreement, is_signed_by_both, revise_agreement, sign_agreement
+from turnabout.engagement.certificates import mentor_certificate_pdf
+from turnabout.engagement.errors import EngagementError
+from turnabout.engagement.forms import (
+    AgreementForm,
+    ClosureForm,
+    ConcernForm,
+    GoalForm,
+    GoalProgressForm,
+    InsightForm,
+    MilestoneForm,
+    NoteForm,
+)
+from turnabout.engagement.goals import add_goal, add_milestone, complete_milestone, update_goal_progress
+from turnabout.engagement.guides import suggested_guides, topic_guides
+from turnabout.engagement.journal import log_insight, notes_visible_to, raise_concern, resolve_concern, write_note, write_reflection
+from turnabout.engagement.models import CloseReason, Concern, Goal, GoalStatus, Milestone, NoteVisibility, Pair, PairStatus
+from turnabout.engagement.pairs import close_pair
+from turnabout.engagement.queries import achievements, pairs_of_user
+from turnabout.programs.access import access_program
+from turnabout.programs.models import Role
+
+
+def _pair_redirect(pair: Pair, anchor: str = "") -> HttpResponse:
+    response = redirect("engagement:pair", pair.pk)
+    if anchor:
+        response["Location"] += f"#{anchor}"
+    return response
+
+
+@login_required
+def my_pairs(request: AuthenticatedRequest) -> HttpResponse:
+    pairs = list(pairs_of_user(request.user))
+    if len(pairs) == 1:
+        return redirect("engagement:pair", pairs[0].pk)
+    return render(request, "engagement/my_pairs.html", {"pairs": pairs})
+
+
+@login_required
+def pair_home(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
+    pair, role = access_pair(request.user, pair_id)
+    program = pair.program
+    agreement = current_agreement(pair)
+    goals = list(pair.goals.prefetch_related("milestones"))
+    context = {
+        "pair": pair,
+        "program": program,
+        "role": role,
+        "partner": pair.partner_of(role).person,
+        "my_label": program.label_for(role),
+        "partner_label": program.label_for(pair.partner_of(role).role),
+        "agreement": agreement,
+        "agreement_signed": is_signed_by_both(agreement),
+        "signed_roles": {signature.role for signature in agreement.signatures.all()},
+        "mentee_goals": [goal for goal in goals if goal.owner_role == Role.MENTEE],
+        "mentor_goals": [goal for goal in goals if goal.owner_role == Role.MENTOR],
+        "goal_form": GoalForm(program=program, initial={"owner_role": role}),
+        "notes": notes_visible_to(pair, request.user),
+        "note_form": NoteForm(),
+        "insights": pair.insights.all(),
+        "insight_form": InsightForm(),
+        "guides": suggested_guides(pair),
+        "achievements": achievements(pair),
+        "is_open": pair.status != PairStatus.CLOSED,
+    }
+    return render(request, "engagement/pair.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def agreement(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
+    pair, role = access_pair(request.user, pair_id)
+    current = current_agreement(pair)
+    form = AgreementForm(request.POST or None, program=pair.program, agreement=current)
+    if request.method == "POST" and form.is_valid():
+        try:
+            revise_agreement(pair=pair, terms=AgreementTerms(**form.cleaned_data), by=request.user)
+        except EngagementError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, "Saved as a new version. Both of you sign it again.")
+            return redirect("engagement:agreement", pair.pk)
+    versions = list(pair.agreements.prefetch_related("signatures__signed_by"))
+    context = {"pair": pair, "program": pair.program, "role": role, "agreement": current, "form": form, "versions": versions,
+               "signed_roles": {signature.role for signature in current.signatures.all()}}  # fmt: skip
+    return render(request, "engagement/agreement.html", context)
+
+
+@login_required
+@require_POST
+def sign(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
+    pair, role = access_pair(request.user, pair_id)
+    agreement = get_object_or_404(pair.agreements, pk=request.POST.get("agreement"))
+    try:
+        sign_agreement(agreement=agreement, role=role, by=request.user)
+    except EngagementError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"You signed version {agreement.version}.")
+    return redirect("engagement:agreement", pair.pk)
+
+
+@login_required
+@require_POST
+def goal_add(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
+    pair, _role = access_pair(request.user, pair_id)
+    form = GoalForm(request.POST, program=pair.program)
+    if form.is_valid():
+        try:
+            add_goal(
+                pair=pair,
+                owner_role=Role(form.cleaned_data["owner_role"]),
+                title=form.cleaned_data["title"],
+                description=form.cleaned_data["description"],
+            )
+        except (EngagementError, ValueError) as error:
+            messages.error(request, str(error))
+    else:
+        messages.error(request, "A goal needs a title and an owner.")
+    return _pair_redirect(pair, "goals")
+
+
+def _own_goal(request: AuthenticatedRequest, goal_id: int) -> Goal:
+    goal = Goal.objects.filter(pk=goal_id).only("pair_id").first()
+    if goal is None:
+        raise Http404("No such goal.")
+    pair, _role = access_pair(request.user, goal.pair_id)
+    return Goal.objects.select_related("pair").get(pk=goal_id, pair=pair)
+
+
+@login_required
+@require_POST
+def goal_update(request: AuthenticatedRequest, goal_id: int) -> HttpResponse:
+    goal = _own_goal(request, goal_id)
+    form = GoalProgressForm(request.POST)
+    if form.is_valid():
+        try:
+            update_goal_progress(
+                goal=goal, progress_percent=form.cleaned_data["progress_percent"], status=GoalStatus(form.cleaned_data["status"])
+            )
+        except (EngagementError, ValueError) as error:
+            messages.error(request, str(error))
+    else:
+        messages.error(request, "Progress is a percentage from 0 to 100.")
+    return _pair_redirect(goal.pair, "goals")
+
+
+@login_required
+@require_POST
+def milestone_add(request: AuthenticatedRequest, goal_id: int) -> HttpResponse:
+    goal = _own_goal(request, goal_id)
+    form = MilestoneForm(request.POST)
+    if form.is_valid():
+        add_milestone(goal=goal, title=form.cleaned_data["title"], due_on=form.cleaned_data["due_on"])
+    else:
+        messages.error(request, "A milestone needs a title (and a valid date, if any).")
+    return _pair_redirect(goal.pair, "goals")
+
+
+@login_required
+@require_POST
+def milestone_done(request: AuthenticatedRequest, milestone_id: int) -> HttpResponse:
+    milestone = Milestone.objects.select_related("goal").filter(pk=milestone_id).first()
+    if milestone is None:
+        raise Http404("No such milestone.")
+    _own_goal(request, milestone.goal_id)
+    complete_milestone(milestone=milestone)
+    return _pair_redirect(milestone.goal.pair, "goals")
+
+
+@login_required
+@require_POST
+def note_add(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
+    pair, role = access_pair(request.user, pair_id)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            write_note(
+                pair=pair,
+                author=request.user,
+                role=role,
+                body=form.cleaned_data["body"],
+                visibility=NoteVisibility(form.cleaned_data["visibility"]),
+            )
+        except (EngagementError, ValueError) as error:
+            messages.error(request, str(error))
+    else:
+        messages.error(request, "A note needs some text.")
+    return _pair_redirect(pair, "notes")
+
+
+@login_required
+@require_POST
+def insight_add(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
+    pair, _role = access_pair(request.user, pair_id)
+    form = InsightForm(request.POST)
+    if form.is_valid():
+        log_insight(pair=pair, by=request.user, **form.cleaned_data)
+    else:
+        messages.error(request, "Describe what changed, who carries it forward and when it was adopted.")
+    return _pair_redirect(pair, "insights")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def concern(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
+    pair, role = access_pair(request.user, pair_id)
+    form = ConcernForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        raise_concern(pair=pair, by=request.user, role=role, body=form.cleaned_data["body"])
+        messages.success(request, "Your concern went to the program manager only. They will contact you.")
+        return redirect("engagement:pair", pair.pk)
+    return render(request, "engagement/concern.html", {"pair": pair, "program": pair.program, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def closure(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
+    pair, role = access_pair(request.user, pair_id)
+    reflection = pair.reflections.filter(role=role).first()
+    initial = {"learned": reflection.learned, "proudest": reflection.proudest, "next_steps": reflection.next_steps} if reflection else {}
+    form = ClosureForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        write_reflection(pair=pair, role=role, learned=data["learned"], proudest=data["proudest"], next_steps=data["next_steps"])
+        if pair.reflections.count() == 2:
+            close_pair(pair=pair, reason=CloseReason.COMPLETED, by=request.user, continue_informally=data["continue_informally"])
+            messages.success(request, "Both reflections are in: your pair is complete. Thank you.")
+        else:
+            messages.success(request, "Your reflection is saved. The pair completes when your partner adds theirs.")
+        return redirect("engagement:closure", pair.pk)
+    context = {
+        "pair": pair,
+        "program": pair.program,
+        "role": role,
+        "form": form,
+        "achievements": achievements(pair),
+        "reflections": list(pair.reflections.all()),
+        "goals": list(pair.goals.all()),
+        "insights": list(pair.insights.all()),
+    }
+    return render(request, "engagement/closure.html", context)
+
+
+@login_required
+def certificate(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
+    pair, _role = access_pair(request.user, pair_id)
+    done = achievements(pair)
+    pdf = mentor_certificate_pdf(pair, meetings_held=done.meetings_held, goals_achieved=done.goals_achieved)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="certificate-{pair.mentor.person.family_name.lower()}.pdf"'
+    return response
+
+
+@login_required
+def guides(request: AuthenticatedRequest) -> HttpResponse:
+    access_organisation(request.user)
+    return render(request, "engagement/guides.html", {"guides": topic_guides().values()})
+
+
+@login_required
+def guide(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    access_organisation(request.user)
+    found = topic_guides().get(slug)
+    if found is None:
+        raise Http404("No such guide.")
+    return render(request, "engagement/guide.html", {"guide": found})
+
+
+@login_required
+def concerns(request: AuthenticatedRequest, program_id: int) -> HttpResponse:
+    program = access_program(request.user, program_id)
+    items = Concern.objects.filter(pair__program=program).select_related("pair__mentor__person", "pair__mentee__person", "raised_by")
+    return render(request, "engagement/concerns.html", {"program": program, "concerns": items})
+
+
+@login_required
+@require_POST
+def concern_resolve(request: AuthenticatedRequest, concern_id: int) -> HttpResponse:
+    item = Concern.objects.select_related("pair").filter(pk=concern_id).first()
+    if item is None:
+        raise Http404("No such concern.")
+    program = access_program(request.user, item.pair.program_id, write=True)
+    resolve_concern(concern=item)
+    return redirect("engagement:concerns", program.pk)
