@@ -5,12 +5,14 @@ manager, mentor, mentee and sponsor belong to Acme; outsider belongs to Globex.
 
 import pytest
 
+from tests.builders import GOALS, add_person, make_ready
 from turnabout.accounts.models import Organisation, Role, User
 from turnabout.accounts.services import create_organisation, create_user
 from turnabout.people.models import Person
 from turnabout.people.services import create_person, ensure_grade_ladder, link_user
-from turnabout.programs.models import Program, StrategicDriver
-from turnabout.programs.services import create_program_from_preset, update_program
+from turnabout.programs.models import Program, ProgramStatus, StrategicDriver
+from turnabout.programs.models import Role as ProgramRole
+from turnabout.programs.services import change_program_status, create_program_from_preset, update_program
 
 PASSWORD = "correct horse battery staple"
 
@@ -87,3 +89,37 @@ def program(acme: Organisation, manager: User, sponsor: User) -> Program:
     """A diversity-and-inclusion draft at Acme with its sponsor named: ready to open enrolment."""
     program = create_program_from_preset(organisation=acme, driver=StrategicDriver.DIVERSITY_INCLUSION, by=manager)
     return update_program(program=program, changes={"sponsor": sponsor}, by=manager)
+
+
+@pytest.fixture
+def matching_program(acme, manager, sponsor) -> Program:
+    """A digital program at Acme, enrolling, with three senior mentees and four junior mentors ready."""
+    program = create_program_from_preset(organisation=acme, driver=StrategicDriver.DIGITAL_TRANSFORMATION, by=manager)
+    program = update_program(program=program, changes={"sponsor": sponsor, "min_grade_gap": 2}, by=manager)
+    return change_program_status(program=program, to=ProgramStatus.ENROLLING, by=manager)
+
+
+@pytest.fixture
+def pool(acme, manager, matching_program):
+    """Enrolments by name: mentees S1–S3 (G9, each in their own department), mentors J1–J4 (G2, Technology)."""
+    ceo = add_person(acme, "CEO", grade="G10", department="Board")
+    enrolments = {}
+    for number, goal in enumerate(GOALS[:3], start=1):
+        senior = add_person(acme, f"S{number}", grade="G9", department=f"Division {number}", manager=ceo)
+        enrolments[f"S{number}"] = make_ready(matching_program, senior, ProgramRole.MENTEE, manager, skills={goal: 3})
+    for number, goal in enumerate(GOALS, start=1):
+        junior = add_person(acme, f"J{number}", grade="G2", department="Technology", manager=ceo)
+        enrolments[f"J{number}"] = make_ready(matching_program, junior, ProgramRole.MENTOR, manager, skills={goal: 5})
+    change_program_status(program=matching_program, to=ProgramStatus.MATCHING, by=manager)
+    matching_program.refresh_from_db()
+    return enrolments
+
+
+@pytest.fixture
+def second_manager_factory(acme):
+    from turnabout.accounts.models import Role as AccountRole
+    from turnabout.accounts.services import create_user
+
+    return lambda: create_user(
+        organisation=acme, email="frank@acme.test", role=AccountRole.PROGRAM_MANAGER, full_name="Frank Manager", password="x" * 12
+    )

@@ -1,0 +1,59 @@
+"""Builders for tests: people and ready enrolments made through the services (never the ORM)."""
+
+from __future__ import annotations
+
+from turnabout.accounts.models import Organisation, User
+from turnabout.people.models import Department, Person, Skill
+from turnabout.people.services import create_person
+from turnabout.programs.models import Enrolment, Program, Role
+from turnabout.programs.services import (
+    Application,
+    complete_training_module,
+    decide_application,
+    invite_people,
+    submit_application,
+)
+
+GOALS = ["linkedin-personal-branding", "generative-ai-prompting", "short-form-video", "no-code-tools"]
+
+
+def add_person(organisation: Organisation, employee_id: str, *, grade: str, department: str, manager: Person | None = None) -> Person:
+    return create_person(
+        organisation=organisation,
+        employee_id=employee_id,
+        given_name=employee_id.title(),
+        family_name="Tester",
+        email=f"{employee_id.lower()}@{organisation.slug}.test",
+        grade=organisation.grades.get(code=grade),
+        department=Department.objects.get_or_create(organisation=organisation, name=department)[0],
+        manager=manager,
+        timezone="Europe/London",
+        languages=["en"],
+    )
+
+
+def make_ready(program: Program, person: Person, role: Role, by: User, *, skills: dict[str, int], capacity: int = 1) -> Enrolment:
+    """Invite, apply, approve and train one person."""
+    enrolment = invite_people(program=program, people=[person], role=role, by=by).invited[0]
+    submit_application(
+        enrolment=enrolment,
+        application=Application(
+            motivation="To learn in both directions.",
+            goals_text="",
+            skills={Skill.objects.get(slug=slug): strength for slug, strength in skills.items()},
+            availability=[{"day": 1, "start": "09:00", "end": "12:00"}],
+            timezone="Europe/London",
+            interests=["running"],
+            values=["curiosity"],
+            languages=["en"],
+            capacity=capacity,
+            diversity_consent=False,
+            conduct_acknowledged=True,
+        ),
+    )
+    decide_application(enrolment=enrolment, approve=True, by=by)
+    for module in program.training_modules.all():
+        if module.is_for(role):
+            complete_training_module(enrolment=enrolment, module=module, answers=[q["answer"] for q in module.check_questions])
+    enrolment.refresh_from_db()
+    return enrolment
