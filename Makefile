@@ -36,6 +36,7 @@ migrate: install ## Apply database migrations
 
 demo: migrate ## Load the demo organisation and serve it at http://127.0.0.1:8000 (with the task worker)
 	$(DEMO_ENV) $(BIN)/turnabout seed-demo --employees 2000 --seed 1
+	$(DEMO_ENV) $(BIN)/turnabout seed-demo-programs --seed 1
 	@$(MAKE) --no-print-directory serve
 
 serve: migrate ## Serve the current database with the background task worker beside it

@@ -60,7 +60,7 @@ def revise_agreement(*, pair: Pair, terms: AgreementTerms, by: User) -> Agreemen
 
 
 @transaction.atomic
-def sign_agreement(*, agreement: Agreement, role: Role, by: User) -> AgreementSignature:
+def sign_agreement(*, agreement: Agreement, role: Role, by: User | None) -> AgreementSignature:
     """Record who signed which version, and when. Only the latest version can be signed."""
     latest = Agreement.objects.select_for_update().filter(pair_id=agreement.pair_id).order_by("-version").first()
     if latest is None or latest.pk != agreement.pk:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -44,7 +46,7 @@ def update_goal_progress(*, goal: Goal, progress_percent: int, status: GoalStatu
 
 
 @transaction.atomic
-def add_milestone(*, goal: Goal, title: str, due_on: object = None) -> Milestone:
+def add_milestone(*, goal: Goal, title: str, due_on: date | None = None) -> Milestone:
     _require_open(goal.pair)
     milestone = Milestone.objects.create(goal=goal, title=title.strip()[:200], due_on=due_on)
     Goal.objects.filter(pk=goal.pk).update(updated_at=timezone.now())
