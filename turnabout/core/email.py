@@ -7,9 +7,17 @@ from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 
 
-def send_templated_email(*, to: list[str], template: str, context: dict[str, Any]) -> None:
-    """Render and send one message; call from a background task, never inside a request."""
+def send_templated_email(
+    *, to: list[str], template: str, context: dict[str, Any], attachments: list[tuple[str, bytes, str]] | None = None
+) -> None:
+    """Render and send one message; call from a background task, never inside a request.
+
+    ``attachments`` are (filename, content, mimetype) triples, e.g. ("invitation.ics", ics, "text/calendar; method=REQUEST").
+    """
     context = {"site_url": settings.SITE_URL, **context}
     subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
     body = render_to_string(f"{template}.txt", context)
-    EmailMessage(subject=subject, body=body, to=to).send()
+    message = EmailMessage(subject=subject, body=body, to=to)
+    for filename, content, mimetype in attachments or []:
+        message.attach(filename, content, mimetype)
+    message.send()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from turnabout.engagement import views
+from turnabout.engagement import health_views, meeting_views, views
 
 app_name = "engagement"
 
@@ -22,4 +22,22 @@ urlpatterns = [
     path("guides/<slug:slug>/", views.guide, name="guide"),
     path("programs/<int:program_id>/concerns/", views.concerns, name="concerns"),
     path("concerns/<int:concern_id>/resolve/", views.concern_resolve, name="concern_resolve"),
+    path("programs/<int:program_id>/health/", health_views.health, name="health"),
+    path("<int:pair_id>/check-in/", health_views.check_in, name="health_check_in"),
+    path("<int:pair_id>/pause/", health_views.pause, name="health_pause"),
+    path("<int:pair_id>/resume/", health_views.resume, name="health_resume"),
+    path("<int:pair_id>/close-without-fault/", health_views.close_without_fault, name="health_close"),
+    # Meetings, the personal calendar feed and pulses (engagement.meeting_views).
+    path("<int:pair_id>/meetings/", meeting_views.meetings, name="meetings"),
+    path("<int:pair_id>/meetings/schedule/", meeting_views.meeting_schedule, name="meeting_schedule"),
+    path("meetings/<int:meeting_id>/", meeting_views.meeting_detail, name="meeting"),
+    path("meetings/<int:meeting_id>/log/", meeting_views.meeting_log, name="meeting_log"),
+    path("meetings/<int:meeting_id>/cancel/", meeting_views.meeting_cancel, name="meeting_cancel"),
+    path("meetings/<int:meeting_id>/move/", meeting_views.meeting_reschedule, name="meeting_reschedule"),
+    path("meetings/<int:meeting_id>/agenda/", meeting_views.meeting_agenda, name="meeting_agenda"),
+    path("meetings/<int:meeting_id>/invite.ics", meeting_views.meeting_invite, name="meeting_invite"),
+    path("calendar/", meeting_views.calendar, name="calendar"),
+    path("calendar/new-address/", meeting_views.calendar_rotate, name="calendar_rotate"),
+    path("calendar/<str:token>.ics", meeting_views.calendar_feed, name="calendar_feed"),
+    path("pulse/<str:token>/", meeting_views.pulse, name="pulse"),
 ]

@@ -1,0 +1,77 @@
+"""iCalendar documents for meetings: an invitation or cancellation per meeting, and a personal feed.
+
+No agenda, topics or notes ever go into a calendar: events carry when, where, who, and a link to the pair page.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, timedelta
+from typing import Literal
+
+from django.conf import settings
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from icalendar import Calendar, Event, vCalAddress
+from icalendar.enums import PARTSTAT, ROLE, STATUS
+
+from turnabout.accounts.models import User
+from turnabout.engagement.models import Meeting, MeetingStatus
+
+PRODID = "-//Turnabout//Reverse mentoring meetings//EN"
+UID_DOMAIN = "turnabout"
+
+
+def _event(meeting: Meeting, *, cancelled: bool) -> Event:
+    pair, program = meeting.pair, meeting.pair.program
+    mentor, mentee = pair.mentor.person, pair.mentee.person
+    pair_url = settings.SITE_URL + reverse("engagement:pair", args=[pair.pk])
+    starts_at = meeting.starts_at.astimezone(UTC)
+    return Event.new(
+        uid=f"{meeting.ical_uid}@{UID_DOMAIN}",
+        sequence=meeting.ical_sequence,
+        stamp=timezone.now().astimezone(UTC),
+        start=starts_at,
+        end=starts_at + timedelta(minutes=meeting.duration_minutes),
+        summary=f"Reverse mentoring: {mentor.given_name} and {mentee.given_name}",
+        description=(
+            f"{mentor.full_name} ({program.mentor_label}) and {mentee.full_name} ({program.mentee_label}), "
+            f"{program.name}.\nDetails: {pair_url}"
+        ),
+        location=meeting.location or meeting.get_mode_display(),
+        url=pair_url,
+        status=STATUS.CANCELLED if cancelled else STATUS.CONFIRMED,
+        # The mentor prepares and sends the agenda, so the mentor is the organiser; both attend.
+        organizer=vCalAddress.new(mentor.email, cn=mentor.full_name),
+        attendees=[
+            vCalAddress.new(mentor.email, cn=mentor.full_name, role=ROLE.REQ_PARTICIPANT, partstat=PARTSTAT.ACCEPTED),
+            vCalAddress.new(mentee.email, cn=mentee.full_name, role=ROLE.REQ_PARTICIPANT, partstat=PARTSTAT.NEEDS_ACTION, rsvp=True),
+        ],
+    )
+
+
+def _calendar(events: list[Event], *, method: str | None, name: str | None = None) -> bytes:
+    calendar = Calendar.new(prodid=PRODID, method=method, name=name, subcomponents=events)
+    # Calendar.new invents a random calendar UID; drop it so the same meeting always gives the same document.
+    calendar.pop("UID", None)
+    document: bytes = calendar.to_ical()
+    return document
+
+
+def meeting_ics(meeting: Meeting, *, method: Literal["REQUEST", "CANCEL"] = "REQUEST") -> bytes:
+    """One meeting as an iTIP REQUEST (invitation or update) or CANCEL; load pair, program and people first."""
+    if method not in ("REQUEST", "CANCEL"):
+        raise ValueError(f"method must be REQUEST or CANCEL, not {method!r}.")
+    cancelled = method == "CANCEL" or meeting.status == MeetingStatus.CANCELLED
+    return _calendar([_event(meeting, cancelled=cancelled)], method=method)
+
+
+def feed_ics(user: User) -> bytes:
+    """Every meeting of every pair the user is in, cancelled ones marked CANCELLED; one query."""
+    meetings = (
+        Meeting.objects.filter(Q(pair__mentor__person__user=user) | Q(pair__mentee__person__user=user))
+        .select_related("pair__program", "pair__mentor__person", "pair__mentee__person")
+        .order_by("starts_at", "pk")
+    )
+    events = [_event(meeting, cancelled=meeting.status == MeetingStatus.CANCELLED) for meeting in meetings]
+    return _calendar(events, method=None, name="Reverse mentoring meetings")

@@ -1,0 +1,480 @@
+"""Pair health: a pure assessment from metadata, the services that store it on the pair, and the reads behind
+the managers' health page and weekly digest.
+
+The score starts at 100 and each concern takes points off (never below 0):
+
+=============  ==========================================================================  ============
+Concern        Measured as                                                                 Points off
+=============  ==========================================================================  ============
+Overdue        days since the last held meeting (or since the pair started) beyond the     35, or 65
+               agreed cadence plus a 25 % grace; beyond twice the cadence it is serious
+Cancellations  consecutive cancelled meetings since the last held one; each weighs 1,      20 per unit,
+               a senior-side (mentee) cancellation 1.5                                      at most 70
+Pulse trend    mean of the last 3 pulse ratings against the mean of the 3 before           20, or 40
+               (needs 6 pulses); a fall of 1 point or more, or of 2 points or more
+Goal activity  days since any goal or milestone was created or updated (since the pair     20, or 35
+               started when it has none): 60 days or more, or 120 days or more
+=============  ==========================================================================  ============
+
+States: healthy at 70 or more, watch from 40 to 69, at risk below 40. Reasons are phrased from metadata
+only (counts, dates, ratings), never from notes, pulse text, agendas or goal contents.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from turnabout.accounts.models import User
+from turnabout.engagement.errors import PairNotActive
+from turnabout.engagement.models import (
+    Agreement,
+    Goal,
+    HealthState,
+    ManagerAction,
+    Meeting,
+    MeetingStatus,
+    Milestone,
+    Pair,
+    PairStatus,
+    Pulse,
+)
+from turnabout.programs.models import CADENCE_DAYS, Cadence, Program, Role
+
+HEALTHY_FROM = 70
+WATCH_FROM = 40
+OVERDUE_GRACE = 0.25
+OVERDUE_POINTS = 35
+SERIOUSLY_OVERDUE_POINTS = 65
+CANCELLATION_POINTS_PER_WEIGHT = 20
+CANCELLATION_MAX_POINTS = 70
+SENIOR_CANCELLATION_WEIGHT = 1.5
+PULSE_WINDOW = 3
+PULSE_FALL_POINTS = ((2.0, 40), (1.0, 20))
+GOAL_IDLE_POINTS = ((120, 35), (60, 20))
+
+CADENCE_NAMES = {
+    Cadence.EVERY_2_WEEKS: "fortnightly",
+    Cadence.MONTHLY: "monthly",
+    Cadence.EVERY_2_MONTHS: "two-monthly",
+    Cadence.QUARTERLY: "quarterly",
+}
+
+
+# --- The pure assessment -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PastMeeting:
+    """A meeting that happened or was cancelled: its date and, when cancelled, the side that cancelled."""
+
+    on: date
+    held: bool
+    cancelled_by_role: str = ""
+
+
+@dataclass(frozen=True)
+class HealthFacts:
+    """Everything health looks at: metadata of one pair, no content.
+
+    ``meetings`` are held or cancelled meetings up to today in any order; ``pulse_ratings`` are newest first.
+    """
+
+    started_on: date
+    cadence_days: int
+    cadence_name: str
+    meetings: tuple[PastMeeting, ...] = ()
+    pulse_ratings: tuple[int, ...] = ()
+    has_goals: bool = False
+    last_goal_activity_on: date | None = None
+    mentor_label: str = "mentor"
+    mentee_label: str = "mentee"
+
+    @property
+    def last_held_on(self) -> date | None:
+        return max((meeting.on for meeting in self.meetings if meeting.held), default=None)
+
+
+@dataclass(frozen=True)
+class HealthReason:
+    code: str
+    text: str
+    points: int
+
+    def as_json(self) -> dict[str, str]:
+        return {"code": self.code, "text": self.text}
+
+
+@dataclass(frozen=True)
+class HealthAssessment:
+    state: HealthState
+    score: int
+    reasons: tuple[HealthReason, ...]
+
+    @property
+    def reasons_json(self) -> list[dict[str, str]]:
+        return [reason.as_json() for reason in self.reasons]
+
+
+def overdue_after_days(cadence_days: int) -> int:
+    """Days without a held meeting after which a pair is overdue: the cadence plus 25 % grace.
+
+    >>> overdue_after_days(30), overdue_after_days(14)
+    (37, 17)
+    """
+    return math.floor(cadence_days * (1 + OVERDUE_GRACE))
+
+
+def state_for_score(score: int) -> HealthState:
+    """Healthy at 70 or more, watch from 40 to 69, at risk below 40.
+
+    >>> [state_for_score(score).value for score in (100, 70, 69, 40, 39, 0)]
+    ['healthy', 'healthy', 'watch', 'watch', 'at_risk', 'at_risk']
+    """
+    if score >= HEALTHY_FROM:
+        return HealthState.HEALTHY
+    if score >= WATCH_FROM:
+        return HealthState.WATCH
+    return HealthState.AT_RISK
+
+
+def assess_health(facts: HealthFacts, *, today: date) -> HealthAssessment:
+    """Score a pair from its metadata (see the module docstring for weights and thresholds).
+
+    Examples
+    --------
+    A monthly pair that met 10 days ago is healthy:
+
+    >>> from datetime import date, timedelta
+    >>> today = date(2026, 3, 1)
+    >>> met = PastMeeting(on=today - timedelta(days=10), held=True)
+    >>> facts = HealthFacts(started_on=date(2026, 1, 1), cadence_days=30, cadence_name="monthly", meetings=(met,),
+    ...                     has_goals=True, last_goal_activity_on=today)
+    >>> assess_health(facts, today=today).state.value
+    'healthy'
+
+    45 days without a meeting is past the 37-day grace, so the pair is watched:
+
+    >>> late = assess_health(facts, today=today + timedelta(days=35))
+    >>> late.state.value, late.score, [reason.text for reason in late.reasons]
+    ('watch', 65, ['no meeting held for 45 days against a monthly cadence'])
+
+    The senior then cancelling two meetings in a row puts it at risk:
+
+    >>> cancelled = tuple(PastMeeting(on=today + timedelta(days=d), held=False, cancelled_by_role="mentee") for d in (20, 30))
+    >>> from dataclasses import replace
+    >>> risky = assess_health(replace(facts, meetings=(met, *cancelled)), today=today + timedelta(days=35))
+    >>> risky.state.value, risky.score, [reason.text for reason in risky.reasons][1]
+    ('at_risk', 5, 'the mentee cancelled the last 2 meetings')
+    """
+    reasons = [
+        reason
+        for reason in (_overdue(facts, today), _cancellations(facts), _pulse_trend(facts), _goal_activity(facts, today))
+        if reason is not None
+    ]
+    score = max(0, 100 - sum(reason.points for reason in reasons))
+    return HealthAssessment(state=state_for_score(score), score=score, reasons=tuple(reasons))
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def _overdue(facts: HealthFacts, today: date) -> HealthReason | None:
+    last_held = facts.last_held_on
+    days = max(0, (today - (last_held or facts.started_on)).days)
+    if days <= overdue_after_days(facts.cadence_days):
+        return None
+    points = SERIOUSLY_OVERDUE_POINTS if days > 2 * facts.cadence_days else OVERDUE_POINTS
+    if last_held is None:
+        text = f"no meeting held in the {days} days since the pair started, against a {facts.cadence_name} cadence"
+    else:
+        text = f"no meeting held for {days} days against a {facts.cadence_name} cadence"
+    return HealthReason(code="overdue", text=text, points=points)
+
+
+def cancellation_streak(meetings: Iterable[PastMeeting]) -> tuple[PastMeeting, ...]:
+    """The cancelled meetings since the last held one, newest first.
+
+    >>> streak = cancellation_streak([PastMeeting(date(2026, 1, 1), False, "mentee"), PastMeeting(date(2026, 2, 1), True),
+    ...                               PastMeeting(date(2026, 3, 1), False, "mentor"), PastMeeting(date(2026, 4, 1), False, "mentee")])
+    >>> [meeting.cancelled_by_role for meeting in streak]
+    ['mentee', 'mentor']
+    """
+    streak: list[PastMeeting] = []
+    # Held before cancelled on the same day: a pair that cancelled and then met anyway has no streak.
+    for meeting in sorted(meetings, key=lambda item: (item.on, item.held), reverse=True):
+        if meeting.held:
+            break
+        streak.append(meeting)
+    return tuple(streak)
+
+
+def _cancellations(facts: HealthFacts) -> HealthReason | None:
+    streak = cancellation_streak(facts.meetings)
+    if not streak:
+        return None
+    by_senior = sum(1 for meeting in streak if meeting.cancelled_by_role == Role.MENTEE)
+    weight = len(streak) + (SENIOR_CANCELLATION_WEIGHT - 1) * by_senior
+    points = min(CANCELLATION_MAX_POINTS, round(CANCELLATION_POINTS_PER_WEIGHT * weight))
+    last = "the last meeting" if len(streak) == 1 else f"the last {len(streak)} meetings"
+    sides = {meeting.cancelled_by_role for meeting in streak}
+    if sides == {Role.MENTEE}:
+        text = f"the {facts.mentee_label} cancelled {last}"
+    elif sides == {Role.MENTOR}:
+        text = f"the {facts.mentor_label} cancelled {last}"
+    elif by_senior:
+        text = f"{last} were cancelled, {by_senior} by the {facts.mentee_label}"
+    else:
+        text = f"{last} were cancelled" if len(streak) > 1 else "the last meeting was cancelled"
+    return HealthReason(code="cancellations", text=text, points=points)
+
+
+def _pulse_trend(facts: HealthFacts) -> HealthReason | None:
+    ratings = facts.pulse_ratings
+    if len(ratings) < 2 * PULSE_WINDOW:
+        return None
+    recent = sum(ratings[:PULSE_WINDOW]) / PULSE_WINDOW
+    before = sum(ratings[PULSE_WINDOW : 2 * PULSE_WINDOW]) / PULSE_WINDOW
+    fall = round(before - recent, 6)
+    for threshold, points in PULSE_FALL_POINTS:
+        if fall >= threshold:
+            return HealthReason(code="pulse", text=f"pulse ratings fell from {before:.1f} to {recent:.1f}", points=points)
+    return None
+
+
+def _goal_activity(facts: HealthFacts, today: date) -> HealthReason | None:
+    since = facts.last_goal_activity_on if facts.has_goals and facts.last_goal_activity_on else facts.started_on
+    days = max(0, (today - since).days)
+    for threshold, points in GOAL_IDLE_POINTS:
+        if days >= threshold:
+            text = f"no goal updated for {days} days" if facts.has_goals else f"no goal set in the {days} days since the pair started"
+            return HealthReason(code="goals", text=text, points=points)
+    return None
+
+
+# --- Facts from the database ---------------------------------------------------------------------------------------
+
+
+def agreed_cadence(cadence: str | None, program: Program) -> str:
+    """The cadence in the pair's latest agreement, or the program's when it is not one we know."""
+    return cadence if cadence in CADENCE_DAYS else program.cadence
+
+
+def with_health_metadata(pairs: QuerySet[Pair]) -> QuerySet[Pair]:
+    """Annotate ``last_held_at`` and ``agreed_cadence_value`` (latest agreement) in the same query."""
+    latest_agreement = Agreement.objects.filter(pair=OuterRef("pk")).order_by("-version").values("cadence")[:1]
+    return pairs.annotate(
+        last_held_at=Max("meetings__starts_at", filter=Q(meetings__status=MeetingStatus.HELD)),
+        agreed_cadence_value=Subquery(latest_agreement),
+    )
+
+
+def _end_of(today: date) -> datetime:
+    return timezone.make_aware(datetime.combine(today, datetime.max.time()))
+
+
+def _facts_for_pairs(pairs: Sequence[Pair], *, today: date) -> dict[int, HealthFacts]:
+    """Facts for many pairs of any programs in five queries; the pairs need ``program`` loaded."""
+    pair_ids = [pair.pk for pair in pairs]
+    until = _end_of(today)
+    meetings: dict[int, list[PastMeeting]] = defaultdict(list)
+    for pair_id, starts_at, status, role in Meeting.objects.filter(
+        pair_id__in=pair_ids, status__in=[MeetingStatus.HELD, MeetingStatus.CANCELLED], starts_at__lte=until
+    ).values_list("pair_id", "starts_at", "status", "cancelled_by_role"):
+        meetings[pair_id].append(PastMeeting(on=timezone.localdate(starts_at), held=status == MeetingStatus.HELD, cancelled_by_role=role))
+    ratings: dict[int, list[int]] = defaultdict(list)
+    for pair_id, rating in (
+        Pulse.objects.filter(meeting__pair_id__in=pair_ids, submitted_at__lte=until)
+        .order_by("-submitted_at", "-pk")
+        .values_list("meeting__pair_id", "rating")
+    ):
+        ratings[pair_id].append(rating)
+    goal_activity: dict[int, datetime] = {}
+    for pair_id, updated_at in (
+        Goal.objects.filter(pair_id__in=pair_ids).values("pair_id").annotate(last=Max("updated_at")).values_list("pair_id", "last")
+    ):
+        goal_activity[pair_id] = updated_at
+    for pair_id, done_at in (
+        Milestone.objects.filter(goal__pair_id__in=pair_ids, done_at__isnull=False)
+        .values("goal__pair_id")
+        .annotate(last=Max("done_at"))
+        .values_list("goal__pair_id", "last")
+    ):
+        goal_activity[pair_id] = max(goal_activity.get(pair_id, done_at), done_at)
+    cadences = dict(
+        Agreement.objects.filter(pair_id__in=pair_ids).order_by("pair_id", "version").values_list("pair_id", "cadence")
+    )  # the last version of each pair wins
+    facts = {}
+    for pair in pairs:
+        cadence = agreed_cadence(cadences.get(pair.pk), pair.program)
+        activity = goal_activity.get(pair.pk)
+        facts[pair.pk] = HealthFacts(
+            started_on=pair.started_on,
+            cadence_days=CADENCE_DAYS[Cadence(cadence)],
+            cadence_name=CADENCE_NAMES[Cadence(cadence)],
+            meetings=tuple(meetings[pair.pk]),
+            pulse_ratings=tuple(ratings[pair.pk]),
+            has_goals=activity is not None,
+            last_goal_activity_on=timezone.localdate(activity) if activity is not None else None,
+            mentor_label=pair.program.mentor_label,
+            mentee_label=pair.program.mentee_label,
+        )
+    return facts
+
+
+def gather_health_facts(pair: Pair, *, today: date) -> HealthFacts:
+    """The metadata health looks at for one pair, as of the end of ``today``."""
+    return _facts_for_pairs([pair], today=today)[pair.pk]
+
+
+# --- Services ------------------------------------------------------------------------------------------------------
+
+
+def _changed(pair: Pair, assessment: HealthAssessment) -> bool:
+    return pair.health_checked_at is None or (pair.health_state, pair.health_score, pair.health_reasons) != (
+        assessment.state,
+        assessment.score,
+        assessment.reasons_json,
+    )
+
+
+def _apply(pair: Pair, assessment: HealthAssessment, now: datetime) -> None:
+    pair.health_state = assessment.state
+    pair.health_score = assessment.score
+    pair.health_reasons = assessment.reasons_json
+    pair.health_checked_at = now
+
+
+HEALTH_FIELDS = ["health_state", "health_score", "health_reasons", "health_checked_at"]
+
+
+def refresh_pair_health(*, pair: Pair, today: date | None = None) -> HealthAssessment | None:
+    """Assess an active pair and store state, score and reasons when they changed (or were never stored).
+
+    Paused and closed pairs are not assessed and keep what they had: the result is None.
+    """
+    if pair.status != PairStatus.ACTIVE:
+        return None
+    today = today or timezone.localdate()
+    assessment = assess_health(gather_health_facts(pair, today=today), today=today)
+    if _changed(pair, assessment):
+        with transaction.atomic():
+            _apply(pair, assessment, timezone.now())
+            pair.save(update_fields=HEALTH_FIELDS)
+    return assessment
+
+
+@dataclass(frozen=True)
+class HealthRefresh:
+    assessed: int
+    changed: int
+    by_state: dict[str, int]
+
+
+def refresh_program_health(*, program: Program, today: date | None = None) -> HealthRefresh:
+    """Assess every active pair of the program in a bounded number of queries; writes only the changed ones."""
+    today = today or timezone.localdate()
+    pairs = list(Pair.objects.filter(program=program, status=PairStatus.ACTIVE).select_related("program"))
+    facts = _facts_for_pairs(pairs, today=today)
+    now = timezone.now()
+    changed = []
+    by_state = {state.value: 0 for state in HealthState}
+    for pair in pairs:
+        assessment = assess_health(facts[pair.pk], today=today)
+        by_state[assessment.state] += 1
+        if _changed(pair, assessment):
+            _apply(pair, assessment, now)
+            changed.append(pair)
+    with transaction.atomic():
+        Pair.objects.bulk_update(changed, HEALTH_FIELDS, batch_size=500)
+    return HealthRefresh(assessed=len(pairs), changed=len(changed), by_state=by_state)
+
+
+CHECK_IN = "check_in"
+
+
+@transaction.atomic
+def check_in_on_pair(*, pair: Pair, by: User) -> ManagerAction:
+    """Record a manager's check-in on an open pair; both people get a short, content-free note after commit."""
+    from turnabout.engagement.tasks import send_check_in_email
+
+    if pair.status == PairStatus.CLOSED:
+        raise PairNotActive("This pair is closed.")
+    action = ManagerAction.objects.create(pair=pair, kind=CHECK_IN, taken_by=by, taken_at=timezone.now())
+    transaction.on_commit(lambda: send_check_in_email.enqueue(action.pk))
+    return action
+
+
+# --- Reads for the health page and the digest (metadata only) ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PairHealthRow:
+    pair: Pair
+    mentor_name: str
+    mentee_name: str
+    state: str
+    score: int
+    reasons: list[str]
+    last_held_on: date | None
+    cadence_label: str
+    last_check_in_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ProgramHealth:
+    counts: dict[str, int]
+    at_risk: list[PairHealthRow]
+    watch: list[PairHealthRow]
+    paused: list[PairHealthRow]
+
+    @property
+    def active(self) -> int:
+        return sum(self.counts.values())
+
+
+def _row(pair: Any) -> PairHealthRow:
+    cadence = agreed_cadence(pair.agreed_cadence_value, pair.program)
+    return PairHealthRow(
+        pair=pair,
+        mentor_name=pair.mentor.person.full_name,
+        mentee_name=pair.mentee.person.full_name,
+        state=pair.health_state,
+        score=pair.health_score,
+        reasons=[reason.get("text", "") for reason in pair.health_reasons or []],
+        last_held_on=timezone.localdate(pair.last_held_at) if pair.last_held_at else None,
+        cadence_label=Cadence(cadence).label,
+        last_check_in_at=pair.last_check_in_at,
+    )
+
+
+def program_health(program: Program) -> ProgramHealth:
+    """Open pairs of the program by stored health, in one query: at risk and watch (worst first) and paused ones."""
+    pairs = with_health_metadata(
+        Pair.objects.filter(program=program)
+        .exclude(status=PairStatus.CLOSED)
+        .select_related("mentor__person", "mentee__person")
+        .annotate(last_check_in_at=Max("manager_actions__taken_at", filter=Q(manager_actions__kind=CHECK_IN)))
+    ).order_by("health_score", "pk")
+    counts = {state.value: 0 for state in HealthState}
+    at_risk, watch, paused = [], [], []
+    for pair in pairs:
+        pair.program = program  # already loaded; saves a query per row
+        if pair.status == PairStatus.PAUSED:
+            paused.append(_row(pair))
+            continue
+        counts[pair.health_state] += 1
+        if pair.health_state == HealthState.AT_RISK:
+            at_risk.append(_row(pair))
+        elif pair.health_state == HealthState.WATCH:
+            watch.append(_row(pair))
+    return ProgramHealth(counts=counts, at_risk=at_risk, watch=watch, paused=paused)

@@ -1,0 +1,83 @@
+"""The managers' pair-health page and its actions: check in, pause, resume, close without fault (rematch is in matching).
+
+Managers see metadata only: state, score, reasons phrased from metadata, last meeting date and cadence.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from turnabout.accounts.http import AuthenticatedRequest
+from turnabout.engagement.access import access_managed_pair
+from turnabout.engagement.errors import EngagementError
+from turnabout.engagement.health import check_in_on_pair, program_health
+from turnabout.engagement.models import CloseReason, Pair, PairStatus
+from turnabout.engagement.pairs import close_pair, pause_pair, resume_pair
+from turnabout.programs.access import access_program
+
+
+@login_required
+def health(request: AuthenticatedRequest, program_id: int) -> HttpResponse:
+    program = access_program(request.user, program_id)
+    return render(request, "engagement/health.html", {"program": program, "health": program_health(program)})
+
+
+def _back(pair: Pair) -> HttpResponse:
+    return redirect("engagement:health", pair.program_id)
+
+
+def _names(pair: Pair) -> str:
+    return f"{pair.mentor.person.full_name} and {pair.mentee.person.full_name}"
+
+
+@login_required
+@require_POST
+def check_in(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
+    pair = access_managed_pair(request.user, pair_id)
+    try:
+        check_in_on_pair(pair=pair, by=request.user)
+    except EngagementError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"{_names(pair)} will get a short note from you that you are checking in.")
+    return _back(pair)
+
+
+@login_required
+@require_POST
+def pause(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
+    pair = access_managed_pair(request.user, pair_id)
+    if pair.status != PairStatus.ACTIVE:
+        messages.error(request, "Only an active pair can be paused.")
+        return _back(pair)
+    pause_pair(pair=pair, by=request.user, message=request.POST.get("message", "").strip()[:500])
+    messages.success(request, f"{_names(pair)} are paused: no nudges and no health alerts until you resume them.")
+    return _back(pair)
+
+
+@login_required
+@require_POST
+def resume(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
+    pair = access_managed_pair(request.user, pair_id)
+    if pair.status != PairStatus.PAUSED:
+        messages.error(request, "Only a paused pair can be resumed.")
+        return _back(pair)
+    resume_pair(pair=pair, by=request.user)
+    messages.success(request, f"{_names(pair)} are active again.")
+    return _back(pair)
+
+
+@login_required
+@require_POST
+def close_without_fault(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
+    pair = access_managed_pair(request.user, pair_id)
+    if pair.status == PairStatus.CLOSED:
+        messages.error(request, "This pair is already closed.")
+        return _back(pair)
+    close_pair(pair=pair, reason=CloseReason.NO_FAULT, by=request.user)
+    messages.success(request, f"{_names(pair)} are closed without fault. Nothing about their pair was deleted.")
+    return _back(pair)

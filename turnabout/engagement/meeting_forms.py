@@ -1,0 +1,122 @@
+"""Input parsing for meeting pages: times typed in the person's own zone come out as aware datetimes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.utils import timezone
+
+from turnabout.engagement.models import MeetingMode
+from turnabout.people.models import Person
+
+DATETIME_LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+def _in_zone(value: datetime, zone: ZoneInfo) -> datetime:
+    """Read a form's wall-clock time in ``zone``, refusing a time the clocks skip.
+
+    Django made the typed time aware in the current zone; making it naive again gives back what was typed.
+    """
+    wall_clock = timezone.make_naive(value).replace(tzinfo=zone)
+    round_trip = wall_clock.astimezone(UTC).astimezone(zone)
+    if round_trip.replace(tzinfo=None) != wall_clock.replace(tzinfo=None):
+        raise forms.ValidationError(f"{wall_clock:%H:%M} does not exist on {wall_clock:%d %b %Y} in {zone.key}: the clocks change.")
+    return wall_clock
+
+
+class _MeetingDetailsForm(forms.Form):
+    duration_minutes = forms.IntegerField(min_value=15, max_value=240, initial=45, label="Length (minutes)")
+    mode = forms.ChoiceField(choices=MeetingMode.choices, label="How you meet")
+    location = forms.CharField(max_length=300, required=False, label="Where (a room or a video link)")
+
+    def __init__(self, *args: Any, zone: ZoneInfo, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.zone = zone
+
+    def _parse_typed_time(self, value: datetime | None) -> datetime | None:
+        return None if value is None else _in_zone(value, self.zone)
+
+
+class ScheduleForm(_MeetingDetailsForm):
+    """A proposed time (UTC, from propose_times) or a time typed in the person's zone."""
+
+    slot = forms.CharField(required=False, label="Proposed times", widget=forms.RadioSelect)
+    starts_at = forms.DateTimeField(required=False, widget=DATETIME_LOCAL)
+
+    field_order = ["slot", "starts_at", "duration_minutes", "mode", "location"]
+
+    def __init__(
+        self, *args: Any, zone: ZoneInfo, proposals: list[datetime], partner: Person, partner_zone: ZoneInfo, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, zone=zone, **kwargs)
+        choices = []
+        for proposal in proposals:
+            mine, theirs = proposal.astimezone(zone), proposal.astimezone(partner_zone)
+            label = f"{mine:%a %d %b %Y, %H:%M} your time · {theirs:%H:%M} for {partner.given_name}"
+            if mine.date() != theirs.date():
+                label = f"{mine:%a %d %b %Y, %H:%M} your time · {theirs:%a %H:%M} for {partner.given_name}"
+            choices.append((proposal.astimezone(UTC).isoformat(), label))
+        self.fields["slot"].widget.choices = choices
+        self.fields["starts_at"].label = f"Or another time (your time, {zone.key})"
+
+    def clean_slot(self) -> datetime | None:
+        value = self.cleaned_data["slot"]
+        if not value:
+            return None
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError as error:
+            raise forms.ValidationError("That proposed time is not valid; pick one of the list.") from error
+        if timezone.is_naive(parsed):
+            raise forms.ValidationError("That proposed time is not valid; pick one of the list.")
+        return parsed
+
+    def clean_starts_at(self) -> datetime | None:
+        return self._parse_typed_time(self.cleaned_data["starts_at"])
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        slot, typed = cleaned.get("slot"), cleaned.get("starts_at")
+        if "slot" in cleaned and "starts_at" in cleaned:
+            if slot and typed:
+                raise forms.ValidationError("Pick a proposed time or type one, not both.")
+            if not slot and not typed:
+                raise forms.ValidationError("Pick a proposed time or type one.")
+        cleaned["chosen_start"] = slot or typed
+        return cleaned
+
+
+class RescheduleForm(_MeetingDetailsForm):
+    starts_at = forms.DateTimeField(widget=DATETIME_LOCAL)
+
+    field_order = ["starts_at", "duration_minutes", "mode", "location"]
+
+    def __init__(self, *args: Any, zone: ZoneInfo, **kwargs: Any) -> None:
+        super().__init__(*args, zone=zone, **kwargs)
+        self.fields["starts_at"].label = f"New time (your time, {zone.key})"
+
+    def clean_starts_at(self) -> datetime | None:
+        return self._parse_typed_time(self.cleaned_data["starts_at"])
+
+
+class LogHeldForm(forms.Form):
+    held_minutes = forms.IntegerField(min_value=1, max_value=600, label="How long did you meet? (minutes)")
+    mode = forms.ChoiceField(choices=MeetingMode.choices, label="How you met")
+    topics = forms.CharField(max_length=1000, required=False, label="Topics (separate with commas)")
+
+    def clean_topics(self) -> list[str]:
+        return [topic.strip() for topic in self.cleaned_data["topics"].split(",") if topic.strip()]
+
+
+class AgendaForm(forms.Form):
+    agenda = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), max_length=5000, label="Agenda")
+
+
+class PulseForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        coerce=int, choices=[(n, str(n)) for n in range(1, 6)], widget=forms.RadioSelect, label="How useful was this meeting? (1–5)"
+    )
+    learned = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=2000, required=False, label="What I learned")

@@ -1,0 +1,323 @@
+"""Meeting pages for the two people of a pair (anyone else gets 404), the personal calendar feed and the pulse form."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from turnabout.accounts.access import access_organisation
+from turnabout.accounts.http import AuthenticatedRequest
+from turnabout.engagement.access import access_meeting, access_pair
+from turnabout.engagement.agreements import current_agreement
+from turnabout.engagement.calendar import feed_ics, meeting_ics
+from turnabout.engagement.errors import EngagementError, InvalidPulse
+from turnabout.engagement.meeting_forms import AgendaForm, LogHeldForm, PulseForm, RescheduleForm, ScheduleForm
+from turnabout.engagement.meetings import (
+    PulseLinkExpired,
+    cancel_meeting,
+    display_zone_of,
+    ensure_calendar_feed,
+    log_meeting_held,
+    propose_times,
+    pulse_token,
+    read_pulse_token,
+    reschedule_meeting,
+    rotate_calendar_feed,
+    schedule_meeting,
+    send_agenda,
+    submit_pulse,
+)
+from turnabout.engagement.models import CalendarFeed, Meeting, MeetingStatus, Pair, PairStatus
+from turnabout.programs.models import Role
+
+# --- The pair's meetings and scheduling ---------------------------------------------------------------
+
+
+def _schedule_form(pair: Pair, role: Role, data: Any = None) -> tuple[ScheduleForm, str]:
+    partner = pair.partner_of(role)
+    proposals, problem = [], ""
+    if pair.status == PairStatus.ACTIVE:
+        try:
+            proposals = propose_times(pair=pair, now=timezone.now())
+        except EngagementError as error:
+            problem = error.message
+    form = ScheduleForm(
+        data,
+        zone=display_zone_of(pair.enrolment_for(role)),
+        proposals=proposals,
+        partner=partner.person,
+        partner_zone=display_zone_of(partner),
+        initial={"mode": current_agreement(pair).meeting_mode, "duration_minutes": 45},
+    )
+    return form, problem
+
+
+def _render_meetings(request: HttpRequest, pair: Pair, role: Role, form: ScheduleForm, problem: str, *, status: int = 200) -> HttpResponse:
+    program = pair.program
+    context = {
+        "pair": pair,
+        "program": program,
+        "role": role,
+        "partner": pair.partner_of(role).person,
+        "my_zone": display_zone_of(pair.enrolment_for(role)).key,
+        "form": form,
+        "proposal_problem": problem,
+        "has_proposals": bool(form.fields["slot"].widget.choices),
+        "can_schedule": pair.status == PairStatus.ACTIVE,
+    }
+    return render(request, "engagement/meetings.html", context, status=status)
+
+
+@login_required
+@require_GET
+def meetings(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
+    pair, role = access_pair(request.user, pair_id)
+    form, problem = _schedule_form(pair, role)
+    return _render_meetings(request, pair, role, form, problem)
+
+
+@login_required
+@require_POST
+def meeting_schedule(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
+    pair, role = access_pair(request.user, pair_id)
+    form, problem = _schedule_form(pair, role, request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            meeting = schedule_meeting(pair=pair, starts_at=data["chosen_start"], duration_minutes=data["duration_minutes"],
+                                       mode=data["mode"], location=data["location"], by_role=role)  # fmt: skip
+        except EngagementError as error:
+            form.add_error(None, error.message)
+        else:
+            partner_name = pair.partner_of(role).person.given_name
+            messages.success(request, f"Meeting scheduled. {partner_name} and you will get an invitation by email.")
+            return redirect("engagement:meeting", meeting.pk)
+    return _render_meetings(request, pair, role, form, problem, status=400)
+
+
+# --- One meeting ----------------------------------------------------------------------------------------
+
+
+def _render_meeting(
+    request: HttpRequest,
+    meeting: Meeting,
+    role: Role,
+    *,
+    log_form: LogHeldForm | None = None,
+    agenda_form: AgendaForm | None = None,
+    reschedule_form: RescheduleForm | None = None,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    pair, program = meeting.pair, meeting.pair.program
+    now = timezone.now()
+    zone = display_zone_of(pair.enrolment_for(role))
+    partner = pair.partner_of(role)
+    is_scheduled = meeting.status == MeetingStatus.SCHEDULED
+    pulses = {pulse.role: pulse for pulse in meeting.pulses.all()}
+    partner_pulse = pulses.get(partner.role)
+    context = {
+        "meeting": meeting,
+        "pair": pair,
+        "program": program,
+        "role": role,
+        "partner": partner.person,
+        "my_label": program.label_for(role),
+        "partner_label": program.label_for(partner.role),
+        "my_zone": zone.key,
+        "partner_zone": display_zone_of(partner).key,
+        "cancelled_by": _cancelled_by(meeting, role),
+        "can_log": meeting.status != MeetingStatus.CANCELLED and meeting.starts_at <= now,
+        "can_cancel": is_scheduled,
+        "can_move": is_scheduled and pair.status == PairStatus.ACTIVE,
+        "can_send_agenda": role == Role.MENTOR and is_scheduled and meeting.starts_at > now,
+        "log_form": log_form or LogHeldForm(initial=_log_initial(meeting)),
+        "agenda_form": agenda_form or AgendaForm(initial={"agenda": meeting.agenda}),
+        "reschedule_form": reschedule_form or RescheduleForm(zone=zone, initial=_move_initial(meeting, zone)),
+        "my_pulse": pulses.get(role),
+        "partner_rating": partner_pulse.rating if partner_pulse else None,
+        "pulse_token": pulse_token(meeting, role) if meeting.status == MeetingStatus.HELD else "",
+        "error": error,
+    }
+    return render(request, "engagement/meeting.html", context, status=status)
+
+
+def _cancelled_by(meeting: Meeting, role: Role) -> str:
+    if not meeting.cancelled_by_role:
+        return ""
+    return "you" if meeting.cancelled_by_role == role else meeting.pair.enrolment_for(meeting.cancelled_by_role).person.given_name
+
+
+def _log_initial(meeting: Meeting) -> dict[str, Any]:
+    return {"held_minutes": meeting.held_minutes or meeting.duration_minutes, "mode": meeting.mode, "topics": ", ".join(meeting.topics)}
+
+
+def _move_initial(meeting: Meeting, zone: ZoneInfo) -> dict[str, Any]:
+    starts_at = timezone.make_naive(meeting.starts_at, zone)
+    return {"starts_at": starts_at, "mode": meeting.mode, "duration_minutes": meeting.duration_minutes, "location": meeting.location}
+
+
+@login_required
+@require_GET
+def meeting_detail(request: AuthenticatedRequest, meeting_id: int) -> HttpResponse:
+    meeting, role = access_meeting(request.user, meeting_id)
+    return _render_meeting(request, meeting, role)
+
+
+@login_required
+@require_POST
+def meeting_log(request: AuthenticatedRequest, meeting_id: int) -> HttpResponse:
+    meeting, role = access_meeting(request.user, meeting_id)
+    form = LogHeldForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            log_meeting_held(meeting=meeting, held_minutes=data["held_minutes"], topics=data["topics"], mode=data["mode"])
+        except EngagementError as error:
+            return _render_meeting(request, meeting, role, log_form=form, error=error.message, status=400)
+        messages.success(request, "Logged as held. You will both get a one-minute pulse by email.")
+        return redirect("engagement:meeting", meeting.pk)
+    return _render_meeting(request, meeting, role, log_form=form, status=400)
+
+
+@login_required
+@require_POST
+def meeting_cancel(request: AuthenticatedRequest, meeting_id: int) -> HttpResponse:
+    meeting, role = access_meeting(request.user, meeting_id)
+    try:
+        cancel_meeting(meeting=meeting, by_role=role)
+    except EngagementError as error:
+        return _render_meeting(request, meeting, role, error=error.message, status=400)
+    messages.success(request, f"Meeting cancelled. We told {meeting.pair.partner_of(role).person.given_name}.")
+    return redirect("engagement:meeting", meeting.pk)
+
+
+@login_required
+@require_POST
+def meeting_reschedule(request: AuthenticatedRequest, meeting_id: int) -> HttpResponse:
+    meeting, role = access_meeting(request.user, meeting_id)
+    form = RescheduleForm(request.POST, zone=display_zone_of(meeting.pair.enrolment_for(role)))
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            reschedule_meeting(meeting=meeting, starts_at=data["starts_at"], duration_minutes=data["duration_minutes"],
+                               mode=data["mode"], location=data["location"], by_role=role)  # fmt: skip
+        except EngagementError as error:
+            return _render_meeting(request, meeting, role, reschedule_form=form, error=error.message, status=400)
+        messages.success(request, "Meeting moved. You will both get an updated invitation.")
+        return redirect("engagement:meeting", meeting.pk)
+    return _render_meeting(request, meeting, role, reschedule_form=form, status=400)
+
+
+@login_required
+@require_POST
+def meeting_agenda(request: AuthenticatedRequest, meeting_id: int) -> HttpResponse:
+    meeting, role = access_meeting(request.user, meeting_id)
+    form = AgendaForm(request.POST)
+    if form.is_valid():
+        try:
+            send_agenda(meeting=meeting, agenda=form.cleaned_data["agenda"], by_role=role)
+        except EngagementError as error:
+            return _render_meeting(request, meeting, role, agenda_form=form, error=error.message, status=400)
+        messages.success(request, f"Agenda sent to {meeting.pair.partner_of(role).person.given_name}.")
+        return redirect("engagement:meeting", meeting.pk)
+    return _render_meeting(request, meeting, role, agenda_form=form, status=400)
+
+
+@login_required
+@require_GET
+def meeting_invite(request: AuthenticatedRequest, meeting_id: int) -> HttpResponse:
+    meeting, _role = access_meeting(request.user, meeting_id)
+    cancelled = meeting.status == MeetingStatus.CANCELLED
+    document = meeting_ics(meeting, method="CANCEL") if cancelled else meeting_ics(meeting, method="REQUEST")
+    content_type = "text/calendar; charset=utf-8; method=" + ("CANCEL" if cancelled else "REQUEST")
+    response = HttpResponse(document, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="meeting-{meeting.pk}.ics"'
+    return response
+
+
+# --- Personal calendar feed ---------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def calendar(request: AuthenticatedRequest) -> HttpResponse:
+    access_organisation(request.user)
+    feed = ensure_calendar_feed(user=request.user)
+    feed_url = settings.SITE_URL + reverse("engagement:calendar_feed", args=[feed.token])
+    webcal_url = "webcal://" + feed_url.split("://", 1)[1]
+    return render(request, "engagement/calendar.html", {"feed_url": feed_url, "webcal_url": webcal_url})
+
+
+@login_required
+@require_POST
+def calendar_rotate(request: AuthenticatedRequest) -> HttpResponse:
+    access_organisation(request.user)
+    rotate_calendar_feed(user=request.user)
+    messages.success(request, "Your calendar has a new address. The old one no longer works: subscribe again with the new one.")
+    return redirect("engagement:calendar")
+
+
+@require_GET
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """No sign-in: the secret token is the credential (calendar apps cannot log in)."""
+    feed = CalendarFeed.objects.select_related("user").filter(token=token, user__is_active=True).first()
+    if feed is None:
+        raise Http404("No such calendar.")
+    response = HttpResponse(feed_ics(feed.user), content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, max-age=900"
+    return response
+
+
+# --- Pulse -----------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pulse(request: AuthenticatedRequest, token: str) -> HttpResponse:
+    """The emailed link pre-selects meeting and side; the signed-in user must still be that side's person."""
+    try:
+        meeting_id, token_role = read_pulse_token(token)
+    except PulseLinkExpired as error:
+        access_organisation(request.user)
+        return render(request, "engagement/pulse.html", {"expired": error.message}, status=410)
+    except InvalidPulse as error:
+        raise Http404(error.message) from error
+    meeting, role = access_meeting(request.user, meeting_id)
+    if role != token_role:
+        raise Http404("This pulse link is for your partner.")
+    existing = meeting.pulses.filter(role=role).first()
+    initial = {"rating": existing.rating, "learned": existing.learned} if existing else {}
+    form = PulseForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                submit_pulse(meeting=meeting, role=role, rating=form.cleaned_data["rating"], learned=form.cleaned_data["learned"])
+            except EngagementError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, "Thank you: your pulse is saved.")
+                return redirect("engagement:meeting", meeting.pk)
+        status = 400
+    partner = meeting.pair.partner_of(role)
+    context = {
+        "meeting": meeting,
+        "pair": meeting.pair,
+        "program": meeting.pair.program,
+        "partner": partner.person,
+        "my_zone": display_zone_of(meeting.pair.enrolment_for(role)).key,
+        "form": form,
+        "existing": existing,
+        "is_held": meeting.status == MeetingStatus.HELD,
+    }
+    return render(request, "engagement/pulse.html", context, status=status)

@@ -1,0 +1,15 @@
+"""The pair page's meetings section reads its own data, so the pair view needs no meeting knowledge."""
+
+from django import template
+from django.utils import timezone
+
+from turnabout.engagement.meetings import MeetingOverview, meeting_overview
+from turnabout.engagement.models import Pair
+
+register = template.Library()
+
+
+@register.simple_tag(name="meeting_overview")
+def meeting_overview_tag(pair: Pair, role: str) -> MeetingOverview:
+    """``{% meeting_overview pair role as overview %}``: coming up and past meetings as ``role`` sees them (two queries)."""
+    return meeting_overview(pair, role, now=timezone.now())
