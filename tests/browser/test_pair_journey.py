@@ -110,6 +110,7 @@ def test_pair_journey_agreement_goals_meeting_pulses_private_note(page: Page, li
     assert PRIVATE not in page.content()
     switch(page, base, manager.email)
     response = page.goto(pair_url)
-    assert response is not None and response.status == 404
+    assert response is not None
+    assert response.status == 404
     page.goto(f"{base}/pairs/programs/{matching_program.pk}/health/")
     assert PRIVATE not in page.content()
