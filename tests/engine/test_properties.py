@@ -1,0 +1,197 @@
+"""Properties of the matching engine, checked on random small problems against brute force."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.engine.strategies import Oracle, problems, rules_for, weights
+from turnabout.engine import MatchResult, Problem, Rules, Weights, solve, suggest
+from turnabout.engine._features import encode
+from turnabout.engine._rules import edge_feasible
+from turnabout.engine._scoring import SCALE, edge_scores, quantise
+from turnabout.engine._suggest import suggestion_limits
+
+PROPERTY_SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@st.composite
+def instances(draw: st.DrawFn, **sizes: int) -> tuple[Problem, Rules, Weights]:
+    problem = draw(problems(**sizes))
+    return problem, draw(rules_for(problem)), draw(weights)
+
+
+def _integer_total(problem: Problem, rules: Rules, weights: Weights, result: MatchResult) -> int:
+    encoded = encode(problem, rules, weights)
+    rows = np.array([problem.mentee_index[pair.mentee_id] for pair in result.pairs], dtype=np.int64)
+    cols = np.array([problem.mentor_index[pair.mentor_id] for pair in result.pairs], dtype=np.int64)
+    return int(quantise(edge_scores(encoded, rows, cols)[1]).sum())
+
+
+def _assert_valid(problem: Problem, rules: Rules, weights: Weights, result: MatchResult) -> None:
+    encoded = encode(problem, rules, weights)
+    rows = np.array([problem.mentee_index[pair.mentee_id] for pair in result.pairs], dtype=np.int64)
+    cols = np.array([problem.mentor_index[pair.mentor_id] for pair in result.pairs], dtype=np.int64)
+    # then: every pair passes every hard rule and the minimum score
+    assert edge_feasible(encoded, rows, cols).all()
+    assert all(pair.score >= rules.min_pair_score - 1e-12 for pair in result.pairs)
+    # and: capacities hold, and no pair is made twice
+    assert (np.bincount(rows, minlength=len(problem.mentees)) <= encoded.mentees.capacity).all()
+    assert (np.bincount(cols, minlength=len(problem.mentors)) <= encoded.mentors.capacity).all()
+    assert len({(pair.mentor_id, pair.mentee_id) for pair in result.pairs}) == len(result.pairs)
+    # and: the explanations add up to the score exactly, in the order they are reported
+    for pair in result.pairs:
+        assert sum(pair.components.values()) == pair.score
+        assert all(0 <= value <= 1 for value in pair.components.values())
+    # and: everyone without a partner is listed once, with a reason
+    matched = {pair.mentee_id for pair in result.pairs} | {pair.mentor_id for pair in result.pairs}
+    listed = {(item.role, item.id) for item in result.unmatched}
+    expected = {("mentee", m.id) for m in problem.mentees if m.id not in matched} | {
+        ("mentor", m.id) for m in problem.mentors if m.id not in matched
+    }
+    assert listed == expected
+    assert all(item.reason for item in result.unmatched)
+
+
+@PROPERTY_SETTINGS
+@given(instances(), st.sampled_from(["score", "coverage", "fair"]))
+def test_rules_and_capacities_are_never_violated(instance: tuple[Problem, Rules, Weights], mode: str) -> None:
+    # given
+    problem, rules, weights = instance
+    # when
+    result = solve(problem, rules, weights, mode=mode)
+    # then
+    _assert_valid(problem, rules, weights, result)
+    assert result.diagnostics.certificate.optimal
+
+
+@PROPERTY_SETTINGS
+@given(instances(), st.sampled_from([None, 1, 2]))
+def test_score_mode_equals_brute_force(instance: tuple[Problem, Rules, Weights], per_mentee: int | None) -> None:
+    # given: a problem of at most 7 x 7, solved on every pair or on 1-2 candidates per mentee (pricing then proves the rest)
+    problem, rules, weights = instance
+    # when
+    result = solve(problem, rules, weights, candidates_per_mentee=per_mentee)
+    # then
+    assert _integer_total(problem, rules, weights, result) == Oracle.of(problem, rules, weights).best_score()
+    assert result.diagnostics.certificate.optimal
+    assert result.diagnostics.certificate.gap == 0
+
+
+@PROPERTY_SETTINGS
+@given(instances(), st.sampled_from([None, 1]))
+def test_coverage_mode_equals_brute_force(instance: tuple[Problem, Rules, Weights], per_mentee: int | None) -> None:
+    # given
+    problem, rules, weights = instance
+    # when
+    result = solve(problem, rules, weights, mode="coverage", candidates_per_mentee=per_mentee)
+    # then
+    count, total = Oracle.of(problem, rules, weights).best()
+    assert result.diagnostics.mentees_matched == count
+    assert _integer_total(problem, rules, weights, result) == total
+
+
+@PROPERTY_SETTINGS
+@given(instances(max_mentors=6, max_mentees=6), st.sampled_from([None, 1]))
+def test_fair_mode_equals_brute_force(instance: tuple[Problem, Rules, Weights], per_mentee: int | None) -> None:
+    # given
+    problem, rules, weights = instance
+    # when
+    result = solve(problem, rules, weights, mode="fair", candidates_per_mentee=per_mentee)
+    # then
+    count, floor, total = Oracle.of(problem, rules, weights).best_fair()
+    assert result.diagnostics.mentees_matched == count
+    if floor is not None:
+        assert min(round(pair.score * SCALE) for pair in result.pairs) == floor
+    assert _integer_total(problem, rules, weights, result) == total
+
+
+@PROPERTY_SETTINGS
+@given(instances(), st.sampled_from(["score", "coverage"]))
+def test_never_worse_than_greedy(instance: tuple[Problem, Rules, Weights], mode: str) -> None:
+    # given
+    problem, rules, weights = instance
+    # when
+    result = solve(problem, rules, weights, mode=mode)
+    # then
+    greedy = result.diagnostics.greedy
+    if mode == "score":
+        assert result.diagnostics.total_score >= greedy.total_score - 1e-6 * max(1, greedy.pairs)
+    else:
+        assert result.diagnostics.mentees_matched >= greedy.mentees_matched
+
+
+@settings(max_examples=25, deadline=None)
+@given(instances(mentor_capacity=2), st.sampled_from(["score", "coverage", "fair"]))
+def test_mentors_with_capacity_use_the_linear_program_and_stay_optimal(instance: tuple[Problem, Rules, Weights], mode: str) -> None:
+    # given: mentors and mentees may both take two partners, so slots cannot be replicated
+    problem, rules, weights = instance
+    # when
+    result = solve(problem, rules, weights, mode=mode)
+    # then
+    _assert_valid(problem, rules, weights, result)
+    if mode == "score":
+        assert _integer_total(problem, rules, weights, result) == Oracle.of(problem, rules, weights).best_score()
+
+
+@settings(max_examples=30, deadline=None)
+@given(instances(), st.sampled_from(["score", "coverage", "fair"]))
+def test_deterministic_and_inputs_untouched(instance: tuple[Problem, Rules, Weights], mode: str) -> None:
+    # given
+    problem, rules, weights = instance
+    snapshot = repr((problem.mentors, problem.mentees, problem.taxonomy, rules, weights))
+    # when
+    first = solve(problem, rules, weights, mode=mode)
+    second = solve(problem, rules, weights, mode=mode)
+    # then
+    assert [(p.mentor_id, p.mentee_id, p.score, p.reasons) for p in first.pairs] == [
+        (p.mentor_id, p.mentee_id, p.score, p.reasons) for p in second.pairs
+    ]
+    assert first.unmatched == second.unmatched
+    assert repr((problem.mentors, problem.mentees, problem.taxonomy, rules, weights)) == snapshot
+
+
+@settings(max_examples=30, deadline=None)
+@given(instances(), st.integers(1, 3))
+def test_suggestions_fit_the_rules_and_spread(instance: tuple[Problem, Rules, Weights], top_n: int) -> None:
+    # given
+    problem, rules, weights = instance
+    # when
+    shortlist = suggest(problem, rules, weights, top_n=top_n)
+    # then
+    encoded = encode(problem, rules, weights)
+    rows = np.array([problem.mentee_index[s.mentee_id] for s in shortlist], dtype=np.int64)
+    cols = np.array([problem.mentor_index[s.mentor_id] for s in shortlist], dtype=np.int64)
+    assert edge_feasible(encoded, rows, cols).all()
+    assert len({(s.mentee_id, s.mentor_id) for s in shortlist}) == len(shortlist)
+    assert (np.bincount(rows, minlength=len(problem.mentees)) <= top_n).all()
+    active = int((encoded.mentees.capacity > 0).sum())
+    limits = suggestion_limits(encoded.mentors.capacity, active, top_n, 1.5)
+    assert (np.bincount(cols, minlength=len(problem.mentors)) <= limits).all()
+    for mentee_id in {s.mentee_id for s in shortlist}:
+        ranks = [s for s in shortlist if s.mentee_id == mentee_id]
+        assert [s.rank for s in ranks] == list(range(1, len(ranks) + 1))
+        assert [round(s.score, 9) for s in ranks] == sorted((round(s.score, 9) for s in ranks), reverse=True)
+
+
+@settings(max_examples=40, deadline=None)
+@given(instances())
+def test_block_scores_agree_with_exact_scores(instance: tuple[Problem, Rules, Weights]) -> None:
+    # given
+    problem, rules, weights = instance
+    encoded = encode(problem, rules, weights)
+    if encoded.n_mentees == 0 or encoded.n_mentors == 0:
+        return
+    # when
+    from turnabout.engine._scoring import block_scores
+
+    approximate = block_scores(encoded, np.arange(encoded.n_mentees, dtype=np.int32))
+    rows, cols = np.divmod(np.arange(encoded.n_mentees * encoded.n_mentors), encoded.n_mentors)
+    _contributions, exact = edge_scores(encoded, rows, cols)
+    feasible = edge_feasible(encoded, rows, cols) & (exact >= rules.min_pair_score)
+    # then: the float32 scan keeps every feasible pair, scores it closely and drops every infeasible one
+    flat = approximate.ravel()
+    assert np.isfinite(flat[feasible]).all()
+    assert np.allclose(flat[feasible], exact[feasible], atol=1e-5)
+    assert not np.isfinite(flat[~edge_feasible(encoded, rows, cols)]).any()

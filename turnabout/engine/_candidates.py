@@ -1,0 +1,281 @@
+"""Candidate pairs: every feasible pair is looked at once, only the best few are kept.
+
+Mentees are processed in blocks against every mentor with vectorised rules and scores (no dense
+mentees × mentors matrix is ever held). Each mentee keeps its ``per_mentee`` best feasible mentors
+and remembers the best score it left out, ``bound[i]``: every pair that is not a candidate scores
+at most that. Pricing re-scans chosen mentees against dual potentials to find left-out pairs that
+could improve the matching; that is what turns "optimal on the candidates" into a proof of global
+optimality.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from turnabout.engine._features import BoolArray, Encoded, Float32Array, FloatArray, Int64Array, IntArray
+from turnabout.engine._scoring import SCALE, block_scores, edge_scores, quantise
+
+# The float32 block scores differ from the exact float64 ones by far less than this (in score units).
+FLOAT32_SLACK = 1e-5
+_BLOCK_CELLS = 4_000_000
+
+Progress = Callable[[float, str], None]
+
+
+@dataclass(frozen=True, eq=False)
+class Candidates:
+    """Candidate pairs sorted by (mentee, mentor), with exact scores and the bound on the rest."""
+
+    rows: IntArray
+    cols: IntArray
+    contributions: FloatArray  # (E, 6)
+    scores: FloatArray
+    weights: Int64Array  # scores in integer millionths
+    bound: FloatArray  # per mentee: no left-out pair outside the reserve scores more; -inf if none
+    # The next-best pairs of each mentee, not offered to the solver but priced first (float32 scores).
+    reserve_rows: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    reserve_cols: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    reserve_scores: Float32Array = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+
+    @property
+    def exhaustive(self) -> bool:
+        """Whether every feasible pair is a candidate."""
+        return not np.isfinite(self.bound).any() and len(self.reserve_rows) == 0
+
+    def without_reserve(self, taken: BoolArray) -> Candidates:
+        """A copy whose reserve no longer holds the pairs marked in ``taken``."""
+        keep = ~taken
+        return replace(
+            self, reserve_rows=self.reserve_rows[keep], reserve_cols=self.reserve_cols[keep], reserve_scores=self.reserve_scores[keep]
+        )
+
+
+def block_size(encoded: Encoded) -> int:
+    """Mentees per block so that a block of scores stays around 16 MB."""
+    return int(max(1, min(encoded.n_mentees, _BLOCK_CELLS // max(1, encoded.n_mentors))))
+
+
+def generate(encoded: Encoded, per_mentee: int, *, reserve: int = 0, per_mentor: int = 0, progress: Progress | None = None) -> Candidates:
+    """Scan every mentee against every mentor; keep each mentee's best ``per_mentee`` feasible pairs.
+
+    With ``per_mentor``, each mentor's best ``per_mentor`` mentees are kept as well, so that
+    mentors nobody ranks highly still reach the mentees who suit them best.
+    """
+    mentees, mentors = encoded.n_mentees, encoded.n_mentors
+    step = block_size(encoded)
+    bound = np.full(mentees, -np.inf)
+    kept_rows: list[IntArray] = []
+    kept_cols: list[IntArray] = []
+    spare_rows: list[IntArray] = []
+    spare_cols: list[IntArray] = []
+    spare_scores: list[Float32Array] = []
+    reserve = min(reserve, max(0, mentors - per_mentee - 1))
+    track_mentors = 0 < per_mentor < mentees and per_mentee < mentors
+    column_best = np.full((mentors, per_mentor if track_mentors else 0), -np.inf, dtype=np.float32)
+    column_rows = np.full((mentors, per_mentor if track_mentors else 0), -1, dtype=np.int32)
+    for start in range(0, mentees, step):
+        rows = np.arange(start, min(start + step, mentees), dtype=np.int32)
+        scores = block_scores(encoded, rows)
+        if track_mentors:
+            pooled = np.concatenate((column_best, scores.T), axis=1)
+            pooled_rows = np.concatenate((column_rows, np.broadcast_to(rows, (mentors, len(rows)))), axis=1)
+            keep = np.argpartition(-pooled, per_mentor - 1, axis=1)[:, :per_mentor]
+            column_best = np.take_along_axis(pooled, keep, axis=1)
+            column_rows = np.take_along_axis(pooled_rows, keep, axis=1)
+        if per_mentee < mentors:
+            # Partition on the negated scores: the first per_mentee are the best, then the reserve,
+            # and the next one is the best left out.
+            cut = per_mentee + reserve
+            order = np.argpartition(-scores, cut, axis=1)
+            if reserve:
+                head = np.argpartition(-np.take_along_axis(scores, order[:, :cut], axis=1), per_mentee, axis=1)
+                order[:, :cut] = np.take_along_axis(order[:, :cut], head, axis=1)
+                spare = order[:, per_mentee:cut]
+                spare_values = np.take_along_axis(scores, spare, axis=1)
+                local, position = np.nonzero(np.isfinite(spare_values))
+                spare_rows.append(rows[local])
+                spare_cols.append(spare[local, position].astype(np.int32))
+                spare_scores.append(spare_values[local, position])
+            best = order[:, :per_mentee]
+            left_out = scores[np.arange(len(rows)), order[:, cut]]
+            # Ties at the cut-off are broken by partition order; the bound covers them either way.
+            bound[rows] = np.where(np.isfinite(left_out), left_out + FLOAT32_SLACK, -np.inf)
+            local, position = np.nonzero(np.isfinite(np.take_along_axis(scores, best, axis=1)))
+            kept_rows.append(rows[local])
+            kept_cols.append(best[local, position].astype(np.int32))
+        else:
+            local, cols = np.nonzero(np.isfinite(scores))
+            kept_rows.append(rows[local])
+            kept_cols.append(cols.astype(np.int32))
+        if progress is not None:
+            progress(min(start + step, mentees) / max(1, mentees), "scoring pairs")
+    if track_mentors:
+        mentor_of, slot = np.nonzero(np.isfinite(column_best))
+        kept_rows.append(column_rows[mentor_of, slot])
+        kept_cols.append(mentor_of.astype(np.int32))
+    rows_all = np.concatenate(kept_rows) if kept_rows else np.zeros(0, dtype=np.int32)
+    cols_all = np.concatenate(kept_cols) if kept_cols else np.zeros(0, dtype=np.int32)
+    if track_mentors:
+        unique = np.unique(rows_all.astype(np.int64) * max(1, mentors) + cols_all)
+        rows_all, cols_all = (unique // max(1, mentors)).astype(np.int32), (unique % max(1, mentors)).astype(np.int32)
+    candidates = with_edges(encoded, rows_all, cols_all, bound)
+    if spare_rows:
+        spare_r, spare_c, spare_s = np.concatenate(spare_rows), np.concatenate(spare_cols), np.concatenate(spare_scores)
+        if track_mentors:
+            width = max(1, mentors)
+            fresh = ~np.isin(spare_r.astype(np.int64) * width + spare_c, candidates.rows.astype(np.int64) * width + candidates.cols)
+            spare_r, spare_c, spare_s = spare_r[fresh], spare_c[fresh], spare_s[fresh]
+        candidates = replace(candidates, reserve_rows=spare_r, reserve_cols=spare_c, reserve_scores=spare_s)
+    return candidates
+
+
+def with_edges(encoded: Encoded, rows: IntArray, cols: IntArray, bound: FloatArray) -> Candidates:
+    """Exactly score pairs, drop those under the minimum pair score, and sort them."""
+    order = np.lexsort((cols, rows))
+    rows, cols = rows[order].astype(np.int32), cols[order].astype(np.int32)
+    contributions, scores = edge_scores(encoded, rows, cols)
+    keep = scores >= encoded.rules.min_pair_score
+    return Candidates(
+        rows=rows[keep],
+        cols=cols[keep],
+        contributions=contributions[keep],
+        scores=scores[keep],
+        weights=quantise(scores[keep]),
+        bound=bound,
+    )
+
+
+def merge(encoded: Encoded, candidates: Candidates, rows: IntArray, cols: IntArray, bound: FloatArray) -> Candidates:
+    """Candidates plus the pairs ``(rows, cols)`` (not already present), with a new bound."""
+    if len(rows) == 0:
+        return replace(candidates, bound=bound)
+    extra = with_edges(encoded, rows, cols, bound)
+    all_rows = np.concatenate((candidates.rows, extra.rows))
+    all_cols = np.concatenate((candidates.cols, extra.cols))
+    order = np.lexsort((all_cols, all_rows))
+    return Candidates(
+        rows=all_rows[order],
+        cols=all_cols[order],
+        contributions=np.concatenate((candidates.contributions, extra.contributions))[order],
+        scores=np.concatenate((candidates.scores, extra.scores))[order],
+        weights=np.concatenate((candidates.weights, extra.weights))[order],
+        bound=bound,
+        reserve_rows=candidates.reserve_rows,
+        reserve_cols=candidates.reserve_cols,
+        reserve_scores=candidates.reserve_scores,
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class Pricing:
+    """Left-out pairs whose score beats the dual potentials, and the refreshed bounds."""
+
+    rows: IntArray
+    cols: IntArray
+    bound: FloatArray
+    violation: int  # sum over all left-out pairs of max(0, w - u - v), in millionths (an upper bound)
+    complete: bool  # every violating pair was returned (none was cut by ``per_mentee``)
+    near_rows: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))  # close to violating:
+    near_cols: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))  # kept in the reserve
+    near_scores: Float32Array = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+
+
+def price(
+    encoded: Encoded,
+    candidates: Candidates,
+    mentees_to_check: IntArray,
+    u: Int64Array,
+    v: Int64Array,
+    *,
+    per_mentee: int,
+    threshold: FloatArray | None = None,
+    near: float = 0.0,
+) -> Pricing:
+    """Re-scan ``mentees_to_check`` for left-out pairs with ``score > u[i] + v[j]`` (reduced cost).
+
+    Up to ``per_mentee`` of the most violated pairs per mentee are returned for adding; the bound
+    of each checked mentee becomes the best score still left out. With ``threshold`` (fair mode),
+    every left-out pair scoring at least ``threshold[i]`` is returned instead. Pairs within
+    ``near`` (in score units) of violating are returned as ``near_*`` for the reserve, so that the
+    next rounds can price them without another scan.
+    """
+    near_rows: list[IntArray] = []
+    near_cols: list[IntArray] = []
+    near_scores: list[Float32Array] = []
+    bound = candidates.bound.copy()
+    found_rows: list[IntArray] = []
+    found_cols: list[IntArray] = []
+    violation = 0.0
+    complete = True
+    step = block_size(encoded)
+    present = _candidate_mask_builder(candidates, encoded.n_mentors)
+    for start in range(0, len(mentees_to_check), step):
+        rows = mentees_to_check[start : start + step].astype(np.int32)
+        scores = block_scores(encoded, rows)
+        present(rows, scores)
+        if threshold is not None:
+            wanted: BoolArray = scores >= (threshold[rows, None] - FLOAT32_SLACK)
+            local, cols = np.nonzero(wanted)
+            scores[local, cols] = -np.inf
+        else:
+            reduced = scores.astype(np.float64) * SCALE - u[rows, None] - v[None, :]
+            reduced[~np.isfinite(scores)] = -np.inf
+            slack = FLOAT32_SLACK * SCALE
+            violation += float(np.maximum(reduced + slack, 0).sum())
+            take = min(per_mentee, encoded.n_mentors)
+            order = np.argpartition(-reduced, take - 1, axis=1)[:, :take]
+            top = np.take_along_axis(reduced, order, axis=1)
+            complete &= bool(np.all(np.count_nonzero(reduced > -slack, axis=1) <= take))
+            local, position = np.nonzero(top > -slack)
+            cols = order[local, position]
+            scores[local, cols] = -np.inf
+            reduced[local, cols] = -np.inf
+            if near > 0:
+                # At most ``take`` close pairs per mentee, the closest first.
+                closest = np.argpartition(-reduced, take - 1, axis=1)[:, :take]
+                close = np.take_along_axis(reduced, closest, axis=1) > -near * SCALE
+                close_local, position = np.nonzero(close)
+                close_cols = closest[close_local, position]
+                near_rows.append(rows[close_local])
+                near_cols.append(close_cols.astype(np.int32))
+                near_scores.append(scores[close_local, close_cols])
+                scores[close_local, close_cols] = -np.inf
+        found_rows.append(rows[local])
+        found_cols.append(cols.astype(np.int32))
+        remaining = scores.max(axis=1) if scores.shape[1] else np.full(len(rows), -np.inf)
+        bound[rows] = np.where(np.isfinite(remaining), remaining + FLOAT32_SLACK, -np.inf)
+    return Pricing(
+        rows=np.concatenate(found_rows) if found_rows else np.zeros(0, dtype=np.int32),
+        cols=np.concatenate(found_cols) if found_cols else np.zeros(0, dtype=np.int32),
+        bound=bound,
+        violation=int(np.ceil(violation)),
+        complete=complete,
+        near_rows=np.concatenate(near_rows) if near_rows else np.zeros(0, dtype=np.int32),
+        near_cols=np.concatenate(near_cols) if near_cols else np.zeros(0, dtype=np.int32),
+        near_scores=np.concatenate(near_scores) if near_scores else np.zeros(0, dtype=np.float32),
+    )
+
+
+def _candidate_mask_builder(candidates: Candidates, mentors: int) -> Callable[[IntArray, np.ndarray], None]:
+    """A function that blanks (sets to -inf) the candidate and reserve pairs of a block of mentees."""
+    del mentors
+    mentees = len(candidates.bound)
+    groups = []
+    for rows, cols in ((candidates.rows, candidates.cols), (candidates.reserve_rows, candidates.reserve_cols)):
+        indptr = np.zeros(mentees + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=mentees), out=indptr[1:])
+        groups.append((indptr, cols))
+
+    def blank(rows: IntArray, scores: np.ndarray) -> None:
+        for indptr, cols in groups:
+            starts, ends = indptr[rows], indptr[rows + 1]
+            counts = ends - starts
+            if counts.any():
+                local = np.repeat(np.arange(len(rows)), counts)
+                positions = np.repeat(ends - np.cumsum(counts), counts) + np.arange(int(counts.sum()))
+                scores[local, cols[positions]] = -np.inf
+
+    return blank

@@ -1,0 +1,156 @@
+"""Plain-language reasons: why a pair was made, and why someone was left without a partner."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from turnabout.engine._features import SLOT_MINUTES, Encoded, FloatArray, mentee_goals, mentor_credit
+from turnabout.engine._problem import COMPONENTS, MAX_LEVEL
+from turnabout.engine._rules import edge_overlap_slots, edge_rule_checks
+from turnabout.engine._scoring import edge_scores
+
+TOP_REASONS = 3
+
+
+def label(skill: str) -> str:
+    """A skill id as words: ``"public-speaking"`` → ``"public speaking"``."""
+    return skill.replace("-", " ").replace("_", " ")
+
+
+def _join(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _hours(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"{rest} minutes"
+    text = f"{hours} hour{'s' if hours != 1 else ''}"
+    return f"{text} {rest} minutes" if rest else text
+
+
+def pair_reasons(encoded: Encoded, mentee_row: int, mentor_col: int, contributions: FloatArray) -> tuple[str, ...]:
+    """Up to three sentences on the components that contribute most to a pair's score.
+
+    Parameters
+    ----------
+    encoded : Encoded
+        The compiled problem.
+    mentee_row, mentor_col : int
+        The pair.
+    contributions : numpy.ndarray
+        The pair's weighted components in ``COMPONENTS`` order.
+    """
+    problem = encoded.problem
+    mentor = problem.mentors[mentor_col]
+    mentee = problem.mentees[mentee_row]
+    a, b = mentor.display_name, mentee.display_name
+    sentences: list[tuple[float, str]] = []
+    for position in np.argsort(-contributions, kind="stable")[: len(COMPONENTS)]:
+        value = float(contributions[position])
+        if value <= 0:
+            continue
+        name = COMPONENTS[position]
+        if name == "goals":
+            credit = mentor_credit(mentor.skills, problem.taxonomy, encoded.weights.related_skill_credit)
+            goals = mentee_goals(mentee.goals, problem.taxonomy)
+            top_priority = max(goals.values(), default=0)
+            helped = sorted(
+                ((priority * credit[skill][0], skill, priority) for skill, priority in goals.items() if skill in credit),
+                key=lambda item: (-item[0], item[1]),
+            )[:2]
+            parts = []
+            for _value, skill, priority in helped:
+                amount, source = credit[skill]
+                if source == skill:
+                    level = round(amount * MAX_LEVEL)
+                    part = f"{label(skill)} (level {level} of {MAX_LEVEL}"
+                else:
+                    part = f"{label(skill)} (through the related skill {label(source)}"
+                tops = sum(1 for value in goals.values() if value == top_priority)
+                if priority == top_priority and len(goals) > tops:
+                    part += f", {b}'s top goal)" if tops == 1 else f", one of {b}'s top goals)"
+                else:
+                    part += ")"
+                parts.append(part)
+            if parts:
+                sentences.append((value, f"{a} can help {b} with {_join(parts)}."))
+        elif name == "common_ground":
+            interests = sorted(frozenset(mentor.interests) & frozenset(mentee.interests))
+            values = sorted(frozenset(mentor.values) & frozenset(mentee.values))
+            clauses = []
+            if interests:
+                clauses.append(f"both enjoy {_join([label(x) for x in interests[:3]])}")
+            if values:
+                clauses.append(f"both value {_join([label(x) for x in values[:3]])}")
+            sentences.append((value, f"They have common ground: {_join(clauses)}."))
+        elif name == "availability":
+            slots = int(edge_overlap_slots(encoded, np.array([mentee_row]), np.array([mentor_col]))[0])
+            sentences.append((value, f"Their calendars overlap {_hours(slots * SLOT_MINUTES)} a week."))
+        elif name == "boundaries":
+            differences = []
+            if mentor.department != mentee.department:
+                differences.append(f"departments ({mentor.department or 'unspecified'} and {mentee.department or 'unspecified'})")
+            if mentor.site != mentee.site:
+                differences.append(f"sites ({mentor.site or 'unspecified'} and {mentee.site or 'unspecified'})")
+            sentences.append((value, f"They work in different {_join(differences)}, so each sees another part of the organisation."))
+        elif name == "diversity":
+            attributes = [
+                attribute
+                for attribute in encoded.diversity_attributes
+                if attribute in mentor.diversity
+                and attribute in mentee.diversity
+                and mentor.diversity[attribute] != mentee.diversity[attribute]
+            ]
+            sentences.append((value, f"They bring different perspectives ({_join([label(x) for x in attributes])}), as the program asks."))
+        elif name == "grade_gap":
+            gap = mentee.grade - mentor.grade
+            sentences.append(
+                (value, f"{b} is {gap} grade{'s' if gap != 1 else ''} more senior than {a}: a genuine reverse-mentoring pair.")
+            )
+    return tuple(sentence for _value, sentence in sentences[:TOP_REASONS])
+
+
+def unmatched_reason(encoded: Encoded, row: int, *, is_mentee: bool, mode: str, threshold: float | None) -> str:
+    """Why a participant has no partner, naming the rule or the competition that left them out.
+
+    Hard rules are applied one after another against everyone on the other side; the sentence
+    names the rules that removed candidates, up to the one that removed the last.
+    """
+    others = encoded.n_mentors if is_mentee else encoded.n_mentees
+    other = "mentor" if is_mentee else "mentee"
+    person = (encoded.problem.mentees if is_mentee else encoded.problem.mentors)[row]
+    if person.capacity == 0:
+        return "Their capacity is 0, so they take no partner in this run."
+    if others == 0:
+        return f"There are no {other}s in this run."
+    index = np.arange(others)
+    fixed = np.full(others, row)
+    rows, cols = (fixed, index) if is_mentee else (index, fixed)
+    remaining = np.ones(others, dtype=bool)
+    clauses: list[str] = []
+    for check in edge_rule_checks(encoded, rows, cols, for_mentee=is_mentee):
+        after = remaining & check.passes
+        if after.sum() < remaining.sum():
+            clauses.append(check.clause)
+        remaining = after
+        if not remaining.any():
+            return f"No {other} {_join(clauses) if clauses else 'is available'}." if clauses else f"No {other} is available."
+    feasible = np.flatnonzero(remaining)
+    _contributions, scores = edge_scores(encoded, rows[feasible], cols[feasible])
+    minimum = encoded.rules.min_pair_score
+    acceptable = scores >= minimum
+    if not acceptable.any():
+        rule_text = f" who {_join(clauses)}" if clauses else ""
+        return f"Every {other}{rule_text} would score below the program's minimum pair score of {minimum:.2f}."
+    count = int(acceptable.sum())
+    if threshold is not None and mode == "fair":
+        return (
+            f"The {count} {other}{'s' if count != 1 else ''} who meet the rules are taken, "
+            f"or would pair below the fairness floor of {threshold:.2f} that lets everyone else be matched."
+        )
+    if count == 1:
+        return f"The one {other} who meets the rules is already matched with someone they fit better."
+    return f"All {count} {other}s who meet the rules are already matched at capacity with pairs that score higher overall."

@@ -1,0 +1,138 @@
+"""Hard rules, vectorised: which (mentee, mentor) pairs may be made at all.
+
+Rules are checked before anything is scored, on whole blocks of mentees against every mentor, and
+the same rules can be asked one by one for any list of pairs so that an unmatched person can be
+told which rule left them without a partner.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from turnabout.engine._features import (
+    BLOCK_FORBIDDEN,
+    BLOCK_PAST_PAIR,
+    BLOCK_REPORTING_LINE,
+    SLOT_MINUTES,
+    WORDS,
+    BoolArray,
+    Encoded,
+    IntArray,
+)
+
+
+def block_overlap_slots(encoded: Encoded, rows: IntArray) -> npt.NDArray[np.int16]:
+    """Overlapping 15-minute slots between mentees ``rows`` and every mentor, shape ``(len(rows), n_mentors)``."""
+    mentors, mentees = encoded.mentors, encoded.mentees
+    if encoded.overlap_table is not None:
+        table: npt.NDArray[np.int16] = encoded.overlap_table[np.ix_(mentees.slot_pattern[rows], mentors.slot_pattern)]
+        return table
+    counts = np.zeros((len(rows), encoded.n_mentors), dtype=np.int16)
+    block = mentees.slots[rows]
+    for word in range(WORDS):
+        counts += np.bitwise_count(block[:, None, word] & mentors.slots[None, :, word]).astype(np.int16)
+    return counts
+
+
+def edge_overlap_slots(encoded: Encoded, rows: IntArray, cols: IntArray) -> npt.NDArray[np.int16]:
+    """Overlapping slots for the pairs ``(rows[k], cols[k])``."""
+    mentors, mentees = encoded.mentors, encoded.mentees
+    if encoded.overlap_table is not None:
+        return encoded.overlap_table[mentees.slot_pattern[rows], mentors.slot_pattern[cols]]
+    return np.bitwise_count(mentees.slots[rows] & mentors.slots[cols]).sum(axis=1).astype(np.int16)
+
+
+def block_feasible(encoded: Encoded, rows: IntArray, overlap: npt.NDArray[np.int16]) -> BoolArray:
+    """Pairs of mentees ``rows`` × all mentors that pass every hard rule except the minimum score."""
+    rules, mentors, mentees = encoded.rules, encoded.mentors, encoded.mentees
+    feasible = (mentees.grade[rows, None] - mentors.grade[None, :]) >= rules.min_grade_gap
+    feasible &= mentors.capacity[None, :] > 0
+    feasible &= mentees.capacity[rows, None] > 0
+    if rules.require_shared_language:
+        shared = np.zeros(feasible.shape, dtype=bool)
+        for word in range(mentors.languages.shape[1]):
+            shared |= (mentees.languages[rows, None, word] & mentors.languages[None, :, word]) != 0
+        feasible &= shared
+    if rules.forbid_same_department:
+        feasible &= mentees.department[rows, None] != mentors.department[None, :]
+    if rules.min_overlap_minutes:
+        feasible &= overlap >= -(-rules.min_overlap_minutes // SLOT_MINUTES)
+    starts, ends = encoded.blocked_indptr[rows], encoded.blocked_indptr[rows + 1]
+    counts = ends - starts
+    if counts.any():
+        local = np.repeat(np.arange(len(rows)), counts)
+        positions = np.repeat(ends - counts.cumsum(), counts) + np.arange(counts.sum())
+        feasible[local, encoded.blocked_cols[positions]] = False
+    return feasible
+
+
+@dataclass(frozen=True)
+class RuleCheck:
+    """One hard rule checked on a list of pairs: ``passes[k]`` for pair ``k``."""
+
+    rule: str
+    clause: str  # completes "no mentor who ..." / "no mentee who ..."
+    passes: BoolArray
+
+
+def edge_rule_checks(encoded: Encoded, rows: IntArray, cols: IntArray, *, for_mentee: bool) -> list[RuleCheck]:
+    """Every hard rule (except the minimum score) on pairs ``(rows[k], cols[k])``, in reporting order.
+
+    ``for_mentee`` picks the wording: clauses describe the mentor a mentee lacks, or the reverse.
+    """
+    rules, mentors, mentees = encoded.rules, encoded.mentors, encoded.mentees
+    other = "mentee" if not for_mentee else "mentor"
+    gap = rules.min_grade_gap
+    grades = "grade" if gap == 1 else "grades"
+    checks = [
+        RuleCheck("capacity", "has room for a partner", (mentors.capacity[cols] > 0) & (mentees.capacity[rows] > 0)),
+        RuleCheck(
+            "grade_gap",
+            f"is at least {gap} {grades} {'junior' if for_mentee else 'senior'}",
+            (mentees.grade[rows] - mentors.grade[cols]) >= gap,
+        ),
+    ]
+    if rules.require_shared_language:
+        shared = ((mentees.languages[rows] & mentors.languages[cols]) != 0).any(axis=1)
+        checks.append(RuleCheck("language", "shares a language", shared))
+    blocked_kind = _edge_blocked_kind(encoded, rows, cols)
+    checks.append(RuleCheck("reporting_line", "is outside their reporting line", blocked_kind != BLOCK_REPORTING_LINE))
+    if rules.forbid_same_department:
+        checks.append(RuleCheck("department", "works in another department", mentees.department[rows] != mentors.department[cols]))
+    if rules.min_overlap_minutes:
+        minutes = edge_overlap_slots(encoded, rows, cols).astype(np.int64) * SLOT_MINUTES
+        checks.append(
+            RuleCheck(
+                "availability",
+                f"has at least {rules.min_overlap_minutes} minutes of shared weekly availability",
+                minutes >= rules.min_overlap_minutes,
+            )
+        )
+    checks.append(RuleCheck("forbidden", f"is allowed by the program as their {other}", blocked_kind != BLOCK_FORBIDDEN))
+    checks.append(RuleCheck("past_pair", "has not been paired with them before", blocked_kind != BLOCK_PAST_PAIR))
+    return checks
+
+
+def edge_feasible(encoded: Encoded, rows: IntArray, cols: IntArray) -> BoolArray:
+    """Whether each pair passes every hard rule except the minimum score."""
+    passes = np.ones(len(rows), dtype=bool)
+    for check in edge_rule_checks(encoded, rows, cols, for_mentee=True):
+        passes &= check.passes
+    return passes
+
+
+def _edge_blocked_kind(encoded: Encoded, rows: IntArray, cols: IntArray) -> IntArray:
+    kind = np.zeros(len(rows), dtype=np.int32)
+    if len(encoded.blocked_rows) == 0 or len(rows) == 0:
+        return kind
+    width = np.int64(max(encoded.n_mentors, 1))
+    keys = encoded.blocked_rows.astype(np.int64) * width + encoded.blocked_cols
+    queries = rows.astype(np.int64) * width + cols
+    positions = np.searchsorted(keys, queries)
+    found = positions < len(keys)
+    found[found] = keys[positions[found]] == queries[found]
+    kind[found] = encoded.blocked_kind[positions[found]]
+    return kind

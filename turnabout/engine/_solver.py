@@ -1,0 +1,472 @@
+"""The public solve: candidates, an exact assignment, a proof of optimality, explanations."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import maximum_bipartite_matching
+
+from turnabout.engine._assignment import Assignment, solve_assignment
+from turnabout.engine._candidates import FLOAT32_SLACK, Candidates, Pricing, generate, merge, price
+from turnabout.engine._diagnostics import baseline, blocking_pairs, score_statistics
+from turnabout.engine._explain import pair_reasons, unmatched_reason
+from turnabout.engine._features import BoolArray, Encoded, Int64Array, IntArray, encode
+from turnabout.engine._greedy import greedy
+from turnabout.engine._problem import COMPONENTS, Mode, Problem, ProblemError, Rules, Weights
+from turnabout.engine._result import Certificate, Diagnostics, MatchResult, Pair, Unmatched
+from turnabout.engine._rules import edge_rule_checks
+from turnabout.engine._scoring import SCALE, edge_scores, quantise
+
+__all__ = ["solve"]
+
+Progress = Callable[[float, str], None]
+
+EXHAUSTIVE_PAIRS = 4_000_000
+DEFAULT_CANDIDATES_PER_MENTEE = 40
+MAX_PRICING_ROUNDS = 12
+NEAR_VIOLATION = 0.02  # pairs this close to improving the matching are kept in memory after a scan
+DEFAULT_RESERVE = 60
+
+
+def _report(progress: Progress | None, low: float, high: float) -> Progress | None:
+    if progress is None:
+        return None
+    callback = progress
+
+    def scaled(fraction: float, stage: str) -> None:
+        callback(low + (high - low) * min(max(fraction, 0.0), 1.0), stage)
+
+    return scaled
+
+
+def coerce_mode(mode: Mode | str) -> Mode:
+    """``mode`` as a :class:`Mode`, or a :class:`ProblemError` naming the ``mode`` field."""
+    try:
+        return Mode(mode)
+    except ValueError:
+        raise ProblemError(f"{mode!r} is not one of {', '.join(m.value for m in Mode)}", field="mode") from None
+
+
+def default_candidates_per_mentee(encoded: Encoded) -> int:
+    """Every pair for small problems; otherwise the best 40 per mentee, completed by pricing."""
+    if encoded.n_mentees * encoded.n_mentors <= EXHAUSTIVE_PAIRS:
+        return max(1, encoded.n_mentors)
+    return DEFAULT_CANDIDATES_PER_MENTEE
+
+
+def _check_pinned(encoded: Encoded) -> None:
+    rows, cols = encoded.pinned_rows, encoded.pinned_cols
+    if len(rows) == 0:
+        return
+    for check in edge_rule_checks(encoded, rows, cols, for_mentee=True):
+        failing = np.flatnonzero(~check.passes)
+        if len(failing):
+            mentor = encoded.mentors.ids[cols[failing[0]]]
+            mentee = encoded.mentees.ids[rows[failing[0]]]
+            raise ProblemError(f"({mentor!r}, {mentee!r}) breaks the {check.rule.replace('_', ' ')} rule", field="pinned")
+
+
+@dataclass(frozen=True, eq=False)
+class _Solved:
+    candidates: Candidates
+    assignment: Assignment
+    rounds: int
+    certified: bool
+    upper_bound: int
+
+
+def _certified_assignment(
+    encoded: Encoded,
+    candidates: Candidates,
+    mentee_capacity: Int64Array,
+    mentor_capacity: Int64Array,
+    bonus: Int64Array,
+    per_mentee: int,
+    progress: Progress | None,
+) -> _Solved:
+    """Solve on the candidates, then price left-out pairs against the duals until none can improve.
+
+    Pricing looks at each mentee's reserve first (kept in memory from the scan) and re-scans a
+    mentee against every mentor only when its best pair beyond the reserve could still beat the
+    duals.
+    """
+    rounds = 0
+    slack = FLOAT32_SLACK * SCALE
+    while True:
+        assignment = solve_assignment(candidates.rows, candidates.cols, candidates.weights, mentee_capacity, mentor_capacity, bonus=bonus)
+        if candidates.exhaustive:
+            return _Solved(candidates, assignment, rounds, True, assignment.upper_bound)
+        if progress is not None:
+            progress(min(1.0, rounds / MAX_PRICING_ROUNDS), "proving optimality")
+        open_mentors = mentor_capacity > 0
+        # A full mentor (no capacity left) cannot take a left-out pair: price it out of reach.
+        v = np.where(open_mentors, assignment.v, np.iinfo(np.int64).max // 4)
+        lowest_v = int(v[open_mentors].min()) if open_mentors.any() else 0
+        reduced = (
+            candidates.reserve_scores.astype(np.float64) * SCALE
+            + slack
+            - assignment.u[candidates.reserve_rows]
+            - v[candidates.reserve_cols]
+        )
+        reserve_hits = (reduced > 0) & (mentee_capacity[candidates.reserve_rows] > 0)
+        strict_reserve = bool(reserve_hits.any())
+        if strict_reserve:
+            # Each solve starts from scratch, so add every reserve pair that is close to improving,
+            # not only those that improve now: fewer, larger rounds.
+            reserve_hits = (reduced > -NEAR_VIOLATION * SCALE) & (mentee_capacity[candidates.reserve_rows] > 0)
+        finite = np.isfinite(candidates.bound) & (mentee_capacity > 0)
+        bound = np.full(len(candidates.bound), np.iinfo(np.int64).min, dtype=np.int64)
+        bound[finite] = np.ceil(candidates.bound[finite] * SCALE).astype(np.int64)
+        need = np.flatnonzero(finite & (bound > assignment.u + lowest_v)) if open_mentors.any() else np.zeros(0, dtype=np.int64)
+        if len(need) == 0 and not reserve_hits.any():
+            return _Solved(candidates, assignment, rounds, True, assignment.upper_bound)
+        # Re-scanning costs a full scoring pass: do it only once the reserve has nothing to offer
+        # (or in the last allowed round, where the bound must cover every left-out pair).
+        scanned = bool(len(need)) and (not strict_reserve or rounds >= MAX_PRICING_ROUNDS)
+        strict_scan = False
+        if scanned:
+            pricing = price(encoded, candidates, need, assignment.u, v, per_mentee=per_mentee, near=NEAR_VIOLATION)
+            strict_scan = len(pricing.rows) > 0 or not pricing.complete
+            # Near pairs found by a scan go straight to the solver: the next round needs them anyway.
+            pricing = replace(
+                pricing, rows=np.concatenate((pricing.rows, pricing.near_rows)), cols=np.concatenate((pricing.cols, pricing.near_cols))
+            )
+        else:
+            pricing = Pricing(np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32), candidates.bound, 0, True)
+        violation = pricing.violation + int(np.ceil(reduced[reserve_hits].sum()))
+        new_rows = np.concatenate((candidates.reserve_rows[reserve_hits], pricing.rows))
+        new_cols = np.concatenate((candidates.reserve_cols[reserve_hits], pricing.cols))
+        grown = merge(encoded, candidates.without_reserve(reserve_hits), *_without_pinned(encoded, new_rows, new_cols), pricing.bound)
+        # Certified when no left-out pair has a positive reduced cost: none in the reserve and,
+        # when some mentee's bound required it, none in a full scan.
+        if not strict_reserve and (len(need) == 0 or (scanned and not strict_scan)):
+            return _Solved(candidates, assignment, rounds, True, assignment.upper_bound)
+        if rounds >= MAX_PRICING_ROUNDS:
+            return _Solved(candidates, assignment, rounds, False, assignment.upper_bound + violation)
+        candidates = grown
+        rounds += 1
+
+
+def _without_pinned(encoded: Encoded, rows: IntArray, cols: IntArray) -> tuple[IntArray, IntArray]:
+    if len(encoded.pinned_rows) == 0 or len(rows) == 0:
+        return rows, cols
+    width = max(1, encoded.n_mentors)
+    pinned = encoded.pinned_rows.astype(np.int64) * width + encoded.pinned_cols
+    keep = ~np.isin(rows.astype(np.int64) * width + cols, pinned)
+    return rows[keep], cols[keep]
+
+
+def _max_coverage(rows: IntArray, cols: IntArray, eligible: BoolArray, mentor_capacity: Int64Array) -> int:
+    """Most eligible mentees that can each get one mentor (Hopcroft-Karp over mentor capacity slots)."""
+    use = eligible[rows] & (mentor_capacity[cols] > 0)
+    rows, cols = rows[use], cols[use]
+    if len(rows) == 0:
+        return 0
+    slot_start = np.concatenate(([0], np.cumsum(mentor_capacity)))
+    copies = mentor_capacity[cols]
+    edge = np.repeat(np.arange(len(rows)), copies)
+    slot = slot_start[cols[edge]] + (np.arange(int(copies.sum())) - np.repeat(np.cumsum(copies) - copies, copies))
+    graph = sp.csr_array((np.ones(len(edge), dtype=np.int8), (rows[edge], slot)), shape=(len(eligible), int(slot_start[-1])))
+    matched = maximum_bipartite_matching(graph, perm_type="column")
+    return int(np.count_nonzero(matched >= 0))
+
+
+def _fairness_floor(candidates: Candidates, eligible: BoolArray, mentor_capacity: Int64Array, target: int) -> int:
+    """The highest score ``t`` such that pairs scoring at least ``t`` still match ``target`` mentees."""
+    levels = np.unique(candidates.weights)
+    low, high = 0, len(levels) - 1
+    while low < high:
+        middle = (low + high + 1) // 2
+        keep = candidates.weights >= levels[middle]
+        if _max_coverage(candidates.rows[keep], candidates.cols[keep], eligible, mentor_capacity) >= target:
+            low = middle
+        else:
+            high = middle - 1
+    return int(levels[low])
+
+
+def solve(
+    problem: Problem,
+    rules: Rules | None = None,
+    weights: Weights | None = None,
+    *,
+    mode: Mode | str = Mode.SCORE,
+    candidates_per_mentee: int | None = None,
+    progress: Progress | None = None,
+    explain: bool = True,
+) -> MatchResult:
+    """Match mentors to mentees optimally under the hard rules and capacities.
+
+    Parameters
+    ----------
+    problem : Problem
+        Mentors, mentees and the skill taxonomy.
+    rules : Rules, optional
+        Hard rules; the defaults of :class:`Rules` when omitted.
+    weights : Weights, optional
+        Score weights; the defaults of :class:`Weights` when omitted.
+    mode : {"score", "coverage", "fair"}
+        ``score`` maximises the total score; ``coverage`` matches the most mentees, then maximises
+        the total; ``fair`` matches the most mentees, then maximises the worst pair's score, then
+        the total.
+    candidates_per_mentee : int, optional
+        Pairs kept per mentee before solving. By default every pair for problems up to four
+        million pairs, else 40; pricing adds any left-out pair that could improve the result, so
+        the answer is optimal either way.
+    progress : callable, optional
+        Called with a fraction from 0 to 1 and a stage name as the run advances.
+    explain : bool
+        Write reasons for pairs and unmatched people (on by default).
+
+    Returns
+    -------
+    MatchResult
+        Pairs (with score components and reasons), unmatched people (with a reason) and
+        diagnostics (certificate of optimality, score statistics, coverage, blocking pairs and
+        the greedy baseline).
+
+    Raises
+    ------
+    ProblemError
+        When rules and participants contradict each other (for example a pinned pair that breaks
+        a rule), naming the field.
+
+    Examples
+    --------
+    >>> from turnabout.engine import Participant, Problem, Rules, Window, solve
+    >>> week = [Window(day, "09:00", "17:00") for day in range(5)]
+    >>> mentors = [
+    ...     Participant("M1", grade=2, languages=["en"], skills={"python": 5}, availability=week, name="Priya"),
+    ...     Participant("M2", grade=1, languages=["en"], skills={"tiktok": 4}, availability=week, name="Leo"),
+    ... ]
+    >>> mentees = [
+    ...     Participant("E1", grade=8, languages=["en"], goals={"python": 5}, availability=week, name="Sam"),
+    ...     Participant("E2", grade=9, languages=["en"], goals={"tiktok": 3}, availability=week, name="Kim"),
+    ... ]
+    >>> result = solve(Problem(mentors, mentees), Rules(min_grade_gap=2))
+    >>> [(pair.mentor_id, pair.mentee_id) for pair in result.pairs]
+    [('M1', 'E1'), ('M2', 'E2')]
+    >>> result.pairs[0].reasons[0]
+    'Priya can help Sam with python (level 5 of 5).'
+    >>> result.diagnostics.certificate.optimal
+    True
+    """
+    started = time.perf_counter()
+    seconds: dict[str, float] = {}
+    rules = Rules() if rules is None else rules
+    weights = Weights() if weights is None else weights
+    if not isinstance(problem, Problem):
+        raise ProblemError(f"{problem!r} is not a Problem", field="problem")
+    if not isinstance(rules, Rules):
+        raise ProblemError(f"{rules!r} is not Rules", field="rules")
+    if not isinstance(weights, Weights):
+        raise ProblemError(f"{weights!r} is not Weights", field="weights")
+    mode = coerce_mode(mode)
+    if candidates_per_mentee is not None and (
+        isinstance(candidates_per_mentee, bool) or not isinstance(candidates_per_mentee, int) or candidates_per_mentee < 1
+    ):
+        raise ProblemError(f"{candidates_per_mentee!r} is not a whole number of at least 1", field="candidates_per_mentee")
+
+    if progress is not None:
+        progress(0.0, "preparing")
+    encoded = encode(problem, rules, weights)
+    _check_pinned(encoded)
+    seconds["prepare"] = time.perf_counter() - started
+
+    mentees, mentors = encoded.n_mentees, encoded.n_mentors
+    pinned_rows, pinned_cols = encoded.pinned_rows, encoded.pinned_cols
+    mentee_capacity = encoded.mentees.capacity - np.bincount(pinned_rows, minlength=mentees)
+    mentor_capacity = encoded.mentors.capacity - np.bincount(pinned_cols, minlength=mentors)
+    per_mentee = candidates_per_mentee or default_candidates_per_mentee(encoded)
+
+    mark = time.perf_counter()
+    candidates = generate(encoded, per_mentee, progress=_report(progress, 0.05, 0.6))
+    kept_rows, kept_cols = _without_pinned(encoded, candidates.rows, candidates.cols)
+    if len(kept_rows) != len(candidates.rows):
+        keep = np.isin(
+            candidates.rows.astype(np.int64) * max(1, mentors) + candidates.cols, kept_rows.astype(np.int64) * max(1, mentors) + kept_cols
+        )
+        candidates = Candidates(
+            candidates.rows[keep],
+            candidates.cols[keep],
+            candidates.contributions[keep],
+            candidates.scores[keep],
+            candidates.weights[keep],
+            candidates.bound,
+        )
+    seconds["candidates"] = time.perf_counter() - mark
+
+    mark = time.perf_counter()
+    solving = _report(progress, 0.6, 0.85)
+    pinned_covered = np.bincount(pinned_rows, minlength=mentees) > 0
+    if mode is Mode.SCORE:
+        bonus = np.zeros(mentees, dtype=np.int64)
+    else:
+        # Worth more than any total score: one more matched mentee beats every score difference.
+        big = int(mentee_capacity.clip(min=0).sum()) * SCALE + 1
+        bonus = np.where(pinned_covered | (mentee_capacity <= 0), 0, big).astype(np.int64)
+    solved = _certified_assignment(encoded, candidates, mentee_capacity, mentor_capacity, bonus, per_mentee, solving)
+    candidates, assignment = solved.candidates, solved.assignment
+    certified, rounds, upper = solved.certified, solved.rounds, solved.upper_bound
+    floor: int | None = None
+    chosen = assignment.chosen
+    if mode is Mode.FAIR:
+        eligible = bonus > 0
+        target = int(np.count_nonzero(np.bincount(candidates.rows[chosen], minlength=mentees)[eligible]))
+        if target > 0:
+            while True:
+                floor = _fairness_floor(candidates, eligible, mentor_capacity, target)
+                finite = np.isfinite(candidates.bound) & (mentee_capacity > 0)
+                need = np.flatnonzero(finite & (np.ceil(np.where(finite, candidates.bound, 0) * SCALE) >= floor))
+                if len(need) == 0:
+                    break
+                # Pairs above the floor must all be candidates for the floor and the total to be exact.
+                pricing = price(
+                    encoded, candidates, need, assignment.u, assignment.v, per_mentee=per_mentee, threshold=np.full(mentees, floor / SCALE)
+                )
+                candidates = merge(encoded, candidates, *_without_pinned(encoded, pricing.rows, pricing.cols), pricing.bound)
+                rounds += 1
+            above = candidates.weights >= floor
+            final = solve_assignment(
+                candidates.rows[above], candidates.cols[above], candidates.weights[above], mentee_capacity, mentor_capacity, bonus=bonus
+            )
+            chosen = np.zeros(len(candidates.rows), dtype=bool)
+            chosen[np.flatnonzero(above)[final.chosen]] = True
+            assignment = final
+            upper = final.upper_bound
+    seconds["solve"] = time.perf_counter() - mark
+
+    mark = time.perf_counter()
+    pinned_contributions, pinned_scores = edge_scores(encoded, pinned_rows, pinned_cols)
+    pair_rows = np.concatenate((candidates.rows[chosen], pinned_rows)).astype(np.int32)
+    pair_cols = np.concatenate((candidates.cols[chosen], pinned_cols)).astype(np.int32)
+    pair_contributions = np.concatenate((candidates.contributions[chosen], pinned_contributions))
+    pair_scores = np.concatenate((candidates.scores[chosen], pinned_scores))
+    pair_pinned = np.concatenate((np.zeros(int(chosen.sum()), dtype=bool), np.ones(len(pinned_rows), dtype=bool)))
+    order = np.lexsort((pair_cols, pair_rows))
+
+    explaining = _report(progress, 0.85, 1.0)
+    pairs: list[Pair] = []
+    for count, position in enumerate(order.tolist()):
+        row, col = int(pair_rows[position]), int(pair_cols[position])
+        contributions = pair_contributions[position]
+        components = dict(zip(COMPONENTS, contributions.tolist(), strict=True))
+        pairs.append(
+            Pair(
+                mentor_id=encoded.mentors.ids[col],
+                mentee_id=encoded.mentees.ids[row],
+                # Exactly what a reader gets by adding the reported contributions.
+                score=sum(components.values()),
+                components=components,
+                reasons=pair_reasons(encoded, row, col, contributions) if explain else (),
+                pinned=bool(pair_pinned[position]),
+            )
+        )
+        if explaining is not None and count % 1000 == 0:
+            explaining(0.5 * count / max(1, len(order)), "explaining")
+
+    mentee_partners = np.bincount(pair_rows, minlength=mentees)
+    mentor_partners = np.bincount(pair_cols, minlength=mentors)
+    threshold = floor / SCALE if floor is not None else None
+    unmatched = [
+        Unmatched(
+            id=encoded.mentees.ids[row],
+            role="mentee",
+            reason=unmatched_reason(encoded, row, is_mentee=True, mode=mode.value, threshold=threshold) if explain else "",
+        )
+        for row in np.flatnonzero(mentee_partners == 0).tolist()
+    ]
+    unmatched += [
+        Unmatched(
+            id=encoded.mentors.ids[col],
+            role="mentor",
+            reason=unmatched_reason(encoded, col, is_mentee=False, mode=mode.value, threshold=threshold) if explain else "",
+        )
+        for col in np.flatnonzero(mentor_partners == 0).tolist()
+    ]
+    seconds["explain"] = time.perf_counter() - mark
+
+    mark = time.perf_counter()
+    all_rows = np.concatenate((candidates.rows, pinned_rows)).astype(np.int32)
+    all_cols = np.concatenate((candidates.cols, pinned_cols)).astype(np.int32)
+    all_weights = np.concatenate((candidates.weights, quantise(pinned_scores)))
+    all_scores = np.concatenate((candidates.scores, pinned_scores))
+    all_chosen = np.concatenate((chosen, np.ones(len(pinned_rows), dtype=bool)))
+    # The greedy baseline takes the pinned pairs first, then the best remaining candidates.
+    greedy_chosen = np.concatenate(
+        (
+            greedy(candidates.rows, candidates.cols, candidates.weights, mentee_capacity, mentor_capacity),
+            np.ones(len(pinned_rows), dtype=bool),
+        )
+    )
+    greedy_figures = baseline("greedy", all_rows, all_scores, greedy_chosen, mentees)
+    blocking = blocking_pairs(all_rows, all_cols, all_weights, all_chosen, encoded.mentees.capacity, encoded.mentors.capacity)
+    seconds["diagnostics"] = time.perf_counter() - mark
+
+    total = float(sum(pair.score for pair in pairs))
+    mean, minimum, p10 = score_statistics(pair_scores)
+    matched_new = int(np.count_nonzero(np.bincount(candidates.rows[chosen], minlength=mentees)[bonus > 0])) if mentees else 0
+    bonus_total = int(bonus[np.bincount(candidates.rows[chosen], minlength=mentees) > 0].sum()) if mentees else 0
+    pinned_total = float(pinned_scores.sum())
+    score_bound = (upper - bonus_total) / SCALE + pinned_total
+    objective_int = int(candidates.weights[chosen].sum())
+    gap = max(0.0, (upper - bonus_total - objective_int) / SCALE)
+    optimal = certified and upper == objective_int + bonus_total
+    method = _certificate_method(mode, candidates, rounds, optimal, floor)
+    del matched_new
+    certificate = Certificate(
+        optimal=optimal,
+        objective=round(total, 9),
+        upper_bound=round(score_bound, 9) if math.isfinite(score_bound) else math.inf,
+        gap=round(gap, 9),
+        method=method,
+        candidate_pairs=len(candidates.rows),
+        exhaustive=candidates.exhaustive,
+        pricing_rounds=rounds,
+    )
+    mentees_matched = int(np.count_nonzero(mentee_partners))
+    diagnostics = Diagnostics(
+        mode=mode.value,
+        solver=assignment.solver,
+        certificate=certificate,
+        total_score=total,
+        pairs=len(pairs),
+        mean_score=mean,
+        min_score=minimum,
+        p10_score=p10,
+        mentees_total=mentees,
+        mentees_matched=mentees_matched,
+        coverage=mentees_matched / mentees if mentees else 0.0,
+        mentors_total=mentors,
+        mentors_matched=int(np.count_nonzero(mentor_partners)),
+        blocking_pairs=blocking,
+        fairness_floor=threshold,
+        greedy=greedy_figures,
+        seconds={**seconds, "total": time.perf_counter() - started},
+    )
+    if progress is not None:
+        progress(1.0, "done")
+    return MatchResult(pairs=tuple(pairs), unmatched=tuple(unmatched), diagnostics=diagnostics)
+
+
+def _certificate_method(mode: Mode, candidates: Candidates, rounds: int, optimal: bool, floor: int | None) -> str:
+    scope = (
+        "every feasible pair was offered to the solver"
+        if candidates.exhaustive
+        else f"{len(candidates.rows)} candidate pairs; every left-out pair has non-negative reduced cost"
+        + (f" after {rounds} pricing round{'s' if rounds != 1 else ''}" if rounds else "")
+    )
+    objective = {
+        Mode.SCORE: "total score",
+        Mode.COVERAGE: "mentees matched, then total score",
+        Mode.FAIR: "mentees matched, then worst pair score"
+        + (f" (floor {floor / SCALE:.6f} proven by maximum matching)" if floor is not None else "")
+        + ", then total score",
+    }[mode]
+    status = "LP dual bound equals the objective" if optimal else "LP dual bound above the objective (see gap)"
+    return f"{objective}: {status}; {scope}"
