@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from django.db import transaction
@@ -195,6 +197,14 @@ def link_user(*, person: Person, user: User) -> Person:
     person.user = user
     person.save(update_fields=["user", "updated_at"])
     return person
+
+
+STARTER_TAXONOMY_FILE = Path(__file__).resolve().parent / "data" / "skills.json"
+
+
+def sync_starter_taxonomy() -> TaxonomySync:
+    """Load (or refresh) the skills taxonomy shipped with Turnabout; idempotent."""
+    return sync_skill_taxonomy(data=json.loads(STARTER_TAXONOMY_FILE.read_text(encoding="utf-8")))
 
 
 @dataclass(frozen=True)
