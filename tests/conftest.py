@@ -123,3 +123,24 @@ def second_manager_factory(acme):
     return lambda: create_user(
         organisation=acme, email="frank@acme.test", role=AccountRole.PROGRAM_MANAGER, full_name="Frank Manager", password="x" * 12
     )
+
+
+@pytest.fixture(autouse=True)
+def shipped_reference_data(request: pytest.FixtureRequest) -> None:
+    """Transactional tests run in flushed databases: make sure the shipped taxonomy and training are there.
+
+    Skills and training modules come from data migrations, which the flush after a transactional test
+    removes; loading them again through the services keeps each such test independent of order.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or "transactional_db" in request.fixturenames
+    if not transactional and "live_server" not in request.fixturenames:
+        return
+    request.getfixturevalue("transactional_db")
+    from turnabout.people.models import Skill
+    from turnabout.people.services import sync_starter_taxonomy
+    from turnabout.programs.services import sync_training_modules
+
+    if not Skill.objects.exists():
+        sync_starter_taxonomy()
+        sync_training_modules()

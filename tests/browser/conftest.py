@@ -60,22 +60,3 @@ def sign_in(page, base_url: str, email: str, password: str) -> None:  # type: ig
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
-
-
-@pytest.fixture(autouse=True)
-def shipped_reference_data(request: pytest.FixtureRequest) -> None:
-    """Browser tests run in flushed (transactional) databases: make sure the shipped taxonomy is there.
-
-    The skills and training modules come from data migrations, which a flush between transactional tests
-    can remove; loading them again through the services keeps each browser test independent of order.
-    """
-    if "live_server" not in request.fixturenames and "demo_url" not in request.fixturenames:
-        return
-    request.getfixturevalue("transactional_db")
-    from turnabout.people.models import Skill
-    from turnabout.people.services import sync_starter_taxonomy
-    from turnabout.programs.services import sync_training_modules
-
-    if not Skill.objects.exists():
-        sync_starter_taxonomy()
-        sync_training_modules()

@@ -154,7 +154,9 @@ def test_program_journey_from_template_to_rematch(page: Page, live_server) -> No
     pinned_names = first.locator("td").nth(0).inner_text().splitlines()[0], first.locator("td").nth(1).inner_text().splitlines()[0]
     forbidden_names = second.locator("td").nth(0).inner_text().splitlines()[0], second.locator("td").nth(1).inner_text().splitlines()[0]
     first.get_by_role("button", name="Pin").click()
-    page.get_by_test_id("proposal").nth(1).get_by_role("button", name="Forbid").click()
+    expect(page.get_by_text(re.compile(r"^Pinned "))).to_be_visible()
+    page.get_by_role("button", name=f"Forbid {forbidden_names[0]} with {forbidden_names[1]}").click()
+    expect(page.get_by_text(re.compile(r"^Forbidden "))).to_be_visible()
     expect(page.locator("#pair-rules")).to_contain_text("Forbidden")
     page.get_by_role("button", name="Re-run matching").click()
     expect(page.get_by_text("pinned", exact=True)).to_be_visible()

@@ -270,3 +270,18 @@ def test_an_hris_import_that_marks_a_leaver_ends_their_pair_and_tells_the_partne
     assert pool["S1"].status == EnrolmentStatus.WITHDRAWN
     assert match.status == MatchStatus.ENDED
     assert [message.to for message in mail.outbox] == [[pool["J1"].person.email]]
+
+
+def test_a_declined_pinned_pair_is_not_pinned_again(matching_program, pool, manager, django_capture_on_commit_callbacks):
+    # given J1–S1 was pinned, proposed, published and declined
+    set_pair_rule(program=matching_program, mentor=pool["J1"], mentee=pool["S1"], kind=PairRuleKind.PIN, by=manager)
+    run = run_now(matching_program, manager, django_capture_on_commit_callbacks)
+    match = next(m for m in publish_match_run(run=run, by=manager) if m.mentee_id == pool["S1"].pk)
+    respond_to_match(match=match, role=Role.MENTEE, accept=False, reason="different_focus")
+
+    # when matching runs again
+    rematch = run_now(matching_program, manager, django_capture_on_commit_callbacks)
+
+    # then the run succeeds and the declined pair is not proposed
+    assert rematch.status == RunStatus.SUCCEEDED
+    assert ("J1", "S1") not in pairs_of(rematch)

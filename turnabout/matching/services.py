@@ -98,16 +98,25 @@ def execute_match_run(*, run_id: int) -> MatchRun:
 
 
 def program_pair_rules(program: Program, *, pool_ids: set[str]) -> dict[str, list[tuple[str, str]]]:
-    """Pins, bans and past pairs in engine ids, restricted to the pool (a pin on someone matched since is moot)."""
-    rules: dict[str, list[tuple[str, str]]] = {"pinned": [], "forbidden": [], "past": []}
+    """Pins, bans and past pairs in engine ids, restricted to the pool (a pin on someone matched since is moot).
+
+    A pair that was declined or ended is never proposed again, so its pin, if any, no longer applies.
+    """
+    past = [
+        (participant_id(match.mentor), participant_id(match.mentee))
+        for match in Match.objects.filter(program=program, status__in=[MatchStatus.DECLINED, MatchStatus.ENDED]).select_related(
+            "mentor", "mentee"
+        )
+    ]
+    rules: dict[str, list[tuple[str, str]]] = {"pinned": [], "forbidden": [], "past": past}
     for rule in PairRule.objects.filter(program=program).select_related("mentor", "mentee"):
         pair = (participant_id(rule.mentor), participant_id(rule.mentee))
-        if pair[0] in pool_ids and pair[1] in pool_ids:
-            rules["pinned" if rule.kind == PairRuleKind.PIN else "forbidden"].append(pair)
-    for match in Match.objects.filter(program=program, status__in=[MatchStatus.DECLINED, MatchStatus.ENDED]).select_related(
-        "mentor", "mentee"
-    ):
-        rules["past"].append((participant_id(match.mentor), participant_id(match.mentee)))
+        if pair[0] not in pool_ids or pair[1] not in pool_ids:
+            continue
+        if rule.kind == PairRuleKind.FORBID:
+            rules["forbidden"].append(pair)
+        elif pair not in past:
+            rules["pinned"].append(pair)
     return rules
 
 
