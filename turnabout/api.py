@@ -5,11 +5,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.security import django_auth
 
+from turnabout.core.errors import DomainError
 from turnabout.matching.api import router as matching_router
-from turnabout.matching.errors import MatchingError, StalePool
+from turnabout.matching.errors import StalePool
 from turnabout.people.api import router as people_router
 from turnabout.programs.api import router as programs_router
-from turnabout.programs.errors import NotReadyToLaunch, ProgramError
+from turnabout.programs.errors import NotReadyToLaunch
 
 api = NinjaAPI(title="Turnabout API", version="1", auth=django_auth, urls_namespace="api")
 api.add_router("/people/", people_router)
@@ -27,17 +28,12 @@ def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return api.create_response(request, {"code": "not_found", "detail": str(exc) or "Not found."}, status=404)
 
 
-@api.exception_handler(ProgramError)
-def program_error(request: HttpRequest, exc: ProgramError) -> HttpResponse:
+@api.exception_handler(DomainError)
+def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    """Every refused state change answers 409 with its stable code (and details where there are any)."""
     body: dict[str, object] = {"code": exc.code, "detail": exc.message}
     if isinstance(exc, NotReadyToLaunch):
         body["problems"] = exc.problems
-    return api.create_response(request, body, status=409)
-
-
-@api.exception_handler(MatchingError)
-def matching_error(request: HttpRequest, exc: MatchingError) -> HttpResponse:
-    body: dict[str, object] = {"code": exc.code, "detail": exc.message}
     if isinstance(exc, StalePool):
         body["changes"] = exc.changes
     return api.create_response(request, body, status=409)

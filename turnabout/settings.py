@@ -175,6 +175,7 @@ INSTALLED_APPS = [
     "turnabout.programs",
     "turnabout.engagement",
     "turnabout.matching",
+    "turnabout.surveys",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,7 @@ urlpatterns = [
     path("programs/", include("turnabout.programs.urls")),
     path("matching/", include("turnabout.matching.urls")),
     path("pairs/", include("turnabout.engagement.urls")),
+    path("surveys/", include("turnabout.surveys.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

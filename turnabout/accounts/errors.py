@@ -1,12 +1,10 @@
 """Domain errors for accounts; each carries a stable code for the API."""
 
+from turnabout.core.errors import DomainError
 
-class AccountError(Exception):
+
+class AccountError(DomainError):
     code = "account_error"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class DuplicateEmail(AccountError):

@@ -1,12 +1,10 @@
 """Domain errors for running pairs; each carries a stable code for the API."""
 
+from turnabout.core.errors import DomainError
 
-class EngagementError(Exception):
+
+class EngagementError(DomainError):
     code = "engagement_error"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class PairNotActive(EngagementError):

@@ -1,12 +1,10 @@
 """Domain errors for matching; each carries a stable code for the API."""
 
+from turnabout.core.errors import DomainError
 
-class MatchingError(Exception):
+
+class MatchingError(DomainError):
     code = "matching_error"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class RunNotReady(MatchingError):

@@ -1,12 +1,10 @@
 """Domain errors for the people directory; each carries a stable code for the API."""
 
+from turnabout.core.errors import DomainError
 
-class PeopleError(Exception):
+
+class PeopleError(DomainError):
     code = "people_error"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class ManagerCycle(PeopleError):

@@ -1,12 +1,10 @@
 """Domain errors for programs and enrolment; each carries a stable code for the API."""
 
+from turnabout.core.errors import DomainError
 
-class ProgramError(Exception):
+
+class ProgramError(DomainError):
     code = "program_error"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class NotReadyToLaunch(ProgramError):

@@ -1,0 +1,9 @@
+"""The base of every domain error: a human message and a stable code the API returns."""
+
+
+class DomainError(Exception):
+    code = "error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message

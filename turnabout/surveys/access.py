@@ -1,0 +1,33 @@
+"""Access to surveys. A participant reaches only their own assignments; managers reach waves of their organisation's
+programs (counts only, never answers); sponsors are refused by ``access_program``.
+"""
+
+from django.http import Http404
+
+from turnabout.accounts.access import access_organisation
+from turnabout.accounts.models import User
+from turnabout.programs.access import access_program
+from turnabout.surveys.models import SurveyAssignment, SurveyWave
+
+
+def access_own_assignment(user: User, assignment_id: int) -> SurveyAssignment:
+    """The signed-in participant's own assignment; anyone else's, managers' included, answers 404."""
+    organisation = access_organisation(user)
+    assignment = (
+        SurveyAssignment.objects.select_related("wave__program", "enrolment__person")
+        .filter(pk=assignment_id, enrolment__person__user=user, wave__program__organisation=organisation)
+        .first()
+    )
+    if assignment is None:
+        raise Http404("No such survey of yours.")
+    return assignment
+
+
+def access_managed_wave(user: User, wave_id: int) -> SurveyWave:
+    """A wave of a program the user manages (404 in another organisation, 403 for other roles)."""
+    organisation = access_organisation(user)
+    wave = SurveyWave.objects.filter(pk=wave_id, program__organisation=organisation).first()
+    if wave is None:
+        raise Http404("No such survey wave in your organisation.")
+    wave.program = access_program(user, wave.program_id, write=True)
+    return wave

@@ -1,0 +1,29 @@
+"""Domain errors for surveys; each carries a stable code for the API."""
+
+from turnabout.core.errors import DomainError
+
+
+class SurveyError(DomainError):
+    code = "survey_error"
+
+
+class ProgramNotScheduled(SurveyError):
+    code = "program_not_scheduled"
+
+
+class WaveNotOpen(SurveyError):
+    code = "wave_not_open"
+
+
+class WaveClosed(SurveyError):
+    code = "wave_closed"
+
+
+class AnswersInvalid(SurveyError):
+    """Some answers are missing or out of range; ``errors`` maps each bad item id (or instrument slug) to a sentence."""
+
+    code = "answers_invalid"
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(f"{len(errors)} answers need attention.")
+        self.errors = errors
