@@ -8,6 +8,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const dist = join(here, "..", "turnabout", "static", "dist");
 const assets = {
   "htmx.min.js": "node_modules/htmx.org/dist/htmx.min.js",
+  "chart.umd.js": "node_modules/chart.js/dist/chart.umd.js",
 };
 
 rmSync(dist, { recursive: true, force: true });

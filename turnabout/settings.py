@@ -176,6 +176,7 @@ INSTALLED_APPS = [
     "turnabout.engagement",
     "turnabout.matching",
     "turnabout.surveys",
+    "turnabout.insights",
 ]
 
 MIDDLEWARE = [
@@ -284,6 +285,9 @@ STORAGES = {
 # The demo and development serve assets straight from the build output.
 WHITENOISE_USE_FINDERS = DEMO or DEBUG
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("UPLOAD_MAX_BYTES", 50 * 1024 * 1024, minimum=1024)
+
+# Insights: figures from fewer people than this are withheld (docs/insights.md, small-cell suppression).
+INSIGHTS_MIN_CELL = env_int("INSIGHTS_MIN_CELL", 5, minimum=3)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 
 LOGGING = {

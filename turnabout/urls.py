@@ -12,6 +12,7 @@ urlpatterns = [
     path("matching/", include("turnabout.matching.urls")),
     path("pairs/", include("turnabout.engagement.urls")),
     path("surveys/", include("turnabout.surveys.urls")),
+    path("insights/", include("turnabout.insights.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

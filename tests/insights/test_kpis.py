@@ -1,0 +1,128 @@
+"""Program KPIs against hand-computed values on a small seeded program, with suppression applied."""
+
+from datetime import date
+
+import pytest
+
+from tests.engagement.health_builders import at
+from tests.insights.dataset import seeded_program
+from turnabout.insights.kpis import diversity_reach, organisation_rollup, program_kpis
+from turnabout.insights.stats import mean_ci, proportion_ci
+from turnabout.people.models import SensitiveProfile
+from turnabout.programs.models import Enrolment, Role
+
+TODAY = date(2026, 3, 6)
+
+
+@pytest.fixture
+def seeded(matching_program, manager, mentor, mentee):
+    seeded_program(matching_program, manager=manager, mentor=mentor, mentee=mentee)
+    matching_program.refresh_from_db()
+    return matching_program
+
+
+def test_kpis_match_hand_computed_values(seeded, django_assert_max_num_queries) -> None:
+    # given ten pairs, five of which met twice, read 60 days after they started
+    # when
+    with django_assert_max_num_queries(16):
+        kpis = program_kpis(seeded, today=TODAY)
+
+    # then participation and match rate: 10 of 10 mentors; the 2 mentees are too few to show
+    participation = kpis.kpi("participation.mentor")
+    assert (participation.estimate, participation.n) == (1.0, 10)
+    assert kpis.kpi("participation.mentee").is_withheld
+    assert (kpis.kpi("match_rate.mentor").estimate, kpis.kpi("match_rate.mentor").n) == (1.0, 10)
+    assert kpis.kpi("match_rate.mentee").is_withheld
+    # everyone was matched the day they became ready
+    to_match = kpis.kpi("days_to_match")
+    assert (to_match.estimate, to_match.low, to_match.high, to_match.n) == (0, 0, 0, 12)
+    # first meetings after 7, 14, 14, 14 and 14 days; five pairs have not met
+    first = kpis.kpi("days_to_first_meeting")
+    assert (first.estimate, first.low, first.high, first.n) == (14, 14, 14, 5)
+    assert first.note == "5 pairs without a meeting yet"
+    # active within 45 days: 5 of 10
+    active = kpis.kpi("active_pair_rate")
+    expected = proportion_ci(5, 10)
+    assert (active.estimate, active.low, active.high, active.n) == (0.5, expected.low, expected.high, 10)
+    # two meetings in 60 days is exactly on a monthly cadence: ratios five 1.0 and five 0.0
+    per_month = kpis.kpi("meetings_per_month")
+    assert per_month.estimate == pytest.approx(2 / (60 / 30.44) / 2)
+    ratio = kpis.kpi("cadence_ratio")
+    assert ratio.estimate == pytest.approx(0.5)
+    assert ratio.low == pytest.approx(mean_ci([1.0] * 5 + [0.0] * 5).low)
+    assert (kpis.kpi("on_cadence").estimate, kpis.kpi("on_cadence").n) == (0.5, 10)
+    assert (kpis.kpi("early_closure").estimate, kpis.kpi("early_closure").n) == (0.0, 10)
+    # senior goals: 1/2, 1/2, 1/2, 2/2, 2/2 → mean 0.7; no junior goals
+    goals = kpis.kpi("goal_completion.mentee")
+    assert (goals.estimate, goals.n) == (pytest.approx(0.7), 5)
+    assert kpis.kpi("goal_completion.mentor").is_withheld
+    # pulses: mentors 2 × 5 and 8 × 4 → 4.2; mentees 2 × 4 and 8 × 5 → 4.8, five raters each
+    mentor_rating, mentee_rating = kpis.kpi("satisfaction.mentor"), kpis.kpi("satisfaction.mentee")
+    assert (mentor_rating.estimate, mentor_rating.n) == (pytest.approx(4.2), 5)
+    assert (mentee_rating.estimate, mentee_rating.n) == (pytest.approx(4.8), 5)
+    assert mentor_rating.low == pytest.approx(mean_ci([5] * 2 + [4] * 8).low)
+    # no surveys yet
+    assert kpis.kpi("nps.mentor").note == "no end-of-program answers yet"
+    assert kpis.kpi("gain").note == "no baseline and end answers yet"
+    # ideas: 4 in all, 0.4 per pair; the 2 pairs with an idea are too few to show as a share
+    assert (kpis.kpi("insights_adopted").estimate, kpis.kpi("insights_per_pair").estimate) == (4.0, pytest.approx(0.4))
+    assert kpis.kpi("pairs_with_insight").is_withheld
+    # charts
+    assert kpis.meetings_per_month == [("2026-01", 5), ("2026-02", 5)]
+    assert kpis.health.values == {"Healthy": 10, "Watch": 0, "At risk": 0}
+
+
+def test_small_cells_are_hidden_with_their_complements(seeded) -> None:
+    # when
+    kpis = program_kpis(seeded, today=TODAY)
+
+    # then the pulse table hides both sides' 2s, and the 8s that would give them away by subtraction
+    pulses = kpis.pulse_ratings
+    assert pulses.value("mentor", "5") is None
+    assert pulses.value("mentee", "4") is None
+    assert pulses.value("mentor", "4") is None
+    assert pulses.value("mentee", "5") is None
+    assert pulses.row_totals == {"mentor": 10, "mentee": 10}
+    assert pulses.value("mentor", "1") == 0
+    # the two mentees, one enrolment table cell and its total, are hidden
+    assert kpis.enrolments.value("mentee", "Enrolled") is None
+    assert kpis.enrolments.row_totals["mentee"] is None
+
+
+def test_diversity_reach_counts_consenting_mentors_only_with_complementary_hiding(seeded, acme) -> None:
+    # given 10 mentors with answers: 3 under-represented and 6 not who consented, and one more who did not consent
+    mentors = list(Enrolment.objects.filter(program=seeded, role=Role.MENTOR).select_related("person"))
+    for position, enrolment in enumerate(mentors):
+        SensitiveProfile.objects.create(
+            person=enrolment.person,
+            is_under_represented=position < 3 or position == 9,
+            consent_given_at=at(2026, 1, 1),
+            consent_purpose="Reports",
+            consent_legal_basis="Consent",
+        )
+    Enrolment.objects.filter(pk__in=[enrolment.pk for enrolment in mentors[:9]]).update(diversity_consent=True)
+
+    # when
+    reach = diversity_reach(seeded)
+
+    # then the 3 is hidden, and the 6 with it, since the total of 9 consenting mentors is shown
+    assert reach.mentors.values == {"Under-represented": None, "Not under-represented": None, "Not stated": 0}
+    assert reach.mentors.total == 9
+    assert reach.under_represented_share.is_withheld
+    # the two senior leaders reached (G9) are a group of 2: hidden, and so is the total
+    assert reach.mentees_by_grade_band.values["G7–G9"] is None
+    assert reach.mentees_by_grade_band.total is None
+    assert reach.mentees_by_grade_band.values["G1–G3"] == 0
+
+
+def test_organisation_rollup_suppresses_per_program_counts(seeded, acme, django_assert_max_num_queries) -> None:
+    # when
+    with django_assert_max_num_queries(5):
+        rollup = organisation_rollup(acme)
+
+    # then the 2 mentees are hidden, and the 10 mentors with them: one program's row would give them away
+    label = f"{seeded.name} (#{seeded.pk})"
+    assert rollup.participants.value(label, "Mentee") is None
+    assert rollup.participants.value(label, "Mentor") is None
+    assert rollup.participants.column_totals["Mentee"] is None
+    assert [(row.pairs, row.meetings_held) for row in rollup.rows] == [(10, 10)]

@@ -1,0 +1,38 @@
+"""Who may read outcomes: admins and program managers of the organisation, and sponsors for the programs they sponsor.
+
+Outcomes are aggregates only, which is why sponsors — who never see individual records — may read them.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from turnabout.accounts.access import MANAGING_ROLES, access_organisation
+from turnabout.accounts.models import Organisation, Role, User
+from turnabout.programs.models import Program
+
+INSIGHT_ROLES = MANAGING_ROLES | {Role.SPONSOR}
+
+
+def access_insights_organisation(user: User) -> Organisation:
+    """The user's organisation, for admins, program managers and sponsors (403 for participants)."""
+    return access_organisation(user, roles=INSIGHT_ROLES)
+
+
+def access_program_insights(user: User, program_id: int) -> Program:
+    """A program of the user's organisation whose outcomes the user may read.
+
+    404 for another organisation's program; 403 for participants and for sponsors of other programs.
+    """
+    organisation = access_organisation(user)
+    try:
+        program = Program.objects.select_related("organisation", "sponsor").get(pk=program_id, organisation=organisation)
+    except Program.DoesNotExist:
+        raise Http404("No such program in your organisation.") from None
+    if user.role in MANAGING_ROLES or (user.role == Role.SPONSOR and program.sponsor_id == user.pk):
+        return program
+    raise PermissionDenied("Only program managers, administrators and the program's sponsor read its outcomes.")
+
+
+def may_read_program_insights(user: User, program: Program) -> bool:
+    """Whether ``user`` (already known to belong to the program's organisation) may open its dashboard."""
+    return user.role in MANAGING_ROLES or (user.role == Role.SPONSOR and program.sponsor_id == user.pk)

@@ -1,0 +1,522 @@
+"""Program KPIs from the database: read-only, aggregates only, every figure about people suppressed.
+
+Definitions are those of ``docs/insights.md``. Each reader here runs a fixed number of queries whatever the
+program's size (pinned by tests); the statistics come from the framework-free :mod:`turnabout.insights.stats`
+and :mod:`turnabout.insights.suppression`.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Max, Min, Q, QuerySet
+from django.utils import timezone
+
+from turnabout.accounts.models import Organisation
+from turnabout.engagement.models import CloseReason, Goal, GoalStatus, HealthState, Insight, Meeting, MeetingStatus, Pair, PairStatus, Pulse
+from turnabout.insights.stats import Estimate, mean_ci, nps, paired_gain_ci, proportion_ci
+from turnabout.insights.suppression import SuppressedCounts, SuppressedTable, suppress_counts, suppress_table
+from turnabout.programs.models import CADENCE_DAYS, Cadence, Enrolment, EnrolmentStatus, Program, Role, TrainingAudience, TrainingCompletion
+from turnabout.surveys.models import Instrument, ScaleType, SurveyResponse, WaveKind
+from turnabout.surveys.scoring import subscale_score
+from turnabout.surveys.services import wave_aggregates
+
+DAYS_PER_MONTH = 30.44
+ON_CADENCE_RATIO = 0.8
+ROLES = (Role.MENTOR, Role.MENTEE)
+RATINGS = ("1", "2", "3", "4", "5")
+HEALTH_LABELS = {HealthState.HEALTHY: "Healthy", HealthState.WATCH: "Watch", HealthState.AT_RISK: "At risk"}
+NOT_BROKEN_DOWN = "survey figures are not broken down by site or cohort"
+
+# (pk, mentor enrolment, mentee enrolment, status, started_on, closed_at, close_reason, health_state)
+PairRow = tuple[int, int, int, str, date, datetime | None, str, str]
+# pair pk → (meetings held, first held, last held)
+MeetingSpans = Mapping[int, tuple[int, datetime, datetime]]
+PairIds = QuerySet[Pair, Any]
+
+
+def min_cell() -> int:
+    """The small-cell threshold ``k`` from settings (``INSIGHTS_MIN_CELL``, never below 3)."""
+    return int(getattr(settings, "INSIGHTS_MIN_CELL", 5))
+
+
+@dataclass(frozen=True, slots=True)
+class Kpi:
+    """One published figure: ``estimate`` with its interval (``None`` when withheld, ``note`` says why).
+
+    ``unit`` is one of ``percent`` (a 0–1 proportion), ``days``, ``per_month``, ``ratio``, ``score`` (1–5),
+    ``points`` (NPS or a gain) or ``count``. ``n`` counts the people, pairs or answers behind the figure.
+    """
+
+    key: str
+    label: str
+    unit: str
+    estimate: float | None = None
+    low: float | None = None
+    high: float | None = None
+    n: int | None = None
+    note: str = ""
+
+    @property
+    def is_withheld(self) -> bool:
+        return self.estimate is None
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramKpis:
+    """Everything the program dashboard, CSV export and PDF report show, already suppressed at ``k``."""
+
+    program: Program
+    k: int
+    today: date
+    site_id: int | None
+    cohort: str | None
+    kpis: list[Kpi]
+    enrolments: SuppressedTable  # role × (approved, not approved)
+    health: SuppressedCounts  # running pairs by health state
+    pulse_ratings: SuppressedTable  # role × rating 1–5
+    meetings_per_month: list[tuple[str, int]]  # empty when fewer than k pairs met
+    meetings_note: str = ""
+    has_retention_figures: bool = False
+
+    def kpi(self, key: str) -> Kpi:
+        return next(kpi for kpi in self.kpis if kpi.key == key)
+
+
+@dataclass(frozen=True, slots=True)
+class DiversityReach:
+    """Consenting mentors by under-represented status, and senior leaders reached by grade band, suppressed."""
+
+    k: int
+    mentors: SuppressedCounts
+    under_represented_share: Kpi
+    mentees_by_grade_band: SuppressedCounts
+
+
+@dataclass(frozen=True, slots=True)
+class RollupRow:
+    program: Program
+    pairs: int | None
+    meetings_held: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class OrganisationRollup:
+    """Per program: approved participants per role (a suppressed table with totals), pairs and meetings held."""
+
+    k: int
+    rows: list[RollupRow]
+    participants: SuppressedTable
+    pairs_total: int | None
+    meetings_total: int | None
+    notes: list[str] = field(default_factory=list)
+
+
+# --- Program KPIs -----------------------------------------------------------------------------------------------
+
+
+def program_kpis(program: Program, *, site_id: int | None = None, cohort: str | None = None, today: date | None = None) -> ProgramKpis:
+    """The program's KPIs (docs/insights.md), optionally for people at one site or of one enrolment month ("2026-01").
+
+    A pair counts when either partner is in the filtered group. Read-only; about a dozen queries whatever the size.
+    """
+    k = min_cell()
+    today = today or timezone.localdate()
+    label: dict[str, str] = {Role.MENTOR: program.mentor_label, Role.MENTEE: program.mentee_label}
+
+    enrolments = Enrolment.objects.filter(program=program)
+    if site_id is not None:
+        enrolments = enrolments.filter(person__site_id=site_id)
+    if cohort is not None:
+        year, month = (int(part) for part in cohort.split("-"))
+        enrolments = enrolments.filter(created_at__year=year, created_at__month=month)
+    people = list(enrolments.values_list("pk", "role", "status", "decided_at"))
+    ready_at = _ready_at(program, people)
+
+    pairs_query = Pair.objects.filter(program=program)
+    if site_id is not None or cohort is not None:
+        pairs_query = pairs_query.filter(Q(mentor_id__in=enrolments.values("pk")) | Q(mentee_id__in=enrolments.values("pk")))
+    pairs = list(
+        pairs_query.values_list("pk", "mentor_id", "mentee_id", "status", "started_on", "closed_at", "close_reason", "health_state")
+    )
+    pair_ids = pairs_query.values("pk")
+    held = Meeting.objects.filter(pair_id__in=pair_ids, status=MeetingStatus.HELD)
+    meetings_by_pair = {
+        pair_id: (count, first, last)
+        for pair_id, count, first, last in held.values("pair_id")
+        .annotate(count=Count("pk"), first=Min("starts_at"), last=Max("starts_at"))
+        .values_list("pair_id", "count", "first", "last")
+    }
+
+    kpis: list[Kpi] = []
+    kpis += _participation(people, label, k)
+    kpis += _match_rate_and_time_to_match(people, ready_at, pairs, label, k, today)
+    kpis.append(_time_to_first_meeting(pairs, meetings_by_pair, k))
+    kpis.append(_active_pair_rate(program, pairs, meetings_by_pair, k, today))
+    kpis += _cadence(program, pairs, meetings_by_pair, k, today)
+    kpis.append(_early_closure(program, pairs, k))
+    kpis += _goal_completion(pair_ids, label, k)
+    pulse_ratings, satisfaction = _satisfaction(pair_ids, label, k)
+    kpis += satisfaction
+    filtered = site_id is not None or cohort is not None
+    kpis += _net_promoter(program, label, k, filtered)
+    kpis += _pre_post_gains(program, label, k, filtered)
+    kpis += _insights_adopted(pair_ids, len(pairs), k)
+
+    month_counts = list(
+        held.values_list("starts_at", flat=True).order_by()  # one row per meeting: TruncMonth is timezone-fragile on SQLite
+    )
+    meetings_per_month, meetings_note = _per_month(month_counts, len(meetings_by_pair), k)
+    health = Counter(state for _pk, _m, _e, status, *_rest, state in pairs if status == PairStatus.ACTIVE)
+    return ProgramKpis(
+        program=program,
+        k=k,
+        today=today,
+        site_id=site_id,
+        cohort=cohort,
+        kpis=kpis,
+        enrolments=_enrolment_table(people, label, k),
+        health=suppress_counts({HEALTH_LABELS[state]: health.get(state, 0) for state in HealthState}, k=k),
+        pulse_ratings=pulse_ratings,
+        meetings_per_month=meetings_per_month,
+        meetings_note=meetings_note,
+    )
+
+
+def _ready_at(program: Program, people: list[tuple[int, str, str, datetime | None]]) -> dict[int, datetime]:
+    """When each approved enrolment became ready: approval, or its last required training module if later."""
+    approved = {pk: (role, decided_at) for pk, role, status, decided_at in people if status == EnrolmentStatus.APPROVED and decided_at}
+    if not program.training_required:
+        return {pk: decided_at for pk, (_role, decided_at) in approved.items()}
+    audiences: Counter[str] = Counter(program.training_modules.values_list("audience", flat=True))
+    required: dict[str, int] = {role: audiences[TrainingAudience.BOTH] + audiences[role] for role in ROLES}
+    done: dict[int, list[datetime]] = defaultdict(list)
+    completions = TrainingCompletion.objects.filter(enrolment_id__in=list(approved), module__programs=program)
+    for enrolment_id, audience, completed_at in completions.values_list("enrolment_id", "module__audience", "completed_at"):
+        if audience in (TrainingAudience.BOTH, approved[enrolment_id][0]):
+            done[enrolment_id].append(completed_at)
+    ready = {}
+    for pk, (role, decided_at) in approved.items():
+        if len(done[pk]) >= required[role]:
+            ready[pk] = max([decided_at, *done[pk]])
+    return ready
+
+
+def _proportion(key: str, label: str, successes: int, n: int, k: int) -> Kpi:
+    if n < k or 0 < successes < k or 0 < n - successes < k:
+        # A numerator or its complement from 1 to k − 1 is a small group of people, whatever the rate.
+        return Kpi(key, label, "percent", n=None if n < k else n, note=f"withheld: fewer than {k} people in a group")
+    ci = proportion_ci(successes, n)
+    return Kpi(key, label, "percent", ci.estimate, ci.low, ci.high, ci.n)
+
+
+def _mean(key: str, label: str, unit: str, values: Sequence[float], k: int, *, n: int | None = None) -> Kpi:
+    people = len(values) if n is None else n
+    if people < k or len(values) < 2:
+        return Kpi(key, label, unit, note=f"withheld: fewer than {k}")
+    return _from_estimate(key, label, unit, mean_ci(values), n=people)
+
+
+def _from_estimate(key: str, label: str, unit: str, estimate: Estimate, *, n: int | None = None, note: str = "") -> Kpi:
+    return Kpi(key, label, unit, estimate.estimate, estimate.low, estimate.high, estimate.n if n is None else n, note)
+
+
+def _distribution(key: str, label: str, days: list[int], k: int, note: str) -> Kpi:
+    """Median with quartiles (``low``/``high`` are the 25th and 75th percentiles here, not an interval)."""
+    if len(days) < k:
+        return Kpi(key, label, "days", note=f"withheld: fewer than {k}" + (f"; {note}" if note else ""))
+    q1, median, q3 = statistics.quantiles(days, n=4, method="inclusive")
+    return Kpi(key, label, "days", median, q1, q3, len(days), note)
+
+
+def _participation(people: list[tuple[int, str, str, datetime | None]], label: Mapping[str, str], k: int) -> list[Kpi]:
+    kpis = []
+    for role in ROLES:
+        statuses = [status for _pk, person_role, status, _d in people if person_role == role]
+        approved = sum(1 for status in statuses if status == EnrolmentStatus.APPROVED)
+        kpis.append(_proportion(f"participation.{role}", f"Participation, {label[role]}s (enrolled ÷ invited)", approved, len(statuses), k))
+    return kpis
+
+
+def _match_rate_and_time_to_match(
+    people: list[tuple[int, str, str, datetime | None]],
+    ready_at: Mapping[int, datetime],
+    pairs: list[PairRow],
+    label: Mapping[str, str],
+    k: int,
+    today: date,
+) -> list[Kpi]:
+    first_pair: dict[int, date] = {}
+    for _pk, mentor_id, mentee_id, _status, started_on, *_rest in pairs:
+        for enrolment_id in (mentor_id, mentee_id):
+            if enrolment_id not in first_pair or started_on < first_pair[enrolment_id]:
+                first_pair[enrolment_id] = started_on
+    kpis = []
+    days_to_match: list[int] = []
+    waiting: list[int] = []
+    for role in ROLES:
+        ready = [pk for pk, person_role, _s, _d in people if person_role == role and pk in ready_at]
+        matched = [pk for pk in ready if pk in first_pair]
+        kpis.append(_proportion(f"match_rate.{role}", f"Match rate, {label[role]}s", len(matched), len(ready), k))
+        days_to_match += [max(0, (first_pair[pk] - timezone.localdate(ready_at[pk])).days) for pk in matched]
+        waiting += [(today - timezone.localdate(ready_at[pk])).days for pk in ready if pk not in first_pair]
+    note = ""
+    if len(waiting) >= k:
+        note = f"{len(waiting)} still waiting, longest wait {max(waiting)} days"
+    elif waiting:
+        note = f"fewer than {k} still waiting"
+    kpis.append(_distribution("days_to_match", "Days to match (ready → pair accepted)", days_to_match, k, note))
+    return kpis
+
+
+def _time_to_first_meeting(pairs: list[PairRow], meetings_by_pair: MeetingSpans, k: int) -> Kpi:
+    days = []
+    for pk, _m, _e, _status, started_on, *_rest in pairs:
+        if pk in meetings_by_pair:
+            days.append(max(0, (timezone.localdate(meetings_by_pair[pk][1]) - started_on).days))
+    without = len(pairs) - len(days)
+    note = f"{without} pairs without a meeting yet" if without >= k else (f"fewer than {k} pairs without a meeting yet" if without else "")
+    return _distribution("days_to_first_meeting", "Days to first meeting held", days, k, note)
+
+
+def _active_pair_rate(program: Program, pairs: list[PairRow], meetings_by_pair: MeetingSpans, k: int, today: date) -> Kpi:
+    window = timedelta(days=1.5 * CADENCE_DAYS[Cadence(program.cadence)])
+    eligible = [pk for pk, _m, _e, status, started_on, *_r in pairs if status != PairStatus.CLOSED and started_on <= today - window]
+    active = sum(1 for pk in eligible if pk in meetings_by_pair and timezone.localdate(meetings_by_pair[pk][2]) >= today - window)
+    return _proportion("active_pair_rate", "Active-pair rate (met within 1.5 × cadence)", active, len(eligible), k)
+
+
+def _cadence(program: Program, pairs: list[PairRow], meetings_by_pair: MeetingSpans, k: int, today: date) -> list[Kpi]:
+    cadence_days = CADENCE_DAYS[Cadence(program.cadence)]
+    target_per_month = DAYS_PER_MONTH / cadence_days
+    per_month: list[float] = []
+    for pk, _m, _e, _status, started_on, closed_at, *_r in pairs:
+        end = timezone.localdate(closed_at) if closed_at else today
+        days_running = (end - started_on).days
+        if days_running < cadence_days:
+            continue
+        per_month.append(meetings_by_pair.get(pk, (0,))[0] / (days_running / DAYS_PER_MONTH))
+    ratios = [value / target_per_month for value in per_month]
+    on_cadence = sum(1 for ratio in ratios if ratio >= ON_CADENCE_RATIO)
+    return [
+        _mean("meetings_per_month", "Meetings per pair per month", "per_month", per_month, k),
+        _mean("cadence_ratio", f"Cadence ratio (1.0 = one meeting every {cadence_days} days)", "ratio", ratios, k),
+        _proportion("on_cadence", f"Pairs on cadence (ratio ≥ {ON_CADENCE_RATIO})", on_cadence, len(ratios), k),
+    ]
+
+
+def _early_closure(program: Program, pairs: list[PairRow], k: int) -> Kpi:
+    early = 0
+    for _pk, _m, _e, status, _s, closed_at, reason, _h in pairs:
+        before_end = program.ends_on is None or (closed_at is not None and timezone.localdate(closed_at) < program.ends_on)
+        if status == PairStatus.CLOSED and reason != CloseReason.COMPLETED and before_end:
+            early += 1
+    return _proportion("early_closure", "Early-closure rate", early, len(pairs), k)
+
+
+def _goal_completion(pair_ids: PairIds, label: Mapping[str, str], k: int) -> list[Kpi]:
+    rows = (
+        Goal.objects.filter(pair_id__in=pair_ids)
+        .values("pair_id", "owner_role")
+        .annotate(total=Count("pk"), done=Count("pk", filter=Q(status=GoalStatus.DONE)))
+        .values_list("owner_role", "total", "done")
+    )
+    shares: dict[str, list[float]] = defaultdict(list)
+    for role, total, done in rows:
+        shares[role].append(done / total)
+    return [_mean(f"goal_completion.{role}", f"Goal completion, {label[role]}s' goals", "percent", shares[role], k) for role in ROLES]
+
+
+def _satisfaction(pair_ids: PairIds, label: Mapping[str, str], k: int) -> tuple[SuppressedTable, list[Kpi]]:
+    pulses = Pulse.objects.filter(meeting__pair_id__in=pair_ids)
+    raters = dict(pulses.values("role").annotate(pairs=Count("meeting__pair_id", distinct=True)).values_list("role", "pairs"))
+    counts = {
+        (role, str(rating)): count
+        for role, rating, count in pulses.values("role", "rating").annotate(count=Count("pk")).values_list("role", "rating", "count")
+    }
+    table = suppress_table(
+        {(label[role], rating): counts.get((role, rating), 0) for role in ROLES for rating in RATINGS},
+        k=k,
+        rows=[label[role] for role in ROLES],
+        columns=list(RATINGS),
+    )
+    kpis = []
+    for role in ROLES:
+        ratings = [int(rating) for rating in RATINGS for _ in range(counts.get((role, rating), 0))]
+        kpis.append(_mean(f"satisfaction.{role}", f"Pulse rating, {label[role]}s (1–5)", "score", ratings, k, n=raters.get(role, 0)))
+    return table, kpis
+
+
+def _net_promoter(program: Program, label: Mapping[str, str], k: int, filtered: bool) -> list[Kpi]:
+    if filtered:
+        return [Kpi(f"nps.{role}", f"Net Promoter Score, {label[role]}s", "points", note=NOT_BROKEN_DOWN) for role in ROLES]
+    rows = [row for row in wave_aggregates(program=program, kind=WaveKind.END) if row.scale_type == ScaleType.NPS]
+    kpis = []
+    for role in ROLES:
+        row = next((row for row in rows if row.role == role), None)
+        key, text = f"nps.{role}", f"Net Promoter Score, {label[role]}s (end survey)"
+        if row is None or row.promoters is None or row.passives is None or row.detractors is None:
+            kpis.append(Kpi(key, text, "points", note="no end-of-program answers yet"))
+        elif row.respondents < k:
+            kpis.append(Kpi(key, text, "points", note=f"withheld: fewer than {k} answers"))
+        else:
+            scores = [10] * row.promoters + [7] * row.passives + [0] * row.detractors
+            kpis.append(_from_estimate(key, text, "points", nps(scores)))
+    return kpis
+
+
+def _pre_post_gains(program: Program, label: Mapping[str, str], k: int, filtered: bool) -> list[Kpi]:
+    """Paired end − baseline gains per role and subscale, from answers read as anonymous pairs of numbers."""
+    if filtered:
+        return [Kpi("gain", "Pre/post gain", "points", note=NOT_BROKEN_DOWN)]
+    responses = SurveyResponse.objects.filter(
+        assignment__wave__program=program, assignment__wave__kind__in=[WaveKind.BASELINE, WaveKind.END]
+    )
+    # Keyed by enrolment only to pair each person's two answers; nothing per person leaves this function.
+    by_person: dict[tuple[str, int, int], dict[str, dict[str, int]]] = defaultdict(dict)
+    rows = responses.values_list(
+        "assignment__enrolment__role", "instrument_id", "assignment__enrolment_id", "assignment__wave__kind", "answers"
+    )
+    for role, instrument_id, enrolment_id, kind, answers in rows:
+        by_person[(role, instrument_id, enrolment_id)][kind] = answers
+    if not by_person:
+        return [Kpi("gain", "Pre/post gain", "points", note="no baseline and end answers yet")]
+    loaded = Instrument.objects.in_bulk({instrument_id for _role, instrument_id, _enrolment in by_person})
+    kpis = []
+    for role in ROLES:
+        for instrument_id, instrument in sorted(loaded.items(), key=lambda item: (item[1].slug, item[1].version)):
+            if instrument.scale_type == ScaleType.NPS:
+                continue
+            both = [
+                waves
+                for (person_role, owner, _e), waves in by_person.items()
+                if person_role == role and owner == instrument_id and len(waves) == 2
+            ]
+            for subscale in instrument.subscales:
+                items = instrument.items_of(subscale["slug"])
+                key = f"gain.{role}.{instrument.slug}.{subscale['slug']}"
+                text = f"Gain in {subscale['name']}, {label[role]}s"
+                if len(both) < k:
+                    if both or any(person_role == role and owner == instrument_id for person_role, owner, _e in by_person):
+                        kpis.append(Kpi(key, text, "points", note=f"withheld: fewer than {k} people answered both waves"))
+                    continue
+                scale = {"scale_min": instrument.scale_min, "scale_max": instrument.scale_max}
+                before = [subscale_score(items, waves[WaveKind.BASELINE], **scale) for waves in both]
+                after = [subscale_score(items, waves[WaveKind.END], **scale) for waves in both]
+                kpis.append(_from_estimate(key, text, "points", paired_gain_ci(before, after)))
+    return kpis or [Kpi("gain", "Pre/post gain", "points", note="no baseline and end answers yet")]
+
+
+def _insights_adopted(pair_ids: PairIds, pair_count: int, k: int) -> list[Kpi]:
+    per_pair = dict(
+        Insight.objects.filter(pair_id__in=pair_ids).values("pair_id").annotate(count=Count("pk")).values_list("pair_id", "count")
+    )
+    total = sum(per_pair.values())
+    if pair_count < k:
+        return [Kpi("insights_adopted", "Ideas adopted by seniors", "count", note=f"withheld: fewer than {k} pairs")]
+    values = list(per_pair.values()) + [0] * (pair_count - len(per_pair))
+    return [
+        Kpi("insights_adopted", "Ideas adopted by seniors", "count", float(total), n=pair_count),
+        _mean("insights_per_pair", "Ideas adopted per pair", "count", values, k),
+        _proportion("pairs_with_insight", "Pairs with at least one idea adopted", len(per_pair), pair_count, k),
+    ]
+
+
+def _per_month(starts: list[datetime], pairs_met: int, k: int) -> tuple[list[tuple[str, int]], str]:
+    if pairs_met < k:
+        return [], f"withheld: fewer than {k} pairs have met"
+    months = Counter(f"{timezone.localtime(moment):%Y-%m}" for moment in starts)
+    return sorted(months.items()), ""
+
+
+def _enrolment_table(people: list[tuple[int, str, str, datetime | None]], label: Mapping[str, str], k: int) -> SuppressedTable:
+    counts = Counter(
+        (label[role], "Enrolled" if status == EnrolmentStatus.APPROVED else "Invited, not enrolled") for _pk, role, status, _d in people
+    )
+    return suppress_table(counts, k=k, rows=[label[role] for role in ROLES], columns=["Enrolled", "Invited, not enrolled"])
+
+
+# --- Diversity reach and the organisation roll-up -----------------------------------------------------------------
+
+
+def diversity_reach(program: Program) -> DiversityReach:
+    """Consenting mentors by under-represented status and mentees reached by grade band; suppressed at ``k``. Three queries."""
+    k = min_cell()
+    answers = Enrolment.objects.filter(
+        program=program, role=Role.MENTOR, status=EnrolmentStatus.APPROVED, diversity_consent=True
+    ).values_list("person__sensitive_profile__is_under_represented", flat=True)
+    tally = Counter({True: "Under-represented", False: "Not under-represented", None: "Not stated"}[answer] for answer in answers)
+    groups = {name: tally.get(name, 0) for name in ("Under-represented", "Not under-represented", "Not stated")}
+    mentors = suppress_counts(groups, k=k)
+    stated = groups["Under-represented"] + groups["Not under-represented"]
+    share_label = f"Share of consenting {program.mentor_label}s from under-represented groups"
+    if mentors.values["Under-represented"] is None or mentors.values["Not under-represented"] is None:
+        share = Kpi("under_represented_share", share_label, "percent", note=f"withheld: fewer than {k} people in a group")
+    else:
+        share = _proportion("under_represented_share", share_label, groups["Under-represented"], stated, k)
+
+    ranks = list(program.organisation.grades.order_by("rank").values_list("rank", "code"))
+    band_of = {rank: _band_label(ranks, position) for position, (rank, _code) in enumerate(ranks)}
+    reached = Pair.objects.filter(program=program).values_list("mentee__person_id", "mentee__person__grade__rank").distinct()
+    by_band = Counter(band_of.get(rank, "No grade") if rank is not None else "No grade" for _person, rank in set(reached))
+    bands = list(dict.fromkeys(band_of.values()))
+    if by_band.get("No grade"):
+        bands.append("No grade")
+    mentees = suppress_counts({band: by_band.get(band, 0) for band in bands}, k=k)
+    return DiversityReach(k=k, mentors=mentors, under_represented_share=share, mentees_by_grade_band=mentees)
+
+
+def _band_label(ranks: list[tuple[int, str]], position: int) -> str:
+    """Grades in bands of three rungs: "G1–G3", "G4–G6", …"""
+    start = position - position % 3
+    band = ranks[start : start + 3]
+    return band[0][1] if len(band) == 1 else f"{band[0][1]}–{band[-1][1]}"
+
+
+def organisation_rollup(organisation: Organisation, *, programs: Iterable[Program] | None = None) -> OrganisationRollup:
+    """Per program of the organisation (or the given ones): approved participants per role, pairs and meetings held,
+    with totals; suppressed at ``k``. Four queries.
+    """
+    k = min_cell()
+    chosen = list(programs) if programs is not None else list(Program.objects.filter(organisation=organisation).order_by("name"))
+    ids = [program.pk for program in chosen]
+    approved = (
+        Enrolment.objects.filter(program_id__in=ids, status=EnrolmentStatus.APPROVED)
+        .values("program_id", "role")
+        .annotate(count=Count("pk"))
+        .values_list("program_id", "role", "count")
+    )
+    names = {program.pk: f"{program.name} (#{program.pk})" for program in chosen}
+    participants = suppress_table(
+        {(names[program_id], Role(role).label): count for program_id, role, count in approved},
+        k=k,
+        rows=list(names.values()),
+        columns=[role.label for role in ROLES],
+    )
+    pair_counts = dict(
+        Pair.objects.filter(program_id__in=ids).values("program_id").annotate(count=Count("pk")).values_list("program_id", "count")
+    )
+    meeting_counts = dict(
+        Meeting.objects.filter(pair__program_id__in=ids, status=MeetingStatus.HELD)
+        .values("pair__program_id")
+        .annotate(count=Count("pk"))
+        .values_list("pair__program_id", "count")
+    )
+    pairs = suppress_counts({names[pk]: pair_counts.get(pk, 0) for pk in ids}, k=k)
+    rows = [
+        RollupRow(
+            program=program,
+            pairs=pairs.values[names[program.pk]],
+            # Meetings are shown only beside a published pair count: a few pairs' meetings describe those people.
+            meetings_held=meeting_counts.get(program.pk, 0) if pairs.values[names[program.pk]] is not None else None,
+        )
+        for program in chosen
+    ]
+    meetings_total = sum(meeting_counts.values()) if pairs.total is not None else None
+    return OrganisationRollup(k=k, rows=rows, participants=participants, pairs_total=pairs.total, meetings_total=meetings_total)

@@ -1,0 +1,51 @@
+"""How figures read on the dashboard, in the CSV export and in the PDF report: one wording for all three."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from turnabout.insights.kpis import Kpi
+
+HIDDEN = "—"
+HIDDEN_NOTE = "hidden to protect small groups"
+DISTRIBUTIONS = frozenset({"days_to_match", "days_to_first_meeting"})
+
+
+@dataclass(frozen=True, slots=True)
+class KpiLine:
+    """A KPI ready to show: value, its interval (or quartiles for a distribution), n and a note."""
+
+    key: str
+    label: str
+    value: str
+    interval: str
+    n: str
+    note: str
+
+
+def format_number(kpi: Kpi, value: float | None) -> str:
+    """``value`` in ``kpi``'s unit: 0.42 → "42.0 %" for a proportion, one decimal for days and scores."""
+    if value is None:
+        return HIDDEN
+    if kpi.unit == "percent":
+        return f"{100 * value:.1f} %"
+    if kpi.unit == "count" and float(value).is_integer():
+        return f"{int(value)}"
+    if kpi.unit in ("points", "days"):
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def kpi_line(kpi: Kpi) -> KpiLine:
+    if kpi.is_withheld:
+        return KpiLine(kpi.key, kpi.label, HIDDEN, "", "" if kpi.n is None else str(kpi.n), kpi.note or HIDDEN_NOTE)
+    interval = ""
+    if kpi.low is not None and kpi.high is not None:
+        prefix = "quartiles " if kpi.key in DISTRIBUTIONS else "95 % CI "
+        interval = f"{prefix}{format_number(kpi, kpi.low)} to {format_number(kpi, kpi.high)}"
+    return KpiLine(kpi.key, kpi.label, format_number(kpi, kpi.estimate), interval, "" if kpi.n is None else str(kpi.n), kpi.note)
+
+
+def shown(count: int | None) -> str:
+    """A published count, or the dash of a hidden one."""
+    return HIDDEN if count is None else str(count)

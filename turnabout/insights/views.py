@@ -1,0 +1,127 @@
+"""Outcome dashboards, the CSV export and the executive PDF: access → parse filters → read aggregates → render."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils.text import slugify
+
+from turnabout.accounts.http import AuthenticatedRequest
+from turnabout.insights.access import access_insights_organisation, access_program_insights, may_read_program_insights
+from turnabout.insights.exports import program_kpis_csv, program_report_pdf
+from turnabout.insights.kpis import ProgramKpis, diversity_reach, organisation_rollup, program_kpis
+from turnabout.insights.presentation import HIDDEN, kpi_line, shown
+from turnabout.people.models import Site
+from turnabout.programs.models import Program
+
+COHORT = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+@login_required
+def organisation_dashboard(request: AuthenticatedRequest) -> HttpResponse:
+    organisation = access_insights_organisation(request.user)
+    rollup = organisation_rollup(organisation)
+    table = rollup.participants
+    rows = [
+        {
+            "program": row.program,
+            "may_open": may_read_program_insights(request.user, row.program),
+            "participants": [shown(table.value(label, column)) for column in table.columns],
+            "participants_total": shown(table.row_totals[label]),
+            "pairs": shown(row.pairs),
+            "meetings_held": shown(row.meetings_held),
+        }
+        for row, label in zip(rollup.rows, table.rows, strict=True)
+    ]
+    context = {
+        "organisation": organisation,
+        "rollup": rollup,
+        "columns": table.columns,
+        "rows": rows,
+        "column_totals": [shown(table.column_totals[column]) for column in table.columns],
+        "grand_total": shown(table.grand_total),
+        "pairs_total": shown(rollup.pairs_total),
+        "meetings_total": shown(rollup.meetings_total),
+    }
+    return render(request, "insights/organisation.html", context)
+
+
+def _filters(request: AuthenticatedRequest, program: Program) -> tuple[int | None, str | None, list[Site]]:
+    sites = list(Site.objects.filter(organisation_id=program.organisation_id).order_by("name"))
+    site_id: int | None = None
+    raw_site = request.GET.get("site", "")
+    if raw_site.isdigit() and any(site.pk == int(raw_site) for site in sites):
+        site_id = int(raw_site)
+    raw_cohort = request.GET.get("cohort", "")
+    cohort = raw_cohort if COHORT.match(raw_cohort) else None
+    return site_id, cohort, sites
+
+
+def _read(request: AuthenticatedRequest, program_id: int) -> tuple[Program, ProgramKpis, list[Site]]:
+    program = access_program_insights(request.user, program_id)
+    site_id, cohort, sites = _filters(request, program)
+    return program, program_kpis(program, site_id=site_id, cohort=cohort), sites
+
+
+@login_required
+def program_dashboard(request: AuthenticatedRequest, program_id: int) -> HttpResponse:
+    program, kpis, sites = _read(request, program_id)
+    reach = diversity_reach(program)
+    enrolments = kpis.enrolments
+    pulses = kpis.pulse_ratings
+    charts: dict[str, Any] = {
+        "meetings": {"labels": [month for month, _ in kpis.meetings_per_month], "values": [count for _, count in kpis.meetings_per_month]},
+        "health": {"labels": list(kpis.health.values), "values": list(kpis.health.values.values())},
+        "pulses": {
+            "labels": list(pulses.columns),
+            "series": [{"label": row, "values": [pulses.value(row, column) for column in pulses.columns]} for row in pulses.rows],
+        },
+    }
+    context = {
+        "program": program,
+        "kpis": kpis,
+        "lines": [kpi_line(kpi) for kpi in kpis.kpis],
+        "sites": sites,
+        "enrolment_rows": [
+            {
+                "label": row,
+                "cells": [shown(enrolments.value(row, column)) for column in enrolments.columns],
+                "total": shown(enrolments.row_totals[row]),
+            }
+            for row in enrolments.rows
+        ],
+        "enrolment_columns": enrolments.columns,
+        "enrolment_totals": [shown(enrolments.column_totals[column]) for column in enrolments.columns],
+        "enrolment_grand_total": shown(enrolments.grand_total),
+        "health": [(state, shown(count)) for state, count in kpis.health.values.items()],
+        "pulse_rows": [{"label": row, "cells": [shown(pulses.value(row, column)) for column in pulses.columns]} for row in pulses.rows],
+        "pulse_columns": pulses.columns,
+        "reach": reach,
+        "reach_mentors": [(group, shown(count)) for group, count in reach.mentors.values.items()],
+        "reach_bands": [(band, shown(count)) for band, count in reach.mentees_by_grade_band.values.items()],
+        "reach_share": kpi_line(reach.under_represented_share),
+        "charts": charts,
+        "hidden": HIDDEN,
+        "query": request.GET.urlencode(),
+    }
+    return render(request, "insights/program.html", context)
+
+
+@login_required
+def program_export_csv(request: AuthenticatedRequest, program_id: int) -> HttpResponse:
+    program, kpis, _sites = _read(request, program_id)
+    response = HttpResponse(program_kpis_csv(kpis, diversity_reach(program)), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="outcomes-{slugify(program.name) or program.pk}.csv"'
+    return response
+
+
+@login_required
+def program_report(request: AuthenticatedRequest, program_id: int) -> HttpResponse:
+    program, kpis, _sites = _read(request, program_id)
+    response = HttpResponse(program_report_pdf(kpis, diversity_reach(program)), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="outcomes-{slugify(program.name) or program.pk}.pdf"'
+    return response
