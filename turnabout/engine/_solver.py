@@ -31,6 +31,7 @@ DEFAULT_CANDIDATES_PER_MENTEE = 40
 MAX_PRICING_ROUNDS = 12
 NEAR_VIOLATION = 0.02  # pairs this close to improving the matching are kept in memory after a scan
 DEFAULT_RESERVE = 60
+DEFAULT_CANDIDATES_PER_MENTOR = 10
 
 
 def _report(progress: Progress | None, low: float, high: float) -> Progress | None:
@@ -285,7 +286,15 @@ def solve(
     per_mentee = candidates_per_mentee or default_candidates_per_mentee(encoded)
 
     mark = time.perf_counter()
-    candidates = generate(encoded, per_mentee, progress=_report(progress, 0.05, 0.6))
+    exhaustive = per_mentee >= mentors
+    candidates = generate(
+        encoded,
+        per_mentee,
+        # Scaled down with per_mentee so that small settings (used in tests) exercise every path.
+        reserve=0 if exhaustive else min(DEFAULT_RESERVE, 2 * per_mentee),
+        per_mentor=0 if exhaustive else min(DEFAULT_CANDIDATES_PER_MENTOR, per_mentee),
+        progress=_report(progress, 0.05, 0.6),
+    )
     kept_rows, kept_cols = _without_pinned(encoded, candidates.rows, candidates.cols)
     if len(kept_rows) != len(candidates.rows):
         keep = np.isin(
