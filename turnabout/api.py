@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 from ninja.security import django_auth
 
 from turnabout.core.errors import DomainError
+from turnabout.insights.api import router as insights_router
 from turnabout.matching.api import router as matching_router
 from turnabout.matching.errors import StalePool
 from turnabout.people.api import router as people_router
@@ -16,6 +17,7 @@ api = NinjaAPI(title="Turnabout API", version="1", auth=django_auth, urls_namesp
 api.add_router("/people/", people_router)
 api.add_router("/programs/", programs_router)
 api.add_router("/matching/", matching_router)
+api.add_router("/insights/", insights_router)
 
 
 @api.exception_handler(PermissionDenied)

@@ -7,6 +7,8 @@ and :mod:`turnabout.insights.suppression`.
 
 from __future__ import annotations
 
+import itertools
+import math
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -15,12 +17,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Max, Min, Q, QuerySet
+from django.db.models import Case, CharField, Count, Max, Min, Q, QuerySet, Value, When
 from django.utils import timezone
+from scipy import stats as scipy_stats
 
 from turnabout.accounts.models import Organisation
 from turnabout.engagement.models import CloseReason, Goal, GoalStatus, HealthState, Insight, Meeting, MeetingStatus, Pair, PairStatus, Pulse
-from turnabout.insights.stats import Estimate, mean_ci, nps, paired_gain_ci, proportion_ci
+from turnabout.insights.stats import Estimate, MeanEstimate, mean_ci, nps, paired_gain_ci, proportion_ci
 from turnabout.insights.suppression import SuppressedCounts, SuppressedTable, suppress_counts, suppress_table
 from turnabout.programs.models import CADENCE_DAYS, Cadence, Enrolment, EnrolmentStatus, Program, Role, TrainingAudience, TrainingCompletion
 from turnabout.surveys.models import Instrument, ScaleType, SurveyResponse, WaveKind
@@ -36,8 +39,8 @@ NOT_BROKEN_DOWN = "survey figures are not broken down by site or cohort"
 
 # (pk, mentor enrolment, mentee enrolment, status, started_on, closed_at, close_reason, health_state)
 PairRow = tuple[int, int, int, str, date, datetime | None, str, str]
-# pair pk → (meetings held, first held, last held)
-MeetingSpans = Mapping[int, tuple[int, datetime, datetime]]
+# pair pk → (meetings held, local date of the first held, local date of the last held)
+MeetingSpans = Mapping[int, tuple[int, date, date]]
 PairIds = QuerySet[Pair, Any]
 
 
@@ -124,7 +127,7 @@ class OrganisationRollup:
 def program_kpis(program: Program, *, site_id: int | None = None, cohort: str | None = None, today: date | None = None) -> ProgramKpis:
     """The program's KPIs (docs/insights.md), optionally for people at one site or of one enrolment month ("2026-01").
 
-    A pair counts when either partner is in the filtered group. Read-only; about a dozen queries whatever the size.
+    A pair counts when either partner is in the filtered group. Read-only; about eighteen queries whatever the size.
     """
     k = min_cell()
     today = today or timezone.localdate()
@@ -147,8 +150,9 @@ def program_kpis(program: Program, *, site_id: int | None = None, cohort: str | 
     )
     pair_ids = pairs_query.values("pk")
     held = Meeting.objects.filter(pair_id__in=pair_ids, status=MeetingStatus.HELD)
+    zone = timezone.get_current_timezone()  # looked up once: timezone.localdate() per row costs more than the query
     meetings_by_pair = {
-        pair_id: (count, first, last)
+        pair_id: (count, first.astimezone(zone).date(), last.astimezone(zone).date())
         for pair_id, count, first, last in held.values("pair_id")
         .annotate(count=Count("pk"), first=Min("starts_at"), last=Max("starts_at"))
         .values_list("pair_id", "count", "first", "last")
@@ -169,10 +173,7 @@ def program_kpis(program: Program, *, site_id: int | None = None, cohort: str | 
     kpis += _pre_post_gains(program, label, k, filtered)
     kpis += _insights_adopted(pair_ids, len(pairs), k)
 
-    month_counts = list(
-        held.values_list("starts_at", flat=True).order_by()  # one row per meeting: TruncMonth is timezone-fragile on SQLite
-    )
-    meetings_per_month, meetings_note = _per_month(month_counts, len(meetings_by_pair), k)
+    meetings_per_month, meetings_note = _meetings_per_month(held, meetings_by_pair, k)
     health = Counter(state for _pk, _m, _e, status, *_rest, state in pairs if status == PairStatus.ACTIVE)
     return ProgramKpis(
         program=program,
@@ -223,6 +224,23 @@ def _mean(key: str, label: str, unit: str, values: Sequence[float], k: int, *, n
     return _from_estimate(key, label, unit, mean_ci(values), n=people)
 
 
+def _mean_of_counts(key: str, label: str, unit: str, counts: Mapping[float, int], k: int, *, n: int) -> Kpi:
+    """:func:`_mean` of each value repeated ``count`` times, without building that list (a pulse a meeting adds up).
+
+    The same Student's t interval as :func:`~turnabout.insights.stats.mean_ci`, summed per distinct value.
+    """
+    answers = sum(counts.values())
+    if n < k or answers < 2:
+        return Kpi(key, label, unit, note=f"withheld: fewer than {k}")
+    mean = math.fsum(value * count for value, count in counts.items()) / answers
+    standard_deviation = math.sqrt(math.fsum(count * (value - mean) ** 2 for value, count in counts.items()) / (answers - 1))
+    half_width = float(scipy_stats.t.ppf(0.975, answers - 1)) * standard_deviation / math.sqrt(answers)
+    estimate = MeanEstimate(
+        estimate=mean, low=mean - half_width, high=mean + half_width, n=answers, level=0.95, standard_deviation=standard_deviation
+    )
+    return _from_estimate(key, label, unit, estimate, n=n)
+
+
 def _from_estimate(key: str, label: str, unit: str, estimate: Estimate, *, n: int | None = None, note: str = "") -> Kpi:
     return Kpi(key, label, unit, estimate.estimate, estimate.low, estimate.high, estimate.n if n is None else n, note)
 
@@ -257,6 +275,8 @@ def _match_rate_and_time_to_match(
         for enrolment_id in (mentor_id, mentee_id):
             if enrolment_id not in first_pair or started_on < first_pair[enrolment_id]:
                 first_pair[enrolment_id] = started_on
+    zone = timezone.get_current_timezone()
+    ready_on = {pk: moment.astimezone(zone).date() for pk, moment in ready_at.items()}
     kpis = []
     days_to_match: list[int] = []
     waiting: list[int] = []
@@ -264,8 +284,8 @@ def _match_rate_and_time_to_match(
         ready = [pk for pk, person_role, _s, _d in people if person_role == role and pk in ready_at]
         matched = [pk for pk in ready if pk in first_pair]
         kpis.append(_proportion(f"match_rate.{role}", f"Match rate, {label[role]}s", len(matched), len(ready), k))
-        days_to_match += [max(0, (first_pair[pk] - timezone.localdate(ready_at[pk])).days) for pk in matched]
-        waiting += [(today - timezone.localdate(ready_at[pk])).days for pk in ready if pk not in first_pair]
+        days_to_match += [max(0, (first_pair[pk] - ready_on[pk]).days) for pk in matched]
+        waiting += [(today - ready_on[pk]).days for pk in ready if pk not in first_pair]
     note = ""
     if len(waiting) >= k:
         note = f"{len(waiting)} still waiting, longest wait {max(waiting)} days"
@@ -279,7 +299,7 @@ def _time_to_first_meeting(pairs: list[PairRow], meetings_by_pair: MeetingSpans,
     days = []
     for pk, _m, _e, _status, started_on, *_rest in pairs:
         if pk in meetings_by_pair:
-            days.append(max(0, (timezone.localdate(meetings_by_pair[pk][1]) - started_on).days))
+            days.append(max(0, (meetings_by_pair[pk][1] - started_on).days))
     without = len(pairs) - len(days)
     note = f"{without} pairs without a meeting yet" if without >= k else (f"fewer than {k} pairs without a meeting yet" if without else "")
     return _distribution("days_to_first_meeting", "Days to first meeting held", days, k, note)
@@ -288,7 +308,7 @@ def _time_to_first_meeting(pairs: list[PairRow], meetings_by_pair: MeetingSpans,
 def _active_pair_rate(program: Program, pairs: list[PairRow], meetings_by_pair: MeetingSpans, k: int, today: date) -> Kpi:
     window = timedelta(days=1.5 * CADENCE_DAYS[Cadence(program.cadence)])
     eligible = [pk for pk, _m, _e, status, started_on, *_r in pairs if status != PairStatus.CLOSED and started_on <= today - window]
-    active = sum(1 for pk in eligible if pk in meetings_by_pair and timezone.localdate(meetings_by_pair[pk][2]) >= today - window)
+    active = sum(1 for pk in eligible if pk in meetings_by_pair and meetings_by_pair[pk][2] >= today - window)
     return _proportion("active_pair_rate", "Active-pair rate (met within 1.5 × cadence)", active, len(eligible), k)
 
 
@@ -327,19 +347,34 @@ def _goal_completion(pair_ids: PairIds, label: Mapping[str, str], k: int) -> lis
         .annotate(total=Count("pk"), done=Count("pk", filter=Q(status=GoalStatus.DONE)))
         .values_list("owner_role", "total", "done")
     )
-    shares: dict[str, list[float]] = defaultdict(list)
+    # Pairs have a handful of goals, so few distinct shares: summed per share rather than listed per pair.
+    shares: dict[str, Counter[float]] = defaultdict(Counter)
     for role, total, done in rows:
-        shares[role].append(done / total)
-    return [_mean(f"goal_completion.{role}", f"Goal completion, {label[role]}s' goals", "percent", shares[role], k) for role in ROLES]
+        shares[role][done / total] += 1
+    return [
+        _mean_of_counts(
+            f"goal_completion.{role}", f"Goal completion, {label[role]}s' goals", "percent", shares[role], k, n=shares[role].total()
+        )
+        for role in ROLES
+    ]
 
 
 def _satisfaction(pair_ids: PairIds, label: Mapping[str, str], k: int) -> tuple[SuppressedTable, list[Kpi]]:
-    pulses = Pulse.objects.filter(meeting__pair_id__in=pair_ids)
-    raters = dict(pulses.values("role").annotate(pairs=Count("meeting__pair_id", distinct=True)).values_list("role", "pairs"))
-    counts = {
-        (role, str(rating)): count
-        for role, rating, count in pulses.values("role", "rating").annotate(count=Count("pk")).values_list("role", "rating", "count")
-    }
+    # One pass over the pulses (the largest table behind the page), a row per pair and role with a count per rating:
+    # the pairs rating are the rows, with no COUNT(DISTINCT …), whose sort spilled to disk on PostgreSQL.
+    per_rating = {f"rated_{rating}": Count("pk", filter=Q(rating=int(rating))) for rating in RATINGS}
+    rows = (
+        Pulse.objects.filter(meeting__pair_id__in=pair_ids)
+        .values("role", "meeting__pair_id")
+        .annotate(**per_rating)
+        .values_list("role", *per_rating)
+        .order_by()
+    )
+    raters: Counter[str] = Counter()
+    counts: Counter[tuple[str, str]] = Counter()
+    for role, *rated in rows:
+        raters[role] += 1
+        counts.update({(role, rating): count for rating, count in zip(RATINGS, rated, strict=True)})
     table = suppress_table(
         {(label[role], rating): counts.get((role, rating), 0) for role in ROLES for rating in RATINGS},
         k=k,
@@ -348,8 +383,9 @@ def _satisfaction(pair_ids: PairIds, label: Mapping[str, str], k: int) -> tuple[
     )
     kpis = []
     for role in ROLES:
-        ratings = [int(rating) for rating in RATINGS for _ in range(counts.get((role, rating), 0))]
-        kpis.append(_mean(f"satisfaction.{role}", f"Pulse rating, {label[role]}s (1–5)", "score", ratings, k, n=raters.get(role, 0)))
+        ratings = {float(rating): counts.get((role, rating), 0) for rating in RATINGS}
+        text = f"Pulse rating, {label[role]}s (1–5)"
+        kpis.append(_mean_of_counts(f"satisfaction.{role}", text, "score", ratings, k, n=raters.get(role, 0)))
     return table, kpis
 
 
@@ -428,11 +464,37 @@ def _insights_adopted(pair_ids: PairIds, pair_count: int, k: int) -> list[Kpi]:
     ]
 
 
-def _per_month(starts: list[datetime], pairs_met: int, k: int) -> tuple[list[tuple[str, int]], str]:
-    if pairs_met < k:
+def _meetings_per_month(held: QuerySet[Meeting, Any], meetings_by_pair: MeetingSpans, k: int) -> tuple[list[tuple[str, int]], str]:
+    """Meetings held per local month ("2026-01"), counted in SQL; withheld when fewer than ``k`` pairs have met. One query.
+
+    Each meeting is labelled by comparing its start with the local month boundaries, worked out here in the current time
+    zone: plain comparisons, so the database returns one row per month rather than one per meeting, and SQLite calls no
+    Python function per row (as its ``TruncMonth`` and ``ExtractMonth`` do).
+    """
+    if len(meetings_by_pair) < k:
         return [], f"withheld: fewer than {k} pairs have met"
-    months = Counter(f"{timezone.localtime(moment):%Y-%m}" for moment in starts)
-    return sorted(months.items()), ""
+    months = _local_months(
+        min(first for _count, first, _last in meetings_by_pair.values()), max(last for _count, _first, last in meetings_by_pair.values())
+    )
+    # A meeting recorded since meetings_by_pair was read falls in the first or last month rather than being lost.
+    label = Case(
+        *(When(starts_at__lt=next_start, then=Value(name)) for (name, _start), (_next, next_start) in itertools.pairwise(months)),
+        default=Value(months[-1][0]),
+        output_field=CharField(),
+    )
+    rows = held.order_by().annotate(month=label).values("month").annotate(count=Count("pk")).values_list("month", "count")
+    return sorted(rows), ""
+
+
+def _local_months(first: date, last: date) -> list[tuple[str, datetime]]:
+    """Each month from ``first``'s to ``last``'s (local dates), as ("2026-01", its first instant in the current time zone)."""
+    zone = timezone.get_current_timezone()
+    year, month = first.year, first.month
+    months = []
+    while (year, month) <= (last.year, last.month):
+        months.append((f"{year:04}-{month:02}", timezone.make_aware(datetime(year, month, 1), zone)))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
 
 
 def _enrolment_table(people: list[tuple[int, str, str, datetime | None]], label: Mapping[str, str], k: int) -> SuppressedTable:

@@ -1,0 +1,174 @@
+"""REST endpoints for outcomes: the same suppressed figures as the dashboards, as JSON. Access → read aggregates → serialise.
+
+A hidden count is ``{"value": null, "suppressed": true}``: the raw small count never leaves :mod:`turnabout.insights.kpis`.
+"""
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from turnabout.accounts.models import User
+from turnabout.insights.access import access_insights_organisation, access_program_insights, may_read_program_insights
+from turnabout.insights.kpis import Kpi, diversity_reach, organisation_rollup, program_kpis
+from turnabout.insights.suppression import SuppressedCounts, SuppressedTable
+
+router = Router(tags=["insights"])
+
+
+class CountOut(Schema):
+    label: str
+    value: int | None
+    suppressed: bool
+
+
+class TableRowOut(Schema):
+    label: str
+    cells: list[CountOut]
+    total: CountOut
+
+
+class TableOut(Schema):
+    columns: list[str]
+    rows: list[TableRowOut]
+    column_totals: list[CountOut]
+    grand_total: CountOut
+
+
+class KpiOut(Schema):
+    key: str
+    label: str
+    unit: str
+    estimate: float | None
+    low: float | None
+    high: float | None
+    n: int | None
+    note: str
+    suppressed: bool
+
+
+class MonthOut(Schema):
+    month: str
+    meetings_held: int
+
+
+class ProgramKpisOut(Schema):
+    program_id: int
+    k: int
+    kpis: list[KpiOut]
+    enrolments: TableOut
+    health: list[CountOut]
+    pulse_ratings: TableOut
+    meetings_per_month: list[MonthOut]
+    meetings_note: str
+    reach_mentors: list[CountOut]
+    reach_share: KpiOut
+    reach_mentees_by_grade_band: list[CountOut]
+
+
+class RollupRowOut(Schema):
+    program_id: int
+    name: str
+    may_open: bool
+    participants: list[CountOut]
+    participants_total: CountOut
+    pairs: CountOut
+    meetings_held: CountOut
+
+
+class RollupOut(Schema):
+    k: int
+    columns: list[str]
+    rows: list[RollupRowOut]
+    participants_totals: list[CountOut]
+    participants_grand_total: CountOut
+    pairs_total: CountOut
+    meetings_total: CountOut
+
+
+def _user(request: HttpRequest) -> User:
+    user: User = request.user  # type: ignore[assignment]
+    return user
+
+
+def _count(label: str, value: int | None) -> CountOut:
+    return CountOut(label=label, value=value, suppressed=value is None)
+
+
+def _counts(counts: SuppressedCounts) -> list[CountOut]:
+    return [_count(label, value) for label, value in counts.values.items()]
+
+
+def _table(table: SuppressedTable) -> TableOut:
+    return TableOut(
+        columns=list(table.columns),
+        rows=[
+            TableRowOut(
+                label=row,
+                cells=[_count(column, table.value(row, column)) for column in table.columns],
+                total=_count("Total", table.row_totals[row]),
+            )
+            for row in table.rows
+        ],
+        column_totals=[_count(column, table.column_totals[column]) for column in table.columns],
+        grand_total=_count("Total", table.grand_total),
+    )
+
+
+def _kpi(kpi: Kpi) -> KpiOut:
+    return KpiOut(
+        key=kpi.key,
+        label=kpi.label,
+        unit=kpi.unit,
+        estimate=kpi.estimate,
+        low=kpi.low,
+        high=kpi.high,
+        n=kpi.n,
+        note=kpi.note,
+        suppressed=kpi.is_withheld,
+    )
+
+
+@router.get("/programs/{program_id}/kpis", response=ProgramKpisOut, summary="A program's outcome figures, suppressed at k")
+def get_program_kpis(request: HttpRequest, program_id: int) -> ProgramKpisOut:
+    program = access_program_insights(_user(request), program_id)
+    kpis = program_kpis(program)
+    reach = diversity_reach(program)
+    return ProgramKpisOut(
+        program_id=program.pk,
+        k=kpis.k,
+        kpis=[_kpi(kpi) for kpi in kpis.kpis],
+        enrolments=_table(kpis.enrolments),
+        health=_counts(kpis.health),
+        pulse_ratings=_table(kpis.pulse_ratings),
+        meetings_per_month=[MonthOut(month=month, meetings_held=count) for month, count in kpis.meetings_per_month],
+        meetings_note=kpis.meetings_note,
+        reach_mentors=_counts(reach.mentors),
+        reach_share=_kpi(reach.under_represented_share),
+        reach_mentees_by_grade_band=_counts(reach.mentees_by_grade_band),
+    )
+
+
+@router.get("/rollup", response=RollupOut, summary="Your organisation's programs side by side, suppressed at k")
+def get_rollup(request: HttpRequest) -> RollupOut:
+    user = _user(request)
+    rollup = organisation_rollup(access_insights_organisation(user))
+    table = rollup.participants
+    return RollupOut(
+        k=rollup.k,
+        columns=list(table.columns),
+        rows=[
+            RollupRowOut(
+                program_id=row.program.pk,
+                name=row.program.name,
+                may_open=may_read_program_insights(user, row.program),
+                participants=[_count(column, table.value(label, column)) for column in table.columns],
+                participants_total=_count("Total", table.row_totals[label]),
+                pairs=_count("Pairs", row.pairs),
+                meetings_held=_count("Meetings held", row.meetings_held),
+            )
+            for row, label in zip(rollup.rows, table.rows, strict=True)
+        ],
+        participants_totals=[_count(column, table.column_totals[column]) for column in table.columns],
+        participants_grand_total=_count("Total", table.grand_total),
+        pairs_total=_count("Pairs", rollup.pairs_total),
+        meetings_total=_count("Meetings held", rollup.meetings_total),
+    )
