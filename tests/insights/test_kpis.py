@@ -126,3 +126,24 @@ def test_organisation_rollup_suppresses_per_program_counts(seeded, acme, django_
     assert rollup.participants.value(label, "Mentor") is None
     assert rollup.participants.column_totals["Mentee"] is None
     assert [(row.pairs, row.meetings_held) for row in rollup.rows] == [(10, 10)]
+
+
+def test_meetings_are_counted_in_the_local_month_they_fell_in(seeded) -> None:
+    # given one of January's meetings held late on 31 January UTC: already 1 February in Paris
+    from datetime import UTC, datetime
+
+    from django.utils import timezone
+
+    from turnabout.engagement.models import Meeting, MeetingStatus
+
+    late = Meeting.objects.filter(pair__program=seeded, status=MeetingStatus.HELD, starts_at__month=1).order_by("pk").first()
+    Meeting.objects.filter(pk=late.pk).update(starts_at=datetime(2026, 1, 31, 23, 30, tzinfo=UTC))
+
+    # when the same figures are read in UTC and in Paris
+    in_utc = program_kpis(seeded, today=TODAY).meetings_per_month
+    with timezone.override("Europe/Paris"):
+        in_paris = program_kpis(seeded, today=TODAY).meetings_per_month
+
+    # then
+    assert in_utc == [("2026-01", 5), ("2026-02", 5)]
+    assert in_paris == [("2026-01", 4), ("2026-02", 6)]
