@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any
 
@@ -15,6 +16,7 @@ from turnabout.insights.access import access_insights_organisation, access_progr
 from turnabout.insights.exports import program_kpis_csv, program_report_pdf
 from turnabout.insights.kpis import ProgramKpis, diversity_reach, organisation_rollup, program_kpis
 from turnabout.insights.presentation import HIDDEN, kpi_line, shown
+from turnabout.insights.retention import RetentionSection, program_retention, retention_section
 from turnabout.people.models import Site
 from turnabout.programs.models import Program
 
@@ -67,9 +69,16 @@ def _read(request: AuthenticatedRequest, program_id: int) -> tuple[Program, Prog
     return program, program_kpis(program, site_id=site_id, cohort=cohort), sites
 
 
+def _with_retention(program: Program, kpis: ProgramKpis) -> tuple[ProgramKpis, RetentionSection | None]:
+    """The whole program's retention and promotion comparison (never filtered), flagged on the KPIs for the PDF's caution."""
+    section = retention_section(program, program_retention(program, today=kpis.today), today=kpis.today)
+    return dataclasses.replace(kpis, has_retention_figures=section is not None and section.is_reportable), section
+
+
 @login_required
 def program_dashboard(request: AuthenticatedRequest, program_id: int) -> HttpResponse:
     program, kpis, sites = _read(request, program_id)
+    kpis, retention = _with_retention(program, kpis)
     reach = diversity_reach(program)
     enrolments = kpis.enrolments
     pulses = kpis.pulse_ratings
@@ -105,6 +114,7 @@ def program_dashboard(request: AuthenticatedRequest, program_id: int) -> HttpRes
         "reach_bands": [(band, shown(count)) for band, count in reach.mentees_by_grade_band.values.items()],
         "reach_share": kpi_line(reach.under_represented_share),
         "charts": charts,
+        "retention": retention,
         "hidden": HIDDEN,
         "query": request.GET.urlencode(),
     }
@@ -122,6 +132,7 @@ def program_export_csv(request: AuthenticatedRequest, program_id: int) -> HttpRe
 @login_required
 def program_report(request: AuthenticatedRequest, program_id: int) -> HttpResponse:
     program, kpis, _sites = _read(request, program_id)
+    kpis, _retention = _with_retention(program, kpis)
     response = HttpResponse(program_report_pdf(kpis, diversity_reach(program)), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="outcomes-{slugify(program.name) or program.pk}.pdf"'
     return response

@@ -32,7 +32,7 @@ from turnabout.people.hris_reading import (
     read_headers,
 )
 from turnabout.people.hris_writing import insert_many, update_many
-from turnabout.people.models import Department, EmploymentStatus, Grade, Person, Site
+from turnabout.people.models import Department, EmploymentStatus, Grade, GradeChange, Person, Site
 from turnabout.people.reporting import compute_reporting_paths
 from turnabout.people.services import rebuild_reporting_paths
 
@@ -147,6 +147,7 @@ def apply_people_import(
     (nothing written) on any problem. Idempotent: applying the same file twice changes nothing the second time.
     Leavers are marked, never deleted; people missing from the file are left alone unless
     ``mark_missing_as_leavers``. Reporting paths are rebuilt once at the end.
+    An existing person whose grade the file changes gets a GradeChange dated the import's day.
     """
     with transaction.atomic():
         Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
@@ -470,6 +471,7 @@ class _ImportRun:
         for chunk in self._chunks():
             creates: list[tuple[Any, ...]] = []
             updates: list[tuple[Any, ...]] = []
+            grade_changes: list[GradeChange] = []  # promotion history: existing people whose grade the file changes
             for _, final, existing in self._diff(chunk):
                 values = self._model_values(final)
                 if existing is None:
@@ -477,10 +479,21 @@ class _ImportRun:
                     creates.append((*values, id_of.get(manager) if manager is not None else None))
                 elif any(index != MANAGER for index in _changed_fields(final, existing)):
                     updates.append((*values[1:], now, existing[-1]))  # every column but the key: the row is rewritten whole
+                    if final[GRADE] is not None and final[GRADE] != existing[GRADE]:
+                        grade_changes.append(
+                            GradeChange(
+                                person_id=existing[-1],
+                                from_grade_id=self.grades[existing[GRADE]] if existing[GRADE] else None,
+                                to_grade_id=self.grades[final[GRADE]],
+                                changed_on=self.today,
+                                recorded_at=now,
+                            )
+                        )
             insert_many(
                 (*_WRITTEN_FIELDS, "manager"), creates, constants={"organisation": organisation.pk, "created_at": now, "updated_at": now}
             )
             update_many([*_WRITTEN_FIELDS[1:], "updated_at"], updates)
+            GradeChange.objects.bulk_create(grade_changes, batch_size=CHUNK_ROWS)
             if self.manager_of and creates:
                 id_of.update(_people(organisation).filter(employee_id__in=[row[0] for row in creates]).values_list("employee_id", "id"))
         if self.result.problem_count != problem_count:

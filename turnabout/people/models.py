@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from turnabout.accounts.models import Organisation
 from turnabout.core.models import TimestampedModel
@@ -110,6 +111,27 @@ class Person(TimestampedModel):
     def ancestor_ids(self) -> list[int]:
         """Ids from the top of the organisation down to this person's manager."""
         return [int(part) for part in self.reporting_path.strip("/").split("/") if part][:-1]
+
+
+class GradeChange(models.Model):
+    """One change of a person's grade, as the directory learnt it: the promotion history outcome comparisons read.
+
+    Written by ``services.update_person`` and the HRIS import, never edited. ``from_grade`` is empty when the
+    person had no grade before; a promotion is a change to a higher rank.
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="grade_changes")
+    from_grade = models.ForeignKey(Grade, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    to_grade = models.ForeignKey(Grade, on_delete=models.PROTECT, related_name="+")
+    changed_on = models.DateField()
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["person", "changed_on", "pk"]
+        indexes = [models.Index(fields=["person", "changed_on"])]
+
+    def __str__(self) -> str:
+        return f"Grade change of person #{self.person_id} on {self.changed_on.isoformat()}"
 
 
 class SkillCategory(models.Model):

@@ -20,6 +20,7 @@ from turnabout.people.models import (
     Department,
     EmploymentStatus,
     Grade,
+    GradeChange,
     Person,
     PersonSkill,
     SensitiveProfile,
@@ -109,11 +110,15 @@ def create_person(*, organisation: Organisation, employee_id: str, manager: Pers
 
 @transaction.atomic
 def update_person(*, person: Person, **fields: Any) -> Person:
-    """Change a person's fields; a new manager moves their whole subtree, refusing cycles."""
+    """Change a person's fields; a new manager moves their whole subtree, refusing cycles.
+
+    A new grade is recorded as a GradeChange dated today (local date), in the same transaction.
+    """
     unknown = set(fields) - PERSON_FIELDS - {"manager"}
     if unknown:
         raise TypeError(f"Unknown person fields: {', '.join(sorted(unknown))}")
     new_manager = fields.pop("manager", person.manager)
+    old_grade_id = person.grade_id
     for name, value in fields.items():
         setattr(person, name, value)
     if new_manager is not None and (new_manager.pk == person.pk or new_manager.reporting_path.startswith(person.reporting_path)):
@@ -121,6 +126,8 @@ def update_person(*, person: Person, **fields: Any) -> Person:
     manager_changed = (new_manager.pk if new_manager else None) != person.manager_id
     person.manager = new_manager
     person.save()
+    if person.grade_id is not None and person.grade_id != old_grade_id:
+        GradeChange.objects.create(person=person, from_grade_id=old_grade_id, to_grade_id=person.grade_id, changed_on=timezone.localdate())
     if manager_changed:
         rebuild_reporting_paths(organisation=person.organisation)
         person.refresh_from_db(fields=["reporting_path", "reporting_depth"])
