@@ -6,7 +6,8 @@ import pytest
 
 from tests.engagement.health_builders import at
 from tests.insights.dataset import seeded_program
-from turnabout.insights.kpis import diversity_reach, organisation_rollup, program_kpis
+from turnabout.insights.kpis import program_kpis
+from turnabout.insights.reach import diversity_reach, organisation_rollup
 from turnabout.insights.stats import mean_ci, proportion_ci
 from turnabout.people.models import SensitiveProfile
 from turnabout.programs.models import Enrolment, Role

@@ -148,3 +148,22 @@ def test_people_invited_to_a_draft_are_emailed_once_when_enrolment_opens(program
 
     # then
     assert [message.to for message in mail.outbox] == [["bob@acme.test"]]
+
+
+def test_inviting_many_people_reads_eligibility_once(enrolling, manager, acme, django_assert_max_num_queries):
+    # given 30 people at an eligible site
+    from tests.builders import add_person
+    from turnabout.people.models import Site
+
+    london = Site.objects.create(organisation=acme, name="London")
+    enrolling = update_program(program=enrolling, changes={"eligible_sites": [london]}, by=manager)
+    people = [add_person(acme, f"P{n:02}", grade="G3", department="Technology") for n in range(30)]
+    from turnabout.people.models import Person
+
+    Person.objects.filter(pk__in=[p.pk for p in people]).update(site=london)
+    people = list(Person.objects.filter(pk__in=[p.pk for p in people]).select_related("grade"))
+
+    # when / then the query count does not grow with the number of people
+    with django_assert_max_num_queries(12):
+        result = invite_people(program=enrolling, people=people, role=Role.MENTOR, by=manager)
+    assert len(result.invited) == 30

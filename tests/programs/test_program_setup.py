@@ -77,7 +77,7 @@ def test_add_months_clamps_to_month_end():
     assert add_months(date(2026, 11, 30), 3) == date(2027, 2, 28)
 
 
-def test_the_custom_template_cannot_launch_with_its_placeholders(acme, manager, sponsor):
+def test_the_custom_template_cannot_launch_with_its_bracketed_blanks(acme, manager, sponsor):
     program = create_program_from_preset(organisation=acme, driver=StrategicDriver.CUSTOM, by=manager)
     program = update_program(program=program, changes={"sponsor": sponsor}, by=manager)
     assert "Replace the [bracketed] placeholders left from the template" in launch_problems(program)

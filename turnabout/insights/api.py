@@ -8,7 +8,8 @@ from ninja import Router, Schema
 
 from turnabout.accounts.models import User
 from turnabout.insights.access import access_insights_organisation, access_program_insights, may_read_program_insights
-from turnabout.insights.kpis import Kpi, diversity_reach, organisation_rollup, program_kpis
+from turnabout.insights.kpis import Kpi, program_kpis
+from turnabout.insights.reach import diversity_reach, organisation_rollup
 from turnabout.insights.suppression import SuppressedCounts, SuppressedTable
 
 router = Router(tags=["insights"])

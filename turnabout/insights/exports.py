@@ -9,8 +9,9 @@ from typing import Any
 from fpdf import FPDF
 
 from turnabout.insights.comparison import CAUTION
-from turnabout.insights.kpis import DiversityReach, ProgramKpis
+from turnabout.insights.kpis import ProgramKpis
 from turnabout.insights.presentation import HIDDEN, HIDDEN_NOTE, kpi_line, shown
+from turnabout.insights.reach import DiversityReach
 from turnabout.insights.suppression import SuppressedCounts
 
 CSV_HEADER = ["section", "figure", "value", "low", "high", "n", "note"]

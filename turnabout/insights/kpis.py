@@ -11,8 +11,8 @@ import itertools
 import math
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -21,7 +21,6 @@ from django.db.models import Case, CharField, Count, Max, Min, Q, QuerySet, Valu
 from django.utils import timezone
 from scipy import stats as scipy_stats
 
-from turnabout.accounts.models import Organisation
 from turnabout.engagement.models import CloseReason, Goal, GoalStatus, HealthState, Insight, Meeting, MeetingStatus, Pair, PairStatus, Pulse
 from turnabout.insights.stats import Estimate, MeanEstimate, mean_ci, nps, paired_gain_ci, proportion_ci
 from turnabout.insights.suppression import SuppressedCounts, SuppressedTable, suppress_counts, suppress_table
@@ -90,35 +89,6 @@ class ProgramKpis:
 
     def kpi(self, key: str) -> Kpi:
         return next(kpi for kpi in self.kpis if kpi.key == key)
-
-
-@dataclass(frozen=True, slots=True)
-class DiversityReach:
-    """Consenting mentors by under-represented status, and senior leaders reached by grade band, suppressed."""
-
-    k: int
-    mentors: SuppressedCounts
-    under_represented_share: Kpi
-    mentees_by_grade_band: SuppressedCounts
-
-
-@dataclass(frozen=True, slots=True)
-class RollupRow:
-    program: Program
-    pairs: int | None
-    meetings_held: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class OrganisationRollup:
-    """Per program: approved participants per role (a suppressed table with totals), pairs and meetings held."""
-
-    k: int
-    rows: list[RollupRow]
-    participants: SuppressedTable
-    pairs_total: int | None
-    meetings_total: int | None
-    notes: list[str] = field(default_factory=list)
 
 
 # --- Program KPIs -----------------------------------------------------------------------------------------------
@@ -209,7 +179,7 @@ def _ready_at(program: Program, people: list[tuple[int, str, str, datetime | Non
     return ready
 
 
-def _proportion(key: str, label: str, successes: int, n: int, k: int) -> Kpi:
+def proportion_kpi(key: str, label: str, successes: int, n: int, k: int) -> Kpi:
     if n < k or 0 < successes < k or 0 < n - successes < k:
         # A numerator or its complement from 1 to k − 1 is a small group of people, whatever the rate.
         return Kpi(key, label, "percent", n=None if n < k else n, note=f"withheld: fewer than {k} people in a group")
@@ -258,7 +228,9 @@ def _participation(people: list[tuple[int, str, str, datetime | None]], label: M
     for role in ROLES:
         statuses = [status for _pk, person_role, status, _d in people if person_role == role]
         approved = sum(1 for status in statuses if status == EnrolmentStatus.APPROVED)
-        kpis.append(_proportion(f"participation.{role}", f"Participation, {label[role]}s (enrolled ÷ invited)", approved, len(statuses), k))
+        kpis.append(
+            proportion_kpi(f"participation.{role}", f"Participation, {label[role]}s (enrolled ÷ invited)", approved, len(statuses), k)
+        )
     return kpis
 
 
@@ -283,7 +255,7 @@ def _match_rate_and_time_to_match(
     for role in ROLES:
         ready = [pk for pk, person_role, _s, _d in people if person_role == role and pk in ready_at]
         matched = [pk for pk in ready if pk in first_pair]
-        kpis.append(_proportion(f"match_rate.{role}", f"Match rate, {label[role]}s", len(matched), len(ready), k))
+        kpis.append(proportion_kpi(f"match_rate.{role}", f"Match rate, {label[role]}s", len(matched), len(ready), k))
         days_to_match += [max(0, (first_pair[pk] - ready_on[pk]).days) for pk in matched]
         waiting += [(today - ready_on[pk]).days for pk in ready if pk not in first_pair]
     note = ""
@@ -309,7 +281,7 @@ def _active_pair_rate(program: Program, pairs: list[PairRow], meetings_by_pair: 
     window = timedelta(days=1.5 * CADENCE_DAYS[Cadence(program.cadence)])
     eligible = [pk for pk, _m, _e, status, started_on, *_r in pairs if status != PairStatus.CLOSED and started_on <= today - window]
     active = sum(1 for pk in eligible if pk in meetings_by_pair and meetings_by_pair[pk][2] >= today - window)
-    return _proportion("active_pair_rate", "Active-pair rate (met within 1.5 × cadence)", active, len(eligible), k)
+    return proportion_kpi("active_pair_rate", "Active-pair rate (met within 1.5 × cadence)", active, len(eligible), k)
 
 
 def _cadence(program: Program, pairs: list[PairRow], meetings_by_pair: MeetingSpans, k: int, today: date) -> list[Kpi]:
@@ -327,7 +299,7 @@ def _cadence(program: Program, pairs: list[PairRow], meetings_by_pair: MeetingSp
     return [
         _mean("meetings_per_month", "Meetings per pair per month", "per_month", per_month, k),
         _mean("cadence_ratio", f"Cadence ratio (1.0 = one meeting every {cadence_days} days)", "ratio", ratios, k),
-        _proportion("on_cadence", f"Pairs on cadence (ratio ≥ {ON_CADENCE_RATIO})", on_cadence, len(ratios), k),
+        proportion_kpi("on_cadence", f"Pairs on cadence (ratio ≥ {ON_CADENCE_RATIO})", on_cadence, len(ratios), k),
     ]
 
 
@@ -337,7 +309,7 @@ def _early_closure(program: Program, pairs: list[PairRow], k: int) -> Kpi:
         before_end = program.ends_on is None or (closed_at is not None and timezone.localdate(closed_at) < program.ends_on)
         if status == PairStatus.CLOSED and reason != CloseReason.COMPLETED and before_end:
             early += 1
-    return _proportion("early_closure", "Early-closure rate", early, len(pairs), k)
+    return proportion_kpi("early_closure", "Early-closure rate", early, len(pairs), k)
 
 
 def _goal_completion(pair_ids: PairIds, label: Mapping[str, str], k: int) -> list[Kpi]:
@@ -460,7 +432,7 @@ def _insights_adopted(pair_ids: PairIds, pair_count: int, k: int) -> list[Kpi]:
     return [
         Kpi("insights_adopted", "Ideas adopted by seniors", "count", float(total), n=pair_count),
         _mean("insights_per_pair", "Ideas adopted per pair", "count", values, k),
-        _proportion("pairs_with_insight", "Pairs with at least one idea adopted", len(per_pair), pair_count, k),
+        proportion_kpi("pairs_with_insight", "Pairs with at least one idea adopted", len(per_pair), pair_count, k),
     ]
 
 
@@ -502,83 +474,3 @@ def _enrolment_table(people: list[tuple[int, str, str, datetime | None]], label:
         (label[role], "Enrolled" if status == EnrolmentStatus.APPROVED else "Invited, not enrolled") for _pk, role, status, _d in people
     )
     return suppress_table(counts, k=k, rows=[label[role] for role in ROLES], columns=["Enrolled", "Invited, not enrolled"])
-
-
-# --- Diversity reach and the organisation roll-up -----------------------------------------------------------------
-
-
-def diversity_reach(program: Program) -> DiversityReach:
-    """Consenting mentors by under-represented status and mentees reached by grade band; suppressed at ``k``. Three queries."""
-    k = min_cell()
-    answers = Enrolment.objects.filter(
-        program=program, role=Role.MENTOR, status=EnrolmentStatus.APPROVED, diversity_consent=True
-    ).values_list("person__sensitive_profile__is_under_represented", flat=True)
-    tally = Counter({True: "Under-represented", False: "Not under-represented", None: "Not stated"}[answer] for answer in answers)
-    groups = {name: tally.get(name, 0) for name in ("Under-represented", "Not under-represented", "Not stated")}
-    mentors = suppress_counts(groups, k=k)
-    stated = groups["Under-represented"] + groups["Not under-represented"]
-    share_label = f"Share of consenting {program.mentor_label}s from under-represented groups"
-    if mentors.values["Under-represented"] is None or mentors.values["Not under-represented"] is None:
-        share = Kpi("under_represented_share", share_label, "percent", note=f"withheld: fewer than {k} people in a group")
-    else:
-        share = _proportion("under_represented_share", share_label, groups["Under-represented"], stated, k)
-
-    ranks = list(program.organisation.grades.order_by("rank").values_list("rank", "code"))
-    band_of = {rank: _band_label(ranks, position) for position, (rank, _code) in enumerate(ranks)}
-    reached = Pair.objects.filter(program=program).values_list("mentee__person_id", "mentee__person__grade__rank").distinct()
-    by_band = Counter(band_of.get(rank, "No grade") if rank is not None else "No grade" for _person, rank in set(reached))
-    bands = list(dict.fromkeys(band_of.values()))
-    if by_band.get("No grade"):
-        bands.append("No grade")
-    mentees = suppress_counts({band: by_band.get(band, 0) for band in bands}, k=k)
-    return DiversityReach(k=k, mentors=mentors, under_represented_share=share, mentees_by_grade_band=mentees)
-
-
-def _band_label(ranks: list[tuple[int, str]], position: int) -> str:
-    """Grades in bands of three rungs: "G1–G3", "G4–G6", …"""
-    start = position - position % 3
-    band = ranks[start : start + 3]
-    return band[0][1] if len(band) == 1 else f"{band[0][1]}–{band[-1][1]}"
-
-
-def organisation_rollup(organisation: Organisation, *, programs: Iterable[Program] | None = None) -> OrganisationRollup:
-    """Per program of the organisation (or the given ones): approved participants per role, pairs and meetings held,
-    with totals; suppressed at ``k``. Four queries.
-    """
-    k = min_cell()
-    chosen = list(programs) if programs is not None else list(Program.objects.filter(organisation=organisation).order_by("name"))
-    ids = [program.pk for program in chosen]
-    approved = (
-        Enrolment.objects.filter(program_id__in=ids, status=EnrolmentStatus.APPROVED)
-        .values("program_id", "role")
-        .annotate(count=Count("pk"))
-        .values_list("program_id", "role", "count")
-    )
-    names = {program.pk: f"{program.name} (#{program.pk})" for program in chosen}
-    participants = suppress_table(
-        {(names[program_id], Role(role).label): count for program_id, role, count in approved},
-        k=k,
-        rows=list(names.values()),
-        columns=[role.label for role in ROLES],
-    )
-    pair_counts = dict(
-        Pair.objects.filter(program_id__in=ids).values("program_id").annotate(count=Count("pk")).values_list("program_id", "count")
-    )
-    meeting_counts = dict(
-        Meeting.objects.filter(pair__program_id__in=ids, status=MeetingStatus.HELD)
-        .values("pair__program_id")
-        .annotate(count=Count("pk"))
-        .values_list("pair__program_id", "count")
-    )
-    pairs = suppress_counts({names[pk]: pair_counts.get(pk, 0) for pk in ids}, k=k)
-    rows = [
-        RollupRow(
-            program=program,
-            pairs=pairs.values[names[program.pk]],
-            # Meetings are shown only beside a published pair count: a few pairs' meetings describe those people.
-            meetings_held=meeting_counts.get(program.pk, 0) if pairs.values[names[program.pk]] is not None else None,
-        )
-        for program in chosen
-    ]
-    meetings_total = sum(meeting_counts.values()) if pairs.total is not None else None
-    return OrganisationRollup(k=k, rows=rows, participants=participants, pairs_total=pairs.total, meetings_total=meetings_total)

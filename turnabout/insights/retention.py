@@ -15,7 +15,8 @@ from django.db.models import Q
 
 from turnabout.engagement.models import Pair
 from turnabout.insights.comparison import CAUTION, ComparisonReport, Employee, Outcome, compare_outcomes
-from turnabout.insights.kpis import _band_label, min_cell
+from turnabout.insights.kpis import min_cell
+from turnabout.insights.reach import grade_band_label
 from turnabout.insights.suppression import suppress_counts
 from turnabout.people.models import EmploymentStatus, Grade, GradeChange, Person
 from turnabout.programs.models import Enrolment, EnrolmentStatus, Program
@@ -67,7 +68,7 @@ def program_retention(program: Program, *, today: date) -> ComparisonReport | No
     )
     ranks = list(Grade.objects.filter(organisation_id=program.organisation_id).order_by("rank").values_list("id", "rank", "code"))
     ladder = [(rank, code) for _id, rank, code in ranks]
-    band_of_grade = {grade_id: _band_label(ladder, position) for position, (grade_id, _rank, _code) in enumerate(ranks)}
+    band_of_grade = {grade_id: grade_band_label(ladder, position) for position, (grade_id, _rank, _code) in enumerate(ranks)}
 
     employed_on_start = (
         Person.objects.filter(organisation_id=program.organisation_id, hire_date__lte=start, department__isnull=False)

@@ -14,8 +14,9 @@ from django.utils.text import slugify
 from turnabout.accounts.http import AuthenticatedRequest
 from turnabout.insights.access import access_insights_organisation, access_program_insights, may_read_program_insights
 from turnabout.insights.exports import program_kpis_csv, program_report_pdf
-from turnabout.insights.kpis import ProgramKpis, diversity_reach, organisation_rollup, program_kpis
+from turnabout.insights.kpis import ProgramKpis, program_kpis
 from turnabout.insights.presentation import HIDDEN, kpi_line, shown
+from turnabout.insights.reach import diversity_reach, organisation_rollup
 from turnabout.insights.retention import RetentionSection, program_retention, retention_section
 from turnabout.people.models import Site
 from turnabout.programs.models import Program

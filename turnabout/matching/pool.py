@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from turnabout.engine import Participant, Problem, Rules, Taxonomy, Weights, Window
+from turnabout.matching.models import Match, MatchStatus
 from turnabout.people.models import Person, PersonSkill, SensitiveProfile, Skill
 from turnabout.programs.models import Enrolment, PairingFormat, Program, Role
 from turnabout.programs.queries import ready_for_matching
@@ -42,8 +43,6 @@ def enrolment_fingerprint(enrolment: Enrolment) -> str:
 
 
 def open_match_enrolment_ids(program: Program) -> set[int]:
-    from turnabout.matching.models import Match, MatchStatus
-
     matches = Match.objects.filter(program=program, status__in=[MatchStatus.PROPOSED, MatchStatus.ACTIVE])
     return set(matches.values_list("mentor_id", flat=True)) | set(matches.values_list("mentee_id", flat=True))
 

@@ -79,7 +79,7 @@ def execute_match_run(*, run_id: int) -> MatchRun:
     program = run.program
     try:
         pool = build_pool(program)
-        rules = program_pair_rules(program, pool_ids=set(pool.enrolments))
+        rules = engine_pair_rules(program, pool_ids=set(pool.enrolments))
         MatchRun.objects.filter(pk=run_id).update(progress=0.1, stage="Scoring pairs")
         result = solve(
             pool.problem,
@@ -97,7 +97,7 @@ def execute_match_run(*, run_id: int) -> MatchRun:
     return run
 
 
-def program_pair_rules(program: Program, *, pool_ids: set[str]) -> dict[str, list[tuple[str, str]]]:
+def engine_pair_rules(program: Program, *, pool_ids: set[str]) -> dict[str, list[tuple[str, str]]]:
     """Pins, bans and past pairs in engine ids, restricted to the pool (a pin on someone matched since is moot).
 
     A pair that was declined or ended is never proposed again, so its pin, if any, no longer applies.
@@ -329,7 +329,7 @@ def suggestions_for(*, enrolment: Enrolment, top_n: int = 3) -> list[tuple[Enrol
     me = participant_id(enrolment)
     if me not in pool.enrolments:
         return []
-    rules = program_pair_rules(program, pool_ids=set(pool.enrolments))
+    rules = engine_pair_rules(program, pool_ids=set(pool.enrolments))
     suggestions = suggest(pool.problem, engine_rules(program, **rules), engine_weights(program), top_n=top_n)
     mine = sorted((s for s in suggestions if s.mentee_id == me), key=lambda s: s.rank)
     return [(pool.enrolments[s.mentor_id], s.score, participant_safe_reasons(s.reasons)) for s in mine]

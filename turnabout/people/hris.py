@@ -459,8 +459,8 @@ class _ImportRun:
             self.sites[site.name.casefold()] = (site.name, site.pk)
         if self.email_movers:
             # Free the addresses that change hands first: the case-insensitive unique index checks each row as it is written.
-            placeholder = Concat(Value("moving-"), Cast("id", CharField()), Value("@import.invalid"))
-            Person.objects.filter(organisation=organisation, employee_id__in=self.email_movers).update(email=placeholder)
+            temporary_email = Concat(Value("moving-"), Cast("id", CharField()), Value("@import.invalid"))
+            Person.objects.filter(organisation=organisation, employee_id__in=self.email_movers).update(email=temporary_email)
         now = timezone.now()
         rows, problem_count = self.result.rows, self.result.problem_count
         # Managers already saved get linked as their reports are inserted: setting manager_id later costs an update

@@ -9,7 +9,7 @@ from datetime import date
 from turnabout.people.models import Person
 from turnabout.programs.models import Program, ProgramStatus, Role, StrategicDriver
 
-_PLACEHOLDER = re.compile(r"\[[^\]]{3,}\]")
+_TEMPLATE_BLANK = re.compile(r"\[[^\]]{3,}\]")
 
 DEFAULT_MATCH_WEIGHTS: dict[str, float] = {
     "learning_goals": 0.45,
@@ -124,7 +124,7 @@ def launch_problems(program: Program) -> list[str]:
     # The agreement template keeps its blanks on purpose: each pair fills them in at kickoff.
     texts = [program.purpose_statement, program.outcomes_for_mentors, program.outcomes_for_mentees, program.outcomes_for_organisation,
              program.code_of_conduct]  # fmt: skip
-    if any(_PLACEHOLDER.search(text) for text in texts):
+    if any(_TEMPLATE_BLANK.search(text) for text in texts):
         problems.append("Replace the [bracketed] placeholders left from the template")
     if program.target_meeting_count < 1:
         problems.append("Set a target number of meetings")

@@ -168,6 +168,12 @@ def invite_people(*, program: Program, people: Iterable[Person], role: Role, by:
     if program.status not in (ProgramStatus.DRAFT, ProgramStatus.ENROLLING):
         raise InvalidTransition("Invitations are sent while a program is a draft or enrolling.")
     people = list(people)
+    # Eligibility reads the program's site and department lists: load them once, not once per person.
+    program = (
+        Program.objects.prefetch_related("eligible_sites", "eligible_departments")
+        .select_related("mentee_min_grade", "mentor_max_grade")
+        .get(pk=program.pk)
+    )
     enrolled = set(Enrolment.objects.filter(program=program, person__in=people).values_list("person_id", flat=True))
     now = timezone.now()
     to_invite, not_eligible = [], {}
