@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -220,6 +221,22 @@ def test_progress_is_reported_from_zero_to_one() -> None:
     assert fractions[-1] == 1.0
     assert fractions == sorted(fractions)
     assert {"preparing", "scoring pairs", "done"} <= {stage for _fraction, stage in seen}
+
+
+def test_progress_is_reported_on_the_calling_thread_while_blocks_are_scanned_in_parallel() -> None:
+    # given: a callback that, in the web app, writes to a database connection owned by its thread
+    threads: set[int] = set()
+    mentors = tuple(_mentor(f"M{k}", skills={"python": 1 + k % 5}) for k in range(30))
+    mentees = tuple(_mentee(f"E{k}", goals={"python": 1 + k % 5}) for k in range(30))
+
+    # when: pruned candidates force scans and pricing
+    def note_thread(_fraction: float, _stage: str) -> None:
+        threads.add(threading.get_ident())
+
+    result = solve(Problem(mentors, mentees), candidates_per_mentee=2, progress=note_thread)
+    # then
+    assert threads == {threading.get_ident()}
+    assert result.diagnostics.certificate.optimal
 
 
 def test_diagnostics_report_certificate_statistics_and_baseline() -> None:

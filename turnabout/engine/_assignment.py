@@ -7,12 +7,11 @@ The graph is the min-cost flow network
     mentor j → sink    (capacity d_j)
     sink → source      (free flow: leaving people unmatched is allowed)
 
-Two exact solvers are used: when no pair joins a mentee and a mentor who both take more than one
-partner, node replication turns it into a rectangular assignment solved by SciPy's sparse LAPJV
-(:func:`scipy.sparse.csgraph.min_weight_full_bipartite_matching`), with one zero-profit "stay
-unmatched" column per mentee slot; otherwise HiGHS solves the (totally unimodular) linear program.
-Either way, node potentials are then computed by Bellman-Ford on the residual network; they give
-the LP dual that certifies optimality and prices pairs that were never offered to the solver.
+The network is solved by OR-Tools' min-cost flow (cost-scaling push-relabel), which takes the
+capacities as they are; HiGHS on the (totally unimodular) linear program is kept as an independent
+second solver for tests. Either way, node potentials are then computed by Bellman-Ford on the
+residual network: they check the solver's answer, give the LP dual that certifies optimality and
+price pairs that were never offered to the solver.
 All weights are integers, so every comparison is exact.
 """
 
@@ -22,8 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from ortools.graph.python import min_cost_flow
 from scipy.optimize import linprog
-from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 from turnabout.engine._features import BoolArray, Int64Array, IntArray
 
@@ -70,8 +69,8 @@ def solve_assignment(
         Partners each mentee and mentor may still take.
     bonus : int or numpy.ndarray
         Profit for each mentee matched at least once (coverage mode), per mentee or for all; 0 for plain score.
-    force_solver : {"lapjv", "highs"}, optional
-        For tests and benchmarks; by default LAPJV when replication is exact, else HiGHS.
+    force_solver : {"min_cost_flow", "highs"}, optional
+        For tests: HiGHS instead of the min-cost flow solver, as an independent check.
 
     Returns
     -------
@@ -91,14 +90,11 @@ def solve_assignment(
     bonus = np.broadcast_to(np.asarray(bonus, dtype=np.int64), mentee_capacity.shape).copy()
     usable = (weights + bonus[rows] > 0) & (mentee_capacity[rows] > 0) & (mentor_capacity[cols] > 0)
     chosen = np.zeros(len(rows), dtype=bool)
-    both_multiple = bool(np.any((mentee_capacity[rows] > 1) & (mentor_capacity[cols] > 1) & usable))
-    solver = force_solver or ("highs" if both_multiple else "lapjv")
-    if solver == "lapjv" and both_multiple:
-        raise SolverError("LAPJV replication is exact only when one side of every pair has capacity 1")
+    solver = force_solver or "min_cost_flow"
     if usable.any():
         index = np.flatnonzero(usable)
-        if solver == "lapjv":
-            picked = _solve_lapjv(rows[index], cols[index], weights[index], mentee_capacity, mentor_capacity, bonus)
+        if solver == "min_cost_flow":
+            picked = _solve_flow(rows[index], cols[index], weights[index], mentee_capacity, mentor_capacity, bonus)
         else:
             picked = _solve_highs(rows[index], cols[index], weights[index], mentee_capacity, mentor_capacity, bonus)
         chosen[index[picked]] = True
@@ -110,55 +106,34 @@ def solve_assignment(
     return Assignment(chosen=chosen, u=u, v=v, objective=objective, upper_bound=upper_bound, solver=solver)
 
 
-def _solve_lapjv(
+def _solve_flow(
     rows: Int64Array, cols: Int64Array, weights: Int64Array, mentee_capacity: Int64Array, mentor_capacity: Int64Array, bonus: Int64Array
 ) -> BoolArray:
-    # Mentee i becomes c_i row slots, mentor j becomes d_j column slots, and every row slot gets
-    # its own "unmatched" column so a full matching of the rows always exists.
-    row_start = np.concatenate(([0], np.cumsum(mentee_capacity)))
-    col_start = np.concatenate(([0], np.cumsum(mentor_capacity)))
-    row_slots, col_slots = int(row_start[-1]), int(col_start[-1])
-    copies_row = mentee_capacity[rows]
-    copies_col = mentor_capacity[cols]
-    copies = copies_row * copies_col
-    edge = np.repeat(np.arange(len(rows)), copies)
-    offset = np.arange(int(copies.sum())) - np.repeat(np.cumsum(copies) - copies, copies)
-    row_copy = offset // copies_col[edge]
-    col_copy = offset % copies_col[edge]
-    slot_rows = row_start[rows[edge]] + row_copy
-    slot_cols = col_start[cols[edge]] + col_copy
-    profit = weights[edge] + np.where(row_copy == 0, bonus[rows[edge]], 0)
-    if not bonus.any() and int(mentee_capacity.max(initial=0)) > 1:
-        # A mentee's slots are identical rows, a degenerate tie LAPJV explores over and over.
-        # Scaling profits and charging 1 for each later slot breaks the tie without changing
-        # which totals are optimal (the charges add up to less than one scaled unit).
-        tie_break = row_slots + 1
-        profit = profit * tie_break - row_copy
-    ceiling = int(profit.max()) + 1
-    # A square, symmetric doubling: rows are the mentee slots then one "unmatched" twin per mentor
-    # slot; columns are the mentor slots then one "unmatched" twin per mentee slot. The twins carry
-    # a mirror copy of every pair, so the mirror half solves the same problem and the real half is
-    # an optimal matching. SciPy's LAPJVsp only runs its fast initialisation on square inputs, and
-    # the mirror avoids the ties that plain zero-cost twin edges create (measured in docs/matching.md).
-    size = row_slots + col_slots
-    cost = ceiling - profit
-    matrix = sp.csr_array(
-        (
-            np.concatenate((cost, np.full(row_slots, ceiling), np.full(col_slots, ceiling), cost)).astype(np.float64),
-            (
-                np.concatenate((slot_rows, np.arange(row_slots), row_slots + np.arange(col_slots), row_slots + slot_cols)),
-                np.concatenate((slot_cols, col_slots + np.arange(row_slots), np.arange(col_slots), col_slots + slot_rows)),
-            ),
-        ),
-        shape=(size, size),
+    # Nodes: mentees, then mentors, then the source and the sink. A mentee's first partner earns
+    # the coverage bonus through its own source arc; the source→sink arc lets people stay unmatched.
+    mentees, mentors = len(mentee_capacity), len(mentor_capacity)
+    source, sink = mentees + mentors, mentees + mentors + 1
+    mentee_node = np.arange(mentees)
+    mentor_node = mentees + np.arange(mentors)
+    supply = int(mentee_capacity.clip(min=0).sum())
+    first = mentee_capacity > 0
+    extra = mentee_capacity > 1
+    tails = np.concatenate((np.full(int(first.sum()), source), np.full(int(extra.sum()), source), rows, mentor_node, [source]))
+    heads = np.concatenate((mentee_node[first], mentee_node[extra], mentor_node[cols], np.full(mentors, sink), [sink]))
+    capacities = np.concatenate(
+        (np.ones(int(first.sum())), mentee_capacity[extra] - 1, np.ones(len(rows)), mentor_capacity.clip(min=0), [supply])
     )
-    matched_rows, matched_cols = min_weight_full_bipartite_matching(matrix)
-    real = (matched_rows < row_slots) & (matched_cols < col_slots)
-    keys = slot_rows * (col_slots + 1) + slot_cols
-    order = np.argsort(keys, kind="stable")
-    found = order[np.searchsorted(keys[order], matched_rows[real] * (col_slots + 1) + matched_cols[real])]
-    picked = np.zeros(len(rows), dtype=bool)
-    picked[edge[found]] = True
+    costs = np.concatenate((-bonus[first], np.zeros(int(extra.sum())), -weights, np.zeros(mentors), [0]))
+    flow = min_cost_flow.SimpleMinCostFlow()
+    arcs = flow.add_arcs_with_capacity_and_unit_cost(
+        tails.astype(np.int32), heads.astype(np.int32), capacities.astype(np.int64), costs.astype(np.int64)
+    )
+    flow.set_nodes_supplies(np.array([source, sink], dtype=np.int32), np.array([supply, -supply], dtype=np.int64))
+    status = flow.solve()
+    if status != flow.OPTIMAL:
+        raise SolverError(f"the min-cost flow solver stopped with status {status.name}")
+    pair_arcs = np.asarray(arcs, dtype=np.int32)[int(first.sum()) + int(extra.sum()) :][: len(rows)]
+    picked: BoolArray = np.asarray(flow.flows(pair_arcs)) > 0
     return picked
 
 

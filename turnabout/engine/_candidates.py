@@ -16,11 +16,15 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from turnabout.engine._features import BoolArray, Encoded, Float32Array, FloatArray, Int64Array, IntArray
+from turnabout.engine._parallel import in_parallel, split, workers
 from turnabout.engine._scoring import SCALE, block_scores, edge_scores, quantise
 
 # The float32 block scores differ from the exact float64 ones by far less than this (in score units).
 FLOAT32_SLACK = 1e-5
 _BLOCK_CELLS = 4_000_000
+# Up to this many pairs (2 GiB of float32), the scan keeps every score so that pricing reads them back
+# instead of scoring every pair again.
+STORED_PAIRS_LIMIT = 1 << 29
 
 Progress = Callable[[float, str], None]
 
@@ -39,6 +43,8 @@ class Candidates:
     reserve_rows: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
     reserve_cols: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
     reserve_scores: Float32Array = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+    # Every pair's float32 score (mentees × mentors) when the problem is small enough to keep them.
+    stored: Float32Array | None = None
 
     @property
     def exhaustive(self) -> bool:
@@ -58,6 +64,17 @@ def block_size(encoded: Encoded) -> int:
     return int(max(1, min(encoded.n_mentees, _BLOCK_CELLS // max(1, encoded.n_mentors))))
 
 
+@dataclass(eq=False)
+class _ScanPart:
+    kept_rows: list[IntArray] = field(default_factory=list)
+    kept_cols: list[IntArray] = field(default_factory=list)
+    spare_rows: list[IntArray] = field(default_factory=list)
+    spare_cols: list[IntArray] = field(default_factory=list)
+    spare_scores: list[Float32Array] = field(default_factory=list)
+    column_best: Float32Array | None = None
+    column_rows: IntArray | None = None
+
+
 def generate(encoded: Encoded, per_mentee: int, *, reserve: int = 0, per_mentor: int = 0, progress: Progress | None = None) -> Candidates:
     """Scan every mentee against every mentor; keep each mentee's best ``per_mentee`` feasible pairs.
 
@@ -67,52 +84,70 @@ def generate(encoded: Encoded, per_mentee: int, *, reserve: int = 0, per_mentor:
     mentees, mentors = encoded.n_mentees, encoded.n_mentors
     step = block_size(encoded)
     bound = np.full(mentees, -np.inf)
-    kept_rows: list[IntArray] = []
-    kept_cols: list[IntArray] = []
-    spare_rows: list[IntArray] = []
-    spare_cols: list[IntArray] = []
-    spare_scores: list[Float32Array] = []
     reserve = min(reserve, max(0, mentors - per_mentee - 1))
     track_mentors = 0 < per_mentor < mentees and per_mentee < mentors
-    column_best = np.full((mentors, per_mentor if track_mentors else 0), -np.inf, dtype=np.float32)
-    column_rows = np.full((mentors, per_mentor if track_mentors else 0), -1, dtype=np.int32)
-    for start in range(0, mentees, step):
-        rows = np.arange(start, min(start + step, mentees), dtype=np.int32)
-        scores = block_scores(encoded, rows)
-        if track_mentors:
-            pooled = np.concatenate((column_best, scores.T), axis=1)
-            pooled_rows = np.concatenate((column_rows, np.broadcast_to(rows, (mentors, len(rows)))), axis=1)
-            keep = np.argpartition(-pooled, per_mentor - 1, axis=1)[:, :per_mentor]
-            column_best = np.take_along_axis(pooled, keep, axis=1)
-            column_rows = np.take_along_axis(pooled_rows, keep, axis=1)
-        if per_mentee < mentors:
-            # Partition on the negated scores: the first per_mentee are the best, then the reserve,
-            # and the next one is the best left out.
-            cut = per_mentee + reserve
-            order = np.argpartition(-scores, cut, axis=1)
-            if reserve:
-                head = np.argpartition(-np.take_along_axis(scores, order[:, :cut], axis=1), per_mentee, axis=1)
-                order[:, :cut] = np.take_along_axis(order[:, :cut], head, axis=1)
-                spare = order[:, per_mentee:cut]
-                spare_values = np.take_along_axis(scores, spare, axis=1)
-                local, position = np.nonzero(np.isfinite(spare_values))
-                spare_rows.append(rows[local])
-                spare_cols.append(spare[local, position].astype(np.int32))
-                spare_scores.append(spare_values[local, position])
-            best = order[:, :per_mentee]
-            left_out = scores[np.arange(len(rows)), order[:, cut]]
-            # Ties at the cut-off are broken by partition order; the bound covers them either way.
-            bound[rows] = np.where(np.isfinite(left_out), left_out + FLOAT32_SLACK, -np.inf)
-            local, position = np.nonzero(np.isfinite(np.take_along_axis(scores, best, axis=1)))
-            kept_rows.append(rows[local])
-            kept_cols.append(best[local, position].astype(np.int32))
-        else:
-            local, cols = np.nonzero(np.isfinite(scores))
-            kept_rows.append(rows[local])
-            kept_cols.append(cols.astype(np.int32))
-        if progress is not None:
-            progress(min(start + step, mentees) / max(1, mentees), "scoring pairs")
+    keep_scores = per_mentee < mentors and mentees * mentors <= STORED_PAIRS_LIMIT
+    stored = np.empty((mentees, mentors), dtype=np.float32) if keep_scores else None
+    if keep_scores:
+        # Pricing reads every left-out score back from memory: no reserve needed.
+        reserve = 0
+
+    def scan(first: int, stop: int, done: list[int], slot: int) -> _ScanPart:
+        part = _ScanPart()
+        column_best = np.full((mentors, per_mentor if track_mentors else 0), -np.inf, dtype=np.float32)
+        column_rows = np.full((mentors, per_mentor if track_mentors else 0), -1, dtype=np.int32)
+        for start in range(first, stop, step):
+            rows = np.arange(start, min(start + step, stop), dtype=np.int32)
+            scores = block_scores(encoded, rows)
+            if stored is not None:
+                stored[rows] = scores
+            if track_mentors:
+                pooled = np.concatenate((column_best, scores.T), axis=1)
+                pooled_rows = np.concatenate((column_rows, np.broadcast_to(rows, (mentors, len(rows)))), axis=1)
+                keep = np.argpartition(-pooled, per_mentor - 1, axis=1)[:, :per_mentor]
+                column_best = np.take_along_axis(pooled, keep, axis=1)
+                column_rows = np.take_along_axis(pooled_rows, keep, axis=1)
+            if per_mentee < mentors:
+                # Partition on the negated scores: the first per_mentee are the best, then the reserve,
+                # and the next one is the best left out.
+                cut = per_mentee + reserve
+                order = np.argpartition(-scores, cut, axis=1)
+                if reserve:
+                    head = np.argpartition(-np.take_along_axis(scores, order[:, :cut], axis=1), per_mentee, axis=1)
+                    order[:, :cut] = np.take_along_axis(order[:, :cut], head, axis=1)
+                    spare = order[:, per_mentee:cut]
+                    spare_values = np.take_along_axis(scores, spare, axis=1)
+                    local, position = np.nonzero(np.isfinite(spare_values))
+                    part.spare_rows.append(rows[local])
+                    part.spare_cols.append(spare[local, position].astype(np.int32))
+                    part.spare_scores.append(spare_values[local, position])
+                best = order[:, :per_mentee]
+                left_out = scores[np.arange(len(rows)), order[:, cut]]
+                # Ties at the cut-off are broken by partition order; the bound covers them either way.
+                bound[rows] = np.where(np.isfinite(left_out), left_out + FLOAT32_SLACK, -np.inf)
+                local, position = np.nonzero(np.isfinite(np.take_along_axis(scores, best, axis=1)))
+                part.kept_rows.append(rows[local])
+                part.kept_cols.append(best[local, position].astype(np.int32))
+            else:
+                local, cols = np.nonzero(np.isfinite(scores))
+                part.kept_rows.append(rows[local])
+                part.kept_cols.append(cols.astype(np.int32))
+            done[slot] += len(rows)
+        part.column_best, part.column_rows = column_best, column_rows
+        return part
+
+    parts = in_parallel(split(mentees, step, workers()), scan, mentees, progress, "scoring pairs")
+    kept_rows = [array for part in parts for array in part.kept_rows]
+    kept_cols = [array for part in parts for array in part.kept_cols]
+    spare_rows = [array for part in parts for array in part.spare_rows]
+    spare_cols = [array for part in parts for array in part.spare_cols]
+    spare_scores = [array for part in parts for array in part.spare_scores]
     if track_mentors:
+        pooled = np.concatenate([part.column_best for part in parts if part.column_best is not None], axis=1)
+        pooled_rows = np.concatenate([part.column_rows for part in parts if part.column_rows is not None], axis=1)
+        keep = np.argpartition(-pooled, per_mentor - 1, axis=1)[:, :per_mentor]
+        column_best = np.take_along_axis(pooled, keep, axis=1)
+        column_rows = np.take_along_axis(pooled_rows, keep, axis=1)
         mentor_of, slot = np.nonzero(np.isfinite(column_best))
         kept_rows.append(column_rows[mentor_of, slot])
         kept_cols.append(mentor_of.astype(np.int32))
@@ -121,7 +156,7 @@ def generate(encoded: Encoded, per_mentee: int, *, reserve: int = 0, per_mentor:
     if track_mentors:
         unique = np.unique(rows_all.astype(np.int64) * max(1, mentors) + cols_all)
         rows_all, cols_all = (unique // max(1, mentors)).astype(np.int32), (unique % max(1, mentors)).astype(np.int32)
-    candidates = with_edges(encoded, rows_all, cols_all, bound)
+    candidates = replace(with_edges(encoded, rows_all, cols_all, bound), stored=stored)
     if spare_rows:
         spare_r, spare_c, spare_s = np.concatenate(spare_rows), np.concatenate(spare_cols), np.concatenate(spare_scores)
         if track_mentors:
@@ -166,6 +201,7 @@ def merge(encoded: Encoded, candidates: Candidates, rows: IntArray, cols: IntArr
         reserve_rows=candidates.reserve_rows,
         reserve_cols=candidates.reserve_cols,
         reserve_scores=candidates.reserve_scores,
+        stored=candidates.stored,
     )
 
 
@@ -202,61 +238,97 @@ def price(
     ``near`` (in score units) of violating are returned as ``near_*`` for the reserve, so that the
     next rounds can price them without another scan.
     """
-    near_rows: list[IntArray] = []
-    near_cols: list[IntArray] = []
-    near_scores: list[Float32Array] = []
     bound = candidates.bound.copy()
-    found_rows: list[IntArray] = []
-    found_cols: list[IntArray] = []
-    violation = 0.0
-    complete = True
     step = block_size(encoded)
     present = _candidate_mask_builder(candidates, encoded.n_mentors)
-    for start in range(0, len(mentees_to_check), step):
-        rows = mentees_to_check[start : start + step].astype(np.int32)
-        scores = block_scores(encoded, rows)
-        present(rows, scores)
-        if threshold is not None:
-            wanted: BoolArray = scores >= (threshold[rows, None] - FLOAT32_SLACK)
-            local, cols = np.nonzero(wanted)
-            scores[local, cols] = -np.inf
-        else:
-            reduced = scores.astype(np.float64) * SCALE - u[rows, None] - v[None, :]
-            reduced[~np.isfinite(scores)] = -np.inf
-            slack = FLOAT32_SLACK * SCALE
-            violation += float(np.maximum(reduced + slack, 0).sum())
-            take = min(per_mentee, encoded.n_mentors)
-            order = np.argpartition(-reduced, take - 1, axis=1)[:, :take]
-            top = np.take_along_axis(reduced, order, axis=1)
-            complete &= bool(np.all(np.count_nonzero(reduced > -slack, axis=1) <= take))
-            local, position = np.nonzero(top > -slack)
-            cols = order[local, position]
-            scores[local, cols] = -np.inf
-            reduced[local, cols] = -np.inf
-            if near > 0:
-                # At most ``take`` close pairs per mentee, the closest first.
-                closest = np.argpartition(-reduced, take - 1, axis=1)[:, :take]
-                close = np.take_along_axis(reduced, closest, axis=1) > -near * SCALE
-                close_local, position = np.nonzero(close)
-                close_cols = closest[close_local, position]
-                near_rows.append(rows[close_local])
-                near_cols.append(close_cols.astype(np.int32))
-                near_scores.append(scores[close_local, close_cols])
-                scores[close_local, close_cols] = -np.inf
-        found_rows.append(rows[local])
-        found_cols.append(cols.astype(np.int32))
-        remaining = scores.max(axis=1) if scores.shape[1] else np.full(len(rows), -np.inf)
-        bound[rows] = np.where(np.isfinite(remaining), remaining + FLOAT32_SLACK, -np.inf)
+    slack = FLOAT32_SLACK * SCALE
+    take = min(per_mentee, encoded.n_mentors)
+
+    def scan(first: int, stop: int, done: list[int], slot: int) -> Pricing:
+        found_rows: list[IntArray] = []
+        found_cols: list[IntArray] = []
+        near_rows: list[IntArray] = []
+        near_cols: list[IntArray] = []
+        near_scores: list[Float32Array] = []
+        violation = 0.0
+        complete = True
+        for start in range(first, stop, step):
+            rows = mentees_to_check[start : min(start + step, stop)].astype(np.int32)
+            scores = candidates.stored[rows] if candidates.stored is not None else block_scores(encoded, rows)
+            present(rows, scores)
+            local: IntArray
+            cols: IntArray
+            if threshold is not None:
+                wanted: BoolArray = scores >= (threshold[rows, None] - FLOAT32_SLACK)
+                local, cols = np.nonzero(wanted)
+                scores[local, cols] = -np.inf
+            else:
+                # Blanked pairs (scores -inf) stay -inf: u and v are finite.
+                reduced = scores.astype(np.float64) * SCALE - u[rows, None] - v[None, :]
+                hits = reduced > -slack
+                violation += float((reduced[hits] + slack).sum())
+                local, cols, all_taken = _best_per_row(reduced, hits, take)
+                complete &= all_taken
+                scores[local, cols] = -np.inf
+                reduced[local, cols] = -np.inf
+                if near > 0:
+                    # At most ``take`` close pairs per mentee, the closest first.
+                    close = reduced > -near * SCALE
+                    close_local, close_cols, _ = _best_per_row(reduced, close, take)
+                    near_rows.append(rows[close_local])
+                    near_cols.append(close_cols.astype(np.int32))
+                    near_scores.append(scores[close_local, close_cols])
+                    scores[close_local, close_cols] = -np.inf
+            found_rows.append(rows[local])
+            found_cols.append(cols.astype(np.int32))
+            remaining = scores.max(axis=1) if scores.shape[1] else np.full(len(rows), -np.inf)
+            bound[rows] = np.where(np.isfinite(remaining), remaining + FLOAT32_SLACK, -np.inf)
+            done[slot] += len(rows)
+        return Pricing(
+            rows=_joined(found_rows, np.int32),
+            cols=_joined(found_cols, np.int32),
+            bound=bound,
+            violation=int(np.ceil(violation)),
+            complete=complete,
+            near_rows=_joined(near_rows, np.int32),
+            near_cols=_joined(near_cols, np.int32),
+            near_scores=_joined(near_scores, np.float32),
+        )
+
+    parts = in_parallel(split(len(mentees_to_check), step, workers()), scan, len(mentees_to_check), None, "pricing")
     return Pricing(
-        rows=np.concatenate(found_rows) if found_rows else np.zeros(0, dtype=np.int32),
-        cols=np.concatenate(found_cols) if found_cols else np.zeros(0, dtype=np.int32),
+        rows=_joined([part.rows for part in parts], np.int32),
+        cols=_joined([part.cols for part in parts], np.int32),
         bound=bound,
-        violation=int(np.ceil(violation)),
-        complete=complete,
-        near_rows=np.concatenate(near_rows) if near_rows else np.zeros(0, dtype=np.int32),
-        near_cols=np.concatenate(near_cols) if near_cols else np.zeros(0, dtype=np.int32),
-        near_scores=np.concatenate(near_scores) if near_scores else np.zeros(0, dtype=np.float32),
+        violation=sum(part.violation for part in parts),
+        complete=all(part.complete for part in parts),
+        near_rows=_joined([part.near_rows for part in parts], np.int32),
+        near_cols=_joined([part.near_cols for part in parts], np.int32),
+        near_scores=_joined([part.near_scores for part in parts], np.float32),
     )
+
+
+def _joined(arrays: list[np.ndarray], dtype: type[np.generic]) -> np.ndarray:
+    return np.concatenate(arrays).astype(dtype, copy=False) if arrays else np.zeros(0, dtype=dtype)
+
+
+def _best_per_row(values: np.ndarray, marked: BoolArray, take: int) -> tuple[IntArray, IntArray, bool]:
+    """Positions of up to ``take`` marked entries per row, the largest ``values`` first.
+
+    Also says whether every marked entry was taken. Rows with few marks (the usual case) are read
+    off directly; only rows with more than ``take`` marks are partitioned.
+    """
+    counts = np.count_nonzero(marked, axis=1)
+    crowded = counts > take
+    if not crowded.any():
+        local, cols = np.nonzero(marked)
+        return local, cols, True
+    local, cols = np.nonzero(marked & ~crowded[:, None])
+    busy = np.flatnonzero(crowded)
+    order = np.argpartition(-values[busy], take - 1, axis=1)[:, :take]
+    busy_local = np.repeat(busy, take)
+    busy_cols = order.ravel()
+    return np.concatenate((local, busy_local)), np.concatenate((cols, busy_cols)), False
 
 
 def _candidate_mask_builder(candidates: Candidates, mentors: int) -> Callable[[IntArray, np.ndarray], None]:

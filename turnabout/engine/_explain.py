@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from turnabout.engine._features import SLOT_MINUTES, Encoded, FloatArray, mentee_goals, mentor_credit
-from turnabout.engine._problem import COMPONENTS, MAX_LEVEL
+from turnabout.engine._features import SLOT_MINUTES, Encoded, FloatArray, IntArray, mentee_goals, mentor_credit
+from turnabout.engine._parallel import in_parallel, split, workers
+from turnabout.engine._problem import COMPONENTS, MAX_LEVEL, Participant
 from turnabout.engine._rules import edge_overlap_slots, edge_rule_checks
 from turnabout.engine._scoring import edge_scores
 
@@ -113,44 +114,83 @@ def pair_reasons(encoded: Encoded, mentee_row: int, mentor_col: int, contributio
     return tuple(sentence for _value, sentence in sentences[:TOP_REASONS])
 
 
-def unmatched_reason(encoded: Encoded, row: int, *, is_mentee: bool, mode: str, threshold: float | None) -> str:
-    """Why a participant has no partner, naming the rule or the competition that left them out.
+def unmatched_reasons(encoded: Encoded, people: IntArray, *, is_mentee: bool, mode: str, threshold: float | None) -> list[str]:
+    """Why each of ``people`` has no partner, naming the rule or the competition that left them out.
 
     Hard rules are applied one after another against everyone on the other side; the sentence
-    names the rules that removed candidates, up to the one that removed the last.
+    names the rules that removed candidates, up to the one that removed the last. People are
+    checked in blocks against the whole other side at once.
     """
     others = encoded.n_mentors if is_mentee else encoded.n_mentees
+    step = max(1, _BLOCK_PAIRS // max(1, others))
+
+    def explain(first: int, stop: int, done: list[int], slot: int) -> list[str]:
+        reasons: list[str] = []
+        for start in range(first, stop, step):
+            reasons += _block_reasons(encoded, np.asarray(people[start : min(start + step, stop)]), is_mentee, mode, threshold)
+            done[slot] = len(reasons)
+        return reasons
+
+    parts = in_parallel(split(len(people), step, workers()), explain, len(people), None, "explaining")
+    return [reason for part in parts for reason in part]
+
+
+_BLOCK_PAIRS = 2_000_000
+
+
+def _block_reasons(encoded: Encoded, people: IntArray, is_mentee: bool, mode: str, threshold: float | None) -> list[str]:
+    others = encoded.n_mentors if is_mentee else encoded.n_mentees
     other = "mentor" if is_mentee else "mentee"
-    person = (encoded.problem.mentees if is_mentee else encoded.problem.mentors)[row]
-    if person.capacity == 0:
-        return "Their capacity is 0, so they take no partner in this run."
+    side = encoded.problem.mentees if is_mentee else encoded.problem.mentors
     if others == 0:
-        return f"There are no {other}s in this run."
-    index = np.arange(others)
-    fixed = np.full(others, row)
+        return [_zero_capacity(side[person]) or f"There are no {other}s in this run." for person in people.tolist()]
+    fixed = np.repeat(people, others)
+    index = np.tile(np.arange(others), len(people))
     rows, cols = (fixed, index) if is_mentee else (index, fixed)
-    remaining = np.ones(others, dtype=bool)
-    clauses: list[str] = []
+    shape = (len(people), others)
+    remaining = np.ones(shape, dtype=bool)
+    clauses: list[list[str]] = [[] for _ in people]
+    emptied = np.zeros(len(people), dtype=bool)
     for check in edge_rule_checks(encoded, rows, cols, for_mentee=is_mentee):
-        after = remaining & check.passes
-        if after.sum() < remaining.sum():
-            clauses.append(check.clause)
+        live = ~emptied
+        after = remaining & check.passes.reshape(shape)
+        removed = live & (after.sum(axis=1) < remaining.sum(axis=1))
+        for position in np.flatnonzero(removed).tolist():
+            clauses[position].append(check.clause)
         remaining = after
-        if not remaining.any():
-            return f"No {other} {_join(clauses) if clauses else 'is available'}." if clauses else f"No {other} is available."
-    feasible = np.flatnonzero(remaining)
-    _contributions, scores = edge_scores(encoded, rows[feasible], cols[feasible])
+        emptied |= ~remaining.any(axis=1)
     minimum = encoded.rules.min_pair_score
-    acceptable = scores >= minimum
-    if not acceptable.any():
-        rule_text = f" who {_join(clauses)}" if clauses else ""
-        return f"Every {other}{rule_text} would score below the program's minimum pair score of {minimum:.2f}."
-    count = int(acceptable.sum())
-    if threshold is not None and mode == "fair":
-        return (
-            f"The {count} {other}{'s' if count != 1 else ''} who meet the rules are taken, "
-            f"or would pair below the fairness floor of {threshold:.2f} that lets everyone else be matched."
-        )
-    if count == 1:
-        return f"The one {other} who meets the rules is already matched with someone they fit better."
-    return f"All {count} {other}s who meet the rules are already matched at capacity with pairs that score higher overall."
+    acceptable_count = remaining.sum(axis=1)
+    if minimum > 0 and remaining.any():
+        local, partner = np.nonzero(remaining)
+        pair_rows, pair_cols = (people[local], partner) if is_mentee else (partner, people[local])
+        _contributions, scores = edge_scores(encoded, pair_rows, pair_cols)
+        acceptable_count = np.bincount(local[scores >= minimum], minlength=len(people))
+    reasons = []
+    for position, person in enumerate(people.tolist()):
+        zero = _zero_capacity(side[person])
+        if zero:
+            reasons.append(zero)
+            continue
+        said = clauses[position]
+        if emptied[position]:
+            reasons.append(f"No {other} {_join(said)}." if said else f"No {other} is available.")
+            continue
+        count = int(acceptable_count[position])
+        if count == 0:
+            rule_text = f" who {_join(said)}" if said else ""
+            reasons.append(f"Every {other}{rule_text} would score below the program's minimum pair score of {minimum:.2f}.")
+        elif threshold is not None and mode == "fair":
+            reasons.append(
+                f"The {count} {other}{'s' if count != 1 else ''} who meet the rules are taken, "
+                f"or would pair below the fairness floor of {threshold:.2f} that lets everyone else be matched."
+            )
+        elif count == 1:
+            reasons.append(f"The one {other} who meets the rules is already matched with someone they fit better.")
+        else:
+            reasons.append(f"All {count} {other}s who meet the rules are already matched at capacity with pairs that score higher overall.")
+    return reasons
+
+
+def _zero_capacity(person: Participant) -> str:
+    return "Their capacity is 0, so they take no partner in this run." if person.capacity == 0 else ""

@@ -6,6 +6,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Literal
 
 import numpy as np
 import scipy.sparse as sp
@@ -14,8 +15,8 @@ from scipy.sparse.csgraph import maximum_bipartite_matching
 from turnabout.engine._assignment import Assignment, solve_assignment
 from turnabout.engine._candidates import FLOAT32_SLACK, Candidates, Pricing, generate, merge, price
 from turnabout.engine._diagnostics import baseline, blocking_pairs, score_statistics
-from turnabout.engine._explain import pair_reasons, unmatched_reason
-from turnabout.engine._features import BoolArray, Encoded, Int64Array, IntArray, encode
+from turnabout.engine._explain import pair_reasons, unmatched_reasons
+from turnabout.engine._features import BoolArray, Encoded, Int64Array, IntArray, Side, encode
 from turnabout.engine._greedy import greedy
 from turnabout.engine._problem import COMPONENTS, Mode, Problem, ProblemError, Rules, Weights
 from turnabout.engine._result import Certificate, Diagnostics, MatchResult, Pair, Unmatched
@@ -300,13 +301,13 @@ def solve(
         keep = np.isin(
             candidates.rows.astype(np.int64) * max(1, mentors) + candidates.cols, kept_rows.astype(np.int64) * max(1, mentors) + kept_cols
         )
-        candidates = Candidates(
-            candidates.rows[keep],
-            candidates.cols[keep],
-            candidates.contributions[keep],
-            candidates.scores[keep],
-            candidates.weights[keep],
-            candidates.bound,
+        candidates = replace(
+            candidates,
+            rows=candidates.rows[keep],
+            cols=candidates.cols[keep],
+            contributions=candidates.contributions[keep],
+            scores=candidates.scores[keep],
+            weights=candidates.weights[keep],
         )
     seconds["candidates"] = time.perf_counter() - mark
 
@@ -382,22 +383,21 @@ def solve(
     mentee_partners = np.bincount(pair_rows, minlength=mentees)
     mentor_partners = np.bincount(pair_cols, minlength=mentors)
     threshold = floor / SCALE if floor is not None else None
-    unmatched = [
-        Unmatched(
-            id=encoded.mentees.ids[row],
-            role="mentee",
-            reason=unmatched_reason(encoded, row, is_mentee=True, mode=mode.value, threshold=threshold) if explain else "",
+    unmatched: list[Unmatched] = []
+    sides: tuple[tuple[Literal["mentee", "mentor"], Int64Array, Side], ...] = (
+        ("mentee", mentee_partners, encoded.mentees),
+        ("mentor", mentor_partners, encoded.mentors),
+    )
+    for role, partners, side in sides:
+        alone = np.flatnonzero(partners == 0)
+        reasons = (
+            unmatched_reasons(encoded, alone, is_mentee=role == "mentee", mode=mode.value, threshold=threshold)
+            if explain
+            else [""] * len(alone)
         )
-        for row in np.flatnonzero(mentee_partners == 0).tolist()
-    ]
-    unmatched += [
-        Unmatched(
-            id=encoded.mentors.ids[col],
-            role="mentor",
-            reason=unmatched_reason(encoded, col, is_mentee=False, mode=mode.value, threshold=threshold) if explain else "",
-        )
-        for col in np.flatnonzero(mentor_partners == 0).tolist()
-    ]
+        unmatched += [
+            Unmatched(id=side.ids[index], role=role, reason=reason) for index, reason in zip(alone.tolist(), reasons, strict=True)
+        ]
     seconds["explain"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
