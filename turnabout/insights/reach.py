@@ -47,9 +47,12 @@ class OrganisationRollup:
 def diversity_reach(program: Program) -> DiversityReach:
     """Consenting mentors by under-represented status and mentees reached by grade band; suppressed at ``k``. Three queries."""
     k = min_cell()
-    answers = Enrolment.objects.filter(
-        program=program, role=Role.MENTOR, status=EnrolmentStatus.APPROVED, diversity_consent=True
-    ).values_list("person__sensitive_profile__is_under_represented", flat=True)
+    # No ordering anywhere below: the models' default ones sort by names and dates that no figure here needs.
+    answers = (
+        Enrolment.objects.filter(program=program, role=Role.MENTOR, status=EnrolmentStatus.APPROVED, diversity_consent=True)
+        .order_by()
+        .values_list("person__sensitive_profile__is_under_represented", flat=True)
+    )
     tally = Counter({True: "Under-represented", False: "Not under-represented", None: "Not stated"}[answer] for answer in answers)
     groups = {name: tally.get(name, 0) for name in ("Under-represented", "Not under-represented", "Not stated")}
     mentors = suppress_counts(groups, k=k)
@@ -62,7 +65,7 @@ def diversity_reach(program: Program) -> DiversityReach:
 
     ranks = list(program.organisation.grades.order_by("rank").values_list("rank", "code"))
     band_of = {rank: grade_band_label(ranks, position) for position, (rank, _code) in enumerate(ranks)}
-    reached = Pair.objects.filter(program=program).values_list("mentee__person_id", "mentee__person__grade__rank").distinct()
+    reached = Pair.objects.filter(program=program).order_by().values_list("mentee__person_id", "mentee__person__grade__rank").distinct()
     by_band = Counter(band_of.get(rank, "No grade") if rank is not None else "No grade" for _person, rank in set(reached))
     bands = list(dict.fromkeys(band_of.values()))
     if by_band.get("No grade"):

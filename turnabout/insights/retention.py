@@ -64,6 +64,7 @@ def program_retention(program: Program, *, today: date) -> ComparisonReport | No
     participant_ids = set(
         Enrolment.objects.filter(program=program)
         .filter(Q(status=EnrolmentStatus.APPROVED) | Q(pk__in=pair_people.values("mentor_id")) | Q(pk__in=pair_people.values("mentee_id")))
+        .order_by()  # the default ordering joins the directory to sort by name, for a set
         .values_list("person_id", flat=True)
     )
     ranks = list(Grade.objects.filter(organisation_id=program.organisation_id).order_by("rank").values_list("id", "rank", "code"))
