@@ -10,6 +10,7 @@ from tests.engine.strategies import Oracle, problems, rules_for, weights
 from turnabout.engine import MatchResult, Problem, Rules, Weights, solve, suggest
 from turnabout.engine._assignment import solve_assignment
 from turnabout.engine._features import encode
+from turnabout.engine._kernels import MentorsBest, best_pairs, fill_scores
 from turnabout.engine._rules import edge_feasible
 from turnabout.engine._scoring import SCALE, edge_scores, quantise
 from turnabout.engine._suggest import suggestion_limits
@@ -178,20 +179,18 @@ def test_suggestions_fit_the_rules_and_spread(instance: tuple[Problem, Rules, We
 
 @settings(max_examples=40, deadline=None)
 @given(instances())
-def test_block_scores_agree_with_exact_scores(instance: tuple[Problem, Rules, Weights]) -> None:
+def test_compiled_scan_agrees_with_exact_scores(instance: tuple[Problem, Rules, Weights]) -> None:
     # given
     problem, rules, weights = instance
     encoded = encode(problem, rules, weights)
     if encoded.n_mentees == 0 or encoded.n_mentors == 0:
         return
     # when
-    from turnabout.engine._scoring import block_scores
-
-    approximate = block_scores(encoded, np.arange(encoded.n_mentees, dtype=np.int32))
+    approximate = fill_scores(encoded, np.arange(encoded.n_mentees, dtype=np.int32))
     rows, cols = np.divmod(np.arange(encoded.n_mentees * encoded.n_mentors), encoded.n_mentors)
     _contributions, exact = edge_scores(encoded, rows, cols)
     feasible = edge_feasible(encoded, rows, cols) & (exact >= rules.min_pair_score)
-    # then: the float32 scan keeps every feasible pair, scores it closely and drops every infeasible one
+    # then: the compiled scan keeps every feasible pair, scores it closely and drops every infeasible one
     flat = approximate.ravel()
     assert np.isfinite(flat[feasible]).all()
     assert np.allclose(flat[feasible], exact[feasible], atol=1e-5)
@@ -225,3 +224,44 @@ def test_min_cost_flow_agrees_with_the_linear_program(instance: tuple[np.ndarray
     assert flow.upper_bound == flow.objective
     assert np.all(np.bincount(rows[flow.chosen], minlength=len(mentee_capacity)) <= mentee_capacity)
     assert np.all(np.bincount(cols[flow.chosen], minlength=len(mentor_capacity)) <= mentor_capacity)
+
+
+@settings(max_examples=60, deadline=None)
+@given(instances(), st.integers(1, 4), st.integers(0, 2**32 - 1))
+def test_streaming_scan_keeps_the_best_pairs_and_bounds_the_rest(instance: tuple[Problem, Rules, Weights], k: int, seed: int) -> None:
+    # given: duals, a list of pairs to skip (the candidates) and each mentor's best to track
+    problem, rules, weights = instance
+    encoded = encode(problem, rules, weights)
+    mentees, mentors = encoded.n_mentees, encoded.n_mentors
+    if mentees == 0 or mentors == 0:
+        return
+    rng = np.random.default_rng(seed)
+    u, v = rng.uniform(0, 0.5, mentees), rng.uniform(0, 0.5, mentors)
+    skipped = rng.random((mentees, mentors)) < 0.3
+    _skip_rows, skip_cols = np.nonzero(skipped)
+    skip_ptr = np.concatenate(([0], np.cumsum(skipped.sum(axis=1))))
+    tracked = MentorsBest.empty(mentors, 2)
+    # when
+    found = best_pairs(encoded, np.arange(mentees), k, u=u, v=v, skip_ptr=skip_ptr, skip_cols=skip_cols, slack=1e-6, mentors_best=tracked)
+    # then: against every pair scored exactly
+    rows, cols = np.divmod(np.arange(mentees * mentors), mentors)
+    _contributions, exact = edge_scores(encoded, rows, cols)
+    open_pair = (edge_feasible(encoded, rows, cols) & (exact >= rules.min_pair_score)).reshape(mentees, mentors)
+    exact = exact.reshape(mentees, mentors)
+    considered = open_pair & ~skipped
+    value = np.where(considered, exact - u[:, None] - v[None, :], -np.inf)
+    for row in range(mentees):
+        listed = found.cols[row][found.cols[row] >= 0]
+        expected = np.sort(value[row][np.isfinite(value[row])])[::-1][:k]
+        assert np.allclose(found.values[row][: len(listed)], expected, atol=1e-9)
+        assert considered[row, listed].all()
+        rest = np.ones(mentors, dtype=bool)
+        rest[listed] = False
+        best_rest = exact[row][considered[row] & rest].max(initial=-np.inf)
+        assert found.left_out[row] >= best_rest - 1e-9
+        assert found.hits[row] == np.count_nonzero(value[row] > -1e-6)
+        assert np.isclose(found.excess[row], (value[row][value[row] > -1e-6] + 1e-6).sum(), atol=1e-9)
+    for col in range(mentors):
+        kept = np.sort(tracked.scores[col][np.isfinite(tracked.scores[col])])[::-1]
+        column = exact[:, col][considered[:, col]]
+        assert np.allclose(kept, np.sort(column)[::-1][:2], atol=1e-9)

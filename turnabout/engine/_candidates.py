@@ -16,8 +16,9 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from turnabout.engine._features import BoolArray, Encoded, Float32Array, FloatArray, Int64Array, IntArray
+from turnabout.engine._kernels import MentorsBest, best_pairs, fill_scores
 from turnabout.engine._parallel import in_parallel, split, workers
-from turnabout.engine._scoring import SCALE, block_scores, edge_scores, quantise
+from turnabout.engine._scoring import SCALE, edge_scores, quantise
 
 # The float32 block scores differ from the exact float64 ones by far less than this (in score units).
 FLOAT32_SLACK = 1e-5
@@ -25,6 +26,8 @@ _BLOCK_CELLS = 4_000_000
 # Up to this many pairs (2 GiB of float32), the scan keeps every score so that pricing reads them back
 # instead of scoring every pair again.
 STORED_PAIRS_LIMIT = 1 << 29
+# Mentees per call of the streaming scan when no block of scores is written.
+_STREAM_ROWS = 256
 
 Progress = Callable[[float, str], None]
 
@@ -71,7 +74,7 @@ class _ScanPart:
     spare_rows: list[IntArray] = field(default_factory=list)
     spare_cols: list[IntArray] = field(default_factory=list)
     spare_scores: list[Float32Array] = field(default_factory=list)
-    column_best: Float32Array | None = None
+    column_best: FloatArray | None = None
     column_rows: IntArray | None = None
 
 
@@ -82,7 +85,6 @@ def generate(encoded: Encoded, per_mentee: int, *, reserve: int = 0, per_mentor:
     mentors nobody ranks highly still reach the mentees who suit them best.
     """
     mentees, mentors = encoded.n_mentees, encoded.n_mentors
-    step = block_size(encoded)
     bound = np.full(mentees, -np.inf)
     reserve = min(reserve, max(0, mentors - per_mentee - 1))
     track_mentors = 0 < per_mentor < mentees and per_mentee < mentors
@@ -94,48 +96,35 @@ def generate(encoded: Encoded, per_mentee: int, *, reserve: int = 0, per_mentor:
 
     def scan(first: int, stop: int, done: list[int], slot: int) -> _ScanPart:
         part = _ScanPart()
-        column_best = np.full((mentors, per_mentor if track_mentors else 0), -np.inf, dtype=np.float32)
-        column_rows = np.full((mentors, per_mentor if track_mentors else 0), -1, dtype=np.int32)
+        tracked = MentorsBest.empty(mentors, per_mentor if track_mentors else 0)
         for start in range(first, stop, step):
             rows = np.arange(start, min(start + step, stop), dtype=np.int32)
-            scores = block_scores(encoded, rows)
-            if stored is not None:
-                stored[rows] = scores
-            if track_mentors:
-                pooled = np.concatenate((column_best, scores.T), axis=1)
-                pooled_rows = np.concatenate((column_rows, np.broadcast_to(rows, (mentors, len(rows)))), axis=1)
-                keep = np.argpartition(-pooled, per_mentor - 1, axis=1)[:, :per_mentor]
-                column_best = np.take_along_axis(pooled, keep, axis=1)
-                column_rows = np.take_along_axis(pooled_rows, keep, axis=1)
-            if per_mentee < mentors:
-                # Partition on the negated scores: the first per_mentee are the best, then the reserve,
-                # and the next one is the best left out.
-                cut = per_mentee + reserve
-                order = np.argpartition(-scores, cut, axis=1)
-                if reserve:
-                    head = np.argpartition(-np.take_along_axis(scores, order[:, :cut], axis=1), per_mentee, axis=1)
-                    order[:, :cut] = np.take_along_axis(order[:, :cut], head, axis=1)
-                    spare = order[:, per_mentee:cut]
-                    spare_values = np.take_along_axis(scores, spare, axis=1)
-                    local, position = np.nonzero(np.isfinite(spare_values))
-                    part.spare_rows.append(rows[local])
-                    part.spare_cols.append(spare[local, position].astype(np.int32))
-                    part.spare_scores.append(spare_values[local, position])
-                best = order[:, :per_mentee]
-                left_out = scores[np.arange(len(rows)), order[:, cut]]
-                # Ties at the cut-off are broken by partition order; the bound covers them either way.
-                bound[rows] = np.where(np.isfinite(left_out), left_out + FLOAT32_SLACK, -np.inf)
-                local, position = np.nonzero(np.isfinite(np.take_along_axis(scores, best, axis=1)))
-                part.kept_rows.append(rows[local])
-                part.kept_cols.append(best[local, position].astype(np.int32))
-            else:
+            if per_mentee >= mentors:
+                scores = fill_scores(encoded, rows)
                 local, cols = np.nonzero(np.isfinite(scores))
                 part.kept_rows.append(rows[local])
                 part.kept_cols.append(cols.astype(np.int32))
+            else:
+                # The compiled scan keeps each mentee's best per_mentee + reserve pairs (best first) and
+                # the best score beyond them, writing every score to ``stored`` when it is kept.
+                out = stored[start : start + len(rows)] if stored is not None else None
+                found = best_pairs(encoded, rows, per_mentee + reserve, mentors_best=tracked, out=out)
+                listed = found.cols >= 0
+                local, position = np.nonzero(listed[:, :per_mentee])
+                part.kept_rows.append(rows[local])
+                part.kept_cols.append(found.cols[local, position].astype(np.int32))
+                if reserve:
+                    local, position = np.nonzero(listed[:, per_mentee:])
+                    position += per_mentee
+                    part.spare_rows.append(rows[local])
+                    part.spare_cols.append(found.cols[local, position].astype(np.int32))
+                    part.spare_scores.append(found.scores[local, position].astype(np.float32))
+                bound[rows] = np.where(np.isfinite(found.left_out), found.left_out + FLOAT32_SLACK, -np.inf)
             done[slot] += len(rows)
-        part.column_best, part.column_rows = column_best, column_rows
+        part.column_best, part.column_rows = tracked.scores, tracked.rows
         return part
 
+    step = block_size(encoded) if stored is not None or per_mentee >= mentors else _STREAM_ROWS
     parts = in_parallel(split(mentees, step, workers()), scan, mentees, progress, "scoring pairs")
     kept_rows = [array for part in parts for array in part.kept_rows]
     kept_cols = [array for part in parts for array in part.kept_cols]
@@ -149,7 +138,7 @@ def generate(encoded: Encoded, per_mentee: int, *, reserve: int = 0, per_mentor:
         column_best = np.take_along_axis(pooled, keep, axis=1)
         column_rows = np.take_along_axis(pooled_rows, keep, axis=1)
         mentor_of, slot = np.nonzero(np.isfinite(column_best))
-        kept_rows.append(column_rows[mentor_of, slot])
+        kept_rows.append(column_rows[mentor_of, slot].astype(np.int32))
         kept_cols.append(mentor_of.astype(np.int32))
     rows_all = np.concatenate(kept_rows) if kept_rows else np.zeros(0, dtype=np.int32)
     cols_all = np.concatenate(kept_cols) if kept_cols else np.zeros(0, dtype=np.int32)
@@ -254,7 +243,7 @@ def price(
         complete = True
         for start in range(first, stop, step):
             rows = mentees_to_check[start : min(start + step, stop)].astype(np.int32)
-            scores = candidates.stored[rows] if candidates.stored is not None else block_scores(encoded, rows)
+            scores = candidates.stored[rows] if candidates.stored is not None else fill_scores(encoded, rows)
             present(rows, scores)
             local: IntArray
             cols: IntArray

@@ -17,24 +17,10 @@ from turnabout.engine._features import (
     BLOCK_PAST_PAIR,
     BLOCK_REPORTING_LINE,
     SLOT_MINUTES,
-    WORDS,
     BoolArray,
     Encoded,
     IntArray,
 )
-
-
-def block_overlap_slots(encoded: Encoded, rows: IntArray) -> npt.NDArray[np.int16]:
-    """Overlapping 15-minute slots between mentees ``rows`` and every mentor, shape ``(len(rows), n_mentors)``."""
-    mentors, mentees = encoded.mentors, encoded.mentees
-    if encoded.overlap_table is not None:
-        table: npt.NDArray[np.int16] = encoded.overlap_table[np.ix_(mentees.slot_pattern[rows], mentors.slot_pattern)]
-        return table
-    counts = np.zeros((len(rows), encoded.n_mentors), dtype=np.int16)
-    block = mentees.slots[rows]
-    for word in range(WORDS):
-        counts += np.bitwise_count(block[:, None, word] & mentors.slots[None, :, word]).astype(np.int16)
-    return counts
 
 
 def edge_overlap_slots(encoded: Encoded, rows: IntArray, cols: IntArray) -> npt.NDArray[np.int16]:
@@ -43,30 +29,6 @@ def edge_overlap_slots(encoded: Encoded, rows: IntArray, cols: IntArray) -> npt.
     if encoded.overlap_table is not None:
         return encoded.overlap_table[mentees.slot_pattern[rows], mentors.slot_pattern[cols]]
     return np.bitwise_count(mentees.slots[rows] & mentors.slots[cols]).sum(axis=1).astype(np.int16)
-
-
-def block_feasible(encoded: Encoded, rows: IntArray, overlap: npt.NDArray[np.int16]) -> BoolArray:
-    """Pairs of mentees ``rows`` × all mentors that pass every hard rule except the minimum score."""
-    rules, mentors, mentees = encoded.rules, encoded.mentors, encoded.mentees
-    feasible = (mentees.grade[rows, None] - mentors.grade[None, :]) >= rules.min_grade_gap
-    feasible &= mentors.capacity[None, :] > 0
-    feasible &= mentees.capacity[rows, None] > 0
-    if rules.require_shared_language:
-        shared = np.zeros(feasible.shape, dtype=bool)
-        for word in range(mentors.languages.shape[1]):
-            shared |= (mentees.languages[rows, None, word] & mentors.languages[None, :, word]) != 0
-        feasible &= shared
-    if rules.forbid_same_department:
-        feasible &= mentees.department[rows, None] != mentors.department[None, :]
-    if rules.min_overlap_minutes:
-        feasible &= overlap >= -(-rules.min_overlap_minutes // SLOT_MINUTES)
-    starts, ends = encoded.blocked_indptr[rows], encoded.blocked_indptr[rows + 1]
-    counts = ends - starts
-    if counts.any():
-        local = np.repeat(np.arange(len(rows)), counts)
-        positions = np.repeat(ends - counts.cumsum(), counts) + np.arange(counts.sum())
-        feasible[local, encoded.blocked_cols[positions]] = False
-    return feasible
 
 
 @dataclass(frozen=True)

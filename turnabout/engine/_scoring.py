@@ -14,9 +14,10 @@ grade_gap      ``min(1, (mentee grade - mentor grade) / preferred_grade_gap)``
 
 The score is ``sum_c w_c * component_c`` with the weights normalised to sum to 1.
 
-Two implementations share these formulas: a float32 one over a block of mentees × every mentor,
-used only to choose candidates, and an exact float64 one over a list of pairs, which gives the
-scores the solver optimises and the contributions reported to people.
+Two implementations share these formulas: a compiled one that scans mentees against every mentor
+(:mod:`turnabout.engine._kernels`), used only to choose and price candidates, and the exact one
+here over a list of pairs, which gives the scores the solver optimises and the contributions
+reported to people. A property test holds the two together.
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from turnabout.engine._features import SLOT_MINUTES, Encoded, Float32Array, FloatArray, IntArray
+from turnabout.engine._features import SLOT_MINUTES, Encoded, FloatArray, IntArray
 from turnabout.engine._problem import COMPONENTS
-from turnabout.engine._rules import block_feasible, block_overlap_slots, edge_overlap_slots
+from turnabout.engine._rules import edge_overlap_slots
 
 # Scores are optimised as integers in millionths: exact, deterministic arithmetic in the solver.
 SCALE = 1_000_000
@@ -35,54 +36,6 @@ SCALE = 1_000_000
 def quantise(scores: FloatArray) -> npt.NDArray[np.int64]:
     """Scores in [0, 1] as integer millionths (the solver's exact objective)."""
     return np.rint(np.asarray(scores, dtype=np.float64) * SCALE).astype(np.int64)
-
-
-def block_scores(encoded: Encoded, rows: IntArray) -> Float32Array:
-    """Approximate scores (float32) of mentees ``rows`` against every mentor; ``-inf`` where a rule fails.
-
-    Pairs below the minimum pair score are also ``-inf``. Used to choose candidates, never reported.
-    """
-    weights, normalised = encoded.weights, encoded.normalised
-    mentors, mentees = encoded.mentors, encoded.mentees
-    overlap = block_overlap_slots(encoded, rows)
-    feasible = block_feasible(encoded, rows, overlap)
-
-    score = np.zeros(feasible.shape, dtype=np.float32)
-    if normalised["goals"] and encoded.skill_credit_dense.shape[0]:
-        goals = mentees.skills[rows].astype(np.float32)
-        score += (goals @ encoded.skill_credit_dense) * np.float32(normalised["goals"])
-    if normalised["common_ground"] and encoded.common_dense.shape[0]:
-        shared = mentees.common[rows].astype(np.float32) @ encoded.common_dense
-        np.minimum(shared, np.float32(weights.common_ground_full_at), out=shared)
-        score += shared * np.float32(normalised["common_ground"] / weights.common_ground_full_at)
-    if normalised["availability"]:
-        full_slots = weights.availability_full_at_minutes / SLOT_MINUTES
-        available = np.minimum(overlap.astype(np.float32), np.float32(full_slots))
-        score += available * np.float32(normalised["availability"] / full_slots)
-    if normalised["boundaries"]:
-        half = np.float32(normalised["boundaries"] / 2)
-        score += (mentees.department[rows, None] != mentors.department[None, :]) * half
-        score += (mentees.site[rows, None] != mentors.site[None, :]) * half
-    if normalised["diversity"] and mentees.diversity.shape[1]:
-        differ = np.zeros(feasible.shape, dtype=np.float32)
-        both = np.zeros(feasible.shape, dtype=np.float32)
-        for column in range(mentees.diversity.shape[1]):
-            left = mentees.diversity[rows, column][:, None]
-            right = mentors.diversity[None, :, column]
-            present = (left >= 0) & (right >= 0)
-            both += present
-            differ += present & (left != right)
-        np.maximum(both, 1, out=both)
-        score += (differ / both) * np.float32(normalised["diversity"])
-    if normalised["grade_gap"]:
-        gap = (mentees.grade[rows, None] - mentors.grade[None, :]).astype(np.float32)
-        np.clip(gap * np.float32(1 / weights.preferred_grade_gap), 0, 1, out=gap)
-        score += gap * np.float32(normalised["grade_gap"])
-    score[~feasible] = -np.inf
-    if encoded.rules.min_pair_score > 0:
-        # The float32 sum may fall a hair short of an exact score at the threshold: keep those as candidates.
-        score[score < np.float32(encoded.rules.min_pair_score - 1e-5)] = -np.inf
-    return score
 
 
 def edge_components(encoded: Encoded, rows: IntArray, cols: IntArray) -> FloatArray:
