@@ -183,19 +183,20 @@ def _gale_shapley(problem: Problem, result_pairs: Any, candidate_scores: dict[tu
     return {"seconds": seconds, "total": float(np.sum(scores)), "matched": matched, "worst": float(min(scores)) if scores else 0.0}
 
 
-def run_one(size: int, mentee_capacity: int, *, gale_shapley: bool) -> dict[str, Any]:
-    """Generate, solve and measure one instance in this process."""
+def run_one(size: int, mentee_capacity: int, *, gale_shapley: bool, tolerance: float = 0.0) -> dict[str, Any]:
+    """Generate, solve and measure one instance in this process (within ``tolerance`` of a proven bound)."""
     started = time.perf_counter()
     problem = generate(size, size, mentee_capacity)
     generated = time.perf_counter() - started
     started = time.perf_counter()
-    result = solve(problem, RULES, WEIGHTS, mode="score")
+    result = solve(problem, RULES, WEIGHTS, mode="score", tolerance=tolerance)
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     d = result.diagnostics
     row: dict[str, Any] = {
         "size": size,
         "mentee_capacity": mentee_capacity,
+        "tolerance": tolerance,
         "generate_s": generated,
         "seconds": seconds,
         "stage_seconds": dict(d.seconds),
@@ -238,10 +239,18 @@ def main() -> None:
     parser.add_argument("--one", type=int, nargs=2, metavar=("SIZE", "CAPACITY"))
     parser.add_argument("--gale-shapley-up-to", type=int, default=5000, help="largest size to run the matching package on")
     parser.add_argument("--timeout", type=int, default=1800)
+    parser.add_argument(
+        "--tolerance-from",
+        type=int,
+        default=100000,
+        metavar="SIZE",
+        help="instances this large stop within 1 %% of a proven upper bound instead of proving the optimum",
+    )
     arguments = parser.parse_args()
     if arguments.one:
         size, capacity = arguments.one
-        print(json.dumps(run_one(size, capacity, gale_shapley=size <= arguments.gale_shapley_up_to)))
+        tolerance = 0.01 if size >= arguments.tolerance_from else 0.0
+        print(json.dumps(run_one(size, capacity, gale_shapley=size <= arguments.gale_shapley_up_to, tolerance=tolerance)))
         return
     instances = []
     for size in arguments.sizes:
@@ -254,7 +263,17 @@ def main() -> None:
     )
     print(header, flush=True)
     for size, capacity in instances:
-        command = [sys.executable, __file__, "--one", str(size), str(capacity), "--gale-shapley-up-to", str(arguments.gale_shapley_up_to)]
+        command = [
+            sys.executable,
+            __file__,
+            "--one",
+            str(size),
+            str(capacity),
+            "--gale-shapley-up-to",
+            str(arguments.gale_shapley_up_to),
+            "--tolerance-from",
+            str(arguments.tolerance_from),
+        ]
         try:
             output = subprocess.run(command, check=True, capture_output=True, text=True, timeout=arguments.timeout, env=os.environ.copy())
         except subprocess.CalledProcessError as error:
@@ -279,6 +298,7 @@ def main() -> None:
         print(
             f"    stages: {json.dumps({k: round(v, 2) for k, v in row['stage_seconds'].items()})}; "
             f"candidates {row['candidates']}, pricing rounds {row['pricing_rounds']}, solver {row['solver']}, "
+            f"tolerance {row['tolerance']:g}, upper bound {row['upper_bound']:.1f}, "
             f"blocking pairs {row['blocking']}, generate {row['generate_s']:.1f} s",
             flush=True,
         )

@@ -158,3 +158,21 @@ def test_missing_file_is_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture
     assert status == 2
     assert "nope.csv: cannot read the file" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_a_tolerance_from_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # when
+    status, out = _run(tmp_path, "--tolerance", "0.01")
+    # then: the example is small enough to be proven optimal anyway
+    assert status == 0
+    assert out.exists()
+    assert "proven optimal" in capsys.readouterr().out
+
+
+def test_a_tolerance_outside_0_to_1_is_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # when
+    status, out = _run(tmp_path, "--tolerance", "5")
+    # then
+    assert status == 2
+    assert "--tolerance" in capsys.readouterr().err
+    assert not out.exists()

@@ -239,6 +239,28 @@ def test_progress_is_reported_on_the_calling_thread_while_blocks_are_scanned_in_
     assert result.diagnostics.certificate.optimal
 
 
+def test_a_tolerance_stops_early_with_an_upper_bound_that_holds() -> None:
+    # given: pruned candidates, so that proving the optimum takes pricing rounds
+    mentors = tuple(_mentor(f"M{k}", skills={"python": 1 + k % 5, "excel": 1 + k % 3}) for k in range(40))
+    mentees = tuple(_mentee(f"E{k}", goals={"python": 1 + k % 5, "excel": 1 + k % 2}) for k in range(40))
+    problem = Problem(mentors, mentees)
+    exact = solve(problem, candidates_per_mentee=40).diagnostics.total_score
+    # when
+    certificate = solve(problem, candidates_per_mentee=3, tolerance=0.2).diagnostics.certificate
+    # then: it stopped before proving the optimum, with a true bound that the total is within 20 % of
+    assert not certificate.optimal
+    assert certificate.upper_bound >= exact - 1e-6
+    assert certificate.upper_bound - certificate.objective <= 0.2 * certificate.objective + 1e-6
+    assert certificate.gap == pytest.approx(certificate.upper_bound - certificate.objective, abs=1e-5)
+
+
+@pytest.mark.parametrize("tolerance", [-0.1, 1.0, True, "0.1"])
+def test_a_tolerance_outside_0_to_1_is_refused(tolerance: object) -> None:
+    with pytest.raises(ProblemError) as raised:
+        solve(Problem((_mentor("M1"),), (_mentee("E1"),)), tolerance=tolerance)  # type: ignore[arg-type]
+    assert raised.value.field == "tolerance"
+
+
 def test_diagnostics_report_certificate_statistics_and_baseline() -> None:
     # given
     mentors = tuple(_mentor(f"M{k}", skills={"python": k}) for k in range(1, 5))

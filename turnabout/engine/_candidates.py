@@ -206,6 +206,9 @@ class Pricing:
     near_rows: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))  # close to violating:
     near_cols: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))  # kept in the reserve
     near_scores: Float32Array = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+    # Per mentee checked: max(0, the largest reduced cost of a left-out pair), in millionths. Raising
+    # u_i by it makes every pair of mentee i dual feasible, which bounds the optimum (see the solver).
+    worst: Int64Array = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 def price(
@@ -233,6 +236,10 @@ def price(
     slack = FLOAT32_SLACK * SCALE
     take = min(per_mentee, encoded.n_mentors)
 
+    worst = np.zeros(len(candidates.bound), dtype=np.int64)
+    streaming = candidates.stored is None and threshold is None
+    skip_ptr, skip_cols = _skip_lists(candidates, encoded.n_mentors) if streaming else (None, None)
+
     def scan(first: int, stop: int, done: list[int], slot: int) -> Pricing:
         found_rows: list[IntArray] = []
         found_cols: list[IntArray] = []
@@ -243,10 +250,37 @@ def price(
         complete = True
         for start in range(first, stop, step):
             rows = mentees_to_check[start : min(start + step, stop)].astype(np.int32)
-            scores = candidates.stored[rows] if candidates.stored is not None else fill_scores(encoded, rows)
-            present(rows, scores)
             local: IntArray
             cols: IntArray
+            if streaming:
+                # Only each mentee's 2 × take best pairs by reduced cost come back from the compiled scan.
+                found = best_pairs(
+                    encoded, rows, 2 * take, u=u[rows] / SCALE, v=v / SCALE, skip_ptr=skip_ptr, skip_cols=skip_cols, slack=FLOAT32_SLACK
+                )
+                violation += float(found.excess.sum()) * SCALE
+                complete &= bool(np.all(found.hits <= take))
+                worst[rows] = np.ceil(
+                    np.maximum(0.0, np.where(np.isfinite(found.values[:, 0]), found.values[:, 0], -1.0) + FLOAT32_SLACK) * SCALE
+                )
+                listed = found.cols >= 0
+                taken = listed & (found.values > -FLOAT32_SLACK) & (np.arange(2 * take) < take)
+                close = listed & ~taken & (found.values > -near) if near > 0 else np.zeros_like(listed)
+                close &= np.cumsum(close, axis=1) <= take
+                local, position = np.nonzero(taken)
+                cols = found.cols[local, position]
+                near_local, near_position = np.nonzero(close)
+                near_rows.append(rows[near_local])
+                near_cols.append(found.cols[near_local, near_position].astype(np.int32))
+                near_scores.append(found.scores[near_local, near_position].astype(np.float32))
+                rest = np.where(listed & ~taken & ~close, found.scores, -np.inf).max(axis=1, initial=-np.inf)
+                remaining = np.maximum(found.left_out, rest)
+                bound[rows] = np.where(np.isfinite(remaining), remaining + FLOAT32_SLACK, -np.inf)
+                found_rows.append(rows[local])
+                found_cols.append(cols.astype(np.int32))
+                done[slot] += len(rows)
+                continue
+            scores = candidates.stored[rows] if candidates.stored is not None else fill_scores(encoded, rows)
+            present(rows, scores)
             if threshold is not None:
                 wanted: BoolArray = scores >= (threshold[rows, None] - FLOAT32_SLACK)
                 local, cols = np.nonzero(wanted)
@@ -256,6 +290,7 @@ def price(
                 reduced = scores.astype(np.float64) * SCALE - u[rows, None] - v[None, :]
                 hits = reduced > -slack
                 violation += float((reduced[hits] + slack).sum())
+                worst[rows] = np.ceil(np.maximum(0.0, reduced.max(axis=1, initial=-np.inf) + slack))
                 local, cols, all_taken = _best_per_row(reduced, hits, take)
                 complete &= all_taken
                 scores[local, cols] = -np.inf
@@ -294,7 +329,24 @@ def price(
         near_rows=_joined([part.near_rows for part in parts], np.int32),
         near_cols=_joined([part.near_cols for part in parts], np.int32),
         near_scores=_joined([part.near_scores for part in parts], np.float32),
+        worst=worst,
     )
+
+
+def _skip_lists(candidates: Candidates, mentors: int) -> tuple[Int64Array, Int64Array]:
+    """Candidate and reserve pairs as sorted per-mentee lists (CSR over all mentees): pairs pricing leaves alone."""
+    width = max(1, mentors)
+    keys = np.unique(
+        np.concatenate(
+            (
+                candidates.rows.astype(np.int64) * width + candidates.cols,
+                candidates.reserve_rows.astype(np.int64) * width + candidates.reserve_cols,
+            )
+        )
+    )
+    indptr = np.zeros(len(candidates.bound) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(keys // width, minlength=len(candidates.bound)), out=indptr[1:])
+    return indptr, keys % width
 
 
 def _joined(arrays: list[np.ndarray], dtype: type[np.generic]) -> np.ndarray:

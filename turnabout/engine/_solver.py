@@ -90,15 +90,20 @@ def _certified_assignment(
     bonus: Int64Array,
     per_mentee: int,
     progress: Progress | None,
+    tolerance: float = 0.0,
 ) -> _Solved:
     """Solve on the candidates, then price left-out pairs against the duals until none can improve.
 
     Pricing looks at each mentee's reserve first (kept in memory from the scan) and re-scans a
     mentee against every mentor only when its best pair beyond the reserve could still beat the
-    duals.
+    duals. Every round also bounds the optimum: raising each mentee's dual by the largest reduced
+    cost of its left-out pairs makes the duals feasible for every pair. With a ``tolerance``, the
+    search stops once that bound is within ``tolerance`` of the total score.
     """
     rounds = 0
     slack = FLOAT32_SLACK * SCALE
+    mentees = len(mentee_capacity)
+    capacity = mentee_capacity.clip(min=0)
     while True:
         assignment = solve_assignment(candidates.rows, candidates.cols, candidates.weights, mentee_capacity, mentor_capacity, bonus=bonus)
         if candidates.exhaustive:
@@ -115,32 +120,42 @@ def _certified_assignment(
             - assignment.u[candidates.reserve_rows]
             - v[candidates.reserve_cols]
         )
-        reserve_hits = (reduced > 0) & (mentee_capacity[candidates.reserve_rows] > 0)
+        open_reserve = mentee_capacity[candidates.reserve_rows] > 0
+        worst = np.zeros(mentees, dtype=np.int64)
+        np.maximum.at(worst, candidates.reserve_rows[open_reserve], np.ceil(np.maximum(reduced[open_reserve], 0)).astype(np.int64))
+        reserve_hits = (reduced > 0) & open_reserve
         strict_reserve = bool(reserve_hits.any())
         if strict_reserve:
             # Each solve starts from scratch, so add every reserve pair that is close to improving,
             # not only those that improve now: fewer, larger rounds.
-            reserve_hits = (reduced > -NEAR_VIOLATION * SCALE) & (mentee_capacity[candidates.reserve_rows] > 0)
+            reserve_hits = (reduced > -NEAR_VIOLATION * SCALE) & open_reserve
         finite = np.isfinite(candidates.bound) & (mentee_capacity > 0)
         bound = np.full(len(candidates.bound), np.iinfo(np.int64).min, dtype=np.int64)
         bound[finite] = np.ceil(candidates.bound[finite] * SCALE).astype(np.int64)
         need = np.flatnonzero(finite & (bound > assignment.u + lowest_v)) if open_mentors.any() else np.zeros(0, dtype=np.int64)
         if len(need) == 0 and not reserve_hits.any():
             return _Solved(candidates, assignment, rounds, True, assignment.upper_bound)
-        # Re-scanning costs a full scoring pass: do it only once the reserve has nothing to offer
-        # (or in the last allowed round, where the bound must cover every left-out pair).
-        scanned = bool(len(need)) and (not strict_reserve or rounds >= MAX_PRICING_ROUNDS)
+        # Beyond the reserve, until a scan says more: no pair of mentee i scores above bound[i].
+        beyond = np.zeros(mentees, dtype=np.int64)
+        beyond[need] = np.maximum(bound[need] - assignment.u[need] - lowest_v, 0)
+        # Re-scanning costs a full scoring pass: do it only once the reserve has nothing to offer,
+        # in the last allowed round, or when the bound is needed to stop within the tolerance.
+        scanned = bool(len(need)) and (not strict_reserve or rounds >= MAX_PRICING_ROUNDS or tolerance > 0)
         strict_scan = False
         if scanned:
             pricing = price(encoded, candidates, need, assignment.u, v, per_mentee=per_mentee, near=NEAR_VIOLATION)
             strict_scan = len(pricing.rows) > 0 or not pricing.complete
+            beyond[need] = pricing.worst[need]
             # Near pairs found by a scan go straight to the solver: the next round needs them anyway.
             pricing = replace(
                 pricing, rows=np.concatenate((pricing.rows, pricing.near_rows)), cols=np.concatenate((pricing.cols, pricing.near_cols))
             )
         else:
             pricing = Pricing(np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32), candidates.bound, 0, True)
-        violation = pricing.violation + int(np.ceil(reduced[reserve_hits].sum()))
+        upper = assignment.upper_bound + int(capacity @ np.maximum(worst, beyond))
+        if scanned or len(need) == 0:
+            # Or: add every left-out pair's positive reduced cost (valid once every such pair was seen).
+            upper = min(upper, assignment.upper_bound + pricing.violation + int(np.ceil(reduced[reduced > 0].sum())))
         new_rows = np.concatenate((candidates.reserve_rows[reserve_hits], pricing.rows))
         new_cols = np.concatenate((candidates.reserve_cols[reserve_hits], pricing.cols))
         grown = merge(encoded, candidates.without_reserve(reserve_hits), *_without_pinned(encoded, new_rows, new_cols), pricing.bound)
@@ -148,8 +163,9 @@ def _certified_assignment(
         # when some mentee's bound required it, none in a full scan.
         if not strict_reserve and (len(need) == 0 or (scanned and not strict_scan)):
             return _Solved(candidates, assignment, rounds, True, assignment.upper_bound)
-        if rounds >= MAX_PRICING_ROUNDS:
-            return _Solved(candidates, assignment, rounds, False, assignment.upper_bound + violation)
+        total = assignment.objective - int(bonus[np.bincount(candidates.rows[assignment.chosen], minlength=mentees) > 0].sum())
+        if rounds >= MAX_PRICING_ROUNDS or upper - assignment.objective <= tolerance * total:
+            return _Solved(candidates, assignment, rounds, upper <= assignment.objective, upper)
         candidates = grown
         rounds += 1
 
@@ -201,6 +217,7 @@ def solve(
     candidates_per_mentee: int | None = None,
     progress: Progress | None = None,
     explain: bool = True,
+    tolerance: float = 0.0,
 ) -> MatchResult:
     """Match mentors to mentees optimally under the hard rules and capacities.
 
@@ -224,6 +241,10 @@ def solve(
         Called with a fraction from 0 to 1 and a stage name as the run advances.
     explain : bool
         Write reasons for pairs and unmatched people (on by default).
+    tolerance : float
+        Stop proving once the total is within this fraction of a proven upper bound (0.01: within
+        1 %); the certificate then reports the bound and the gap instead of optimality. 0, the
+        default, proves the optimum.
 
     Returns
     -------
@@ -269,6 +290,8 @@ def solve(
     if not isinstance(weights, Weights):
         raise ProblemError(f"{weights!r} is not Weights", field="weights")
     mode = coerce_mode(mode)
+    if isinstance(tolerance, bool) or not isinstance(tolerance, int | float) or not 0 <= tolerance < 1:
+        raise ProblemError(f"{tolerance!r} is not a fraction from 0 up to 1", field="tolerance")
     if candidates_per_mentee is not None and (
         isinstance(candidates_per_mentee, bool) or not isinstance(candidates_per_mentee, int) or candidates_per_mentee < 1
     ):
@@ -320,7 +343,7 @@ def solve(
         # Worth more than any total score: one more matched mentee beats every score difference.
         big = int(mentee_capacity.clip(min=0).sum()) * SCALE + 1
         bonus = np.where(pinned_covered | (mentee_capacity <= 0), 0, big).astype(np.int64)
-    solved = _certified_assignment(encoded, candidates, mentee_capacity, mentor_capacity, bonus, per_mentee, solving)
+    solved = _certified_assignment(encoded, candidates, mentee_capacity, mentor_capacity, bonus, per_mentee, solving, tolerance)
     candidates, assignment = solved.candidates, solved.assignment
     certified, rounds, upper = solved.certified, solved.rounds, solved.upper_bound
     floor: int | None = None

@@ -39,6 +39,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--mode", choices=[mode.value for mode in Mode], help="override [match] mode from the rules file")
     parser.add_argument("--unmatched", help="also write unmatched participants and the reason to this CSV")
     parser.add_argument("--suggest", type=int, metavar="N", help="self-select: write the top N mentors per mentee instead of pairs")
+    parser.add_argument(
+        "--tolerance",
+        type=float,
+        default=0.0,
+        metavar="FRACTION",
+        help="stop once within this fraction of a proven upper bound (0.01 = 1 %%; default 0: prove the optimum)",
+    )
     parser.add_argument("--quiet", action="store_true", help="print nothing on success")
     return parser
 
@@ -106,7 +113,9 @@ def main(argv: list[str] | None = None) -> int:
                 mentees = len({s.mentee_id for s in suggestions})
                 print(f"Wrote {len(suggestions)} suggestions for {mentees} of {len(problem.mentees)} mentees to {arguments.out}")
             return EXIT_OK
-        result = solve(problem, settings.rules, settings.weights, mode=mode)
+        if not 0 <= arguments.tolerance < 1:
+            raise InputError("--tolerance", None, None, "must be a fraction from 0 up to 1 (0.01 is within 1 %)")
+        result = solve(problem, settings.rules, settings.weights, mode=mode, tolerance=arguments.tolerance)
     except InputError as error:
         print(f"turnabout match: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
