@@ -38,6 +38,7 @@ def main() -> None:
     parser.add_argument("--database-url", help="default: a throwaway SQLite database")
     parser.add_argument("--renders", type=int, default=20)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--slowest", type=int, default=0, metavar="N", help="also print the N slowest queries of one render")
     args = parser.parse_args()
     workdir = tempfile.mkdtemp(prefix="turnabout-bench-")
     database_url = args.database_url or f"sqlite:///{workdir}/bench.sqlite3"
@@ -78,6 +79,9 @@ def main() -> None:
     p50 = statistics.median(timings)
     p95 = statistics.quantiles(timings, n=20, method="inclusive")[-1]
     print(f"render {url} ×{args.renders}: p50 {p50:.0f} ms, p95 {p95:.0f} ms, max {max(timings):.0f} ms; {len(queries)} queries per render")
+    slowest = sorted(queries.captured_queries, key=lambda query: float(query["time"]), reverse=True)[: args.slowest]
+    for query in slowest:
+        print(f"  {float(query['time']) * 1000:6.1f} ms  {' '.join(query['sql'].split())[:160]}")
 
 
 def build_running_program(rng: random.Random):  # type: ignore[no-untyped-def]
@@ -200,11 +204,14 @@ def build_running_program(rng: random.Random):  # type: ignore[no-untyped-def]
     Meeting.objects.bulk_create(meetings, batch_size=5000)
 
     pulses = []
-    for meeting_id, starts_at in Meeting.objects.filter(pair__program=program, status=MeetingStatus.HELD).values_list("pk", "starts_at"):
+    held = Meeting.objects.filter(pair__program=program, status=MeetingStatus.HELD).values_list("pk", "pair_id", "starts_at")
+    for meeting_id, pair_id, starts_at in held:
         for role, weights in ((Role.MENTOR, [1, 2, 6, 30, 40]), (Role.MENTEE, [1, 2, 5, 25, 45])):
             if rng.random() < 0.5:
                 rating = rng.choices([1, 2, 3, 4, 5], weights)[0]
-                pulses.append(Pulse(meeting_id=meeting_id, role=role, rating=rating, submitted_at=starts_at + timedelta(hours=2)))
+                pulses.append(
+                    Pulse(meeting_id=meeting_id, pair_id=pair_id, role=role, rating=rating, submitted_at=starts_at + timedelta(hours=2))
+                )
     Pulse.objects.bulk_create(pulses, batch_size=5000)
 
     goals = []

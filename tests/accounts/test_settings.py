@@ -28,7 +28,7 @@ def test_postgres_url_is_split_into_parts():
         "6543",
         "turnabout",
     )
-    assert config["OPTIONS"] == {"sslmode": "require"}
+    assert config["OPTIONS"] == {"sslmode": "require", "options": "-c jit=off"}
 
 
 @pytest.mark.parametrize(

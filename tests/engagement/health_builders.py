@@ -71,7 +71,9 @@ def held(pair: Pair, *, at: datetime, ratings: tuple[int, ...] = ()) -> Meeting:
     item = meeting(pair, at=at, status=MeetingStatus.HELD)
     for offset, (role, rating) in enumerate(zip((Role.MENTOR, Role.MENTEE), ratings, strict=False)):
         submitted_at = at + timedelta(hours=1, minutes=offset)
-        Pulse.objects.create(meeting=item, role=role, rating=rating, learned="private words", submitted_at=submitted_at)
+        Pulse.objects.create(
+            meeting=item, pair_id=item.pair_id, role=role, rating=rating, learned="private words", submitted_at=submitted_at
+        )
     return item
 
 

@@ -508,6 +508,7 @@ def test_the_emailed_link_opens_the_pulse_form_for_that_side(client, active_pair
     assert saved.status_code == 302
     assert saved["Location"] == reverse("engagement:meeting", args=[meeting.pk])
     pulse = Pulse.objects.get(meeting=meeting)
+    assert pulse.pair_id == meeting.pair_id
     assert (pulse.role, pulse.rating, pulse.learned, pulse.submitted_at) == (
         "mentor",
         4,

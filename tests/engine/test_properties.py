@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from unittest.mock import patch
+
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import turnabout.engine._candidates as candidates_module
 from tests.engine.strategies import Oracle, problems, rules_for, weights
 from turnabout.engine import MatchResult, Problem, Rules, Weights, solve, suggest
 from turnabout.engine._assignment import solve_assignment
@@ -79,6 +82,24 @@ def test_score_mode_equals_brute_force(instance: tuple[Problem, Rules, Weights],
     assert _integer_total(problem, rules, weights, result) == Oracle.of(problem, rules, weights).best_score()
     assert result.diagnostics.certificate.optimal
     assert result.diagnostics.certificate.gap == 0
+
+
+@PROPERTY_SETTINGS
+@given(instances(), st.sampled_from(["score", "coverage"]), st.sampled_from([1, 2]))
+def test_streamed_pricing_equals_brute_force(instance: tuple[Problem, Rules, Weights], mode: str, per_mentee: int) -> None:
+    # given: the path of problems too large to keep every score (reserve, streamed scans)
+    problem, rules, weights = instance
+    # when
+    with patch.object(candidates_module, "STORED_PAIRS_LIMIT", 0):
+        result = solve(problem, rules, weights, mode=mode, candidates_per_mentee=per_mentee)
+    # then
+    count, total = Oracle.of(problem, rules, weights).best() if mode == "coverage" else (None, None)
+    if mode == "score":
+        assert _integer_total(problem, rules, weights, result) == Oracle.of(problem, rules, weights).best_score()
+    else:
+        assert result.diagnostics.mentees_matched == count
+        assert _integer_total(problem, rules, weights, result) == total
+    assert result.diagnostics.certificate.optimal
 
 
 @PROPERTY_SETTINGS

@@ -293,9 +293,9 @@ def _facts_for_pairs(pairs: Sequence[Pair], *, today: date) -> dict[int, HealthF
         meetings[pair_id].append(PastMeeting(on=timezone.localdate(starts_at), held=status == MeetingStatus.HELD, cancelled_by_role=role))
     ratings: dict[int, list[int]] = defaultdict(list)
     for pair_id, rating in (
-        Pulse.objects.filter(meeting__pair_id__in=pair_ids, submitted_at__lte=until)
+        Pulse.objects.filter(pair_id__in=pair_ids, submitted_at__lte=until)
         .order_by("-submitted_at", "-pk")
-        .values_list("meeting__pair_id", "rating")
+        .values_list("pair_id", "rating")
     ):
         ratings[pair_id].append(rating)
     goal_activity: dict[int, datetime] = {}

@@ -388,7 +388,9 @@ def submit_pulse(*, meeting: Meeting, role: str, rating: int, learned: str) -> P
     if existing is None:
         try:
             with transaction.atomic():
-                return Pulse.objects.create(meeting=meeting, role=role, rating=rating, learned=learned, submitted_at=now)
+                return Pulse.objects.create(
+                    meeting=meeting, pair_id=meeting.pair_id, role=role, rating=rating, learned=learned, submitted_at=now
+                )
         except IntegrityError:
             # The same side submitted twice at once; the other request's row is there now.
             existing = Pulse.objects.get(meeting=meeting, role=role)

@@ -191,6 +191,8 @@ class Pulse(models.Model):
     """The one-minute check after a meeting, one per side. Ratings feed health; the text stays with the pair."""
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="pulses")
+    # Always the meeting's pair, copied so that per-pair and per-program figures need not join the meetings.
+    pair = models.ForeignKey(Pair, on_delete=models.CASCADE, related_name="pulses")
     role = models.CharField(max_length=10, choices=Role.choices)
     rating = models.PositiveSmallIntegerField()
     learned = models.TextField(blank=True)
@@ -202,7 +204,7 @@ class Pulse(models.Model):
             models.CheckConstraint(condition=models.Q(rating__gte=1, rating__lte=5), name="pulse_rating_range"),
         ]
         # Covers the insights dashboard's pass over a program's pulses: counts per role and rating without table reads.
-        indexes = [models.Index(fields=["meeting", "role", "rating"])]
+        indexes = [models.Index(fields=["pair", "role", "rating"])]
 
     def __str__(self) -> str:
         return f"{self.role} rated {self.rating}"

