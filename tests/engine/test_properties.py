@@ -13,7 +13,7 @@ from tests.engine.strategies import Oracle, problems, rules_for, weights
 from turnabout.engine import MatchResult, Problem, Rules, Weights, solve, suggest
 from turnabout.engine._assignment import solve_assignment
 from turnabout.engine._features import encode
-from turnabout.engine._kernels import MentorsBest, best_pairs, fill_scores
+from turnabout.engine._kernels import MentorsBest, best_pairs, fill_scores, pair_lists
 from turnabout.engine._rules import edge_feasible
 from turnabout.engine._scoring import SCALE, edge_scores, quantise
 from turnabout.engine._suggest import suggestion_limits
@@ -259,8 +259,7 @@ def test_streaming_scan_keeps_the_best_pairs_and_bounds_the_rest(instance: tuple
     rng = np.random.default_rng(seed)
     u, v = rng.uniform(0, 0.5, mentees), rng.uniform(0, 0.5, mentors)
     skipped = rng.random((mentees, mentors)) < 0.3
-    _skip_rows, skip_cols = np.nonzero(skipped)
-    skip_ptr = np.concatenate(([0], np.cumsum(skipped.sum(axis=1))))
+    skip_ptr, skip_cols = pair_lists(encoded, *np.nonzero(skipped))
     tracked = MentorsBest.empty(mentors, 2)
     # when
     found = best_pairs(encoded, np.arange(mentees), k, u=u, v=v, skip_ptr=skip_ptr, skip_cols=skip_cols, slack=1e-6, mentors_best=tracked)
@@ -282,6 +281,7 @@ def test_streaming_scan_keeps_the_best_pairs_and_bounds_the_rest(instance: tuple
         assert found.left_out[row] >= best_rest - 1e-9
         assert found.hits[row] == np.count_nonzero(value[row] > -1e-6)
         assert np.isclose(found.excess[row], (value[row][value[row] > -1e-6] + 1e-6).sum(), atol=1e-9)
+    tracked = tracked.in_original_order(encoded)
     for col in range(mentors):
         kept = np.sort(tracked.scores[col][np.isfinite(tracked.scores[col])])[::-1]
         column = exact[:, col][considered[:, col]]

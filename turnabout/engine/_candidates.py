@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from turnabout.engine._features import BoolArray, Encoded, Float32Array, FloatArray, Int64Array, IntArray
-from turnabout.engine._kernels import BestPairs, MentorsBest, best_pairs, fill_scores
+from turnabout.engine._kernels import BestPairs, MentorsBest, best_pairs, fill_scores, pair_lists
 from turnabout.engine._parallel import in_parallel, split, workers
 from turnabout.engine._scoring import SCALE, edge_scores, quantise
 
@@ -122,6 +122,7 @@ def generate(encoded: Encoded, per_mentee: int, *, reserve: int = 0, per_mentor:
                     part.spare_scores.append(found.scores[local, position].astype(np.float32))
                 bound[rows] = np.where(np.isfinite(found.left_out), found.left_out + FLOAT32_SLACK, -np.inf)
             done[slot] += len(rows)
+        tracked = tracked.in_original_order(encoded)
         part.column_best, part.column_rows = tracked.scores, tracked.rows
         return part
 
@@ -239,7 +240,7 @@ def price(
 
     worst = np.zeros(len(candidates.bound), dtype=np.int64)
     streaming = candidates.stored is None and threshold is None
-    skip_ptr, skip_cols = _skip_lists(candidates, encoded.n_mentors) if streaming else (None, None)
+    skip_ptr, skip_cols = _skip_lists(candidates, encoded) if streaming else (None, None)
 
     def scan(first: int, stop: int, done: list[int], slot: int) -> Pricing:
         found_rows: list[IntArray] = []
@@ -365,20 +366,11 @@ def _read_streamed(found: BestPairs, take: int, near: float) -> _Streamed:
     )
 
 
-def _skip_lists(candidates: Candidates, mentors: int) -> tuple[Int64Array, Int64Array]:
-    """Candidate and reserve pairs as sorted per-mentee lists (CSR over all mentees): pairs pricing leaves alone."""
-    width = max(1, mentors)
-    keys = np.unique(
-        np.concatenate(
-            (
-                candidates.rows.astype(np.int64) * width + candidates.cols,
-                candidates.reserve_rows.astype(np.int64) * width + candidates.reserve_cols,
-            )
-        )
-    )
-    indptr = np.zeros(len(candidates.bound) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(keys // width, minlength=len(candidates.bound)), out=indptr[1:])
-    return indptr, keys % width
+def _skip_lists(candidates: Candidates, encoded: Encoded) -> tuple[IntArray, IntArray]:
+    """Candidate and reserve pairs, which pricing leaves alone, as the compiled scan's skip lists."""
+    rows = np.concatenate((candidates.rows, candidates.reserve_rows))
+    cols = np.concatenate((candidates.cols, candidates.reserve_cols))
+    return pair_lists(encoded, rows, cols)
 
 
 def _joined(arrays: list[np.ndarray], dtype: type[np.generic]) -> np.ndarray:

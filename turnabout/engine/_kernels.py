@@ -58,10 +58,25 @@ def _inline[F: Callable[..., Any]](function: F) -> F:
 
 @dataclass(frozen=True, eq=False)
 class KernelInputs:
-    """An :class:`Encoded` problem laid out for the kernels (contiguous arrays, one parameter vector)."""
+    """An :class:`Encoded` problem laid out for the kernels (contiguous arrays, one parameter vector).
+
+    Mentors are renumbered so that those sharing an availability pattern are contiguous: a mentee
+    then visits only the patterns it overlaps with enough (most pairs across time zones are never
+    looked at). ``order[new]`` is a mentor's original index and ``rank[original]`` its new one.
+    """
 
     arrays: tuple[Any, ...]
     parameters: FloatArray
+    order: IntArray
+    rank: IntArray
+
+    def sorted_lists(self, rows: IntArray, cols: IntArray, mentees: int) -> tuple[IntArray, IntArray]:
+        """Pairs as per-mentee lists of renumbered mentors, sorted (CSR over all mentees)."""
+        width = max(1, len(self.order))
+        keys = np.unique(np.asarray(rows, dtype=np.int64) * width + self.rank[np.asarray(cols, dtype=np.int64)])
+        indptr = np.zeros(mentees + 1, dtype=np.int64)
+        np.cumsum(np.bincount(keys // width, minlength=mentees), out=indptr[1:])
+        return indptr, keys % width
 
 
 _inputs: weakref.WeakKeyDictionary[Encoded, KernelInputs] = weakref.WeakKeyDictionary()
@@ -105,6 +120,21 @@ def kernel_inputs(encoded: Encoded) -> KernelInputs:
     def contiguous(array: npt.NDArray[Any], dtype: Any) -> npt.NDArray[Any]:
         return np.ascontiguousarray(array, dtype=dtype)
 
+    use_table = encoded.overlap_table is not None
+    order = np.argsort(mentors.slot_pattern, kind="stable") if use_table else np.arange(encoded.n_mentors)
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    # Mentors of pattern p are order[group_start[p]:group_start[p + 1]] (one group of all without a table).
+    if use_table:
+        group_start = np.searchsorted(mentors.slot_pattern[order], np.arange(table.shape[1] + 1))
+    else:
+        group_start = np.array([0, encoded.n_mentors])
+    blocked_ptr, blocked_cols = encoded.blocked_indptr, encoded.blocked_cols
+    if len(blocked_cols):
+        renumbered = KernelInputs((), parameters, order, rank)
+        _same_ptr, blocked_cols = renumbered.sorted_lists(encoded.blocked_rows, blocked_cols, encoded.n_mentees)
+
+    # In the order _scan unpacks them.
     arrays = (
         contiguous(mentees.grade, np.int64),
         contiguous(mentees.capacity, np.int64),
@@ -119,21 +149,23 @@ def kernel_inputs(encoded: Encoded) -> KernelInputs:
         contiguous(common.indptr, np.int64),
         contiguous(common.indices, np.int64),
         contiguous(mentees.diversity, np.int64),
-        contiguous(mentors.grade, np.int64),
-        contiguous(mentors.capacity, np.int64),
-        contiguous(mentors.department, np.int64),
-        contiguous(mentors.site, np.int64),
-        contiguous(mentors.languages, np.uint64),
-        contiguous(mentors.slot_pattern, np.int64),
+        contiguous(mentors.grade[order], np.int64),
+        contiguous(mentors.capacity[order], np.int64),
+        contiguous(mentors.department[order], np.int64),
+        contiguous(mentors.site[order], np.int64),
+        contiguous(mentors.languages[order], np.uint64),
+        contiguous(mentors.slot_pattern[order], np.int64),
         contiguous(mentors.patterns, np.uint64),
-        contiguous(encoded.skill_credit_dense, np.float32),
-        contiguous(encoded.common_dense, np.float32),
-        contiguous(mentors.diversity, np.int64),
+        contiguous(encoded.skill_credit_dense[:, order], np.float32),
+        contiguous(encoded.common_dense[:, order], np.float32),
+        contiguous(mentors.diversity[order], np.int64),
         contiguous(table, np.int16),
-        contiguous(encoded.blocked_indptr, np.int64),
-        contiguous(encoded.blocked_cols, np.int64),
+        contiguous(blocked_ptr, np.int64),
+        contiguous(blocked_cols, np.int64),
+        contiguous(group_start, np.int64),
+        contiguous(order, np.int64),
     )
-    made = KernelInputs(arrays, parameters)
+    made = KernelInputs(arrays, parameters, order, rank)
     _inputs[encoded] = made
     return made
 
@@ -164,6 +196,11 @@ class MentorsBest:
     @classmethod
     def empty(cls, mentors: int, m: int) -> MentorsBest:
         return cls(np.full((mentors, m), -np.inf), np.full((mentors, m), -1, dtype=np.int64), np.full(mentors, -np.inf))
+
+    def in_original_order(self, encoded: Encoded) -> MentorsBest:
+        """The same lists indexed by the mentors' original numbers (the kernels renumber mentors)."""
+        rank = kernel_inputs(encoded).rank
+        return MentorsBest(self.scores[rank], self.rows[rank], self.floor[rank])
 
 
 @dataclass(frozen=True, eq=False)
@@ -199,7 +236,8 @@ def _scan(
     mentor_rows: IntArray,
     mentor_floor: FloatArray,
 ) -> None:
-    # The arrays are unpacked once, here: unpacking them per pair costs a reference count each.
+    # The arrays are unpacked once, here (in kernel_inputs' order): unpacking them per pair costs a
+    # reference count each.
     (
         e_grade,
         e_capacity,
@@ -227,6 +265,8 @@ def _scan(
         table,
         blocked_ptr,
         blocked_cols,
+        group_start,
+        original,
     ) = arrays
     # Parameters as locals: the compiler keeps them in registers (array reads could alias the outputs).
     min_gap = p[MIN_GAP]
@@ -250,41 +290,29 @@ def _scan(
     per_mentor = mentor_best.shape[1]
     words = e_languages.shape[1]
     use_table = table.shape[0] > 0
-    # Tiles of mentees against chunks of mentors, so that a chunk's mentor arrays stay in cache
-    # while every mentee of the tile is compared with it.
-    tile = 16
-    chunk = 2048
-    counts = np.zeros(tile, dtype=np.int64)
-    lowests = np.zeros(tile, dtype=np.int64)  # position of the smallest listed value once the list is full
-    best_lefts = np.full(tile, -np.inf)
-    hit_counts = np.zeros(tile, dtype=np.int64)
-    overs = np.zeros(tile)
-    pointers = np.zeros(tile, dtype=np.int64)
-    skips = np.zeros(tile, dtype=np.int64)
-    for tile_start in range(0, rows.shape[0], tile):
-        tile_end = min(tile_start + tile, rows.shape[0])
-        for local in range(tile_start, tile_end):
-            t = local - tile_start
-            counts[t], lowests[t], best_lefts[t], hit_counts[t], overs[t] = 0, 0, -np.inf, 0, 0.0
-            pointers[t], skips[t] = blocked_ptr[rows[local]], skip_ptr[rows[local]]
-            if write_dense:
-                for j in range(mentors):
-                    dense[local, j] = -np.inf
-        for chunk_start in range(0, mentors, chunk):
-            chunk_end = min(chunk_start + chunk, mentors)
-            for local in range(tile_start, tile_end):
-                i = rows[local]
-                if e_capacity[i] <= 0:
+    groups = group_start.shape[0] - 1
+    for local in range(rows.shape[0]):
+        i = rows[local]
+        count = 0
+        lowest = 0  # position of the smallest listed value once the list is full
+        best_left = -np.inf
+        hit_count = 0
+        over = 0.0
+        if write_dense:
+            for j in range(mentors):
+                dense[local, j] = -np.inf
+        if e_capacity[i] > 0:
+            pointer, end = blocked_ptr[i], blocked_ptr[i + 1]
+            skip, skip_end = skip_ptr[i], skip_ptr[i + 1]
+            # The most common ground, availability and diversity can add for this mentee.
+            rest = w_availability + w_diversity
+            if w_common > 0:
+                rest += min(float(common_ptr[i + 1] - common_ptr[i]), common_full_at) * (w_common / common_full_at)
+            for group in range(groups):
+                # Mentors whose availability overlaps this mentee's too little are never looked at.
+                if use_table and table[e_pattern[i], group] < min_overlap_slots:
                     continue
-                t = local - tile_start
-                count, lowest, best_left, hit_count, over = counts[t], lowests[t], best_lefts[t], hit_counts[t], overs[t]
-                pointer, end = pointers[t], blocked_ptr[i + 1]
-                skip, skip_end = skips[t], skip_ptr[i + 1]
-                # The most common ground, availability and diversity can add for this mentee.
-                rest = w_availability + w_diversity
-                if w_common > 0:
-                    rest += min(float(common_ptr[i + 1] - common_ptr[i]), common_full_at) * (w_common / common_full_at)
-                for j in range(chunk_start, chunk_end):
+                for j in range(group_start[group], group_start[group + 1]):
                     # The score first, without a branch on any rule (see _scoring for the formulas): a
                     # pair that could neither enter the list, nor be a hit, nor enter the mentor's best is
                     # skipped before its rules are checked, and its score still bounds what is left out.
@@ -348,7 +376,7 @@ def _scan(
                     if pointer < end and blocked_cols[pointer] == j:
                         continue
                     if write_dense:
-                        dense[local, j] = score
+                        dense[local, original[j]] = score
                     if k == 0:
                         continue
                     while skip < skip_end and skip_cols[skip] < j:
@@ -392,26 +420,21 @@ def _scan(
                                 lowest = slot
                     else:
                         best_left = max(best_left, score)
-                counts[t], lowests[t], best_lefts[t], hit_counts[t], overs[t] = count, lowest, best_left, hit_count, over
-                pointers[t], skips[t] = pointer, skip
-        for local in range(tile_start, tile_end):
-            t = local - tile_start
-            count, best_left, hit_count, over = counts[t], best_lefts[t], hit_counts[t], overs[t]
-            if k > 0:
-                # Best first; unused slots at the end.
-                order = np.argsort(-top_values[local, :count])
-                cols_sorted = top_cols[local, :count][order].copy()
-                scores_sorted = top_scores[local, :count][order].copy()
-                values_sorted = top_values[local, :count][order].copy()
-                top_cols[local, :count] = cols_sorted
-                top_scores[local, :count] = scores_sorted
-                top_values[local, :count] = values_sorted
-                top_cols[local, count:] = -1
-                top_scores[local, count:] = -np.inf
-                top_values[local, count:] = -np.inf
-            left_out[local] = best_left
-            hits[local] = hit_count
-            excess[local] = over
+        if k > 0:
+            # Best first; unused slots at the end.
+            order = np.argsort(-top_values[local, :count])
+            cols_sorted = top_cols[local, :count][order].copy()
+            scores_sorted = top_scores[local, :count][order].copy()
+            values_sorted = top_values[local, :count][order].copy()
+            top_cols[local, :count] = cols_sorted
+            top_scores[local, :count] = scores_sorted
+            top_values[local, :count] = values_sorted
+            top_cols[local, count:] = -1
+            top_scores[local, count:] = -np.inf
+            top_values[local, count:] = -np.inf
+        left_out[local] = best_left
+        hits[local] = hit_count
+        excess[local] = over
 
 
 def best_pairs(
@@ -430,10 +453,11 @@ def best_pairs(
     """The ``k`` best pairs of each mentee in ``rows`` by ``score - u - v``, skipping listed pairs.
 
     ``u`` is per row of ``rows`` and ``v`` per mentor (both in score units, zero by default);
-    ``skip_ptr``/``skip_cols`` list, per mentee (CSR over all mentees, columns sorted), pairs not
-    to consider (the current candidates). Pairs with a value above ``-slack`` are counted as hits
-    (none by default). ``mentors_best``, when given, is updated in place with each mentor's
-    best-scoring mentees; ``out``, when given, receives every score as :func:`fill_scores` does.
+    ``skip_ptr``/``skip_cols``, made by :func:`pair_lists`, are pairs not to consider (the current
+    candidates). Pairs with a value above ``-slack`` are counted as hits (none by default).
+    ``mentors_best``, when given, is updated in place with each mentor's best-scoring mentees (in
+    the kernels' numbering: see :meth:`MentorsBest.in_original_order`); ``out``, when given,
+    receives every score as :func:`fill_scores` does.
     """
     return _run(encoded, rows, k, out=out, u=u, v=v, skip_ptr=skip_ptr, skip_cols=skip_cols, slack=slack, mentors_best=mentors_best)
 
@@ -473,7 +497,7 @@ def _run(
         inputs.parameters,
         np.zeros((0, 0), dtype=np.float32) if out is None else out,
         np.zeros(count) if u is None else np.ascontiguousarray(u, dtype=np.float64),
-        np.zeros(mentors) if v is None else np.ascontiguousarray(v, dtype=np.float64),
+        np.zeros(mentors) if v is None else np.ascontiguousarray(np.asarray(v, dtype=np.float64)[inputs.order]),
         np.ascontiguousarray(skip_ptr, dtype=np.int64),
         np.ascontiguousarray(skip_cols, dtype=np.int64),
         float(slack),
@@ -487,4 +511,11 @@ def _run(
         mentors_best.rows,
         mentors_best.floor,
     )
+    listed = result.cols >= 0
+    result.cols[listed] = inputs.order[result.cols[listed]]
     return result
+
+
+def pair_lists(encoded: Encoded, rows: IntArray, cols: IntArray) -> tuple[IntArray, IntArray]:
+    """Pairs (mentee ``rows``, mentor ``cols``) as the per-mentee sorted lists :func:`best_pairs` skips."""
+    return kernel_inputs(encoded).sorted_lists(rows, cols, encoded.n_mentees)
