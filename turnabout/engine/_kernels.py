@@ -136,29 +136,29 @@ def kernel_inputs(encoded: Encoded) -> KernelInputs:
 
     # In the order _scan unpacks them.
     arrays = (
-        contiguous(mentees.grade, np.int64),
-        contiguous(mentees.capacity, np.int64),
-        contiguous(mentees.department, np.int64),
-        contiguous(mentees.site, np.int64),
+        contiguous(mentees.grade, np.int32),
+        contiguous(mentees.capacity, np.int32),
+        contiguous(mentees.department, np.int32),
+        contiguous(mentees.site, np.int32),
         contiguous(mentees.languages, np.uint64),
-        contiguous(mentees.slot_pattern, np.int64),
+        contiguous(mentees.slot_pattern, np.int32),
         contiguous(mentees.patterns, np.uint64),
         contiguous(goals.indptr, np.int64),
         contiguous(goals.indices, np.int64),
         contiguous(goals.data, np.float64),
         contiguous(common.indptr, np.int64),
         contiguous(common.indices, np.int64),
-        contiguous(mentees.diversity, np.int64),
-        contiguous(mentors.grade[order], np.int64),
-        contiguous(mentors.capacity[order], np.int64),
-        contiguous(mentors.department[order], np.int64),
-        contiguous(mentors.site[order], np.int64),
+        contiguous(mentees.diversity, np.int32),
+        contiguous(mentors.grade[order], np.int32),
+        contiguous(mentors.capacity[order], np.int32),
+        contiguous(mentors.department[order], np.int32),
+        contiguous(mentors.site[order], np.int32),
         contiguous(mentors.languages[order], np.uint64),
-        contiguous(mentors.slot_pattern[order], np.int64),
+        contiguous(mentors.slot_pattern[order], np.int32),
         contiguous(mentors.patterns, np.uint64),
         contiguous(encoded.skill_credit_dense[:, order], np.float32),
         contiguous(encoded.common_dense[:, order], np.float32),
-        contiguous(mentors.diversity[order], np.int64),
+        contiguous(mentors.diversity[order], np.int32),
         contiguous(table, np.int16),
         contiguous(blocked_ptr, np.int64),
         contiguous(blocked_cols, np.int64),
@@ -305,13 +305,18 @@ def _scan(
             pointer, end = blocked_ptr[i], blocked_ptr[i + 1]
             skip, skip_end = skip_ptr[i], skip_ptr[i + 1]
             # The most common ground, availability and diversity can add for this mentee.
-            rest = w_availability + w_diversity
+            rest_common = w_diversity
             if w_common > 0:
-                rest += min(float(common_ptr[i + 1] - common_ptr[i]), common_full_at) * (w_common / common_full_at)
+                rest_common += min(float(common_ptr[i + 1] - common_ptr[i]), common_full_at) * (w_common / common_full_at)
             for group in range(groups):
-                # Mentors whose availability overlaps this mentee's too little are never looked at.
-                if use_table and table[e_pattern[i], group] < min_overlap_slots:
-                    continue
+                rest = rest_common + w_availability
+                if use_table:
+                    # A group shares one availability pattern: mentors who overlap this mentee too little
+                    # are never looked at, and the others' availability term is known exactly.
+                    shared_slots = table[e_pattern[i], group]
+                    if shared_slots < min_overlap_slots:
+                        continue
+                    rest = rest_common + min(float(shared_slots), full_slots) * (w_availability / full_slots)
                 for j in range(group_start[group], group_start[group + 1]):
                     # The score first, without a branch on any rule (see _scoring for the formulas): a
                     # pair that could neither enter the list, nor be a hit, nor enter the mentor's best is
@@ -324,7 +329,7 @@ def _scan(
                     score += w_boundary_half * ((e_department[i] != m_department[j]) + (e_site[i] != m_site[j]))
                     score += min(max(gap / preferred_gap, 0.0), 1.0) * w_grade
                     if streaming and count == k:
-                        # Most pairs are ruled out here already, by what common ground and availability could add.
+                        # Most pairs are ruled out here already, by what common ground (and availability) could add.
                         ceiling = score + rest
                         value = ceiling - u[local] - v[j]
                         if value <= top_values[local, lowest] and value <= -slack and (per_mentor == 0 or ceiling <= mentor_floor[j]):
