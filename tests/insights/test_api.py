@@ -1,24 +1,11 @@
 """The outcomes API with the named cast: the pages' permission matrix, suppressed figures only, bounded queries."""
 
 import pytest
-import time_machine
-
-from tests.engagement.health_builders import at
-from tests.insights.dataset import seeded_program
 
 K = 5
 
 
-@pytest.fixture
-def seeded(matching_program, manager, mentor, mentee):
-    seeded_program(matching_program, manager=manager, mentor=mentor, mentee=mentee)
-    return matching_program
-
-
-@pytest.fixture(autouse=True)
-def today():
-    with time_machine.travel(at(2026, 3, 6), tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("on_report_day")
 
 
 def kpis_url(program_id: int) -> str:

@@ -4,26 +4,14 @@ import csv
 import io
 
 import pytest
-import time_machine
 from django.urls import reverse
 
-from tests.engagement.health_builders import at
-from tests.insights.dataset import seeded_program
 from turnabout.insights.presentation import HIDDEN_NOTE
 
 PAGES = ["insights:program", "insights:program_csv", "insights:program_pdf"]
 
 
-@pytest.fixture
-def seeded(matching_program, manager, mentor, mentee):
-    seeded_program(matching_program, manager=manager, mentor=mentor, mentee=mentee)
-    return matching_program
-
-
-@pytest.fixture(autouse=True)
-def today():
-    with time_machine.travel(at(2026, 3, 6), tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("on_report_day")
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -5,7 +5,6 @@ from datetime import date
 import pytest
 
 from tests.engagement.health_builders import at
-from tests.insights.dataset import seeded_program
 from turnabout.insights.kpis import program_kpis
 from turnabout.insights.reach import diversity_reach, organisation_rollup
 from turnabout.insights.stats import mean_ci, proportion_ci
@@ -13,13 +12,6 @@ from turnabout.people.models import SensitiveProfile
 from turnabout.programs.models import Enrolment, Role
 
 TODAY = date(2026, 3, 6)
-
-
-@pytest.fixture
-def seeded(matching_program, manager, mentor, mentee):
-    seeded_program(matching_program, manager=manager, mentor=mentor, mentee=mentee)
-    matching_program.refresh_from_db()
-    return matching_program
 
 
 def test_kpis_match_hand_computed_values(seeded, django_assert_max_num_queries) -> None:

@@ -234,7 +234,7 @@ def price(
     """
     bound = candidates.bound.copy()
     step = block_size(encoded)
-    present = _candidate_mask_builder(candidates, encoded.n_mentors)
+    present = _candidate_mask_builder(candidates)
     slack = FLOAT32_SLACK * SCALE
     take = min(per_mentee, encoded.n_mentors)
 
@@ -396,9 +396,8 @@ def _best_per_row(values: np.ndarray, marked: BoolArray, take: int) -> tuple[Int
     return np.concatenate((local, busy_local)), np.concatenate((cols, busy_cols)), False
 
 
-def _candidate_mask_builder(candidates: Candidates, mentors: int) -> Callable[[IntArray, np.ndarray], None]:
+def _candidate_mask_builder(candidates: Candidates) -> Callable[[IntArray, np.ndarray], None]:
     """A function that blanks (sets to -inf) the candidate and reserve pairs of a block of mentees."""
-    del mentors
     mentees = len(candidates.bound)
     groups = []
     for rows, cols in ((candidates.rows, candidates.cols), (candidates.reserve_rows, candidates.reserve_cols)):

@@ -181,7 +181,7 @@ def _popcount(word: np.uint64) -> int:
 def fill_scores(encoded: Encoded, rows: IntArray) -> Float32Array:
     """Scores of mentees ``rows`` against every mentor; ``-inf`` where a rule fails or below the minimum score."""
     out = np.empty((len(rows), encoded.n_mentors), dtype=np.float32)
-    _run(encoded, rows, 0, out=out)
+    best_pairs(encoded, rows, 0, out=out)
     return out
 
 
@@ -464,22 +464,6 @@ def best_pairs(
     the kernels' numbering: see :meth:`MentorsBest.in_original_order`); ``out``, when given,
     receives every score as :func:`fill_scores` does.
     """
-    return _run(encoded, rows, k, out=out, u=u, v=v, skip_ptr=skip_ptr, skip_cols=skip_cols, slack=slack, mentors_best=mentors_best)
-
-
-def _run(
-    encoded: Encoded,
-    rows: IntArray,
-    k: int,
-    *,
-    out: Float32Array | None = None,
-    u: FloatArray | None = None,
-    v: FloatArray | None = None,
-    skip_ptr: IntArray | None = None,
-    skip_cols: IntArray | None = None,
-    slack: float = -np.inf,
-    mentors_best: MentorsBest | None = None,
-) -> BestPairs:
     inputs = kernel_inputs(encoded)
     count = len(rows)
     mentors = encoded.n_mentors

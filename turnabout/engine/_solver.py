@@ -443,7 +443,6 @@ def solve(
 
     total = float(sum(pair.score for pair in pairs))
     mean, minimum, p10 = score_statistics(pair_scores)
-    matched_new = int(np.count_nonzero(np.bincount(candidates.rows[chosen], minlength=mentees)[bonus > 0])) if mentees else 0
     bonus_total = int(bonus[np.bincount(candidates.rows[chosen], minlength=mentees) > 0].sum()) if mentees else 0
     pinned_total = float(pinned_scores.sum())
     score_bound = (upper - bonus_total) / SCALE + pinned_total
@@ -451,7 +450,6 @@ def solve(
     gap = max(0.0, (upper - bonus_total - objective_int) / SCALE)
     optimal = certified and upper == objective_int + bonus_total
     method = _certificate_method(mode, candidates, rounds, optimal, floor)
-    del matched_new
     certificate = Certificate(
         optimal=optimal,
         objective=round(total, 9),
