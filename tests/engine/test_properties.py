@@ -5,17 +5,19 @@ from __future__ import annotations
 from unittest.mock import patch
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import turnabout.engine._candidates as candidates_module
 from tests.engine.strategies import Oracle, problems, rules_for, weights
 from turnabout.engine import MatchResult, Problem, Rules, Weights, solve, suggest
 from turnabout.engine._assignment import solve_assignment
-from turnabout.engine._features import encode
+from turnabout.engine._candidates import generate, merge, price
+from turnabout.engine._features import Encoded, encode
 from turnabout.engine._kernels import MentorsBest, best_pairs, fill_scores, pair_lists
 from turnabout.engine._rules import edge_feasible
 from turnabout.engine._scoring import SCALE, edge_scores, quantise
+from turnabout.engine._solver import _carried_upper_bound, _LastScan, _reserve_reduced_costs, _score_bounds, _worst_per_mentee
 from turnabout.engine._suggest import suggestion_limits
 
 PROPERTY_SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -32,6 +34,13 @@ def _integer_total(problem: Problem, rules: Rules, weights: Weights, result: Mat
     rows = np.array([problem.mentee_index[pair.mentee_id] for pair in result.pairs], dtype=np.int64)
     cols = np.array([problem.mentor_index[pair.mentor_id] for pair in result.pairs], dtype=np.int64)
     return int(quantise(edge_scores(encoded, rows, cols)[1]).sum())
+
+
+def _nonempty(instance: tuple[Problem, Rules, Weights]) -> Encoded:
+    """The instance encoded; Hypothesis skips it when either side is empty."""
+    encoded = encode(*instance)
+    assume(encoded.n_mentees > 0 and encoded.n_mentors > 0)
+    return encoded
 
 
 def _assert_valid(problem: Problem, rules: Rules, weights: Weights, result: MatchResult) -> None:
@@ -100,6 +109,48 @@ def test_streamed_pricing_equals_brute_force(instance: tuple[Problem, Rules, Wei
         assert result.diagnostics.mentees_matched == count
         assert _integer_total(problem, rules, weights, result) == total
     assert result.diagnostics.certificate.optimal
+
+
+@PROPERTY_SETTINGS
+@given(instances(), st.sampled_from([0.001, 0.05, 0.5]), st.booleans())
+def test_a_tolerance_stops_with_an_upper_bound_that_holds(instance: tuple[Problem, Rules, Weights], tolerance: float, stored: bool) -> None:
+    # given: one candidate per mentee, so that pricing rounds (and the bound carried between them) run
+    problem, rules, weights = instance
+    # when
+    with patch.object(candidates_module, "STORED_PAIRS_LIMIT", candidates_module.STORED_PAIRS_LIMIT if stored else 0):
+        result = solve(problem, rules, weights, mode="score", candidates_per_mentee=1, tolerance=tolerance)
+    # then: the bound is above the true optimum, and the answer within the tolerance of the bound
+    certificate = result.diagnostics.certificate
+    optimum = Oracle.of(problem, rules, weights).best_score()
+    assert round(certificate.upper_bound * SCALE) >= optimum
+    assert _integer_total(problem, rules, weights, result) <= optimum
+    assert certificate.upper_bound - certificate.objective <= tolerance * certificate.objective + 1e-6
+
+
+@PROPERTY_SETTINGS
+@given(instances(), st.integers(0, 2**32 - 1), st.booleans())
+def test_the_bound_carried_from_a_scan_holds_under_new_duals(instance: tuple[Problem, Rules, Weights], seed: int, stored: bool) -> None:
+    # given: a scan priced against arbitrary duals, its pairs added, and the optimum on the grown candidates
+    problem, rules, weights = instance
+    encoded, rng = _nonempty(instance), np.random.default_rng(seed)
+    mentees, mentors = encoded.n_mentees, encoded.n_mentors
+    mentee_capacity, mentor_capacity = encoded.mentees.capacity.astype(np.int64), encoded.mentors.capacity.astype(np.int64)
+    with patch.object(candidates_module, "STORED_PAIRS_LIMIT", candidates_module.STORED_PAIRS_LIMIT if stored else 0):
+        candidates = generate(encoded, 1, reserve=1)
+        u0 = rng.integers(0, SCALE // 2, mentees)
+        v0 = rng.integers(0, SCALE // 2, mentors)
+        scan = price(encoded, candidates, np.arange(mentees), u0, v0, per_mentee=1, near=0.02)
+    grown = merge(encoded, candidates, np.concatenate((scan.rows, scan.near_rows)), np.concatenate((scan.cols, scan.near_cols)), scan.bound)
+    assignment = solve_assignment(grown.rows, grown.cols, grown.weights, mentee_capacity, mentor_capacity)
+    reserve_open = mentee_capacity[grown.reserve_rows] > 0
+    reduced = _reserve_reduced_costs(grown, assignment.u, assignment.v)
+    worst = _worst_per_mentee(grown.reserve_rows[reserve_open], reduced[reserve_open], mentees)
+    # when
+    carried = _carried_upper_bound(
+        assignment, _LastScan(u0, v0, scan.rest), _score_bounds(grown, mentee_capacity), worst, mentee_capacity, mentor_capacity
+    )
+    # then: no matching of the whole problem beats it
+    assert carried >= Oracle.of(problem, rules, weights).best_score()
 
 
 @PROPERTY_SETTINGS
@@ -251,12 +302,9 @@ def test_min_cost_flow_agrees_with_the_linear_program(instance: tuple[np.ndarray
 @given(instances(), st.integers(1, 4), st.integers(0, 2**32 - 1))
 def test_streaming_scan_keeps_the_best_pairs_and_bounds_the_rest(instance: tuple[Problem, Rules, Weights], k: int, seed: int) -> None:
     # given: duals, a list of pairs to skip (the candidates) and each mentor's best to track
-    problem, rules, weights = instance
-    encoded = encode(problem, rules, weights)
+    rules = instance[1]
+    encoded, rng = _nonempty(instance), np.random.default_rng(seed)
     mentees, mentors = encoded.n_mentees, encoded.n_mentors
-    if mentees == 0 or mentors == 0:
-        return
-    rng = np.random.default_rng(seed)
     u, v = rng.uniform(0, 0.5, mentees), rng.uniform(0, 0.5, mentors)
     skipped = rng.random((mentees, mentors)) < 0.3
     skip_ptr, skip_cols = pair_lists(encoded, *np.nonzero(skipped))

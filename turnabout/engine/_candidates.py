@@ -27,6 +27,9 @@ _BLOCK_CELLS = 4_000_000
 # Up to this many pairs (2 GiB of float32), the scan keeps every score so that pricing reads them back
 # instead of scoring every pair again.
 STORED_PAIRS_LIMIT = 1 << 29
+# ``Pricing.rest`` of a mentee the scan did not check, and of one with no pair left to bound.
+NOT_CHECKED = np.iinfo(np.int64).max // 4
+NO_PAIR = -(np.iinfo(np.int64).max // 4)
 # Mentees per call of the streaming scan when no block of scores is written.
 _STREAM_ROWS = 256
 
@@ -211,6 +214,9 @@ class Pricing:
     # Per mentee checked: max(0, the largest reduced cost of a left-out pair), in millionths. Raising
     # u_i by it makes every pair of mentee i dual feasible, which bounds the optimum (see the solver).
     worst: Int64Array = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # Per mentee checked: the largest reduced cost (in millionths) of a pair the scan neither returned
+    # nor skipped. It keeps bounding those pairs under later duals (see the solver's carried bound).
+    rest: Int64Array = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 def price(
@@ -239,6 +245,7 @@ def price(
     take = min(per_mentee, encoded.n_mentors)
 
     worst = np.zeros(len(candidates.bound), dtype=np.int64)
+    rest = np.full(len(candidates.bound), NOT_CHECKED, dtype=np.int64)
     streaming = candidates.stored is None and threshold is None
     skip_ptr, skip_cols = _skip_lists(candidates, encoded) if streaming else (None, None)
 
@@ -262,6 +269,7 @@ def price(
                 violation += streamed.violation
                 complete &= streamed.complete
                 worst[rows] = streamed.worst
+                rest[rows] = streamed.rest
                 bound[rows] = streamed.bound
                 found_rows.append(rows[streamed.local])
                 found_cols.append(streamed.cols)
@@ -294,6 +302,8 @@ def price(
                     near_cols.append(close_cols.astype(np.int32))
                     near_scores.append(scores[close_local, close_cols])
                     scores[close_local, close_cols] = -np.inf
+                    reduced[close_local, close_cols] = -np.inf
+                rest[rows] = _ceiling(reduced.max(axis=1, initial=-np.inf) + slack)
             found_rows.append(rows[local])
             found_cols.append(cols.astype(np.int32))
             remaining = scores.max(axis=1) if scores.shape[1] else np.full(len(rows), -np.inf)
@@ -321,6 +331,7 @@ def price(
         near_cols=_joined([part.near_cols for part in parts], np.int32),
         near_scores=_joined([part.near_scores for part in parts], np.float32),
         worst=worst,
+        rest=rest,
     )
 
 
@@ -333,6 +344,7 @@ class _Streamed:
     near_scores: Float32Array
     bound: FloatArray
     worst: Int64Array
+    rest: Int64Array
     violation: float
     complete: bool
 
@@ -350,8 +362,12 @@ def _read_streamed(found: BestPairs, take: int, near: float) -> _Streamed:
     close &= np.cumsum(close, axis=1) <= take
     local, position = np.nonzero(taken)
     near_local, near_position = np.nonzero(close)
-    rest = np.where(listed & ~taken & ~close, found.scores, -np.inf).max(axis=1, initial=-np.inf)
+    unreturned = listed & ~taken & ~close
+    rest = np.where(unreturned, found.scores, -np.inf).max(axis=1, initial=-np.inf)
     remaining = np.maximum(found.left_out, rest)
+    # Pairs never listed have a value at most the last listed one (when the list is full).
+    rest_value = np.where(unreturned, found.values, -np.inf).max(axis=1, initial=-np.inf)
+    rest_value = np.maximum(rest_value, np.where(listed[:, -1], found.values[:, -1], -np.inf) if width else -np.inf)
     best_value = np.where(np.isfinite(found.values[:, 0]), found.values[:, 0], -1.0)
     return _Streamed(
         local=local,
@@ -361,9 +377,15 @@ def _read_streamed(found: BestPairs, take: int, near: float) -> _Streamed:
         near_scores=found.scores[near_local, near_position].astype(np.float32),
         bound=np.where(np.isfinite(remaining), remaining + FLOAT32_SLACK, -np.inf),
         worst=np.ceil(np.maximum(0.0, best_value + FLOAT32_SLACK) * SCALE).astype(np.int64),
+        rest=_ceiling((rest_value + FLOAT32_SLACK) * SCALE),
         violation=float(found.excess.sum()) * SCALE,
         complete=bool(np.all(found.hits <= take)),
     )
+
+
+def _ceiling(reduced: FloatArray) -> Int64Array:
+    """Reduced costs rounded up to whole millionths; -inf (no such pair) becomes ``NO_PAIR``."""
+    return np.where(np.isfinite(reduced), np.ceil(np.where(np.isfinite(reduced), reduced, 0.0)), NO_PAIR).astype(np.int64)
 
 
 def _skip_lists(candidates: Candidates, encoded: Encoded) -> tuple[IntArray, IntArray]:

@@ -13,10 +13,10 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import maximum_bipartite_matching
 
 from turnabout.engine._assignment import Assignment, solve_assignment
-from turnabout.engine._candidates import FLOAT32_SLACK, Candidates, Pricing, generate, merge, price
+from turnabout.engine._candidates import FLOAT32_SLACK, NO_PAIR, NOT_CHECKED, Candidates, Pricing, generate, merge, price
 from turnabout.engine._diagnostics import baseline, blocking_pairs, score_statistics
 from turnabout.engine._explain import pair_reasons, unmatched_reasons
-from turnabout.engine._features import BoolArray, Encoded, Int64Array, IntArray, Side, encode
+from turnabout.engine._features import BoolArray, Encoded, FloatArray, Int64Array, IntArray, Side, encode
 from turnabout.engine._greedy import greedy
 from turnabout.engine._problem import COMPONENTS, Mode, Problem, ProblemError, Rules, Weights
 from turnabout.engine._result import Certificate, Diagnostics, MatchResult, Pair, Unmatched
@@ -101,9 +101,9 @@ def _certified_assignment(
     search stops once that bound is within ``tolerance`` of the total score.
     """
     rounds = 0
-    slack = FLOAT32_SLACK * SCALE
     mentees = len(mentee_capacity)
     capacity = mentee_capacity.clip(min=0)
+    last_scan: _LastScan | None = None
     while True:
         assignment = solve_assignment(candidates.rows, candidates.cols, candidates.weights, mentee_capacity, mentor_capacity, bonus=bonus)
         if candidates.exhaustive:
@@ -114,15 +114,9 @@ def _certified_assignment(
         # A full mentor (no capacity left) cannot take a left-out pair: price it out of reach.
         v = np.where(open_mentors, assignment.v, np.iinfo(np.int64).max // 4)
         lowest_v = int(v[open_mentors].min()) if open_mentors.any() else 0
-        reduced = (
-            candidates.reserve_scores.astype(np.float64) * SCALE
-            + slack
-            - assignment.u[candidates.reserve_rows]
-            - v[candidates.reserve_cols]
-        )
+        reduced = _reserve_reduced_costs(candidates, assignment.u, v)
         open_reserve = mentee_capacity[candidates.reserve_rows] > 0
-        worst = np.zeros(mentees, dtype=np.int64)
-        np.maximum.at(worst, candidates.reserve_rows[open_reserve], np.ceil(np.maximum(reduced[open_reserve], 0)).astype(np.int64))
+        worst = _worst_per_mentee(candidates.reserve_rows[open_reserve], reduced[open_reserve], mentees)
         reserve_hits = (reduced > 0) & open_reserve
         strict_reserve = bool(reserve_hits.any())
         if strict_reserve:
@@ -130,8 +124,13 @@ def _certified_assignment(
             # not only those that improve now: fewer, larger rounds.
             reserve_hits = (reduced > -NEAR_VIOLATION * SCALE) & open_reserve
         finite = np.isfinite(candidates.bound) & (mentee_capacity > 0)
-        bound = np.full(len(candidates.bound), np.iinfo(np.int64).min, dtype=np.int64)
-        bound[finite] = np.ceil(candidates.bound[finite] * SCALE).astype(np.int64)
+        bound = _score_bounds(candidates, mentee_capacity)
+        if last_scan is not None and tolerance > 0:
+            # The last scan still bounds every pair it saw under these new duals: perhaps closely enough.
+            carried = _carried_upper_bound(assignment, last_scan, bound, worst, capacity, mentor_capacity)
+            total = assignment.objective - int(bonus[np.bincount(candidates.rows[assignment.chosen], minlength=mentees) > 0].sum())
+            if carried - assignment.objective <= tolerance * total:
+                return _Solved(candidates, assignment, rounds, carried <= assignment.objective, carried)
         need = np.flatnonzero(finite & (bound > assignment.u + lowest_v)) if open_mentors.any() else np.zeros(0, dtype=np.int64)
         if len(need) == 0 and not reserve_hits.any():
             return _Solved(candidates, assignment, rounds, True, assignment.upper_bound)
@@ -145,6 +144,7 @@ def _certified_assignment(
         strict_scan = False
         if scanned:
             pricing = price(encoded, candidates, need, assignment.u, v, per_mentee=per_mentee, near=NEAR_VIOLATION)
+            last_scan = _LastScan(assignment.u, v, pricing.rest)
             strict_scan = len(pricing.rows) > 0 or not pricing.complete
             beyond[need] = pricing.worst[need]
             # Near pairs found by a scan go straight to the solver: the next round needs them anyway.
@@ -169,6 +169,80 @@ def _certified_assignment(
             return _Solved(candidates, assignment, rounds, upper <= assignment.objective, upper)
         candidates = grown
         rounds += 1
+
+
+def _reserve_reduced_costs(candidates: Candidates, u: Int64Array, v: Int64Array) -> FloatArray:
+    """Reduced costs of the reserve pairs in millionths, rounded up by the float32 slack."""
+    scores = candidates.reserve_scores.astype(np.float64) * SCALE + FLOAT32_SLACK * SCALE
+    reduced: FloatArray = scores - u[candidates.reserve_rows] - v[candidates.reserve_cols]
+    return reduced
+
+
+def _worst_per_mentee(rows: IntArray, reduced: FloatArray, mentees: int) -> Int64Array:
+    """Per mentee, the largest positive reduced cost among its pairs (0 if none)."""
+    worst = np.zeros(mentees, dtype=np.int64)
+    np.maximum.at(worst, rows, np.ceil(np.maximum(reduced, 0)).astype(np.int64))
+    return worst
+
+
+def _score_bounds(candidates: Candidates, mentee_capacity: Int64Array) -> Int64Array:
+    """``candidates.bound`` in millionths, the int64 minimum where no left-out pair can matter."""
+    finite = np.isfinite(candidates.bound) & (mentee_capacity > 0)
+    bound = np.full(len(candidates.bound), np.iinfo(np.int64).min, dtype=np.int64)
+    bound[finite] = np.ceil(candidates.bound[finite] * SCALE).astype(np.int64)
+    return bound
+
+
+@dataclass(frozen=True, eq=False)
+class _LastScan:
+    """What a pricing scan proved: every pair it neither returned nor skipped has
+    ``score - u[i] - v[j] <= rest[i]`` (millionths; ``NOT_CHECKED`` where it did not look)."""
+
+    u: Int64Array
+    v: Int64Array
+    rest: Int64Array
+
+
+def _carried_upper_bound(
+    assignment: Assignment,
+    last_scan: _LastScan,
+    bound: Int64Array,
+    reserve_worst: Int64Array,
+    capacity: Int64Array,
+    mentor_capacity: Int64Array,
+) -> int:
+    """An upper bound on the optimum from new duals and the last scan, without scanning again.
+
+    A left-out pair (i, j) the scan saw satisfies ``w <= u0[i] + v0[j] + rest[i]`` under the scan's
+    duals. Take mentor prices ``v'[j] = max(v[j], v0[j] - theta)``: then ``w - u[i] - v'[j] <= u0[i]
+    + rest[i] + theta - u[i]``, so raising ``u[i]`` by that (and by its reserve pairs' reduced costs)
+    makes every pair dual feasible (reserve pairs: by their reduced cost under ``v``, ``reserve_worst``).
+    The bound is the duals' value plus those raises, minimised over a
+    few values of ``theta``. Pairs the scan did not check keep their score bound instead.
+    """
+    open_mentors = mentor_capacity > 0
+    if not open_mentors.any():
+        return int(assignment.upper_bound)
+    u, v = assignment.u, assignment.v
+    u0, v0, rest = last_scan.u, last_scan.v, last_scan.rest
+    drop = np.where(open_mentors, v0 - v, 0)
+    thetas = np.unique(
+        np.concatenate(([0], np.quantile(drop[drop > 0], np.linspace(0, 1, 33)).astype(np.int64) if (drop > 0).any() else []))
+    )
+    checked = rest != NOT_CHECKED
+    unseen = np.where(rest == NO_PAIR, np.iinfo(np.int64).min // 4, u0 + rest - u)
+    best = None
+    for theta in thetas:
+        raised_v = np.where(open_mentors, np.maximum(v, v0 - theta), v)
+        mentors_cost = int(mentor_capacity[open_mentors] @ (raised_v - v)[open_mentors])
+        lowest_v = int(raised_v[open_mentors].min())
+        raise_u = np.where(bound > np.iinfo(np.int64).min, bound - u - lowest_v, np.iinfo(np.int64).min // 4)
+        raise_u = np.where(checked, np.minimum(raise_u, unseen + theta), raise_u)
+        # A reserve pair's reduced cost only falls as v rises to v'.
+        raise_u = np.maximum(raise_u, reserve_worst)
+        total = int(assignment.upper_bound) + mentors_cost + int(capacity @ np.maximum(raise_u, 0))
+        best = total if best is None else min(best, total)
+    return int(best) if best is not None else int(assignment.upper_bound)
 
 
 def _without_pinned(encoded: Encoded, rows: IntArray, cols: IntArray) -> tuple[IntArray, IntArray]:
@@ -486,12 +560,13 @@ def solve(
 
 
 def _certificate_method(mode: Mode, candidates: Candidates, rounds: int, optimal: bool, floor: int | None) -> str:
-    scope = (
-        "every feasible pair was offered to the solver"
-        if candidates.exhaustive
-        else f"{len(candidates.rows)} candidate pairs; every left-out pair has non-negative reduced cost"
-        + (f" after {rounds} pricing round{'s' if rounds != 1 else ''}" if rounds else "")
-    )
+    after = f" after {rounds} pricing round{'s' if rounds != 1 else ''}" if rounds else ""
+    if candidates.exhaustive:
+        scope = "every feasible pair was offered to the solver"
+    elif optimal:
+        scope = f"{len(candidates.rows)} candidate pairs; every left-out pair has non-negative reduced cost{after}"
+    else:
+        scope = f"{len(candidates.rows)} candidate pairs; the bound covers every left-out pair by its largest possible reduced cost{after}"
     objective = {
         Mode.SCORE: "total score",
         Mode.COVERAGE: "mentees matched, then total score",
