@@ -125,15 +125,15 @@ def _certified_assignment(
             reserve_hits = (reduced > -NEAR_VIOLATION * SCALE) & open_reserve
         finite = np.isfinite(candidates.bound) & (mentee_capacity > 0)
         bound = _score_bounds(candidates, mentee_capacity)
+        need = np.flatnonzero(finite & (bound > assignment.u + lowest_v)) if open_mentors.any() else np.zeros(0, dtype=np.int64)
+        if len(need) == 0 and not reserve_hits.any():
+            return _Solved(candidates, assignment, rounds, True, assignment.upper_bound)
         if last_scan is not None and tolerance > 0:
             # The last scan still bounds every pair it saw under these new duals: perhaps closely enough.
             carried = _carried_upper_bound(assignment, last_scan, bound, worst, capacity, mentor_capacity)
             total = assignment.objective - int(bonus[np.bincount(candidates.rows[assignment.chosen], minlength=mentees) > 0].sum())
             if carried - assignment.objective <= tolerance * total:
                 return _Solved(candidates, assignment, rounds, carried <= assignment.objective, carried)
-        need = np.flatnonzero(finite & (bound > assignment.u + lowest_v)) if open_mentors.any() else np.zeros(0, dtype=np.int64)
-        if len(need) == 0 and not reserve_hits.any():
-            return _Solved(candidates, assignment, rounds, True, assignment.upper_bound)
         # Beyond the reserve, until a scan says more: no pair of mentee i scores above bound[i].
         beyond = np.zeros(mentees, dtype=np.int64)
         beyond[need] = np.maximum(bound[need] - assignment.u[need] - lowest_v, 0)
@@ -195,8 +195,11 @@ def _score_bounds(candidates: Candidates, mentee_capacity: Int64Array) -> Int64A
 
 @dataclass(frozen=True, eq=False)
 class _LastScan:
-    """What a pricing scan proved: every pair it neither returned nor skipped has
-    ``score - u[i] - v[j] <= rest[i]`` (millionths; ``NOT_CHECKED`` where it did not look)."""
+    """A scan's duals and what it proved under them.
+
+    Every pair the scan neither returned nor skipped has ``score - u[i] - v[j] <= rest[i]``
+    (millionths; ``NOT_CHECKED`` where it did not look).
+    """
 
     u: Int64Array
     v: Int64Array
@@ -217,8 +220,8 @@ def _carried_upper_bound(
     duals. Take mentor prices ``v'[j] = max(v[j], v0[j] - theta)``: then ``w - u[i] - v'[j] <= u0[i]
     + rest[i] + theta - u[i]``, so raising ``u[i]`` by that (and by its reserve pairs' reduced costs)
     makes every pair dual feasible (reserve pairs: by their reduced cost under ``v``, ``reserve_worst``).
-    The bound is the duals' value plus those raises, minimised over a
-    few values of ``theta``. Pairs the scan did not check keep their score bound instead.
+    The bound is the duals' value plus those raises, minimised over a few values of ``theta``. Pairs
+    the scan did not check keep their score bound instead.
     """
     open_mentors = mentor_capacity > 0
     if not open_mentors.any():
@@ -231,7 +234,7 @@ def _carried_upper_bound(
     )
     checked = rest != NOT_CHECKED
     unseen = np.where(rest == NO_PAIR, np.iinfo(np.int64).min // 4, u0 + rest - u)
-    best = None
+    totals = []
     for theta in thetas:
         raised_v = np.where(open_mentors, np.maximum(v, v0 - theta), v)
         mentors_cost = int(mentor_capacity[open_mentors] @ (raised_v - v)[open_mentors])
@@ -240,9 +243,8 @@ def _carried_upper_bound(
         raise_u = np.where(checked, np.minimum(raise_u, unseen + theta), raise_u)
         # A reserve pair's reduced cost only falls as v rises to v'.
         raise_u = np.maximum(raise_u, reserve_worst)
-        total = int(assignment.upper_bound) + mentors_cost + int(capacity @ np.maximum(raise_u, 0))
-        best = total if best is None else min(best, total)
-    return int(best) if best is not None else int(assignment.upper_bound)
+        totals.append(int(assignment.upper_bound) + mentors_cost + int(capacity @ np.maximum(raise_u, 0)))
+    return min(totals)  # theta = 0 is always among them
 
 
 def _without_pinned(encoded: Encoded, rows: IntArray, cols: IntArray) -> tuple[IntArray, IntArray]:
