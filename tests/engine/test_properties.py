@@ -142,9 +142,8 @@ def test_the_bound_carried_from_a_scan_holds_under_new_duals(instance: tuple[Pro
         scan = price(encoded, candidates, np.arange(mentees), u0, v0, per_mentee=1, near=0.02)
     grown = merge(encoded, candidates, np.concatenate((scan.rows, scan.near_rows)), np.concatenate((scan.cols, scan.near_cols)), scan.bound)
     assignment = solve_assignment(grown.rows, grown.cols, grown.weights, mentee_capacity, mentor_capacity)
-    reserve_open = mentee_capacity[grown.reserve_rows] > 0
-    reduced = _reserve_reduced_costs(grown, assignment.u, assignment.v)
-    worst = _worst_per_mentee(grown.reserve_rows[reserve_open], reduced[reserve_open], mentees)
+    reduced = _reserve_reduced_costs(grown, assignment.u, assignment.v, mentee_capacity)
+    worst = _worst_per_mentee(grown.reserve_rows, reduced, mentees)
     # when
     carried = _carried_upper_bound(
         assignment, _LastScan(u0, v0, scan.rest), _score_bounds(grown, mentee_capacity), worst, mentee_capacity, mentor_capacity

@@ -363,8 +363,8 @@ def _read_streamed(found: BestPairs, take: int, near: float) -> _Streamed:
     local, position = np.nonzero(taken)
     near_local, near_position = np.nonzero(close)
     unreturned = listed & ~taken & ~close
-    rest = np.where(unreturned, found.scores, -np.inf).max(axis=1, initial=-np.inf)
-    remaining = np.maximum(found.left_out, rest)
+    best_unreturned = np.where(unreturned, found.scores, -np.inf).max(axis=1, initial=-np.inf)
+    remaining = np.maximum(found.left_out, best_unreturned)
     # Pairs never listed have a value at most the last listed one (when the list is full).
     rest_value = np.where(unreturned, found.values, -np.inf).max(axis=1, initial=-np.inf)
     rest_value = np.maximum(rest_value, np.where(listed[:, -1], found.values[:, -1], -np.inf) if width else -np.inf)

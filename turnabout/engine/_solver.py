@@ -13,7 +13,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import maximum_bipartite_matching
 
 from turnabout.engine._assignment import Assignment, solve_assignment
-from turnabout.engine._candidates import FLOAT32_SLACK, NO_PAIR, NOT_CHECKED, Candidates, Pricing, generate, merge, price
+from turnabout.engine._candidates import FLOAT32_SLACK, NO_PAIR, Candidates, Pricing, generate, merge, price
 from turnabout.engine._diagnostics import baseline, blocking_pairs, score_statistics
 from turnabout.engine._explain import pair_reasons, unmatched_reasons
 from turnabout.engine._features import BoolArray, Encoded, FloatArray, Int64Array, IntArray, Side, encode
@@ -114,24 +114,22 @@ def _certified_assignment(
         # A full mentor (no capacity left) cannot take a left-out pair: price it out of reach.
         v = np.where(open_mentors, assignment.v, np.iinfo(np.int64).max // 4)
         lowest_v = int(v[open_mentors].min()) if open_mentors.any() else 0
-        reduced = _reserve_reduced_costs(candidates, assignment.u, v)
-        open_reserve = mentee_capacity[candidates.reserve_rows] > 0
-        worst = _worst_per_mentee(candidates.reserve_rows[open_reserve], reduced[open_reserve], mentees)
-        reserve_hits = (reduced > 0) & open_reserve
+        total = assignment.objective - _earned_bonus(bonus, candidates.rows[assignment.chosen])
+        reduced = _reserve_reduced_costs(candidates, assignment.u, v, mentee_capacity)
+        worst = _worst_per_mentee(candidates.reserve_rows, reduced, mentees)
+        reserve_hits = reduced > 0
         strict_reserve = bool(reserve_hits.any())
         if strict_reserve:
             # Each solve starts from scratch, so add every reserve pair that is close to improving,
             # not only those that improve now: fewer, larger rounds.
-            reserve_hits = (reduced > -NEAR_VIOLATION * SCALE) & open_reserve
-        finite = np.isfinite(candidates.bound) & (mentee_capacity > 0)
+            reserve_hits = reduced > -NEAR_VIOLATION * SCALE
         bound = _score_bounds(candidates, mentee_capacity)
-        need = np.flatnonzero(finite & (bound > assignment.u + lowest_v)) if open_mentors.any() else np.zeros(0, dtype=np.int64)
+        need = np.flatnonzero(bound > assignment.u + lowest_v) if open_mentors.any() else np.zeros(0, dtype=np.int64)
         if len(need) == 0 and not reserve_hits.any():
             return _Solved(candidates, assignment, rounds, True, assignment.upper_bound)
         if last_scan is not None and tolerance > 0:
             # The last scan still bounds every pair it saw under these new duals: perhaps closely enough.
             carried = _carried_upper_bound(assignment, last_scan, bound, worst, capacity, mentor_capacity)
-            total = assignment.objective - int(bonus[np.bincount(candidates.rows[assignment.chosen], minlength=mentees) > 0].sum())
             if carried - assignment.objective <= tolerance * total:
                 return _Solved(candidates, assignment, rounds, carried <= assignment.objective, carried)
         # Beyond the reserve, until a scan says more: no pair of mentee i scores above bound[i].
@@ -164,17 +162,25 @@ def _certified_assignment(
         # when some mentee's bound required it, none in a full scan.
         if not strict_reserve and (len(need) == 0 or (scanned and not strict_scan)):
             return _Solved(candidates, assignment, rounds, True, assignment.upper_bound)
-        total = assignment.objective - int(bonus[np.bincount(candidates.rows[assignment.chosen], minlength=mentees) > 0].sum())
         if rounds >= MAX_PRICING_ROUNDS or upper - assignment.objective <= tolerance * total:
             return _Solved(candidates, assignment, rounds, upper <= assignment.objective, upper)
         candidates = grown
         rounds += 1
 
 
-def _reserve_reduced_costs(candidates: Candidates, u: Int64Array, v: Int64Array) -> FloatArray:
-    """Reduced costs of the reserve pairs in millionths, rounded up by the float32 slack."""
+def _earned_bonus(bonus: Int64Array, chosen_rows: IntArray) -> int:
+    """The coverage bonus earned by the mentees in ``chosen_rows`` (each counts once)."""
+    if len(bonus) == 0:
+        return 0
+    return int(bonus[np.bincount(chosen_rows, minlength=len(bonus)) > 0].sum())
+
+
+def _reserve_reduced_costs(candidates: Candidates, u: Int64Array, v: Int64Array, mentee_capacity: Int64Array) -> FloatArray:
+    """Reduced costs of the reserve pairs in millionths (rounded up by the float32 slack); -inf where
+    the mentee has no room left."""
     scores = candidates.reserve_scores.astype(np.float64) * SCALE + FLOAT32_SLACK * SCALE
     reduced: FloatArray = scores - u[candidates.reserve_rows] - v[candidates.reserve_cols]
+    reduced[mentee_capacity[candidates.reserve_rows] <= 0] = -np.inf
     return reduced
 
 
@@ -186,9 +192,12 @@ def _worst_per_mentee(rows: IntArray, reduced: FloatArray, mentees: int) -> Int6
 
 
 def _score_bounds(candidates: Candidates, mentee_capacity: Int64Array) -> Int64Array:
-    """``candidates.bound`` in millionths, the int64 minimum where no left-out pair can matter."""
+    """``candidates.bound`` in millionths; ``NO_PAIR`` where no left-out pair can matter.
+
+    ``NO_PAIR`` stays far below any dual sum, so the bound can be compared and subtracted from as is.
+    """
     finite = np.isfinite(candidates.bound) & (mentee_capacity > 0)
-    bound = np.full(len(candidates.bound), np.iinfo(np.int64).min, dtype=np.int64)
+    bound = np.full(len(candidates.bound), NO_PAIR, dtype=np.int64)
     bound[finite] = np.ceil(candidates.bound[finite] * SCALE).astype(np.int64)
     return bound
 
@@ -232,15 +241,14 @@ def _carried_upper_bound(
     thetas = np.unique(
         np.concatenate(([0], np.quantile(drop[drop > 0], np.linspace(0, 1, 33)).astype(np.int64) if (drop > 0).any() else []))
     )
-    checked = rest != NOT_CHECKED
-    unseen = np.where(rest == NO_PAIR, np.iinfo(np.int64).min // 4, u0 + rest - u)
+    # NOT_CHECKED (huge) leaves the score bound to decide; NO_PAIR (hugely negative) asks for nothing.
+    unseen = u0 + rest - u
     totals = []
     for theta in thetas:
         raised_v = np.where(open_mentors, np.maximum(v, v0 - theta), v)
         mentors_cost = int(mentor_capacity[open_mentors] @ (raised_v - v)[open_mentors])
         lowest_v = int(raised_v[open_mentors].min())
-        raise_u = np.where(bound > np.iinfo(np.int64).min, bound - u - lowest_v, np.iinfo(np.int64).min // 4)
-        raise_u = np.where(checked, np.minimum(raise_u, unseen + theta), raise_u)
+        raise_u = np.minimum(bound - u - lowest_v, unseen + theta)
         # A reserve pair's reduced cost only falls as v rises to v'.
         raise_u = np.maximum(raise_u, reserve_worst)
         totals.append(int(assignment.upper_bound) + mentors_cost + int(capacity @ np.maximum(raise_u, 0)))
@@ -431,8 +439,7 @@ def solve(
         if target > 0:
             while True:
                 floor = _fairness_floor(candidates, eligible, mentor_capacity, target)
-                finite = np.isfinite(candidates.bound) & (mentee_capacity > 0)
-                need = np.flatnonzero(finite & (np.ceil(np.where(finite, candidates.bound, 0) * SCALE) >= floor))
+                need = np.flatnonzero(_score_bounds(candidates, mentee_capacity) >= floor)
                 if len(need) == 0:
                     break
                 # Pairs above the floor must all be candidates for the floor and the total to be exact.
@@ -519,7 +526,7 @@ def solve(
 
     total = float(sum(pair.score for pair in pairs))
     mean, minimum, p10 = score_statistics(pair_scores)
-    bonus_total = int(bonus[np.bincount(candidates.rows[chosen], minlength=mentees) > 0].sum()) if mentees else 0
+    bonus_total = _earned_bonus(bonus, candidates.rows[chosen])
     pinned_total = float(pinned_scores.sum())
     score_bound = (upper - bonus_total) / SCALE + pinned_total
     objective_int = int(candidates.weights[chosen].sum())
