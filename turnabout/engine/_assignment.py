@@ -25,6 +25,7 @@ from ortools.graph.python import min_cost_flow
 from scipy.optimize import linprog
 
 from turnabout.engine._features import BoolArray, Int64Array, IntArray
+from turnabout.engine._sorting import unique_keys
 
 
 class SolverError(RuntimeError):
@@ -258,7 +259,7 @@ def _bellman_ford(nodes: int, tail: Int64Array, head: Int64Array, cost: Int64Arr
     far = int(np.abs(cost).sum()) + 1
     distance = np.full(nodes, far, dtype=np.int64)
     distance[source] = 0
-    frontier = np.arange(nodes)
+    frontier: IntArray = np.arange(nodes)
     for _ in range(nodes + 1):
         starts, ends = indptr[frontier], indptr[frontier + 1]
         counts = ends - starts
@@ -272,5 +273,5 @@ def _bellman_ford(nodes: int, tail: Int64Array, head: Int64Array, cost: Int64Arr
             return distance
         targets = head[arc][improving]
         np.minimum.at(distance, targets, candidate[improving])
-        frontier = np.unique(targets)
+        frontier = unique_keys(targets)
     raise SolverError("negative cycle in the residual network: the matching is not optimal")

@@ -20,6 +20,7 @@ from turnabout.engine._features import BoolArray, Encoded, Float32Array, FloatAr
 from turnabout.engine._kernels import BestPairs, MentorsBest, best_pairs, fill_scores, pair_lists
 from turnabout.engine._parallel import in_parallel, split, workers
 from turnabout.engine._scoring import SCALE, edge_scores, quantise
+from turnabout.engine._sorting import contains, pair_keys, pair_order, unique_keys
 
 # Scan scores (and the float32 ones kept in memory) differ from the exact float64 ones by far less than this.
 FLOAT32_SLACK = 1e-5
@@ -148,14 +149,14 @@ def generate(encoded: Encoded, per_mentee: int, *, reserve: int = 0, per_mentor:
     rows_all = np.concatenate(kept_rows) if kept_rows else np.zeros(0, dtype=np.int32)
     cols_all = np.concatenate(kept_cols) if kept_cols else np.zeros(0, dtype=np.int32)
     if track_mentors:
-        unique = np.unique(rows_all.astype(np.int64) * max(1, mentors) + cols_all)
+        unique = unique_keys(pair_keys(rows_all, cols_all, mentors))
         rows_all, cols_all = (unique // max(1, mentors)).astype(np.int32), (unique % max(1, mentors)).astype(np.int32)
     candidates = replace(with_edges(encoded, rows_all, cols_all, bound), stored=stored)
     if spare_rows:
         spare_r, spare_c, spare_s = np.concatenate(spare_rows), np.concatenate(spare_cols), np.concatenate(spare_scores)
         if track_mentors:
             width = max(1, mentors)
-            fresh = ~np.isin(spare_r.astype(np.int64) * width + spare_c, candidates.rows.astype(np.int64) * width + candidates.cols)
+            fresh = ~contains(pair_keys(candidates.rows, candidates.cols, width), pair_keys(spare_r, spare_c, width))
             spare_r, spare_c, spare_s = spare_r[fresh], spare_c[fresh], spare_s[fresh]
         candidates = replace(candidates, reserve_rows=spare_r, reserve_cols=spare_c, reserve_scores=spare_s)
     return candidates
@@ -163,7 +164,7 @@ def generate(encoded: Encoded, per_mentee: int, *, reserve: int = 0, per_mentor:
 
 def with_edges(encoded: Encoded, rows: IntArray, cols: IntArray, bound: FloatArray) -> Candidates:
     """Exactly score pairs, drop those under the minimum pair score, and sort them."""
-    order = np.lexsort((cols, rows))
+    order = pair_order(rows, cols)
     rows, cols = rows[order].astype(np.int32), cols[order].astype(np.int32)
     contributions, scores = edge_scores(encoded, rows, cols)
     keep = scores >= encoded.rules.min_pair_score
@@ -184,7 +185,7 @@ def merge(encoded: Encoded, candidates: Candidates, rows: IntArray, cols: IntArr
     extra = with_edges(encoded, rows, cols, bound)
     all_rows = np.concatenate((candidates.rows, extra.rows))
     all_cols = np.concatenate((candidates.cols, extra.cols))
-    order = np.lexsort((all_cols, all_rows))
+    order = pair_order(all_rows, all_cols)
     return Candidates(
         rows=all_rows[order],
         cols=all_cols[order],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from turnabout.engine._features import BoolArray, Int64Array, IntArray
+from turnabout.engine._sorting import pair_order
 
 
 def greedy(rows: IntArray, cols: IntArray, weights: Int64Array, mentee_capacity: Int64Array, mentor_capacity: Int64Array) -> BoolArray:
@@ -15,7 +16,8 @@ def greedy(rows: IntArray, cols: IntArray, weights: Int64Array, mentee_capacity:
     >>> greedy(np.array([0, 0, 1]), np.array([0, 1, 0]), np.array([5, 4, 3]), np.array([1, 1]), np.array([1, 1])).tolist()
     [True, False, False]
     """
-    order = np.lexsort((cols, rows, -np.asarray(weights)))
+    by_pair = pair_order(np.asarray(rows), np.asarray(cols))
+    order = by_pair[np.argsort(-np.asarray(weights)[by_pair], kind="stable")]
     mentee_room = np.asarray(mentee_capacity, dtype=np.int64).tolist()
     mentor_room = np.asarray(mentor_capacity, dtype=np.int64).tolist()
     row_list = np.asarray(rows)[order].tolist()

@@ -16,6 +16,7 @@ are optimised and reported come from :func:`turnabout.engine._scoring.edge_score
 
 from __future__ import annotations
 
+import itertools
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from turnabout.engine._features import SLOT_MINUTES, Encoded, Float32Array, FloatArray, IntArray
+from turnabout.engine._sorting import pair_keys, unique_keys
 
 # Parameters, by position in the float64 vector the kernels take.
 (
@@ -73,7 +75,7 @@ class KernelInputs:
     def sorted_lists(self, rows: IntArray, cols: IntArray, mentees: int) -> tuple[IntArray, IntArray]:
         """Pairs as per-mentee lists of renumbered mentors, sorted (CSR over all mentees)."""
         width = max(1, len(self.order))
-        keys = np.unique(np.asarray(rows, dtype=np.int64) * width + self.rank[np.asarray(cols, dtype=np.int64)])
+        keys = unique_keys(pair_keys(rows, self.rank[np.asarray(cols, dtype=np.int64)], width))
         indptr = np.zeros(mentees + 1, dtype=np.int64)
         np.cumsum(np.bincount(keys // width, minlength=mentees), out=indptr[1:])
         return indptr, keys % width
@@ -156,8 +158,8 @@ def kernel_inputs(encoded: Encoded) -> KernelInputs:
         contiguous(mentors.languages[order], np.uint64),
         contiguous(mentors.slot_pattern[order], np.int32),
         contiguous(mentors.patterns, np.uint64),
-        contiguous(encoded.skill_credit_dense[:, order], np.float32),
-        contiguous(encoded.common_dense[:, order], np.float32),
+        _by_group(encoded.skill_credit_dense[:, order], group_start),
+        _by_group(encoded.common_dense[:, order], group_start),
         contiguous(mentors.diversity[order], np.int32),
         contiguous(table, np.int16),
         contiguous(blocked_ptr, np.int64),
@@ -170,12 +172,31 @@ def kernel_inputs(encoded: Encoded) -> KernelInputs:
     return made
 
 
+def _by_group(table: npt.NDArray[Any], group_start: IntArray) -> Float32Array:
+    """A (rows × mentors) table flattened group by group, each group's block row-major.
+
+    Group ``g`` (mentors ``a:b``) occupies ``[a * rows, b * rows)`` as a ``(rows, b - a)`` block, so
+    scoring a mentee against a group reads one contiguous stretch of memory.
+    """
+    height = table.shape[0]
+    flat = np.empty(table.size, dtype=np.float32)
+    for first, stop in itertools.pairwise(group_start):
+        flat[first * height : stop * height] = table[:, first:stop].ravel()
+    return flat
+
+
 @_inline
 def _popcount(word: np.uint64) -> int:
     word = word - ((word >> np.uint64(1)) & np.uint64(0x5555555555555555))
     word = (word & np.uint64(0x3333333333333333)) + ((word >> np.uint64(2)) & np.uint64(0x3333333333333333))
     word = (word + (word >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
     return int((word * np.uint64(0x0101010101010101)) >> np.uint64(56))
+
+
+@_inline
+def _passed_over(value: float, lowest_value: float, slack: float, per_mentor: int, score: float, floor: float) -> bool:
+    """Whether a pair could neither enter a full list, nor be a hit, nor enter its mentor's best."""
+    return value <= lowest_value and value <= -slack and (per_mentor == 0 or score <= floor)
 
 
 def fill_scores(encoded: Encoded, rows: IntArray) -> Float32Array:
@@ -283,7 +304,7 @@ def _scan(
     w_grade = p[W_GRADE]
     preferred_gap = p[PREFERRED_GAP]
     min_score = p[MIN_SCORE]
-    mentors = v.shape[0]
+    n_rows = rows.shape[0]
     write_dense = dense.shape[0] > 0
     k = top_cols.shape[1]
     streaming = k > 0 and not write_dense
@@ -291,155 +312,226 @@ def _scan(
     words = e_languages.shape[1]
     use_table = table.shape[0] > 0
     groups = group_start.shape[0] - 1
-    for local in range(rows.shape[0]):
-        i = rows[local]
-        count = 0
-        lowest = 0  # position of the smallest listed value once the list is full
-        best_left = -np.inf
-        hit_count = 0
-        over = 0.0
+    # Each mentee's running state, kept across mentor groups.
+    count = np.zeros(n_rows, dtype=np.int64)
+    lowest = np.zeros(n_rows, dtype=np.int64)  # position of the smallest listed value once the list is full
+    best_left = np.full(n_rows, -np.inf)
+    blocked_at = np.empty(n_rows, dtype=np.int64)
+    skip_at = np.empty(n_rows, dtype=np.int64)
+    for local in range(n_rows):
+        blocked_at[local] = blocked_ptr[rows[local]]
+        skip_at[local] = skip_ptr[rows[local]]
+        hits[local] = 0
+        excess[local] = 0.0
         if write_dense:
-            for j in range(mentors):
+            for j in range(dense.shape[1]):
                 dense[local, j] = -np.inf
-        if e_capacity[i] > 0:
-            pointer, end = blocked_ptr[i], blocked_ptr[i + 1]
-            skip, skip_end = skip_ptr[i], skip_ptr[i + 1]
-            # The most common ground, availability and diversity can add for this mentee.
-            rest_common = w_diversity
-            if w_common > 0:
-                rest_common += min(float(common_ptr[i + 1] - common_ptr[i]), common_full_at) * (w_common / common_full_at)
-            for group in range(groups):
-                rest = rest_common + w_availability
-                if use_table:
-                    # A group shares one availability pattern: mentors who overlap this mentee too little
-                    # are never looked at, and the others' availability term is known exactly.
-                    shared_slots = table[e_pattern[i], group]
-                    if shared_slots < min_overlap_slots:
-                        continue
-                    rest = rest_common + min(float(shared_slots), full_slots) * (w_availability / full_slots)
-                for j in range(group_start[group], group_start[group + 1]):
-                    # The score first, without a branch on any rule (see _scoring for the formulas): a
-                    # pair that could neither enter the list, nor be a hit, nor enter the mentor's best is
-                    # skipped before its rules are checked, and its score still bounds what is left out.
-                    gap = e_grade[i] - m_grade[j]
-                    goals = 0.0
-                    for position in range(goal_ptr[i], goal_ptr[i + 1]):
-                        goals += goal_val[position] * credit[goal_idx[position], j]
-                    score = goals * w_goals
-                    score += w_boundary_half * ((e_department[i] != m_department[j]) + (e_site[i] != m_site[j]))
-                    score += min(max(gap / preferred_gap, 0.0), 1.0) * w_grade
-                    if streaming and count == k:
-                        # Most pairs are ruled out here already, by what common ground (and availability) could add.
-                        ceiling = score + rest
-                        value = ceiling - u[local] - v[j]
-                        if value <= top_values[local, lowest] and value <= -slack and (per_mentor == 0 or ceiling <= mentor_floor[j]):
-                            best_left = max(best_left, ceiling)
-                            continue
-                    if w_common > 0:
-                        shared_count = 0.0
-                        for position in range(common_ptr[i], common_ptr[i + 1]):
-                            shared_count += common_dense[common_idx[position], j]
-                        score += min(shared_count, common_full_at) * (w_common / common_full_at)
-                    if use_table:
-                        overlap = int(table[e_pattern[i], m_pattern[j]])
-                    else:
-                        overlap = 0
-                        for word in range(e_patterns.shape[1]):
-                            overlap += _popcount(e_patterns[e_pattern[i], word] & m_patterns[m_pattern[j], word])
-                    score += min(float(overlap), full_slots) * (w_availability / full_slots)
-                    if w_diversity > 0:
-                        differ = 0.0
-                        both = 0.0
-                        for column in range(e_diversity.shape[1]):
-                            left = e_diversity[i, column]
-                            right = m_diversity[j, column]
-                            if left >= 0 and right >= 0:
-                                both += 1.0
-                                if left != right:
-                                    differ += 1.0
-                        score += differ / max(both, 1.0) * w_diversity
-                    if streaming and count == k:
-                        value = score - u[local] - v[j]
-                        if value <= top_values[local, lowest] and value <= -slack and (per_mentor == 0 or score <= mentor_floor[j]):
-                            best_left = max(best_left, score)
-                            continue
-                    # Hard rules, cheapest first.
-                    if gap < min_gap or m_capacity[j] <= 0 or overlap < min_overlap_slots or score < min_score:
-                        continue
-                    if forbid_same_department > 0 and e_department[i] == m_department[j]:
-                        continue
-                    if require_language > 0:
-                        shared = False
-                        for word in range(words):
-                            if e_languages[i, word] & m_languages[j, word]:
-                                shared = True
-                                break
-                        if not shared:
-                            continue
-                    while pointer < end and blocked_cols[pointer] < j:
-                        pointer += 1
-                    if pointer < end and blocked_cols[pointer] == j:
-                        continue
-                    if write_dense:
-                        dense[local, original[j]] = score
-                    if k == 0:
-                        continue
-                    while skip < skip_end and skip_cols[skip] < j:
-                        skip += 1
-                    if skip < skip_end and skip_cols[skip] == j:
-                        continue
-                    if per_mentor > 0 and score > mentor_floor[j]:
-                        # Each mentor's best mentees: this one replaces the weakest kept.
-                        weakest = 0
-                        for slot in range(1, per_mentor):
-                            if mentor_best[j, slot] < mentor_best[j, weakest]:
-                                weakest = slot
-                        mentor_best[j, weakest] = score
-                        mentor_rows[j, weakest] = i
-                        floor = mentor_best[j, 0]
-                        for slot in range(1, per_mentor):
-                            floor = min(floor, mentor_best[j, slot])
-                        mentor_floor[j] = floor
-                    value = score - u[local] - v[j]
-                    if value > -slack:
-                        hit_count += 1
-                        over += value + slack
-                    if count < k:
-                        top_cols[local, count] = j
-                        top_scores[local, count] = score
-                        top_values[local, count] = value
-                        count += 1
-                        if count == k:
-                            lowest = 0
-                            for slot in range(1, k):
-                                if top_values[local, slot] < top_values[local, lowest]:
-                                    lowest = slot
-                    elif value > top_values[local, lowest]:
-                        best_left = max(best_left, top_scores[local, lowest])
-                        top_cols[local, lowest] = j
-                        top_scores[local, lowest] = score
-                        top_values[local, lowest] = value
-                        lowest = 0
-                        for slot in range(1, k):
-                            if top_values[local, slot] < top_values[local, lowest]:
-                                lowest = slot
-                    else:
-                        best_left = max(best_left, score)
+    widest = 0
+    for group in range(groups):
+        widest = max(widest, group_start[group + 1] - group_start[group])
+    skills = credit.shape[0] // max(1, group_start[groups])
+    interests = common_dense.shape[0] // max(1, group_start[groups])
+    score = np.empty(widest)
+    shared = np.empty(widest)
+    overlaps = np.empty(widest, dtype=np.int64)
+    keep = np.empty(widest, dtype=np.int64)
+    # Group by group (mentors sharing an availability pattern), every mentee of the block in turn: a
+    # group's mentor data stays in cache while the block's mentees are scored against it. Writing
+    # every score, mentee by mentee instead: each mentee's row of scores stays in cache.
+    for step in range(groups * n_rows):
+        if write_dense:
+            local, group = step // groups, step % groups
+        else:
+            group, local = step // n_rows, step % n_rows
+        first = group_start[group]
+        width = group_start[group + 1] - first
+        i = rows[local]
+        if width == 0 or e_capacity[i] <= 0:
+            continue
+        shared_slots = 0
+        if use_table:
+            # Mentors who overlap this mentee too little are never looked at, and the others'
+            # availability term is known exactly.
+            shared_slots = int(table[e_pattern[i], group])
+            if shared_slots < min_overlap_slots:
+                continue
+        # Every term but diversity, for the whole group, in straight loops over slices that the
+        # compiler vectorises (see _scoring for the formulas; the order of operations matches it).
+        scores = score[:width]
+        scores[:] = 0.0
+        block = first * skills
+        for position in range(goal_ptr[i], goal_ptr[i + 1]):
+            weight = goal_val[position]
+            offset = block + goal_idx[position] * width
+            credits = credit[offset : offset + width]
+            for t in range(width):
+                scores[t] += weight * credits[t]
+        grade = e_grade[i]
+        department = e_department[i]
+        site = e_site[i]
+        grades = m_grade[first : first + width]
+        departments = m_department[first : first + width]
+        sites = m_site[first : first + width]
+        for t in range(width):
+            gap = grade - grades[t]
+            total = scores[t] * w_goals
+            total += w_boundary_half * ((department != departments[t]) + (site != sites[t]))
+            total += min(max(gap / preferred_gap, 0.0), 1.0) * w_grade
+            scores[t] = total
+        if w_common > 0:
+            counts = shared[:width]
+            counts[:] = 0.0
+            block = first * interests
+            for position in range(common_ptr[i], common_ptr[i + 1]):
+                offset = block + common_idx[position] * width
+                ones = common_dense[offset : offset + width]
+                for t in range(width):
+                    counts[t] += ones[t]
+            for t in range(width):
+                scores[t] += min(counts[t], common_full_at) * (w_common / common_full_at)
+        if use_table:
+            availability = min(float(shared_slots), full_slots) * (w_availability / full_slots)
+            for t in range(width):
+                overlaps[t] = shared_slots
+                scores[t] += availability
+        else:
+            for t in range(width):
+                overlap = 0
+                for word in range(e_patterns.shape[1]):
+                    overlap += _popcount(e_patterns[e_pattern[i], word] & m_patterns[m_pattern[first + t], word])
+                overlaps[t] = overlap
+                scores[t] += min(float(overlap), full_slots) * (w_availability / full_slots)
+        # Pairs that could neither enter the list, nor be a hit, nor enter the mentor's best are
+        # passed over before their rules are checked; what they could score still bounds what is
+        # left out. The limit only rises while the group is visited, so this pass keeps a superset.
+        survivors = 0
+        if streaming and count[local] == k:
+            lowest_value = top_values[local, lowest[local]]
+            passed_best = best_left[local]
+            prices = v[first : first + width]
+            floors = mentor_floor[first : first + width]
+            base = u[local]
+            for t in range(width):
+                ceiling = scores[t] + w_diversity
+                passed = _passed_over(ceiling - base - prices[t], lowest_value, slack, per_mentor, ceiling, floors[t])
+                keep[survivors] = t
+                survivors += 0 if passed else 1
+                passed_best = max(passed_best, ceiling if passed else -np.inf)
+            best_left[local] = passed_best
+        else:
+            for t in range(width):
+                keep[t] = t
+            survivors = width
+        for index in range(survivors):
+            t = keep[index]
+            j = first + t
+            total = score[t]
+            full = streaming and count[local] == k
+            if w_diversity > 0:
+                # The list's limit may have risen since the group's first pass.
+                ceiling = total + w_diversity
+                lowest_value = top_values[local, lowest[local]]
+                if full and _passed_over(ceiling - u[local] - v[j], lowest_value, slack, per_mentor, ceiling, mentor_floor[j]):
+                    best_left[local] = max(best_left[local], ceiling)
+                    continue
+                differ = 0.0
+                both = 0.0
+                for column in range(e_diversity.shape[1]):
+                    left = e_diversity[i, column]
+                    right = m_diversity[j, column]
+                    if left >= 0 and right >= 0:
+                        both += 1.0
+                        if left != right:
+                            differ += 1.0
+                total += differ / max(both, 1.0) * w_diversity
+            if full and _passed_over(total - u[local] - v[j], top_values[local, lowest[local]], slack, per_mentor, total, mentor_floor[j]):
+                best_left[local] = max(best_left[local], total)
+                continue
+            # Hard rules, cheapest first.
+            if e_grade[i] - m_grade[j] < min_gap or m_capacity[j] <= 0 or overlaps[t] < min_overlap_slots or total < min_score:
+                continue
+            if forbid_same_department > 0 and e_department[i] == m_department[j]:
+                continue
+            if require_language > 0:
+                speaks = False
+                for word in range(words):
+                    if e_languages[i, word] & m_languages[j, word]:
+                        speaks = True
+                        break
+                if not speaks:
+                    continue
+            pointer, end = blocked_at[local], blocked_ptr[i + 1]
+            while pointer < end and blocked_cols[pointer] < j:
+                pointer += 1
+            blocked_at[local] = pointer
+            if pointer < end and blocked_cols[pointer] == j:
+                continue
+            if write_dense:
+                dense[local, original[j]] = total
+            if k == 0:
+                continue
+            skip, skip_end = skip_at[local], skip_ptr[i + 1]
+            while skip < skip_end and skip_cols[skip] < j:
+                skip += 1
+            skip_at[local] = skip
+            if skip < skip_end and skip_cols[skip] == j:
+                continue
+            if per_mentor > 0 and total > mentor_floor[j]:
+                # Each mentor's best mentees: this one replaces the weakest kept.
+                weakest = 0
+                for slot in range(1, per_mentor):
+                    if mentor_best[j, slot] < mentor_best[j, weakest]:
+                        weakest = slot
+                mentor_best[j, weakest] = total
+                mentor_rows[j, weakest] = i
+                floor = mentor_best[j, 0]
+                for slot in range(1, per_mentor):
+                    floor = min(floor, mentor_best[j, slot])
+                mentor_floor[j] = floor
+            value = total - u[local] - v[j]
+            if value > -slack:
+                hits[local] += 1
+                excess[local] += value + slack
+            filled = count[local]
+            if filled < k:
+                top_cols[local, filled] = j
+                top_scores[local, filled] = total
+                top_values[local, filled] = value
+                count[local] = filled + 1
+                if filled + 1 == k:
+                    smallest = 0
+                    for slot in range(1, k):
+                        if top_values[local, slot] < top_values[local, smallest]:
+                            smallest = slot
+                    lowest[local] = smallest
+            elif value > top_values[local, lowest[local]]:
+                weakest = lowest[local]
+                best_left[local] = max(best_left[local], top_scores[local, weakest])
+                top_cols[local, weakest] = j
+                top_scores[local, weakest] = total
+                top_values[local, weakest] = value
+                smallest = 0
+                for slot in range(1, k):
+                    if top_values[local, slot] < top_values[local, smallest]:
+                        smallest = slot
+                lowest[local] = smallest
+            else:
+                best_left[local] = max(best_left[local], total)
+    for local in range(n_rows):
+        filled = count[local]
         if k > 0:
             # Best first; unused slots at the end.
-            order = np.argsort(-top_values[local, :count])
-            cols_sorted = top_cols[local, :count][order].copy()
-            scores_sorted = top_scores[local, :count][order].copy()
-            values_sorted = top_values[local, :count][order].copy()
-            top_cols[local, :count] = cols_sorted
-            top_scores[local, :count] = scores_sorted
-            top_values[local, :count] = values_sorted
-            top_cols[local, count:] = -1
-            top_scores[local, count:] = -np.inf
-            top_values[local, count:] = -np.inf
-        left_out[local] = best_left
-        hits[local] = hit_count
-        excess[local] = over
+            order = np.argsort(-top_values[local, :filled])
+            cols_sorted = top_cols[local, :filled][order].copy()
+            scores_sorted = top_scores[local, :filled][order].copy()
+            values_sorted = top_values[local, :filled][order].copy()
+            top_cols[local, :filled] = cols_sorted
+            top_scores[local, :filled] = scores_sorted
+            top_values[local, :filled] = values_sorted
+            top_cols[local, filled:] = -1
+            top_scores[local, filled:] = -np.inf
+            top_values[local, filled:] = -np.inf
+        left_out[local] = best_left[local]
 
 
 def best_pairs(

@@ -22,6 +22,7 @@ from turnabout.engine._problem import COMPONENTS, Mode, Problem, ProblemError, R
 from turnabout.engine._result import Certificate, Diagnostics, MatchResult, Pair, Unmatched
 from turnabout.engine._rules import edge_rule_checks
 from turnabout.engine._scoring import SCALE, edge_scores, quantise
+from turnabout.engine._sorting import contains, pair_keys, pair_order
 
 __all__ = ["solve"]
 
@@ -259,8 +260,7 @@ def _without_pinned(encoded: Encoded, rows: IntArray, cols: IntArray) -> tuple[I
     if len(encoded.pinned_rows) == 0 or len(rows) == 0:
         return rows, cols
     width = max(1, encoded.n_mentors)
-    pinned = encoded.pinned_rows.astype(np.int64) * width + encoded.pinned_cols
-    keep = ~np.isin(rows.astype(np.int64) * width + cols, pinned)
+    keep = ~contains(pair_keys(encoded.pinned_rows, encoded.pinned_cols, width), pair_keys(rows, cols, width))
     return rows[keep], cols[keep]
 
 
@@ -406,9 +406,7 @@ def solve(
     )
     kept_rows, kept_cols = _without_pinned(encoded, candidates.rows, candidates.cols)
     if len(kept_rows) != len(candidates.rows):
-        keep = np.isin(
-            candidates.rows.astype(np.int64) * max(1, mentors) + candidates.cols, kept_rows.astype(np.int64) * max(1, mentors) + kept_cols
-        )
+        keep = contains(pair_keys(kept_rows, kept_cols, mentors), pair_keys(candidates.rows, candidates.cols, mentors))
         candidates = replace(
             candidates,
             rows=candidates.rows[keep],
@@ -465,7 +463,7 @@ def solve(
     pair_contributions = np.concatenate((candidates.contributions[chosen], pinned_contributions))
     pair_scores = np.concatenate((candidates.scores[chosen], pinned_scores))
     pair_pinned = np.concatenate((np.zeros(int(chosen.sum()), dtype=bool), np.ones(len(pinned_rows), dtype=bool)))
-    order = np.lexsort((pair_cols, pair_rows))
+    order = pair_order(pair_rows, pair_cols)
 
     explaining = _report(progress, 0.85, 1.0)
     pairs: list[Pair] = []
