@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 import turnabout.engine._candidates as candidates_module
 from tests.engine.strategies import Oracle, problems, rules_for, weights
 from turnabout.engine import MatchResult, Problem, Rules, Weights, solve, suggest
-from turnabout.engine._assignment import solve_assignment
+from turnabout.engine._assignment import SolverError, potentials, solve_assignment
 from turnabout.engine._candidates import generate, merge, price
 from turnabout.engine._features import Encoded, encode
 from turnabout.engine._kernels import MentorsBest, best_pairs, fill_scores, pair_lists
@@ -295,6 +295,31 @@ def test_min_cost_flow_agrees_with_the_linear_program(instance: tuple[np.ndarray
     assert flow.upper_bound == flow.objective
     assert np.all(np.bincount(rows[flow.chosen], minlength=len(mentee_capacity)) <= mentee_capacity)
     assert np.all(np.bincount(cols[flow.chosen], minlength=len(mentor_capacity)) <= mentor_capacity)
+
+
+@settings(max_examples=200, deadline=None)
+@given(b_matchings(), st.integers(0, 2**32 - 1))
+def test_potentials_certify_optimal_matchings_and_reject_the_others(instance: tuple[np.ndarray, ...], seed: int) -> None:
+    # given: any small b-matching, its optimum, and some other matching that fits the capacities
+    rows, cols, weights, mentee_capacity, mentor_capacity, bonus = instance
+    best = solve_assignment(rows, cols, weights, mentee_capacity, mentor_capacity, bonus=bonus)
+    other = np.zeros(len(rows), dtype=bool)
+    mentee_room, mentor_room = mentee_capacity.copy(), mentor_capacity.copy()
+    for pair in np.random.default_rng(seed).permutation(len(rows)):
+        if mentee_room[rows[pair]] > 0 and mentor_room[cols[pair]] > 0 and np.random.default_rng(seed + pair).random() < 0.5:
+            other[pair] = True
+            mentee_room[rows[pair]] -= 1
+            mentor_room[cols[pair]] -= 1
+    matched = np.bincount(rows[other], minlength=len(mentee_capacity)) > 0
+    other_objective = int(weights[other].sum()) + int(bonus[matched].sum())
+    # when: potentials are computed for the other matching
+    try:
+        _u, _v, bound = potentials(rows, cols, weights, other, mentee_capacity, mentor_capacity, bonus=bonus)
+    except SolverError:
+        # then: it is rejected exactly when it is worse than the optimum
+        assert other_objective < best.objective
+    else:
+        assert other_objective == best.objective == bound
 
 
 @settings(max_examples=60, deadline=None)

@@ -19,13 +19,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 import scipy.sparse as sp
 from ortools.graph.python import min_cost_flow
 from scipy.optimize import linprog
 
 from turnabout.engine._features import BoolArray, Int64Array, IntArray
-from turnabout.engine._sorting import unique_keys
 
 
 class SolverError(RuntimeError):
@@ -250,28 +250,45 @@ def _bellman_ford(nodes: int, tail: Int64Array, head: Int64Array, cost: Int64Arr
     # Shortest distances from the source, which give the potentials with the largest mentee duals
     # and smallest mentor duals (the best for pricing left-out pairs). Nodes the source cannot
     # reach hang off a virtual root by an arc longer than any path, so every node gets a valid
-    # potential. Only arcs leaving nodes whose distance just improved are relaxed again (a
-    # vectorised SPFA); all arithmetic is on integers.
+    # potential. Shortest distances are unique, so the order of relaxation does not change them.
     order = np.argsort(tail, kind="stable")
-    tail, head, cost = tail[order], head[order], cost[order]
+    head, cost = head[order], cost[order]
     indptr = np.zeros(nodes + 1, dtype=np.int64)
     np.cumsum(np.bincount(tail, minlength=nodes), out=indptr[1:])
     far = int(np.abs(cost).sum()) + 1
     distance = np.full(nodes, far, dtype=np.int64)
     distance[source] = 0
-    frontier: IntArray = np.arange(nodes)
-    for _ in range(nodes + 1):
-        starts, ends = indptr[frontier], indptr[frontier + 1]
-        counts = ends - starts
-        total = int(counts.sum())
-        if total == 0:
-            return distance
-        arc = np.repeat(ends - np.cumsum(counts), counts) + np.arange(total)
-        candidate = distance[tail[arc]] + cost[arc]
-        improving = candidate < distance[head[arc]]
-        if not improving.any():
-            return distance
-        targets = head[arc][improving]
-        np.minimum.at(distance, targets, candidate[improving])
-        frontier = unique_keys(targets)
-    raise SolverError("negative cycle in the residual network: the matching is not optimal")
+    if not _relax_until_stable(indptr, np.ascontiguousarray(head), np.ascontiguousarray(cost), distance):
+        raise SolverError("negative cycle in the residual network: the matching is not optimal")
+    return distance
+
+
+@numba.njit(cache=True, nogil=True)
+def _relax_until_stable(indptr: Int64Array, head: Int64Array, cost: Int64Array, distance: Int64Array) -> bool:
+    """Bellman-Ford with a queue (SPFA), compiled: only arcs leaving a node whose distance improved
+    are relaxed again. False if some node improves more often than a shortest path has arcs (a
+    negative cycle)."""
+    nodes = distance.shape[0]
+    queue = np.arange(nodes)  # a ring: each node is queued at most once at a time
+    queued = np.ones(nodes, dtype=np.bool_)
+    improved = np.zeros(nodes, dtype=np.int64)
+    front, size = 0, nodes
+    while size > 0:
+        node = queue[front]
+        front = front + 1 if front + 1 < nodes else 0
+        size -= 1
+        queued[node] = False
+        base = distance[node]
+        for arc in range(indptr[node], indptr[node + 1]):
+            target = head[arc]
+            candidate = base + cost[arc]
+            if candidate < distance[target]:
+                distance[target] = candidate
+                improved[target] += 1
+                if improved[target] > nodes:
+                    return False
+                if not queued[target]:
+                    queued[target] = True
+                    queue[(front + size) % nodes] = target
+                    size += 1
+    return True

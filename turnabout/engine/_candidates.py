@@ -31,8 +31,9 @@ STORED_PAIRS_LIMIT = 1 << 29
 # ``Pricing.rest`` of a mentee the scan did not check, and of one with no pair left to bound.
 NOT_CHECKED = np.iinfo(np.int64).max // 4
 NO_PAIR = -(np.iinfo(np.int64).max // 4)
-# Mentees per call of the streaming scan when no block of scores is written.
-_STREAM_ROWS = 256
+# Mentees per call of the streaming scan when no block of scores is written: the kernel scores them
+# all against one mentor group at a time (measured at 100k: 1024 rows priced in 20 s, 256 in 23 s).
+_STREAM_ROWS = 1024
 
 Progress = Callable[[float, str], None]
 
@@ -240,7 +241,6 @@ def price(
     next rounds can price them without another scan.
     """
     bound = candidates.bound.copy()
-    step = block_size(encoded)
     present = _candidate_mask_builder(candidates)
     slack = FLOAT32_SLACK * SCALE
     take = min(per_mentee, encoded.n_mentors)
@@ -248,6 +248,7 @@ def price(
     worst = np.zeros(len(candidates.bound), dtype=np.int64)
     rest = np.full(len(candidates.bound), NOT_CHECKED, dtype=np.int64)
     streaming = candidates.stored is None and threshold is None
+    step = _STREAM_ROWS if streaming else block_size(encoded)
     skip_ptr, skip_cols = _skip_lists(candidates, encoded) if streaming else (None, None)
 
     def scan(first: int, stop: int, done: list[int], slot: int) -> Pricing:

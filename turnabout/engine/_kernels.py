@@ -25,6 +25,7 @@ from typing import Any, cast
 import numba
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse as sp
 
 from turnabout.engine._features import SLOT_MINUTES, Encoded, Float32Array, FloatArray, IntArray
 from turnabout.engine._sorting import pair_keys, unique_keys
@@ -197,6 +198,58 @@ def _popcount(word: np.uint64) -> int:
 def _passed_over(value: float, lowest_value: float, slack: float, per_mentor: int, score: float, floor: float) -> bool:
     """Whether a pair could neither enter a full list, nor be a hit, nor enter its mentor's best."""
     return value <= lowest_value and value <= -slack and (per_mentor == 0 or score <= floor)
+
+
+@_jit
+def _row_dots(
+    left_ptr: IntArray,
+    left_idx: IntArray,
+    left_val: FloatArray,
+    right_ptr: IntArray,
+    right_idx: IntArray,
+    right_val: FloatArray,
+    rows: IntArray,
+    cols: IntArray,
+    out: FloatArray,
+) -> None:
+    for pair in range(rows.shape[0]):
+        a, a_end = left_ptr[rows[pair]], left_ptr[rows[pair] + 1]
+        b, b_end = right_ptr[cols[pair]], right_ptr[cols[pair] + 1]
+        total = 0.0
+        while a < a_end and b < b_end:
+            if left_idx[a] == right_idx[b]:
+                total += left_val[a] * right_val[b]
+                a += 1
+                b += 1
+            elif left_idx[a] < right_idx[b]:
+                a += 1
+            else:
+                b += 1
+        out[pair] = total
+
+
+def row_dots(left: sp.csr_array, right: sp.csr_array, rows: IntArray, cols: IntArray) -> FloatArray:
+    """``left[rows[k]] · right[cols[k]]`` for every k (products summed in column order).
+
+    Slicing ten million rows out of a sparse matrix to multiply them takes seconds; merging the two
+    short sorted rows of each pair takes a fraction of one.
+
+    >>> import scipy.sparse as sp
+    >>> row_dots(sp.csr_array([[1.0, 2.0]]), sp.csr_array([[0.0, 3.0], [5.0, 0.0]]), np.array([0, 0]), np.array([0, 1])).tolist()
+    [6.0, 5.0]
+    """
+    left, right = left.sorted_indices(), right.sorted_indices()
+    out = np.empty(len(rows))
+
+    def arrays(matrix: sp.csr_array) -> tuple[IntArray, IntArray, FloatArray]:
+        return (
+            np.ascontiguousarray(matrix.indptr, dtype=np.int64),
+            np.ascontiguousarray(matrix.indices, dtype=np.int64),
+            np.ascontiguousarray(matrix.data, dtype=np.float64),
+        )
+
+    _row_dots(*arrays(left), *arrays(right), np.ascontiguousarray(rows, dtype=np.int64), np.ascontiguousarray(cols, dtype=np.int64), out)
+    return out
 
 
 def fill_scores(encoded: Encoded, rows: IntArray) -> Float32Array:

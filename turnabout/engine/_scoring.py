@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from turnabout.engine._features import SLOT_MINUTES, Encoded, FloatArray, IntArray
+from turnabout.engine._kernels import row_dots
 from turnabout.engine._problem import COMPONENTS
 from turnabout.engine._rules import edge_overlap_slots
 
@@ -50,9 +51,9 @@ def edge_components(encoded: Encoded, rows: IntArray, cols: IntArray) -> FloatAr
     if count == 0:
         return components
     if mentees.skills.shape[1]:
-        components[:, 0] = np.asarray(mentees.skills[rows].multiply(mentors.skills[cols]).sum(axis=1)).ravel()
+        components[:, 0] = row_dots(mentees.skills, mentors.skills, rows, cols)
     if mentees.common.shape[1]:
-        shared = np.asarray(mentees.common[rows].multiply(mentors.common[cols]).sum(axis=1)).ravel()
+        shared = row_dots(mentees.common, mentors.common, rows, cols)
         components[:, 1] = np.minimum(shared / weights.common_ground_full_at, 1.0)
     minutes = edge_overlap_slots(encoded, rows, cols).astype(np.float64) * SLOT_MINUTES
     components[:, 2] = np.minimum(minutes / weights.availability_full_at_minutes, 1.0)
