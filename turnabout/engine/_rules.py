@@ -91,10 +91,22 @@ def _edge_blocked_kind(encoded: Encoded, rows: IntArray, cols: IntArray) -> IntA
     if len(encoded.blocked_rows) == 0 or len(rows) == 0:
         return kind
     width = np.int64(max(encoded.n_mentors, 1))
-    keys = encoded.blocked_rows.astype(np.int64) * width + encoded.blocked_cols
+    # Blocked pairs are sorted by mentee: only those of the mentees asked about are searched (a block
+    # of explanations asks about a few mentees, against every mentor).
+    first, stop = encoded.blocked_indptr[int(rows.min())], encoded.blocked_indptr[int(rows.max()) + 1]
+    keys = encoded.blocked_rows[first:stop].astype(np.int64) * width + encoded.blocked_cols[first:stop]
+    if len(keys) == 0:
+        return kind
     queries = rows.astype(np.int64) * width + cols
+    kinds = encoded.blocked_kind[first:stop]
+    if np.all(queries[1:] > queries[:-1]):
+        # Distinct sorted queries (a block of explanations): look each blocked pair up among them.
+        positions = np.searchsorted(queries, keys).clip(max=len(queries) - 1)
+        hit = queries[positions] == keys
+        kind[positions[hit]] = kinds[hit]
+        return kind
     positions = np.searchsorted(keys, queries)
     found = positions < len(keys)
     found[found] = keys[positions[found]] == queries[found]
-    kind[found] = encoded.blocked_kind[positions[found]]
+    kind[found] = kinds[positions[found]]
     return kind
