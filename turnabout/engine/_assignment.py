@@ -19,13 +19,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 import scipy.sparse as sp
 from ortools.graph.python import min_cost_flow
 from scipy.optimize import linprog
 
 from turnabout.engine._features import BoolArray, Int64Array, IntArray
+from turnabout.engine._kernels import compiled
 
 
 class SolverError(RuntimeError):
@@ -263,7 +263,7 @@ def _bellman_ford(nodes: int, tail: Int64Array, head: Int64Array, cost: Int64Arr
     return distance
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled
 def _relax_until_stable(indptr: Int64Array, head: Int64Array, cost: Int64Array, distance: Int64Array) -> bool:
     """Bellman-Ford with a queue (SPFA), compiled: only arcs leaving a node whose distance improved
     are relaxed again. False if some node improves more often than a shortest path has arcs (a

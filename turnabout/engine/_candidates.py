@@ -73,6 +73,11 @@ def block_size(encoded: Encoded) -> int:
     return int(max(1, min(encoded.n_mentees, _BLOCK_CELLS // max(1, encoded.n_mentors))))
 
 
+def _rows_per_call(encoded: Encoded, *, streaming: bool) -> int:
+    """Mentees per kernel call: a block of scores of about 16 MB, or ``_STREAM_ROWS`` when only lists stream out."""
+    return _STREAM_ROWS if streaming else block_size(encoded)
+
+
 @dataclass(eq=False)
 class _ScanPart:
     kept_rows: list[IntArray] = field(default_factory=list)
@@ -131,7 +136,7 @@ def generate(encoded: Encoded, per_mentee: int, *, reserve: int = 0, per_mentor:
         part.column_best, part.column_rows = tracked.scores, tracked.rows
         return part
 
-    step = block_size(encoded) if stored is not None or per_mentee >= mentors else _STREAM_ROWS
+    step = _rows_per_call(encoded, streaming=stored is None and per_mentee < mentors)
     parts = in_parallel(split(mentees, step, workers()), scan, mentees, progress, "scoring pairs")
     kept_rows = [array for part in parts for array in part.kept_rows]
     kept_cols = [array for part in parts for array in part.kept_cols]
@@ -156,8 +161,7 @@ def generate(encoded: Encoded, per_mentee: int, *, reserve: int = 0, per_mentor:
     if spare_rows:
         spare_r, spare_c, spare_s = np.concatenate(spare_rows), np.concatenate(spare_cols), np.concatenate(spare_scores)
         if track_mentors:
-            width = max(1, mentors)
-            fresh = ~contains(pair_keys(candidates.rows, candidates.cols, width), pair_keys(spare_r, spare_c, width))
+            fresh = ~contains(pair_keys(candidates.rows, candidates.cols, mentors), pair_keys(spare_r, spare_c, mentors))
             spare_r, spare_c, spare_s = spare_r[fresh], spare_c[fresh], spare_s[fresh]
         candidates = replace(candidates, reserve_rows=spare_r, reserve_cols=spare_c, reserve_scores=spare_s)
     return candidates
@@ -248,7 +252,7 @@ def price(
     worst = np.zeros(len(candidates.bound), dtype=np.int64)
     rest = np.full(len(candidates.bound), NOT_CHECKED, dtype=np.int64)
     streaming = candidates.stored is None and threshold is None
-    step = _STREAM_ROWS if streaming else block_size(encoded)
+    step = _rows_per_call(encoded, streaming=streaming)
     skip_ptr, skip_cols = _skip_lists(candidates, encoded) if streaming else (None, None)
 
     def scan(first: int, stop: int, done: list[int], slot: int) -> Pricing:

@@ -49,8 +49,8 @@ from turnabout.engine._sorting import pair_keys, unique_keys
 ) = range(14)
 
 
-def _jit[F: Callable[..., Any]](function: F) -> F:
-    """Compile to machine code (cached on disk next to this module), releasing the GIL while it runs."""
+def compiled[F: Callable[..., Any]](function: F) -> F:
+    """Compile to machine code (cached on disk next to its module), releasing the GIL while it runs."""
     return cast(F, numba.njit(cache=True, nogil=True, error_model="numpy")(function))
 
 
@@ -195,12 +195,33 @@ def _popcount(word: np.uint64) -> int:
 
 
 @_inline
+def _advance(cols: IntArray, position: int, end: int, j: int) -> int:
+    """The first position from ``position`` in the sorted list ``cols[:end]`` holding a mentor ``>= j``.
+
+    Mentors are visited in increasing order, so each list is walked once per scan.
+    """
+    while position < end and cols[position] < j:
+        position += 1
+    return position
+
+
+@_inline
+def _lowest_slot(values: FloatArray, local: int) -> int:
+    """The slot of row ``local``'s smallest value (the first, on ties)."""
+    smallest = 0
+    for slot in range(1, values.shape[1]):
+        if values[local, slot] < values[local, smallest]:
+            smallest = slot
+    return smallest
+
+
+@_inline
 def _passed_over(value: float, lowest_value: float, slack: float, per_mentor: int, score: float, floor: float) -> bool:
     """Whether a pair could neither enter a full list, nor be a hit, nor enter its mentor's best."""
     return value <= lowest_value and value <= -slack and (per_mentor == 0 or score <= floor)
 
 
-@_jit
+@compiled
 def _row_dots(
     left_ptr: IntArray,
     left_idx: IntArray,
@@ -289,7 +310,7 @@ class BestPairs:
     excess: FloatArray  # (rows,) sum over pairs of max(0, value + slack)
 
 
-@_jit
+@compiled
 def _scan(
     rows: IntArray,
     arrays: tuple[Any, ...],
@@ -478,7 +499,7 @@ def _scan(
         for index in range(survivors):
             t = keep[index]
             j = first + t
-            total = score[t]
+            total = scores[t]
             full = streaming and count[local] == k
             if w_diversity > 0:
                 # The list's limit may have risen since the group's first pass.
@@ -513,21 +534,17 @@ def _scan(
                         break
                 if not speaks:
                     continue
-            pointer, end = blocked_at[local], blocked_ptr[i + 1]
-            while pointer < end and blocked_cols[pointer] < j:
-                pointer += 1
+            pointer = _advance(blocked_cols, blocked_at[local], blocked_ptr[i + 1], j)
             blocked_at[local] = pointer
-            if pointer < end and blocked_cols[pointer] == j:
+            if pointer < blocked_ptr[i + 1] and blocked_cols[pointer] == j:
                 continue
             if write_dense:
                 dense[local, original[j]] = total
             if k == 0:
                 continue
-            skip, skip_end = skip_at[local], skip_ptr[i + 1]
-            while skip < skip_end and skip_cols[skip] < j:
-                skip += 1
+            skip = _advance(skip_cols, skip_at[local], skip_ptr[i + 1], j)
             skip_at[local] = skip
-            if skip < skip_end and skip_cols[skip] == j:
+            if skip < skip_ptr[i + 1] and skip_cols[skip] == j:
                 continue
             if per_mentor > 0 and total > mentor_floor[j]:
                 # Each mentor's best mentees: this one replaces the weakest kept.
@@ -552,22 +569,14 @@ def _scan(
                 top_values[local, filled] = value
                 count[local] = filled + 1
                 if filled + 1 == k:
-                    smallest = 0
-                    for slot in range(1, k):
-                        if top_values[local, slot] < top_values[local, smallest]:
-                            smallest = slot
-                    lowest[local] = smallest
+                    lowest[local] = _lowest_slot(top_values, local)
             elif value > top_values[local, lowest[local]]:
                 weakest = lowest[local]
                 best_left[local] = max(best_left[local], top_scores[local, weakest])
                 top_cols[local, weakest] = j
                 top_scores[local, weakest] = total
                 top_values[local, weakest] = value
-                smallest = 0
-                for slot in range(1, k):
-                    if top_values[local, slot] < top_values[local, smallest]:
-                        smallest = slot
-                lowest[local] = smallest
+                lowest[local] = _lowest_slot(top_values, local)
             else:
                 best_left[local] = max(best_left[local], total)
     for local in range(n_rows):

@@ -21,6 +21,7 @@ from turnabout.engine._features import (
     Encoded,
     IntArray,
 )
+from turnabout.engine._sorting import pair_keys
 
 
 def edge_overlap_slots(encoded: Encoded, rows: IntArray, cols: IntArray) -> npt.NDArray[np.int16]:
@@ -90,14 +91,14 @@ def _edge_blocked_kind(encoded: Encoded, rows: IntArray, cols: IntArray) -> IntA
     kind = np.zeros(len(rows), dtype=np.int32)
     if len(encoded.blocked_rows) == 0 or len(rows) == 0:
         return kind
-    width = np.int64(max(encoded.n_mentors, 1))
+    width = encoded.n_mentors
     # Blocked pairs are sorted by mentee: only those of the mentees asked about are searched (a block
     # of explanations asks about a few mentees, against every mentor).
     first, stop = encoded.blocked_indptr[int(rows.min())], encoded.blocked_indptr[int(rows.max()) + 1]
-    keys = encoded.blocked_rows[first:stop].astype(np.int64) * width + encoded.blocked_cols[first:stop]
+    keys = pair_keys(encoded.blocked_rows[first:stop], encoded.blocked_cols[first:stop], width)
     if len(keys) == 0:
         return kind
-    queries = rows.astype(np.int64) * width + cols
+    queries = pair_keys(rows, cols, width)
     kinds = encoded.blocked_kind[first:stop]
     if np.all(queries[1:] > queries[:-1]):
         # Distinct sorted queries (a block of explanations): look each blocked pair up among them.
