@@ -9,6 +9,9 @@ const dist = join(here, "..", "turnabout", "static", "dist");
 const assets = {
   "htmx.min.js": "node_modules/htmx.org/dist/htmx.min.js",
   "chart.umd.js": "node_modules/chart.js/dist/chart.umd.js",
+  // chart.umd.js ends with a sourceMappingURL comment: collectstatic's manifest storage
+  // rewrites that reference and fails when the map is missing.
+  "chart.umd.js.map": "node_modules/chart.js/dist/chart.umd.js.map",
 };
 
 rmSync(dist, { recursive: true, force: true });

@@ -172,9 +172,12 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_tasks_db",
+    # django-ninja's own copy of Swagger UI: /api/docs works offline, with no CDN for the CSP to block.
+    "ninja",
     "turnabout.core",
     "turnabout.accounts",
     "turnabout.people",
+    "turnabout.identity",
     "turnabout.programs",
     "turnabout.engagement",
     "turnabout.matching",
@@ -235,6 +238,8 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 900, minimum=1)
+# Emailed sign-in links: single use, bound to one person, valid this many days (docs/configuration.md).
+SIGN_IN_LINK_MAX_AGE_DAYS = env_int("SIGN_IN_LINK_MAX_AGE_DAYS", 7, minimum=1)
 
 # Security. Behind TLS by default; the demo serves plain HTTP on localhost.
 _SERVES_HTTPS = not (DEMO or DEBUG)

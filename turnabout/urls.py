@@ -6,6 +6,7 @@ from turnabout.api import api
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("", include("turnabout.identity.urls")),
     path("accounts/", include("turnabout.accounts.urls")),
     path("people/", include("turnabout.people.urls")),
     path("programs/", include("turnabout.programs.urls")),

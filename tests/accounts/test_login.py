@@ -3,7 +3,7 @@ from django.core import mail
 from django.urls import reverse
 
 from tests.conftest import PASSWORD
-from turnabout.accounts.models import FailedLogin
+from turnabout.accounts.models import SignInAttempt
 
 
 def test_sign_in_with_email_and_password(client, manager):
@@ -22,7 +22,7 @@ def test_wrong_password_is_refused_and_counted(client, manager):
     # then
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session
-    assert FailedLogin.objects.filter(email="alice@acme.test").count() == 1
+    assert SignInAttempt.objects.filter(email="alice@acme.test").count() == 1
 
 
 def test_repeated_failures_throttle_even_the_right_password(client, manager, settings):
@@ -47,7 +47,7 @@ def test_a_successful_sign_in_clears_earlier_failures(client, manager):
     client.post(reverse("accounts:login"), {"username": "alice@acme.test", "password": PASSWORD})
 
     # then
-    assert FailedLogin.objects.count() == 0
+    assert SignInAttempt.objects.count() == 0
 
 
 def test_sign_out_needs_post(client, manager):

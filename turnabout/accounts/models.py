@@ -50,6 +50,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.PARTICIPANT)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="May use the Django admin site.")
+    # The login an organisation API token acts as: never signs in, never listed among people's logins.
+    is_service_account = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
 
     objects = UserManager()
@@ -82,12 +84,51 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.role != Role.SPONSOR
 
 
-class FailedLogin(models.Model):
-    """One failed sign-in, kept briefly to throttle password guessing."""
+class AttemptKind(models.TextChoices):
+    FAILED_PASSWORD = "failed_password", "Failed password sign-in"
+    LINK_REQUEST = "link_request", "Sign-in link requested"
 
+
+class SignInAttempt(models.Model):
+    """A failed password sign-in or a request for an emailed link, kept briefly to throttle both."""
+
+    kind = models.CharField(max_length=20, choices=AttemptKind.choices, default=AttemptKind.FAILED_PASSWORD)
     email = models.CharField(max_length=254, db_index=True)
     ip_address = models.GenericIPAddressField(null=True)
     attempted_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     def __str__(self) -> str:
-        return f"{self.email} at {self.attempted_at:%Y-%m-%d %H:%M}"
+        return f"{self.get_kind_display()}: {self.email} at {self.attempted_at:%Y-%m-%d %H:%M}"
+
+
+class AuditAction(models.TextChoices):
+    ORGANISATION_CREATED = "organisation_created", "Organisation created"
+    LOGIN_CREATED = "login_created", "Login created"
+    ROLE_CHANGED = "role_changed", "Role changed"
+    LOGIN_INVITED = "login_invited", "Non-employee invited"
+    LOGIN_DEACTIVATED = "login_deactivated", "Login deactivated"
+    LOGIN_REACTIVATED = "login_reactivated", "Login reactivated"
+    SIGN_IN_LINK_SENT = "sign_in_link_sent", "Sign-in link sent"
+    TOKEN_CREATED = "token_created", "API token created"
+    TOKEN_REVOKED = "token_revoked", "API token revoked"
+
+
+class AuditEntry(models.Model):
+    """One administrative change: who did what to whom, and when. Written by services, never edited."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="audit_entries")
+    # Empty when the system acted (first run from the command line, an HRIS import marking leavers).
+    actor = models.ForeignKey("User", null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_entries_made")
+    action = models.CharField(max_length=40, choices=AuditAction.choices)
+    target = models.ForeignKey("User", null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_entries_about")
+    summary = models.CharField(max_length=500)
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["organisation", "-created_at"])]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return self.summary

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from turnabout.accounts.errors import DuplicateEmail
-from turnabout.accounts.models import FailedLogin, Organisation, Role, User
+from turnabout.accounts.models import AttemptKind, AuditAction, AuditEntry, Organisation, Role, SignInAttempt, User
 
 
 @transaction.atomic
@@ -36,21 +36,36 @@ def create_user(*, organisation: Organisation, email: str, role: Role, full_name
     return user
 
 
-def login_is_throttled(*, email: str, ip_address: str | None) -> bool:
-    """Too many recent failures for this email, or from this address (ten times the per-email limit)."""
+def sign_in_is_throttled(*, kind: AttemptKind, email: str, ip_address: str | None) -> bool:
+    """Too many recent attempts of ``kind`` for this email, or from this address (ten times the per-email limit)."""
     since = timezone.now() - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
-    recent = FailedLogin.objects.filter(attempted_at__gte=since)
+    recent = SignInAttempt.objects.filter(kind=kind, attempted_at__gte=since)
     if recent.filter(email=email.strip().lower()).count() >= settings.LOGIN_FAILURE_LIMIT:
         return True
     return ip_address is not None and recent.filter(ip_address=ip_address).count() >= settings.LOGIN_FAILURE_LIMIT * 10
 
 
-def record_failed_login(*, email: str, ip_address: str | None) -> None:
-    """Remember a failure and forget those older than the window, so the table stays small."""
+def record_sign_in_attempt(*, kind: AttemptKind, email: str, ip_address: str | None) -> None:
+    """Remember an attempt and forget those older than the window, so the table stays small."""
     now = timezone.now()
-    FailedLogin.objects.filter(attempted_at__lt=now - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)).delete()
-    FailedLogin.objects.create(email=email.strip().lower()[:254], ip_address=ip_address, attempted_at=now)
+    SignInAttempt.objects.filter(attempted_at__lt=now - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)).delete()
+    SignInAttempt.objects.create(kind=kind, email=email.strip().lower()[:254], ip_address=ip_address, attempted_at=now)
 
 
-def clear_failed_logins(*, email: str) -> None:
-    FailedLogin.objects.filter(email=email.strip().lower()).delete()
+def clear_sign_in_attempts(*, kind: AttemptKind, email: str) -> None:
+    SignInAttempt.objects.filter(kind=kind, email=email.strip().lower()).delete()
+
+
+def record_audit_entry(
+    *,
+    organisation: Organisation,
+    actor: User | None,
+    action: AuditAction,
+    summary: str,
+    target: User | None = None,
+    details: dict[str, object] | None = None,
+) -> AuditEntry:
+    """Append one entry to the organisation's audit log; call inside the transaction of the change it records."""
+    return AuditEntry.objects.create(
+        organisation=organisation, actor=actor, action=action, target=target, summary=summary[:500], details=details or {}
+    )

@@ -14,7 +14,7 @@ def send_templated_email(
 
     ``attachments`` are (filename, content, mimetype) triples, e.g. ("invitation.ics", ics, "text/calendar; method=REQUEST").
     """
-    context = {"site_url": settings.SITE_URL, **context}
+    context = {"site_url": settings.SITE_URL, "link_max_age_days": settings.SIGN_IN_LINK_MAX_AGE_DAYS, **context}
     subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
     body = render_to_string(f"{template}.txt", context)
     message = EmailMessage(subject=subject, body=body, to=to)

@@ -71,8 +71,12 @@ class Command(BaseCommand):
             except Organisation.DoesNotExist:
                 raise CommandError(f"No organisation has the slug {slug!r}.") from None
         organisations = list(Organisation.objects.all()[:2])
+        if not organisations:
+            raise CommandError(
+                "There is no organisation yet: create it first with `turnabout setup --organisation NAME --admin-email EMAIL`."
+            )
         if len(organisations) != 1:
-            raise CommandError("There is more than one organisation (or none): name one with --organisation SLUG.")
+            raise CommandError("There is more than one organisation: name one with --organisation SLUG.")
         return organisations[0]
 
     def _mapping(self, pairs: list[str], file: ImportFile) -> dict[str, str] | None:

@@ -1,0 +1,268 @@
+"""State changes of sign-in and user administration: first run, link requests, roles, deactivation.
+
+Every change an administrator makes is recorded in the organisation's audit log in the same transaction.
+"""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from turnabout.accounts.models import AttemptKind, AuditAction, Organisation, Role, User
+from turnabout.accounts.services import create_organisation, record_audit_entry, record_sign_in_attempt, sign_in_is_throttled
+from turnabout.core.email import send_templated_email
+from turnabout.identity.errors import AlreadySetUp, LastAdmin, LoginElsewhere, NotInDirectory
+from turnabout.identity.links import issue_sign_in_link, login_for_person, safe_next_path
+from turnabout.identity.models import ApiToken, SignInLink
+from turnabout.identity.tasks import send_requested_sign_in_link, send_welcome_link
+from turnabout.people.models import EmploymentStatus, Person
+from turnabout.people.services import ensure_grade_ladder
+
+
+@dataclass(frozen=True)
+class FirstRun:
+    organisation: Organisation
+    admin: User
+    sign_in_url: str
+
+
+@transaction.atomic
+def set_up_organisation(*, organisation_name: str, admin_email: str, admin_name: str = "") -> FirstRun:
+    """Create the first organisation and its first administrator, with a single-use sign-in link.
+
+    Refused (AlreadySetUp) once any organisation exists; an install is set up once, and further
+    people come from the directory. The table lock makes two simultaneous set-ups create one.
+    """
+    if Organisation.objects.select_for_update().exists():
+        raise AlreadySetUp("Turnabout is already set up: an organisation exists. Sign in as its administrator instead.")
+    organisation_name = organisation_name.strip()
+    admin_email = admin_email.strip().lower()
+    if not organisation_name:
+        raise ValueError("The organisation needs a name.")
+    organisation = create_organisation(name=organisation_name)
+    ensure_grade_ladder(organisation=organisation)
+    admin = User(email=admin_email, organisation=organisation, role=Role.ADMIN, full_name=admin_name.strip())
+    admin.set_unusable_password()
+    admin.save()
+    record_audit_entry(
+        organisation=organisation,
+        actor=None,
+        action=AuditAction.ORGANISATION_CREATED,
+        target=admin,
+        summary=f"{organisation.name} set up, with {admin_email} as its first administrator",
+    )
+    return FirstRun(organisation=organisation, admin=admin, sign_in_url=issue_sign_in_link(user=admin))
+
+
+def email_first_run_link(*, first_run: FirstRun) -> None:
+    """Email the first administrator their sign-in link (with EMAIL_URL=console:// it lands in the server log)."""
+    send_templated_email(
+        to=[first_run.admin.email],
+        template="identity/email/first_run",
+        context={"organisation": first_run.organisation, "sign_in_url": first_run.sign_in_url},
+    )
+
+
+@transaction.atomic
+def set_password(*, user: User, password: str) -> None:
+    """Set the login's password (already validated by the form); sign-in links keep working beside it."""
+    user.set_password(password)
+    user.save(update_fields=["password"])
+
+
+def needs_first_run() -> bool:
+    """True on an empty install: nobody can sign in until an organisation and its admin exist."""
+    return not Organisation.objects.exists()
+
+
+def request_sign_in_link(*, email: str, ip_address: str | None, next_path: str = "") -> bool:
+    """Ask for a link to be emailed to ``email``; False when throttled (too many requests for it or from here).
+
+    The answer never depends on whether the address is known: the lookup and the email happen in the
+    worker, so neither the reply nor its timing enumerates accounts.
+    """
+    email = email.strip().lower()
+    if sign_in_is_throttled(kind=AttemptKind.LINK_REQUEST, email=email, ip_address=ip_address):
+        return False
+    safe_next = safe_next_path(next_path)
+    with transaction.atomic():
+        record_sign_in_attempt(kind=AttemptKind.LINK_REQUEST, email=email, ip_address=ip_address)
+        transaction.on_commit(lambda: send_requested_sign_in_link.enqueue(email, safe_next))
+    return True
+
+
+def _active_admins(organisation: Organisation) -> "list[int]":
+    return list(
+        User.objects.select_for_update()
+        .filter(organisation=organisation, role=Role.ADMIN, is_active=True, is_service_account=False)
+        .values_list("pk", flat=True)
+    )
+
+
+def _guard_last_admin(*, user: User, losing: str) -> None:
+    """Refuse to leave an organisation without an active administrator. Locks the admin rows."""
+    if user.role == Role.ADMIN and user.is_active and _active_admins(user.organisation) == [user.pk]:  # type: ignore[arg-type]
+        raise LastAdmin(f"{user.email} is the last active administrator: make someone else an administrator before you {losing}.")
+
+
+@transaction.atomic
+def change_role(*, user: User, role: Role, by: User) -> User:
+    """Give ``user`` another role; the last active administrator keeps theirs. Audited; no-op when unchanged."""
+    user = User.objects.select_for_update().select_related("organisation").get(pk=user.pk)
+    if user.role == role:
+        return user
+    if role != Role.ADMIN:
+        _guard_last_admin(user=user, losing="change their role")
+    previous, previous_label = user.role, user.get_role_display()
+    user.role = role
+    user.save(update_fields=["role"])
+    record_audit_entry(
+        organisation=user.organisation,  # type: ignore[arg-type]
+        actor=by,
+        action=AuditAction.ROLE_CHANGED,
+        target=user,
+        summary=f"{user.email}: {previous_label} → {user.get_role_display()}",
+        details={"from": previous, "to": role},
+    )
+    return user
+
+
+@dataclass(frozen=True)
+class Grant:
+    user: User
+    created: bool
+
+
+@transaction.atomic
+def grant_role(*, organisation: Organisation, email: str, role: Role, by: User, full_name: str = "") -> Grant:
+    """Give the login for ``email`` the ``role``, creating it when needed, and tell a new login how to sign in.
+
+    The address may belong to an existing login, to an active person in the directory (their login is
+    created and linked), or — with ``full_name`` — to someone outside the directory, invited as a
+    program manager or sponsor (never as a participant: participants come from the directory).
+    """
+    email = email.strip().lower()
+    user = User.objects.filter(email__iexact=email).first()
+    if user is not None:
+        if user.organisation_id != organisation.pk or user.is_service_account:
+            raise LoginElsewhere(f"{email} already has a Turnabout login in another organisation.")
+        return Grant(user=change_role(user=user, role=role, by=by), created=False)
+    person = Person.objects.filter(organisation=organisation, email__iexact=email).first()
+    if person is not None:
+        if person.employment_status != EmploymentStatus.ACTIVE:
+            raise NotInDirectory(f"{person.full_name} has left the organisation, so cannot be given a login.")
+        user = login_for_person(person=person, role=role, by=by)
+    else:
+        if not full_name.strip():
+            raise NotInDirectory(f"Nobody in the directory has the address {email}. To invite someone from outside, give their name.")
+        if role == Role.PARTICIPANT:
+            raise NotInDirectory("Participants come from the directory; invite someone from outside as a program manager or sponsor.")
+        user = User(email=email, organisation=organisation, role=role, full_name=full_name.strip())
+        user.set_unusable_password()
+        user.save()
+        record_audit_entry(
+            organisation=organisation,
+            actor=by,
+            action=AuditAction.LOGIN_INVITED,
+            target=user,
+            summary=f"{full_name.strip()} <{email}> invited from outside the directory as {user.get_role_display()}",
+            details={"role": role},
+        )
+    invited_by = by.full_name or by.email
+    user_id = user.pk
+    transaction.on_commit(lambda: send_welcome_link.enqueue(user_id, invited_by))
+    return Grant(user=user, created=True)
+
+
+@transaction.atomic
+def deactivate_user(*, user: User, by: User) -> User:
+    """Stop a login from signing in and end its sessions (the auth backend refuses inactive users on every request).
+
+    Unused sign-in links and its API tokens stop working too. The last active administrator cannot be deactivated.
+    """
+    user = User.objects.select_for_update().select_related("organisation").get(pk=user.pk)
+    if not user.is_active:
+        return user
+    _guard_last_admin(user=user, losing="deactivate them")
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    now = timezone.now()
+    SignInLink.objects.filter(user=user, used_at__isnull=True).update(used_at=now)
+    SignInLink.objects.filter(person__user=user, used_at__isnull=True).update(used_at=now)
+    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
+    record_audit_entry(
+        organisation=user.organisation,  # type: ignore[arg-type]
+        actor=by,
+        action=AuditAction.LOGIN_DEACTIVATED,
+        target=user,
+        summary=f"{user.email} deactivated",
+    )
+    return user
+
+
+@transaction.atomic
+def reactivate_user(*, user: User, by: User) -> User:
+    """Let a deactivated login sign in again; refused for someone the directory lists as a leaver."""
+    user = User.objects.select_for_update().select_related("organisation").get(pk=user.pk)
+    if user.is_active:
+        return user
+    person = Person.objects.filter(user=user).first()
+    if person is not None and person.employment_status != EmploymentStatus.ACTIVE:
+        raise NotInDirectory(f"The directory lists {person.full_name} as having left; they cannot be reactivated.")
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    record_audit_entry(
+        organisation=user.organisation,  # type: ignore[arg-type]
+        actor=by,
+        action=AuditAction.LOGIN_REACTIVATED,
+        target=user,
+        summary=f"{user.email} reactivated",
+    )
+    return user
+
+
+@transaction.atomic
+def resend_sign_in_link(*, user: User, by: User) -> None:
+    """Email ``user`` a fresh sign-in link; audited. Inactive logins get nothing."""
+    if not user.is_active or user.is_service_account:
+        raise NotInDirectory(f"{user.email} is deactivated: reactivate the login first.")
+    record_audit_entry(
+        organisation=user.organisation,  # type: ignore[arg-type]
+        actor=by,
+        action=AuditAction.SIGN_IN_LINK_SENT,
+        target=user,
+        summary=f"Sign-in link sent to {user.email}",
+    )
+    invited_by = by.full_name or by.email
+    user_id = user.pk
+    transaction.on_commit(lambda: send_welcome_link.enqueue(user_id, invited_by))
+
+
+@transaction.atomic
+def deactivate_leavers(*, organisation_id: int) -> int:
+    """Deactivate the logins of people the directory lists as leavers, ending their sessions; idempotent.
+
+    Handler of core.hooks.people_left (after the import or mark_leaver committed). Audited as the system.
+    """
+    leavers = list(
+        User.objects.select_for_update().filter(
+            organisation_id=organisation_id, is_active=True, person__employment_status=EmploymentStatus.LEAVER
+        )
+    )
+    now = timezone.now()
+    organisation = Organisation.objects.get(pk=organisation_id)
+    for user in leavers:
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
+        record_audit_entry(
+            organisation=organisation,
+            actor=None,
+            action=AuditAction.LOGIN_DEACTIVATED,
+            target=user,
+            summary=f"{user.email} deactivated: the directory lists them as having left",
+        )
+    SignInLink.objects.filter(
+        person__organisation_id=organisation_id, person__employment_status=EmploymentStatus.LEAVER, used_at__isnull=True
+    ).update(used_at=now)
+    return len(leavers)
