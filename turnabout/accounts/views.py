@@ -1,7 +1,9 @@
+from typing import Any
+
 from django.contrib.auth import views as auth_views
-from django.urls import reverse_lazy
 
 from turnabout.accounts.forms import ThrottledLoginForm
+from turnabout.accounts.models import Organisation
 
 
 class LoginView(auth_views.LoginView):
@@ -9,14 +11,6 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
-
-class PasswordResetView(auth_views.PasswordResetView):
-    template_name = "accounts/password_reset_form.html"
-    email_template_name = "accounts/email/password_reset.txt"
-    subject_template_name = "accounts/email/password_reset_subject.txt"
-    success_url = reverse_lazy("accounts:password_reset_done")
-
-
-class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
-    template_name = "accounts/password_reset_confirm.html"
-    success_url = reverse_lazy("accounts:password_reset_complete")
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        # An empty install has nobody to sign in: point to the first-run page instead.
+        return {**super().get_context_data(**kwargs), "needs_first_run": not Organisation.objects.exists()}

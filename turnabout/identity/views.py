@@ -82,7 +82,7 @@ def _link_refused(request: HttpRequest, error: IdentityError) -> HttpResponse:
 
 def _setup_token() -> str:
     """The first-run token: derived from SECRET_KEY, so every process agrees on it and nothing is stored."""
-    return salted_hmac("turnabout.identity.setup", "first-run").hexdigest()[:32]
+    return salted_hmac("turnabout.identity.setup", "first-run", algorithm="sha256").hexdigest()[:32]
 
 
 def setup(request: HttpRequest) -> HttpResponse:
@@ -270,7 +270,7 @@ def api_tokens(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "identity/api_tokens.html",
-        {"tokens": organisation_tokens(organisation=organisation), "token_form": TokenForm(), "docs_url": reverse("api:openapi-swagger")},
+        {"tokens": organisation_tokens(organisation=organisation), "token_form": TokenForm(), "docs_url": reverse("api:openapi-view")},
     )
 
 
