@@ -1,3 +1,4 @@
+import json
 import os
 import subprocess
 import sys
@@ -94,3 +95,21 @@ def test_check_deploy_is_clean_in_production_mode(tmp_path):
     result = _run_manage("check", "--deploy", "--fail-level", "WARNING", env=env)
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+def test_collectstatic_succeeds_in_production_mode_and_every_asset_is_in_the_manifest(tmp_path):
+    # given: production settings keep a hashed manifest (WhiteNoise); a missing source map used to abort it
+    env = {
+        "TURNABOUT_VAR_DIR": str(tmp_path),
+        "SECRET_KEY": "x" * 20 + "production-secret-key-for-the-check-only-9f8e7d6c5b4a",
+        "ALLOWED_HOSTS": "turnabout.example.com",
+    }
+
+    # when
+    result = _run_manage("collectstatic", "--no-input", env=env)
+
+    # then
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((tmp_path / "static" / "staticfiles.json").read_text())["paths"]
+    for asset in ["turnabout.css", "dist/htmx.min.js", "dist/chart.umd.js", "ninja/swagger-ui-bundle.js"]:
+        assert asset in manifest
