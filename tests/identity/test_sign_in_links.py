@@ -240,6 +240,7 @@ def test_a_leaver_gets_no_link_and_an_old_link_no_longer_works(client, frank, dj
     # then
     assert mail.outbox == []
     assert response.status_code == 410
+    assert "lists you as having left" in response.content.decode()
     assert "_auth_user_id" not in client.session
     assert User.objects.filter(email="frank@acme.test").count() == 0
 

@@ -13,7 +13,7 @@ from turnabout.accounts.services import create_organisation, record_audit_entry,
 from turnabout.core.email import send_templated_email
 from turnabout.identity.errors import AlreadySetUp, LastAdmin, LoginElsewhere, NotInDirectory
 from turnabout.identity.links import issue_sign_in_link, login_for_person, safe_next_path
-from turnabout.identity.models import ApiToken, SignInLink
+from turnabout.identity.models import ApiToken
 from turnabout.identity.tasks import send_requested_sign_in_link, send_welcome_link
 from turnabout.people.models import EmploymentStatus, Person
 from turnabout.people.services import ensure_grade_ladder
@@ -174,29 +174,34 @@ def grant_role(*, organisation: Organisation, email: str, role: Role, by: User, 
     return Grant(user=user, created=True)
 
 
-@transaction.atomic
-def deactivate_user(*, user: User, by: User) -> User:
-    """Stop a login from signing in and end its sessions (the auth backend refuses inactive users on every request).
+def _end_sign_in(*, user: User, by: User | None, summary: str) -> None:
+    """Deactivate ``user``, revoke their API tokens, and audit it. Inside the caller's transaction.
 
-    Unused sign-in links and its API tokens stop working too. The last active administrator cannot be deactivated.
+    Their unused links need no change: redeeming refuses an inactive login (and a leaver), saying why.
     """
-    user = User.objects.select_for_update().select_related("organisation").get(pk=user.pk)
-    if not user.is_active:
-        return user
-    _guard_last_admin(user=user, losing="deactivate them")
     user.is_active = False
     user.save(update_fields=["is_active"])
-    now = timezone.now()
-    SignInLink.objects.filter(user=user, used_at__isnull=True).update(used_at=now)
-    SignInLink.objects.filter(person__user=user, used_at__isnull=True).update(used_at=now)
-    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
+    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
     record_audit_entry(
         organisation=user.organisation,  # type: ignore[arg-type]
         actor=by,
         action=AuditAction.LOGIN_DEACTIVATED,
         target=user,
-        summary=f"{user.email} deactivated",
+        summary=summary,
     )
+
+
+@transaction.atomic
+def deactivate_user(*, user: User, by: User) -> User:
+    """Stop a login from signing in and end its sessions (the auth backend refuses inactive users on every request).
+
+    Its API tokens are revoked; its sign-in links are refused. The last active administrator cannot be deactivated.
+    """
+    user = User.objects.select_for_update().select_related("organisation").get(pk=user.pk)
+    if not user.is_active:
+        return user
+    _guard_last_admin(user=user, losing="deactivate them")
+    _end_sign_in(user=user, by=by, summary=f"{user.email} deactivated")
     return user
 
 
@@ -245,24 +250,10 @@ def deactivate_leavers(*, organisation_id: int) -> int:
     Handler of core.hooks.people_left (after the import or mark_leaver committed). Audited as the system.
     """
     leavers = list(
-        User.objects.select_for_update().filter(
-            organisation_id=organisation_id, is_active=True, person__employment_status=EmploymentStatus.LEAVER
-        )
+        User.objects.select_for_update()
+        .select_related("organisation")
+        .filter(organisation_id=organisation_id, is_active=True, person__employment_status=EmploymentStatus.LEAVER)
     )
-    now = timezone.now()
-    organisation = Organisation.objects.get(pk=organisation_id)
     for user in leavers:
-        user.is_active = False
-        user.save(update_fields=["is_active"])
-        ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
-        record_audit_entry(
-            organisation=organisation,
-            actor=None,
-            action=AuditAction.LOGIN_DEACTIVATED,
-            target=user,
-            summary=f"{user.email} deactivated: the directory lists them as having left",
-        )
-    SignInLink.objects.filter(
-        person__organisation_id=organisation_id, person__employment_status=EmploymentStatus.LEAVER, used_at__isnull=True
-    ).update(used_at=now)
+        _end_sign_in(user=user, by=None, summary=f"{user.email} deactivated: the directory lists them as having left")
     return len(leavers)
