@@ -1,9 +1,11 @@
 """State changes for organisations, users and sign-in throttling."""
 
+import math
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -36,13 +38,32 @@ def create_user(*, organisation: Organisation, email: str, role: Role, full_name
     return user
 
 
-def sign_in_is_throttled(*, kind: AttemptKind, email: str, ip_address: str | None) -> bool:
-    """Too many recent attempts of ``kind`` for this email, or from this address (ten times the per-email limit)."""
-    since = timezone.now() - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
-    recent = SignInAttempt.objects.filter(kind=kind, attempted_at__gte=since)
-    if recent.filter(email=email.strip().lower()).count() >= settings.LOGIN_FAILURE_LIMIT:
-        return True
-    return ip_address is not None and recent.filter(ip_address=ip_address).count() >= settings.LOGIN_FAILURE_LIMIT * 10
+# A single client guessing one address gets LOGIN_FAILURE_LIMIT free attempts; the address as a whole (guesses
+# from many clients) and one client across many addresses get ten times as many. Beyond its allowance each
+# scope must wait 2, 4, 8 … seconds after its latest attempt, up to the window: guessing slows to a crawl,
+# yet nobody can lock an owner out, who signs in from another client (or by an emailed link) as usual.
+ACCOUNT_AND_ADDRESS_FACTOR = 10
+
+
+def sign_in_wait_seconds(*, kind: AttemptKind, email: str, ip_address: str | None) -> int:
+    """Seconds before another attempt of ``kind`` for ``email`` from ``ip_address`` is allowed (0: allowed now). Reads only."""
+    now = timezone.now()
+    window = settings.LOGIN_FAILURE_WINDOW_SECONDS
+    recent = SignInAttempt.objects.filter(kind=kind, attempted_at__gte=now - timedelta(seconds=window))
+    email = email.strip().lower()
+    limit = settings.LOGIN_FAILURE_LIMIT
+    scopes = [(recent.filter(email=email, ip_address=ip_address), limit), (recent.filter(email=email), limit * ACCOUNT_AND_ADDRESS_FACTOR)]
+    if ip_address is not None:
+        scopes.append((recent.filter(ip_address=ip_address), limit * ACCOUNT_AND_ADDRESS_FACTOR))
+    wait = 0.0
+    for attempts, allowance in scopes:
+        summary = attempts.aggregate(count=Count("pk"), latest=Max("attempted_at"))
+        beyond = summary["count"] - allowance
+        if beyond < 0:
+            continue
+        delay = min(2 ** min(beyond + 1, 30), window)
+        wait = max(wait, (summary["latest"] + timedelta(seconds=delay) - now).total_seconds())
+    return max(0, math.ceil(wait))
 
 
 def record_sign_in_attempt(*, kind: AttemptKind, email: str, ip_address: str | None) -> None:
@@ -52,8 +73,9 @@ def record_sign_in_attempt(*, kind: AttemptKind, email: str, ip_address: str | N
     SignInAttempt.objects.create(kind=kind, email=email.strip().lower()[:254], ip_address=ip_address, attempted_at=now)
 
 
-def clear_sign_in_attempts(*, kind: AttemptKind, email: str) -> None:
-    SignInAttempt.objects.filter(kind=kind, email=email.strip().lower()).delete()
+def clear_sign_in_attempts(*, kind: AttemptKind, email: str, ip_address: str | None) -> None:
+    """Forget this client's attempts for this address (after it proved the password); others' stay counted."""
+    SignInAttempt.objects.filter(kind=kind, email=email.strip().lower(), ip_address=ip_address).delete()
 
 
 def record_audit_entry(

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from turnabout.accounts.models import AttemptKind, AuditAction, Organisation, Role, User
-from turnabout.accounts.services import create_organisation, record_audit_entry, record_sign_in_attempt, sign_in_is_throttled
+from turnabout.accounts.services import create_organisation, record_audit_entry, record_sign_in_attempt, sign_in_wait_seconds
 from turnabout.core.email import send_templated_email
 from turnabout.identity.errors import AlreadySetUp, LastAdmin, LoginElsewhere, NotInDirectory
 from turnabout.identity.links import issue_sign_in_link, login_for_person, safe_next_path
@@ -82,7 +82,7 @@ def request_sign_in_link(*, email: str, ip_address: str | None, next_path: str =
     worker, so neither the reply nor its timing enumerates accounts.
     """
     email = email.strip().lower()
-    if sign_in_is_throttled(kind=AttemptKind.LINK_REQUEST, email=email, ip_address=ip_address):
+    if sign_in_wait_seconds(kind=AttemptKind.LINK_REQUEST, email=email, ip_address=ip_address):
         return False
     safe_next = safe_next_path(next_path)
     with transaction.atomic():

@@ -15,7 +15,7 @@ from django.utils.crypto import salted_hmac
 from django.views.decorators.http import require_POST
 
 from turnabout.accounts.access import access_admin_organisation, access_organisation
-from turnabout.accounts.http import AuthenticatedRequest
+from turnabout.accounts.http import AuthenticatedRequest, client_address
 from turnabout.accounts.models import Role
 from turnabout.identity import services, tokens
 from turnabout.identity.access import access_login, access_organisation_token, access_own_token
@@ -49,7 +49,7 @@ def request_link(request: HttpRequest) -> HttpResponse:
         status = 400
         if form.is_valid():
             email = form.cleaned_data["email"]
-            if services.request_sign_in_link(email=email, ip_address=request.META.get("REMOTE_ADDR"), next_path=next_path):
+            if services.request_sign_in_link(email=email, ip_address=client_address(request), next_path=next_path):
                 return render(request, "identity/link_sent.html", {"email": email, "link_max_age_days": settings.SIGN_IN_LINK_MAX_AGE_DAYS})
             form.add_error(None, "Too many sign-in links were asked for this address or from here. Wait a few minutes and try again.")
             status = 429
