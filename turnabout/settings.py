@@ -192,6 +192,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before any process_view (CSRF reads the body): oversized bodies are refused unread.
+    "turnabout.accounts.middleware.RequestBodyLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -295,7 +297,10 @@ STORAGES = {
 }
 # The demo and development serve assets straight from the build output.
 WHITENOISE_USE_FINDERS = DEMO or DEBUG
-DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("UPLOAD_MAX_BYTES", 50 * 1024 * 1024, minimum=1024)
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 50 * 1024 * 1024, minimum=1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES
+# Before sign-in only small forms are posted (sign-in, links, first run): a larger body is refused unread.
+ANONYMOUS_BODY_MAX_BYTES = env_int("ANONYMOUS_BODY_MAX_BYTES", 64 * 1024, minimum=1024)
 
 # Insights: figures from fewer people than this are withheld (docs/insights.md, small-cell suppression).
 INSIGHTS_MIN_CELL = env_int("INSIGHTS_MIN_CELL", 5, minimum=3)

@@ -3,6 +3,10 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from turnabout.accounts.models import Organisation, User
 
+# The Django admin sees every organisation, so it is for the install's operators only (superusers made with
+# `manage.py createsuperuser`), never for an organisation's administrators: they use /users/ and the app's pages.
+admin.site.has_permission = lambda request: bool(request.user.is_active and request.user.is_superuser)  # type: ignore[method-assign]
+
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin[Organisation]):

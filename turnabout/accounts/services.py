@@ -29,7 +29,7 @@ def create_user(*, organisation: Organisation, email: str, role: Role, full_name
     email = email.strip().lower()
     if User.objects.filter(email__iexact=email).exists():
         raise DuplicateEmail(f"A user with the email {email} already exists.")
-    user = User(email=email, organisation=organisation, role=role, full_name=full_name, is_staff=role == Role.ADMIN)
+    user = User(email=email, organisation=organisation, role=role, full_name=full_name)
     if password:
         user.set_password(password)
     else:
