@@ -1,4 +1,4 @@
-"""The REST API: one NinjaAPI, a router per app, session authentication."""
+"""The REST API: one NinjaAPI, a router per app, bearer-token or session authentication."""
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 from ninja.security import django_auth
 
 from turnabout.core.errors import DomainError
+from turnabout.identity.api_auth import ApiTokenAuth, InsufficientScope
 from turnabout.insights.api import router as insights_router
 from turnabout.matching.api import router as matching_router
 from turnabout.matching.errors import StalePool
@@ -13,7 +14,10 @@ from turnabout.people.api import router as people_router
 from turnabout.programs.api import router as programs_router
 from turnabout.programs.errors import NotReadyToLaunch
 
-api = NinjaAPI(title="Turnabout API", version="1", auth=django_auth, urls_namespace="api")
+# The bearer token goes first: ninja stops at the first callback that answers or raises, and django_auth
+# checks CSRF before it looks for a session, so it would refuse a cookie-less bearer POST with 403.
+# Without an Authorization header the bearer callback passes (None) and the session decides, CSRF included.
+api = NinjaAPI(title="Turnabout API", version="1", auth=[ApiTokenAuth(), django_auth], urls_namespace="api")
 api.add_router("/people/", people_router)
 api.add_router("/programs/", programs_router)
 api.add_router("/matching/", matching_router)
@@ -23,6 +27,11 @@ api.add_router("/insights/", insights_router)
 @api.exception_handler(PermissionDenied)
 def permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
     return api.create_response(request, {"code": "forbidden", "detail": str(exc) or "Forbidden."}, status=403)
+
+
+@api.exception_handler(InsufficientScope)
+def insufficient_scope(request: HttpRequest, exc: InsufficientScope) -> HttpResponse:
+    return api.create_response(request, {"code": exc.code, "detail": exc.message, "scope": exc.scope}, status=403)
 
 
 @api.exception_handler(Http404)
