@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from urllib.parse import urlencode
 
 import pytest
 from django.core import mail
@@ -12,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from icalendar import Calendar
 
+from tests.programs.sign_in_links import sign_in_link_in
 from turnabout.engagement.calendar import feed_ics, meeting_ics
 from turnabout.engagement.errors import InvalidMeeting, InvalidPulse, NotAllowed, PairNotActive
 from turnabout.engagement.meetings import (
@@ -482,25 +484,32 @@ def _held_meeting(active_pair, time_machine, committed) -> Meeting:
     return meeting
 
 
-def _emailed_link(recipient: str) -> str:
+def _emailed_link(recipient: str) -> tuple[str, str]:
+    """The sign-in link in the pulse request ``recipient`` got, and the pulse page it opens once they are signed in."""
     (message,) = [message for message in mail.outbox if message.to == [recipient] and message.subject.startswith("One minute")]
-    return re.search(r"http://127\.0\.0\.1:8000(/pairs/pulse/\S+/)", message.body).group(1)
+    sign_in_path, link = sign_in_link_in(message)
+    assert link.person is not None
+    assert link.person.email == recipient
+    return sign_in_path, link.next_path
 
 
 def test_the_emailed_link_opens_the_pulse_form_for_that_side(client, active_pair, time_machine, committed):
     # given the pulse request Ada received
     meeting = _held_meeting(active_pair, time_machine, committed)
-    link = _emailed_link("ada@acme.test")
+    sign_in_path, pulse_path = _emailed_link("ada@acme.test")
 
-    # when she follows it signed out, then signed in
-    signed_out = client.get(link)
-    log_in(client, active_pair, Role.MENTOR)
-    form = client.get(link)
-    saved = client.post(link, {"rating": "4", "learned": "Ben's view of budget rounds"})
+    # when she opens the pulse page signed out, then follows the emailed link, which signs her in
+    signed_out = client.get(pulse_path)
+    signed_in = client.post(sign_in_path)
+    form = client.get(signed_in["Location"])
+    saved = client.post(pulse_path, {"rating": "4", "learned": "Ben's view of budget rounds"})
 
-    # then the login comes first and brings her back; her pulse is stored
+    # then the pulse page needs a login; the link is hers and brings her to her side's form; her pulse is stored
+    assert pulse_path == reverse("engagement:pulse", args=[pulse_token(meeting, Role.MENTOR)])
     assert signed_out.status_code == 302
-    assert signed_out["Location"].startswith(reverse("accounts:login") + "?next=/pairs/pulse/")
+    assert signed_out["Location"] == f"{reverse('accounts:login')}?{urlencode({'next': pulse_path}, safe='/')}"
+    assert (signed_in.status_code, signed_in["Location"]) == (302, pulse_path)
+    assert client.session["_auth_user_id"] == str(active_pair.mentor.person.user_id)
     assert form.status_code == 200
     page = form.content.decode()
     assert "How useful was this meeting? (1–5)" in page
@@ -518,9 +527,9 @@ def test_the_emailed_link_opens_the_pulse_form_for_that_side(client, active_pair
 
 
 def test_the_link_is_for_one_side_only(client, active_pair, time_machine, committed):
-    # given Ada's link
+    # given the pulse page Ada's emailed link opens
     meeting = _held_meeting(active_pair, time_machine, committed)
-    link = _emailed_link("ada@acme.test")
+    _sign_in_path, link = _emailed_link("ada@acme.test")
     log_in(client, active_pair, Role.MENTEE)
     before = snapshot()
 

@@ -1,6 +1,7 @@
 import pytest
 from django.core import mail
 
+from tests.programs.sign_in_links import sign_in_link_in
 from turnabout.people.models import Skill
 from turnabout.people.services import mark_leaver
 from turnabout.programs.errors import EnrolmentStateError, TrainingAnswerWrong
@@ -50,7 +51,8 @@ def test_inviting_emails_each_person_after_commit(enrolling, manager, mentee, dj
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["bob@acme.test"]
     assert "senior partner" in mail.outbox[0].subject
-    assert f"/programs/enrolments/{result.invited[0].pk}/apply/" in mail.outbox[0].body
+    _path, link = sign_in_link_in(mail.outbox[0])
+    assert (link.person, link.next_path, link.used_at) == (mentee.person, f"/programs/enrolments/{result.invited[0].pk}/apply/", None)
 
 
 def test_inviting_twice_enrols_once(enrolling, manager, mentee):

@@ -8,6 +8,7 @@ from django.core import mail
 from django.core.management import call_command
 
 from tests.builders import add_person, make_ready
+from tests.programs.sign_in_links import sign_in_link_in
 from tests.surveys.conftest import WAVE_DAYS, build_running_program, in_wave, moment, on, opened, wave_of
 from turnabout.programs.models import Program, Role
 from turnabout.surveys.errors import ProgramNotScheduled, WaveClosed
@@ -68,7 +69,8 @@ def test_opening_the_baseline_asks_each_side_its_instruments_and_emails_once(pai
     assert sorted(message.to[0] for message in mail.outbox) == ["bob@acme.test", "charlie@acme.test"]
     message = next(message for message in mail.outbox if message.to == ["charlie@acme.test"])
     assert message.subject == f"{pair.program.name}: your baseline survey"
-    assert f"/surveys/{charlie.pk}/" in message.body
+    _path, link = sign_in_link_in(message)
+    assert (link.person, link.next_path) == (mentor.person, f"/surveys/{charlie.pk}/")
     assert "as a mentor" in message.body
     assert "Answer it by 26 January 2026" in message.body
     assert wave_of(pair.program, WaveKind.BASELINE).invited_at == moment(WAVE_DAYS[WaveKind.BASELINE])

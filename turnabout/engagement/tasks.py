@@ -1,6 +1,6 @@
 """Background jobs of engagement: load by id, then send one email or call a service. Safe to run twice."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from django.db import IntegrityError, transaction
 from django.tasks import task
@@ -22,6 +22,7 @@ from turnabout.engagement.nudges import (
     reminder_key,
     weekly_digest,
 )
+from turnabout.identity.links import sign_in_url
 from turnabout.people.models import Person
 from turnabout.programs.models import Program, Role
 
@@ -88,6 +89,11 @@ def _each_side(pair: Pair) -> list[tuple[Role, Person, Person]]:
 _PAIR_PEOPLE = ("program", "mentor__person", "mentee__person")
 
 
+def _with_sign_in(context: Mapping[str, object], *, person: Person, path: str) -> dict[str, object]:
+    """``context`` with ``action_url``: a fresh sign-in link for ``person`` that opens ``path``. Call inside ``send``."""
+    return {**context, "action_url": sign_in_url(person=person, next_path=path)}
+
+
 @task()
 def send_meeting_reminder(meeting_id: int) -> None:
     """Remind both people of a meeting in the next 24 hours; once per meeting time. Agenda and notes stay out."""
@@ -100,8 +106,9 @@ def send_meeting_reminder(meeting_id: int) -> None:
     def send() -> None:
         for role in (Role.MENTOR, Role.MENTEE):
             # Same context as the invitation: names, wording and the time in this side's own zone.
-            context = _meeting_context(meeting, role)
-            send_templated_email(to=[pair.enrolment_for(role).person.email], template="engagement/email/meeting_reminder", context=context)
+            person = pair.enrolment_for(role).person
+            context = _with_sign_in(_meeting_context(meeting, role), person=person, path=reverse("engagement:meeting", args=[meeting.pk]))
+            send_templated_email(to=[person.email], template="engagement/email/meeting_reminder", context=context)
 
     _send_once(reminder_key(meeting), send)
 
@@ -121,7 +128,8 @@ def send_overdue_nudge(pair_id: int) -> None:
             context = {"program": pair.program, "pair": pair, "person": person, "partner": partner,
                        "partner_label": pair.program.label_for(pair.partner_of(role).role), "days": days,
                        "never_met": stretch.never_met, "cadence": CADENCE_NAMES[stretch.cadence]}  # fmt: skip
-            send_templated_email(to=[person.email], template="engagement/email/overdue", context=context)
+            signed_in = _with_sign_in(context, person=person, path=reverse("engagement:pair", args=[pair.pk]))
+            send_templated_email(to=[person.email], template="engagement/email/overdue", context=signed_in)
 
     _send_once(stretch.key, send)
 
@@ -154,7 +162,8 @@ def send_check_in_email(action_id: int) -> None:
         for role, person, partner in _each_side(pair):
             context = {"program": pair.program, "pair": pair, "person": person, "partner": partner, "manager": action.taken_by,
                        "partner_label": pair.program.label_for(pair.partner_of(role).role)}  # fmt: skip
-            send_templated_email(to=[person.email], template="engagement/email/check_in", context=context)
+            signed_in = _with_sign_in(context, person=person, path=reverse("engagement:pair", args=[pair.pk]))
+            send_templated_email(to=[person.email], template="engagement/email/check_in", context=signed_in)
 
     _send_once(check_in_key(action.pk), send)
 
@@ -198,10 +207,11 @@ def send_meeting_invitation(meeting_id: int, sequence: int, by_role: str) -> Non
     scheduler = meeting.pair.enrolment_for(by_role).person
     for role in (Role.MENTOR, Role.MENTEE):
         context = {**_meeting_context(meeting, role), "is_update": sequence > 0, "scheduler": scheduler}
-        recipient = meeting.pair.enrolment_for(role).person.email
+        recipient = meeting.pair.enrolment_for(role).person
 
-        def send(context: dict[str, object] = context, recipient: str = recipient) -> None:
-            send_templated_email(to=[recipient], template="engagement/email/meeting_invitation", context=context,
+        def send(context: dict[str, object] = context, recipient: Person = recipient) -> None:
+            signed_in = _with_sign_in(context, person=recipient, path=reverse("engagement:meeting", args=[meeting.pk]))
+            send_templated_email(to=[recipient.email], template="engagement/email/meeting_invitation", context=signed_in,
                                  attachments=[("invitation.ics", ics, "text/calendar; method=REQUEST")])  # fmt: skip
 
         _send_once(f"invite:{meeting.pk}:{sequence}:{role}", send)
@@ -215,12 +225,15 @@ def send_meeting_cancellation(meeting_id: int, by_role: str) -> None:
         return
     partner_role = meeting.pair.partner_of(by_role).role
     context = {**_meeting_context(meeting, partner_role), "canceller": meeting.pair.enrolment_for(by_role).person}
-    recipient = meeting.pair.enrolment_for(partner_role).person.email
+    recipient = meeting.pair.enrolment_for(partner_role).person
 
     attachment = ("cancellation.ics", meeting_ics(meeting, method="CANCEL"), "text/calendar; method=CANCEL")
 
     def send() -> None:
-        send_templated_email(to=[recipient], template="engagement/email/meeting_cancelled", context=context, attachments=[attachment])
+        signed_in = _with_sign_in(context, person=recipient, path=reverse("engagement:meetings", args=[meeting.pair_id]))
+        send_templated_email(
+            to=[recipient.email], template="engagement/email/meeting_cancelled", context=signed_in, attachments=[attachment]
+        )
 
     _send_once(f"cancel:{meeting.pk}:{partner_role}", send)
 
@@ -257,10 +270,11 @@ def send_agenda_email(meeting_id: int) -> None:
     if meeting.status != MeetingStatus.SCHEDULED or meeting.agenda_sent_at is None:
         return
     context = _meeting_context(meeting, Role.MENTEE)
-    recipient = meeting.pair.mentee.person.email
+    recipient = meeting.pair.mentee.person
 
     def send() -> None:
-        send_templated_email(to=[recipient], template="engagement/email/agenda", context=context)
+        signed_in = _with_sign_in(context, person=recipient, path=reverse("engagement:meeting", args=[meeting.pk]))
+        send_templated_email(to=[recipient.email], template="engagement/email/agenda", context=signed_in)
 
     _send_once(f"agenda:{meeting.pk}:{meeting.agenda_sent_at.isoformat()}", send)
 
@@ -271,10 +285,11 @@ def send_pulse_request(meeting_id: int, role: str) -> None:
     meeting = Meeting.objects.select_related(*_MEETING_RELATIONS).get(pk=meeting_id)
     if meeting.status != MeetingStatus.HELD or meeting.pulses.filter(role=role).exists():
         return
-    context = {**_meeting_context(meeting, role), "pulse_path": reverse("engagement:pulse", args=[pulse_token(meeting, role)])}
-    recipient = meeting.pair.enrolment_for(role).person.email
+    context = _meeting_context(meeting, role)
+    recipient = meeting.pair.enrolment_for(role).person
 
     def send() -> None:
-        send_templated_email(to=[recipient], template="engagement/email/pulse_request", context=context)
+        signed_in = _with_sign_in(context, person=recipient, path=reverse("engagement:pulse", args=[pulse_token(meeting, role)]))
+        send_templated_email(to=[recipient.email], template="engagement/email/pulse_request", context=signed_in)
 
     _send_once(f"pulse-request:{meeting.pk}:{role}", send)

@@ -4,6 +4,7 @@ from django.tasks import task
 from django.urls import reverse
 
 from turnabout.core.email import send_templated_email
+from turnabout.identity.links import sign_in_url
 from turnabout.matching.models import Match, MatchStatus
 from turnabout.matching.services import claim_match_run, execute_match_run, waiting_for
 from turnabout.programs.models import Role
@@ -39,7 +40,7 @@ def send_match_proposed_email(match_id: int, role: str) -> None:
             "my_label": my_label,
             "partner_label": partner_label,
             "program": match.program,
-            "path": reverse("matching:my_match", args=[match.pk]),
+            "action_url": sign_in_url(person=me.person, next_path=reverse("matching:my_match", args=[match.pk])),  # type: ignore[attr-defined]
         },
     )
 

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from turnabout.core.email import send_templated_email
+from turnabout.identity.links import sign_in_url
 from turnabout.programs.models import Enrolment, EnrolmentStatus
 
 
@@ -18,14 +19,14 @@ def send_invitation_email(enrolment_id: int) -> None:
     if not claimed:
         return
     enrolment = Enrolment.objects.select_related("program", "person").get(pk=enrolment_id)
-    program = enrolment.program
+    program, person = enrolment.program, enrolment.person
     send_templated_email(
-        to=[enrolment.person.email],
+        to=[person.email],
         template="programs/email/invitation",
         context={
-            "person": enrolment.person,
+            "person": person,
             "program": program,
             "role_label": program.label_for(enrolment.role),
-            "apply_path": reverse("programs:apply", args=[enrolment.pk]),
+            "action_url": sign_in_url(person=person, next_path=reverse("programs:apply", args=[enrolment.pk])),
         },
     )

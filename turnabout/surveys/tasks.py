@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from turnabout.core.email import send_templated_email
+from turnabout.identity.links import sign_in_url
 from turnabout.surveys.models import SurveyAssignment, WaveStatus
 
 
@@ -22,14 +23,14 @@ def send_survey_invitation(assignment_id: int) -> None:
     if not SurveyAssignment.objects.filter(pk=assignment.pk, invitation_emailed_at__isnull=True).update(invitation_emailed_at=claimed_at):
         return
     person = assignment.enrolment.person
-    context = {
-        "program": program,
-        "wave": wave,
-        "person": person,
-        "my_label": program.label_for(assignment.enrolment.role),
-        "survey_path": reverse("surveys:survey", args=[assignment.pk]),
-    }
     try:
+        context = {
+            "program": program,
+            "wave": wave,
+            "person": person,
+            "my_label": program.label_for(assignment.enrolment.role),
+            "action_url": sign_in_url(person=person, next_path=reverse("surveys:survey", args=[assignment.pk])),
+        }
         send_templated_email(to=[person.email], template="surveys/email/invitation", context=context)
     except Exception:
         SurveyAssignment.objects.filter(pk=assignment.pk, invitation_emailed_at=claimed_at).update(invitation_emailed_at=None)
