@@ -47,6 +47,8 @@ class TokenScope(models.TextChoices):
 class TokenKind(models.TextChoices):
     PERSONAL = "personal", "Personal"
     ORGANISATION = "organisation", "Organisation"
+    # For the identity provider's SCIM client only: accepted at /scim/v2/, refused by the REST API.
+    SCIM = "scim", "SCIM provisioning"
 
 
 class ApiToken(models.Model):

@@ -102,11 +102,16 @@ def revoke_api_token(*, token: ApiToken, by: User) -> ApiToken:
     return token
 
 
-def authenticate_api_token(*, secret: str) -> ApiToken | None:
-    """The live token for ``secret`` whose login may act, or None (unknown, revoked, expired, deactivated)."""
+# The REST API takes personal and organisation tokens; /scim/v2/ takes only SCIM tokens, and each refuses the others.
+REST_API_KINDS = frozenset({TokenKind.PERSONAL, TokenKind.ORGANISATION})
+
+
+def authenticate_api_token(*, secret: str, kinds: frozenset[TokenKind] = REST_API_KINDS) -> ApiToken | None:
+    """The live token of one of ``kinds`` for ``secret`` whose login may act, or None (unknown, other kind, revoked,
+    expired, deactivated)."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
-    token = ApiToken.objects.select_related("user", "user__organisation").filter(token_hash=hash_secret(secret)).first()
+    token = ApiToken.objects.select_related("user", "user__organisation").filter(token_hash=hash_secret(secret), kind__in=kinds).first()
     if token is None or not token.is_live or not token.user.is_active or token.user.organisation_id != token.organisation_id:
         return None
     now = timezone.now()
