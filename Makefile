@@ -40,12 +40,12 @@ demo: migrate ## Load the demo organisation and serve it at http://127.0.0.1:800
 	@$(MAKE) --no-print-directory serve
 
 serve: migrate ## Serve the current database with the background task worker beside it
-	@$(DEMO_ENV) $(BIN)/python manage.py db_worker --no-reload --interval 1 & worker=$$!; \
+	@$(DEMO_ENV) $(BIN)/python manage.py worker --interval 1 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT) --noreload
 
 worker: install ## Run only the background task worker (emails, match runs)
-	$(DEMO_ENV) $(BIN)/python manage.py db_worker --no-reload
+	$(DEMO_ENV) $(BIN)/python manage.py worker
 
 lint: install ## ruff (lint and format check) and import-linter
 	$(BIN)/ruff check .
