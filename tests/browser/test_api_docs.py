@@ -25,8 +25,7 @@ document.addEventListener("securitypolicyviolation", (event) => {
 
 
 def test_api_docs_render_offline_within_the_csp(page: Page, live_server, manager) -> None:
-    # given a signed-in manager, and from then on (the sign-in pages are not under test: Chromium's request for
-    # /favicon.ico there answers 404) every console error, script error, CSP violation and request recorded
+    # given a signed-in manager, and from then on every console error, script error, CSP violation and request recorded
     sign_in(page, live_server.url, manager.email, PASSWORD)
     console_errors: list[str] = []
     page_errors: list[str] = []
