@@ -300,3 +300,17 @@ def test_a_weak_or_mismatched_password_is_refused(client, frank):
     assert "The two passwords differ" in mismatched.content.decode()
     frank.refresh_from_db()
     assert not frank.user.has_usable_password()
+
+
+def test_a_link_opened_while_signed_in_as_its_holder_goes_straight_on_and_stays_unused(client, mentor):
+    # given
+    client.force_login(mentor)
+    path = _path(sign_in_url(person=mentor.person, next_path="/programs/"))
+
+    # when
+    response = client.get(path)
+
+    # then
+    assert response.status_code == 302
+    assert response["Location"] == "/programs/"
+    assert SignInLink.objects.get().used_at is None

@@ -63,6 +63,9 @@ def redeem_link(request: HttpRequest, token: str) -> HttpResponse:
     except IdentityError as error:
         return _link_refused(request, error)
     if request.method != "POST":
+        if request.user.is_authenticated and request.user.pk in {link.user_id, link.person.user_id if link.person else None}:
+            # Already signed in as the link's holder: go straight on and keep the link unused.
+            return redirect(link.next_path or "home")
         return render(request, "identity/redeem_link.html", {"email": link.email})
     try:
         user, next_path = redeem_sign_in_link(token=token)
