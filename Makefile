@@ -65,6 +65,7 @@ bench: install ## Benchmarks under bench/ (print their figures)
 	$(BIN)/python bench/matching.py
 	$(BIN)/python bench/match_run.py
 	$(BIN)/python bench/insights.py
+	$(BIN)/python bench/people_search.py
 
 clean: ## Remove the virtualenv, built assets and local data
 	rm -rf $(VENV) turnabout/static/dist frontend/node_modules var

@@ -1,21 +1,12 @@
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 
 from turnabout.accounts.http import AuthenticatedRequest
 from turnabout.people.access import access_directory, access_person, sees_employment_details
 from turnabout.people.models import Person
 from turnabout.people.queries import DirectoryFilters, directory_page, reporting_chain
-from turnabout.people.schemas import NamedRef, PersonDetailOut, PersonPageOut, PersonSummaryOut
+from turnabout.people.schemas import DirectoryQuery, NamedRef, PersonDetailOut, PersonPageOut, PersonSummaryOut
 
 router = Router(tags=["people"])
-
-
-class DirectoryQuery(Schema):
-    q: str = ""
-    department: int | None = None
-    site: int | None = None
-    grade: int | None = None
-    include_leavers: bool = False
-    page: int = 1
 
 
 def _summary(person: Person) -> PersonSummaryOut:

@@ -1,11 +1,13 @@
 from django import forms
 
 from turnabout.people.models import AgeBand
-from turnabout.people.queries import DirectoryChoices, DirectoryFilters
+from turnabout.people.queries import SEARCH_MAX_CHARACTERS, DirectoryChoices, DirectoryFilters, search_text_problem
 
 
 class DirectoryFilterForm(forms.Form):
-    q = forms.CharField(required=False, max_length=200, label="Search")
+    """The directory's filters; choice fields accept only this organisation's ids, so no id reaches the database unchecked."""
+
+    q = forms.CharField(required=False, max_length=SEARCH_MAX_CHARACTERS, label="Search")
     department = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
     site = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
     grade = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
@@ -17,9 +19,18 @@ class DirectoryFilterForm(forms.Form):
         self.fields["site"].choices = [("", "All sites"), *[(s.pk, s.name) for s in choices.sites]]  # type: ignore[attr-defined]
         self.fields["grade"].choices = [("", "All grades"), *[(g.pk, str(g)) for g in choices.grades]]  # type: ignore[attr-defined]
 
-    def filters(self) -> DirectoryFilters:
-        if not self.is_valid():
+    def clean_q(self) -> str:
+        text: str = self.cleaned_data["q"]
+        if problem := search_text_problem(text):
+            raise forms.ValidationError(problem, code="search_too_broad")
+        return text
+
+    def filters(self) -> DirectoryFilters | None:
+        """The filters asked for: everyone when nothing is asked, None when the form is refused (it shows why)."""
+        if not self.is_bound:
             return DirectoryFilters()
+        if not self.is_valid():
+            return None
         data = self.cleaned_data
         return DirectoryFilters(
             text=data["q"] or "",

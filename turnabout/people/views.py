@@ -34,7 +34,7 @@ def person_detail(request: AuthenticatedRequest, person_id: int) -> HttpResponse
     context = {
         "person": person,
         "chain": reporting_chain(person),
-        "reports": direct_reports(person),
+        "reports": direct_reports(person),  # the first page: the org chart pages through the rest
         "skill_levels": person.skill_levels.select_related("skill", "skill__category"),
         "show_employment": sees_employment_details(request.user),
     }
@@ -44,13 +44,13 @@ def person_detail(request: AuthenticatedRequest, person_id: int) -> HttpResponse
 @login_required
 def org_chart(request: AuthenticatedRequest) -> HttpResponse:
     organisation = access_directory(request.user)
-    return render(request, "people/org_chart.html", {"roots": top_of_organisation(organisation)})
+    return render(request, "people/org_chart.html", {"roots": top_of_organisation(organisation, request.GET.get("page"))})
 
 
 @login_required
 def org_chart_reports(request: AuthenticatedRequest, person_id: int) -> HttpResponse:
     person = access_person(request.user, person_id)
-    return render(request, "people/org_chart.html#branch", {"people": direct_reports(person)})
+    return render(request, "people/org_chart.html#branch", {"page": direct_reports(person, request.GET.get("page")), "manager": person})
 
 
 @login_required
