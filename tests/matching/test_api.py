@@ -3,10 +3,12 @@
 import json
 
 import pytest
+from django.urls import reverse
 
 from turnabout.accounts.models import Role as AccountRole
 from turnabout.accounts.services import create_user
-from turnabout.matching.models import Match, MatchRun, RunStatus
+from turnabout.matching.models import Match, MatchRun, ProposedPair, RunStatus
+from turnabout.matching.pool import GENERIC_DIVERSITY_REASON
 from turnabout.people.services import link_user
 from turnabout.programs.models import Enrolment, Program, ProgramStatus
 
@@ -119,3 +121,70 @@ def test_program_list_is_bounded_in_queries(client, manager, program, django_ass
     with django_assert_max_num_queries(6):
         response = client.get("/api/programs/")
     assert [item["id"] for item in response.json()] == [program.pk]
+
+
+# Contributions of a pair whose two people differ on two of four consented answers (diversity weight 0.25).
+DIFFERENT = {"goals": 0.3, "common_ground": 0.05, "availability": 0.1, "boundaries": 0.05, "diversity": 0.125, "grade_gap": 0.1}
+ALIKE = {"goals": 0.35, "common_ground": 0.05, "availability": 0.1, "boundaries": 0.05, "diversity": 0.0, "grade_gap": 0.1}
+# Figures that include the diversity term: from any of them, 0.125 (two differing answers) could be worked out.
+FULL_FIGURES = ("0.725", "1.375", "0.6875", "0.125")
+
+
+@pytest.fixture
+def run_with_diversity(matching_program, pool):
+    """A finished run: J1–S1 differ (full score 0.725, 0.6 without diversity), J2–S2 do not (0.65).
+
+    J1–S1's reasons rank diversity first, as the engine does when it is the largest contribution.
+    """
+    certificate = {"optimal": True, "objective": 1.375, "upper_bound": 1.375, "gap": 0.0, "method": "exact"}
+    greedy = {"name": "greedy", "total_score": 1.375, "pairs": 2, "mentees_matched": 2, "mean_score": 0.6875, "min_score": 0.65}
+    summary = {"pairs": 2, "total_score": 1.375, "mean_score": 0.6875, "min_score": 0.65, "p10_score": 0.6575, "fairness_floor": None,
+               "score_histogram": [0, 0, 0, 0, 0, 0, 2, 0, 0, 0], "certificate": certificate, "greedy": greedy}  # fmt: skip
+    run = MatchRun.objects.create(program=matching_program, status=RunStatus.SUCCEEDED, progress=1.0, summary=summary, pool={})
+    reasons = {"J1": [GENERIC_DIVERSITY_REASON, "Goals.", "Calendars."], "J2": ["Goals.", "Calendars.", "Grades."]}
+    for (mentor, mentee), components in [(("J1", "S1"), DIFFERENT), (("J2", "S2"), ALIKE)]:
+        score = sum(components.values())
+        ProposedPair.objects.create(
+            run=run, mentor=pool[mentor], mentee=pool[mentee], score=score, components=components, reasons=reasons[mentor]
+        )
+    return run
+
+
+def test_the_pairs_api_shows_the_diversity_contribution_only_as_yes_or_no(client, manager, run_with_diversity, pool):
+    # given
+    client.force_login(manager)
+
+    # when
+    pairs_response = client.get(f"/api/matching/runs/{run_with_diversity.pk}/pairs")
+    run_response = client.get(f"/api/matching/runs/{run_with_diversity.pk}")
+
+    # then no component, score or summary figure carries the diversity magnitude
+    pairs = pairs_response.json()
+    assert [(pair["mentor_enrolment_id"], pair["adds_perspectives"]) for pair in pairs] == [(pool["J2"].pk, False), (pool["J1"].pk, True)]
+    for pair in pairs:
+        assert "diversity" not in pair["components"]
+        assert pair["score"] == sum(pair["components"].values())
+    assert [pair["score"] for pair in pairs] == [pytest.approx(0.65), pytest.approx(0.6)]
+    # and the diversity sentence comes last, so its rank among the reasons says nothing of its size either
+    assert [pair["reasons"] for pair in pairs] == [["Goals.", "Calendars.", "Grades."], ["Goals.", "Calendars.", GENERIC_DIVERSITY_REASON]]
+    summary = run_response.json()["summary"]
+    assert (summary["total_score"], summary["min_score"]) == (pytest.approx(1.25), pytest.approx(0.6))
+    assert (summary["greedy"]["total_score"], summary["certificate"]["objective"], summary["certificate"]["optimal"]) == (None, None, True)
+    for text in (pairs_response.content.decode(), run_response.content.decode()):
+        assert not any(figure in text for figure in FULL_FIGURES)
+
+
+def test_the_review_page_shows_adds_perspectives_without_the_magnitude(client, manager, matching_program, run_with_diversity):
+    # given
+    client.force_login(manager)
+
+    # when
+    page = client.get(reverse("matching:review", args=[matching_program.pk])).content.decode()
+
+    # then the pairs show their scores without diversity, in that order, and only the differing pair is marked
+    proposals = page[page.index('id="proposals"') :]
+    assert proposals.count('data-testid="proposal"') == 2
+    assert proposals.index("0.65") < proposals.index("0.60")
+    assert page.count("adds perspectives") == 2  # the tag, and the note under the summary
+    assert not any(figure in page for figure in ("0.72", "0.73", "1.38", "1.37", "0.69"))
+    assert "greedy total" not in page

@@ -2,14 +2,40 @@
 
 from __future__ import annotations
 
+import unicodedata
+
+from django.utils.text import slugify
 from fpdf import FPDF
 
 from turnabout.engagement.models import Pair
 
 
+def _one_line(text: str) -> str:
+    r"""``text`` on one line, whatever was typed into a name: control characters (newlines, tabs, NUL) become
+    spaces, invisible format characters go, and runs of whitespace (line separators included) become one space.
+
+    >>> _one_line("Tester\nEvil\u2028\x00Name\u200b")
+    'Tester Evil Name'
+    """
+    visible = "".join(" " if unicodedata.category(char) == "Cc" else "" if unicodedata.category(char)[0] == "C" else char for char in text)
+    return " ".join(visible.split())
+
+
 def _latin1(text: str) -> str:
-    # The core PDF fonts cover Latin-1; anything else is replaced rather than failing the download.
-    return text.replace("–", "-").replace("’", "'").encode("latin-1", "replace").decode("latin-1")
+    r"""One line the core PDF fonts can draw: what Latin-1 lacks is replaced rather than failing the download.
+
+    >>> _latin1("Zoë Łukasz\n–’")
+    "Zoë ?ukasz -'"
+    """
+    return _one_line(text).replace("–", "-").replace("’", "'").encode("latin-1", "replace").decode("latin-1")
+
+
+def certificate_filename(pair: Pair) -> str:
+    """The certificate's download name, safe in a Content-Disposition header: ASCII letters, digits and hyphens.
+
+    A header value cannot hold a newline or, in Django, a character outside Latin-1, and a family name can.
+    """
+    return f"certificate-{slugify(pair.mentor.person.family_name) or pair.pk}.pdf"
 
 
 def mentor_certificate_pdf(pair: Pair, *, meetings_held: int, goals_achieved: int) -> bytes:
@@ -17,7 +43,7 @@ def mentor_certificate_pdf(pair: Pair, *, meetings_held: int, goals_achieved: in
     program = pair.program
     mentor, mentee = pair.mentor.person, pair.mentee.person
     pdf = FPDF(orientation="landscape", format="A4")
-    pdf.set_title(f"Certificate of recognition - {mentor.full_name}")
+    pdf.set_title(_one_line(f"Certificate of recognition - {mentor.full_name}"))
     pdf.set_author("Turnabout")
     pdf.add_page()
     pdf.set_draw_color(43, 89, 195)

@@ -6,16 +6,31 @@ from django import forms
 
 from turnabout.engagement.models import Agreement, GoalStatus, ManagerSharing, MeetingMode, NoteVisibility
 from turnabout.programs.models import Cadence, Program, Role
+from turnabout.programs.services import PROGRAM_TEXT_MAX_LENGTHS
+
+# The pair's own words have no database limit; these keep the pair page, emails and exports bounded.
+NOTE_MAX_LENGTH = 10_000
+CONCERN_MAX_LENGTH = 5_000
+REFLECTION_MAX_LENGTH = 5_000
+GOAL_DESCRIPTION_MAX_LENGTH = 2_000
+AGREEMENT_GOALS_MAX_LENGTH = 2_000
+CONFIDENTIALITY_MAX_LENGTH = 5_000
+# The body starts as the program's agreement template, so it may be at least as long, or a pair could not keep it.
+AGREEMENT_BODY_MAX_LENGTH = PROGRAM_TEXT_MAX_LENGTHS["agreement_template"]
 
 
 class AgreementForm(forms.Form):
-    mentee_goals = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
-    mentor_goals = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    mentee_goals = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=AGREEMENT_GOALS_MAX_LENGTH)
+    mentor_goals = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=AGREEMENT_GOALS_MAX_LENGTH)
     cadence = forms.ChoiceField(choices=Cadence.choices, label="How often we meet")
     meeting_mode = forms.ChoiceField(choices=MeetingMode.choices, label="How we meet")
-    confidentiality = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Confidentiality and its exceptions")
+    confidentiality = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=CONFIDENTIALITY_MAX_LENGTH, label="Confidentiality and its exceptions"
+    )
     share_with_line_managers = forms.ChoiceField(choices=ManagerSharing.choices, label="What our line managers may be told")
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 10}), required=False, label="The rest of our agreement")
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 10}), max_length=AGREEMENT_BODY_MAX_LENGTH, required=False, label="The rest of our agreement"
+    )
 
     def __init__(self, *args: Any, program: Program, agreement: Agreement, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -28,7 +43,7 @@ class AgreementForm(forms.Form):
 class GoalForm(forms.Form):
     owner_role = forms.ChoiceField(choices=Role.choices, label="Whose goal")
     title = forms.CharField(max_length=200)
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=GOAL_DESCRIPTION_MAX_LENGTH, required=False)
 
     def __init__(self, *args: Any, program: Program, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -49,7 +64,7 @@ class MilestoneForm(forms.Form):
 
 
 class NoteForm(forms.Form):
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Note")
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=NOTE_MAX_LENGTH, label="Note")
     visibility = forms.ChoiceField(choices=NoteVisibility.choices, initial=NoteVisibility.PRIVATE, label="Who can read it")
 
 
@@ -60,13 +75,17 @@ class InsightForm(forms.Form):
 
 
 class ConcernForm(forms.Form):
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), label="What worries you?")
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), max_length=CONCERN_MAX_LENGTH, label="What worries you?")
 
 
 class ClosureForm(forms.Form):
-    learned = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="What did you learn?")
-    proudest = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="What are you proudest of?")
-    next_steps = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="What will you do next?")
+    learned = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=REFLECTION_MAX_LENGTH, label="What did you learn?")
+    proudest = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), max_length=REFLECTION_MAX_LENGTH, required=False, label="What are you proudest of?"
+    )
+    next_steps = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), max_length=REFLECTION_MAX_LENGTH, required=False, label="What will you do next?"
+    )
     continue_informally = forms.TypedChoiceField(
         coerce=lambda value: value == "yes",
         choices=[("yes", "Yes, we will keep meeting informally"), ("no", "No, we will end here")],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -12,7 +13,7 @@ from turnabout.accounts.access import access_organisation
 from turnabout.accounts.http import AuthenticatedRequest
 from turnabout.engagement.access import access_pair
 from turnabout.engagement.agreements import AgreementTerms, current_agreement, is_signed_by_both, revise_agreement, sign_agreement
-from turnabout.engagement.certificates import mentor_certificate_pdf
+from turnabout.engagement.certificates import certificate_filename, mentor_certificate_pdf
 from turnabout.engagement.errors import EngagementError
 from turnabout.engagement.forms import (
     AgreementForm,
@@ -129,7 +130,7 @@ def goal_add(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
         except (EngagementError, ValueError) as error:
             messages.error(request, str(error))
     else:
-        messages.error(request, "A goal needs a title and an owner.")
+        messages.error(request, _problems(form))
     return _pair_redirect(pair, "goals")
 
 
@@ -181,6 +182,15 @@ def milestone_done(request: AuthenticatedRequest, milestone_id: int) -> HttpResp
     return _pair_redirect(milestone.goal.pair, "goals")
 
 
+def _problems(form: forms.Form) -> str:
+    """A refused form's errors in one message, each named by its field ("Note: Ensure this value has at most …")."""
+    return " ".join(
+        f"{form.fields[name].label or name.capitalize()}: {error}" if name in form.fields else f"{error}"
+        for name, errors in form.errors.items()
+        for error in errors
+    )
+
+
 @login_required
 @require_POST
 def note_add(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
@@ -198,7 +208,7 @@ def note_add(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
         except (EngagementError, ValueError) as error:
             messages.error(request, str(error))
     else:
-        messages.error(request, "A note needs some text.")
+        messages.error(request, _problems(form))
     return _pair_redirect(pair, "notes")
 
 
@@ -261,7 +271,7 @@ def certificate(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
     done = achievements(pair)
     pdf = mentor_certificate_pdf(pair, meetings_held=done.meetings_held, goals_achieved=done.goals_achieved)
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="certificate-{pair.mentor.person.family_name.lower()}.pdf"'
+    response["Content-Disposition"] = f'inline; filename="{certificate_filename(pair)}"'
     return response
 
 

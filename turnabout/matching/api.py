@@ -7,7 +7,7 @@ from ninja.errors import HttpError
 
 from turnabout.accounts.models import User
 from turnabout.matching.access import access_match_run, access_own_match
-from turnabout.matching.models import Match, MatchRun, PairRuleKind
+from turnabout.matching.models import Match, MatchRun, PairRuleKind, RunStatus
 from turnabout.matching.queries import matches_of_user, run_proposals
 from turnabout.matching.schemas import MatchOut, PairRuleIn, ProposedPairOut, ResponseIn, RunIn, RunOut
 from turnabout.matching.services import publish_match_run, respond_to_match, set_pair_rule, start_match_run
@@ -20,6 +20,13 @@ router = Router(tags=["matching"])
 def _user(request: HttpRequest) -> User:
     user: User = request.user  # type: ignore[assignment]
     return user
+
+
+def _run_out(run: MatchRun) -> RunOut:
+    out = RunOut.from_orm(run)
+    if run.status == RunStatus.SUCCEEDED:
+        out.summary = run_proposals(run).summary
+    return out
 
 
 def _match_out(match: Match, role: str | None = None) -> MatchOut:
@@ -39,18 +46,18 @@ def _match_out(match: Match, role: str | None = None) -> MatchOut:
 
 
 @router.post("/programs/{program_id}/runs", response={202: RunOut}, summary="Queue a run of the engine; poll it for progress")
-def post_run(request: HttpRequest, program_id: int, payload: RunIn) -> Status[MatchRun]:
+def post_run(request: HttpRequest, program_id: int, payload: RunIn) -> Status[RunOut]:
     program = access_program(_user(request), program_id, write=True)
     if payload.mode not in (None, "score", "coverage", "fair"):
         raise HttpError(422, "mode must be score, coverage or fair")
     run = start_match_run(program=program, by=_user(request), mode=payload.mode)
     run.refresh_from_db()
-    return Status(202, run)
+    return Status(202, _run_out(run))
 
 
 @router.get("/runs/{run_id}", response=RunOut)
-def get_run(request: HttpRequest, run_id: int) -> MatchRun:
-    return access_match_run(_user(request), run_id)
+def get_run(request: HttpRequest, run_id: int) -> RunOut:
+    return _run_out(access_match_run(_user(request), run_id))
 
 
 @router.get("/runs/{run_id}/pairs", response=list[ProposedPairOut], summary="Every proposed pair with its explanation")
@@ -58,14 +65,15 @@ def get_run_pairs(request: HttpRequest, run_id: int) -> list[ProposedPairOut]:
     run = access_match_run(_user(request), run_id)
     return [
         ProposedPairOut(
-            mentor_enrolment_id=pair.mentor_id,
-            mentee_enrolment_id=pair.mentee_id,
-            mentor_name=pair.mentor.person.full_name,
-            mentee_name=pair.mentee.person.full_name,
+            mentor_enrolment_id=pair.proposal.mentor_id,
+            mentee_enrolment_id=pair.proposal.mentee_id,
+            mentor_name=pair.proposal.mentor.person.full_name,
+            mentee_name=pair.proposal.mentee.person.full_name,
             score=pair.score,
             components=pair.components,
+            adds_perspectives=pair.adds_perspectives,
             reasons=pair.reasons,
-            pinned=pair.is_pinned,
+            pinned=pair.proposal.is_pinned,
         )
         for pair in run_proposals(run)
     ]

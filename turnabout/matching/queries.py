@@ -2,24 +2,107 @@
 
 from __future__ import annotations
 
+import statistics
+from collections.abc import Iterator
+from dataclasses import dataclass
+
 from django.db.models import Q, QuerySet
 
 from turnabout.matching.models import Match, MatchRun, MatchStatus, PairRule, ProposedPair, UnmatchedEnrolment
+from turnabout.matching.pool import GENERIC_DIVERSITY_REASON
 from turnabout.programs.models import Enrolment, Program
+from turnabout.programs.rules import DEFAULT_MATCH_RULES, DEFAULT_MATCH_WEIGHTS
 
 _PERSON = ["person", "person__grade", "person__department", "person__site"]
+DIVERSITY = "diversity"
 
 
 def latest_run(program: Program) -> MatchRun | None:
     return program.match_runs.order_by("-created_at").first()
 
 
-def run_proposals(run: MatchRun) -> list[ProposedPair]:
-    return list(
-        run.proposed_pairs.select_related(*[f"mentor__{path}" for path in _PERSON], *[f"mentee__{path}" for path in _PERSON]).order_by(
-            "-is_pinned", "-score", "pk"
-        )
-    )
+@dataclass(frozen=True)
+class ReviewedPair:
+    """A proposed pair as program managers see it: the diversity contribution as a yes/no only.
+
+    That contribution is its weight times the share of the two people's consented answers that differ,
+    so its size would tell someone who knows one person's answers how many of the other's differ. Hence
+    ``adds_perspectives`` says only whether it counted; ``score`` and ``components`` leave it out
+    altogether (the score is the sum of the components shown, so nothing is left to subtract); and the
+    reasons, which the engine ranks by contribution, put the diversity sentence last after at most two others,
+    wherever it ranked.
+    """
+
+    proposal: ProposedPair
+    score: float
+    components: dict[str, float]
+    adds_perspectives: bool
+    reasons: list[str]
+
+    @classmethod
+    def of(cls, proposal: ProposedPair) -> ReviewedPair:
+        components = {name: value for name, value in proposal.components.items() if name != DIVERSITY}
+        if DIVERSITY not in proposal.components:
+            return cls(proposal, proposal.score, components, adds_perspectives=False, reasons=list(proposal.reasons))
+        adds_perspectives = proposal.components[DIVERSITY] > 0
+        others = [reason for reason in proposal.reasons if reason != GENERIC_DIVERSITY_REASON]
+        # The engine gives three reasons at most; with diversity shown, two others, whether it ranked first or fourth.
+        reasons = [*others[:2], GENERIC_DIVERSITY_REASON] if adds_perspectives else others
+        # Summed from the other components, not score minus diversity: not even a rounding residue of it remains.
+        return cls(proposal, sum(components.values()), components, adds_perspectives, reasons)
+
+
+@dataclass(frozen=True)
+class RunReview:
+    """A finished run's proposed pairs and summary figures as program managers see them; iterates over the pairs.
+
+    When diversity counted in the run, every score figure of the summary is recomputed from the pairs'
+    shown scores, and the figures that cannot be (the first-come baseline's scores, the certificate's
+    objective and bound, the fairness floor) are None: a one-pair run's total would otherwise be its full score.
+    """
+
+    pairs: list[ReviewedPair]
+    summary: dict[str, object]
+
+    def __iter__(self) -> Iterator[ReviewedPair]:
+        return iter(self.pairs)
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+
+def _uses_diversity(program: Program) -> bool:
+    weights = {**DEFAULT_MATCH_WEIGHTS, **program.match_weights}
+    rules = {**DEFAULT_MATCH_RULES, **program.match_rules}
+    return bool(rules["use_diversity_attributes"]) and float(weights[DIVERSITY]) > 0
+
+
+def _summary_without_diversity(summary: dict[str, object], scores: list[float]) -> dict[str, object]:
+    figures: dict[str, object] = {**summary, "diversity_hidden": True}
+    figures["total_score"] = sum(scores)
+    figures["mean_score"] = statistics.fmean(scores) if scores else 0.0
+    figures["min_score"] = min(scores, default=0.0)
+    # The engine's 10th percentile interpolates linearly, as "inclusive" does.
+    figures["p10_score"] = statistics.quantiles(scores, n=10, method="inclusive")[0] if len(scores) > 1 else (scores or [0.0])[0]
+    figures["score_histogram"] = [
+        sum(1 for score in scores if low <= score < low + 0.1 or (low == 0.9 and score == 1.0)) for low in [i / 10 for i in range(10)]
+    ]
+    figures["fairness_floor"] = None
+    for name, hidden in (("greedy", ("total_score", "mean_score", "min_score")), ("certificate", ("objective", "upper_bound"))):
+        if isinstance(summary.get(name), dict):
+            figures[name] = {**summary[name], **dict.fromkeys(hidden)}  # type: ignore[dict-item]
+    return figures
+
+
+def run_proposals(run: MatchRun) -> RunReview:
+    """The run's proposals for a program manager, pinned first then by shown score, with the summary to match (two queries at most)."""
+    proposals = run.proposed_pairs.select_related(*[f"mentor__{path}" for path in _PERSON], *[f"mentee__{path}" for path in _PERSON])
+    # Ordered by the shown score: an order by the full score would hint at the diversity contributions.
+    pairs = sorted(map(ReviewedPair.of, proposals), key=lambda pair: (not pair.proposal.is_pinned, -pair.score, pair.proposal.pk))
+    summary = dict(run.summary)
+    if any(pair.adds_perspectives for pair in pairs) or _uses_diversity(run.program):
+        summary = _summary_without_diversity(summary, [pair.score for pair in pairs])
+    return RunReview(pairs, summary)
 
 
 def run_unmatched(run: MatchRun) -> list[UnmatchedEnrolment]:

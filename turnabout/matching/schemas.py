@@ -1,6 +1,7 @@
 from datetime import datetime
 
 from ninja import Schema
+from pydantic import Field
 
 
 class RunIn(Schema):
@@ -15,17 +16,20 @@ class RunOut(Schema):
     progress: float
     stage: str
     error: str
-    summary: dict[str, object]
+    summary: dict[str, object] = Field(description="Run figures; score figures leave out diversity when it counted.")
     published_at: datetime | None
 
 
 class ProposedPairOut(Schema):
+    """A proposed pair; its diversity contribution shows only as ``adds_perspectives`` (see matching.queries.ReviewedPair)."""
+
     mentor_enrolment_id: int
     mentee_enrolment_id: int
     mentor_name: str
     mentee_name: str
-    score: float
-    components: dict[str, float]
+    score: float = Field(description="The sum of `components`: the pair's fit without its diversity contribution.")
+    components: dict[str, float] = Field(description="Each score component's contribution, diversity left out.")
+    adds_perspectives: bool = Field(description="Whether the two differ on consented diversity answers the program weighs.")
     reasons: list[str]
     pinned: bool
 

@@ -1,14 +1,21 @@
-"""REST endpoints for programs and enrolment: access → parse → service → serialise."""
+"""REST endpoints for programs and enrolment: access → parse → service → serialise.
 
+Writes parse with the pages' own forms, so the API accepts exactly what the pages accept; a refused write
+answers 422 in ninja's shape (``{"detail": [{"loc": [...], "msg": ..., "type": ...}]}``) and changes nothing.
+"""
+
+from collections.abc import Iterable, Mapping
+
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Router, Status
-from ninja.errors import HttpError
+from ninja.errors import ValidationError as InvalidInput
 
 from turnabout.accounts.access import access_managed_organisation
-from turnabout.accounts.models import Role as AccountRole
 from turnabout.accounts.models import User
 from turnabout.people.models import EmploymentStatus, Person
 from turnabout.programs.access import access_managed_enrolment, access_program
+from turnabout.programs.forms import InviteByEmailForm, ProgramSetupForm
 from turnabout.programs.models import Enrolment, Program, ProgramStatus, Role, StrategicDriver
 from turnabout.programs.queries import programs_of
 from turnabout.programs.rules import launch_problems
@@ -22,7 +29,14 @@ from turnabout.programs.schemas import (
     ProgramUpdateIn,
     StatusIn,
 )
-from turnabout.programs.services import change_program_status, create_program_from_preset, decide_application, invite_people, update_program
+from turnabout.programs.services import (
+    change_program_status,
+    check_settings_editable,
+    create_program_from_preset,
+    decide_application,
+    invite_people,
+    update_program,
+)
 
 router = Router(tags=["programs"])
 
@@ -30,6 +44,25 @@ router = Router(tags=["programs"])
 def _user(request: HttpRequest) -> User:
     user: User = request.user  # type: ignore[assignment]
     return user
+
+
+def _invalid(errors: Mapping[str, Iterable[ValidationError]]) -> InvalidInput:
+    """Form or model errors in ninja's own 422 shape, each located at the API's name for the field.
+
+    The page's names differ from the API's in three places: ``sponsor`` is ``sponsor_id``, and the
+    page's ``weight_x`` and ``rule_x`` fields are keys ``x`` of ``match_weights`` and ``match_rules``.
+    """
+    located = []
+    for name, field_errors in errors.items():
+        if name.startswith("weight_"):
+            path = ["match_weights", name.removeprefix("weight_")]
+        elif name.startswith("rule_"):
+            path = ["match_rules", name.removeprefix("rule_")]
+        else:
+            path = [] if name == "__all__" else ["sponsor_id" if name == "sponsor" else name]
+        for error in field_errors:
+            located += [{"type": error.code or "invalid", "loc": ["body", "payload", *path], "msg": message} for message in error.messages]
+    return InvalidInput(located)
 
 
 def _program_out(program: Program) -> ProgramOut:
@@ -60,7 +93,7 @@ def list_programs(request: HttpRequest) -> list[ProgramOut]:
 def create_program(request: HttpRequest, payload: ProgramCreateIn) -> Status[ProgramOut]:
     organisation = access_managed_organisation(_user(request))
     if payload.driver not in StrategicDriver.values:
-        raise HttpError(422, f"driver must be one of {', '.join(StrategicDriver.values)}")
+        raise _invalid({"driver": [ValidationError(f"Choose one of {', '.join(StrategicDriver.values)}.", code="invalid_choice")]})
     program = create_program_from_preset(organisation=organisation, driver=payload.driver, by=_user(request))
     return Status(201, _program_out(program))
 
@@ -70,38 +103,44 @@ def get_program(request: HttpRequest, program_id: int) -> ProgramOut:
     return _program_out(access_program(_user(request), program_id))
 
 
-@router.patch("/{program_id}", response=ProgramOut, summary="Change settings; locked ones answer 409")
+@router.patch("/{program_id}", response=ProgramOut, summary="Change settings; locked ones answer 409, invalid ones 422 naming each field")
 def patch_program(request: HttpRequest, program_id: int, payload: ProgramUpdateIn) -> ProgramOut:
     program = access_program(_user(request), program_id, write=True)
     changes = payload.dict(exclude_unset=True)
     if "sponsor_id" in changes:
-        sponsor_id = changes.pop("sponsor_id")
-        sponsor = User.objects.filter(pk=sponsor_id, organisation=program.organisation, role=AccountRole.SPONSOR).first()
-        if sponsor_id is not None and sponsor is None:
-            raise HttpError(422, "sponsor_id must name an executive sponsor of your organisation")
-        changes["sponsor"] = sponsor
-    return _program_out(update_program(program=program, changes=changes, by=_user(request)))
+        changes["sponsor"] = changes.pop("sponsor_id")
+    # The form shows locked settings disabled and ignores what is posted for them; the API refuses them.
+    check_settings_editable(program, changes)
+    form = ProgramSetupForm.bound_to_changes(program, changes)
+    if not form.is_valid():
+        raise _invalid(form.errors.as_data())
+    try:
+        program = update_program(program=program, changes=form.changes(), by=_user(request))
+    except ValidationError as error:
+        raise _invalid(error.error_dict) from error
+    return _program_out(program)
 
 
 @router.post("/{program_id}/status", response=ProgramOut, summary="Move along the lifecycle")
 def post_status(request: HttpRequest, program_id: int, payload: StatusIn) -> ProgramOut:
     program = access_program(_user(request), program_id, write=True)
     if payload.status not in ProgramStatus.values:
-        raise HttpError(422, f"status must be one of {', '.join(ProgramStatus.values)}")
+        raise _invalid({"status": [ValidationError(f"Choose one of {', '.join(ProgramStatus.values)}.", code="invalid_choice")]})
     return _program_out(change_program_status(program=program, to=ProgramStatus(payload.status), by=_user(request)))
 
 
 @router.post("/{program_id}/invitations", response=InvitationOut, summary="Invite people by email; all must be in the directory")
 def post_invitations(request: HttpRequest, program_id: int, payload: InvitationIn) -> InvitationOut:
     program = access_program(_user(request), program_id, write=True)
-    if payload.role not in Role.values:
-        raise HttpError(422, "role must be mentor or mentee")
-    emails = {email.strip().lower() for email in payload.emails}
+    form = InviteByEmailForm.for_values(program=program, role=payload.role, emails=payload.emails)
+    if not form.is_valid():
+        raise _invalid(form.errors.as_data())
+    emails = set(form.cleaned_data["emails"])
     people = list(Person.objects.filter(organisation=program.organisation, employment_status=EmploymentStatus.ACTIVE, email__in=emails))
     unknown = sorted(emails - {person.email.lower() for person in people})
     if unknown:
-        raise HttpError(422, "Nobody in the directory has these addresses: " + ", ".join(unknown))
-    result = invite_people(program=program, people=people, role=Role(payload.role), by=_user(request))
+        raise _invalid({"emails": [ValidationError("Nobody in the directory has these addresses: " + ", ".join(unknown), code="unknown")]})
+    result = invite_people(program=program, people=people, role=Role(form.cleaned_data["role"]), by=_user(request))
     return InvitationOut(invited=len(result.invited), already_enrolled=result.already_enrolled, not_eligible=result.not_eligible)
 
 

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import re
 import zoneinfo
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 
 from turnabout.accounts.models import Role as AccountRole
 from turnabout.accounts.models import User
 from turnabout.people.models import Department, Grade, Site, Skill
 from turnabout.programs.models import Enrolment, PairingFormat, Program, ProgramStatus, Role, TrainingModule
 from turnabout.programs.rules import DEFAULT_MATCH_RULES, DEFAULT_MATCH_WEIGHTS, EDITABLE_FIELDS
+from turnabout.programs.services import MAX_MIN_AVAILABILITY_MINUTES, PROGRAM_TEXT_MAX_LENGTHS
 
 WEIGHT_LABELS = {
     "learning_goals": "Weight: learning goals covered",
@@ -83,6 +86,11 @@ class ProgramSetupForm(forms.ModelForm[Program]):
         self.fields["eligible_departments"].queryset = Department.objects.filter(organisation=organisation)  # type: ignore[attr-defined]
         self.fields["topics"].queryset = Skill.objects.order_by("name")  # type: ignore[attr-defined]
         self.fields["training_modules"].queryset = TrainingModule.objects.all()  # type: ignore[attr-defined]
+        for name, limit in PROGRAM_TEXT_MAX_LENGTHS.items():
+            field = self.fields[name]
+            field.max_length = limit  # type: ignore[attr-defined]
+            field.validators.append(MaxLengthValidator(limit))
+            field.widget.attrs["maxlength"] = str(limit)
         weights = {**DEFAULT_MATCH_WEIGHTS, **program.match_weights}
         rules = {**DEFAULT_MATCH_RULES, **program.match_rules}
         for name, label in WEIGHT_LABELS.items():
@@ -95,7 +103,10 @@ class ProgramSetupForm(forms.ModelForm[Program]):
             required=False, label="Pairs must share a language", initial=rules["require_shared_language"]
         )
         self.fields["rule_min_availability_minutes"] = forms.IntegerField(
-            min_value=0, max_value=600, label="Minimum overlapping availability (minutes a week)", initial=rules["min_availability_minutes"]
+            min_value=0,
+            max_value=MAX_MIN_AVAILABILITY_MINUTES,
+            label="Minimum overlapping availability (minutes a week)",
+            initial=rules["min_availability_minutes"],
         )
         self.fields["rule_min_pair_score"] = forms.FloatField(
             min_value=0, max_value=1, label="Lowest acceptable pair score (0–1)", initial=rules["min_pair_score"]
@@ -110,6 +121,28 @@ class ProgramSetupForm(forms.ModelForm[Program]):
             setting = "match_weights" if name.startswith("weight_") else "match_rules" if name.startswith("rule_") else name
             if setting not in editable:
                 field.disabled = True
+
+    @classmethod
+    def bound_to_changes(cls, program: Program, changes: Mapping[str, Any]) -> ProgramSetupForm:
+        """The form as the page would post it with ``changes`` applied to the current settings: a partial write (the API's PATCH).
+
+        ``changes`` names model fields; ``match_weights`` and ``match_rules`` may hold some of their keys, and
+        null stands for no value in each. A name the form does not have is a programming error (ValueError).
+        """
+        documents = {"match_weights": ("weight_", list(WEIGHT_LABELS)), "match_rules": ("rule_", list(DEFAULT_MATCH_RULES))}
+        current = cls(instance=program)
+        data = {name: current[name].value() for name in current.fields}
+        for name, value in changes.items():
+            if name in documents:
+                prefix, keys = documents[name]
+                items = value.items() if isinstance(value, Mapping) else dict.fromkeys(keys).items()
+                data.update({f"{prefix}{key}": item for key, item in items})
+            else:
+                data[name] = value
+        unknown = sorted(set(data) - set(current.fields))
+        if unknown:
+            raise ValueError(f"Not a setting of the program form: {', '.join(unknown)}")
+        return cls(data, instance=program)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -158,6 +191,11 @@ class InviteByEmailForm(forms.Form):
     def __init__(self, *args: Any, program: Program, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = [(Role.MENTOR, program.mentor_label.capitalize()), (Role.MENTEE, program.mentee_label.capitalize())]  # type: ignore[attr-defined]
+
+    @classmethod
+    def for_values(cls, *, program: Program, role: str, emails: list[str]) -> InviteByEmailForm:
+        """The form as if ``role`` and ``emails`` (one address an item) had been posted: the API's invitations parse the same way."""
+        return cls({f"{cls.prefix}-role": role, f"{cls.prefix}-emails": "\n".join(emails)}, program=program)
 
     def clean_emails(self) -> list[str]:
         emails = [email.lower() for email in split_list(self.cleaned_data["emails"])]

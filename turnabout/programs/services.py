@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from turnabout.accounts.models import Organisation, User
-from turnabout.people.models import EmploymentStatus, Person, Skill
+from turnabout.accounts.models import Role as AccountRole
+from turnabout.engine import Mode
+from turnabout.people.models import Department, EmploymentStatus, Person, Site, Skill
 from turnabout.programs.catalogue import program_presets, structure_section, training_catalogue
 from turnabout.programs.errors import (
     EnrolmentStateError,
@@ -104,22 +108,111 @@ def create_program_from_preset(
     return program
 
 
-@transaction.atomic
-def update_program(*, program: Program, changes: dict[str, Any], by: User) -> Program:
-    """Apply ``changes`` (field → value; many-to-many fields take iterables), refusing fields locked in the current state.
+# Free-text settings have no database limit; these keep a page, an email or a PDF built from them bounded.
+PROGRAM_TEXT_MAX_LENGTHS: dict[str, int] = {
+    "purpose_statement": 5_000,
+    "outcomes_for_mentors": 2_000,
+    "outcomes_for_mentees": 2_000,
+    "outcomes_for_organisation": 2_000,
+    "code_of_conduct": 10_000,
+    "agreement_template": 10_000,
+}
+MAX_MIN_AVAILABILITY_MINUTES = 600
 
-    Locks the program row so two editors cannot interleave a status change with an edit.
-    """
-    program = Program.objects.select_for_update().get(pk=program.pk)
-    locked = sorted(name for name in changes if name not in EDITABLE_FIELDS[ProgramStatus(program.status)])
+
+def _is_number_from(value: object, low: float, high: float) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and low <= value <= high
+
+
+# What each engine rule accepts, and how to say so; the keys are exactly DEFAULT_MATCH_RULES'.
+_MATCH_RULE_CHECKS: dict[str, tuple[Callable[[object], bool], str]] = {
+    "mode": (lambda value: isinstance(value, str) and value in {mode.value for mode in Mode}, "one of " + ", ".join(Mode)),
+    "require_different_department": (lambda value: isinstance(value, bool), "true or false"),
+    "require_shared_language": (lambda value: isinstance(value, bool), "true or false"),
+    "min_availability_minutes": (
+        lambda value: isinstance(value, int) and _is_number_from(value, 0, MAX_MIN_AVAILABILITY_MINUTES),
+        f"a whole number of minutes from 0 to {MAX_MIN_AVAILABILITY_MINUTES}",
+    ),
+    "min_pair_score": (lambda value: _is_number_from(value, 0, 1), "a number from 0 to 1"),
+    "use_diversity_attributes": (lambda value: isinstance(value, bool), "true or false"),
+}
+
+
+def _match_weights_problems(weights: object) -> list[str]:
+    if not isinstance(weights, dict):
+        return ["Give the weights as names with numbers."]
+    problems = [f"{name} is not a weight." for name in sorted(set(weights) - set(DEFAULT_MATCH_WEIGHTS))]
+    merged = {**DEFAULT_MATCH_WEIGHTS, **weights}
+    problems += [f"{name} must be a number from 0 to 1." for name in DEFAULT_MATCH_WEIGHTS if not _is_number_from(merged[name], 0, 1)]
+    if not problems and sum(merged[name] for name in DEFAULT_MATCH_WEIGHTS) <= 0:
+        problems.append("At least one weight must be above zero.")
+    return problems
+
+
+def _match_rules_problems(rules: object) -> list[str]:
+    if not isinstance(rules, dict):
+        return ["Give the rules as names with values."]
+    problems = [f"{name} is not a rule." for name in sorted(set(rules) - set(_MATCH_RULE_CHECKS))]
+    merged = {**DEFAULT_MATCH_RULES, **rules}
+    problems += [f"{name} must be {expected}." for name, (accepts, expected) in _MATCH_RULE_CHECKS.items() if not accepts(merged[name])]
+    return problems
+
+
+def _program_settings_errors(program: Program, *, changed: set[str], many_to_many: dict[str, list[Any]]) -> dict[str, list[str]]:
+    """What is wrong with the ``changed`` settings of the unsaved ``program``, by field; empty when nothing is."""
+    errors: dict[str, list[str]] = {}
+    unchanged = [field.name for field in Program._meta.concrete_fields if field.name not in changed]
+    try:
+        program.full_clean(exclude=unchanged, validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    for name, limit in PROGRAM_TEXT_MAX_LENGTHS.items():
+        if name in changed and name not in errors and len(getattr(program, name)) > limit:
+            errors[name] = [f"Keep this to {limit:,} characters."]
+    checks = {"match_weights": _match_weights_problems, "match_rules": _match_rules_problems}
+    errors.update({name: problems for name, check in checks.items() if name in changed and (problems := check(getattr(program, name)))})
+    organisation_id = program.organisation_id
+    sponsor = program.sponsor if "sponsor" in changed and "sponsor" not in errors else None
+    if sponsor is not None and (sponsor.organisation_id != organisation_id or sponsor.role != AccountRole.SPONSOR):
+        errors["sponsor"] = ["Choose an executive sponsor of the program's organisation."]
+    for name in ("mentee_min_grade", "mentor_max_grade"):
+        grade = getattr(program, name) if name in changed and name not in errors else None
+        if grade is not None and grade.organisation_id != organisation_id:
+            errors[name] = ["Choose a grade of the program's organisation."]
+    for name, model in (("eligible_sites", Site), ("eligible_departments", Department)):
+        if name in many_to_many:
+            ids = {getattr(item, "pk", item) for item in many_to_many[name]}
+            if model.objects.filter(pk__in=ids, organisation_id=organisation_id).count() != len(ids):
+                errors[name] = [f"Choose only {model._meta.verbose_name_plural} of the program's organisation."]
+    return errors
+
+
+def check_settings_editable(program: Program, names: Iterable[str]) -> None:
+    """Raise FieldLocked naming every setting in ``names`` that cannot change in the program's current state."""
+    locked = sorted(name for name in names if name not in EDITABLE_FIELDS[ProgramStatus(program.status)])
     if locked:
         raise FieldLocked(f"These settings cannot change while the program is {program.get_status_display().lower()}: {', '.join(locked)}.")
-    many_to_many = {}
+
+
+@transaction.atomic
+def update_program(*, program: Program, changes: dict[str, Any], by: User) -> Program:
+    """Apply ``changes`` (field → value; many-to-many fields take iterables) all together, or save nothing.
+
+    Raises FieldLocked for a setting locked in the current state, and ValidationError (a message list per
+    field) for a value the model, the engine or the program's organisation would not accept. Locks the
+    program row so two editors cannot interleave a status change with an edit.
+    """
+    program = Program.objects.select_for_update().get(pk=program.pk)
+    check_settings_editable(program, changes)
+    many_to_many: dict[str, list[Any]] = {}
     for name, value in changes.items():
-        if isinstance(Program._meta.get_field(name), type(Program._meta.get_field("topics"))):
-            many_to_many[name] = value
+        if Program._meta.get_field(name).many_to_many:
+            many_to_many[name] = list(value)
         else:
             setattr(program, name, value)
+    errors = _program_settings_errors(program, changed=set(changes), many_to_many=many_to_many)
+    if errors:
+        raise ValidationError(errors)
     program.save()
     for name, values in many_to_many.items():
         getattr(program, name).set(values)
