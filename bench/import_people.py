@@ -10,6 +10,11 @@ Runs against a throwaway SQLite database in a temporary directory (the settings 
 Each run measures, in this order: the first import (every row created), a re-import of the same file (every
 row unchanged, nothing written) and, with tracemalloc on, an import into a second organisation (its peak
 traced allocation is the import's own memory; tracing slows it, so that run is not timed).
+
+An import checks the file outside any transaction, then writes in one; SQLite lets one writer in at a time, and
+others wait at most the busy timeout (20 s) before failing. So each timed import reports how long its write
+transaction held the lock, and a probe — another connection committing a one-row write every 50 ms, as a
+sign-in would — reports the longest it waited.
 """
 
 from __future__ import annotations
@@ -20,13 +25,17 @@ import json
 import os
 import random
 import resource
+import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import tracemalloc
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 GIVEN = ["Ada", "Alan", "Grace", "Edsger", "Barbara", "Donald", "Katherine", "Linus", "Margaret", "Tim", "Radia", "Ken", "Frances",
@@ -72,6 +81,68 @@ def generate(path: Path, rows: int, *, seed: int = 7) -> None:
             ])  # fmt: skip
 
 
+class Phases:
+    """The ImportProgress of the benchmark: when the check ended and the write transaction started and ended."""
+
+    def __init__(self) -> None:
+        self.writing_at = self.writing_cpu = self.applied_at = 0.0
+
+    def checked(self, rows: int) -> None:
+        pass
+
+    def writing(self) -> None:
+        self.writing_at, self.writing_cpu = time.perf_counter(), time.process_time()
+
+    def applied(self, result: object) -> None:
+        self.applied_at = time.perf_counter()  # the last thing before COMMIT
+
+
+class WriterProbe(threading.Thread):
+    """Another writer on the database, as a sign-in would be: a one-row transaction every 50 ms; the longest wait."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(daemon=True)
+        self.path = path
+        self.longest = 0.0
+        self.writes = 0
+        self.done = threading.Event()
+        with sqlite3.connect(self.path, timeout=300) as database:  # before the import starts, so no wait goes unmeasured
+            database.execute("CREATE TABLE IF NOT EXISTS bench_probe (at REAL)")
+
+    def run(self) -> None:
+        database = sqlite3.connect(self.path, timeout=300, isolation_level=None)
+        while not self.done.is_set():
+            started = time.perf_counter()
+            database.execute("BEGIN IMMEDIATE")
+            database.execute("INSERT INTO bench_probe VALUES (?)", (started,))
+            database.execute("COMMIT")
+            self.longest = max(self.longest, time.perf_counter() - started)
+            self.writes += 1
+            self.done.wait(0.05)
+        database.close()
+
+    def stop(self) -> float:
+        self.done.set()
+        self.join()
+        return self.longest
+
+
+def timed_import(apply: Callable[..., Any], figures: dict[str, float], name: str, **arguments: Any) -> Any:
+    """Run one import with a writer probe beside it; store its time, its check, its write transaction and the longest wait."""
+    phases = Phases()
+    probe = WriterProbe(Path(str(arguments.pop("database"))))
+    probe.start()
+    started = time.perf_counter()
+    result = apply(progress=phases, **arguments)
+    ended, ended_cpu = time.perf_counter(), time.process_time()
+    figures[f"{name}_seconds"] = ended - started
+    figures[f"{name}_check_seconds"] = phases.writing_at - started
+    figures[f"{name}_write_seconds"] = ended - phases.writing_at  # BEGIN IMMEDIATE … COMMIT, the lock held
+    figures[f"{name}_write_cpu_seconds"] = ended_cpu - phases.writing_cpu  # the same on an idle machine
+    figures[f"{name}_longest_wait_seconds"] = probe.stop()
+    return result
+
+
 def maxrss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
 
@@ -106,18 +177,15 @@ def run(rows: int, workdir: Path) -> dict[str, float]:
     for organisation in (first, second):
         ensure_grade_ladder(organisation=organisation)
 
+    database = workdir / "bench.sqlite3"
     rss_before = maxrss_mb()
-    started = time.perf_counter()
-    result = apply_people_import(organisation=first, file=file)
-    figures["import_seconds"] = time.perf_counter() - started
+    result = timed_import(apply_people_import, figures, "import", organisation=first, file=file, database=database)
     figures["rss_before_mb"], figures["rss_after_mb"] = rss_before, maxrss_mb()
     assert (result.created, result.problem_count) == (rows, 0), result.summary_line()
     deepest = Person.objects.filter(organisation=first).order_by("-reporting_depth").values_list("reporting_depth", flat=True).first()
     figures["tree_depth"] = deepest or 0
 
-    started = time.perf_counter()
-    again = apply_people_import(organisation=first, file=file)
-    figures["reimport_seconds"] = time.perf_counter() - started
+    again = timed_import(apply_people_import, figures, "reimport", organisation=first, file=file, database=database)
     assert (again.created, again.updated, again.unchanged) == (0, 0, rows), again.summary_line()
 
     tracemalloc.start()
@@ -132,6 +200,15 @@ def report(figures: dict[str, float]) -> None:
     print(f"rows                      {rows:,} ({figures['file_mb']:.1f} MB CSV, reporting tree {int(figures['tree_depth'])} levels deep)")
     print(f"first import              {figures['import_seconds']:.2f} s = {rows / figures['import_seconds']:,.0f} rows/s")
     print(f"re-import (no change)     {figures['reimport_seconds']:.2f} s = {rows / figures['reimport_seconds']:,.0f} rows/s")
+    for name, label in (("import", "first import"), ("reimport", "re-import")):
+        print(
+            f"  {label:<23} check {figures[f'{name}_check_seconds']:.2f} s (no transaction), "
+            f"write transaction {figures[f'{name}_write_seconds']:.2f} s (CPU {figures[f'{name}_write_cpu_seconds']:.2f} s), "
+            "longest wait of another writer "
+            f"{figures[f'{name}_longest_wait_seconds']:.2f} s"
+        )
+    longest = max(figures["import_write_seconds"], figures["reimport_write_seconds"])
+    print(f"longest write transaction {longest:.2f} s (SQLite busy timeout: 20 s)")
     print(f"peak traced (import only) {figures['traced_peak_mb']:.1f} MB = {figures['traced_peak_mb'] * 1e6 / rows:,.0f} bytes/row")
     print(f"max RSS                   {figures['rss_before_mb']:.0f} MB before, {figures['rss_after_mb']:.0f} MB after the first import")
 

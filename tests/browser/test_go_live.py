@@ -167,9 +167,9 @@ def test_an_organisation_goes_live(
         expect(admin.get_by_label(label, exact=True)).to_have_value(header)
     admin.get_by_role("button", name="Preview import").click()
     expect(admin.get_by_role("heading", name="Preview")).to_be_visible()
-    expect(admin.get_by_test_id("import-summary").locator("dd").first).to_have_text("50")
+    expect(admin.get_by_test_id("import-summary").locator("dd").first).to_have_text("50", timeout=30_000)
     admin.get_by_role("button", name="Apply import").click()
-    expect(admin.get_by_text("Import applied. 50 rows: 50 created")).to_be_visible()
+    expect(admin.get_by_text("Import applied. 50 rows: 50 created")).to_be_visible(timeout=30_000)
     admin.get_by_role("link", name="People").click()
     expect(admin.get_by_test_id("result-count")).to_contain_text("50")
 

@@ -1,26 +1,29 @@
 """HRIS import: check a whole file against the directory, then upsert it by employee id, all or nothing.
 
-The file is streamed twice — once to check every row and count what would change, once (only when the
-check found no problem) to write — so memory holds a few strings per employee, never the rows themselves.
-``preview_people_import`` and ``apply_people_import`` are the entry points; the UI and the
-``import-people`` command both call them.
+The file is streamed once, outside any transaction, to check every row and count what would change; memory
+holds a few strings per employee, never the rows. To apply, the cleaned rows also go to a temporary spool, and
+one short transaction checks the directory again as it is then and writes from the spool, parsing nothing, so
+the database's write lock is held for the write alone. ``preview_people_import`` and ``apply_people_import``
+are the entry points; the UI (through a background task) and the ``import-people`` command both call them.
 """
 
 from __future__ import annotations
 
+import pickle
+import tempfile
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import IO, Any
 
 from django.db import transaction
 from django.db.models import CharField, QuerySet, Value
-from django.db.models.functions import Cast, Concat, Lower
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from turnabout.accounts.models import Organisation
 from turnabout.core.hooks import people_left
 from turnabout.people.errors import ImportRejected
+from turnabout.people.hris_directory import DirectoryNames, DirectoryPeople, manager_cycles, people_of
 from turnabout.people.hris_reading import (
     CLEANERS,
     FIELD_INDEX,
@@ -31,14 +34,17 @@ from turnabout.people.hris_reading import (
     iter_rows,
     read_headers,
 )
-from turnabout.people.hris_writing import insert_many, update_many
-from turnabout.people.models import Department, EmploymentStatus, Grade, GradeChange, Person, Site
+from turnabout.people.hris_results import ImportProblem, ImportProgress, ImportResult
+from turnabout.people.hris_writing import insert_many, larger_page_cache, reserve_person_ids, update_many
+from turnabout.people.models import Department, EmploymentStatus, GradeChange, Person, Site
 from turnabout.people.reporting import compute_reporting_paths
-from turnabout.people.services import rebuild_reporting_paths
+
+__all__ = ["ImportProblem", "ImportProgress", "ImportResult", "apply_people_import", "preview_people_import"]
 
 CHUNK_ROWS = 1000
 MAX_PROBLEMS = 5000  # kept in full; beyond it only counted, so a wholly wrong 100k-row file stays cheap
 SAMPLE_CHANGES = 20
+SHOWN_VALUE_CHARS = 100  # a cell may hold 10,000 characters; a problem shows the start of it
 
 # Person columns read for comparison, index-aligned with FIELDS, then the primary key.
 _EXISTING_COLUMNS = (
@@ -55,7 +61,7 @@ _PROBLEM_CODES = {
     "languages": "bad_language",
     "employment_status": "unknown_status",
 }
-# Person fields an import writes, in the order of _ImportRun._model_values (the manager is written once everyone exists).
+# Person fields an import writes, in the order of _ImportRun._model_values; the reporting line (manager, path, depth) follows.
 _WRITTEN_FIELDS = (
     "employee_id", "given_name", "family_name", "email", "job_title", "grade_id", "department_id", "site_id",
     "country", "timezone", "hire_date", "end_date", "languages", "employment_status",
@@ -65,6 +71,7 @@ EMPLOYEE_ID, EMAIL, GRADE, DEPARTMENT, SITE = (FIELD_INDEX[name] for name in ("e
 MANAGER, HIRE_DATE, END_DATE, LANGUAGES, STATUS, TIMEZONE = (
     FIELD_INDEX[name] for name in ("manager_employee_id", "hire_date", "end_date", "languages", "employment_status", "timezone")
 )
+_REPORTING_LINE = ("manager", "reporting_path", "reporting_depth")
 _BLANK_WHEN_EMPTY = tuple(FIELD_INDEX[name] for name in ("given_name", "family_name", "job_title", "country"))
 
 
@@ -72,110 +79,92 @@ class _UnknownGrade(ValueError):
     pass
 
 
-@dataclass(frozen=True, slots=True)
-class ImportProblem:
-    """One thing wrong with the file, where the user can find it: ``row`` 1 is the header row."""
-
-    row: int
-    column: str
-    value: str
-    reason: str
-    code: str
-
-    def __str__(self) -> str:
-        return f"row {self.row}, column {self.column}, value '{self.value}': {self.reason}"
-
-
-@dataclass
-class ImportResult:
-    """What an import did (or, for a preview, would do). ``problems`` non-empty means nothing was or will be written."""
-
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    leavers_marked: int = 0
-    missing_marked: int = 0
-    departments_created: list[str] = field(default_factory=list)
-    sites_created: list[str] = field(default_factory=list)
-    changes: list[dict[str, Any]] = field(default_factory=list)
-    problems: list[ImportProblem] = field(default_factory=list)
-    problem_count: int = 0
-    applied: bool = False
-
-    @property
-    def has_problems(self) -> bool:
-        return self.problem_count > 0
-
-    def summary_line(self) -> str:
-        line = f"{self.rows} rows: {self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
-        line += f"{self.leavers_marked} newly marked as leavers"
-        if self.missing_marked:
-            line += f", {self.missing_marked} missing from the file marked as leavers"
-        return line + "."
-
-    def as_dict(self) -> dict[str, Any]:
-        """A JSON-safe copy, stored on ImportJob.summary."""
-        return {
-            "rows": self.rows, "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
-            "leavers_marked": self.leavers_marked, "missing_marked": self.missing_marked,
-            "departments_created": self.departments_created, "sites_created": self.sites_created,
-            "changes": self.changes, "problem_count": self.problem_count, "applied": self.applied,
-            "problems": [{"row": p.row, "column": p.column, "value": p.value, "reason": p.reason, "code": p.code} for p in self.problems],
-        }  # fmt: skip
-
-
 def preview_people_import(
-    *, organisation: Organisation, file: ImportFile, mapping: Mapping[str, str] | None = None, mark_missing_as_leavers: bool = False
+    *,
+    organisation: Organisation,
+    file: ImportFile,
+    mapping: Mapping[str, str] | None = None,
+    mark_missing_as_leavers: bool = False,
+    progress: ImportProgress | None = None,
 ) -> ImportResult:
     """Check ``file`` against the current directory and count what applying it would change; writes nothing.
 
     ``mapping`` maps target fields to the file's headers (guessed from the headers when None). Every problem
-    found is in ``result.problems``; raises ImportFileUnreadable only when the file cannot be read at all.
+    found is in ``result.problems``; raises ImportFileUnreadable only when the file cannot be read at all or breaks
+    one of the limits of ``hris_limits``. Runs no transaction: nothing is locked while the file is read.
     """
-    run = _ImportRun(organisation=organisation, file=file, mapping=mapping, mark_missing_as_leavers=mark_missing_as_leavers)
+    run = _ImportRun(
+        organisation=organisation, file=file, mapping=mapping, mark_missing_as_leavers=mark_missing_as_leavers, progress=progress
+    )
     run.check()
     return run.result
 
 
 def apply_people_import(
-    *, organisation: Organisation, file: ImportFile, mapping: Mapping[str, str] | None = None, mark_missing_as_leavers: bool = False
+    *,
+    organisation: Organisation,
+    file: ImportFile,
+    mapping: Mapping[str, str] | None = None,
+    mark_missing_as_leavers: bool = False,
+    progress: ImportProgress | None = None,
 ) -> ImportResult:
     """Check ``file`` again and, only when there is no problem at all, upsert every row by employee id.
 
-    One transaction, holding the organisation's row lock so two imports never interleave. Raises ImportRejected
-    (nothing written) on any problem. Idempotent: applying the same file twice changes nothing the second time.
-    Leavers are marked, never deleted; people missing from the file are left alone unless
-    ``mark_missing_as_leavers``. Reporting paths are rebuilt once at the end.
+    The file is read and checked first, outside any transaction (call this outside one, or the caller's lock covers
+    the reading too), its cleaned rows kept in a temporary spool. Then one transaction, holding the organisation's row
+    lock so two imports never interleave, checks the directory again as it is at that moment and writes from the
+    spool: it parses nothing, so it stays short (``bench/import_people.py`` prints how long).
+    Raises ImportRejected (nothing written) on any problem, found by either check. Idempotent: applying the same
+    file twice changes nothing the second time. Leavers are marked, never deleted; people missing from the file are
+    left alone unless ``mark_missing_as_leavers``. Reporting paths are computed once, for the whole organisation.
     An existing person whose grade the file changes gets a GradeChange dated the import's day.
     """
-    with transaction.atomic():
-        Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
-        run = _ImportRun(organisation=organisation, file=file, mapping=mapping, mark_missing_as_leavers=mark_missing_as_leavers)
+    with tempfile.TemporaryFile(prefix="turnabout-import-") as spool:
+        run = _ImportRun(
+            organisation=organisation,
+            file=file,
+            mapping=mapping,
+            mark_missing_as_leavers=mark_missing_as_leavers,
+            progress=progress,
+            spool=spool,
+        )
         run.check()
-        if run.result.has_problems:
-            raise ImportRejected(
-                f"The file has {run.result.problem_count} problem(s); nothing was imported.",
-                problems=run.result.problems,
-                problem_count=run.result.problem_count,
-            )
-        run.write()
-        newly_left = run.result.leavers_marked + run.result.missing_marked
-        if newly_left:
-            transaction.on_commit(lambda: people_left.fire(organisation_id=organisation.pk, count=newly_left))
+        run.reject_problems("The file has {count} problem(s); nothing was imported.")
+        if progress is not None:
+            progress.writing()
+        with larger_page_cache(), transaction.atomic():
+            Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
+            people = run.recheck()
+            run.reject_problems("The directory changed while the file was checked: {count} problem(s); nothing was imported.")
+            run.write(people)
+            run.reject_problems("The directory changed while the file was checked: {count} problem(s); nothing was imported.")
+            newly_left = run.result.leavers_marked + run.result.missing_marked
+            if newly_left:
+                transaction.on_commit(lambda: people_left.fire(organisation_id=organisation.pk, count=newly_left))
+            if progress is not None:
+                progress.applied(run.result)
     return run.result
 
 
 class _ImportRun:
-    """One check (and possibly one write) of one file for one organisation."""
+    """One check of one file for one organisation, and for an apply the re-check and the write that follow it."""
 
     def __init__(
-        self, *, organisation: Organisation, file: ImportFile, mapping: Mapping[str, str] | None, mark_missing_as_leavers: bool
+        self,
+        *,
+        organisation: Organisation,
+        file: ImportFile,
+        mapping: Mapping[str, str] | None,
+        mark_missing_as_leavers: bool,
+        progress: ImportProgress | None = None,
+        spool: IO[bytes] | None = None,
     ) -> None:
         from turnabout.people.hris_reading import guess_mapping
 
         self.organisation = organisation
         self.file = file
+        self.progress = progress
+        self.spool = spool  # the cleaned rows, pickled a chunk at a time, for the write
         self.headers = read_headers(file)
         self.mapping = dict(guess_mapping(self.headers) if mapping is None else {k: v for k, v in mapping.items() if v})
         self.mark_missing_as_leavers = mark_missing_as_leavers
@@ -186,43 +175,58 @@ class _ImportRun:
         self.mapped = frozenset(self.mapping)
         # Status and end date are decided together: either column makes both "mapped".
         self.status_mapped = bool(self.mapped & {"employment_status", "end_date"})
-        self.grades = dict(Grade.objects.filter(organisation=organisation).values_list("code", "id"))
-        self.grade_codes = {code.upper(): code for code in self.grades}
-        self.departments = {
-            name.casefold(): (name, pk) for pk, name in Department.objects.filter(organisation=organisation).values_list("id", "name")
-        }
-        self.sites = {name.casefold(): (name, pk) for pk, name in Site.objects.filter(organisation=organisation).values_list("id", "name")}
-        self.new_departments: dict[str, str] = {}
-        self.new_sites: dict[str, str] = {}
-        # Per employee of the file: its row, and its manager's employee id when managers are mapped.
-        self.row_of: dict[str, int] = {}
-        self.manager_of: dict[str, str | None] = {}
+        self.names = DirectoryNames(organisation)
+        # What the file says, gathered by the one pass over it; the directory checks and the write rely on it.
+        self.row_of: dict[str, int] = {}  # employee id → its (first) row
+        self.manager_of: dict[str, str | None] = {}  # employee id → manager's employee id, when managers are mapped
         self.row_of_email: dict[str, int] = {}
-        self.email_holders: list[tuple[int, str, str, str]] = []  # (row, header, email, employee id holding it in the directory)
+        self.email_owner: dict[str, tuple[int, str]] = {}  # email → (row, employee id), for the rows without problems
+        self.departments_used: dict[str, str] = {}  # casefold → the spelling first seen; new departments get it
+        self.sites_used: dict[str, str] = {}
         self.email_movers: set[str] = set()  # people of the file whose current email goes to someone else of the file
-
-    # ---------------------------------------------------------------------------------------------- checking
 
     def problem(self, row: int, column: str, value: str, reason: str, code: str) -> None:
         self.result.problem_count += 1
         if len(self.result.problems) < MAX_PROBLEMS:
-            self.result.problems.append(ImportProblem(row=row, column=column, value=value, reason=reason, code=code))
+            self.result.problems.append(ImportProblem(row=row, column=column, value=_shown(value), reason=reason, code=code))
+
+    def reject_problems(self, message: str) -> None:
+        """Raise ImportRejected (``message`` with ``{count}``) when the run found any problem."""
+        if self.result.has_problems:
+            raise ImportRejected(
+                message.format(count=self.result.problem_count), problems=self.result.problems, problem_count=self.result.problem_count
+            )
+
+    # ---------------------------------------------------------------------------------------------- checking
 
     def check(self) -> None:
+        """Read the file once, checking every row and counting what would change, then check it against the directory."""
         self._check_mapping()
         if self.result.has_problems:
             return
-        for chunk in self._chunks():
-            self._check_uniqueness(chunk)
+        for chunk in self._file_chunks():
             for row_number, final, existing in self._diff(chunk):
                 self._count(row_number, final, existing)
-        self._check_email_holders()
-        if "manager_employee_id" in self.mapped:
-            self._check_managers()
-        if self.mark_missing_as_leavers:
-            self.result.missing_marked = sum(1 for employee_id in self._active_missing())
-        self.result.departments_created = sorted(self.new_departments.values())
-        self.result.sites_created = sorted(self.new_sites.values())
+        self._check_directory(DirectoryPeople(self.organisation))
+        self._finish()
+
+    def recheck(self) -> DirectoryPeople:
+        """Check the spooled rows against the directory as it is now; call inside the write transaction, after ``check``.
+
+        Counts are made again by ``write``, which reads the spool once; the file-level checks (cells, duplicates) stand.
+        """
+        result = self.result
+        result.created = result.updated = result.unchanged = result.leavers_marked = result.missing_marked = 0
+        result.changes = []
+        self.names = DirectoryNames(self.organisation)
+        people = DirectoryPeople(self.organisation)
+        self._check_directory(people)
+        self._finish()
+        return people
+
+    def _finish(self) -> None:
+        self.result.departments_created = sorted(n for key, n in self.departments_used.items() if key not in self.names.departments)
+        self.result.sites_created = sorted(n for key, n in self.sites_used.items() if key not in self.names.sites)
         self.result.problems.sort(key=lambda p: (p.row, self.headers.index(p.column) if p.column in self.headers else -1))
 
     def _check_mapping(self) -> None:
@@ -240,19 +244,47 @@ class _ImportRun:
             else:
                 self.columns.append((FIELD_INDEX[name], self.headers.index(header), header))
 
-    def _chunks(self) -> Iterator[list[tuple[int, list[Any]]]]:
-        """Clean rows, yielding lists of ``(row, cleaned values)`` for the rows without problems."""
+    def _file_chunks(self) -> Iterator[list[tuple[int, list[Any]]]]:
+        """Clean the file's rows, yielding lists of ``(row, values)`` for the rows without problems.
+
+        The values come with grade, department and site as the directory spells them; the spool gets them as the
+        file spells them, so the write can resolve them again against the directory as it is then.
+        """
         chunk: list[tuple[int, list[Any]]] = []
+        spooled: list[tuple[int, list[Any]]] = []
         for row_number, values in iter_rows(self.file):
             self.result.rows += 1
             cleaned = self._clean(row_number, values)
-            if cleaned is not None:
-                chunk.append((row_number, cleaned))
+            resolved = None if cleaned is None else self._resolve(row_number, cleaned)
+            if cleaned is None or resolved is None:
+                continue
+            self.email_owner[resolved[EMAIL]] = (row_number, resolved[EMPLOYEE_ID])
+            chunk.append((row_number, resolved))
+            spooled.append((row_number, cleaned))
             if len(chunk) >= CHUNK_ROWS:
+                self._spool(spooled)
                 yield chunk
-                chunk = []
+                chunk, spooled = [], []
+                if self.progress is not None:
+                    self.progress.checked(self.result.rows)
         if chunk:
+            self._spool(spooled)
             yield chunk
+        if self.progress is not None:
+            self.progress.checked(self.result.rows)
+
+    def _spool(self, chunk: list[tuple[int, list[Any]]]) -> None:
+        if self.spool is not None and not self.result.has_problems:  # a file with problems is never written
+            pickle.dump(chunk, self.spool, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def _spooled_chunks(self) -> Iterator[list[tuple[int, list[Any]]]]:
+        assert self.spool is not None
+        self.spool.seek(0)
+        while True:
+            try:
+                yield pickle.load(self.spool)  # our own temporary file, written by _spool
+            except EOFError:
+                return
 
     def _clean(self, row_number: int, values: list[str]) -> list[Any] | None:
         cleaned: list[Any] = [None] * len(FIELDS)
@@ -269,26 +301,46 @@ class _ImportRun:
             try:
                 value = CLEANERS[name](raw)
                 if index == GRADE:
-                    value = self._grade(raw)
-                elif index == DEPARTMENT:
-                    value = self.departments.get(raw.casefold(), (None,))[0] or self.new_departments.setdefault(raw.casefold(), raw)
-                elif index == SITE:
-                    value = self.sites.get(raw.casefold(), (None,))[0] or self.new_sites.setdefault(raw.casefold(), raw)
+                    self._grade(raw)  # checked here so a row reports every fault; resolved by _resolve
             except ValueError as error:
                 code = "unknown_grade" if isinstance(error, _UnknownGrade) else _PROBLEM_CODES.get(name, "too_long")
-                self.problem(row_number, header, raw, f"'{raw}' {error}", code)
+                self.problem(row_number, header, raw, f"'{_shown(raw)}' {error}", code)
                 ok = False
                 continue
+            if index == DEPARTMENT:
+                self.departments_used.setdefault(value.casefold(), value)
+            elif index == SITE:
+                self.sites_used.setdefault(value.casefold(), value)
             cleaned[index] = value
         # Register the row's keys even when a cell failed, so later rows are not blamed for it (their manager exists).
         checked = self._check_row(row_number, cleaned)
         return checked if ok else None
 
+    def _resolve(self, row_number: int, cleaned: list[Any]) -> list[Any] | None:
+        """``cleaned`` with grade, department and site as the directory spells them (a new one as the file first does)."""
+        grade, department, site = cleaned[GRADE], cleaned[DEPARTMENT], cleaned[SITE]
+        if grade is None and department is None and site is None:
+            return cleaned
+        resolved = cleaned.copy()
+        if grade is not None:
+            try:
+                resolved[GRADE] = self._grade(grade)
+            except _UnknownGrade as error:  # only when the ladder changed since the check
+                self.problem(row_number, self._header("grade"), grade, f"'{grade}' {error}", "unknown_grade")
+                return None
+        if department is not None:
+            key = department.casefold()
+            resolved[DEPARTMENT] = self.names.departments[key][0] if key in self.names.departments else self.departments_used[key]
+        if site is not None:
+            key = site.casefold()
+            resolved[SITE] = self.names.sites[key][0] if key in self.names.sites else self.sites_used[key]
+        return resolved
+
     def _grade(self, raw: str) -> str:
         try:
-            return self.grade_codes[raw.upper()]
+            return self.names.grade_codes[raw.upper()]
         except KeyError:
-            ladder = ", ".join(self.grades) or "none defined"
+            ladder = ", ".join(self.names.grades) or "none defined"
             raise _UnknownGrade(f"is not a grade of this organisation's ladder ({ladder})") from None
 
     def _header(self, name: str) -> str:
@@ -329,32 +381,27 @@ class _ImportRun:
             self.manager_of[employee_id] = manager if manager != employee_id else None
         return cleaned if ok else None
 
-    def _check_uniqueness(self, chunk: list[tuple[int, list[Any]]]) -> None:
-        """Emails already used in the directory by someone with another employee id (resolved at the end)."""
-        employee_of_email = {cleaned[EMAIL]: (row_number, cleaned[EMPLOYEE_ID]) for row_number, cleaned in chunk}
-        holders = (
-            _people(self.organisation)
-            .annotate(email_lower=Lower("email"))
-            .filter(email_lower__in=list(employee_of_email))
-            .values_list("email_lower", "employee_id")
-        )
-        for email, holder in holders:
-            row_number, employee_id = employee_of_email[email]
-            if holder != employee_id:
-                self.email_holders.append((row_number, self._header("email"), email, holder))
-
-    def _check_email_holders(self) -> None:
-        for row_number, header, email, holder in self.email_holders:
+    def _check_directory(self, people: DirectoryPeople) -> None:
+        """The checks that depend on who is in the directory now: emails taken, managers, reporting loops, people missing."""
+        self.email_movers = set()
+        header = self._header("email")
+        holder_of_email = people.holder_of_email
+        for email, (row_number, employee_id) in self.email_owner.items():
+            holder = holder_of_email.get(email)
+            if holder is None or holder == employee_id:
+                continue
             # A holder who is in the file gets the file's email, so the address is free (a swap).
             if holder in self.row_of:
                 self.email_movers.add(holder)
             else:
                 self.problem(row_number, header, email, f"email '{email}' belongs to employee '{holder}' in the directory", "email_taken")
+        if "manager_employee_id" in self.mapped:
+            self._check_managers(people)
+        if self.mark_missing_as_leavers:
+            self.result.missing_marked = len(people.active_missing(self.row_of))
 
-    def _check_managers(self) -> None:
-        directory = list(_people(self.organisation).values_list("id", "employee_id", "manager_id"))
-        employee_of = {pk: employee_id for pk, employee_id, _ in directory}
-        managers: dict[str, str | None] = {employee_id: employee_of.get(manager_id) for _, employee_id, manager_id in directory}
+    def _check_managers(self, people: DirectoryPeople) -> None:
+        managers = people.managers_by_employee_id()
         header = self._header("manager_employee_id")
         for employee_id, manager in self.manager_of.items():
             if manager is not None and manager not in self.row_of and manager not in managers:
@@ -366,7 +413,7 @@ class _ImportRun:
                     "unknown_manager",
                 )
         managers.update(self.manager_of)
-        for loop in _cycles(managers):
+        for loop in manager_cycles(managers):
             rows = sorted((self.row_of[member], member) for member in loop if member in self.row_of)
             if not rows:
                 continue
@@ -379,20 +426,26 @@ class _ImportRun:
                 row_number, header, managers[member] or "", f"reporting lines form a cycle: {chain} (see {where})", "manager_cycle"
             )
 
-    def _active_missing(self) -> Iterator[int]:
-        active = _people(self.organisation).filter(employment_status=EmploymentStatus.ACTIVE).values_list("id", "employee_id")
-        return (pk for pk, employee_id in active.iterator(chunk_size=5000) if employee_id not in self.row_of)
-
     # ---------------------------------------------------------------------------------------------- comparing
 
-    def _diff(self, chunk: list[tuple[int, list[Any]]]) -> Iterator[tuple[int, tuple[Any, ...], tuple[Any, ...] | None]]:
-        """For each cleaned row: its complete final values and the existing person's values (None when new)."""
-        ids = [cleaned[EMPLOYEE_ID] for _, cleaned in chunk]
-        existing_rows = _people(self.organisation).filter(employee_id__in=ids).values_list(*_EXISTING_COLUMNS)
-        existing_by_id = {row[EMPLOYEE_ID]: row for row in existing_rows}
+    def _diff(
+        self, chunk: list[tuple[int, list[Any]]], everyone: Mapping[str, tuple[Any, ...]] | None = None
+    ) -> Iterator[tuple[int, tuple[Any, ...], tuple[Any, ...] | None]]:
+        """For each cleaned row: its complete final values and the existing person's values (None when new).
+
+        The existing people are read for the chunk, unless ``everyone`` (every person, by employee id) is given.
+        """
+        existing_by_id = everyone
+        if existing_by_id is None:
+            ids = [cleaned[EMPLOYEE_ID] for _, cleaned in chunk]
+            existing_by_id = self._existing(people_of(self.organisation).filter(employee_id__in=ids))
         for row_number, cleaned in chunk:
             existing = existing_by_id.get(cleaned[EMPLOYEE_ID])
             yield row_number, self._final(cleaned, existing), existing
+
+    @staticmethod
+    def _existing(people: QuerySet[Person]) -> dict[str, tuple[Any, ...]]:
+        return {row[EMPLOYEE_ID]: row for row in people.values_list(*_EXISTING_COLUMNS)}
 
     def _final(self, cleaned: list[Any], existing: tuple[Any, ...] | None) -> tuple[Any, ...]:
         base = _DEFAULTS if existing is None else existing
@@ -448,113 +501,103 @@ class _ImportRun:
 
     # ---------------------------------------------------------------------------------------------- writing
 
-    def write(self) -> None:
-        """Write a checked file; call inside the transaction that ran ``check`` and only when it found no problem."""
+    def write(self, people: DirectoryPeople) -> None:
+        """Write the spooled rows; call inside the transaction that ran ``recheck`` and only when it found no problem.
+
+        Every new person gets an id before anything is written, so each INSERT and UPDATE carries its final manager and
+        reporting path: no row is written twice. Problems (a grade gone from the ladder since the check) leave the
+        transaction for the caller to roll back.
+        """
         organisation = self.organisation
-        for department in Department.objects.bulk_create(
-            [Department(organisation=organisation, name=name) for name in self.new_departments.values()]
-        ):
-            self.departments[department.name.casefold()] = (department.name, department.pk)
-        for site in Site.objects.bulk_create([Site(organisation=organisation, name=name) for name in self.new_sites.values()]):
-            self.sites[site.name.casefold()] = (site.name, site.pk)
+        now = timezone.now()
+        self._create_departments_and_sites()
         if self.email_movers:
             # Free the addresses that change hands first: the case-insensitive unique index checks each row as it is written.
             temporary_email = Concat(Value("moving-"), Cast("id", CharField()), Value("@import.invalid"))
             Person.objects.filter(organisation=organisation, employee_id__in=self.email_movers).update(email=temporary_email)
-        now = timezone.now()
-        rows, problem_count = self.result.rows, self.result.problem_count
-        # Managers already saved get linked as their reports are inserted: setting manager_id later costs an update
-        # each, and SQLite's check of the self-referencing key makes those ten times dearer than the insert.
-        id_of: dict[str, int] = {}
-        if self.manager_of:
-            id_of = dict(_people(organisation).values_list("employee_id", "id"))
-        for chunk in self._chunks():
+        id_of = dict(people.id_of)
+        new_people = [employee_id for employee_id in self.row_of if employee_id not in id_of]
+        id_of.update(zip(new_people, reserve_person_ids(len(new_people)), strict=True))
+        managers: dict[int, int | None] = {pk: manager_id for pk, _, _, manager_id, *_ in people.rows}
+        managers.update((id_of[employee_id], None) for employee_id in new_people)
+        for employee_id, manager in self.manager_of.items():
+            managers[id_of[employee_id]] = None if manager is None else id_of[manager]
+        paths = compute_reporting_paths(managers)
+        # One read of everyone beats a read per chunk unless the file holds few of the organisation's people.
+        everyone = self._existing(people_of(organisation)) if len(people.rows) <= 2 * len(self.row_of) else None
+        rewritten: set[int] = set()
+        for spooled in self._spooled_chunks():
+            chunk = [(row_number, resolved) for row_number, cleaned in spooled if (resolved := self._resolve(row_number, cleaned))]
             creates: list[tuple[Any, ...]] = []
             updates: list[tuple[Any, ...]] = []
             grade_changes: list[GradeChange] = []  # promotion history: existing people whose grade the file changes
-            for _, final, existing in self._diff(chunk):
-                values = self._model_values(final)
+            for row_number, final, existing in self._diff(chunk, everyone):
+                self._count(row_number, final, existing)
+                pk = id_of[final[EMPLOYEE_ID]]
+                line = (managers[pk], *paths[pk])
                 if existing is None:
-                    manager = self.manager_of.get(final[EMPLOYEE_ID])
-                    creates.append((*values, id_of.get(manager) if manager is not None else None))
-                elif any(index != MANAGER for index in _changed_fields(final, existing)):
-                    updates.append((*values[1:], now, existing[-1]))  # every column but the key: the row is rewritten whole
+                    creates.append((pk, *self._model_values(final), *line))
+                elif _changed_fields(final, existing):
+                    updates.append((*self._model_values(final)[1:], *line, now, pk))  # every column but the key: the row is rewritten whole
+                    rewritten.add(pk)
                     if final[GRADE] is not None and final[GRADE] != existing[GRADE]:
                         grade_changes.append(
                             GradeChange(
-                                person_id=existing[-1],
-                                from_grade_id=self.grades[existing[GRADE]] if existing[GRADE] else None,
-                                to_grade_id=self.grades[final[GRADE]],
+                                person_id=pk,
+                                from_grade_id=self.names.grades[existing[GRADE]] if existing[GRADE] else None,
+                                to_grade_id=self.names.grades[final[GRADE]],
                                 changed_on=self.today,
                                 recorded_at=now,
                             )
                         )
             insert_many(
-                (*_WRITTEN_FIELDS, "manager"), creates, constants={"organisation": organisation.pk, "created_at": now, "updated_at": now}
+                ("id", *_WRITTEN_FIELDS, *_REPORTING_LINE),
+                creates,
+                constants={"organisation": organisation.pk, "created_at": now, "updated_at": now},
             )
-            update_many([*_WRITTEN_FIELDS[1:], "updated_at"], updates)
+            update_many([*_WRITTEN_FIELDS[1:], *_REPORTING_LINE, "updated_at"], updates)
             GradeChange.objects.bulk_create(grade_changes, batch_size=CHUNK_ROWS)
-            if self.manager_of and creates:
-                id_of.update(_people(organisation).filter(employee_id__in=[row[0] for row in creates]).values_list("employee_id", "id"))
-        if self.result.problem_count != problem_count:
-            # The file changed on disk between the check and the write: refuse rather than write a half-checked file.
-            raise ImportRejected(
-                "The file changed while it was being imported; nothing was imported.",
-                problems=self.result.problems,
-                problem_count=self.result.problem_count,
-            )
-        self.result.rows = rows
+        if self.result.has_problems:
+            return
+        # People the file does not rewrite whose path changes because someone above them moved.
+        repathed = [(*paths[pk], pk) for pk, _, _, _, _, path, depth in people.rows if pk not in rewritten and paths[pk] != (path, depth)]
+        update_many(["reporting_path", "reporting_depth"], repathed)
         if self.mark_missing_as_leavers:
-            leaving = [(EmploymentStatus.LEAVER.value, self.today, now, pk) for pk in self._active_missing()]
+            leaving = [(EmploymentStatus.LEAVER.value, self.today, now, pk) for pk in people.active_missing(self.row_of)]
             update_many(["employment_status", "end_date", "updated_at"], leaving)
-        self._write_reporting_lines(now)
-        # Already right after _write_reporting_lines, so this writes nothing; it stays the one authority on paths.
-        rebuild_reporting_paths(organisation=organisation)
         self.result.applied = True
+
+    def _create_departments_and_sites(self) -> None:
+        organisation, names = self.organisation, self.names
+        new_departments = [name for key, name in self.departments_used.items() if key not in names.departments]
+        for department in Department.objects.bulk_create([Department(organisation=organisation, name=name) for name in new_departments]):
+            names.departments[department.name.casefold()] = (department.name, department.pk)
+        new_sites = [name for key, name in self.sites_used.items() if key not in names.sites]
+        for site in Site.objects.bulk_create([Site(organisation=organisation, name=name) for name in new_sites]):
+            names.sites[site.name.casefold()] = (site.name, site.pk)
 
     def _model_values(self, final: tuple[Any, ...]) -> tuple[Any, ...]:
         """The values of _WRITTEN_FIELDS, foreign keys as ids."""
         grade, department, site = final[GRADE], final[DEPARTMENT], final[SITE]
+        names = self.names
         return (
             *(final[FIELD_INDEX[name]] for name in _WRITTEN_FIELDS[:5]),
-            self.grades[grade] if grade else None,
-            self.departments[department.casefold()][1] if department else None,
-            self.sites[site.casefold()][1] if site else None,
+            names.grades[grade] if grade else None,
+            names.departments[department.casefold()][1] if department else None,
+            names.sites[site.casefold()][1] if site else None,
             *(final[FIELD_INDEX[name]] for name in _WRITTEN_FIELDS[8:12]),
             list(final[LANGUAGES]),
             final[STATUS],
         )
 
-    def _write_reporting_lines(self, now: Any) -> None:
-        """Point each person of the file at their manager, now that everyone exists, and store every changed path.
-
-        Paths come from compute_reporting_paths over the whole organisation, in memory; only changed rows are written.
-        """
-        people = _people(self.organisation).values_list("id", "employee_id", "manager_id", "reporting_path", "reporting_depth")
-        rows = list(people)
-        id_of = {employee_id: pk for pk, employee_id, _, _, _ in rows}
-        managers: dict[int, int | None] = {pk: manager_id for pk, _, manager_id, _, _ in rows}
-        for employee_id, manager in self.manager_of.items():
-            managers[id_of[employee_id]] = id_of[manager] if manager is not None else None
-        paths = compute_reporting_paths(managers)
-        moved, repathed = [], []
-        for pk, _, manager_id, path, depth in rows:
-            new_path, new_depth = paths[pk]
-            if managers[pk] != manager_id:
-                moved.append((managers[pk], new_path, new_depth, now, pk))
-            elif (new_path, new_depth) != (path, depth):
-                repathed.append((new_path, new_depth, pk))
-        update_many(["manager", "reporting_path", "reporting_depth", "updated_at"], moved)
-        update_many(["reporting_path", "reporting_depth"], repathed)
-
-
-def _people(organisation: Organisation) -> QuerySet[Person]:
-    """The organisation's people, unordered: Person's default ordering would make SQLite walk the name index."""
-    return Person.objects.filter(organisation=organisation).order_by()
-
 
 def _changed_fields(final: tuple[Any, ...], existing: tuple[Any, ...]) -> list[int]:
     return [index for index in range(len(FIELDS)) if (tuple(existing[index]) if index == LANGUAGES else existing[index]) != final[index]]
+
+
+def _shown(value: str) -> str:
+    """A cell's value as a problem shows it: the start of a long one."""
+    return value if len(value) <= SHOWN_VALUE_CHARS else value[:SHOWN_VALUE_CHARS] + "…"
 
 
 def _display(value: Any) -> str:
@@ -565,21 +608,3 @@ def _display(value: Any) -> str:
     if isinstance(value, list | tuple):
         return " ".join(value)
     return str(value)
-
-
-def _cycles(managers: Mapping[str, str | None]) -> Iterator[list[str]]:
-    """Each loop in a manager graph once, as the list of its members (walks are iterative: no recursion limit)."""
-    state: dict[str, int] = {}  # 1 = on the current walk, 2 = done
-    for start in managers:
-        if start in state:
-            continue
-        walk: list[str] = []
-        current: str | None = start
-        while current is not None and current in managers and current not in state:
-            state[current] = 1
-            walk.append(current)
-            current = managers[current]
-        if current is not None and state.get(current) == 1:
-            yield walk[walk.index(current) :]
-        for member in walk:
-            state[member] = 2

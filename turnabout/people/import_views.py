@@ -1,4 +1,8 @@
-"""HRIS import pages: upload → map columns → preview → apply. Plain form posts; admins and program managers only."""
+"""HRIS import pages: upload → map columns → preview → apply. Admins and program managers only.
+
+Upload reads the header row in the request; the preview and the apply run in the task worker, and the preview
+page shows their progress (htmx polls its ``#progress`` fragment every second) and then their outcome.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from turnabout.accounts.access import access_managed_organisation
+from turnabout.core.htmx import is_htmx
 from turnabout.people.access import access_import_job
 from turnabout.people.errors import ImportAlreadyApplied, ImportFileUnreadable
-from turnabout.people.hris_jobs import apply_import_job, create_import_job, preview_import_job, recent_import_jobs
+from turnabout.people.hris_jobs import create_import_job, recent_import_jobs, request_import_apply, request_import_preview
 from turnabout.people.hris_reading import FIELD_LABELS
 from turnabout.people.import_forms import ImportMappingForm, ImportUploadForm
 from turnabout.people.models import ImportJobStatus
@@ -40,15 +45,17 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def import_mapping(request: HttpRequest, job_id: int) -> HttpResponse:
     job = access_import_job(request.user, job_id)  # type: ignore[arg-type]
-    if job.status == ImportJobStatus.APPLIED:
+    if job.is_applied:
         messages.info(request, "This import is already applied; upload the file again to import it anew.")
         return redirect("people:import_preview", job_id=job.pk)
+    if job.is_running:
+        return redirect("people:import_preview", job_id=job.pk)  # which shows the progress
     initial = {**job.mapping, "mark_missing_as_leavers": job.mark_missing_as_leavers}
     form = ImportMappingForm(request.POST or None, initial=initial, headers=job.detected_headers)
     if request.method == "POST" and form.is_valid():
         try:
-            preview_import_job(job=job, mapping=form.mapping(), mark_missing_as_leavers=form.cleaned_data["mark_missing_as_leavers"])
-        except (ImportFileUnreadable, ImportAlreadyApplied) as error:
+            request_import_preview(job=job, mapping=form.mapping(), mark_missing_as_leavers=form.cleaned_data["mark_missing_as_leavers"])
+        except ImportAlreadyApplied as error:
             messages.error(request, error.message)
         return redirect("people:import_preview", job_id=job.pk)
     status = 400 if form.errors else 200
@@ -56,12 +63,19 @@ def import_mapping(request: HttpRequest, job_id: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def import_preview(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The preview, the progress of a running check or apply, or the outcome; htmx polls ``#progress`` while it runs."""
     job = access_import_job(request.user, job_id)  # type: ignore[arg-type]
     if job.status == ImportJobStatus.UPLOADED:
         return redirect("people:import_mapping", job_id=job.pk)
+    if is_htmx(request):
+        response = render(request, "people/import_preview.html#progress", {"job": job})
+        if not job.is_running:
+            response["HX-Refresh"] = "true"  # done: the whole page changes (summary, problems or outcome)
+        return response
     mapped = [(FIELD_LABELS[name], header) for name, header in job.mapping.items() if name in FIELD_LABELS]
-    step = "apply" if job.status == ImportJobStatus.APPLIED else "preview"
+    step = "apply" if job.is_applied or job.is_applying else "preview"
     return render(request, "people/import_preview.html", {"job": job, "summary": job.summary, "mapped": mapped, "step": step})
 
 
@@ -69,15 +83,11 @@ def import_preview(request: HttpRequest, job_id: int) -> HttpResponse:
 @require_POST
 def import_apply(request: HttpRequest, job_id: int) -> HttpResponse:
     job = access_import_job(request.user, job_id)  # type: ignore[arg-type]
-    outcome = apply_import_job(job=job)
+    outcome = request_import_apply(job=job)
     if outcome.already_applied:
         messages.info(request, "This import was already applied; nothing changed.")
-    elif outcome.rejected:
-        assert outcome.result is not None
-        messages.error(
-            request, f"The directory changed since the preview: {outcome.result.problem_count} problem(s) found; nothing was imported."
-        )
-    else:
-        assert outcome.result is not None
-        messages.success(request, f"Import applied. {outcome.result.summary_line()}")
+    elif outcome.in_progress:
+        messages.info(request, "This import is already being checked or applied.")
+    elif not outcome.queued:
+        messages.error(request, "Preview the import before applying it.")
     return redirect("people:import_preview", job_id=job.pk)

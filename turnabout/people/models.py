@@ -82,6 +82,10 @@ class Person(TimestampedModel):
     end_date = models.DateField(null=True, blank=True)
     user = models.OneToOneField(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="person")
     skills: "models.ManyToManyField[Skill, PersonSkill]" = models.ManyToManyField("Skill", through="PersonSkill", related_name="people")
+    # SCIM provisioning (identity.scim): the identity provider's own id for this person, and when it deleted
+    # them. A deleted person stays in the directory as a leaver (history is kept) but SCIM no longer shows them.
+    scim_external_id = models.CharField(max_length=255, blank=True)
+    scim_deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["family_name", "given_name", "employee_id"]
@@ -218,13 +222,30 @@ class SensitiveProfile(TimestampedModel):
 
 class ImportJobStatus(models.TextChoices):
     UPLOADED = "uploaded", "Uploaded"
+    PREVIEW_QUEUED = "preview_queued", "Waiting to be checked"
+    PREVIEWING = "previewing", "Being checked"
     PREVIEWED = "previewed", "Previewed"
+    APPLY_QUEUED = "apply_queued", "Waiting to be applied"
+    APPLYING = "applying", "Being checked again"
+    WRITING = "writing", "Being written"
     APPLIED = "applied", "Applied"
     FAILED = "failed", "Failed"
 
 
+IMPORT_JOB_RUNNING = (
+    ImportJobStatus.PREVIEW_QUEUED,
+    ImportJobStatus.PREVIEWING,
+    ImportJobStatus.APPLY_QUEUED,
+    ImportJobStatus.APPLYING,
+    ImportJobStatus.WRITING,
+)
+
+
 class ImportJob(models.Model):
-    """One HRIS file uploaded through the UI, kept with its mapping and outcome: upload → map → preview → apply."""
+    """One HRIS file uploaded through the UI, kept with its mapping and outcome: upload → map → preview → apply.
+
+    The preview and the apply run in the task worker; while they run, ``rows_checked`` counts the rows read.
+    """
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="import_jobs")
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="import_jobs")
@@ -233,8 +254,10 @@ class ImportJob(models.Model):
     detected_headers = models.JSONField(default=list)
     mapping = models.JSONField(default=dict, help_text="Target field → column header of the file.")
     mark_missing_as_leavers = models.BooleanField(default=False)
-    status = models.CharField(max_length=10, choices=ImportJobStatus.choices, default=ImportJobStatus.UPLOADED)
+    status = models.CharField(max_length=20, choices=ImportJobStatus.choices, default=ImportJobStatus.UPLOADED)
     summary = models.JSONField(default=dict, blank=True, help_text="The last preview or apply result, problems included.")
+    rows_checked = models.PositiveIntegerField(default=0, help_text="Rows of the file read so far by the running check.")
+    error = models.TextField(blank=True, help_text="Why the file could not be read or the import stopped; nothing was written.")
     created_at = models.DateTimeField(auto_now_add=True)
     applied_at = models.DateTimeField(null=True, blank=True)
 
@@ -243,3 +266,29 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"Import of {self.original_filename} ({self.get_status_display()})"
+
+    @property
+    def is_running(self) -> bool:
+        """Waiting for the worker, or being checked or written by it."""
+        return self.status in IMPORT_JOB_RUNNING
+
+    @property
+    def is_applying(self) -> bool:
+        return self.status in (ImportJobStatus.APPLY_QUEUED, ImportJobStatus.APPLYING, ImportJobStatus.WRITING)
+
+    @property
+    def is_writing(self) -> bool:
+        return self.status == ImportJobStatus.WRITING
+
+    @property
+    def is_applied(self) -> bool:
+        return self.status == ImportJobStatus.APPLIED
+
+    @property
+    def is_failed(self) -> bool:
+        return self.status == ImportJobStatus.FAILED
+
+    @property
+    def can_apply(self) -> bool:
+        """Previewed (or failed, to try again once the file or the directory is fixed) and not running."""
+        return self.status in (ImportJobStatus.PREVIEWED, ImportJobStatus.FAILED)
