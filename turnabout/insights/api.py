@@ -1,6 +1,8 @@
 """REST endpoints for outcomes: the same suppressed figures as the dashboards, as JSON. Access → read aggregates → serialise.
 
 A hidden count is ``{"value": null, "suppressed": true}``: the raw small count never leaves :mod:`turnabout.insights.kpis`.
+The program endpoint takes the dashboard's filters (``?site=<id>&cohort=2026-01``), parsed by the same function, and
+echoes the ones applied; what a filtered view may show is decided in :mod:`turnabout.insights.kpis` for every output.
 """
 
 from django.http import HttpRequest
@@ -8,7 +10,9 @@ from ninja import Router, Schema
 
 from turnabout.accounts.models import User
 from turnabout.insights.access import access_insights_organisation, access_program_insights, may_read_program_insights
-from turnabout.insights.kpis import Kpi, program_kpis
+from turnabout.insights.figures import Kpi
+from turnabout.insights.filters import program_filters
+from turnabout.insights.kpis import program_kpis
 from turnabout.insights.reach import diversity_reach, organisation_rollup
 from turnabout.insights.suppression import SuppressedCounts, SuppressedTable
 
@@ -54,12 +58,15 @@ class MonthOut(Schema):
 class ProgramKpisOut(Schema):
     program_id: int
     k: int
+    site_id: int | None
+    cohort: str | None
     kpis: list[KpiOut]
     enrolments: TableOut
     health: list[CountOut]
     pulse_ratings: TableOut
     meetings_per_month: list[MonthOut]
     meetings_note: str
+    table_notes: dict[str, str]
     reach_mentors: list[CountOut]
     reach_share: KpiOut
     reach_mentees_by_grade_band: list[CountOut]
@@ -129,19 +136,24 @@ def _kpi(kpi: Kpi) -> KpiOut:
 
 
 @router.get("/programs/{program_id}/kpis", response=ProgramKpisOut, summary="A program's outcome figures, suppressed at k")
-def get_program_kpis(request: HttpRequest, program_id: int) -> ProgramKpisOut:
+def get_program_kpis(request: HttpRequest, program_id: int, site: str = "", cohort: str = "") -> ProgramKpisOut:
+    """Optionally for one site (its id) and/or one cohort ("2026-01"); an unknown site or a malformed month is ignored."""
     program = access_program_insights(_user(request), program_id)
-    kpis = program_kpis(program)
+    filters = program_filters(program, site=site, cohort=cohort)
+    kpis = program_kpis(program, site_id=filters.site_id, cohort=filters.cohort)
     reach = diversity_reach(program)
     return ProgramKpisOut(
         program_id=program.pk,
         k=kpis.k,
+        site_id=kpis.site_id,
+        cohort=kpis.cohort,
         kpis=[_kpi(kpi) for kpi in kpis.kpis],
         enrolments=_table(kpis.enrolments),
         health=_counts(kpis.health),
         pulse_ratings=_table(kpis.pulse_ratings),
         meetings_per_month=[MonthOut(month=month, meetings_held=count) for month, count in kpis.meetings_per_month],
         meetings_note=kpis.meetings_note,
+        table_notes=kpis.table_notes,
         reach_mentors=_counts(reach.mentors),
         reach_share=_kpi(reach.under_represented_share),
         reach_mentees_by_grade_band=_counts(reach.mentees_by_grade_band),

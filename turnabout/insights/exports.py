@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any
+import re
+from collections.abc import Iterable
 
 from fpdf import FPDF
 
@@ -15,12 +16,44 @@ from turnabout.insights.reach import DiversityReach
 from turnabout.insights.suppression import SuppressedCounts
 
 CSV_HEADER = ["section", "figure", "value", "low", "high", "n", "note"]
+# A spreadsheet runs a cell starting with one of these as a formula (OWASP, "CSV injection"): a program's role label
+# "=HYPERLINK(…)" would reach the export inside "=HYPERLINK(…): Enrolled".
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
+def spreadsheet_safe(cell: object) -> object:
+    """``cell`` as a spreadsheet will show it and never run it: text starting with ``= + - @``, a tab or a carriage
+    return gets a leading apostrophe (OWASP's rule). Numbers, and text that is only a plain decimal number such as the
+    negative bound "-34.0000", cannot hold a formula and stay numbers.
+
+    >>> spreadsheet_safe("=HYPERLINK('http://x.test')"), spreadsheet_safe("@SUM(A1)"), spreadsheet_safe("-1+2")
+    ("'=HYPERLINK('http://x.test')", "'@SUM(A1)", "'-1+2")
+    >>> spreadsheet_safe("-34.0000"), spreadsheet_safe(12), spreadsheet_safe("Match rate, mentors")
+    ('-34.0000', 12, 'Match rate, mentors')
+    """
+    if isinstance(cell, str) and cell.startswith(FORMULA_TRIGGERS) and not PLAIN_NUMBER.fullmatch(cell):
+        return "'" + cell
+    return cell
+
+
+class _SafeWriter:
+    """``csv.writer`` whose every cell goes through :func:`spreadsheet_safe`."""
+
+    def __init__(self, buffer: io.StringIO) -> None:
+        self._writer = csv.writer(buffer)
+
+    def writerow(self, row: Iterable[object]) -> None:
+        self._writer.writerow([spreadsheet_safe(cell) for cell in row])
 
 
 def program_kpis_csv(kpis: ProgramKpis, reach: DiversityReach) -> str:
-    """One row per figure; a hidden figure is an empty cell with the reason in ``note``. No row describes a person."""
+    """One row per figure; a hidden figure is an empty cell with the reason in ``note``. No row describes a person.
+
+    Every cell is spreadsheet-safe (:func:`spreadsheet_safe`): labels come from the program's settings.
+    """
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = _SafeWriter(buffer)
     writer.writerow(CSV_HEADER)
     for kpi in kpis.kpis:
         withheld = kpi.is_withheld
@@ -36,15 +69,17 @@ def program_kpis_csv(kpis: ProgramKpis, reach: DiversityReach) -> str:
             ]
         )
     table = kpis.enrolments
+    hidden_note = kpis.table_notes.get("enrolments", HIDDEN_NOTE)
     for row in table.rows:
         for column in table.columns:
-            _count_row(writer, "enrolments", f"{row}: {column}", table.value(row, column))
-        _count_row(writer, "enrolments", f"{row}: total", table.row_totals[row])
-    _counts_rows(writer, "pairs by health", kpis.health)
+            _count_row(writer, "enrolments", f"{row}: {column}", table.value(row, column), hidden_note)
+        _count_row(writer, "enrolments", f"{row}: total", table.row_totals[row], hidden_note)
+    _counts_rows(writer, "pairs by health", kpis.health, kpis.table_notes.get("health", HIDDEN_NOTE))
     pulses = kpis.pulse_ratings
+    hidden_note = kpis.table_notes.get("pulse_ratings", HIDDEN_NOTE)
     for row in pulses.rows:
         for column in pulses.columns:
-            _count_row(writer, "pulse ratings", f"{row}: rated {column}", pulses.value(row, column))
+            _count_row(writer, "pulse ratings", f"{row}: rated {column}", pulses.value(row, column), hidden_note)
     for month, count in kpis.meetings_per_month:
         _count_row(writer, "meetings held per month", month, count)
     if kpis.meetings_note:
@@ -58,14 +93,14 @@ def _number(value: float | None) -> str:
     return "" if value is None else f"{value:.4f}"
 
 
-def _count_row(writer: Any, section: str, figure: str, count: int | None) -> None:
-    writer.writerow([section, figure, "" if count is None else count, "", "", "", HIDDEN_NOTE if count is None else ""])
+def _count_row(writer: _SafeWriter, section: str, figure: str, count: int | None, withheld: str = HIDDEN_NOTE) -> None:
+    writer.writerow([section, figure, "" if count is None else count, "", "", "", withheld if count is None else ""])
 
 
-def _counts_rows(writer: Any, section: str, counts: SuppressedCounts) -> None:
+def _counts_rows(writer: _SafeWriter, section: str, counts: SuppressedCounts, withheld: str = HIDDEN_NOTE) -> None:
     for group, count in counts.values.items():
-        _count_row(writer, section, group, count)
-    _count_row(writer, section, "total", counts.total)
+        _count_row(writer, section, group, count, withheld)
+    _count_row(writer, section, "total", counts.total, withheld)
 
 
 def _latin1(text: str) -> str:

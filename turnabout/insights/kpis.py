@@ -3,28 +3,49 @@
 Definitions are those of ``docs/insights.md``. Each reader here runs a fixed number of queries whatever the
 program's size (pinned by tests); the statistics come from the framework-free :mod:`turnabout.insights.stats`
 and :mod:`turnabout.insights.suppression`.
+
+A filtered view (a site, a cohort, both) is computed from the same program-wide rows as the unfiltered program,
+kept to the people of the view and the pairs with a partner among them. Each figure names its *units* — the people
+or pairs its ``n`` counts, program-wide — and a filtered view shows it only when
+:class:`~turnabout.insights.lattice.FilterLattice` allows: comparing it with the unfiltered figure, or with any other
+filter's, must not single out fewer than ``k`` of them. Every output (page, CSV, PDF, JSON API) reads this module,
+so none decides for itself.
 """
 
 from __future__ import annotations
 
 import itertools
-import math
-import statistics
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.conf import settings
+import numpy as np
 from django.db.models import Case, CharField, Count, Max, Min, Q, QuerySet, Value, When
 from django.utils import timezone
-from scipy import stats as scipy_stats
 
-from turnabout.engagement.models import CloseReason, Goal, GoalStatus, HealthState, Insight, Meeting, MeetingStatus, Pair, PairStatus, Pulse
+from turnabout.engagement.models import CloseReason, Goal, GoalStatus, Insight, Meeting, MeetingStatus, Pair, PairStatus, Pulse
+from turnabout.insights.breakdowns import RATINGS, enrolments_breakdown, health_breakdown, pulse_table, withheld_table
+from turnabout.insights.figures import (
+    ROLES,
+    EnrolmentRow,
+    Kpi,
+    PairRow,
+    ProgramView,
+    cross_filter_note,
+    distribution_kpi,
+    estimate_kpi,
+    mean_kpi,
+    mean_of_counts_kpi,
+    min_cell,
+    proportion_kpi,
+    released,
+)
 from turnabout.insights.instants import EpochSeconds, local_date
-from turnabout.insights.stats import Estimate, MeanEstimate, mean_ci, nps, paired_gain_ci, proportion_ci
-from turnabout.insights.suppression import SuppressedCounts, SuppressedTable, suppress_counts, suppress_table
+from turnabout.insights.lattice import Atom, FilterLattice
+from turnabout.insights.stats import nps, paired_gain_ci
+from turnabout.insights.suppression import SuppressedCounts, SuppressedTable, table_pattern
 from turnabout.programs.models import CADENCE_DAYS, Cadence, Enrolment, EnrolmentStatus, Program, Role, TrainingAudience, TrainingCompletion
 from turnabout.surveys.models import Instrument, ScaleType, SurveyResponse, WaveKind
 from turnabout.surveys.scoring import subscale_score
@@ -32,45 +53,9 @@ from turnabout.surveys.services import wave_aggregates
 
 DAYS_PER_MONTH = 30.44
 ON_CADENCE_RATIO = 0.8
-ROLES = (Role.MENTOR, Role.MENTEE)
-RATINGS = ("1", "2", "3", "4", "5")
-HEALTH_LABELS = {HealthState.HEALTHY: "Healthy", HealthState.WATCH: "Watch", HealthState.AT_RISK: "At risk"}
 NOT_BROKEN_DOWN = "survey figures are not broken down by site or cohort"
 
-# (pk, role, status, decided_at as seconds since the epoch)
-EnrolmentRow = tuple[int, str, str, int | None]
-# (pk, mentor enrolment, mentee enrolment, status, started_on, closed_at, close_reason, health_state)
-PairRow = tuple[int, int, int, str, date, datetime | None, str, str]
-# pair pk → (meetings held, local date of the first held, local date of the last held)
-MeetingSpans = Mapping[int, tuple[int, date, date]]
 PairIds = QuerySet[Pair, Any]
-
-
-def min_cell() -> int:
-    """The small-cell threshold ``k`` from settings (``INSIGHTS_MIN_CELL``, never below 3)."""
-    return int(getattr(settings, "INSIGHTS_MIN_CELL", 5))
-
-
-@dataclass(frozen=True, slots=True)
-class Kpi:
-    """One published figure: ``estimate`` with its interval (``None`` when withheld, ``note`` says why).
-
-    ``unit`` is one of ``percent`` (a 0–1 proportion), ``days``, ``per_month``, ``ratio``, ``score`` (1–5),
-    ``points`` (NPS or a gain) or ``count``. ``n`` counts the people, pairs or answers behind the figure.
-    """
-
-    key: str
-    label: str
-    unit: str
-    estimate: float | None = None
-    low: float | None = None
-    high: float | None = None
-    n: int | None = None
-    note: str = ""
-
-    @property
-    def is_withheld(self) -> bool:
-        return self.estimate is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,67 +74,82 @@ class ProgramKpis:
     meetings_per_month: list[tuple[str, int]]  # empty when fewer than k pairs met
     meetings_note: str = ""
     has_retention_figures: bool = False
+    # Why a section ("enrolments", "health", "pulse_ratings") is withheld whole for this filter; absent when shown.
+    table_notes: dict[str, str] = field(default_factory=dict)
 
     def kpi(self, key: str) -> Kpi:
         return next(kpi for kpi in self.kpis if kpi.key == key)
 
 
-# --- Program KPIs -----------------------------------------------------------------------------------------------
-
-
 def program_kpis(program: Program, *, site_id: int | None = None, cohort: str | None = None, today: date | None = None) -> ProgramKpis:
     """The program's KPIs (docs/insights.md), optionally for people at one site or of one enrolment month ("2026-01").
 
-    A pair counts when either partner is in the filtered group. Read-only; a bounded number of queries whatever the size (tested).
+    A pair counts when either partner is in the filtered group. A filtered figure is shown only when comparing it with
+    the unfiltered one and every other filter's cannot single out fewer than ``k`` people or pairs (docs/insights.md,
+    "Filters"). Read-only; a bounded number of queries whatever the size (tested).
     """
     k = min_cell()
     today = today or timezone.localdate()
     label: dict[str, str] = {Role.MENTOR: program.mentor_label, Role.MENTEE: program.mentee_label}
+    filtered = site_id is not None or cohort is not None
 
-    enrolments = Enrolment.objects.filter(program=program)
-    if site_id is not None:
-        enrolments = enrolments.filter(person__site_id=site_id)
-    if cohort is not None:
-        year, month = (int(part) for part in cohort.split("-"))
-        enrolments = enrolments.filter(created_at__year=year, created_at__month=month)
+    fields: list[Any] = ["pk", "role", "status", EpochSeconds("decided_at")]
+    if filtered:
+        fields += ["person__site_id", EpochSeconds("created_at")]
     # No ordering: Enrolment's default one joins the directory to sort by family name, for nothing here.
-    people: list[EnrolmentRow] = list(enrolments.order_by().values_list("pk", "role", "status", EpochSeconds("decided_at")))
+    enrolment_rows = list(Enrolment.objects.filter(program=program).order_by().values_list(*fields))
+    people: list[EnrolmentRow] = [(pk, role, status, decided_at) for pk, role, status, decided_at, *_atom in enrolment_rows]
     ready_at = _ready_at(program, people)
-
-    pairs_query = Pair.objects.filter(program=program)
-    if site_id is not None or cohort is not None:
-        pairs_query = pairs_query.filter(Q(mentor_id__in=enrolments.values("pk")) | Q(mentee_id__in=enrolments.values("pk")))
-    pairs = list(
-        pairs_query.values_list("pk", "mentor_id", "mentee_id", "status", "started_on", "closed_at", "close_reason", "health_state")
+    program_pairs = Pair.objects.filter(program=program)
+    pairs: list[PairRow] = list(
+        program_pairs.order_by("pk").values_list(
+            "pk", "mentor_id", "mentee_id", "status", "started_on", "closed_at", "close_reason", "health_state"
+        )
     )
-    pair_ids = pairs_query.values("pk")
-    held = Meeting.objects.filter(pair_id__in=pair_ids, status=MeetingStatus.HELD)
+    pair_ids = program_pairs.values("pk")
     zone = timezone.get_current_timezone()  # looked up once: timezone.localdate() per row costs more than the query
     # Instants read as epoch seconds: an aware datetime per row costs more in Python than the query.
     meetings_by_pair = {
         pair_id: (count, local_date(first, zone), local_date(last, zone))
-        for pair_id, count, first, last in held.values("pair_id")
+        for pair_id, count, first, last in Meeting.objects.filter(pair_id__in=pair_ids, status=MeetingStatus.HELD)
+        .values("pair_id")
         .annotate(count=Count("pk"), first=EpochSeconds(Min("starts_at")), last=EpochSeconds(Max("starts_at")))
         .values_list("pair_id", "count", "first", "last")
     }
 
+    lattice: FilterLattice | None = None
+    keeps_person = [True] * len(people)
+    if filtered:
+        atoms: list[Atom] = [(site, _month(local_date(created, zone))) for *_row, site, created in enrolment_rows]
+        keeps_person = [(site_id in (None, site)) and (cohort in (None, month)) for site, month in atoms]
+        position = {row[0]: number for number, row in enumerate(people)}
+        partners = [(position[mentor_id], position[mentee_id]) for _pk, mentor_id, mentee_id, *_rest in pairs]
+        keeps_pair = [keeps_person[mentor] or keeps_person[mentee] for mentor, mentee in partners]
+        lattice = FilterLattice.build(atoms, partners, (site_id, cohort), k=k)
+    else:
+        keeps_pair = [True] * len(pairs)
+    view = ProgramView(program, k, today, people, ready_at, pairs, meetings_by_pair, keeps_person, keeps_pair, lattice)
+    held = Meeting.objects.filter(status=MeetingStatus.HELD)
+    held = held.filter(pair_id__in=[pair[0] for pair in view.kept_pairs]) if filtered else held.filter(pair_id__in=pair_ids)
+
     kpis: list[Kpi] = []
-    kpis += _participation(people, label, k)
-    kpis += _match_rate_and_time_to_match(people, ready_at, pairs, label, k, today)
-    kpis.append(_time_to_first_meeting(pairs, meetings_by_pair, k))
-    kpis.append(_active_pair_rate(program, pairs, meetings_by_pair, k, today))
-    kpis += _cadence(program, pairs, meetings_by_pair, k, today)
-    kpis.append(_early_closure(program, pairs, k))
-    kpis += _goal_completion(pair_ids, label, k)
-    pulse_ratings, satisfaction = _satisfaction(pair_ids, label, k)
+    kpis += _participation(view, label)
+    kpis += _match_rate_and_time_to_match(view, label)
+    kpis.append(_time_to_first_meeting(view))
+    kpis.append(_active_pair_rate(view))
+    kpis += _cadence(view)
+    kpis.append(_early_closure(view))
+    kpis += _goal_completion(view, pair_ids, label)
+    pulse_ratings, satisfaction, pulses_note = _satisfaction(view, pair_ids, label)
     kpis += satisfaction
-    filtered = site_id is not None or cohort is not None
     kpis += _net_promoter(program, label, k, filtered)
     kpis += _pre_post_gains(program, label, k, filtered)
-    kpis += _insights_adopted(pair_ids, len(pairs), k)
+    kpis += _insights_adopted(view, pair_ids)
 
-    meetings_per_month, meetings_note = _meetings_per_month(held, meetings_by_pair, k)
-    health = Counter(state for _pk, _m, _e, status, *_rest, state in pairs if status == PairStatus.ACTIVE)
+    meetings_per_month, meetings_note = _meetings_per_month(view, held)
+    enrolments, enrolments_note = enrolments_breakdown(view, label)
+    health, health_note = health_breakdown(view)
+    notes = {"enrolments": enrolments_note, "health": health_note, "pulse_ratings": pulses_note}
     return ProgramKpis(
         program=program,
         k=k,
@@ -157,12 +157,17 @@ def program_kpis(program: Program, *, site_id: int | None = None, cohort: str | 
         site_id=site_id,
         cohort=cohort,
         kpis=kpis,
-        enrolments=_enrolment_table(people, label, k),
-        health=suppress_counts({HEALTH_LABELS[state]: health.get(state, 0) for state in HealthState}, k=k),
+        enrolments=enrolments,
+        health=health,
         pulse_ratings=pulse_ratings,
         meetings_per_month=meetings_per_month,
         meetings_note=meetings_note,
+        table_notes={section: note for section, note in notes.items() if note},
     )
+
+
+def _month(day: date) -> str:
+    return f"{day.year:04}-{day.month:02}"
 
 
 def _ready_at(program: Program, people: list[EnrolmentRow]) -> dict[int, int]:
@@ -186,179 +191,197 @@ def _ready_at(program: Program, people: list[EnrolmentRow]) -> dict[int, int]:
     return ready
 
 
-def proportion_kpi(key: str, label: str, successes: int, n: int, k: int) -> Kpi:
-    if n < k or 0 < successes < k or 0 < n - successes < k:
-        # A numerator or its complement from 1 to k − 1 is a small group of people, whatever the rate.
-        return Kpi(key, label, "percent", n=None if n < k else n, note=f"withheld: fewer than {k} people in a group")
-    ci = proportion_ci(successes, n)
-    return Kpi(key, label, "percent", ci.estimate, ci.low, ci.high, ci.n)
-
-
-def _mean(key: str, label: str, unit: str, values: Sequence[float], k: int, *, n: int | None = None) -> Kpi:
-    people = len(values) if n is None else n
-    if people < k or len(values) < 2:
-        return Kpi(key, label, unit, note=f"withheld: fewer than {k}")
-    return _from_estimate(key, label, unit, mean_ci(values), n=people)
-
-
-def _mean_of_counts(key: str, label: str, unit: str, counts: Mapping[float, int], k: int, *, n: int) -> Kpi:
-    """:func:`_mean` of each value repeated ``count`` times, without building that list (a pulse a meeting adds up).
-
-    The same Student's t interval as :func:`~turnabout.insights.stats.mean_ci`, summed per distinct value.
-    """
-    answers = sum(counts.values())
-    if n < k or answers < 2:
-        return Kpi(key, label, unit, note=f"withheld: fewer than {k}")
-    mean = math.fsum(value * count for value, count in counts.items()) / answers
-    standard_deviation = math.sqrt(math.fsum(count * (value - mean) ** 2 for value, count in counts.items()) / (answers - 1))
-    half_width = float(scipy_stats.t.ppf(0.975, answers - 1)) * standard_deviation / math.sqrt(answers)
-    estimate = MeanEstimate(
-        estimate=mean, low=mean - half_width, high=mean + half_width, n=answers, level=0.95, standard_deviation=standard_deviation
-    )
-    return _from_estimate(key, label, unit, estimate, n=n)
-
-
-def _from_estimate(key: str, label: str, unit: str, estimate: Estimate, *, n: int | None = None, note: str = "") -> Kpi:
-    return Kpi(key, label, unit, estimate.estimate, estimate.low, estimate.high, estimate.n if n is None else n, note)
-
-
-def _distribution(key: str, label: str, days: list[int], k: int, note: str) -> Kpi:
-    """Median with quartiles (``low``/``high`` are the 25th and 75th percentiles here, not an interval)."""
-    if len(days) < k:
-        return Kpi(key, label, "days", note=f"withheld: fewer than {k}" + (f"; {note}" if note else ""))
-    q1, median, q3 = statistics.quantiles(days, n=4, method="inclusive")
-    return Kpi(key, label, "days", median, q1, q3, len(days), note)
-
-
-def _participation(people: list[EnrolmentRow], label: Mapping[str, str], k: int) -> list[Kpi]:
+def _participation(view: ProgramView, label: Mapping[str, str]) -> list[Kpi]:
+    approved = [int(status == EnrolmentStatus.APPROVED) for _pk, _role, status, _d in view.people]
+    roles = [role for _pk, role, _s, _d in view.people]
     kpis = []
     for role in ROLES:
-        statuses = [status for _pk, person_role, status, _d in people if person_role == role]
-        approved = sum(1 for status in statuses if status == EnrolmentStatus.APPROVED)
-        kpis.append(
-            proportion_kpi(f"participation.{role}", f"Participation, {label[role]}s (enrolled ÷ invited)", approved, len(statuses), k)
-        )
+        units = [person_role == role for person_role in roles]
+        kept = view.kept_people_units(units)
+        successes = sum(is_approved for is_approved, unit in zip(approved, kept, strict=True) if unit)
+        text = f"Participation, {label[role]}s (enrolled ÷ invited)"
+        kpi = proportion_kpi(f"participation.{role}", text, successes, sum(kept), view.k)
+        kpis.append(released(view, kpi, units, strata=approved))
     return kpis
 
 
-def _match_rate_and_time_to_match(
-    people: list[EnrolmentRow],
-    ready_at: Mapping[int, int],
-    pairs: list[PairRow],
-    label: Mapping[str, str],
-    k: int,
-    today: date,
-) -> list[Kpi]:
+def _match_rate_and_time_to_match(view: ProgramView, label: Mapping[str, str]) -> list[Kpi]:
+    k = view.k
     first_pair: dict[int, date] = {}
-    for _pk, mentor_id, mentee_id, _status, started_on, *_rest in pairs:
+    for _pk, mentor_id, mentee_id, _status, started_on, *_rest in view.pairs:
         for enrolment_id in (mentor_id, mentee_id):
             if enrolment_id not in first_pair or started_on < first_pair[enrolment_id]:
                 first_pair[enrolment_id] = started_on
     zone = timezone.get_current_timezone()
-    ready_on = {pk: local_date(seconds, zone) for pk, seconds in ready_at.items()}
+    # Each person's role if ready (None if not), and whether matched.
+    ready_role = [role if pk in view.ready_at else None for pk, role, _s, _d in view.people]
+    matched = [int(pk in first_pair) for pk, _role, _s, _d in view.people]
     kpis = []
+    for role in ROLES:
+        units = [ready == role for ready in ready_role]
+        kept = view.kept_people_units(units)
+        successes = sum(is_matched for is_matched, unit in zip(matched, kept, strict=True) if unit)
+        kpi = proportion_kpi(f"match_rate.{role}", f"Match rate, {label[role]}s", successes, sum(kept), k)
+        kpis.append(released(view, kpi, units, strata=matched))
     days_to_match: list[int] = []
     waiting: list[int] = []
-    for role in ROLES:
-        ready = [pk for pk, person_role, _s, _d in people if person_role == role and pk in ready_at]
-        matched = [pk for pk in ready if pk in first_pair]
-        kpis.append(proportion_kpi(f"match_rate.{role}", f"Match rate, {label[role]}s", len(matched), len(ready), k))
-        days_to_match += [max(0, (first_pair[pk] - ready_on[pk]).days) for pk in matched]
-        waiting += [(today - ready_on[pk]).days for pk in ready if pk not in first_pair]
+    for (pk, *_row), ready, is_matched, kept_person in zip(view.people, ready_role, matched, view.keeps_person, strict=True):
+        if ready is not None and kept_person:
+            ready_on = local_date(view.ready_at[pk], zone)
+            if is_matched:
+                days_to_match.append(max(0, (first_pair[pk] - ready_on).days))
+            else:
+                waiting.append((view.today - ready_on).days)
+    matched_units = [ready is not None and bool(is_matched) for ready, is_matched in zip(ready_role, matched, strict=True)]
     note = ""
     if len(waiting) >= k:
         note = f"{len(waiting)} still waiting, longest wait {max(waiting)} days"
+        waiting_units = [ready is not None and not is_matched for ready, is_matched in zip(ready_role, matched, strict=True)]
+        if view.is_filtered and not view.releases_people(waiting_units):
+            note = f"people still waiting: {cross_filter_note(k)}"
     elif waiting:
         note = f"fewer than {k} still waiting"
-    kpis.append(_distribution("days_to_match", "Days to match (ready → pair accepted)", days_to_match, k, note))
+    kpi = distribution_kpi("days_to_match", "Days to match (ready → pair accepted)", days_to_match, k, note)
+    kpis.append(released(view, kpi, matched_units, note=note))
     return kpis
 
 
-def _time_to_first_meeting(pairs: list[PairRow], meetings_by_pair: MeetingSpans, k: int) -> Kpi:
-    days = []
-    for pk, _m, _e, _status, started_on, *_rest in pairs:
-        if pk in meetings_by_pair:
-            days.append(max(0, (meetings_by_pair[pk][1] - started_on).days))
-    without = len(pairs) - len(days)
+def _time_to_first_meeting(view: ProgramView) -> Kpi:
+    k = view.k
+    met = [pk in view.meetings_by_pair for pk, *_rest in view.pairs]
+    days = [
+        max(0, (view.meetings_by_pair[pk][1] - started_on).days)
+        for (pk, _m, _e, _status, started_on, *_rest), unit in zip(view.pairs, view.kept_pair_units(met), strict=True)
+        if unit
+    ]
+    without = sum(view.kept_pair_units([not has_met for has_met in met]))
     note = f"{without} pairs without a meeting yet" if without >= k else (f"fewer than {k} pairs without a meeting yet" if without else "")
-    return _distribution("days_to_first_meeting", "Days to first meeting held", days, k, note)
+    if without >= k and view.is_filtered and not view.releases_pairs([not has_met for has_met in met]):
+        note = f"pairs without a meeting yet: {cross_filter_note(k)}"
+    kpi = distribution_kpi("days_to_first_meeting", "Days to first meeting held", days, k, note)
+    return released(view, kpi, met, pairs=True, note=note)
 
 
-def _active_pair_rate(program: Program, pairs: list[PairRow], meetings_by_pair: MeetingSpans, k: int, today: date) -> Kpi:
-    window = timedelta(days=1.5 * CADENCE_DAYS[Cadence(program.cadence)])
-    eligible = [pk for pk, _m, _e, status, started_on, *_r in pairs if status != PairStatus.CLOSED and started_on <= today - window]
-    active = sum(1 for pk in eligible if pk in meetings_by_pair and meetings_by_pair[pk][2] >= today - window)
-    return proportion_kpi("active_pair_rate", "Active-pair rate (met within 1.5 × cadence)", active, len(eligible), k)
+def _active_pair_rate(view: ProgramView) -> Kpi:
+    window = timedelta(days=1.5 * CADENCE_DAYS[Cadence(view.program.cadence)])
+    since = view.today - window
+    eligible = [status != PairStatus.CLOSED and started_on <= since for _pk, _m, _e, status, started_on, *_r in view.pairs]
+    recent = [int(pk in view.meetings_by_pair and view.meetings_by_pair[pk][2] >= since) for pk, *_rest in view.pairs]
+    kept = view.kept_pair_units(eligible)
+    active = sum(is_recent for is_recent, unit in zip(recent, kept, strict=True) if unit)
+    kpi = proportion_kpi("active_pair_rate", "Active-pair rate (met within 1.5 × cadence)", active, sum(kept), view.k)
+    return released(view, kpi, eligible, pairs=True, strata=recent)
 
 
-def _cadence(program: Program, pairs: list[PairRow], meetings_by_pair: MeetingSpans, k: int, today: date) -> list[Kpi]:
-    cadence_days = CADENCE_DAYS[Cadence(program.cadence)]
+def _cadence(view: ProgramView) -> list[Kpi]:
+    k = view.k
+    cadence_days = CADENCE_DAYS[Cadence(view.program.cadence)]
     target_per_month = DAYS_PER_MONTH / cadence_days
-    per_month: list[float] = []
-    for pk, _m, _e, _status, started_on, closed_at, *_r in pairs:
-        end = timezone.localdate(closed_at) if closed_at else today
+    rates: list[float | None] = []  # meetings per month of each pair, None for pairs running less than one cadence period
+    for pk, _m, _e, _status, started_on, closed_at, *_r in view.pairs:
+        end = timezone.localdate(closed_at) if closed_at else view.today
         days_running = (end - started_on).days
-        if days_running < cadence_days:
-            continue
-        per_month.append(meetings_by_pair.get(pk, (0,))[0] / (days_running / DAYS_PER_MONTH))
+        rates.append(None if days_running < cadence_days else view.meetings_by_pair.get(pk, (0,))[0] / (days_running / DAYS_PER_MONTH))
+    units = [rate is not None for rate in rates]
+    per_month = [rate for rate, kept in zip(rates, view.keeps_pair, strict=True) if rate is not None and kept]
     ratios = [value / target_per_month for value in per_month]
-    on_cadence = sum(1 for ratio in ratios if ratio >= ON_CADENCE_RATIO)
+    on_cadence = [int(rate is not None and rate / target_per_month >= ON_CADENCE_RATIO) for rate in rates]
+    on_cadence_count = sum(1 for ratio in ratios if ratio >= ON_CADENCE_RATIO)
+    ratio_label = f"Cadence ratio (1.0 = one meeting every {cadence_days} days)"
+    on_cadence_label = f"Pairs on cadence (ratio ≥ {ON_CADENCE_RATIO})"
     return [
-        _mean("meetings_per_month", "Meetings per pair per month", "per_month", per_month, k),
-        _mean("cadence_ratio", f"Cadence ratio (1.0 = one meeting every {cadence_days} days)", "ratio", ratios, k),
-        proportion_kpi("on_cadence", f"Pairs on cadence (ratio ≥ {ON_CADENCE_RATIO})", on_cadence, len(ratios), k),
+        released(view, mean_kpi("meetings_per_month", "Meetings per pair per month", "per_month", per_month, k), units, pairs=True),
+        released(view, mean_kpi("cadence_ratio", ratio_label, "ratio", ratios, k), units, pairs=True),
+        released(
+            view, proportion_kpi("on_cadence", on_cadence_label, on_cadence_count, len(ratios), k), units, pairs=True, strata=on_cadence
+        ),
     ]
 
 
-def _early_closure(program: Program, pairs: list[PairRow], k: int) -> Kpi:
-    early = 0
-    for _pk, _m, _e, status, _s, closed_at, reason, _h in pairs:
-        before_end = program.ends_on is None or (closed_at is not None and timezone.localdate(closed_at) < program.ends_on)
-        if status == PairStatus.CLOSED and reason != CloseReason.COMPLETED and before_end:
-            early += 1
-    return proportion_kpi("early_closure", "Early-closure rate", early, len(pairs), k)
+def _early_closure(view: ProgramView) -> Kpi:
+    ends_on = view.program.ends_on
+    early = []
+    for _pk, _m, _e, status, _s, closed_at, reason, _h in view.pairs:
+        before_end = ends_on is None or (closed_at is not None and timezone.localdate(closed_at) < ends_on)
+        early.append(int(status == PairStatus.CLOSED and reason != CloseReason.COMPLETED and before_end))
+    kept = view.keeps_pair
+    count = sum(is_early for is_early, unit in zip(early, kept, strict=True) if unit)
+    kpi = proportion_kpi("early_closure", "Early-closure rate", count, sum(kept), view.k)
+    return released(view, kpi, [True] * len(view.pairs), pairs=True, strata=early)
 
 
-def _goal_completion(pair_ids: PairIds, label: Mapping[str, str], k: int) -> list[Kpi]:
+def _goal_completion(view: ProgramView, pair_ids: PairIds, label: Mapping[str, str]) -> list[Kpi]:
     rows = (
         Goal.objects.filter(pair_id__in=pair_ids)
         .values("pair_id", "owner_role")
         .annotate(total=Count("pk"), done=Count("pk", filter=Q(status=GoalStatus.DONE)))
-        .values_list("owner_role", "total", "done")
+        .values_list("pair_id", "owner_role", "total", "done")
     )
-    # Pairs have a handful of goals, so few distinct shares: summed per share rather than listed per pair.
-    shares: dict[str, Counter[float]] = defaultdict(Counter)
-    for role, total, done in rows:
-        shares[role][done / total] += 1
-    return [
-        _mean_of_counts(
-            f"goal_completion.{role}", f"Goal completion, {label[role]}s' goals", "percent", shares[role], k, n=shares[role].total()
-        )
-        for role in ROLES
-    ]
+    shares: dict[str, dict[int, float]] = defaultdict(dict)
+    for pair_id, role, total, done in rows:
+        shares[role][pair_id] = done / total
+    kpis = []
+    for role in ROLES:
+        # Pairs have a handful of goals, so few distinct shares: summed per share rather than listed per pair.
+        counts: Counter[float] = Counter(shares[role].values())
+        units = [pk in shares[role] for pk, *_rest in view.pairs] if view.is_filtered else []
+        if view.is_filtered:
+            kept = view.kept_pair_units(units)
+            counts = Counter(shares[role][pk] for (pk, *_rest), unit in zip(view.pairs, kept, strict=True) if unit)
+        text = f"Goal completion, {label[role]}s' goals"
+        kpi = mean_of_counts_kpi(f"goal_completion.{role}", text, "percent", counts, view.k, n=counts.total())
+        kpis.append(released(view, kpi, units, pairs=True))
+    return kpis
 
 
-def _satisfaction(pair_ids: PairIds, label: Mapping[str, str], k: int) -> tuple[SuppressedTable, list[Kpi]]:
-    # One pass over the pulses (the largest table behind the page) into a single row: answers per role and rating, and
-    # pairs with an answer per role. Grouping per pair instead returned ~10,000 rows to add up in Python. Pulses carry
-    # their pair, so the pass reads the (pair, role, rating) index without joining the 100,000 meetings.
-    per_cell = {f"{role}_{rating}": Count("pk", filter=Q(role=role, rating=int(rating))) for role in ROLES for rating in RATINGS}
-    per_role = {f"{role}_raters": Count("pair_id", distinct=True, filter=Q(role=role)) for role in ROLES}
-    totals = Pulse.objects.filter(pair_id__in=pair_ids).order_by().aggregate(**per_cell, **per_role)
-    raters: Counter[str] = Counter({role: totals[f"{role}_raters"] for role in ROLES})
-    counts: Counter[tuple[str, str]] = Counter({(role, rating): totals[f"{role}_{rating}"] for role in ROLES for rating in RATINGS})
-    table = suppress_table(
-        {(label[role], rating): counts.get((role, rating), 0) for role in ROLES for rating in RATINGS},
-        k=k,
-        rows=[label[role] for role in ROLES],
-        columns=list(RATINGS),
-    )
+def _satisfaction(view: ProgramView, pair_ids: PairIds, label: Mapping[str, str]) -> tuple[SuppressedTable, list[Kpi], str]:
+    """Pulse ratings per role (a suppressed table of answers) and each role's mean rating, over pairs with an answer.
+
+    Unfiltered, one pass over the pulses (the largest table behind the page) into a single row: answers per role and
+    rating, and pairs with an answer per role. Grouping per pair instead returns ~10,000 rows to add up in Python, which
+    a filtered view needs (to tell which pairs it keeps, and for the cross-filter rule). Pulses carry their pair, so either
+    pass reads the (pair, role, rating) index without joining the 100,000 meetings.
+    """
+    k = view.k
+    cells: list[tuple[str, str]] = [(role, rating) for role in ROLES for rating in RATINGS]
+    pulses = Pulse.objects.filter(pair_id__in=pair_ids).order_by()
+    per_pair = None
+    if view.is_filtered:
+        position = {row[0]: number for number, row in enumerate(view.pairs)}
+        cell_number = {cell: number for number, cell in enumerate(cells)}
+        per_pair = np.zeros((len(view.pairs), len(cells)), dtype=np.int64)
+        for pair_id, role, rating, answers in (
+            pulses.values("pair_id", "role", "rating").annotate(answers=Count("pk")).values_list("pair_id", "role", "rating", "answers")
+        ):
+            if (role, str(rating)) in cell_number:
+                per_pair[position[pair_id], cell_number[role, str(rating)]] = answers
+        kept = per_pair[np.asarray(view.keeps_pair, dtype=np.bool_)]
+        counts: Counter[tuple[str, str]] = Counter(dict(zip(cells, (int(total) for total in kept.sum(axis=0)), strict=True)))
+        by_role = {role: kept[:, [number for number, (owner, _r) in enumerate(cells) if owner == role]].sum(axis=1) > 0 for role in ROLES}
+        raters: Counter[str] = Counter({role: int(by_role[role].sum()) for role in ROLES})
+    else:
+        per_cell = {f"{role}_{rating}": Count("pk", filter=Q(role=role, rating=int(rating))) for role, rating in cells}
+        per_role = {f"{role}_raters": Count("pair_id", distinct=True, filter=Q(role=role)) for role in ROLES}
+        totals = pulses.aggregate(**per_cell, **per_role)
+        raters = Counter({role: totals[f"{role}_raters"] for role in ROLES})
+        counts = Counter({(role, rating): totals[f"{role}_{rating}"] for role, rating in cells})
+    table = pulse_table(counts, label, k)
     kpis = []
     for role in ROLES:
         ratings = {float(rating): counts.get((role, rating), 0) for rating in RATINGS}
         text = f"Pulse rating, {label[role]}s (1–5)"
-        kpis.append(_mean_of_counts(f"satisfaction.{role}", text, "score", ratings, k, n=raters.get(role, 0)))
-    return table, kpis
+        kpi = mean_of_counts_kpi(f"satisfaction.{role}", text, "score", ratings, k, n=raters.get(role, 0))
+        if per_pair is not None:
+            columns = [number for number, (owner, _r) in enumerate(cells) if owner == role]
+            kpi = released(view, kpi, list(per_pair[:, columns].sum(axis=1) > 0), pairs=True)
+        kpis.append(kpi)
+    if per_pair is not None and not view.releases_pairs(
+        list(per_pair.sum(axis=1) > 0),
+        contributions=per_pair,
+        suppress=lambda answers: table_pattern(pulse_table(dict(zip(cells, answers, strict=True)), label, k)),
+    ):
+        return withheld_table(table), kpis, cross_filter_note(k)
+    return table, kpis, ""
 
 
 def _net_promoter(program: Program, label: Mapping[str, str], k: int, filtered: bool) -> list[Kpi]:
@@ -375,7 +398,7 @@ def _net_promoter(program: Program, label: Mapping[str, str], k: int, filtered: 
             kpis.append(Kpi(key, text, "points", note=f"withheld: fewer than {k} answers"))
         else:
             scores = [10] * row.promoters + [7] * row.passives + [0] * row.detractors
-            kpis.append(_from_estimate(key, text, "points", nps(scores)))
+            kpis.append(estimate_kpi(key, text, "points", nps(scores)))
     return kpis
 
 
@@ -417,37 +440,46 @@ def _pre_post_gains(program: Program, label: Mapping[str, str], k: int, filtered
                 scale = {"scale_min": instrument.scale_min, "scale_max": instrument.scale_max}
                 before = [subscale_score(items, waves[WaveKind.BASELINE], **scale) for waves in both]
                 after = [subscale_score(items, waves[WaveKind.END], **scale) for waves in both]
-                kpis.append(_from_estimate(key, text, "points", paired_gain_ci(before, after)))
+                kpis.append(estimate_kpi(key, text, "points", paired_gain_ci(before, after)))
     return kpis or [Kpi("gain", "Pre/post gain", "points", note="no baseline and end answers yet")]
 
 
-def _insights_adopted(pair_ids: PairIds, pair_count: int, k: int) -> list[Kpi]:
+def _insights_adopted(view: ProgramView, pair_ids: PairIds) -> list[Kpi]:
+    k = view.k
     per_pair = dict(
         Insight.objects.filter(pair_id__in=pair_ids).values("pair_id").annotate(count=Count("pk")).values_list("pair_id", "count")
     )
-    total = sum(per_pair.values())
+    pair_count = sum(view.keeps_pair)
     if pair_count < k:
         return [Kpi("insights_adopted", "Ideas adopted by seniors", "count", note=f"withheld: fewer than {k} pairs")]
-    values = list(per_pair.values()) + [0] * (pair_count - len(per_pair))
+    values = [per_pair.get(pk, 0) for pk, *_rest in view.kept_pairs] if view.is_filtered else [*per_pair.values()]
+    values += [0] * (pair_count - len(values))  # unfiltered, the pairs without an idea
+    every_pair = [True] * len(view.pairs)
+    with_an_idea = [int(pk in per_pair) for pk, *_rest in view.pairs] if view.is_filtered else None
+    adopted = Kpi("insights_adopted", "Ideas adopted by seniors", "count", float(sum(values)), n=pair_count)
+    with_ideas = sum(1 for value in values if value)
+    shares = proportion_kpi("pairs_with_insight", "Pairs with at least one idea adopted", with_ideas, pair_count, k)
     return [
-        Kpi("insights_adopted", "Ideas adopted by seniors", "count", float(total), n=pair_count),
-        _mean("insights_per_pair", "Ideas adopted per pair", "count", values, k),
-        proportion_kpi("pairs_with_insight", "Pairs with at least one idea adopted", len(per_pair), pair_count, k),
+        released(view, adopted, every_pair, pairs=True),
+        released(view, mean_kpi("insights_per_pair", "Ideas adopted per pair", "count", values, k), every_pair, pairs=True),
+        released(view, shares, every_pair, pairs=True, strata=with_an_idea),
     ]
 
 
-def _meetings_per_month(held: QuerySet[Meeting, Any], meetings_by_pair: MeetingSpans, k: int) -> tuple[list[tuple[str, int]], str]:
+def _meetings_per_month(view: ProgramView, held: QuerySet[Meeting, Any]) -> tuple[list[tuple[str, int]], str]:
     """Meetings held per local month ("2026-01"), counted in SQL; withheld when fewer than ``k`` pairs have met. One query.
 
     Each meeting is labelled by comparing its start with the local month boundaries, worked out here in the current time
     zone: plain comparisons, so the database returns one row per month rather than one per meeting, and SQLite calls no
     Python function per row (as its ``TruncMonth`` and ``ExtractMonth`` do).
     """
-    if len(meetings_by_pair) < k:
-        return [], f"withheld: fewer than {k} pairs have met"
-    months = _local_months(
-        min(first for _count, first, _last in meetings_by_pair.values()), max(last for _count, _first, last in meetings_by_pair.values())
-    )
+    met = [pk in view.meetings_by_pair for pk, *_rest in view.pairs]
+    spans = [view.meetings_by_pair[pk] for (pk, *_rest), unit in zip(view.pairs, view.kept_pair_units(met), strict=True) if unit]
+    if len(spans) < view.k:
+        return [], f"withheld: fewer than {view.k} pairs have met"
+    if view.is_filtered and not view.releases_pairs(met):
+        return [], cross_filter_note(view.k)
+    months = _local_months(min(first for _count, first, _last in spans), max(last for _count, _first, last in spans))
     # A meeting recorded since meetings_by_pair was read falls in the first or last month rather than being lost.
     label = Case(
         *(When(starts_at__lt=next_start, then=Value(name)) for (name, _start), (_next, next_start) in itertools.pairwise(months)),
@@ -467,10 +499,3 @@ def _local_months(first: date, last: date) -> list[tuple[str, datetime]]:
         months.append((f"{year:04}-{month:02}", timezone.make_aware(datetime(year, month, 1), zone)))
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return months
-
-
-def _enrolment_table(people: list[EnrolmentRow], label: Mapping[str, str], k: int) -> SuppressedTable:
-    counts = Counter(
-        (label[role], "Enrolled" if status == EnrolmentStatus.APPROVED else "Invited, not enrolled") for _pk, role, status, _d in people
-    )
-    return suppress_table(counts, k=k, rows=[label[role] for role in ROLES], columns=["Enrolled", "Invited, not enrolled"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from turnabout.insights.kpis import Kpi
+from turnabout.insights.figures import Kpi
 
 HIDDEN = "—"
 HIDDEN_NOTE = "hidden to protect small groups"

@@ -1,4 +1,10 @@
-"""Reach of a program across groups, and the organisation-wide roll-up; every group count suppressed at ``k``."""
+"""Reach of a program across groups, and the organisation-wide roll-up; every group count suppressed at ``k``.
+
+The roll-up is the organisation "unfiltered", each program's dashboard a filter of it. So a program's row shows exactly
+what that program's dashboard shows (its enrolment table's "Enrolled" column, its pair count, its meetings), and an
+organisation total is shown only when every figure it adds up is shown: a total minus the programs' own figures can
+then never give a hidden one.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +12,13 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count
+from django.db.models import Count, Q
 
 from turnabout.accounts.models import Organisation
 from turnabout.engagement.models import Meeting, MeetingStatus, Pair
-from turnabout.insights.kpis import ROLES, Kpi, min_cell, proportion_kpi
-from turnabout.insights.suppression import SuppressedCounts, SuppressedTable, suppress_counts, suppress_table
+from turnabout.insights.breakdowns import ENROLLED, enrolment_table
+from turnabout.insights.figures import ROLES, Kpi, min_cell, proportion_kpi
+from turnabout.insights.suppression import SuppressedCounts, SuppressedTable, suppress_counts
 from turnabout.programs.models import Enrolment, EnrolmentStatus, Program, Role
 
 
@@ -83,42 +90,89 @@ def grade_band_label(ranks: list[tuple[int, str]], position: int) -> str:
 
 def organisation_rollup(organisation: Organisation, *, programs: Iterable[Program] | None = None) -> OrganisationRollup:
     """Per program of the organisation (or the given ones): approved participants per role, pairs and meetings held,
-    with totals; suppressed at ``k``. Four queries.
+    each shown as the program's own dashboard shows it, with totals shown where every part is. Three queries.
     """
     k = min_cell()
     chosen = list(programs) if programs is not None else list(Program.objects.filter(organisation=organisation).order_by("name"))
     ids = [program.pk for program in chosen]
-    approved = (
-        Enrolment.objects.filter(program_id__in=ids, status=EnrolmentStatus.APPROVED)
+    enrolments = (
+        Enrolment.objects.filter(program_id__in=ids)
+        .order_by()
         .values("program_id", "role")
-        .annotate(count=Count("pk"))
-        .values_list("program_id", "role", "count")
+        .annotate(
+            approved=Count("pk", filter=Q(status=EnrolmentStatus.APPROVED)),
+            others=Count("pk", filter=~Q(status=EnrolmentStatus.APPROVED)),
+        )
+        .values_list("program_id", "role", "approved", "others")
     )
+    counts: dict[int, dict[tuple[str, bool], int]] = {pk: {} for pk in ids}
+    for program_id, role, approved, others in enrolments:
+        counts[program_id].update({(role, True): approved, (role, False): others})
     names = {program.pk: f"{program.name} (#{program.pk})" for program in chosen}
-    participants = suppress_table(
-        {(names[program_id], Role(role).label): count for program_id, role, count in approved},
-        k=k,
-        rows=list(names.values()),
-        columns=[role.label for role in ROLES],
-    )
+    participants = _participants(chosen, names, counts, k)
     pair_counts = dict(
         Pair.objects.filter(program_id__in=ids).values("program_id").annotate(count=Count("pk")).values_list("program_id", "count")
     )
-    meeting_counts = dict(
-        Meeting.objects.filter(pair__program_id__in=ids, status=MeetingStatus.HELD)
+    meetings = {
+        program_id: (count, pairs_met)
+        for program_id, count, pairs_met in Meeting.objects.filter(pair__program_id__in=ids, status=MeetingStatus.HELD)
         .values("pair__program_id")
-        .annotate(count=Count("pk"))
-        .values_list("pair__program_id", "count")
-    )
-    pairs = suppress_counts({names[pk]: pair_counts.get(pk, 0) for pk in ids}, k=k)
-    rows = [
-        RollupRow(
-            program=program,
-            pairs=pairs.values[names[program.pk]],
-            # Meetings are shown only beside a published pair count: a few pairs' meetings describe those people.
-            meetings_held=meeting_counts.get(program.pk, 0) if pairs.values[names[program.pk]] is not None else None,
+        .annotate(count=Count("pk"), pairs_met=Count("pair_id", distinct=True))
+        .values_list("pair__program_id", "count", "pairs_met")
+    }
+    rows = []
+    for program in chosen:
+        pairs = pair_counts.get(program.pk, 0)
+        held, pairs_met = meetings.get(program.pk, (0, 0))
+        rows.append(
+            RollupRow(
+                program=program,
+                # The dashboard's figures: pairs as the n of its pair rates; meetings as its chart, once k pairs have met.
+                pairs=pairs if pairs == 0 or pairs >= k else None,
+                meetings_held=held if pairs_met >= k or held == 0 else None,
+            )
         )
-        for program in chosen
-    ]
-    meetings_total = sum(meeting_counts.values()) if pairs.total is not None else None
-    return OrganisationRollup(k=k, rows=rows, participants=participants, pairs_total=pairs.total, meetings_total=meetings_total)
+    return OrganisationRollup(
+        k=k,
+        rows=rows,
+        participants=participants,
+        pairs_total=_total(row.pairs for row in rows),
+        meetings_total=_total(row.meetings_held for row in rows),
+    )
+
+
+def _participants(
+    programs: list[Program], names: dict[int, str], counts: dict[int, dict[tuple[str, bool], int]], k: int
+) -> SuppressedTable:
+    """Program × role table of approved participants: each row the "Enrolled" column of the program's enrolment table."""
+    columns = [role.label for role in ROLES]
+    cells: dict[tuple[str, str], int | None] = {}
+    row_totals: dict[str, int | None] = {}
+    for program in programs:
+        label: dict[str, str] = {Role.MENTOR: program.mentor_label, Role.MENTEE: program.mentee_label}
+        table = enrolment_table(counts[program.pk], label, k)
+        name = names[program.pk]
+        for role, column in zip(ROLES, columns, strict=True):
+            cells[name, column] = table.value(label[role], ENROLLED)
+        row_totals[name] = table.column_totals[ENROLLED]
+    rows = [names[program.pk] for program in programs]
+    column_totals = {column: _total(cells[row, column] for row in rows) for column in columns}
+    grand_total = _total(row_totals.values())
+    if grand_total is None:
+        grand_total = _total(column_totals.values())
+    return SuppressedTable(
+        rows=tuple(rows),
+        columns=tuple(columns),
+        cells=cells,
+        row_totals=row_totals,
+        column_totals=column_totals,
+        grand_total=grand_total,
+        hidden=frozenset(cell for cell, value in cells.items() if value is None),
+        k=k,
+    )
+
+
+def _total(parts: Iterable[int | None]) -> int | None:
+    """The sum of published figures, or ``None`` if any is hidden: the total less the others would give it away."""
+    numbers = list(parts)
+    return None if None in numbers else sum(number for number in numbers if number is not None)

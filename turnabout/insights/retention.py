@@ -15,7 +15,7 @@ from django.db.models import Q
 
 from turnabout.engagement.models import Pair
 from turnabout.insights.comparison import CAUTION, ComparisonReport, Employee, Outcome, compare_outcomes
-from turnabout.insights.kpis import min_cell
+from turnabout.insights.figures import min_cell
 from turnabout.insights.reach import grade_band_label
 from turnabout.insights.suppression import suppress_counts
 from turnabout.people.models import EmploymentStatus, Grade, GradeChange, Person

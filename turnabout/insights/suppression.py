@@ -17,6 +17,11 @@ Rules (written out with a worked example in ``docs/insights.md``):
    - in every row, column or margin whose total is shown, the hidden counts add up to 0 or to at
      least ``k`` — their sum can be worked out, so it must not be a small count itself.
 
+5. **Across filters.** A figure published unfiltered and for filtered subsets (a site, a cohort, both) is
+   published for a subset only where :func:`cross_filter_release` allows it: every group of people that
+   differences of the released versions can isolate has at least ``k`` of them (or none), and a table's
+   small cells within such a group are hidden in every released table that counts the group.
+
 The result is minimal-ish, not optimal: a table without counts from 1 to ``k − 1`` is published in full,
 and complements are chosen greedily (close a cycle first, then interior cells before totals, then the
 smallest count). Everything is deterministic: the same table always hides the same cells.
@@ -42,8 +47,10 @@ __all__ = [
     "Cell",
     "SuppressedCounts",
     "SuppressedTable",
+    "counts_pattern",
     "suppress_counts",
     "suppress_table",
+    "table_pattern",
     "validate_k",
 ]
 
@@ -247,6 +254,30 @@ def suppress_table(
         hidden=frozenset((row_labels[r], column_labels[c]) for r, c in hidden if r < height and c < width),
         k=threshold,
     )
+
+
+def table_pattern(table: SuppressedTable) -> frozenset[tuple[str | None, str | None]]:
+    """The hidden entries of ``table``: ``(row, column)`` for cells, ``None`` standing for a total.
+
+    >>> table_pattern(suppress_table({("A", "x"): 2, ("A", "y"): 0, ("B", "x"): 9, ("B", "y"): 11})) == {
+    ...     ("A", "x"), ("B", "x"), ("A", None), ("B", None)}
+    True
+    """
+    hidden: set[tuple[str | None, str | None]] = {cell for cell, value in table.cells.items() if value is None}
+    hidden |= {(row, None) for row, total in table.row_totals.items() if total is None}
+    hidden |= {(None, column) for column, total in table.column_totals.items() if total is None}
+    if table.grand_total is None:
+        hidden.add((None, None))
+    return frozenset(hidden)
+
+
+def counts_pattern(counts: SuppressedCounts) -> frozenset[str | None]:
+    """The hidden entries of a one-way breakdown: its hidden groups, and ``None`` when the total is hidden.
+
+    >>> sorted(counts_pattern(suppress_counts({"A": 3, "B": 7, "C": 40})))
+    ['A', 'B']
+    """
+    return frozenset(counts.hidden | ({None} if counts.total is None else set()))
 
 
 def validate_k(k: int) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import re
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -14,14 +13,13 @@ from django.utils.text import slugify
 from turnabout.accounts.http import AuthenticatedRequest
 from turnabout.insights.access import access_insights_organisation, access_program_insights, may_read_program_insights
 from turnabout.insights.exports import program_kpis_csv, program_report_pdf
+from turnabout.insights.filters import program_filters
 from turnabout.insights.kpis import ProgramKpis, program_kpis
 from turnabout.insights.presentation import HIDDEN, kpi_line, shown
 from turnabout.insights.reach import diversity_reach, organisation_rollup
 from turnabout.insights.retention import RetentionSection, program_retention, retention_section
 from turnabout.people.models import Site
 from turnabout.programs.models import Program
-
-COHORT = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 @login_required
@@ -53,21 +51,10 @@ def organisation_dashboard(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "insights/organisation.html", context)
 
 
-def _filters(request: AuthenticatedRequest, program: Program) -> tuple[int | None, str | None, list[Site]]:
-    sites = list(Site.objects.filter(organisation_id=program.organisation_id).order_by("name"))
-    site_id: int | None = None
-    raw_site = request.GET.get("site", "")
-    if raw_site.isdigit() and any(site.pk == int(raw_site) for site in sites):
-        site_id = int(raw_site)
-    raw_cohort = request.GET.get("cohort", "")
-    cohort = raw_cohort if COHORT.match(raw_cohort) else None
-    return site_id, cohort, sites
-
-
 def _read(request: AuthenticatedRequest, program_id: int) -> tuple[Program, ProgramKpis, list[Site]]:
     program = access_program_insights(request.user, program_id)
-    site_id, cohort, sites = _filters(request, program)
-    return program, program_kpis(program, site_id=site_id, cohort=cohort), sites
+    filters = program_filters(program, site=request.GET.get("site"), cohort=request.GET.get("cohort"))
+    return program, program_kpis(program, site_id=filters.site_id, cohort=filters.cohort), filters.sites
 
 
 def _with_retention(program: Program, kpis: ProgramKpis) -> tuple[ProgramKpis, RetentionSection | None]:

@@ -1,0 +1,111 @@
+"""The breakdowns shown beside the KPIs — enrolment by role and status, running pairs by health, pulse ratings by
+role — each suppressed inside its view, and for a filtered view shown only if the cross-filter rule allows the whole
+table (:meth:`~turnabout.insights.figures.ProgramView.releases_people`); withheld, every figure of it is hidden.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+
+import numpy as np
+
+from turnabout.engagement.models import HealthState, PairStatus
+from turnabout.insights.figures import ROLES, ProgramView, cross_filter_note
+from turnabout.insights.suppression import (
+    SuppressedCounts,
+    SuppressedTable,
+    counts_pattern,
+    suppress_counts,
+    suppress_table,
+    table_pattern,
+)
+from turnabout.programs.models import EnrolmentStatus
+
+ENROLLED, NOT_ENROLLED = "Enrolled", "Invited, not enrolled"
+HEALTH_LABELS = {HealthState.HEALTHY: "Healthy", HealthState.WATCH: "Watch", HealthState.AT_RISK: "At risk"}
+RATINGS = ("1", "2", "3", "4", "5")
+
+
+def enrolment_table(counts: Mapping[tuple[str, bool], int], label: Mapping[str, str], k: int) -> SuppressedTable:
+    """Role × (enrolled, invited but not enrolled) with totals, suppressed at ``k``; ``counts[role, is_approved]``.
+
+    The one definition of the table: the dashboard shows it, and the organisation roll-up shows its "Enrolled" column.
+    """
+    return suppress_table(
+        {
+            (label[role], ENROLLED if approved else NOT_ENROLLED): counts.get((role, approved), 0)
+            for role in ROLES
+            for approved in (True, False)
+        },
+        k=k,
+        rows=[label[role] for role in ROLES],
+        columns=[ENROLLED, NOT_ENROLLED],
+    )
+
+
+def enrolments_breakdown(view: ProgramView, label: Mapping[str, str]) -> tuple[SuppressedTable, str]:
+    approved = [(role, status == EnrolmentStatus.APPROVED) for _pk, role, status, _d in view.people]
+    table = enrolment_table(Counter(cell for cell, kept in zip(approved, view.keeps_person, strict=True) if kept), label, view.k)
+    if not view.is_filtered:
+        return table, ""
+    cells = [(role, is_approved) for role in ROLES for is_approved in (True, False)]
+    contributions = np.zeros((len(approved), len(cells)), dtype=np.int64)
+    for number, cell in enumerate(approved):
+        if cell in cells:
+            contributions[number, cells.index(cell)] = 1
+    released = view.releases_people(
+        [True] * len(approved),
+        contributions=contributions,
+        suppress=lambda counts: table_pattern(enrolment_table(dict(zip(cells, counts, strict=True)), label, view.k)),
+    )
+    return (table, "") if released else (withheld_table(table), cross_filter_note(view.k))
+
+
+def health_breakdown(view: ProgramView) -> tuple[SuppressedCounts, str]:
+    """Running (active) pairs by health state, with the total."""
+    states = list(HealthState)
+    active = [status == PairStatus.ACTIVE for _pk, _m, _e, status, *_rest in view.pairs]
+    state_of = [state for *_rest, state in view.pairs]
+    tally = Counter(state for state, unit in zip(state_of, view.kept_pair_units(active), strict=True) if unit)
+    health = suppress_counts({HEALTH_LABELS[state]: tally.get(state, 0) for state in states}, k=view.k)
+    if not view.is_filtered:
+        return health, ""
+    contributions = np.array([[int(state == candidate) for candidate in states] for state in state_of], dtype=np.int64).reshape(
+        len(state_of), len(states)
+    )
+    released = view.releases_pairs(
+        active,
+        contributions=contributions,
+        suppress=lambda counts: counts_pattern(
+            suppress_counts({HEALTH_LABELS[state]: count for state, count in zip(states, counts, strict=True)}, k=view.k)
+        ),
+    )
+    return (health, "") if released else (withheld_counts(health), cross_filter_note(view.k))
+
+
+def pulse_table(counts: Mapping[tuple[str, str], int], label: Mapping[str, str], k: int) -> SuppressedTable:
+    return suppress_table(
+        {(label[role], rating): counts.get((role, rating), 0) for role in ROLES for rating in RATINGS},
+        k=k,
+        rows=[label[role] for role in ROLES],
+        columns=list(RATINGS),
+    )
+
+
+def withheld_table(table: SuppressedTable) -> SuppressedTable:
+    """``table`` with every figure hidden, zeros too: a filtered table the cross-filter rule withholds."""
+    return SuppressedTable(
+        rows=table.rows,
+        columns=table.columns,
+        cells=dict.fromkeys(table.cells),
+        row_totals=dict.fromkeys(table.row_totals),
+        column_totals=dict.fromkeys(table.column_totals),
+        grand_total=None,
+        hidden=frozenset(table.cells),
+        k=table.k,
+    )
+
+
+def withheld_counts(counts: SuppressedCounts) -> SuppressedCounts:
+    return SuppressedCounts(values=dict.fromkeys(counts.values), hidden=frozenset(counts.values), total=None, k=counts.k)

@@ -1,0 +1,175 @@
+"""The pieces every outcome figure is made of: a published :class:`Kpi`, the small-cell rules of a rate, a mean and a
+distribution, and the :class:`ProgramView` a figure is computed over — the program-wide rows, which of them the
+requested filter keeps, and the cross-filter rule that decides whether the filtered figure may be shown at all.
+
+Framework-light: no queries here (:mod:`turnabout.insights.kpis` reads the rows), only settings for ``k``.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.conf import settings
+from scipy import stats as scipy_stats
+
+from turnabout.insights.lattice import FilterLattice
+from turnabout.insights.stats import Estimate, MeanEstimate, mean_ci, proportion_ci
+from turnabout.programs.models import Program, Role
+
+ROLES = (Role.MENTOR, Role.MENTEE)
+
+# (pk, role, status, decided_at as seconds since the epoch)
+EnrolmentRow = tuple[int, str, str, int | None]
+# (pk, mentor enrolment, mentee enrolment, status, started_on, closed_at, close_reason, health_state)
+PairRow = tuple[int, int, int, str, date, datetime | None, str, str]
+# pair pk → (meetings held, local date of the first held, local date of the last held)
+MeetingSpans = Mapping[int, tuple[int, date, date]]
+
+
+def min_cell() -> int:
+    """The small-cell threshold ``k`` from settings (``INSIGHTS_MIN_CELL``, never below 3)."""
+    return int(getattr(settings, "INSIGHTS_MIN_CELL", 5))
+
+
+@dataclass(frozen=True, slots=True)
+class Kpi:
+    """One published figure: ``estimate`` with its interval (``None`` when withheld, ``note`` says why).
+
+    ``unit`` is one of ``percent`` (a 0–1 proportion), ``days``, ``per_month``, ``ratio``, ``score`` (1–5),
+    ``points`` (NPS or a gain) or ``count``. ``n`` counts the people, pairs or answers behind the figure.
+    """
+
+    key: str
+    label: str
+    unit: str
+    estimate: float | None = None
+    low: float | None = None
+    high: float | None = None
+    n: int | None = None
+    note: str = ""
+
+    @property
+    def is_withheld(self) -> bool:
+        return self.estimate is None
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ProgramView:
+    """The program-wide rows behind the KPIs, which of them the requested view keeps, and its place in the lattice.
+
+    ``keeps_person[i]`` and ``keeps_pair[j]`` say whether ``people[i]`` and ``pairs[j]`` count in the view (a pair
+    counts when either partner does); both are all true for the unfiltered program, and ``lattice`` is ``None``.
+    """
+
+    program: Program
+    k: int
+    today: date
+    people: list[EnrolmentRow]
+    ready_at: dict[int, int]
+    pairs: list[PairRow]
+    meetings_by_pair: MeetingSpans
+    keeps_person: list[bool]
+    keeps_pair: list[bool]
+    lattice: FilterLattice | None
+
+    @property
+    def is_filtered(self) -> bool:
+        return self.lattice is not None
+
+    def kept_people_units(self, units: Sequence[bool]) -> Sequence[bool]:
+        """``units`` (a flag per person, program-wide) restricted to the people this view keeps."""
+        return units if self.lattice is None else [unit and kept for unit, kept in zip(units, self.keeps_person, strict=True)]
+
+    def kept_pair_units(self, units: Sequence[bool]) -> Sequence[bool]:
+        """``units`` (a flag per pair, program-wide) restricted to the pairs this view keeps."""
+        return units if self.lattice is None else [unit and kept for unit, kept in zip(units, self.keeps_pair, strict=True)]
+
+    @property
+    def kept_people(self) -> list[EnrolmentRow]:
+        return [row for row, kept in zip(self.people, self.keeps_person, strict=True) if kept]
+
+    @property
+    def kept_pairs(self) -> list[PairRow]:
+        return [row for row, kept in zip(self.pairs, self.keeps_pair, strict=True) if kept]
+
+    def releases_people(self, units: Sequence[bool], **rule: Any) -> bool:
+        """Whether a figure over the people marked by ``units`` (program-wide) may be shown for this view."""
+        return self.lattice is None or self.lattice.releases_people(units, **rule)
+
+    def releases_pairs(self, units: Sequence[bool], **rule: Any) -> bool:
+        """Whether a figure over the pairs marked by ``units`` (program-wide) may be shown for this view."""
+        return self.lattice is None or self.lattice.releases_pairs(units, **rule)
+
+
+def cross_filter_note(k: int) -> str:
+    """Why a filtered figure is withheld although it has enough people of its own."""
+    return f"withheld: would reveal a group smaller than {k} by comparison with the unfiltered figure"
+
+
+def withheld_across_filters(kpi: Kpi, k: int) -> Kpi:
+    return Kpi(kpi.key, kpi.label, kpi.unit, note=cross_filter_note(k))
+
+
+def proportion_kpi(key: str, label: str, successes: int, n: int, k: int) -> Kpi:
+    if n < k or 0 < successes < k or 0 < n - successes < k:
+        # A numerator or its complement from 1 to k − 1 is a small group of people, whatever the rate.
+        return Kpi(key, label, "percent", n=None if n < k else n, note=f"withheld: fewer than {k} people in a group")
+    ci = proportion_ci(successes, n)
+    return Kpi(key, label, "percent", ci.estimate, ci.low, ci.high, ci.n)
+
+
+def mean_kpi(key: str, label: str, unit: str, values: Sequence[float], k: int, *, n: int | None = None) -> Kpi:
+    people = len(values) if n is None else n
+    if people < k or len(values) < 2:
+        return Kpi(key, label, unit, note=f"withheld: fewer than {k}")
+    return estimate_kpi(key, label, unit, mean_ci(values), n=people)
+
+
+def mean_of_counts_kpi(key: str, label: str, unit: str, counts: Mapping[float, int], k: int, *, n: int) -> Kpi:
+    """:func:`mean_kpi` of each value repeated ``count`` times, without building that list (a pulse a meeting adds up).
+
+    The same Student's t interval as :func:`~turnabout.insights.stats.mean_ci`, summed per distinct value.
+    """
+    answers = sum(counts.values())
+    if n < k or answers < 2:
+        return Kpi(key, label, unit, note=f"withheld: fewer than {k}")
+    mean = math.fsum(value * count for value, count in counts.items()) / answers
+    standard_deviation = math.sqrt(math.fsum(count * (value - mean) ** 2 for value, count in counts.items()) / (answers - 1))
+    half_width = float(scipy_stats.t.ppf(0.975, answers - 1)) * standard_deviation / math.sqrt(answers)
+    estimate = MeanEstimate(
+        estimate=mean, low=mean - half_width, high=mean + half_width, n=answers, level=0.95, standard_deviation=standard_deviation
+    )
+    return estimate_kpi(key, label, unit, estimate, n=n)
+
+
+def estimate_kpi(key: str, label: str, unit: str, estimate: Estimate, *, n: int | None = None, note: str = "") -> Kpi:
+    return Kpi(key, label, unit, estimate.estimate, estimate.low, estimate.high, estimate.n if n is None else n, note)
+
+
+def distribution_kpi(key: str, label: str, days: list[int], k: int, note: str) -> Kpi:
+    """Median with quartiles (``low``/``high`` are the 25th and 75th percentiles here, not an interval)."""
+    if len(days) < k:
+        return Kpi(key, label, "days", note=f"withheld: fewer than {k}" + (f"; {note}" if note else ""))
+    q1, median, q3 = statistics.quantiles(days, n=4, method="inclusive")
+    return Kpi(key, label, "days", median, q1, q3, len(days), note)
+
+
+def released(
+    view: ProgramView, kpi: Kpi, units: Sequence[bool], *, pairs: bool = False, strata: Sequence[int] | None = None, note: str = ""
+) -> Kpi:
+    """``kpi`` when the cross-filter rule lets this view show it over ``units`` (program-wide); else withheld, keeping ``note``.
+
+    One decision per figure whatever the view shows of it: a rate withheld for its own small groups still shows its
+    ``n``, and an ``n`` released by a laxer rule than the rate's in some views would combine with the rates of others.
+    """
+    if not view.is_filtered or (kpi.is_withheld and kpi.n is None):
+        return kpi
+    releases = view.releases_pairs if pairs else view.releases_people
+    if releases(units, strata=strata):
+        return kpi
+    return Kpi(kpi.key, kpi.label, kpi.unit, note=cross_filter_note(view.k) + (f"; {note}" if note else ""))
