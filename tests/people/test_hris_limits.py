@@ -11,6 +11,7 @@ from turnabout.people import hris_limits
 from turnabout.people.errors import ImportFileUnreadable
 from turnabout.people.hris import preview_people_import
 from turnabout.people.hris_reading import ImportFile, iter_rows, read_headers
+from turnabout.people.models import Person
 
 from .test_hris_import import snapshot
 from .xlsx_files import declaring, header_bomb, parts, people_sheet, shared_strings, sheet, zipped
@@ -233,3 +234,20 @@ def test_a_long_value_is_shown_shortened_in_its_problem(acme):
     [problem] = result.problems
     assert (problem.code, len(problem.value), problem.value[-1]) == ("too_long", 101, "…")
     assert problem.reason == "'" + "t" * 100 + "…' is 5000 characters long; at most 200 fit"
+
+
+@pytest.mark.parametrize("column", ["email", "given_name", "employee_id"])
+def test_a_control_character_in_a_cell_is_refused_naming_it(acme, column):
+    # given: a NUL passed the email check, then PostgreSQL raised an unhandled DataError
+    values = {"employee_id": "E1", "given_name": "Ann", "family_name": "Lee", "email": "ann@acme.example"}
+    values[column] = values[column][:2] + "\x00" + values[column][2:]
+    header = ",".join(values)
+    file = ImportFile(name="staff.csv", content=f"{header}\n{','.join(values.values())}\n".encode())
+
+    # when
+    result = preview_people_import(organisation=acme, file=file)
+
+    # then
+    assert result.problem_count == 1
+    assert "contains a control character (U+0000), which cannot be stored" in str(result.problems[0])
+    assert not Person.objects.filter(organisation=acme).exists()

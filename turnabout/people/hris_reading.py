@@ -392,7 +392,22 @@ def clean_status(value: str) -> str:
         raise ValueError("is not an employment status: use active or leaver") from None
 
 
-CLEANERS: Mapping[str, Callable[[str], Any]] = {
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _printable(clean: Callable[[str], Any]) -> Callable[[str], Any]:
+    """``clean``, after refusing control characters: a NUL passed the email check, then PostgreSQL refused to store it."""
+
+    def checked(value: str) -> Any:
+        found = _CONTROL_CHARACTER.search(value)
+        if found:
+            raise ValueError(f"contains a control character (U+{ord(found.group()):04X}), which cannot be stored")
+        return clean(value)
+
+    return checked
+
+
+_FIELD_CLEANERS: Mapping[str, Callable[[str], Any]] = {
     "employee_id": _limited(64),
     "given_name": _limited(100),
     "family_name": _limited(100),
@@ -409,3 +424,4 @@ CLEANERS: Mapping[str, Callable[[str], Any]] = {
     "languages": clean_languages,
     "employment_status": clean_status,
 }
+CLEANERS: Mapping[str, Callable[[str], Any]] = {name: _printable(clean) for name, clean in _FIELD_CLEANERS.items()}
