@@ -392,7 +392,8 @@ def clean_status(value: str) -> str:
         raise ValueError("is not an employment status: use active or leaver") from None
 
 
-_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Control characters other than tab and line breaks (a multi-line job title is fine; the PDF and emails flatten it).
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def _printable(clean: Callable[[str], Any]) -> Callable[[str], Any]:
