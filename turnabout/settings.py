@@ -183,6 +183,13 @@ INSTALLED_APPS = [
     "turnabout.matching",
     "turnabout.surveys",
     "turnabout.insights",
+    # Single sign-on (docs/adr/0007-sso-library.md): allauth's OpenID Connect and SAML providers only;
+    # its own account pages are never routed (turnabout.identity.sso.urls).
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
 ]
 
 MIDDLEWARE = [
@@ -197,6 +204,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # allauth's request context, and the refusal pages its flows raise as ImmediateHttpResponse.
+    "allauth.account.middleware.AccountMiddleware",
 ]
 
 ROOT_URLCONF = "turnabout.urls"
@@ -224,7 +233,9 @@ DATABASES = {"default": database_from_url("DATABASE_URL", os.environ.get("DATABA
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["turnabout.accounts.backends.EmailBackend"]
+# The single sign-on policy comes first: it refuses passwords of employees whose organisation signs in only with
+# SSO (raising PermissionDenied stops Django trying the next backend) and lets everyone else through.
+AUTHENTICATION_BACKENDS = ["turnabout.identity.sso.backends.SingleSignOnPolicyBackend", "turnabout.accounts.backends.EmailBackend"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -242,6 +253,29 @@ LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 900, minimum=1)
 # Emailed sign-in links: single use, bound to one person, valid this many days (docs/configuration.md).
 SIGN_IN_LINK_MAX_AGE_DAYS = env_int("SIGN_IN_LINK_MAX_AGE_DAYS", 7, minimum=1)
+
+# Single sign-on through django-allauth (docs/sso-scim.md). Identity providers are configured per organisation by
+# its administrator (identity.IdentityProvider); allauth only runs the protocols, never creates a login by itself.
+SOCIALACCOUNT_ONLY = True
+SOCIALACCOUNT_ADAPTER = "turnabout.identity.sso.adapters.SocialAccountAdapter"
+ACCOUNT_ADAPTER = "turnabout.identity.sso.adapters.AccountAdapter"
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_REQUESTS_TIMEOUT = 10
+# "Sign in with …" is a link: a form posting to our URL would be blocked by the CSP's form-action 'self' once it
+# redirects to the identity provider. The state (and PKCE) still bind the answer to this browser's session.
+SOCIALACCOUNT_LOGIN_ON_GET = True
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {"provider_class": "turnabout.identity.sso.providers.OrganisationOpenIDConnectProvider"},
+    "saml": {"provider_class": "turnabout.identity.sso.providers.OrganisationSAMLProvider"},
+}
+# Issuer and metadata URLs must be https:// unless this is on (the demo and tests run their IdP on 127.0.0.1).
+SSO_ALLOW_HTTP = env_bool("SSO_ALLOW_HTTP", DEMO or DEBUG)
 
 # Security. Behind TLS by default; the demo serves plain HTTP on localhost.
 _SERVES_HTTPS = not (DEMO or DEBUG)

@@ -6,8 +6,10 @@ from turnabout.api import api
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("users/scim/", include("turnabout.identity.scim.admin_urls")),
     path("", include("turnabout.identity.urls")),
     path("accounts/", include("turnabout.accounts.urls")),
+    path("sso/", include("turnabout.identity.sso.urls")),
     path("people/", include("turnabout.people.urls")),
     path("programs/", include("turnabout.programs.urls")),
     path("matching/", include("turnabout.matching.urls")),
@@ -15,5 +17,6 @@ urlpatterns = [
     path("surveys/", include("turnabout.surveys.urls")),
     path("insights/", include("turnabout.insights.urls")),
     path("api/", api.urls),
+    path("scim/v2/", include("turnabout.identity.scim.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -111,6 +111,12 @@ class AuditAction(models.TextChoices):
     SIGN_IN_LINK_SENT = "sign_in_link_sent", "Sign-in link sent"
     TOKEN_CREATED = "token_created", "API token created"
     TOKEN_REVOKED = "token_revoked", "API token revoked"
+    SSO_CONFIGURED = "sso_configured", "Single sign-on configured"
+    SSO_LINKED = "sso_linked", "Login linked to the identity provider"
+    SSO_SIGN_IN_REFUSED = "sso_sign_in_refused", "Single sign-on refused"
+    SCIM_PERSON_CREATED = "scim_person_created", "Person added by SCIM"
+    SCIM_PERSON_UPDATED = "scim_person_updated", "Person updated by SCIM"
+    SCIM_PERSON_DEACTIVATED = "scim_person_deactivated", "Person marked as left by SCIM"
 
 
 class AuditEntry(models.Model):

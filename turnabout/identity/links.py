@@ -21,6 +21,7 @@ from turnabout.accounts.models import AuditAction, Role, User
 from turnabout.accounts.services import record_audit_entry
 from turnabout.identity.errors import LinkExpired, LinkInvalid, LinkUsed, LoginElsewhere, SignInRefused
 from turnabout.identity.models import SignInLink
+from turnabout.identity.sso.policy import sign_in_refusal, sso_only_provider, sso_sign_in_path
 from turnabout.people.models import EmploymentStatus, Person
 from turnabout.people.services import link_user
 
@@ -70,8 +71,12 @@ def sign_in_url(*, person: Person, next_path: str) -> str:
     """The address to put in an email to ``person`` whose action lives at ``next_path``.
 
     A fresh single-use link that signs the person in (creating their login the first time) and then
-    opens ``next_path``. Call from the background task that sends the email.
+    opens ``next_path``; for an employee of an "SSO only" organisation, its single sign-on page instead.
+    Call from the background task that sends the email.
     """
+    provider = sso_only_provider(person=person)
+    if provider is not None:
+        return f"{settings.SITE_URL}{sso_sign_in_path(provider, next_path=safe_next_path(next_path))}"
     return issue_sign_in_link(person=person, next_path=next_path)
 
 
@@ -103,6 +108,9 @@ def redeem_sign_in_link(*, token: str) -> tuple[User, str]:
     if person is not None:
         if person.employment_status != EmploymentStatus.ACTIVE:
             raise SignInRefused("Your organisation's directory lists you as having left, so you can no longer sign in.")
+        refusal = sign_in_refusal(person=person)
+        if refusal is not None:
+            raise SignInRefused(refusal)
         user = login_for_person(person=person)
     else:
         assert found.user is not None
@@ -157,7 +165,7 @@ def sign_in_link_recipient(*, email: str) -> tuple[Person | None, User | None]:
         .first()
     )
     if person is not None:
-        if person.user is not None and not person.user.is_active:
+        if (person.user is not None and not person.user.is_active) or sign_in_refusal(person=person) is not None:
             return None, None
         return person, None
     user = User.objects.filter(email__iexact=email, is_active=True, is_service_account=False, organisation__isnull=False).first()

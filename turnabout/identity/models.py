@@ -84,3 +84,99 @@ class ApiToken(models.Model):
     @property
     def allows_writes(self) -> bool:
         return self.scope == TokenScope.READ_WRITE
+
+
+class SsoProtocol(models.TextChoices):
+    OIDC = "oidc", "OpenID Connect"
+    SAML = "saml", "SAML 2.0"
+
+
+class IdentityProvider(models.Model):
+    """An organisation's single sign-on: its identity provider, over OpenID Connect or SAML 2.0 (docs/sso-scim.md).
+
+    The OIDC client secret is never stored in plain text: either encrypted under a key derived from SECRET_KEY
+    (``client_secret_encrypted``, see ``sso/encryption.py``) or named as an environment variable of the server
+    (``client_secret_variable``). Signing in creates no login by itself: it links to the directory person whose
+    email the provider vouches for (``sso/services.py``).
+    """
+
+    organisation = models.OneToOneField(Organisation, on_delete=models.CASCADE, related_name="identity_provider")
+    protocol = models.CharField(max_length=10, choices=SsoProtocol.choices)
+    # The sign-in page says "Sign in with <display_name>".
+    display_name = models.CharField(max_length=100)
+    is_enabled = models.BooleanField(default=False)
+    # OpenID Connect
+    issuer_url = models.URLField(max_length=500, blank=True)
+    client_id = models.CharField(max_length=255, blank=True)
+    client_secret_encrypted = models.TextField(blank=True)
+    client_secret_variable = models.CharField(max_length=100, blank=True)
+    # SAML 2.0: what the administrator gave (metadata XML or its URL) and what Turnabout read from it.
+    saml_metadata_xml = models.TextField(blank=True)
+    saml_metadata_url = models.URLField(max_length=500, blank=True)
+    saml_idp_entity_id = models.CharField(max_length=500, blank=True)
+    saml_idp_sso_url = models.URLField(max_length=1000, blank=True)
+    saml_idp_certificate = models.TextField(blank=True)
+    # Roles from the provider's groups claim (or SAML attribute); no groups listed: roles are managed in Turnabout only.
+    groups_claim = models.CharField(max_length=300, blank=True)
+    admin_groups = models.JSONField(default=list, blank=True)
+    program_manager_groups = models.JSONField(default=list, blank=True)
+    sponsor_groups = models.JSONField(default=list, blank=True)
+    # "SSO only": employees cannot use passwords or emailed links; guests and the break-glass administrator still can.
+    is_sso_only = models.BooleanField(default=False)
+    break_glass_admin = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The latest failure, in words an administrator can act on ("the IdP certificate does not verify this response").
+    last_error = models.CharField(max_length=1000, blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    last_sign_in_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(client_secret_encrypted__gt="", client_secret_variable__gt=""),
+                name="identity_provider_one_secret_source",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} ({self.get_protocol_display()}) for {self.organisation}"
+
+    @property
+    def is_oidc(self) -> bool:
+        return self.protocol == SsoProtocol.OIDC
+
+    @property
+    def is_saml(self) -> bool:
+        return self.protocol == SsoProtocol.SAML
+
+    @property
+    def maps_roles(self) -> bool:
+        return bool(self.groups_claim and (self.admin_groups or self.program_manager_groups or self.sponsor_groups))
+
+
+class SsoEmailDomain(models.Model):
+    """An email domain whose people sign in through one organisation's identity provider (lowercase, one organisation each)."""
+
+    identity_provider = models.ForeignKey(IdentityProvider, on_delete=models.CASCADE, related_name="domains")
+    domain = models.CharField(max_length=253, unique=True)
+
+    class Meta:
+        ordering = ["domain"]
+
+    def __str__(self) -> str:
+        return self.domain
+
+
+class UsedSamlAssertion(models.Model):
+    """A SAML assertion already consumed; the same assertion posted again is refused until it expires anyway."""
+
+    identity_provider = models.ForeignKey(IdentityProvider, on_delete=models.CASCADE, related_name="used_assertions")
+    assertion_id = models.CharField(max_length=256)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["identity_provider", "assertion_id"], name="saml_assertion_used_once")]
+
+    def __str__(self) -> str:
+        return self.assertion_id

@@ -108,7 +108,7 @@ def _guard_last_admin(*, user: User, losing: str) -> None:
 @transaction.atomic
 def change_role(*, user: User, role: Role, by: User) -> User:
     """Give ``user`` another role; the last active administrator keeps theirs. Audited; no-op when unchanged."""
-    user = User.objects.select_for_update().select_related("organisation").get(pk=user.pk)
+    user = User.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=user.pk)
     if user.role == role:
         return user
     if role != Role.ADMIN:
@@ -197,7 +197,7 @@ def deactivate_user(*, user: User, by: User) -> User:
 
     Its API tokens are revoked; its sign-in links are refused. The last active administrator cannot be deactivated.
     """
-    user = User.objects.select_for_update().select_related("organisation").get(pk=user.pk)
+    user = User.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=user.pk)
     if not user.is_active:
         return user
     _guard_last_admin(user=user, losing="deactivate them")
@@ -208,7 +208,7 @@ def deactivate_user(*, user: User, by: User) -> User:
 @transaction.atomic
 def reactivate_user(*, user: User, by: User) -> User:
     """Let a deactivated login sign in again; refused for someone the directory lists as a leaver."""
-    user = User.objects.select_for_update().select_related("organisation").get(pk=user.pk)
+    user = User.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=user.pk)
     if user.is_active:
         return user
     person = Person.objects.filter(user=user).first()
@@ -250,7 +250,7 @@ def deactivate_leavers(*, organisation_id: int) -> int:
     Handler of core.hooks.people_left (after the import or mark_leaver committed). Audited as the system.
     """
     leavers = list(
-        User.objects.select_for_update()
+        User.objects.select_for_update(of=("self",))
         .select_related("organisation")
         .filter(organisation_id=organisation_id, is_active=True, person__employment_status=EmploymentStatus.LEAVER)
     )

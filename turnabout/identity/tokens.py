@@ -29,7 +29,8 @@ class NewToken:
     secret: str
 
 
-def _new_secret() -> str:
+def new_token_secret() -> str:
+    """A fresh token secret: the prefix (for secret scanners and our own length check) and 256 random bits."""
     return TOKEN_PREFIX + secrets.token_urlsafe(32)
 
 
@@ -56,7 +57,7 @@ def create_api_token(*, owner: User, name: str, scope: TokenScope, expires_in_da
         principal.save()
     else:
         principal = owner
-    secret = _new_secret()
+    secret = new_token_secret()
     now = timezone.now()
     token = ApiToken.objects.create(
         organisation=organisation,

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from turnabout.identity import views
+from turnabout.identity.sso import views as sso_views
 
 app_name = "identity"
 
@@ -14,6 +15,7 @@ urlpatterns = [
     path("users/", views.users, name="users"),
     path("users/audit/", views.audit, name="audit"),
     path("users/tokens/", views.api_tokens, name="api_tokens"),
+    path("users/sso/", sso_views.sso_settings, name="sso_settings"),
     path("users/tokens/<int:token_id>/revoke/", views.revoke_organisation_token, name="revoke_organisation_token"),
     path("users/<int:login_id>/", views.user_detail, name="user"),
     path("users/<int:login_id>/<str:action>/", views.user_action, name="user_action"),

@@ -1,0 +1,99 @@
+"""Input of the single sign-on pages: the administrator's settings and the sign-in page's discovery."""
+
+from typing import Any
+
+from django import forms
+
+from turnabout.accounts.models import Organisation, Role, User
+from turnabout.identity.models import SsoProtocol
+from turnabout.identity.sso.social_apps import SECRET_VARIABLE_PREFIX
+
+
+def split_list(text: str) -> list[str]:
+    """Items separated by commas or new lines, stripped, empty ones dropped.
+
+    >>> split_list("acme.example, eu.acme.example\\n\\nAdmins")
+    ['acme.example', 'eu.acme.example', 'Admins']
+    """
+    return [item.strip() for line in text.splitlines() for item in line.split(",") if item.strip()]
+
+
+class ProviderForm(forms.Form):
+    protocol = forms.ChoiceField(label="Protocol", choices=SsoProtocol.choices, widget=forms.RadioSelect, initial=SsoProtocol.OIDC)
+    display_name = forms.CharField(
+        label="Name on the sign-in button", max_length=100, help_text="The button says “Sign in with …”, e.g. “Acme Entra ID”."
+    )
+    email_domains = forms.CharField(
+        label="Email domains",
+        max_length=2000,
+        help_text="Comma-separated, e.g. acme.example, eu.acme.example: they find the button by email.",
+    )
+    issuer_url = forms.CharField(label="Issuer URL", max_length=500, required=False)
+    client_id = forms.CharField(label="Client id", max_length=255, required=False)
+    client_secret = forms.CharField(
+        label="Client secret",
+        max_length=2000,
+        required=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text="Stored encrypted. Leave empty to keep the stored one.",
+    )
+    client_secret_variable = forms.CharField(
+        label="…or the server's environment variable that holds it",
+        max_length=100,
+        required=False,
+        help_text=f"Its name starts with {SECRET_VARIABLE_PREFIX}, e.g. {SECRET_VARIABLE_PREFIX}ACME.",
+    )
+    metadata_url = forms.CharField(label="IdP metadata URL", max_length=500, required=False)
+    metadata_xml = forms.CharField(
+        label="…or the IdP metadata XML", max_length=200_000, required=False, widget=forms.Textarea(attrs={"rows": 6})
+    )
+
+    def clean_email_domains(self) -> list[str]:
+        return split_list(self.cleaned_data["email_domains"])
+
+
+class LoginChoiceField(forms.ModelChoiceField[User]):
+    def label_from_instance(self, obj: User) -> str:
+        return obj.email
+
+
+class SignInRulesForm(forms.Form):
+    is_enabled = forms.BooleanField(label="Show “Sign in with …” on the sign-in page", required=False)
+    groups_claim = forms.CharField(
+        label="Groups claim or SAML attribute",
+        max_length=300,
+        required=False,
+        help_text="e.g. groups (Okta, Entra ID OIDC), http://schemas.microsoft.com/ws/2008/06/identity/claims/groups (Entra ID SAML).",
+    )
+    admin_groups = forms.CharField(label="Administrator groups", max_length=2000, required=False)
+    program_manager_groups = forms.CharField(label="Program manager groups", max_length=2000, required=False)
+    sponsor_groups = forms.CharField(label="Sponsor groups", max_length=2000, required=False)
+    is_sso_only = forms.BooleanField(
+        label="SSO only: employees cannot sign in with a password or an emailed link",
+        required=False,
+        help_text="Guests outside the directory and the break-glass administrator still can.",
+    )
+    break_glass_admin = LoginChoiceField(
+        label="Break-glass administrator", queryset=User.objects.none(), required=False, empty_label="Nobody (needed for SSO only)"
+    )
+
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["break_glass_admin"]
+        assert isinstance(field, LoginChoiceField)
+        field.queryset = User.objects.filter(organisation=organisation, role=Role.ADMIN, is_active=True, is_service_account=False).order_by(
+            "email"
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for name in ("admin_groups", "program_manager_groups", "sponsor_groups"):
+            cleaned[name] = tuple(split_list(cleaned.get(name) or ""))
+        return cleaned
+
+
+class DiscoverForm(forms.Form):
+    email = forms.CharField(label="Your work email or your organisation's short name", max_length=254, required=False)
+    # The sign-in page's email field (its name is username) finds the button as the person types.
+    username = forms.CharField(max_length=254, required=False)
+    organisation = forms.SlugField(max_length=60, required=False)
