@@ -5,7 +5,7 @@ Every change an administrator makes is recorded in the organisation's audit log 
 
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from turnabout.accounts.models import AttemptKind, AuditAction, Organisation, Role, User
@@ -31,9 +31,14 @@ def set_up_organisation(*, organisation_name: str, admin_email: str, admin_name:
     """Create the first organisation and its first administrator, with a single-use sign-in link.
 
     Refused (AlreadySetUp) once any organisation exists; an install is set up once, and further
-    people come from the directory. The table lock makes two simultaneous set-ups create one.
+    people come from the directory. A table lock makes two simultaneous set-ups create one.
     """
-    if Organisation.objects.select_for_update().exists():
+    if connection.vendor == "postgresql":
+        # FOR UPDATE locks no row of an empty table: lock the table itself, so a second set-up waits, then sees ours.
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {connection.ops.quote_name(Organisation._meta.db_table)} IN SHARE ROW EXCLUSIVE MODE")
+    # On SQLite every write transaction is IMMEDIATE (settings): set-ups are already one at a time.
+    if Organisation.objects.exists():
         raise AlreadySetUp("Turnabout is already set up: an organisation exists. Sign in as its administrator instead.")
     organisation_name = organisation_name.strip()
     admin_email = admin_email.strip().lower()
