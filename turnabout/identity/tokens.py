@@ -57,13 +57,39 @@ def create_api_token(*, owner: User, name: str, scope: TokenScope, expires_in_da
         principal.save()
     else:
         principal = owner
+    kind = TokenKind.ORGANISATION if organisation_wide else TokenKind.PERSONAL
+    return issue_token(
+        organisation=organisation,
+        kind=kind,
+        principal=principal,
+        created_by=owner,
+        name=name,
+        scope=scope,
+        expires_in_days=expires_in_days,
+        summary=f"{kind.label} API token “{name}” ({TokenScope(scope).label.lower()}, {expires_in_days} days) created",
+    )
+
+
+def issue_token(
+    *,
+    organisation: Organisation,
+    kind: TokenKind,
+    principal: User,
+    created_by: User,
+    name: str,
+    scope: TokenScope,
+    expires_in_days: int,
+    summary: str,
+) -> NewToken:
+    """Store a new token of ``kind`` acting as ``principal`` (its hash and prefix only) and audit it; the secret is
+    returned here once. Call inside the caller's transaction, after its own checks."""
     secret = new_token_secret()
     now = timezone.now()
     token = ApiToken.objects.create(
         organisation=organisation,
-        kind=TokenKind.ORGANISATION if organisation_wide else TokenKind.PERSONAL,
+        kind=kind,
         user=principal,
-        created_by=owner,
+        created_by=created_by,
         name=name,
         scope=scope,
         prefix=secret[: len(TOKEN_PREFIX) + 6],
@@ -73,11 +99,11 @@ def create_api_token(*, owner: User, name: str, scope: TokenScope, expires_in_da
     )
     record_audit_entry(
         organisation=organisation,
-        actor=owner,
+        actor=created_by,
         action=AuditAction.TOKEN_CREATED,
         target=principal,
-        summary=f"{token.get_kind_display()} API token “{name}” ({token.get_scope_display().lower()}, {expires_in_days} days) created",
-        details={"token_id": token.pk, "scope": scope, "kind": token.kind},
+        summary=summary,
+        details={"token_id": token.pk, "scope": scope, "kind": kind},
     )
     return NewToken(token=token, secret=secret)
 

@@ -11,7 +11,6 @@ The caller has authenticated the organisation's SCIM token; ``by`` is its servic
 audit entry. Refusals raise scim2-models exceptions, which carry the status and ``scimType`` of the answer.
 """
 
-from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -22,11 +21,10 @@ from scim2_models import InvalidValueException, UniquenessException
 
 from turnabout.accounts.models import AuditAction, Organisation, Role, User
 from turnabout.accounts.services import record_audit_entry
-from turnabout.identity.links import hash_secret
 from turnabout.identity.models import ApiToken, TokenKind, TokenScope
 from turnabout.identity.scim.queries import scim_person
 from turnabout.identity.scim.resources import POLICY, WantedPerson, user_of, wanted_person_of
-from turnabout.identity.tokens import TOKEN_PREFIX, NewToken, new_token_secret
+from turnabout.identity.tokens import NewToken, issue_token
 from turnabout.people.errors import ManagerCycle
 from turnabout.people.models import EmploymentStatus, Person
 from turnabout.people.services import create_person, department_named, mark_leaver, update_person
@@ -114,29 +112,16 @@ def rotate_scim_token(*, organisation: Organisation, by: User) -> NewToken:
     Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
     _revoke_live_scim_tokens(organisation=organisation, by=by)
     login = _scim_login(organisation)
-    secret = new_token_secret()
-    now = timezone.now()
-    token = ApiToken.objects.create(
+    return issue_token(
         organisation=organisation,
         kind=TokenKind.SCIM,
-        user=login,
+        principal=login,
         created_by=by,
         name=SCIM_TOKEN_NAME,
         scope=TokenScope.READ_WRITE,
-        prefix=secret[: len(TOKEN_PREFIX) + 6],
-        token_hash=hash_secret(secret),
-        created_at=now,
-        expires_at=now + timedelta(days=SCIM_TOKEN_EXPIRY_DAYS),
+        expires_in_days=SCIM_TOKEN_EXPIRY_DAYS,
+        summary=f"SCIM token created ({SCIM_TOKEN_EXPIRY_DAYS} days)",
     )
-    record_audit_entry(
-        organisation=organisation,
-        actor=by,
-        action=AuditAction.TOKEN_CREATED,
-        target=login,
-        summary=f"SCIM token {token.prefix}… created ({SCIM_TOKEN_EXPIRY_DAYS} days)",
-        details={"token_id": token.pk, "scope": token.scope, "kind": token.kind},
-    )
-    return NewToken(token=token, secret=secret)
 
 
 @transaction.atomic
