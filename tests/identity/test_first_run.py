@@ -114,3 +114,25 @@ def test_importing_people_before_setup_says_what_to_do(db, tmp_path):
     staff.write_text("employee_id,given_name,family_name,email\nE1,Ann,Lee,ann@acme.example\n")
     with pytest.raises(CommandError, match="turnabout setup"):
         call_command("import_people", str(staff))
+
+
+def test_a_non_ascii_setup_token_is_refused_not_a_server_error(db, client):
+    # when
+    response = client.get(reverse("identity:setup"), {"token": "é" * 32})
+
+    # then
+    assert response.status_code == 403
+    assert not Organisation.objects.exists()
+
+
+def test_setup_refuses_an_address_that_already_has_a_login_and_writes_nothing(db):
+    # given: the install's operator made a superuser with that address
+    User.objects.create_superuser("it@acme.example", "a long operator passphrase")
+
+    # when
+    with pytest.raises(CommandError, match="already exists"):
+        call_command("setup", "--organisation", "Acme Ltd", "--admin-email", "it@acme.example")
+
+    # then
+    assert not Organisation.objects.exists()
+    assert mail.outbox == []

@@ -314,3 +314,22 @@ def test_a_link_opened_while_signed_in_as_its_holder_goes_straight_on_and_stays_
     assert response.status_code == 302
     assert response["Location"] == "/programs/"
     assert SignInLink.objects.get().used_at is None
+
+
+def test_a_person_with_a_service_logins_address_never_signs_in_as_that_login(client, acme, admin):
+    # given: the SCIM service login (administrator role), and a directory person given its address
+    from turnabout.identity.scim.services import rotate_scim_token
+    from turnabout.people.services import create_person
+
+    service = rotate_scim_token(organisation=acme, by=admin).token.user
+    person = create_person(organisation=acme, employee_id="A900", given_name="Sam", family_name="Spoof", email=service.email)
+    path = _path(issue_sign_in_link(person=person))
+
+    # when
+    response = client.post(path)
+
+    # then
+    assert response.status_code == 410
+    person.refresh_from_db()
+    assert person.user is None
+    assert "_auth_user_id" not in client.session

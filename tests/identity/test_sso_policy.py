@@ -162,3 +162,47 @@ def test_the_break_glass_admin_still_gets_links(sso_only, admin, client, django_
 
     # then
     assert last_link_to(admin.email)
+
+
+def test_refusing_an_employees_password_costs_a_hash_like_an_unknown_address(sso_only, mentee, monkeypatch):
+    # given: count the password hashes computed or checked
+    hashed: list[str] = []
+    set_password, check_password = User.set_password, User.check_password
+
+    def spy_set(self, raw):
+        hashed.append("set")
+        return set_password(self, raw)
+
+    def spy_check(self, raw):
+        hashed.append("check")
+        return check_password(self, raw)
+
+    monkeypatch.setattr(User, "set_password", spy_set)
+    monkeypatch.setattr(User, "check_password", spy_check)
+
+    # when
+    password_sign_in("nobody@acme.test")
+    unknown = len(hashed)
+    hashed.clear()
+    password_sign_in(mentee.email)
+
+    # then: the same work, so timing does not tell an employee's address from an unknown one
+    assert unknown == 1
+    assert len(hashed) == unknown
+
+
+def test_a_guests_link_no_longer_signs_in_once_they_are_an_employee(sso_only, guest, client):
+    # given a link issued to Gus as a guest, then Gus found in the directory and linked
+    from turnabout.people.services import create_person, link_user
+
+    path = issue_sign_in_link(user=guest).removeprefix("http://127.0.0.1:8000")
+    person = create_person(organisation=guest.organisation, employee_id="A901", given_name="Gus", family_name="Guest", email=guest.email)
+    link_user(person=person, user=guest)
+
+    # when
+    response = client.post(path)
+
+    # then
+    assert response.status_code == 410
+    assert REFUSAL in response.content.decode()
+    assert "_auth_user_id" not in client.session

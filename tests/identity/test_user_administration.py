@@ -227,3 +227,34 @@ def test_the_audit_log_lists_every_change_newest_first(client, admin, mentor, ma
     entries = list(response.context["page"].object_list)
     assert [entry.action for entry in entries] == [AuditAction.LOGIN_DEACTIVATED, AuditAction.ROLE_CHANGED]
     assert all(entry.actor == admin for entry in entries)
+
+
+def test_granting_a_role_by_a_persons_new_address_changes_their_existing_login(admin, mentor, django_capture_on_commit_callbacks):
+    # given: the directory changed the mentor's address after their login was made
+    from turnabout.identity.services import grant_role
+
+    Person.objects.filter(user=mentor).update(email="robert@acme.test")
+
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        grant = grant_role(organisation=admin.organisation, email="robert@acme.test", role=Role.PROGRAM_MANAGER, by=admin)
+
+    # then
+    mentor.refresh_from_db()
+    assert (grant.user, grant.created, mentor.role) == (mentor, False, Role.PROGRAM_MANAGER)
+    assert AuditEntry.objects.filter(action=AuditAction.ROLE_CHANGED, target=mentor).exists()
+
+
+def test_nobody_is_given_a_login_at_a_service_logins_address(admin, outsider):
+    # given
+    from turnabout.identity.errors import IdentityError
+    from turnabout.identity.scim.services import rotate_scim_token
+    from turnabout.identity.services import grant_role
+
+    # when an Acme administrator invites Globex's future SCIM login address
+    with pytest.raises(IdentityError):
+        grant_role(organisation=admin.organisation, email="scim@globex.tokens.invalid", role=Role.SPONSOR, by=admin, full_name="Squatter")
+
+    # then Globex can still make its SCIM token
+    assert rotate_scim_token(organisation=outsider.organisation, by=outsider).token.user.organisation == outsider.organisation
+    assert not User.objects.filter(email__endswith=".tokens.invalid", is_service_account=False).exists()

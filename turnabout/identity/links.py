@@ -26,6 +26,13 @@ from turnabout.people.models import EmploymentStatus, Person
 from turnabout.people.services import link_user
 
 TOKEN_BYTES = 32
+# The addresses of API and SCIM tokens' service logins (tokens.py, scim/services.py): never a person's login.
+SERVICE_LOGIN_DOMAIN_SUFFIX = ".tokens.invalid"
+
+
+def is_service_login_address(email: str) -> bool:
+    """True for an address reserved for a token's service login, which no person may sign in as or be given."""
+    return email.strip().lower().endswith(SERVICE_LOGIN_DOMAIN_SUFFIX)
 
 
 def hash_secret(secret: str) -> str:
@@ -115,6 +122,10 @@ def redeem_sign_in_link(*, token: str) -> tuple[User, str]:
     else:
         assert found.user is not None
         user = found.user
+        # The guest may have become an employee (linked to a person) since the link was issued.
+        refusal = sign_in_refusal(user=user)
+        if refusal is not None:
+            raise SignInRefused(refusal)
     if not user.is_active:
         raise SignInRefused("Your login has been deactivated. Ask your Turnabout administrator to reactivate it.")
     link.used_at = timezone.now()
@@ -134,6 +145,8 @@ def login_for_person(*, person: Person, role: Role = Role.PARTICIPANT, by: User 
         return person.user
     email = person.email.strip().lower()
     user = User.objects.filter(email__iexact=email).first()
+    if (user is not None and user.is_service_account) or is_service_login_address(email):
+        raise LoginElsewhere(f"{email} is reserved for a Turnabout API or SCIM token, not a person's login.")
     if user is not None and user.organisation_id != person.organisation_id:
         raise LoginElsewhere(f"{email} already has a Turnabout login in another organisation.")
     if user is None:

@@ -12,7 +12,7 @@ from turnabout.accounts.models import AttemptKind, AuditAction, Organisation, Ro
 from turnabout.accounts.services import create_organisation, record_audit_entry, record_sign_in_attempt, sign_in_wait_seconds
 from turnabout.core.email import send_templated_email
 from turnabout.identity.errors import AlreadySetUp, LastAdmin, LoginElsewhere, NotInDirectory
-from turnabout.identity.links import issue_sign_in_link, login_for_person, safe_next_path
+from turnabout.identity.links import is_service_login_address, issue_sign_in_link, login_for_person, safe_next_path
 from turnabout.identity.models import ApiToken
 from turnabout.identity.tasks import send_requested_sign_in_link, send_welcome_link
 from turnabout.people.models import EmploymentStatus, Person
@@ -44,6 +44,8 @@ def set_up_organisation(*, organisation_name: str, admin_email: str, admin_name:
     admin_email = admin_email.strip().lower()
     if not organisation_name:
         raise ValueError("The organisation needs a name.")
+    if User.objects.filter(email__iexact=admin_email).exists():
+        raise LoginElsewhere(f"A login with the address {admin_email} already exists (made with createsuperuser?): use another address.")
     organisation = create_organisation(name=organisation_name)
     ensure_grade_ladder(organisation=organisation)
     admin = User(email=admin_email, organisation=organisation, role=Role.ADMIN, full_name=admin_name.strip())
@@ -147,12 +149,17 @@ def grant_role(*, organisation: Organisation, email: str, role: Role, by: User, 
     program manager or sponsor (never as a participant: participants come from the directory).
     """
     email = email.strip().lower()
+    if is_service_login_address(email):
+        raise LoginElsewhere(f"{email} is reserved for a Turnabout API or SCIM token, not a person's login.")
     user = User.objects.filter(email__iexact=email).first()
     if user is not None:
         if user.organisation_id != organisation.pk or user.is_service_account:
             raise LoginElsewhere(f"{email} already has a Turnabout login in another organisation.")
         return Grant(user=change_role(user=user, role=role, by=by), created=False)
-    person = Person.objects.filter(organisation=organisation, email__iexact=email).first()
+    person = Person.objects.select_related("user").filter(organisation=organisation, email__iexact=email).first()
+    if person is not None and person.user is not None:
+        # Their login kept an earlier address (the directory changed it since): that login gets the role.
+        return Grant(user=change_role(user=person.user, role=role, by=by), created=False)
     if person is not None:
         if person.employment_status != EmploymentStatus.ACTIVE:
             raise NotInDirectory(f"{person.full_name} has left the organisation, so cannot be given a login.")

@@ -94,7 +94,7 @@ def setup(request: HttpRequest) -> HttpResponse:
         return render(request, "identity/setup_done.html", status=410)
     token = request.POST.get("token") or request.GET.get("token") or ""
     expected = _setup_token()
-    if not hmac.compare_digest(token, expected):
+    if not hmac.compare_digest(token.encode(), expected.encode()):
         logger.warning(
             "Turnabout is not set up yet. Open %s/setup/?token=%s to create the organisation.", settings.SITE_URL, _setup_token()
         )

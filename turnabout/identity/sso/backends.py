@@ -26,5 +26,7 @@ class SingleSignOnPolicyBackend(ModelBackend):
             return None
         user = User.objects.filter(email__iexact=email, is_active=True).first()
         if user is not None and sign_in_refusal(user=user) is not None:
+            # Spend a hash's time, as the email backend does for an unknown address, so timing does not reveal employees.
+            User().set_password(password)
             raise PermissionDenied("This organisation signs in only with single sign-on.")
         return None

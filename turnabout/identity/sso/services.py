@@ -382,8 +382,11 @@ def _apply_role_mapping(*, identity_provider: IdentityProvider, user: User, grou
     if user.role == role:
         return
     if user.role == Role.ADMIN:
-        others = User.objects.filter(organisation=identity_provider.organisation, role=Role.ADMIN, is_active=True, is_service_account=False)
-        if not others.exclude(pk=user.pk).exists():
+        # Lock every active admin row (as user administration does), so two admins signing in at once are not both demoted.
+        admins = User.objects.select_for_update().filter(
+            organisation=identity_provider.organisation, role=Role.ADMIN, is_active=True, is_service_account=False
+        )
+        if list(admins.values_list("pk", flat=True)) == [user.pk]:
             return
     previous, previous_label = user.role, user.get_role_display()
     user.role = role

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
 
-from turnabout.identity.errors import AlreadySetUp
+from turnabout.identity.errors import AlreadySetUp, IdentityError
 from turnabout.identity.services import email_first_run_link, set_up_organisation
 
 
@@ -37,6 +37,8 @@ class Command(BaseCommand):
             first_run = set_up_organisation(organisation_name=name, admin_email=email, admin_name=options["admin_name"])
         except AlreadySetUp as error:
             raise CommandError(f"{error.message} (setup runs once per install.)") from None
+        except IdentityError as error:
+            raise CommandError(error.message) from None
         email_first_run_link(first_run=first_run)
         organisation, admin = first_run.organisation, first_run.admin
         self.stdout.write(f"Set up {organisation.name} (slug {organisation.slug}); emailed a sign-in link to {admin.email}.")
