@@ -29,8 +29,17 @@ def test_manager_runs_pins_and_publishes_from_the_review_page(client, manager, m
     )
     assert PairRule.objects.get().kind == "forbid"
 
-    client.post(reverse("matching:publish", args=[run.pk]))
-    assert Match.objects.count() == 3
+    # A ban made after the run leaves it stale (it proposed the banned pair): publishing refuses and says why.
+    page = client.post(reverse("matching:publish", args=[run.pk]), follow=True).content.decode()
+    assert "J1 Tester and S1 Tester are now forbidden as a pair" in page
+    assert not Match.objects.exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("matching:start_run", args=[matching_program.pk]), {"mode": "coverage"})
+    rerun = MatchRun.objects.latest()
+    client.post(reverse("matching:publish", args=[rerun.pk]))
+    assert Match.objects.count() == rerun.proposed_pairs.count() > 0
+    assert not Match.objects.filter(mentor=pool["J1"], mentee=pool["S1"]).exists()
 
 
 def test_progress_fragment_polls_until_done(client, manager, matching_program, pool):

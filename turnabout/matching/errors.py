@@ -23,6 +23,18 @@ class StalePool(MatchingError):
         self.changes = changes
 
 
+class PairNoLongerAllowed(StalePool):
+    """At acceptance: the directory changed since publishing, and the pair now breaks a hard rule."""
+
+    code = "pair_no_longer_allowed"
+
+    def __init__(self, changes: list[str]) -> None:
+        MatchingError.__init__(
+            self, "This pair no longer meets the program's rules: " + "; ".join(changes) + ". The program manager can rematch you."
+        )
+        self.changes = changes
+
+
 class NotYourTurn(MatchingError):
     code = "not_your_turn"
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, fields
+from typing import Any
 
 from turnabout.engine import Participant, Problem, Rules, Taxonomy, Weights, Window
 from turnabout.matching.models import Match, MatchStatus
@@ -28,18 +32,75 @@ def participant_id(enrolment: Enrolment) -> str:
     return str(enrolment.person_id)
 
 
+# What the engine reads about a participant, grouped by the words a stale check uses to name a change.
+# A Participant field missing here is still fingerprinted, under "application".
+FINGERPRINT_ASPECTS = {
+    "ancestors": "reporting line",
+    "grade": "grade",
+    "department": "department",
+    "site": "site",
+    "timezone": "time zone",
+    "languages": "languages",
+    "skills": "skills",
+    "goals": "skills",
+    "interests": "interests and values",
+    "values": "interests and values",
+    "availability": "availability",
+    "diversity": "consented profile",
+    "capacity": "capacity",
+    "name": "name",
+}
+
+
 @dataclass(frozen=True)
 class Pool:
     """The enrolments a run matches, the engine problem built from them, and the fingerprint of both."""
 
     enrolments: dict[str, Enrolment]
     problem: Problem
-    fingerprint: dict[str, str]
+    # Enrolment id → aspect ("grade", "reporting line"…) → hash of what the engine read.
+    fingerprint: dict[str, dict[str, str]]
 
 
-def enrolment_fingerprint(enrolment: Enrolment) -> str:
-    """Changes whenever anything the engine reads about this enrolment changes."""
-    return enrolment.updated_at.isoformat() + "|" + enrolment.status
+def _canonical(value: Any) -> Any:
+    """A JSON-ready value that is equal for equal inputs, whatever the order of sets and mappings."""
+    if isinstance(value, Window):
+        return [value.weekday, value.start_minute, value.end_minute]
+    if isinstance(value, dict) or hasattr(value, "items"):
+        return {str(key): _canonical(item) for key, item in sorted(value.items())}
+    if isinstance(value, (set, frozenset)):
+        return sorted((_canonical(item) for item in value), key=lambda item: json.dumps(item, sort_keys=True))
+    if isinstance(value, (list, tuple)):
+        return [_canonical(item) for item in value]
+    return value
+
+
+def stable_hash(value: Any) -> str:
+    """SHA-256 of the canonical JSON of ``value``, shortened: enough to tell a change, small enough to store per person."""
+    text = json.dumps(_canonical(value), sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def participant_fingerprint(participant: Participant) -> dict[str, str]:
+    """Changes whenever anything the engine reads about this participant changes, aspect by aspect."""
+    grouped: dict[str, dict[str, Any]] = {}
+    for item in fields(participant):
+        if item.name == "id":
+            continue
+        grouped.setdefault(FINGERPRINT_ASPECTS.get(item.name, "application"), {})[item.name] = getattr(participant, item.name)
+    return {aspect: stable_hash(values) for aspect, values in sorted(grouped.items())}
+
+
+def rules_fingerprint(rules: Rules, weights: Weights, taxonomy: Taxonomy) -> dict[str, str]:
+    """The program-wide inputs of a run: its hard rules, pins and bans (with past pairs), weights and skill taxonomy."""
+    pairs = {"pinned": rules.pinned, "forbidden": rules.forbidden, "past_pairs": rules.past_pairs}
+    hard = {item.name: getattr(rules, item.name) for item in fields(rules) if item.name not in pairs}
+    return {
+        "matching rules": stable_hash(hard),
+        "pins and bans": stable_hash(pairs),
+        "weights": stable_hash({item.name: getattr(weights, item.name) for item in fields(weights)}),
+        "skill taxonomy": stable_hash({"synonyms": taxonomy.synonyms, "related": taxonomy.related}),
+    }
 
 
 def open_match_enrolment_ids(program: Program) -> set[int]:
@@ -53,19 +114,32 @@ def available_enrolments(program: Program) -> list[Enrolment]:
     return list(
         ready_for_matching(program)
         .exclude(pk__in=taken)
-        .select_related("person", "person__grade", "person__department", "person__site")
+        .select_related(*ENROLMENT_RELATED)
         .prefetch_related("skills__skill")
         .order_by("pk")
     )
 
 
-def current_fingerprint(program: Program) -> dict[str, str]:
-    return {str(e.pk): enrolment_fingerprint(e) for e in available_enrolments(program)}
+ENROLMENT_RELATED = ("person", "person__grade", "person__department", "person__site", "person__manager")
 
 
 def build_pool(program: Program) -> Pool:
     """Build the engine problem for the program's current pool (a fixed number of queries)."""
     enrolments = available_enrolments(program)
+    participants = build_participants(program, enrolments)
+    mentors = tuple(participant for participant, enrolment in participants if enrolment.role == Role.MENTOR)
+    mentees = tuple(participant for participant, enrolment in participants if enrolment.role == Role.MENTEE)
+    problem = Problem(mentors, mentees, taxonomy=skill_taxonomy())
+    return Pool(
+        enrolments={participant.id: enrolment for participant, enrolment in participants},
+        problem=problem,
+        fingerprint={str(enrolment.pk): participant_fingerprint(participant) for participant, enrolment in participants},
+    )
+
+
+def build_participants(program: Program, enrolments: Iterable[Enrolment]) -> list[tuple[Participant, Enrolment]]:
+    """The engine participant for each enrolment, from the current directory (a fixed number of queries)."""
+    enrolments = list(enrolments)
     person_ids = [e.person_id for e in enrolments]
     directory_skills: dict[int, dict[str, int]] = {}
     for person_id, slug, level in PersonSkill.objects.filter(person_id__in=person_ids).values_list("person_id", "skill__slug", "level"):
@@ -82,9 +156,7 @@ def build_pool(program: Program) -> Pool:
                 "age_band": profile.age_band,
             }
             diversity[profile.person_id] = {key: value for key, value in answers.items() if value}
-    mentors: list[Participant] = []
-    mentees: list[Participant] = []
-    by_id: dict[str, Enrolment] = {}
+    participants: list[tuple[Participant, Enrolment]] = []
     for enrolment in enrolments:
         person: Person = enrolment.person
         own = {item.skill.slug: item.strength for item in enrolment.skills.all()}
@@ -106,10 +178,8 @@ def build_pool(program: Program) -> Pool:
             capacity=max(1, enrolment.capacity),
             name=person.given_name,
         )
-        by_id[participant.id] = enrolment
-        (mentors if enrolment.role == Role.MENTOR else mentees).append(participant)
-    problem = Problem(tuple(mentors), tuple(mentees), taxonomy=skill_taxonomy())
-    return Pool(enrolments=by_id, problem=problem, fingerprint={str(e.pk): enrolment_fingerprint(e) for e in enrolments})
+        participants.append((participant, enrolment))
+    return participants
 
 
 def skill_taxonomy() -> Taxonomy:
@@ -157,3 +227,25 @@ def engine_weights(program: Program) -> Weights:
 def participant_safe_reasons(reasons: tuple[str, ...] | list[str]) -> list[str]:
     """Reasons with the diversity sentence made generic: naming the attributes would hint at a partner's answers."""
     return [GENERIC_DIVERSITY_REASON if reason.startswith("They bring different perspectives") else reason for reason in reasons]
+
+
+def pair_rule_breaks(mentor: Participant, mentee: Participant, rules: Rules, *, mentor_name: str, mentee_name: str) -> list[str]:
+    """The hard rules a pair breaks now, in words naming the people (availability is left to the fingerprint).
+
+    No sensitive attribute is named: the engine never makes one a hard rule.
+    """
+    breaks = []
+    if mentor.id in mentee.ancestors:
+        breaks.append(f"{mentee_name} now reports to {mentor_name}'s line")
+    if mentee.id in mentor.ancestors:
+        breaks.append(f"{mentor_name} now reports to {mentee_name}'s line")
+    gap = rules.min_grade_gap
+    if mentee.grade - mentor.grade < gap:
+        breaks.append(f"{mentor_name} is no longer {gap} {'grade' if gap == 1 else 'grades'} junior to {mentee_name}")
+    if rules.require_shared_language and not set(mentor.languages) & set(mentee.languages):
+        breaks.append(f"{mentor_name} and {mentee_name} no longer share a language")
+    if rules.forbid_same_department and mentor.department == mentee.department:
+        breaks.append(f"{mentor_name} and {mentee_name} are now in the same department")
+    if (mentor.id, mentee.id) in rules.forbidden:
+        breaks.append(f"{mentor_name} and {mentee_name} are now forbidden as a pair")
+    return breaks

@@ -13,13 +13,14 @@ from django.utils import timezone
 from turnabout.accounts.models import User
 from turnabout.engagement.models import CloseReason, Pair, PairStatus
 from turnabout.engagement.pairs import close_pair, start_pair
-from turnabout.engine import MatchResult, solve, suggest
+from turnabout.engine import MatchResult, Rules, solve, suggest
 from turnabout.matching.errors import (
     AlreadyPublished,
     DeclineReasonRequired,
     InvalidPairRule,
     MatchClosed,
     NotYourTurn,
+    PairNoLongerAllowed,
     RunNotReady,
     StalePool,
 )
@@ -35,7 +36,18 @@ from turnabout.matching.models import (
     RunStatus,
     UnmatchedEnrolment,
 )
-from turnabout.matching.pool import build_pool, current_fingerprint, engine_rules, engine_weights, participant_id, participant_safe_reasons
+from turnabout.matching.pool import (
+    ENROLMENT_RELATED,
+    Pool,
+    build_participants,
+    build_pool,
+    engine_rules,
+    engine_weights,
+    pair_rule_breaks,
+    participant_id,
+    participant_safe_reasons,
+    rules_fingerprint,
+)
 from turnabout.programs.models import AcceptanceOrder, Enrolment, EnrolmentStatus, Program, ProgramStatus, Role
 
 PROGRESS_STEP = 0.02
@@ -80,16 +92,18 @@ def execute_match_run(*, run_id: int) -> MatchRun:
     try:
         pool = build_pool(program)
         rules = engine_pair_rules(program, pool_ids=set(pool.enrolments))
+        hard_rules, weights = engine_rules(program, **rules), engine_weights(program)
         MatchRun.objects.filter(pk=run_id).update(progress=0.1, stage="Scoring pairs")
-        result = solve(
-            pool.problem,
-            engine_rules(program, **rules),
-            engine_weights(program),
-            mode=run.mode,
-            progress=_progress_writer(run_id),
-        )
+        result = solve(pool.problem, hard_rules, weights, mode=run.mode, progress=_progress_writer(run_id))
         with transaction.atomic():
-            _store_result(run, pool.enrolments, pool.fingerprint, result, pinned=set(rules["pinned"]))
+            _store_result(
+                run,
+                pool.enrolments,
+                pool.fingerprint,
+                result,
+                pinned=set(rules["pinned"]),
+                rules_fingerprint=rules_fingerprint(hard_rules, weights, pool.problem.taxonomy),
+            )
     except Exception as error:
         MatchRun.objects.filter(pk=run_id).update(status=RunStatus.FAILED, error=str(error)[:2000], finished_at=timezone.now())
         raise
@@ -121,7 +135,13 @@ def engine_pair_rules(program: Program, *, pool_ids: set[str]) -> dict[str, list
 
 
 def _store_result(
-    run: MatchRun, enrolments: dict[str, Enrolment], fingerprint: dict[str, str], result: MatchResult, *, pinned: set[tuple[str, str]]
+    run: MatchRun,
+    enrolments: dict[str, Enrolment],
+    fingerprint: dict[str, dict[str, str]],
+    result: MatchResult,
+    *,
+    pinned: set[tuple[str, str]],
+    rules_fingerprint: dict[str, str],
 ) -> None:
     ProposedPair.objects.bulk_create(
         [
@@ -147,6 +167,7 @@ def _store_result(
         sum(1 for s in scores if low <= s < low + 0.1 or (low == 0.9 and s == 1.0)) for low in [i / 10 for i in range(10)]
     ]
     diagnostics["changes"] = changes_since_previous_run(run, {(p.mentor_id, p.mentee_id) for p in result.pairs}, enrolments)
+    diagnostics["rules_fingerprint"] = rules_fingerprint
     MatchRun.objects.filter(pk=run.pk).update(
         status=RunStatus.SUCCEEDED, progress=1.0, stage="Done", finished_at=timezone.now(), pool=fingerprint, summary=diagnostics
     )
@@ -188,19 +209,68 @@ def set_pair_rule(*, program: Program, mentor: Enrolment, mentee: Enrolment, kin
 
 
 def stale_changes(run: MatchRun) -> list[str]:
-    """How the pool differs from the run's, in words; empty when the run is current."""
-    now = current_fingerprint(run.program)
+    """How the pool differs from the run's, in words naming each person and what changed; empty when the run is current.
+
+    Every proposed pair's hard rules are checked again against the current directory, so a change that now
+    breaks one is named as such ("Ana Ruiz now reports to Ben Cole's line"); sensitive values are never shown.
+    """
+    program = run.program
+    pool = build_pool(program)
+    rules = engine_rules(program, **engine_pair_rules(program, pool_ids=set(pool.enrolments)))
+    now = pool.fingerprint
     then = {str(key): value for key, value in run.pool.items()}
     changes = []
     joined, left = set(now) - set(then), set(then) - set(now)
-    edited = {key for key in set(now) & set(then) if now[key] != then[key]}
     if joined:
         changes.append(f"{len(joined)} {'person' if len(joined) == 1 else 'people'} joined the pool")
     if left:
         changes.append(f"{len(left)} left the pool (withdrawn, matched elsewhere or no longer ready)")
-    if edited:
-        changes.append(f"{len(edited)} changed their application")
+    changes.extend(_broken_pairs(run, pool, rules))
+    by_enrolment = {str(enrolment.pk): enrolment for enrolment in pool.enrolments.values()}
+    participants = {participant.id: participant for participant in (*pool.problem.mentors, *pool.problem.mentees)}
+    for key in sorted(set(now) & set(then), key=int):
+        before, after = then[key], now[key]
+        if before == after:
+            continue
+        enrolment = by_enrolment[key]
+        if not isinstance(before, dict):
+            changes.append(f"{enrolment.person.full_name}'s details changed")
+            continue
+        aspects = sorted(aspect for aspect in set(before) | set(after) if before.get(aspect) != after.get(aspect))
+        changes.extend(_describe_change(enrolment, participants[participant_id(enrolment)].timezone, aspect) for aspect in aspects)
+    then_rules = run.summary.get("rules_fingerprint", {})
+    now_rules = rules_fingerprint(rules, engine_weights(program), pool.problem.taxonomy)
+    changes.extend(f"the program's {aspect} changed" for aspect in sorted(now_rules) if then_rules.get(aspect) != now_rules[aspect])
     return changes
+
+
+def _broken_pairs(run: MatchRun, pool: Pool, rules: Rules) -> list[str]:
+    """The hard rules the run's proposed pairs break against the current directory (pairs still in the pool)."""
+    participants = {participant.id: participant for participant in (*pool.problem.mentors, *pool.problem.mentees)}
+    by_enrolment = {enrolment.pk: (participants[key], enrolment) for key, enrolment in pool.enrolments.items()}
+    breaks = []
+    for mentor_id, mentee_id in run.proposed_pairs.values_list("mentor_id", "mentee_id"):
+        if mentor_id not in by_enrolment or mentee_id not in by_enrolment:
+            continue
+        (mentor, mentor_enrolment), (mentee, mentee_enrolment) = by_enrolment[mentor_id], by_enrolment[mentee_id]
+        breaks += pair_rule_breaks(
+            mentor, mentee, rules, mentor_name=mentor_enrolment.person.full_name, mentee_name=mentee_enrolment.person.full_name
+        )
+    return breaks
+
+
+def _describe_change(enrolment: Enrolment, timezone_now: str, aspect: str) -> str:
+    person = enrolment.person
+    name = person.full_name
+    if aspect == "reporting line":
+        return f"{name}'s reporting line changed (their manager is now {person.manager.full_name if person.manager else 'nobody'})"
+    if aspect == "grade":
+        return f"{name}'s grade is now {person.grade.code if person.grade else 'unset'}"
+    if aspect == "time zone":
+        return f"{name}'s time zone is now {timezone_now}"
+    if aspect == "consented profile":
+        return f"{name}'s consented profile changed"
+    return f"{name}'s {aspect} changed"
 
 
 @transaction.atomic
@@ -267,6 +337,7 @@ def respond_to_match(*, match: Match, role: Role, accept: bool, reason: DeclineR
     """Record one side's answer; both acceptances make the pair active, a decline returns both to the pool.
 
     Locks the match row; the other side is told after commit when it becomes their turn, or of the outcome.
+    An acceptance re-checks the pair's hard rules against the current directory, and is refused if one now breaks.
     """
     from turnabout.matching.tasks import send_match_outcome_email, send_match_proposed_email
 
@@ -277,6 +348,9 @@ def respond_to_match(*, match: Match, role: Role, accept: bool, reason: DeclineR
         raise NotYourTurn("Your answer is not needed yet, or you have already answered.")
     if not accept and reason not in DeclineReason.values:
         raise DeclineReasonRequired("Choose one of the reasons: none of them blames anyone.")
+    breaks = current_pair_rule_breaks(match) if accept else []
+    if breaks:
+        raise PairNoLongerAllowed(breaks)
     now = timezone.now()
     setattr(match, f"{role}_response", Response.ACCEPTED if accept else Response.DECLINED)
     setattr(match, f"{role}_responded_at", now)
@@ -295,6 +369,23 @@ def respond_to_match(*, match: Match, role: Role, accept: bool, reason: DeclineR
     else:
         transaction.on_commit(lambda: send_match_outcome_email.enqueue(match_id))
     return match
+
+
+def current_pair_rule_breaks(match: Match) -> list[str]:
+    """The hard rules a match's pair breaks against the current directory and the program's current rules."""
+    program = match.program
+    enrolments = (
+        Enrolment.objects.filter(pk__in=[match.mentor_id, match.mentee_id])
+        .select_related(*ENROLMENT_RELATED)
+        .prefetch_related("skills__skill")
+    )
+    people = {enrolment.pk: (participant, enrolment) for participant, enrolment in build_participants(program, enrolments)}
+    (mentor, mentor_enrolment), (mentee, mentee_enrolment) = people[match.mentor_id], people[match.mentee_id]
+    pair_rules = engine_pair_rules(program, pool_ids={mentor.id, mentee.id})
+    rules = engine_rules(program, pinned=[], forbidden=pair_rules["forbidden"], past=[])
+    return pair_rule_breaks(
+        mentor, mentee, rules, mentor_name=mentor_enrolment.person.full_name, mentee_name=mentee_enrolment.person.full_name
+    )
 
 
 @transaction.atomic
