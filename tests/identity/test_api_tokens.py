@@ -47,7 +47,7 @@ def send(client: Client, method: str, path: str, body: object | None = None, *, 
 
 
 def get_paths() -> list[str]:
-    """Every GET path of the API, from its OpenAPI schema, with ``{placeholders}`` for its ids."""
+    """Every GET path of the API, from its OpenAPI schema, each with its ``{id}`` path parameters still to fill in."""
     return sorted(path for path, operations in api.get_openapi_schema()["paths"].items() if "get" in operations)
 
 

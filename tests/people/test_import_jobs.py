@@ -3,18 +3,12 @@
 import pytest
 from django.db import connection
 
-from turnabout.people import hris_jobs
+from turnabout.people import hris_runs
 from turnabout.people.errors import ImportRejected
 from turnabout.people.hris import ImportResult, apply_people_import
-from turnabout.people.hris_jobs import (
-    STOPPED,
-    create_import_job,
-    request_import_apply,
-    request_import_preview,
-    run_import_apply,
-    run_import_preview,
-)
+from turnabout.people.hris_jobs import create_import_job, request_import_apply, request_import_preview
 from turnabout.people.hris_reading import ImportFile
+from turnabout.people.hris_runs import STOPPED, run_import_apply, run_import_preview
 from turnabout.people.models import ImportJob, ImportJobStatus, Person
 from turnabout.people.services import create_person
 
@@ -135,7 +129,7 @@ def test_a_crash_in_the_worker_fails_the_job_clearly_and_writes_nothing(acme, pr
     def crash(**kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(hris_jobs, "apply_people_import", crash)
+    monkeypatch.setattr(hris_runs, "apply_people_import", crash)
     request_import_apply(job=previewed_job)
     before = snapshot(acme)
 
@@ -164,18 +158,18 @@ def test_a_job_being_checked_is_not_queued_again(acme, manager):
 
 def test_progress_is_recorded_on_the_job_while_the_file_is_checked(acme, manager, monkeypatch):
     # given a progress write allowed every chunk, and chunks of two rows
-    monkeypatch.setattr(hris_jobs, "PROGRESS_INTERVAL_SECONDS", 0)
+    monkeypatch.setattr(hris_runs, "PROGRESS_INTERVAL_SECONDS", 0)
     monkeypatch.setattr("turnabout.people.hris.CHUNK_ROWS", 2)
     job = create_import_job(organisation=acme, uploaded_by=manager, filename="people.csv", content=GOOD_CSV.encode())
     request_import_preview(job=job, mapping=job.mapping, mark_missing_as_leavers=False)
     seen: list[int] = []
-    original = hris_jobs._JobProgress.checked
+    original = hris_runs._JobProgress.checked
 
     def checked(self, rows):
         original(self, rows)
         seen.append(ImportJob.objects.get(pk=job.pk).rows_checked)
 
-    monkeypatch.setattr(hris_jobs._JobProgress, "checked", checked)
+    monkeypatch.setattr(hris_runs._JobProgress, "checked", checked)
 
     # when
     run_import_preview(job_id=job.pk)

@@ -9,7 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from turnabout.people import hris_limits
-from turnabout.people.hris_jobs import create_import_job, run_import_apply, run_import_preview
+from turnabout.people.hris_jobs import create_import_job
+from turnabout.people.hris_runs import run_import_apply, run_import_preview
 from turnabout.people.models import ImportJob, ImportJobStatus, Person
 from turnabout.people.services import create_person
 

@@ -253,19 +253,3 @@ def resend_sign_in_link(*, user: User, by: User) -> None:
     invited_by = by.full_name or by.email
     user_id = user.pk
     transaction.on_commit(lambda: send_welcome_link.enqueue(user_id, invited_by))
-
-
-@transaction.atomic
-def deactivate_leavers(*, organisation_id: int) -> int:
-    """Deactivate the logins of people the directory lists as leavers, ending their sessions; idempotent.
-
-    Handler of core.hooks.people_left (after the import or mark_leaver committed). Audited as the system.
-    """
-    leavers = list(
-        User.objects.select_for_update(of=("self",))
-        .select_related("organisation")
-        .filter(organisation_id=organisation_id, is_active=True, person__employment_status=EmploymentStatus.LEAVER)
-    )
-    for user in leavers:
-        _end_sign_in(user=user, by=None, summary=f"{user.email} deactivated: the directory lists them as having left")
-    return len(leavers)

@@ -38,6 +38,7 @@ from turnabout.people.hris_results import ImportProblem, ImportProgress, ImportR
 from turnabout.people.hris_writing import insert_many, larger_page_cache, reserve_person_ids, update_many
 from turnabout.people.models import Department, EmploymentStatus, GradeChange, Person, Site
 from turnabout.people.reporting import compute_reporting_paths
+from turnabout.people.services import end_leavers_sign_in
 
 __all__ = ["ImportProblem", "ImportProgress", "ImportResult", "apply_people_import", "preview_people_import"]
 
@@ -140,6 +141,7 @@ def apply_people_import(
             run.reject_problems("The directory changed while the file was checked: {count} problem(s); nothing was imported.")
             newly_left = run.result.leavers_marked + run.result.missing_marked
             if newly_left:
+                end_leavers_sign_in(organisation=organisation)
                 transaction.on_commit(lambda: people_left.fire(organisation_id=organisation.pk, count=newly_left))
             if progress is not None:
                 progress.applied(run.result)

@@ -12,7 +12,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from turnabout.accounts.models import Organisation, User
+from turnabout.accounts.models import AuditAction, Organisation, User
+from turnabout.accounts.services import record_audit_entry
 from turnabout.core.hooks import people_left
 from turnabout.people.errors import ManagerCycle
 from turnabout.people.models import (
@@ -136,15 +137,41 @@ def update_person(*, person: Person, **fields: Any) -> Person:
 
 @transaction.atomic
 def mark_leaver(*, person: Person, end_date: date) -> Person:
-    """Record that a person left; they stay in the directory and in history, never deleted."""
+    """Record that a person left; they stay in the directory and in history, never deleted. Their login stops
+    signing in, in the same transaction."""
     was_active = person.employment_status == EmploymentStatus.ACTIVE
     person.employment_status = EmploymentStatus.LEAVER
     person.end_date = end_date
     person.save(update_fields=["employment_status", "end_date", "updated_at"])
     if was_active:
+        end_leavers_sign_in(organisation=person.organisation)
         organisation_id = person.organisation_id
         transaction.on_commit(lambda: people_left.fire(organisation_id=organisation_id, count=1))
     return person
+
+
+def end_leavers_sign_in(*, organisation: Organisation) -> int:
+    """Deactivate the logins of people the directory lists as leavers, so their sessions end (the auth backend
+    refuses an inactive user on every request) and their API tokens stop working. Audited as the system.
+
+    Call inside the transaction that marks them (mark_leaver, the HRIS import, SCIM); idempotent.
+    """
+    leavers = list(
+        User.objects.select_for_update(of=("self",)).filter(
+            organisation=organisation, is_active=True, person__employment_status=EmploymentStatus.LEAVER
+        )
+    )
+    for user in leavers:
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        record_audit_entry(
+            organisation=organisation,
+            actor=None,
+            action=AuditAction.LOGIN_DEACTIVATED,
+            target=user,
+            summary=f"{user.email} deactivated: the directory lists them as having left",
+        )
+    return len(leavers)
 
 
 @transaction.atomic

@@ -2,7 +2,7 @@
 
 from django.tasks import task
 
-from turnabout.people.hris_jobs import run_import_apply, run_import_preview
+from turnabout.people.hris_runs import run_import_apply, run_import_preview
 
 
 @task()

@@ -17,6 +17,7 @@ from django.http import HttpRequest
 from turnabout.identity.sso import services
 from turnabout.identity.sso.diagnostics import NOT_STARTED_HERE, explain_oauth_failure, explain_saml_failure
 from turnabout.identity.sso.errors import RefusalReason, SsoError, SsoSignInRefused, SsoTurnedOff
+from turnabout.identity.sso.responses import failure_response, refusal_response
 from turnabout.identity.sso.social_apps import configured_identity_providers, identity_provider_of_app, social_app_of
 
 # Every Turnabout session is opened under the email backend's name (identity.views does the same for links).
@@ -37,7 +38,6 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]  # allauth ha
         return None
 
     def respond_user_inactive(self, request: HttpRequest, user: Any) -> Any:
-        from turnabout.identity.sso.views import refusal_response
 
         error = SsoSignInRefused(
             "Your login has been deactivated. Ask your Turnabout administrator to reactivate it.", reason=RefusalReason.DEACTIVATED
@@ -48,7 +48,6 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]  # allauth ha
 class SocialAccountAdapter(DefaultSocialAccountAdapter):  # type: ignore[misc]  # allauth has no types
     def list_apps(self, request: HttpRequest | None, provider: str | None = None, client_id: str | None = None) -> list[SocialApp]:
         """The enabled organisations' identity providers as allauth apps (built, not stored)."""
-        from turnabout.identity.sso.views import failure_response
 
         apps = []
         for identity_provider in configured_identity_providers(provider=provider, client_id=client_id):
@@ -68,7 +67,6 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):  # type: ignore[misc]  
 
     def pre_social_login(self, request: HttpRequest, sociallogin: SocialLogin) -> None:
         """Link the sign-in to the directory person's login (creating it as an emailed link would), or refuse."""
-        from turnabout.identity.sso.views import refusal_response
 
         provider = sociallogin.provider
         identity_provider = identity_provider_of_app(provider.app)
@@ -96,7 +94,6 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):  # type: ignore[misc]  
         extra_context: dict[str, Any] | None = None,
     ) -> None:
         """Every failed sign-in ends on the failure page, in words the administrator can act on; nobody is signed in."""
-        from turnabout.identity.sso.views import failure_response
 
         identity_provider = identity_provider_of_app(provider.app)
         context = extra_context or {}

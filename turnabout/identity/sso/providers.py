@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse
 
 from turnabout.identity.sso.diagnostics import NOT_STARTED_HERE
 from turnabout.identity.sso.errors import SsoError, SsoTurnedOff
+from turnabout.identity.sso.responses import failure_response, refusal_response
 from turnabout.identity.sso.services import Assertion, claim_saml_assertion
 from turnabout.identity.sso.social_apps import identity_provider_of_app
 
@@ -51,7 +52,6 @@ def _as_groups(value: object) -> tuple[str, ...] | None:
 
 
 def _refuse_when_turned_off(request: HttpRequest, provider: OpenIDConnectProvider | SAMLProvider) -> None:
-    from turnabout.identity.sso.views import refusal_response
 
     identity_provider = identity_provider_of_app(provider.app)
     if not identity_provider.is_enabled:
@@ -59,7 +59,6 @@ def _refuse_when_turned_off(request: HttpRequest, provider: OpenIDConnectProvide
 
 
 def _failure(request: HttpRequest, provider: OpenIDConnectProvider | SAMLProvider, error: SsoError, *, record: bool) -> HttpResponse:
-    from turnabout.identity.sso.views import failure_response
 
     return failure_response(request, identity_provider=identity_provider_of_app(provider.app), error=error, record=record)
 

@@ -16,7 +16,7 @@ from turnabout.core.htmx import is_htmx
 from turnabout.identity.links import safe_next_path
 from turnabout.identity.models import IdentityProvider, SsoProtocol
 from turnabout.identity.sso import services
-from turnabout.identity.sso.errors import SsoConfigurationInvalid, SsoError, SsoSignInRefused
+from turnabout.identity.sso.errors import SsoConfigurationInvalid
 from turnabout.identity.sso.forms import DiscoverForm, ProviderForm, SignInRulesForm
 from turnabout.identity.sso.queries import find_identity_provider, identity_provider_of
 from turnabout.identity.sso.social_apps import redirect_uri, saml_acs_url, saml_metadata_url, sign_in_path
@@ -51,25 +51,6 @@ def organisation_sign_in(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404("This organisation does not sign in with single sign-on.")
     context = {"form": DiscoverForm(), **_choice_context(request, identity_provider, asked=True)}
     return render(request, "identity/sso_discover.html", context)
-
-
-def failure_response(request: HttpRequest, *, identity_provider: IdentityProvider, error: SsoError, record: bool) -> HttpResponse:
-    """The page for a sign-in the identity provider's answer could not complete; kept for the administrator when ``record``."""
-    if record:
-        services.record_sign_in_failure(identity_provider=identity_provider, message=error.message)
-    context = {"error": error, "identity_provider": identity_provider, "recorded": record, "retry_path": reverse("accounts:login")}
-    return render(request, "identity/sso_refused.html", context, status=400)
-
-
-def refusal_response(request: HttpRequest, *, error: SsoError, identity_provider: IdentityProvider | None = None) -> HttpResponse:
-    """The page for a sound sign-in that lets nobody in (not in the directory, left, deactivated, replayed)."""
-    context = {
-        "error": error,
-        "identity_provider": identity_provider,
-        "recorded": isinstance(error, SsoSignInRefused),
-        "retry_path": reverse("accounts:login"),
-    }
-    return render(request, "identity/sso_refused.html", context, status=403)
 
 
 def _provider_initial(provider: IdentityProvider | None) -> dict[str, object]:
