@@ -32,8 +32,18 @@ def add_person(organisation: Organisation, employee_id: str, *, grade: str, depa
     )
 
 
-def make_ready(program: Program, person: Person, role: Role, by: User, *, skills: dict[str, int], capacity: int = 1) -> Enrolment:
-    """Invite, apply, approve and train one person."""
+def make_ready(
+    program: Program,
+    person: Person,
+    role: Role,
+    by: User,
+    *,
+    skills: dict[str, int],
+    capacity: int = 1,
+    timezone: str = "Europe/London",
+    languages: tuple[str, ...] = ("en",),
+) -> Enrolment:
+    """Invite, apply, approve and train one person (``timezone=""`` and ``languages=()`` leave both to the directory)."""
     enrolment = invite_people(program=program, people=[person], role=role, by=by).invited[0]
     submit_application(
         enrolment=enrolment,
@@ -42,10 +52,10 @@ def make_ready(program: Program, person: Person, role: Role, by: User, *, skills
             goals_text="",
             skills={Skill.objects.get(slug=slug): strength for slug, strength in skills.items()},
             availability=[{"day": 1, "start": "09:00", "end": "12:00"}],
-            timezone="Europe/London",
+            timezone=timezone,
             interests=["running"],
             values=["curiosity"],
-            languages=["en"],
+            languages=list(languages),
             capacity=capacity,
             diversity_consent=False,
             conduct_acknowledged=True,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.builders import add_person
+from tests.builders import add_person, make_ready
 from turnabout.engine import Participant, Window
 from turnabout.matching.errors import PairNoLongerAllowed, StalePool
 from turnabout.matching.models import Match, MatchRun, MatchStatus, Response, RunStatus
@@ -10,16 +10,10 @@ from turnabout.matching.pool import participant_fingerprint
 from turnabout.matching.services import publish_match_run, respond_to_match, start_match_run
 from turnabout.people.hris import apply_people_import
 from turnabout.people.hris_reading import ImportFile
-from turnabout.people.models import Skill
 from turnabout.people.services import update_person
 from turnabout.programs.models import Enrolment, ProgramStatus, Role
 from turnabout.programs.services import (
-    Application,
     change_program_status,
-    complete_training_module,
-    decide_application,
-    invite_people,
-    submit_application,
 )
 
 
@@ -45,30 +39,8 @@ def hris_row(person, *values: str) -> str:
 
 
 def ready_from_directory(program, person, role: Role, by, *, skills: dict[str, int]) -> Enrolment:
-    """Like tests.builders.make_ready, but the application leaves time zone and languages to the directory."""
-    enrolment = invite_people(program=program, people=[person], role=role, by=by).invited[0]
-    submit_application(
-        enrolment=enrolment,
-        application=Application(
-            motivation="To learn in both directions.",
-            goals_text="",
-            skills={Skill.objects.get(slug=slug): strength for slug, strength in skills.items()},
-            availability=[{"day": 1, "start": "09:00", "end": "12:00"}],
-            timezone="",
-            interests=["running"],
-            values=["curiosity"],
-            languages=[],
-            capacity=1,
-            diversity_consent=False,
-            conduct_acknowledged=True,
-        ),
-    )
-    decide_application(enrolment=enrolment, approve=True, by=by)
-    for module in program.training_modules.all():
-        if module.is_for(role):
-            complete_training_module(enrolment=enrolment, module=module, answers=[q["answer"] for q in module.check_questions])
-    enrolment.refresh_from_db()
-    return enrolment
+    """make_ready, with the application leaving time zone and languages to the directory."""
+    return make_ready(program, person, role, by, skills=skills, timezone="", languages=())
 
 
 @pytest.fixture
