@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from turnabout.accounts.models import AuditAction, Role, User
-from turnabout.accounts.services import record_audit_entry
+from turnabout.accounts.services import create_user, record_audit_entry
 from turnabout.identity.errors import LinkExpired, LinkInvalid, LinkUsed, LoginElsewhere, SignInRefused
 from turnabout.identity.models import SignInLink
 from turnabout.identity.sso.policy import sign_in_refusal, sso_only_provider, sso_sign_in_path
@@ -150,9 +150,7 @@ def login_for_person(*, person: Person, role: Role = Role.PARTICIPANT, by: User 
     if user is not None and user.organisation_id != person.organisation_id:
         raise LoginElsewhere(f"{email} already has a Turnabout login in another organisation.")
     if user is None:
-        user = User(email=email, organisation_id=person.organisation_id, role=role, full_name=person.full_name)
-        user.set_unusable_password()
-        user.save()
+        user = create_user(organisation=person.organisation, email=email, role=role, full_name=person.full_name)
         record_audit_entry(
             organisation=person.organisation,
             actor=by,

@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from turnabout.accounts.models import AttemptKind, AuditAction, Organisation, Role, User
-from turnabout.accounts.services import create_organisation, record_audit_entry, record_sign_in_attempt, sign_in_wait_seconds
+from turnabout.accounts.services import create_organisation, create_user, record_audit_entry, record_sign_in_attempt, sign_in_wait_seconds
 from turnabout.core.email import send_templated_email
 from turnabout.identity.errors import AlreadySetUp, LastAdmin, LoginElsewhere, NotInDirectory
 from turnabout.identity.links import is_service_login_address, issue_sign_in_link, login_for_person, safe_next_path
@@ -48,9 +48,7 @@ def set_up_organisation(*, organisation_name: str, admin_email: str, admin_name:
         raise LoginElsewhere(f"A login with the address {admin_email} already exists (made with createsuperuser?): use another address.")
     organisation = create_organisation(name=organisation_name)
     ensure_grade_ladder(organisation=organisation)
-    admin = User(email=admin_email, organisation=organisation, role=Role.ADMIN, full_name=admin_name.strip())
-    admin.set_unusable_password()
-    admin.save()
+    admin = create_user(organisation=organisation, email=admin_email, role=Role.ADMIN, full_name=admin_name.strip())
     record_audit_entry(
         organisation=organisation,
         actor=None,
@@ -169,9 +167,7 @@ def grant_role(*, organisation: Organisation, email: str, role: Role, by: User, 
             raise NotInDirectory(f"Nobody in the directory has the address {email}. To invite someone from outside, give their name.")
         if role == Role.PARTICIPANT:
             raise NotInDirectory("Participants come from the directory; invite someone from outside as a program manager or sponsor.")
-        user = User(email=email, organisation=organisation, role=role, full_name=full_name.strip())
-        user.set_unusable_password()
-        user.save()
+        user = create_user(organisation=organisation, email=email, role=role, full_name=full_name.strip())
         record_audit_entry(
             organisation=organisation,
             actor=by,
