@@ -47,13 +47,14 @@ def test_a_directory_person_signs_in_through_the_oidc_provider_and_lands_on_thei
 
     # then the organisation's button appears; it takes her to the provider, where she signs in
     page.get_by_role("link", name="Sign in with Acme Login").click()
-    page.wait_for_url(f"{oidc_provider.base_url}/login/**")
+    # Two servers and a discovery fetch between them: on a loaded CI machine this hop can take longer than a page.
+    page.wait_for_url(f"{oidc_provider.base_url}/login/**", timeout=45_000)
     page.get_by_label("Email").fill(fiona.email)
     page.get_by_label("Password").fill(PROVIDER_PASSWORD)
     page.get_by_role("button", name="Sign in to the identity provider").click()
 
     # and she is back in Turnabout, signed in, on her enrolment
-    page.wait_for_url(f"{live_server.url}/programs/enrolments/{enrolment.pk}/")
+    page.wait_for_url(f"{live_server.url}/programs/enrolments/{enrolment.pk}/", timeout=45_000)
     expect(page.get_by_role("heading", level=1)).to_contain_text(matching_program.name)
     expect(page.locator(".who")).to_contain_text("Participant")
     fiona.refresh_from_db()
