@@ -1,8 +1,22 @@
-"""The REST API: one NinjaAPI, a router per app, bearer-token or session authentication."""
+"""The REST API: one NinjaAPI, a router per app, bearer-token or session authentication.
 
-from django.core.exceptions import PermissionDenied
+Every refusal is JSON with a ``detail`` and, but for ninja's own 401 and CSRF 403, a stable ``code``
+(turnabout.core.api_types, docs/api.md): 400 for a request that cannot be read, 401 without working credentials, 403 for
+a role that may not act (or a session write without its CSRF token), 404 for what is not in the user's organisation,
+409 for a state that refuses the change, 422 listing every invalid input. Inputs are bounded at the edge; should a value
+the database cannot hold still get past them, it is answered 400 (``out_of_range``, ``invalid_value``) rather than 500,
+and logged without the value.
+"""
+
+import logging
+
+from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as InvalidInput
 from ninja.security import django_auth
 
 from turnabout.core.errors import DomainError
@@ -22,6 +36,60 @@ api.add_router("/people/", people_router)
 api.add_router("/programs/", programs_router)
 api.add_router("/matching/", matching_router)
 api.add_router("/insights/", insights_router)
+
+logger = logging.getLogger(__name__)
+
+
+@api.exception_handler(InvalidInput)
+def invalid_input(request: HttpRequest, exc: InvalidInput) -> HttpResponse:
+    """422 listing every invalid input with its place (``["query", "page"]``), its kind and a message."""
+    errors = [{"type": error["type"], "loc": list(error["loc"]), "msg": error["msg"]} for error in exc.errors]
+    return api.create_response(request, {"code": "invalid_input", "detail": errors}, status=422)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    """ninja's own 401 body, which clients already read, with the scheme to authenticate by."""
+    response = api.create_response(request, {"detail": str(exc)}, status=401)
+    response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    """ninja's own refusals: a body it cannot parse (400 ``unparsable_body``); a session write without its CSRF token
+    keeps ninja's ``{"detail": "CSRF check Failed"}``."""
+    body: dict[str, object] = {"detail": str(exc)}
+    if exc.status_code == 400:
+        body = {"code": "unparsable_body", **body}
+    return api.create_response(request, body, status=exc.status_code)
+
+
+@api.exception_handler(MultiPartParserError)
+@api.exception_handler(BadRequest)
+@api.exception_handler(SuspiciousOperation)
+def bad_request(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """A request Django cannot read (a body that is not what its Content-Type says, too many fields): 400 as JSON."""
+    if isinstance(exc, SuspiciousOperation):
+        # Where Django's own handler would have logged it.
+        logging.getLogger(f"django.security.{type(exc).__name__}").error("%s", exc)
+    return api.create_response(request, {"code": "unparsable_request", "detail": "This request cannot be read; send JSON."}, status=400)
+
+
+@api.exception_handler(OverflowError)
+def out_of_range(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+    """A number beyond what the database stores got past the edge: a missing bound, answered 400 instead of 500."""
+    logger.error("API input out of range reached the database: %s %s", request.method, request.path)
+    detail = "A number in this request is beyond what can be stored."
+    return api.create_response(request, {"code": "out_of_range", "detail": detail}, status=400)
+
+
+@api.exception_handler(DataError)
+def invalid_value(request: HttpRequest, exc: DataError) -> HttpResponse:
+    """The database refused a value that got past the edge (too long, a NUL on PostgreSQL): 400, the value not logged."""
+    logger.error("API input refused by the database: %s %s (%s)", request.method, request.path, type(exc).__name__)
+    detail = "The database cannot store a value in this request."
+    return api.create_response(request, {"code": "invalid_value", "detail": detail}, status=400)
 
 
 @api.exception_handler(PermissionDenied)

@@ -1,6 +1,11 @@
 """iCalendar documents for meetings: an invitation or cancellation per meeting, and a personal feed.
 
 No agenda, topics or notes ever go into a calendar: events carry when, where, who, and a link to the pair page.
+
+Text typed by people (names, the program's name and labels, the location) is RFC 5545-escaped by icalendar: a line
+break in a value becomes ``\\n`` and ``,`` ``;`` ``\\`` are escaped, so no value can start a property of its own;
+parameter values such as the attendee's ``CN`` are quoted with RFC 6868's caret escapes. Before that every value
+goes through ``plain_text``: control characters and direction overrides go, and names and the location are one line.
 """
 
 from __future__ import annotations
@@ -16,10 +21,15 @@ from icalendar import Calendar, Event, vCalAddress
 from icalendar.enums import PARTSTAT, ROLE, STATUS
 
 from turnabout.accounts.models import User
+from turnabout.core.email import plain_text
 from turnabout.engagement.models import Meeting, MeetingStatus
 
 PRODID = "-//Turnabout//Reverse mentoring meetings//EN"
 UID_DOMAIN = "turnabout"
+
+
+def _line(text: str) -> str:
+    return plain_text(text, multiline=False)
 
 
 def _event(meeting: Meeting, *, cancelled: bool) -> Event:
@@ -33,19 +43,19 @@ def _event(meeting: Meeting, *, cancelled: bool) -> Event:
         stamp=timezone.now().astimezone(UTC),
         start=starts_at,
         end=starts_at + timedelta(minutes=meeting.duration_minutes),
-        summary=f"Reverse mentoring: {mentor.given_name} and {mentee.given_name}",
+        summary=_line(f"Reverse mentoring: {mentor.given_name} and {mentee.given_name}"),
         description=(
-            f"{mentor.full_name} ({program.mentor_label}) and {mentee.full_name} ({program.mentee_label}), "
-            f"{program.name}.\nDetails: {pair_url}"
+            _line(f"{mentor.full_name} ({program.mentor_label}) and {mentee.full_name} ({program.mentee_label}), {program.name}.")
+            + f"\nDetails: {pair_url}"
         ),
-        location=meeting.location or meeting.get_mode_display(),
+        location=_line(meeting.location or meeting.get_mode_display()),
         url=pair_url,
         status=STATUS.CANCELLED if cancelled else STATUS.CONFIRMED,
         # The mentor prepares and sends the agenda, so the mentor is the organiser; both attend.
-        organizer=vCalAddress.new(mentor.email, cn=mentor.full_name),
+        organizer=vCalAddress.new(mentor.email, cn=_line(mentor.full_name)),
         attendees=[
-            vCalAddress.new(mentor.email, cn=mentor.full_name, role=ROLE.REQ_PARTICIPANT, partstat=PARTSTAT.ACCEPTED),
-            vCalAddress.new(mentee.email, cn=mentee.full_name, role=ROLE.REQ_PARTICIPANT, partstat=PARTSTAT.NEEDS_ACTION, rsvp=True),
+            vCalAddress.new(mentor.email, cn=_line(mentor.full_name), role=ROLE.REQ_PARTICIPANT, partstat=PARTSTAT.ACCEPTED),
+            vCalAddress.new(mentee.email, cn=_line(mentee.full_name), role=ROLE.REQ_PARTICIPANT, partstat=PARTSTAT.NEEDS_ACTION, rsvp=True),
         ],
     )
 

@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 
+from turnabout.core.forms import BoundedForm
 from turnabout.engagement.models import Agreement, GoalStatus, ManagerSharing, MeetingMode, NoteVisibility
 from turnabout.programs.models import Cadence, Program, Role
 from turnabout.programs.services import PROGRAM_TEXT_MAX_LENGTHS
@@ -19,7 +20,7 @@ CONFIDENTIALITY_MAX_LENGTH = 5_000
 AGREEMENT_BODY_MAX_LENGTH = PROGRAM_TEXT_MAX_LENGTHS["agreement_template"]
 
 
-class AgreementForm(forms.Form):
+class AgreementForm(BoundedForm):
     mentee_goals = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=AGREEMENT_GOALS_MAX_LENGTH)
     mentor_goals = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=AGREEMENT_GOALS_MAX_LENGTH)
     cadence = forms.ChoiceField(choices=Cadence.choices, label="How often we meet")
@@ -40,7 +41,7 @@ class AgreementForm(forms.Form):
             self.initial = {name: getattr(agreement, name) for name in self.fields}
 
 
-class GoalForm(forms.Form):
+class GoalForm(BoundedForm):
     owner_role = forms.ChoiceField(choices=Role.choices, label="Whose goal")
     title = forms.CharField(max_length=200)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=GOAL_DESCRIPTION_MAX_LENGTH, required=False)
@@ -53,32 +54,32 @@ class GoalForm(forms.Form):
         ]
 
 
-class GoalProgressForm(forms.Form):
+class GoalProgressForm(BoundedForm):
     progress_percent = forms.IntegerField(min_value=0, max_value=100, label="Progress (%)")
     status = forms.ChoiceField(choices=GoalStatus.choices)
 
 
-class MilestoneForm(forms.Form):
+class MilestoneForm(BoundedForm):
     title = forms.CharField(max_length=200, label="Milestone")
     due_on = forms.DateField(required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}), label="Due")
 
 
-class NoteForm(forms.Form):
+class NoteForm(BoundedForm):
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=NOTE_MAX_LENGTH, label="Note")
     visibility = forms.ChoiceField(choices=NoteVisibility.choices, initial=NoteVisibility.PRIVATE, label="Who can read it")
 
 
-class InsightForm(forms.Form):
+class InsightForm(BoundedForm):
     description = forms.CharField(max_length=300, label="What changed", help_text="e.g. We now webcast policy changes.")
     owner = forms.CharField(max_length=120, label="Who carries it forward")
     adopted_on = forms.DateField(widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}), label="Adopted on")
 
 
-class ConcernForm(forms.Form):
+class ConcernForm(BoundedForm):
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), max_length=CONCERN_MAX_LENGTH, label="What worries you?")
 
 
-class ClosureForm(forms.Form):
+class ClosureForm(BoundedForm):
     learned = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=REFLECTION_MAX_LENGTH, label="What did you learn?")
     proudest = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), max_length=REFLECTION_MAX_LENGTH, required=False, label="What are you proudest of?"

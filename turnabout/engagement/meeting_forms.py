@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.utils import timezone
 
+from turnabout.core.forms import BoundedForm
 from turnabout.engagement.models import MeetingMode
 from turnabout.people.models import Person
 
@@ -27,7 +28,7 @@ def _in_zone(value: datetime, zone: ZoneInfo) -> datetime:
     return wall_clock
 
 
-class _MeetingDetailsForm(forms.Form):
+class _MeetingDetailsForm(BoundedForm):
     duration_minutes = forms.IntegerField(min_value=15, max_value=240, initial=45, label="Length (minutes)")
     mode = forms.ChoiceField(choices=MeetingMode.choices, label="How you meet")
     location = forms.CharField(max_length=300, required=False, label="Where (a room or a video link)")
@@ -102,7 +103,7 @@ class RescheduleForm(_MeetingDetailsForm):
         return self._parse_typed_time(self.cleaned_data["starts_at"])
 
 
-class LogHeldForm(forms.Form):
+class LogHeldForm(BoundedForm):
     held_minutes = forms.IntegerField(min_value=1, max_value=600, label="How long did you meet? (minutes)")
     mode = forms.ChoiceField(choices=MeetingMode.choices, label="How you met")
     topics = forms.CharField(max_length=1000, required=False, label="Topics (separate with commas)")
@@ -111,11 +112,11 @@ class LogHeldForm(forms.Form):
         return [topic.strip() for topic in self.cleaned_data["topics"].split(",") if topic.strip()]
 
 
-class AgendaForm(forms.Form):
+class AgendaForm(BoundedForm):
     agenda = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), max_length=5000, label="Agenda")
 
 
-class PulseForm(forms.Form):
+class PulseForm(BoundedForm):
     rating = forms.TypedChoiceField(
         coerce=int, choices=[(n, str(n)) for n in range(1, 6)], widget=forms.RadioSelect, label="How useful was this meeting? (1–5)"
     )

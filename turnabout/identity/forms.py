@@ -1,37 +1,75 @@
+from typing import Any
+
 from django import forms
 from django.contrib.auth.password_validation import validate_password
 
-from turnabout.accounts.models import Role
+from turnabout.accounts.models import AuditAction, AuditGroup, Role
+from turnabout.core.forms import BoundedForm
 from turnabout.identity.models import TokenScope
+from turnabout.identity.queries import AuditFilters
 from turnabout.identity.tokens import EXPIRY_CHOICES_DAYS
 
 
-class LinkRequestForm(forms.Form):
+class LinkRequestForm(BoundedForm):
     email = forms.EmailField(label="Your work email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
 
 
-class SetUpForm(forms.Form):
+class SetUpForm(BoundedForm):
     organisation_name = forms.CharField(label="Organisation name", max_length=200)
     admin_email = forms.EmailField(label="Your email (the first administrator)", max_length=254)
     admin_name = forms.CharField(label="Your name", max_length=200, required=False)
 
 
-class GrantRoleForm(forms.Form):
+class GrantRoleForm(BoundedForm):
     email = forms.EmailField(label="Email", max_length=254, help_text="A login, someone in the directory, or someone from outside.")
     role = forms.ChoiceField(label="Role", choices=Role.choices)
     full_name = forms.CharField(label="Name (only for someone outside the directory)", max_length=200, required=False)
 
 
-class ChangeRoleForm(forms.Form):
+class ChangeRoleForm(BoundedForm):
     role = forms.ChoiceField(label="Role", choices=Role.choices)
 
 
-class LoginSearchForm(forms.Form):
+class LoginSearchForm(BoundedForm):
     q = forms.CharField(required=False, max_length=200)
     role = forms.ChoiceField(required=False, choices=[("", "Any role"), *Role.choices])
 
 
-class TokenForm(forms.Form):
+class AuditFilterForm(BoundedForm):
+    """The audit page's filters: every field optional; dates are whole days in the site's time zone."""
+
+    group = forms.ChoiceField(label="Kind", required=False, choices=[("", "Every kind"), *AuditGroup.choices])
+    action = forms.ChoiceField(label="Event", required=False, choices=[("", "Every event"), *AuditAction.choices])
+    actor = forms.CharField(label="Who (email or name)", required=False, max_length=200)
+    about = forms.CharField(label="About (email, name or employee id)", required=False, max_length=200)
+    since = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
+            self.add_error("until", "The last day comes before the first: swap them.")
+        return cleaned
+
+    def filters(self) -> AuditFilters | None:
+        """The filters asked for (none: everything), or None when the form is refused (it shows why)."""
+        if not self.is_bound:
+            return AuditFilters()
+        if not self.is_valid():
+            return None
+        data = self.cleaned_data
+        return AuditFilters(
+            group=AuditGroup(data["group"]) if data["group"] else None,
+            action=AuditAction(data["action"]) if data["action"] else None,
+            actor=data["actor"].strip(),
+            about=data["about"].strip(),
+            since=data["since"],
+            until=data["until"],
+        )
+
+
+class TokenForm(BoundedForm):
     name = forms.CharField(label="Name", max_length=100, help_text="What uses it, e.g. “HR dashboard sync”.")
     scope = forms.ChoiceField(label="Scope", choices=TokenScope.choices, initial=TokenScope.READ)
     expires_in_days = forms.TypedChoiceField(
@@ -39,14 +77,14 @@ class TokenForm(forms.Form):
     )
 
 
-class ChoosePasswordForm(forms.Form):
+class ChoosePasswordForm(BoundedForm):
     """A first password for a login that signed in by link, or a new one."""
 
     password = forms.CharField(label="New password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), max_length=200)
     confirm = forms.CharField(label="The same again", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), max_length=200)
 
     def __init__(self, *args: object, user: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         self.user = user
 
     def clean(self) -> dict[str, object]:

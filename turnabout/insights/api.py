@@ -5,18 +5,25 @@ The program endpoint takes the dashboard's filters (``?site=<id>&cohort=2026-01`
 echoes the ones applied; what a filtered view may show is decided in :mod:`turnabout.insights.kpis` for every output.
 """
 
+from typing import Annotated
+
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Path, Router, Schema
 
 from turnabout.accounts.models import User
+from turnabout.core.api_types import DatabaseId, Text, refusals
 from turnabout.insights.access import access_insights_organisation, access_program_insights, may_read_program_insights
 from turnabout.insights.figures import Kpi
 from turnabout.insights.filters import program_filters
 from turnabout.insights.kpis import program_kpis
 from turnabout.insights.reach import diversity_reach, organisation_rollup
+from turnabout.insights.services import ReachChannel, record_diversity_reach_read
 from turnabout.insights.suppression import SuppressedCounts, SuppressedTable
 
 router = Router(tags=["insights"])
+
+# A filter value as the dashboard's query string carries it; whatever program_filters cannot use is ignored.
+FilterText = Annotated[str, Text(100)]
 
 
 class CountOut(Schema):
@@ -135,13 +142,18 @@ def _kpi(kpi: Kpi) -> KpiOut:
     )
 
 
-@router.get("/programs/{program_id}/kpis", response=ProgramKpisOut, summary="A program's outcome figures, suppressed at k")
-def get_program_kpis(request: HttpRequest, program_id: int, site: str = "", cohort: str = "") -> ProgramKpisOut:
+@router.get(
+    "/programs/{program_id}/kpis",
+    response={200: ProgramKpisOut, **refusals(401, 403, 404, 422)},
+    summary="A program's outcome figures, suppressed at k",
+)
+def get_program_kpis(request: HttpRequest, program_id: Path[DatabaseId], site: FilterText = "", cohort: FilterText = "") -> ProgramKpisOut:
     """Optionally for one site (its id) and/or one cohort ("2026-01"); an unknown site or a malformed month is ignored."""
     program = access_program_insights(_user(request), program_id)
     filters = program_filters(program, site=site, cohort=cohort)
     kpis = program_kpis(program, site_id=filters.site_id, cohort=filters.cohort)
     reach = diversity_reach(program)
+    record_diversity_reach_read(user=_user(request), program=program, channel=ReachChannel.API)
     return ProgramKpisOut(
         program_id=program.pk,
         k=kpis.k,
@@ -160,7 +172,9 @@ def get_program_kpis(request: HttpRequest, program_id: int, site: str = "", coho
     )
 
 
-@router.get("/rollup", response=RollupOut, summary="Your organisation's programs side by side, suppressed at k")
+@router.get(
+    "/rollup", response={200: RollupOut, **refusals(401, 403)}, summary="Your organisation's programs side by side, suppressed at k"
+)
 def get_rollup(request: HttpRequest) -> RollupOut:
     user = _user(request)
     rollup = organisation_rollup(access_insights_organisation(user))

@@ -2,12 +2,12 @@
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Status
-from ninja.errors import HttpError
+from ninja import Path, Router, Status
 
 from turnabout.accounts.models import User
+from turnabout.core.api_types import DatabaseId, refusals
 from turnabout.matching.access import access_match_run, access_own_match
-from turnabout.matching.models import Match, MatchRun, PairRuleKind, RunStatus
+from turnabout.matching.models import Match, MatchRun, RunStatus
 from turnabout.matching.queries import matches_of_user, run_proposals
 from turnabout.matching.schemas import MatchOut, PairRuleIn, ProposedPairOut, ResponseIn, RunIn, RunOut
 from turnabout.matching.services import publish_match_run, respond_to_match, set_pair_rule, start_match_run
@@ -45,23 +45,29 @@ def _match_out(match: Match, role: str | None = None) -> MatchOut:
     )
 
 
-@router.post("/programs/{program_id}/runs", response={202: RunOut}, summary="Queue a run of the engine; poll it for progress")
-def post_run(request: HttpRequest, program_id: int, payload: RunIn) -> Status[RunOut]:
+@router.post(
+    "/programs/{program_id}/runs",
+    response={202: RunOut, **refusals(400, 401, 403, 404, 409, 422)},
+    summary="Queue a run of the engine; poll it for progress",
+)
+def post_run(request: HttpRequest, program_id: Path[DatabaseId], payload: RunIn) -> Status[RunOut]:
     program = access_program(_user(request), program_id, write=True)
-    if payload.mode not in (None, "score", "coverage", "fair"):
-        raise HttpError(422, "mode must be score, coverage or fair")
     run = start_match_run(program=program, by=_user(request), mode=payload.mode)
     run.refresh_from_db()
     return Status(202, _run_out(run))
 
 
-@router.get("/runs/{run_id}", response=RunOut)
-def get_run(request: HttpRequest, run_id: int) -> RunOut:
+@router.get("/runs/{run_id}", response={200: RunOut, **refusals(401, 403, 404, 422)})
+def get_run(request: HttpRequest, run_id: Path[DatabaseId]) -> RunOut:
     return _run_out(access_match_run(_user(request), run_id))
 
 
-@router.get("/runs/{run_id}/pairs", response=list[ProposedPairOut], summary="Every proposed pair with its explanation")
-def get_run_pairs(request: HttpRequest, run_id: int) -> list[ProposedPairOut]:
+@router.get(
+    "/runs/{run_id}/pairs",
+    response={200: list[ProposedPairOut], **refusals(401, 403, 404, 422)},
+    summary="Every proposed pair with its explanation",
+)
+def get_run_pairs(request: HttpRequest, run_id: Path[DatabaseId]) -> list[ProposedPairOut]:
     run = access_match_run(_user(request), run_id)
     return [
         ProposedPairOut(
@@ -79,33 +85,41 @@ def get_run_pairs(request: HttpRequest, run_id: int) -> list[ProposedPairOut]:
     ]
 
 
-@router.post("/runs/{run_id}/publish", response=list[MatchOut], summary="Publish once; 409 when already published or stale")
-def post_publish(request: HttpRequest, run_id: int) -> list[MatchOut]:
+@router.post(
+    "/runs/{run_id}/publish",
+    response={200: list[MatchOut], **refusals(401, 403, 404, 409, 422)},
+    summary="Publish once; 409 when already published or stale",
+)
+def post_publish(request: HttpRequest, run_id: Path[DatabaseId]) -> list[MatchOut]:
     run = access_match_run(_user(request), run_id)
     return [_match_out(match) for match in publish_match_run(run=run, by=_user(request))]
 
 
-@router.post("/programs/{program_id}/pair-rules", response={204: None}, summary="Pin or forbid a pair (kind null clears it)")
-def post_pair_rule(request: HttpRequest, program_id: int, payload: PairRuleIn) -> Status[None]:
+@router.post(
+    "/programs/{program_id}/pair-rules",
+    response={204: None, **refusals(400, 401, 403, 404, 409, 422)},
+    summary="Pin or forbid a pair (kind null clears it)",
+)
+def post_pair_rule(request: HttpRequest, program_id: Path[DatabaseId], payload: PairRuleIn) -> Status[None]:
     program = access_program(_user(request), program_id, write=True)
     mentor = get_object_or_404(Enrolment, pk=payload.mentor_enrolment_id, program=program)
     mentee = get_object_or_404(Enrolment, pk=payload.mentee_enrolment_id, program=program)
-    if payload.kind not in (None, *PairRuleKind.values):
-        raise HttpError(422, "kind must be pin, forbid or null")
-    set_pair_rule(
-        program=program, mentor=mentor, mentee=mentee, kind=PairRuleKind(payload.kind) if payload.kind else None, by=_user(request)
-    )
+    set_pair_rule(program=program, mentor=mentor, mentee=mentee, kind=payload.kind, by=_user(request))
     return Status(204, None)
 
 
-@router.get("/matches/mine", response=list[MatchOut], summary="Your own matches")
+@router.get("/matches/mine", response={200: list[MatchOut], **refusals(401)}, summary="Your own matches")
 def my_matches(request: HttpRequest) -> list[MatchOut]:
     user = _user(request)
     return [_match_out(m, Role.MENTOR if m.mentor.person.user_id == user.pk else Role.MENTEE) for m in matches_of_user(user.pk)]
 
 
-@router.post("/matches/{match_id}/response", response=MatchOut, summary="Accept, or decline with a no-fault reason")
-def post_response(request: HttpRequest, match_id: int, payload: ResponseIn) -> MatchOut:
+@router.post(
+    "/matches/{match_id}/response",
+    response={200: MatchOut, **refusals(400, 401, 403, 404, 409, 422)},
+    summary="Accept, or decline with a no-fault reason",
+)
+def post_response(request: HttpRequest, match_id: Path[DatabaseId], payload: ResponseIn) -> MatchOut:
     match, role = access_own_match(_user(request), match_id)
     match = respond_to_match(match=match, role=role, accept=payload.accept, reason=payload.reason)
     return _match_out(match, role)

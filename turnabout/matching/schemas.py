@@ -1,11 +1,18 @@
 from datetime import datetime
+from typing import Literal
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, StrictBool
+
+from turnabout.core.api_types import JsonDatabaseId
+from turnabout.engine import Mode
+from turnabout.matching.models import DeclineReason, PairRuleKind
 
 
 class RunIn(Schema):
-    mode: str | None = None
+    """The engine's goal for this run; null keeps the program's."""
+
+    mode: Mode | None = None
 
 
 class RunOut(Schema):
@@ -35,9 +42,11 @@ class ProposedPairOut(Schema):
 
 
 class PairRuleIn(Schema):
-    mentor_enrolment_id: int
-    mentee_enrolment_id: int
-    kind: str | None
+    """Two enrolments of the program; ``kind`` null clears the rule between them."""
+
+    mentor_enrolment_id: JsonDatabaseId
+    mentee_enrolment_id: JsonDatabaseId
+    kind: PairRuleKind | None
 
 
 class MatchOut(Schema):
@@ -52,5 +61,7 @@ class MatchOut(Schema):
 
 
 class ResponseIn(Schema):
-    accept: bool
-    reason: str = ""
+    """An acceptance, or a decline with one of the no-fault reasons (a decline without one answers 409)."""
+
+    accept: StrictBool
+    reason: DeclineReason | Literal[""] = ""

@@ -1,6 +1,7 @@
-from ninja import Query, Router
+from ninja import Path, Query, Router
 
 from turnabout.accounts.http import AuthenticatedRequest
+from turnabout.core.api_types import DatabaseId, refusals
 from turnabout.people.access import access_directory, access_person, sees_employment_details
 from turnabout.people.models import Person
 from turnabout.people.queries import DirectoryFilters, directory_page, reporting_chain
@@ -23,7 +24,7 @@ def _summary(person: Person) -> PersonSummaryOut:
     )
 
 
-@router.get("", response=PersonPageOut, summary="Search the directory")
+@router.get("", response={200: PersonPageOut, **refusals(401, 403, 422)}, summary="Search the directory")
 def list_people(request: AuthenticatedRequest, query: Query[DirectoryQuery]) -> PersonPageOut:
     organisation = access_directory(request.user)
     filters = DirectoryFilters(
@@ -35,8 +36,10 @@ def list_people(request: AuthenticatedRequest, query: Query[DirectoryQuery]) -> 
     )
 
 
-@router.get("/{person_id}", response=PersonDetailOut, summary="One person with their reporting chain")
-def get_person(request: AuthenticatedRequest, person_id: int) -> PersonDetailOut:
+@router.get(
+    "/{person_id}", response={200: PersonDetailOut, **refusals(401, 403, 404, 422)}, summary="One person with their reporting chain"
+)
+def get_person(request: AuthenticatedRequest, person_id: Path[DatabaseId]) -> PersonDetailOut:
     person = access_person(request.user, person_id)
     detail = PersonDetailOut(
         **_summary(person).dict(),

@@ -1,10 +1,11 @@
 from django import forms
 
+from turnabout.core.forms import BoundedForm
 from turnabout.people.models import AgeBand
 from turnabout.people.queries import SEARCH_MAX_CHARACTERS, DirectoryChoices, DirectoryFilters, search_text_problem
 
 
-class DirectoryFilterForm(forms.Form):
+class DirectoryFilterForm(BoundedForm):
     """The directory's filters; choice fields accept only this organisation's ids, so no id reaches the database unchecked."""
 
     q = forms.CharField(required=False, max_length=SEARCH_MAX_CHARACTERS, label="Search")
@@ -14,7 +15,7 @@ class DirectoryFilterForm(forms.Form):
     include_leavers = forms.BooleanField(required=False, label="Include leavers")
 
     def __init__(self, *args: object, choices: DirectoryChoices, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         self.fields["department"].choices = [("", "All departments"), *[(d.pk, d.name) for d in choices.departments]]  # type: ignore[attr-defined]
         self.fields["site"].choices = [("", "All sites"), *[(s.pk, s.name) for s in choices.sites]]  # type: ignore[attr-defined]
         self.fields["grade"].choices = [("", "All grades"), *[(g.pk, str(g)) for g in choices.grades]]  # type: ignore[attr-defined]
@@ -41,7 +42,7 @@ class DirectoryFilterForm(forms.Form):
         )
 
 
-class SensitiveProfileForm(forms.Form):
+class SensitiveProfileForm(BoundedForm):
     """The person's own, optional answers; every field may stay blank."""
 
     consent = forms.BooleanField(

@@ -9,12 +9,13 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
+from turnabout.core.forms import BoundedForm
 from turnabout.people.hris_reading import ACCEPTED_EXTENSIONS, FIELD_LABELS, FIELDS, REQUIRED_FIELDS
 
 NOT_IMPORTED = ""
 
 
-class ImportUploadForm(forms.Form):
+class ImportUploadForm(BoundedForm):
     file = forms.FileField(
         label="HRIS file (CSV or XLSX)",
         help_text="Row 1 holds the column headers. CSV files must be UTF-8 (Excel: “CSV UTF-8”), separated by commas, semicolons or tabs.",
@@ -38,7 +39,7 @@ class ImportUploadForm(forms.Form):
         return upload
 
 
-class ImportMappingForm(forms.Form):
+class ImportMappingForm(BoundedForm):
     """One choice per target field: which column of the file holds it (or none)."""
 
     mark_missing_as_leavers = forms.BooleanField(required=False, label="Mark active people missing from this file as leavers")

@@ -1,15 +1,12 @@
 from datetime import date
 from typing import Annotated
 
-from ninja import Field, Schema
+from ninja import Schema
 from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
 
+from turnabout.core.api_types import DatabaseId, PageNumber, Text
 from turnabout.people.queries import SEARCH_MAX_CHARACTERS, search_text_problem
-
-# Ids are BigAutoField: anything beyond a signed 64-bit integer is refused before it reaches the database.
-DATABASE_ID_MAX = 2**63 - 1
-DatabaseId = Annotated[int, Field(ge=1, le=DATABASE_ID_MAX)]
 
 
 def _within_search_limits(text: str) -> str:
@@ -19,14 +16,14 @@ def _within_search_limits(text: str) -> str:
 
 
 class DirectoryQuery(Schema):
-    """``GET /api/people/`` parameters: a search within the directory's limits, ids and a page number the database can hold."""
+    """``GET /api/people/`` parameters: a search within the directory's limits, ids the database can hold, a page from 1."""
 
-    q: Annotated[str, AfterValidator(_within_search_limits)] = Field("", max_length=SEARCH_MAX_CHARACTERS)
+    q: Annotated[str, Text(SEARCH_MAX_CHARACTERS), AfterValidator(_within_search_limits)] = ""
     department: DatabaseId | None = None
     site: DatabaseId | None = None
     grade: DatabaseId | None = None
     include_leavers: bool = False
-    page: DatabaseId = 1
+    page: PageNumber = 1
 
 
 class NamedRef(Schema):

@@ -8,15 +8,16 @@ from collections.abc import Iterable, Mapping
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from ninja import Router, Status
+from ninja import Path, Router, Status
 from ninja.errors import ValidationError as InvalidInput
 
 from turnabout.accounts.access import access_managed_organisation
 from turnabout.accounts.models import User
+from turnabout.core.api_types import DatabaseId, refusals
 from turnabout.people.models import EmploymentStatus, Person
 from turnabout.programs.access import access_managed_enrolment, access_program
 from turnabout.programs.forms import InviteByEmailForm, ProgramSetupForm
-from turnabout.programs.models import Enrolment, Program, ProgramStatus, Role, StrategicDriver
+from turnabout.programs.models import Enrolment, Program, ProgramStatus, Role
 from turnabout.programs.queries import programs_of
 from turnabout.programs.rules import launch_problems
 from turnabout.programs.schemas import (
@@ -83,28 +84,30 @@ def _enrolment_out(enrolment: Enrolment) -> EnrolmentOut:
     )
 
 
-@router.get("", response=list[ProgramOut], summary="Programs of your organisation (managers)")
+@router.get("", response={200: list[ProgramOut], **refusals(401, 403)}, summary="Programs of your organisation (managers)")
 def list_programs(request: HttpRequest) -> list[ProgramOut]:
     organisation = access_managed_organisation(_user(request))
     return [ProgramOut.from_orm(program) for program in programs_of(organisation)]
 
 
-@router.post("", response={201: ProgramOut}, summary="Create a draft from a strategic driver's template")
+@router.post("", response={201: ProgramOut, **refusals(400, 401, 403, 422)}, summary="Create a draft from a strategic driver's template")
 def create_program(request: HttpRequest, payload: ProgramCreateIn) -> Status[ProgramOut]:
     organisation = access_managed_organisation(_user(request))
-    if payload.driver not in StrategicDriver.values:
-        raise _invalid({"driver": [ValidationError(f"Choose one of {', '.join(StrategicDriver.values)}.", code="invalid_choice")]})
     program = create_program_from_preset(organisation=organisation, driver=payload.driver, by=_user(request))
     return Status(201, _program_out(program))
 
 
-@router.get("/{program_id}", response=ProgramOut)
-def get_program(request: HttpRequest, program_id: int) -> ProgramOut:
+@router.get("/{program_id}", response={200: ProgramOut, **refusals(401, 403, 404, 422)})
+def get_program(request: HttpRequest, program_id: Path[DatabaseId]) -> ProgramOut:
     return _program_out(access_program(_user(request), program_id))
 
 
-@router.patch("/{program_id}", response=ProgramOut, summary="Change settings; locked ones answer 409, invalid ones 422 naming each field")
-def patch_program(request: HttpRequest, program_id: int, payload: ProgramUpdateIn) -> ProgramOut:
+@router.patch(
+    "/{program_id}",
+    response={200: ProgramOut, **refusals(400, 401, 403, 404, 409, 422)},
+    summary="Change settings; locked ones answer 409, invalid ones 422 naming each field",
+)
+def patch_program(request: HttpRequest, program_id: Path[DatabaseId], payload: ProgramUpdateIn) -> ProgramOut:
     program = access_program(_user(request), program_id, write=True)
     changes = payload.dict(exclude_unset=True)
     if "sponsor_id" in changes:
@@ -121,16 +124,20 @@ def patch_program(request: HttpRequest, program_id: int, payload: ProgramUpdateI
     return _program_out(program)
 
 
-@router.post("/{program_id}/status", response=ProgramOut, summary="Move along the lifecycle")
-def post_status(request: HttpRequest, program_id: int, payload: StatusIn) -> ProgramOut:
+@router.post(
+    "/{program_id}/status", response={200: ProgramOut, **refusals(400, 401, 403, 404, 409, 422)}, summary="Move along the lifecycle"
+)
+def post_status(request: HttpRequest, program_id: Path[DatabaseId], payload: StatusIn) -> ProgramOut:
     program = access_program(_user(request), program_id, write=True)
-    if payload.status not in ProgramStatus.values:
-        raise _invalid({"status": [ValidationError(f"Choose one of {', '.join(ProgramStatus.values)}.", code="invalid_choice")]})
-    return _program_out(change_program_status(program=program, to=ProgramStatus(payload.status), by=_user(request)))
+    return _program_out(change_program_status(program=program, to=payload.status, by=_user(request)))
 
 
-@router.post("/{program_id}/invitations", response=InvitationOut, summary="Invite people by email; all must be in the directory")
-def post_invitations(request: HttpRequest, program_id: int, payload: InvitationIn) -> InvitationOut:
+@router.post(
+    "/{program_id}/invitations",
+    response={200: InvitationOut, **refusals(400, 401, 403, 404, 409, 422)},
+    summary="Invite people by email; all must be in the directory",
+)
+def post_invitations(request: HttpRequest, program_id: Path[DatabaseId], payload: InvitationIn) -> InvitationOut:
     program = access_program(_user(request), program_id, write=True)
     form = InviteByEmailForm.for_values(program=program, role=payload.role, emails=payload.emails)
     if not form.is_valid():
@@ -144,13 +151,17 @@ def post_invitations(request: HttpRequest, program_id: int, payload: InvitationI
     return InvitationOut(invited=len(result.invited), already_enrolled=result.already_enrolled, not_eligible=result.not_eligible)
 
 
-@router.get("/{program_id}/enrolments", response=list[EnrolmentOut])
-def list_enrolments(request: HttpRequest, program_id: int) -> list[EnrolmentOut]:
+@router.get("/{program_id}/enrolments", response={200: list[EnrolmentOut], **refusals(401, 403, 404, 422)})
+def list_enrolments(request: HttpRequest, program_id: Path[DatabaseId]) -> list[EnrolmentOut]:
     program = access_program(_user(request), program_id)
     return [_enrolment_out(e) for e in program.enrolments.select_related("person").order_by("role", "pk")]
 
 
-@router.post("/enrolments/{enrolment_id}/decision", response=EnrolmentOut, summary="Approve or decline an application")
-def post_decision(request: HttpRequest, enrolment_id: int, payload: DecisionIn) -> EnrolmentOut:
+@router.post(
+    "/enrolments/{enrolment_id}/decision",
+    response={200: EnrolmentOut, **refusals(400, 401, 403, 404, 409, 422)},
+    summary="Approve or decline an application",
+)
+def post_decision(request: HttpRequest, enrolment_id: Path[DatabaseId], payload: DecisionIn) -> EnrolmentOut:
     enrolment = access_managed_enrolment(_user(request), enrolment_id)
     return _enrolment_out(decide_application(enrolment=enrolment, approve=payload.approve, by=_user(request)))

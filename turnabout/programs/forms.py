@@ -9,10 +9,10 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator
 
 from turnabout.accounts.models import Role as AccountRole
 from turnabout.accounts.models import User
+from turnabout.core.forms import BoundedForm, BoundedTextMixin, set_max_length
 from turnabout.people.models import Department, Grade, Site, Skill
 from turnabout.programs.models import Enrolment, PairingFormat, Program, ProgramStatus, Role, TrainingModule
 from turnabout.programs.rules import DEFAULT_MATCH_RULES, DEFAULT_MATCH_WEIGHTS, EDITABLE_FIELDS
@@ -33,7 +33,10 @@ AVAILABILITY_ROWS = 4
 # A mentee's top goals get priority 3 (others 1); a mentor's strongest skills level 5 (others 3).
 MAIN_STRENGTH = {Role.MENTEE: 3, Role.MENTOR: 5}
 OTHER_STRENGTH = {Role.MENTEE: 1, Role.MENTOR: 3}
-_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+# A browser's time input sends HH:MM, or HH:MM:SS when it asks for seconds (which availability ignores).
+_TIME = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d)?$")
+# Invitations by email address: about a thousand addresses at once.
+INVITE_EMAILS_MAX_LENGTH = 50_000
 
 
 def skill_choices() -> list[tuple[str, list[tuple[int, str]]]]:
@@ -48,7 +51,7 @@ def split_list(value: str) -> list[str]:
     return [item.strip() for item in re.split(r"[,;\n]", value) if item.strip()]
 
 
-class ProgramSetupForm(forms.ModelForm[Program]):
+class ProgramSetupForm(BoundedTextMixin, forms.ModelForm[Program]):
     """Every setting of a program; fields locked in the current state are shown disabled."""
 
     class Meta:
@@ -88,9 +91,8 @@ class ProgramSetupForm(forms.ModelForm[Program]):
         self.fields["training_modules"].queryset = TrainingModule.objects.all()  # type: ignore[attr-defined]
         for name, limit in PROGRAM_TEXT_MAX_LENGTHS.items():
             field = self.fields[name]
-            field.max_length = limit  # type: ignore[attr-defined]
-            field.validators.append(MaxLengthValidator(limit))
-            field.widget.attrs["maxlength"] = str(limit)
+            assert isinstance(field, forms.CharField)
+            set_max_length(field, limit)
         weights = {**DEFAULT_MATCH_WEIGHTS, **program.match_weights}
         rules = {**DEFAULT_MATCH_RULES, **program.match_rules}
         for name, label in WEIGHT_LABELS.items():
@@ -165,7 +167,7 @@ class ProgramSetupForm(forms.ModelForm[Program]):
         return result
 
 
-class InviteByFilterForm(forms.Form):
+class InviteByFilterForm(BoundedForm):
     prefix = "filter"
     role = forms.ChoiceField(choices=Role.choices)
     department = forms.ModelChoiceField(queryset=Department.objects.none(), required=False, empty_label="Any department")
@@ -181,11 +183,13 @@ class InviteByFilterForm(forms.Form):
         self.fields["grade"].queryset = Grade.objects.filter(organisation=program.organisation)  # type: ignore[attr-defined]
 
 
-class InviteByEmailForm(forms.Form):
+class InviteByEmailForm(BoundedForm):
     prefix = "email"
     role = forms.ChoiceField(choices=Role.choices)
     emails = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 4}), help_text="One or more work email addresses, separated by commas or new lines."
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=INVITE_EMAILS_MAX_LENGTH,
+        help_text="One or more work email addresses, separated by commas or new lines.",
     )
 
     def __init__(self, *args: Any, program: Program, **kwargs: Any) -> None:
@@ -205,7 +209,7 @@ class InviteByEmailForm(forms.Form):
         return emails
 
 
-class ApplicationForm(forms.Form):
+class ApplicationForm(BoundedForm):
     """A participant's application, in their own words and their own time zone."""
 
     motivation = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, label="Why do you want to take part?")
@@ -260,8 +264,9 @@ class ApplicationForm(forms.Form):
             self.fields[f"day_{row}"] = forms.TypedChoiceField(
                 coerce=int, empty_value=None, choices=[("", "—"), *WEEKDAYS], required=False, label="Day"
             )
-            self.fields[f"start_{row}"] = forms.CharField(required=False, label="From", widget=forms.TimeInput(attrs={"type": "time"}))
-            self.fields[f"end_{row}"] = forms.CharField(required=False, label="To", widget=forms.TimeInput(attrs={"type": "time"}))
+            for name, label in ((f"start_{row}", "From"), (f"end_{row}", "To")):
+                time_input = forms.TimeInput(attrs={"type": "time"})
+                self.fields[name] = forms.CharField(required=False, max_length=len("HH:MM:SS"), label=label, widget=time_input)
         if not self.is_bound:
             self.initial.update(_initial_from(enrolment))
 
@@ -279,12 +284,13 @@ class ApplicationForm(forms.Form):
         cleaned = super().clean() or {}
         windows = []
         for row in range(AVAILABILITY_ROWS):
-            day, start, end = cleaned.get(f"day_{row}"), (cleaned.get(f"start_{row}") or "")[:5], (cleaned.get(f"end_{row}") or "")[:5]
+            day, start, end = cleaned.get(f"day_{row}"), cleaned.get(f"start_{row}") or "", cleaned.get(f"end_{row}") or ""
             if day is None and not start and not end:
                 continue
             if day is None or not _TIME.match(start) or not _TIME.match(end):
                 self.add_error(f"day_{row}", f"Availability row {row + 1}: choose a day and give both times as HH:MM.")
                 continue
+            start, end = start[:5], end[:5]  # HH:MM of a checked time: only seconds are dropped
             if end <= start:
                 self.add_error(f"end_{row}", f"Availability row {row + 1}: the end must be after the start.")
                 continue
@@ -321,7 +327,7 @@ def _initial_from(enrolment: Enrolment) -> dict[str, Any]:
     return initial
 
 
-class TrainingCheckForm(forms.Form):
+class TrainingCheckForm(BoundedForm):
     def __init__(self, *args: Any, module: TrainingModule, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for index, question in enumerate(module.check_questions):

@@ -1,13 +1,32 @@
-"""Shapes of the programs API. Writes refuse unknown names, so a typo answers 422 instead of changing nothing."""
+"""Shapes of the programs API. Writes refuse unknown names, so a typo answers 422 instead of changing nothing.
+
+The settings and the invitations are parsed by the pages' own forms (``ProgramSetupForm``, ``InviteByEmailForm``),
+which refuse in the pages' words; their bounds here (``Documented``, ``Text(by_form=True)``) only put into the
+OpenAPI document what those forms accept, from the same constants.
+"""
 
 from datetime import date, datetime
 from typing import Annotated
 
-from ninja import Schema
-from pydantic import ConfigDict, Strict, StrictBool, StrictInt
+from ninja import Field, Schema
+from pydantic import ConfigDict, Strict, StrictBool
 
-# JSON numbers only: true and "0.5" are refused rather than read as 1.0 and 0.5.
-Number = Annotated[float, Strict()]
+from turnabout.core.api_types import CONTROL_CHARACTERS, SMALL_COUNT_MAX, Documented, JsonDatabaseId, JsonInteger, Text
+from turnabout.engine import Mode
+from turnabout.programs.forms import INVITE_EMAILS_MAX_LENGTH
+from turnabout.programs.models import Cadence, Program, ProgramStatus, Role, StrategicDriver
+from turnabout.programs.services import MAX_MIN_AVAILABILITY_MINUTES, PROGRAM_TEXT_MAX_LENGTHS
+
+# A JSON number from 0 to 1: true and "0.5" are refused rather than read as 1.0 and 0.5; the form refuses out of range.
+Weight = Annotated[float, Strict(), Documented(minimum=0, maximum=1)]
+# A PositiveSmallIntegerField, refused beyond its range by the form.
+FormSmallCount = Annotated[JsonInteger, Documented(minimum=0, maximum=SMALL_COUNT_MAX)]
+# An address as the invitation form reads one (commas and line breaks would split it), within an EmailField's bound.
+EMAIL_MAX_LENGTH = 254
+_NOT_IN_ADDRESS = f"@\\s,{CONTROL_CHARACTERS}"
+EMAIL_PATTERN = f"^ *[^{_NOT_IN_ADDRESS}]+@[^{_NOT_IN_ADDRESS}]+\\.[^{_NOT_IN_ADDRESS}]+ *$"
+# As many addresses as the form's text takes, one a line, each at its longest.
+INVITATION_MAX_EMAILS = INVITE_EMAILS_MAX_LENGTH // (EMAIL_MAX_LENGTH + 1)
 
 
 class ProgramOut(Schema):
@@ -31,7 +50,7 @@ class ProgramOut(Schema):
 
 
 class ProgramCreateIn(Schema):
-    driver: str
+    driver: StrategicDriver
 
 
 class MatchWeightsIn(Schema):
@@ -39,12 +58,12 @@ class MatchWeightsIn(Schema):
 
     model_config = ConfigDict(extra="forbid")
 
-    learning_goals: Number | None = None
-    common_ground: Number | None = None
-    availability: Number | None = None
-    crossing_boundaries: Number | None = None
-    diversity: Number | None = None
-    grade_gap: Number | None = None
+    learning_goals: Weight | None = None
+    common_ground: Weight | None = None
+    availability: Weight | None = None
+    crossing_boundaries: Weight | None = None
+    diversity: Weight | None = None
+    grade_gap: Weight | None = None
 
 
 class MatchRulesIn(Schema):
@@ -52,11 +71,11 @@ class MatchRulesIn(Schema):
 
     model_config = ConfigDict(extra="forbid")
 
-    mode: str | None = None
+    mode: Annotated[str, Documented(enum=[mode.value for mode in Mode])] | None = None
     require_different_department: StrictBool | None = None
     require_shared_language: StrictBool | None = None
-    min_availability_minutes: StrictInt | None = None
-    min_pair_score: Number | None = None
+    min_availability_minutes: Annotated[JsonInteger, Documented(minimum=0, maximum=MAX_MIN_AVAILABILITY_MINUTES)] | None = None
+    min_pair_score: Weight | None = None
     use_diversity_attributes: StrictBool | None = None
 
 
@@ -65,30 +84,36 @@ class ProgramUpdateIn(Schema):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = None
-    purpose_statement: str | None = None
-    outcomes_for_mentors: str | None = None
-    outcomes_for_mentees: str | None = None
-    outcomes_for_organisation: str | None = None
-    sponsor_id: int | None = None
+    name: Annotated[str, Text(Program._meta.get_field("name").max_length or 0, by_form=True)] | None = None
+    purpose_statement: Annotated[str, Text(PROGRAM_TEXT_MAX_LENGTHS["purpose_statement"], multiline=True, by_form=True)] | None = None
+    outcomes_for_mentors: Annotated[str, Text(PROGRAM_TEXT_MAX_LENGTHS["outcomes_for_mentors"], multiline=True, by_form=True)] | None = None
+    outcomes_for_mentees: Annotated[str, Text(PROGRAM_TEXT_MAX_LENGTHS["outcomes_for_mentees"], multiline=True, by_form=True)] | None = None
+    outcomes_for_organisation: (
+        Annotated[str, Text(PROGRAM_TEXT_MAX_LENGTHS["outcomes_for_organisation"], multiline=True, by_form=True)] | None
+    ) = None
+    sponsor_id: JsonDatabaseId | None = None
     enrolment_opens_on: date | None = None
     enrolment_closes_on: date | None = None
     starts_on: date | None = None
     ends_on: date | None = None
-    cadence: str | None = None
-    target_meeting_count: int | None = None
-    min_grade_gap: int | None = None
+    cadence: Annotated[str, Documented(enum=Cadence.values)] | None = None
+    target_meeting_count: FormSmallCount | None = None
+    min_grade_gap: FormSmallCount | None = None
     match_weights: MatchWeightsIn | None = None
     match_rules: MatchRulesIn | None = None
 
 
 class StatusIn(Schema):
-    status: str
+    status: ProgramStatus
 
 
 class InvitationIn(Schema):
-    role: str
-    emails: list[str]
+    """Who to invite: people of the directory, by their work address."""
+
+    role: Annotated[str, Documented(enum=Role.values)]
+    emails: list[Annotated[str, Text(EMAIL_MAX_LENGTH, by_form=True), Documented(pattern=EMAIL_PATTERN)]] = Field(
+        ..., min_length=1, max_length=INVITATION_MAX_EMAILS
+    )
 
 
 class InvitationOut(Schema):
@@ -107,4 +132,4 @@ class EnrolmentOut(Schema):
 
 
 class DecisionIn(Schema):
-    approve: bool
+    approve: StrictBool

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 
 from turnabout.accounts.models import Organisation, Role, User
+from turnabout.core.forms import BoundedForm
 from turnabout.identity.models import SsoProtocol
 from turnabout.identity.sso.social_apps import SECRET_VARIABLE_PREFIX
 
@@ -18,7 +19,7 @@ def split_list(text: str) -> list[str]:
     return [item.strip() for line in text.splitlines() for item in line.split(",") if item.strip()]
 
 
-class ProviderForm(forms.Form):
+class ProviderForm(BoundedForm):
     protocol = forms.ChoiceField(label="Protocol", choices=SsoProtocol.choices, widget=forms.RadioSelect, initial=SsoProtocol.OIDC)
     display_name = forms.CharField(
         label="Name on the sign-in button", max_length=100, help_text="The button says “Sign in with …”, e.g. “Acme Entra ID”."
@@ -57,7 +58,10 @@ class LoginChoiceField(forms.ModelChoiceField[User]):
         return obj.email
 
 
-class SignInRulesForm(forms.Form):
+GROUPS_INPUT = forms.Textarea(attrs={"rows": 2})
+
+
+class SignInRulesForm(BoundedForm):
     is_enabled = forms.BooleanField(label="Show “Sign in with …” on the sign-in page", required=False)
     groups_claim = forms.CharField(
         label="Groups claim or SAML attribute",
@@ -65,9 +69,10 @@ class SignInRulesForm(forms.Form):
         required=False,
         help_text="e.g. groups (Okta, Entra ID OIDC), http://schemas.microsoft.com/ws/2008/06/identity/claims/groups (Entra ID SAML).",
     )
-    admin_groups = forms.CharField(label="Administrator groups", max_length=2000, required=False)
-    program_manager_groups = forms.CharField(label="Program manager groups", max_length=2000, required=False)
-    sponsor_groups = forms.CharField(label="Sponsor groups", max_length=2000, required=False)
+    # Lists: one group a line, or separated by commas (split_list).
+    admin_groups = forms.CharField(label="Administrator groups", max_length=2000, required=False, widget=GROUPS_INPUT)
+    program_manager_groups = forms.CharField(label="Program manager groups", max_length=2000, required=False, widget=GROUPS_INPUT)
+    sponsor_groups = forms.CharField(label="Sponsor groups", max_length=2000, required=False, widget=GROUPS_INPUT)
     is_sso_only = forms.BooleanField(
         label="SSO only: employees cannot sign in with a password or an emailed link",
         required=False,
@@ -92,7 +97,7 @@ class SignInRulesForm(forms.Form):
         return cleaned
 
 
-class DiscoverForm(forms.Form):
+class DiscoverForm(BoundedForm):
     email = forms.CharField(label="Your work email or your organisation's short name", max_length=254, required=False)
     # The sign-in page's email field (its name is username) finds the button as the person types.
     username = forms.CharField(max_length=254, required=False)

@@ -1,0 +1,378 @@
+"""The permission matrix: every URL pattern × seven identities × the methods it takes, against one table (``MATRIX``).
+
+Identities (tests/security/cast.py): admin (Ada), program manager (Alice), participant (Charlie, the mentor of the
+cast's pair), sponsor (Diana), a user of another organisation (Eve, Globex's administrator), anonymous, and Acme's
+organisation API token with read scope (``Authorization: Bearer``; the HTML pages ignore it, so it is anonymous there).
+Answers: ``login`` is a 302 to the sign-in page with ``?next=``; any other answer is the status code.
+
+- Every pattern of turnabout/urls.py, found with ``get_resolver`` (API operations and the Django admin included),
+  needs a row: a new URL fails ``test_every_url_pattern_has_a_row_and_every_row_a_pattern`` until one is added. Pages take GET and POST
+  (both are tried, so a POST-only action shows 405 on GET); API rows list exactly the methods the OpenAPI document
+  gives each operation.
+- A state-changing request (POST, PUT, PATCH, DELETE) answered with a refusal (``login`` or any 4xx) changes nothing:
+  the row count and a digest of every row of every table are the same after it. ``Row.data`` is a body the
+  allowed identities' request would have carried out, so a refusal after a write would show
+  (``test_the_checksum_sees_the_allowed_writes_of_the_table`` checks that the digest does see writes).
+- Every request runs in a savepoint that is rolled back, so each one meets the same cast.
+- The production settings apply (``matrix.production_settings``: HTTPS only, secure cookies, no demo), over HTTPS.
+- CSRF is not checked: Django's test client skips it. This is a test of who may do what; the CSRF middleware
+  and the API's bearer-or-session rule are tested on their own (tests/identity/test_api_tokens.py).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from tests.conftest import PASSWORD
+from tests.security.cast import Cast, build_cast
+from tests.security.matrix import IDENTITIES, Row, everyone, is_refusal, observe, row, url_patterns
+from turnabout.api import api
+from turnabout.engagement.agreements import current_agreement
+from turnabout.programs.forms import ProgramSetupForm
+
+
+def _program_edit(cast: Cast) -> dict[str, Any]:
+    """The settings page as the browser posts it, with a new name."""
+    form = ProgramSetupForm.bound_to_changes(cast.program, {"name": "Renamed by the matrix"})
+    return {name: value for name, value in form.data.items() if value is not None}
+
+
+def _survey_answers(cast: Cast) -> dict[str, int]:
+    answers = {}
+    for instrument in cast.assignment.instruments.all():
+        for item in instrument.items:
+            answers[item["id"]] = 8 if instrument.scale_max == 10 else 4
+    return answers
+
+
+def _upload(cast: Cast) -> dict[str, Any]:
+    return {"file": SimpleUploadedFile("people.csv", b"employee_id,given_name,family_name,email\nA200,Gina,Green,gina@acme.test\n")}
+
+
+def _mapping(cast: Cast) -> dict[str, str]:
+    return {name: name for name in ("employee_id", "given_name", "family_name", "email")}
+
+
+def _sign(cast: Cast) -> dict[str, int]:
+    return {"agreement": current_agreement(cast.pair).pk}
+
+
+def _pair_rule(cast: Cast) -> dict[str, Any]:
+    return {"mentor": cast.mentor_enrolment.pk, "mentee": cast.mentee_enrolment.pk, "kind": "forbid"}
+
+
+def _api_pair_rule(cast: Cast) -> dict[str, Any]:
+    return {"mentor_enrolment_id": cast.mentor_enrolment.pk, "mentee_enrolment_id": cast.mentee_enrolment.pk, "kind": "forbid"}
+
+
+def _erasure(cast: Cast) -> dict[str, str]:
+    return {"confirmation": cast.newcomer.full_name}
+
+
+def _suggestion(cast: Cast) -> dict[str, int]:
+    return {"mentor": cast.mentor_enrolment.pk}
+
+
+AGREEMENT = {
+    "mentee_goals": "Prompts for board papers.", "mentor_goals": "Presenting to executives.", "cadence": "monthly",
+    "meeting_mode": "video", "confidentiality": "Ours.", "share_with_line_managers": "existence", "body": "",
+}  # fmt: skip
+MEETING = {"starts_at": "2026-01-20T10:00", "duration_minutes": "45", "mode": "video", "location": "Room 2"}
+CLOSURE = {"learned": "A lot.", "proudest": "", "next_steps": "", "continue_informally": "yes"}
+TOKEN = {"name": "CI", "scope": "read", "expires_in_days": "30"}
+
+
+def admin_model(app_label: str, model: str) -> dict[str, Row]:
+    """The Django admin's six pages of one registered model (superusers only: none of the seven identities is one)."""
+    names = ("changelist", "add", "history", "delete", "change")
+    rows = {f"admin:{app_label}_{model}_{name}": row(**everyone("302", "GET", "POST")) for name in names}
+    rows[f"admin/{app_label}/{model}/<path:object_id>/"] = row(**everyone("302", "GET", "POST"))
+    return rows
+
+
+# fmt: off
+# Seven answers a method, in IDENTITIES order: admin, manager, participant, sponsor, outsider, anonymous, token.
+MATRIX: dict[str, Row] = {
+    "healthz": row(**everyone("200", "GET"), **everyone("405", "POST")),
+    "home": row(GET="302 302 302 200 302 login login", POST="302 302 302 200 302 login login"),
+    "scim_admin:settings": row(GET="200 403 403 403 200 login login", POST="200 403 403 403 200 login login"),
+    "scim_admin:rotate": row(GET="405 405 405 405 405 405 405", POST="200 403 403 403 200 login login"),
+    "scim_admin:revoke": row(GET="405 405 405 405 405 405 405", POST="302 403 403 403 302 login login"),
+    "identity:setup": row(**everyone("410", "GET", "POST")),
+    "identity:request_link": row(**everyone("200", "GET", "POST"), data={"email": "bob@acme.test"}),
+    "identity:redeem_link": row(**everyone("200", "GET"), **everyone("302", "POST")),
+    "identity:my_account": row(GET="200 200 200 200 200 login login", POST="302 302 302 302 302 login login",
+        data={"current": PASSWORD, "password": "a new long passphrase 42", "confirm": "a new long passphrase 42"}),
+    "identity:create_personal_token": row(GET="405 405 405 405 405 405 405", POST="200 200 200 200 200 login login", data=TOKEN),
+    "identity:revoke_personal_token": row(GET="405 405 405 405 405 405 405", POST="302 404 404 404 404 login login"),
+    "identity:users": row(GET="200 403 403 403 200 login login", POST="302 403 403 403 302 login login",
+        data={"email": "gina@acme.test", "role": "sponsor", "full_name": "Gina"}),
+    "identity:audit": row(GET="200 403 403 403 200 login login", POST="200 403 403 403 200 login login"),
+    "identity:api_tokens": row(GET="200 403 403 403 200 login login", POST="200 403 403 403 200 login login", data=TOKEN),
+    "identity:sso_settings": row(GET="200 403 403 403 200 login login", POST="302 403 403 403 400 login login",
+        data={"form": "rules", "is_enabled": "on", "groups_claim": "groups"}),
+    "identity:revoke_organisation_token": row(GET="405 405 405 405 405 405 405", POST="302 403 403 403 404 login login",
+        path={"token_id": "organisation_token"}),
+    "identity:user": row(GET="200 403 403 403 404 login login", POST="200 403 403 403 404 login login"),
+    "identity:user_action": row(GET="405 405 405 405 405 405 405", POST="302 403 403 403 404 login login"),
+    "accounts:login": row(GET="302 302 302 302 302 200 200", POST="302 302 302 302 302 302 302",
+        data={"username": "ada@acme.test", "password": PASSWORD}),
+    "accounts:logout": row(GET="405 405 405 405 405 405 405", POST="302 302 302 302 302 302 302"),
+    "sso:discover": row(**everyone("200", "GET", "POST"), query={"email": "bob@acme.test"}),
+    "sso:organisation": row(**everyone("200", "GET", "POST")),
+    "openid_connect_login": row(**everyone("404", "GET", "POST")),
+    "openid_connect_callback": row(**everyone("404", "GET", "POST")),
+    "saml_acs": row(**everyone("302", "GET", "POST")),
+    "saml_finish_acs": row(**everyone("400", "GET", "POST")),
+    "saml_sls": row(**everyone("400", "GET", "POST")),
+    "saml_metadata": row(**everyone("200", "GET", "POST")),
+    "saml_login": row(**everyone("302", "GET", "POST")),
+    "people:directory": row(GET="200 200 200 403 200 login login", POST="200 200 200 403 200 login login"),
+    "people:org_chart": row(GET="200 200 200 403 200 login login", POST="200 200 200 403 200 login login"),
+    "people:org_chart_reports": row(GET="200 200 200 403 404 login login", POST="200 200 200 403 404 login login"),
+    "people:my_privacy": row(GET="200 200 200 200 200 login login", POST="302 302 302 302 302 login login",
+        data={"consent": "on", "gender": "Woman", "age_band": ""}),
+    "people:withdraw_privacy": row(GET="405 405 405 405 405 login login", POST="302 302 302 302 302 login login"),
+    "people:person": row(GET="200 200 200 403 404 login login", POST="200 200 200 403 404 login login"),
+    "personal_data:download_my_data": row(GET="405 405 405 405 405 login login", POST="200 200 200 200 200 login login"),
+    "personal_data:erase": row(GET="200 403 403 403 404 login login", POST="302 403 403 403 404 login login", data=_erasure,
+        path={"person_id": "newcomer"}),
+    "people:import_upload": row(GET="200 200 403 403 200 login login", POST="302 302 403 403 302 login login", data=_upload),
+    "people:import_mapping": row(GET="200 200 403 403 404 login login", POST="302 302 403 403 404 login login", data=_mapping),
+    "people:import_preview": row(GET="302 302 403 403 404 login login", POST="405 405 405 405 405 login login"),
+    "people:import_apply": row(GET="405 405 405 405 405 login login", POST="302 302 403 403 404 login login"),
+    "programs:list": row(GET="200 200 200 200 200 login login", POST="200 200 200 200 200 login login"),
+    "programs:new": row(GET="200 200 403 403 200 login login", POST="302 302 403 403 302 login login",
+        data={"driver": "digital_transformation"}),
+    "programs:detail": row(GET="200 200 403 403 404 login login", POST="200 200 403 403 404 login login"),
+    "programs:edit": row(GET="200 200 403 403 404 login login", POST="302 302 403 403 404 login login", data=_program_edit),
+    "programs:status": row(GET="405 405 405 405 405 login login", POST="302 302 403 403 404 login login", data={"status": "closing"}),
+    "programs:invite": row(GET="405 405 405 405 405 login login", POST="302 302 403 403 404 login login",
+        data={"mode": "emails", "email-role": "mentor", "email-emails": "frank@acme.test"}),
+    "programs:enrolment": row(GET="404 404 200 404 404 login login", POST="404 404 200 404 404 login login"),
+    "programs:apply": row(GET="404 404 200 404 404 login login", POST="404 404 200 404 404 login login"),
+    "programs:decide": row(GET="405 405 405 405 405 login login", POST="302 302 403 403 404 login login", data={"decision": "decline"}),
+    "programs:training": row(GET="404 404 200 404 404 login login", POST="404 404 200 404 404 login login", path={"slug": "training"}),
+    "matching:review": row(GET="200 200 403 403 404 login login", POST="200 200 403 403 404 login login"),
+    "matching:start_run": row(GET="405 405 405 405 405 login login", POST="302 302 403 403 404 login login"),
+    "matching:pair_rule": row(GET="405 405 405 405 405 login login", POST="302 302 403 403 404 login login", data=_pair_rule),
+    "matching:run_progress": row(GET="200 200 403 403 404 login login", POST="200 200 403 403 404 login login"),
+    "matching:publish": row(GET="405 405 405 405 405 login login", POST="302 302 403 403 404 login login"),
+    "matching:my_matches": row(GET="200 200 200 200 200 login login", POST="200 200 200 200 200 login login"),
+    "matching:my_match": row(GET="404 404 200 404 404 login login", POST="404 404 302 404 404 login login",
+        data={"answer": "decline", "reason": "workload"}),
+    "matching:suggestions": row(GET="404 404 302 404 404 login login", POST="404 404 302 404 404 login login",
+        data=_suggestion),
+    "matching:rematch": row(GET="405 405 405 405 405 login login", POST="302 302 403 403 404 login login"),
+    "engagement:my_pairs": row(GET="200 200 302 200 200 login login", POST="200 200 302 200 200 login login"),
+    "engagement:pair": row(GET="404 404 200 404 404 login login", POST="404 404 200 404 404 login login"),
+    "engagement:agreement": row(GET="404 404 200 404 404 login login", POST="404 404 302 404 404 login login", data=AGREEMENT),
+    "engagement:sign": row(GET="405 405 405 405 405 login login", POST="404 404 302 404 404 login login", data=_sign),
+    "engagement:goal_add": row(GET="405 405 405 405 405 login login", POST="404 404 302 404 404 login login",
+        data={"owner_role": "mentor", "title": "Present to the board"}),
+    "engagement:goal_update": row(GET="405 405 405 405 405 login login", POST="404 404 302 404 404 login login",
+        data={"progress_percent": "50", "status": "open"}),
+    "engagement:milestone_add": row(GET="405 405 405 405 405 login login", POST="404 404 302 404 404 login login",
+        data={"title": "A second draft"}),
+    "engagement:milestone_done": row(GET="405 405 405 405 405 login login", POST="404 404 302 404 404 login login"),
+    "engagement:note_add": row(GET="405 405 405 405 405 login login", POST="404 404 302 404 404 login login",
+        data={"body": "Next time: slides.", "visibility": "shared"}),
+    "engagement:insight_add": row(GET="405 405 405 405 405 login login", POST="404 404 302 404 404 login login",
+        data={"description": "Slides start from a prompt", "owner": "Bob", "adopted_on": "2026-01-05"}),
+    "engagement:concern": row(GET="404 404 200 404 404 login login", POST="404 404 302 404 404 login login",
+        data={"body": "My partner is unkind."}),
+    "engagement:closure": row(GET="404 404 200 404 404 login login", POST="404 404 302 404 404 login login", data=CLOSURE),
+    "engagement:certificate": row(GET="404 404 200 404 404 login login", POST="404 404 200 404 404 login login"),
+    "engagement:guides": row(GET="200 200 200 200 200 login login", POST="200 200 200 200 200 login login"),
+    "engagement:guide": row(GET="200 200 200 200 200 login login", POST="200 200 200 200 200 login login", path={"slug": "guide"}),
+    "engagement:concerns": row(GET="200 200 403 403 404 login login", POST="200 200 403 403 404 login login"),
+    "engagement:concern_resolve": row(GET="405 405 405 405 405 login login", POST="302 302 403 403 404 login login"),
+    "engagement:health": row(GET="200 200 403 403 404 login login", POST="200 200 403 403 404 login login"),
+    "engagement:health_check_in": row(GET="405 405 405 405 405 login login", POST="302 302 403 403 404 login login"),
+    "engagement:health_pause": row(GET="405 405 405 405 405 login login", POST="302 302 403 403 404 login login"),
+    "engagement:health_resume": row(GET="405 405 405 405 405 login login", POST="302 302 403 403 404 login login"),
+    "engagement:health_close": row(GET="405 405 405 405 405 login login", POST="302 302 403 403 404 login login"),
+    "engagement:meetings": row(GET="404 404 200 404 404 login login", POST="405 405 405 405 405 login login"),
+    "engagement:meeting_schedule": row(GET="405 405 405 405 405 login login", POST="404 404 302 404 404 login login", data=MEETING),
+    "engagement:meeting": row(GET="404 404 200 404 404 login login", POST="405 405 405 405 405 login login"),
+    "engagement:meeting_log": row(GET="405 405 405 405 405 login login", POST="404 404 302 404 404 login login",
+        path={"meeting_id": "held_meeting"}, data={"held_minutes": "50", "mode": "video", "topics": "prompts, slides"}),
+    "engagement:meeting_cancel": row(GET="405 405 405 405 405 login login", POST="404 404 302 404 404 login login"),
+    "engagement:meeting_reschedule": row(GET="405 405 405 405 405 login login", POST="404 404 302 404 404 login login", data=MEETING),
+    "engagement:meeting_agenda": row(GET="405 405 405 405 405 login login", POST="404 404 302 404 404 login login",
+        data={"agenda": "1. Prompts 2. Slides"}),
+    "engagement:meeting_invite": row(GET="404 404 200 404 404 login login", POST="405 405 405 405 405 login login"),
+    "engagement:calendar": row(GET="200 200 200 200 200 login login", POST="405 405 405 405 405 login login"),
+    "engagement:calendar_rotate": row(GET="405 405 405 405 405 login login", POST="302 302 302 302 302 login login"),
+    "engagement:calendar_feed": row(GET="200 200 200 200 200 200 200", POST="405 405 405 405 405 405 405", path={"token": "calendar"}),
+    "engagement:pulse": row(GET="404 404 200 404 404 login login", POST="404 404 302 404 404 login login",
+        path={"token": "pulse"}, data={"rating": "5", "learned": "Slides."}),
+    "surveys:my_surveys": row(GET="200 200 200 200 200 login login", POST="200 200 200 200 200 login login"),
+    "surveys:survey": row(GET="404 404 200 404 404 login login", POST="404 404 302 404 404 login login", data=_survey_answers),
+    "surveys:thanks": row(GET="404 404 200 404 404 login login", POST="404 404 200 404 404 login login"),
+    "surveys:program_waves": row(GET="200 200 403 403 404 login login", POST="200 200 403 403 404 login login"),
+    "surveys:schedule": row(GET="405 405 405 405 405 login login", POST="302 302 403 403 404 login login"),
+    "surveys:open_wave": row(GET="405 405 405 405 405 login login", POST="302 302 403 403 404 login login"),
+    "insights:organisation": row(GET="200 200 403 200 200 login login", POST="200 200 403 200 200 login login"),
+    "insights:program": row(GET="200 200 403 200 404 login login", POST="200 200 403 200 404 login login"),
+    "insights:program_csv": row(GET="200 200 403 200 404 login login", POST="200 200 403 200 404 login login"),
+    "insights:program_pdf": row(GET="200 200 403 200 404 login login", POST="200 200 403 200 404 login login"),
+    "api:openapi-json": row(**everyone("200", "GET", "POST")),
+    "api:openapi-view": row(**everyone("200", "GET", "POST")),
+    "api:api-root": row(**everyone("404", "GET", "POST")),
+    "api:list_people": row(GET="200 200 200 403 200 401 200"),
+    "api:get_person": row(GET="200 200 200 403 404 401 200"),
+    "api:list_programs": row(GET="200 200 403 403 200 401 200"),
+    "api:create_program": row(POST="201 201 403 403 201 401 403", json_body=True, data={"driver": "digital_transformation"}),
+    "api:get_program": row(GET="200 200 403 403 404 401 200"),
+    "api:patch_program": row(PATCH="200 200 403 403 404 401 403", json_body=True, data={"name": "Renamed by the matrix"}),
+    "api:post_status": row(POST="200 200 403 403 404 401 403", json_body=True, data={"status": "closing"}),
+    "api:post_invitations": row(POST="409 409 403 403 404 401 403", json_body=True, data={"role": "mentor", "emails": ["frank@acme.test"]}),
+    "api:list_enrolments": row(GET="200 200 403 403 404 401 200"),
+    "api:post_decision": row(POST="409 409 403 403 404 401 403", json_body=True, data={"approve": False}),
+    "api:post_run": row(POST="409 409 403 403 404 401 403", json_body=True, data={"mode": "score"}),
+    "api:get_run": row(GET="200 200 403 403 404 401 200"),
+    "api:get_run_pairs": row(GET="200 200 403 403 404 401 200"),
+    "api:post_publish": row(POST="409 409 403 403 404 401 403", json_body=True),
+    "api:post_pair_rule": row(POST="204 204 403 403 404 401 403", json_body=True, data=_api_pair_rule),
+    "api:my_matches": row(GET="200 200 200 200 200 401 200"),
+    "api:post_response": row(POST="404 404 409 404 404 401 403", json_body=True, data={"accept": False, "reason": "workload"}),
+    "api:get_program_kpis": row(GET="200 200 403 200 404 401 200"),
+    "api:get_rollup": row(GET="200 200 403 200 200 401 200"),
+    "scim:root": row(**everyone("401", "GET", "POST")),
+    "scim:service_provider_config": row(**everyone("401", "GET", "POST")),
+    "scim:resource_types": row(**everyone("401", "GET", "POST")),
+    "scim:resource_type": row(**everyone("401", "GET", "POST")),
+    "scim:schemas": row(**everyone("401", "GET", "POST")),
+    "scim:schema": row(**everyone("401", "GET", "POST")),
+    "scim:search": row(**everyone("401", "GET", "POST")),
+    "scim:users": row(**everyone("401", "GET", "POST")),
+    "scim:users_search": row(**everyone("401", "GET", "POST")),
+    "scim:user": row(**everyone("401", "GET", "POST", "PUT", "PATCH", "DELETE")),
+    "scim:not_found": row(**everyone("401", "GET", "POST")),
+    "admin:index": row(**everyone("302", "GET", "POST")),
+    "admin:login": row(**everyone("200", "GET", "POST")),
+    "admin:logout": row(**everyone("302", "GET", "POST")),
+    "admin:password_change": row(**everyone("302", "GET", "POST")),
+    "admin:password_change_done": row(**everyone("302", "GET", "POST")),
+    "admin:autocomplete": row(**everyone("302", "GET", "POST")),
+    "admin:jsi18n": row(**everyone("302", "GET", "POST")),
+    "admin:view_on_site": row(**everyone("302", "GET", "POST")),
+    "admin:auth_user_password_change": row(**everyone("302", "GET", "POST")),
+    "admin:app_list": row(**everyone("302", "GET", "POST")),
+    "admin/(?P<url>.*)$": row(**everyone("302", "GET", "POST")),
+    **admin_model("auth", "group"),
+    **admin_model("django_tasks_database", "dbtaskresult"),
+    **admin_model("accounts", "organisation"),
+    **admin_model("accounts", "user"),
+    **admin_model("people", "grade"),
+    **admin_model("people", "department"),
+    **admin_model("people", "site"),
+    **admin_model("people", "person"),
+    **admin_model("people", "skillcategory"),
+    **admin_model("people", "skill"),
+    **admin_model("account", "emailaddress"),
+    **admin_model("socialaccount", "socialapp"),
+    **admin_model("socialaccount", "socialtoken"),
+    **admin_model("socialaccount", "socialaccount"),
+}
+# fmt: on
+
+
+def _operations() -> dict[str, set[str]]:
+    """The methods of each path of the OpenAPI document, by its route in Django's notation (``api/programs/<program_id>``)."""
+    paths = api.get_openapi_schema()["paths"]
+    return {
+        re.sub(r"\{(\w+)\}", r"<\1>", path.removeprefix("/")): {method.upper() for method in operations}
+        for path, operations in paths.items()
+    }
+
+
+def test_every_url_pattern_has_a_row_and_every_row_a_pattern():
+    # given
+    keys = [pattern.key for pattern in url_patterns()]
+
+    # then
+    assert len(keys) == len(set(keys)), "two URL patterns share a name: key one of them by its route"
+    missing = [key for key in keys if key not in MATRIX]
+    assert not missing, (
+        "These URL patterns have no row in MATRIX (tests/security/test_permission_matrix.py). Add one per pattern with "
+        "the answer each identity should get for GET and POST (API operations: for their methods): " + ", ".join(missing)
+    )
+    stale = sorted(set(MATRIX) - set(keys))
+    assert not stale, "These rows of MATRIX name no URL pattern any more; remove them: " + ", ".join(stale)
+
+
+def test_pages_are_tried_with_get_and_post_and_api_operations_with_exactly_their_methods():
+    # given
+    operations = _operations()
+    tried: dict[str, set[str]] = {}
+    wrong = []
+    for pattern in url_patterns():
+        if pattern.key not in MATRIX:
+            continue  # the first test names it
+        methods = set(MATRIX[pattern.key].answers)
+        if pattern.route in operations:
+            tried.setdefault(pattern.route, set()).update(methods)
+        elif not {"GET", "POST"} <= methods:
+            wrong.append(f"{pattern.key} tries {sorted(methods)}: a page row needs GET and POST")
+
+    # then
+    assert wrong == []
+    assert tried == operations
+
+
+@pytest.fixture
+def cast(production, acme, globex, admin, manager, mentor, mentee, sponsor, outsider, program) -> Cast:
+    return build_cast(
+        acme=acme, globex=globex, admin=admin, manager=manager, mentor=mentor, mentee=mentee, sponsor=sponsor, outsider=outsider,
+        program=program,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("identity", IDENTITIES)
+def test_each_identity_gets_the_answer_of_the_table_and_a_refused_write_changes_nothing(cast, identity):
+    # given: the patterns with a row (the first test names any without one)
+    patterns = [pattern for pattern in url_patterns() if pattern.key in MATRIX]
+
+    # when
+    observations = observe(cast, MATRIX, patterns, only=[identity])
+
+    # then
+    wrong = [
+        f"{seen.key} {seen.method}: expected {MATRIX[seen.key].answers[seen.method][IDENTITIES.index(identity)]}, got {seen.answer}"
+        for seen in observations
+        if seen.answer != MATRIX[seen.key].answers[seen.method][IDENTITIES.index(identity)]
+    ]
+    changed = [f"{seen.key} {seen.method} refused ({seen.answer}) but changed {', '.join(seen.changed)}" for seen in observations
+               if is_refusal(seen.answer) and seen.changed]  # fmt: skip
+    assert wrong == [], "\n".join(wrong)
+    assert changed == [], "\n".join(changed)
+    assert len(observations) == sum(len(MATRIX[pattern.key].answers) for pattern in patterns)
+
+
+# Allowed writes of the table, each of which must show in the checksum: the bodies are real and the digest sees them.
+WRITES = {
+    ("engagement:note_add", "POST", "participant"): {"engagement_note"},
+    ("identity:users", "POST", "admin"): {"accounts_user", "accounts_auditentry"},
+    ("programs:edit", "POST", "manager"): {"programs_program"},
+    ("api:patch_program", "PATCH", "admin"): {"programs_program"},
+    ("engagement:health_pause", "POST", "manager"): {"engagement_pair", "engagement_manageraction"},
+}
+
+
+def test_the_checksum_sees_the_allowed_writes_of_the_table(cast):
+    # given
+    keys = {key for key, _method, _identity in WRITES}
+    patterns = [pattern for pattern in url_patterns() if pattern.key in keys]
+
+    # when
+    observations = observe(cast, MATRIX, patterns, only=sorted({identity for _key, _method, identity in WRITES}))
+
+    # then
+    seen = {(found.key, found.method, found.identity): set(found.changed) for found in observations}
+    assert {write: seen[write] for write in WRITES} == WRITES

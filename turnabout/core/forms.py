@@ -1,0 +1,98 @@
+"""What every form refuses before a service sees it: text longer than it may be, and control characters.
+
+Django's ``CharField`` already refuses NUL (``ProhibitNullCharactersValidator``) and text beyond a ``max_length``
+it was given; a text field without one would take 100,000 characters and pass them to a ``TextField`` or a JSON
+list. ``BoundedTextMixin`` goes before ``forms.Form`` or ``forms.ModelForm`` and, for every text field of the form
+(fields added in a subclass's ``__init__`` included):
+
+- gives a field without ``max_length`` the bound ``TEXT_MAX_LENGTH``, so a longer value is a form error naming the
+  field, never a silent truncation further down;
+- refuses control characters other than tab, line feed and carriage return (which only multi-line fields take).
+
+Give a field a bound of its own with ``set_max_length`` (it replaces the field's earlier bound rather than adding a
+second one).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
+from django.utils.deconstruct import deconstructible
+
+TEXT_MAX_LENGTH = 10_000
+# C0 controls and DEL, C1 controls, and the Unicode non-characters U+FFFE/U+FFFF: none is text anyone types.
+_CONTROL = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff"
+_CONTROL_IN_TEXT = re.compile(f"[{_CONTROL}]")
+_CONTROL_IN_LINE = re.compile(f"[{_CONTROL}\t\n\r]")
+
+
+@deconstructible
+class ControlCharacterValidator:
+    """Refuse control characters; ``multiline`` allows tab, line feed and carriage return.
+
+    >>> ControlCharacterValidator(multiline=True)("Line one\\r\\nLine two")
+    >>> ControlCharacterValidator(multiline=False)("Bob\\r\\nBcc: eve@example.com")
+    Traceback (most recent call last):
+    ...
+    django.core.exceptions.ValidationError: ['Remove the line break or control character (U+000D): this field is one line of text.']
+    """
+
+    def __init__(self, *, multiline: bool) -> None:
+        self.multiline = multiline
+
+    def __call__(self, value: object) -> None:
+        text = str(value)
+        found = (_CONTROL_IN_TEXT if self.multiline else _CONTROL_IN_LINE).search(text)
+        if found is None:
+            return
+        code_point = f"U+{ord(found.group()):04X}"
+        if self.multiline:
+            message = f"Remove the control character ({code_point}): it is not text."
+        else:
+            message = f"Remove the line break or control character ({code_point}): this field is one line of text."
+        raise ValidationError(message, code="control_character")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ControlCharacterValidator) and other.multiline == self.multiline
+
+
+def set_max_length(field: forms.CharField, limit: int) -> None:
+    """Bound ``field`` to ``limit`` characters: its validator (replacing any earlier bound) and the input's ``maxlength``."""
+    field.max_length = limit
+    field.validators = [validator for validator in field.validators if not isinstance(validator, MaxLengthValidator)]
+    field.validators.append(MaxLengthValidator(limit))
+    field.widget.attrs["maxlength"] = str(limit)
+
+
+def _bound(field: forms.Field) -> None:
+    if not isinstance(field, forms.CharField) or field.disabled:
+        return
+    if field.max_length is None:
+        set_max_length(field, TEXT_MAX_LENGTH)
+    if not any(isinstance(validator, ControlCharacterValidator) for validator in field.validators):
+        field.validators.append(ControlCharacterValidator(multiline=isinstance(field.widget, forms.Textarea)))
+
+
+class BoundedTextMixin:
+    """Bound every text field of the form (see the module docstring); put it first among the form's bases."""
+
+    fields: dict[str, forms.Field]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Here for the rendered maxlength; again in full_clean for fields a subclass adds after this runs.
+        for field in self.fields.values():
+            _bound(field)
+
+    def full_clean(self) -> None:
+        for field in self.fields.values():
+            _bound(field)
+        super().full_clean()  # type: ignore[misc]
+
+
+class BoundedForm(BoundedTextMixin, forms.Form):
+    """A ``forms.Form`` whose text fields are bounded and refuse control characters."""
