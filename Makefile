@@ -34,15 +34,13 @@ assets: turnabout/static/dist/.built ## Build the front-end packages into turnab
 migrate: install ## Apply database migrations
 	$(DEMO_ENV) $(BIN)/python manage.py migrate --no-input
 
-demo: migrate ## Load the demo organisation and serve it at http://127.0.0.1:8000 (with the task worker)
+demo: migrate ## Load the demo organisation and serve it at http://127.0.0.1:8000 (with the task worker and scheduler)
 	$(DEMO_ENV) $(BIN)/turnabout seed-demo --employees 2000 --seed 1
 	$(DEMO_ENV) $(BIN)/turnabout seed-demo-programs --seed 1
 	@$(MAKE) --no-print-directory serve
 
-serve: migrate ## Serve the current database with the background task worker beside it
-	@$(DEMO_ENV) $(BIN)/python manage.py worker --interval 1 & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	$(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT) --noreload
+serve: migrate ## Serve the current database (demo mode) with `turnabout serve`: web, task worker and scheduler
+	$(DEMO_ENV) $(BIN)/turnabout serve --bind $(HOST):$(PORT)
 
 worker: install ## Run only the background task worker (emails, match runs)
 	$(DEMO_ENV) $(BIN)/python manage.py worker
@@ -66,6 +64,7 @@ bench: install ## Benchmarks under bench/ (print their figures)
 	$(BIN)/python bench/match_run.py
 	$(BIN)/python bench/insights.py
 	$(BIN)/python bench/people_search.py
+	$(BIN)/python bench/load.py
 
 clean: ## Remove the virtualenv, built assets and local data
 	rm -rf $(VENV) turnabout/static/dist frontend/node_modules var

@@ -1,6 +1,7 @@
 """The ``turnabout`` command: ``turnabout match`` runs the engine on CSV files; the rest are management commands.
 
-``turnabout import-people FILE`` is ``manage.py import_people FILE``.
+``turnabout import-people FILE`` is ``manage.py import_people FILE``. ``turnabout serve`` is the production entry point
+(gunicorn, the task worker and the scheduler); it starts its workers as ``python -m turnabout.cli worker``.
 """
 
 import os

@@ -57,6 +57,16 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return items
 
 
+def env_choice(name: str, default: str, choices: list[str], *, upper: bool = False) -> str:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().upper() if upper else raw.strip().lower()
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}; got {raw!r}")
+    return value
+
+
 def database_from_url(name: str, url: str) -> dict[str, Any]:
     """Parse DATABASE_URL (sqlite:///path or postgres://user:pass@host:port/db)."""
     parsed = urlparse(url)
@@ -193,6 +203,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: its request id covers every line logged meanwhile, its duration and status everything below.
+    "turnabout.core.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -280,6 +292,8 @@ SSO_ALLOW_HTTP = env_bool("SSO_ALLOW_HTTP", DEMO or DEBUG)
 # Security. Behind TLS by default; the demo serves plain HTTP on localhost.
 _SERVES_HTTPS = not (DEMO or DEBUG)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", _SERVES_HTTPS)
+# Load balancers probe /healthz over plain HTTP on the private network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", _SERVES_HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
@@ -312,6 +326,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Turnabout <turnabout@
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A task whose worker has not beaten for this long is failed by the sweeper (its match run or import says so), and
+# /healthz reports no live worker. Workers beat every sixth of it, at most every 10 s (turnabout/core/models.py).
+WORKER_HEARTBEAT_TIMEOUT_SECONDS = env_int("WORKER_HEARTBEAT_TIMEOUT_SECONDS", 120, minimum=2)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
@@ -340,9 +357,32 @@ ANONYMOUS_BODY_MAX_BYTES = env_int("ANONYMOUS_BODY_MAX_BYTES", 64 * 1024, minimu
 INSIGHTS_MIN_CELL = env_int("INSIGHTS_MIN_CELL", 5, minimum=3)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 
+# Logs go to stderr, for the process manager (systemd's journal, docker logs) to collect: plain text, or one JSON
+# object per line with LOG_FORMAT=json (turnabout/core/logging.py, docs/operations.md#logs).
+LOG_FORMAT = env_choice("LOG_FORMAT", "text", ["text", "json"])
+LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], upper=True)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "formatters": {"text": {"()": "turnabout.core.logging.TextFormatter"}, "json": {"()": "turnabout.core.logging.JsonFormatter"}},
+    "filters": {"context": {"()": "turnabout.core.logging.LogContextFilter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stderr",
+            "formatter": LOG_FORMAT,
+            "level": LOG_LEVEL,
+            "filters": ["context"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Through the one handler above (Django's defaults add a second one under DEBUG); never DEBUG, which under
+        # DEBUG=on would print every SQL query with its parameters.
+        "django": {"handlers": [], "level": "INFO"},
+        # turnabout.request logs every request once: Django's 4xx warnings and runserver's lines (which hold the
+        # query string) would repeat it. Server errors keep Django's line with the traceback.
+        "django.request": {"level": "ERROR"},
+        "django.server": {"handlers": [], "level": "ERROR", "propagate": True},
+    },
 }

@@ -6,11 +6,13 @@ from turnabout.api import api
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
     path("users/scim/", include("turnabout.identity.scim.admin_urls")),
     path("", include("turnabout.identity.urls")),
     path("accounts/", include("turnabout.accounts.urls")),
     path("sso/", include("turnabout.identity.sso.urls")),
     path("people/", include("turnabout.people.urls")),
+    path("people/", include("turnabout.personal_data.urls")),
     path("programs/", include("turnabout.programs.urls")),
     path("matching/", include("turnabout.matching.urls")),
     path("pairs/", include("turnabout.engagement.urls")),

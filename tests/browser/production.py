@@ -1,21 +1,22 @@
 """Turnabout as it ships, for browser tests: real processes, production settings, a fresh database, a real SMTP server.
 
-The ``production`` fixture (one install per test module) does what an administrator does on a new server:
-``collectstatic``, ``migrate``, ``turnabout setup``, then gunicorn and the task worker. It uses
+The ``production`` fixture (one install per test module) does what an administrator does on a new server,
+with the commands of ``INSTALL_COMMANDS``: ``turnabout collectstatic``, ``turnabout migrate``, ``turnabout setup``,
+then the production entry point ``turnabout serve`` (gunicorn, the task worker and the scheduler). The
+Dockerfile, compose.yaml and docs/deploy.md run these same commands (tests/core/test_deploy_files.py). It uses
 ``turnabout.settings`` with no demo mode and no debug, never pytest-django's test database: tests drive
-it only through the browser and the mail outbox (the SMTP server's store).
+it only through the browser and the mail outbox (the SMTP server's store). ``bench/load.py`` uses the same install.
 
 The database is fresh: a temporary SQLite file, or, when this process's DATABASE_URL is PostgreSQL, a new
 database whose name contains the configured one (``<name>_golive_<pid>``, which CI's clean-up also drops),
-dropped again at the end. When a test using the fixture fails, the server and worker logs are added to its
-report.
+dropped again at the end. When a test using the fixture fails, the server's log (web, worker and scheduler)
+is added to its report.
 """
 
 from __future__ import annotations
 
 import email
 import email.policy
-import importlib.metadata
 import logging
 import os
 import re
@@ -38,6 +39,8 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
+from turnabout.core.serving import STOP_GRACE_SECONDS
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
@@ -47,18 +50,28 @@ ADMIN_NAME = "Ivy Tech"
 
 SIGN_IN_LINK = re.compile(r"https?://[^\s/]+/accounts/link/[A-Za-z0-9_\-]+/")
 
-# Every variable turnabout/settings.py reads (docs/configuration.md), plus what the test process itself sets
-# (settings_test.py turns demo mode on; the browser fixture relaxes Django's async check): none of them
-# leaks into the product's processes, which get only the production environment built below.
-_PRODUCT_VARIABLES = frozenset(
-    {
-        "TURNABOUT_DEMO", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "SITE_URL", "DATABASE_URL",
-        "DATABASE_CONN_MAX_AGE", "EMAIL_URL", "DEFAULT_FROM_EMAIL", "SECURE_SSL_REDIRECT", "SECURE_COOKIES",
-        "SECURE_HSTS_SECONDS", "SECURE_HSTS_PRELOAD", "SECURE_PROXY_SSL_HEADER", "SESSION_COOKIE_AGE", "LOGIN_FAILURE_LIMIT",
-        "LOGIN_FAILURE_WINDOW_SECONDS", "SIGN_IN_LINK_MAX_AGE_DAYS", "UPLOAD_MAX_BYTES", "INSIGHTS_MIN_CELL", "TIME_ZONE",
-        "LOG_LEVEL", "TURNABOUT_VAR_DIR", "NUMBA_CACHE_DIR", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE",
-    }
-)  # fmt: skip
+# Every variable docs/configuration.md documents (so every one turnabout/settings.py reads), plus what the test
+# process itself sets (settings_test.py turns demo mode on; the browser fixture relaxes Django's async check): none
+# of them leaks into the product's processes, which get only the production environment built below.
+DOCUMENTED_VARIABLES = frozenset(
+    re.findall(r"^\| `([A-Z][A-Z0-9_]*)` \|", (BASE_DIR / "docs" / "configuration.md").read_text(encoding="utf-8"), flags=re.MULTILINE)
+)
+_PRODUCT_VARIABLES = DOCUMENTED_VARIABLES | {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+_PRODUCT_VARIABLE_PREFIXES = ("TURNABOUT_SSO_SECRET_", "PYTEST")
+
+# What the install runs, in this order, as an administrator types it (``turnabout`` is the installed command);
+# collectstatic and migrate run side by side. The serve command's address and worker count are filled in per install.
+COLLECTSTATIC = ("turnabout", "collectstatic", "--no-input")
+MIGRATE = ("turnabout", "migrate", "--no-input")
+SETUP = ("turnabout", "setup", "--organisation", ORGANISATION, "--admin-email", ADMIN_EMAIL, "--admin-name", ADMIN_NAME)
+
+
+def serve_command(*, bind: str, web_workers: int | None) -> tuple[str, ...]:
+    """The production entry point: web, task worker and scheduler in one command."""
+    return ("turnabout", "serve", "--bind", bind, *(("--web-workers", str(web_workers)) if web_workers else ()))
+
+
+INSTALL_COMMANDS = (COLLECTSTATIC, MIGRATE, SETUP, serve_command(bind="127.0.0.1:8000", web_workers=2))
 
 
 class MailOutbox:
@@ -158,9 +171,10 @@ def _postgres_admin_connection(url: str) -> Any:
 
 
 @contextmanager
-def fresh_database(directory: Path) -> Iterator[str]:
-    """A DATABASE_URL for an empty database: a new PostgreSQL database beside the configured one, or a SQLite file."""
-    configured = os.environ.get("DATABASE_URL", "")
+def fresh_database(directory: Path, configured: str | None = None) -> Iterator[str]:
+    """A DATABASE_URL for an empty database: a new PostgreSQL database beside ``configured`` (default: this
+    process's DATABASE_URL) when that is PostgreSQL, else a SQLite file."""
+    configured = os.environ.get("DATABASE_URL", "") if configured is None else configured
     parsed = urlparse(configured)
     if parsed.scheme not in {"postgres", "postgresql"}:
         yield f"sqlite:///{directory / 'turnabout.sqlite3'}"
@@ -178,7 +192,9 @@ def fresh_database(directory: Path) -> Iterator[str]:
 
 def production_environment(*, site_url: str, database_url: str, email_url: str, var_dir: Path) -> dict[str, str]:
     """The environment of every product process: turnabout.settings as an administrator configures it."""
-    environment = {key: value for key, value in os.environ.items() if key not in _PRODUCT_VARIABLES and not key.startswith("PYTEST")}
+    environment = {
+        key: value for key, value in os.environ.items() if key not in _PRODUCT_VARIABLES and not key.startswith(_PRODUCT_VARIABLE_PREFIXES)
+    }
     environment.update(
         {
             "DJANGO_SETTINGS_MODULE": "turnabout.settings",
@@ -212,11 +228,16 @@ class Production:
     environment: dict[str, str]
     log_dir: Path
     setup_output: str = ""
+    serve_command: tuple[str, ...] = ()
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def manage(self, *args: str, timeout: float = 300) -> str:
         """Run ``manage.py *args`` against the install; its output, or AssertionError with both streams."""
         return self.run(sys.executable, "manage.py", *args, timeout=timeout)
+
+    def administer(self, command: tuple[str, ...], timeout: float = 300) -> str:
+        """Run one of the commands an administrator types (``("turnabout", "migrate", …)``) with the installed ``turnabout``."""
+        return self.run(str(BIN / command[0]), *command[1:], timeout=timeout)
 
     def run(self, *command: str, timeout: float = 300) -> str:
         completed = subprocess.run(
@@ -228,6 +249,7 @@ class Production:
         return completed.stdout
 
     def start(self, name: str, *command: str) -> None:
+        """Start a long-running command, its output (and its children's) in ``<name>.log``."""
         log = (self.log_dir / f"{name}.log").open("wb")
         self.processes[name] = subprocess.Popen(command, cwd=BASE_DIR, env=self.environment, stdout=log, stderr=subprocess.STDOUT)
         log.close()
@@ -240,7 +262,9 @@ class Production:
         markers = ("Internal Server Error", "Traceback", "state=FAILED")
         return [f"{name}: {line}" for name, text in self.logs().items() for line in text.splitlines() if any(m in line for m in markers)]
 
-    def wait_until_serving(self, path: str = "/accounts/login/", timeout: float = 60) -> None:
+    def wait_until_serving(self, path: str = "/accounts/login/", timeout: float = 120) -> None:
+        """Wait for ``path`` to answer 200: each web worker, the task worker and the scheduler import Django at start,
+        which takes a while on a busy machine."""
         deadline = time.monotonic() + timeout
         last = ""
         while time.monotonic() < deadline:
@@ -258,22 +282,17 @@ class Production:
         raise AssertionError(f"{self.url}{path} did not answer 200 within {timeout:.0f} s ({last})\n{self.logs()}")
 
     def stop(self) -> None:
+        """SIGTERM, as systemd or Docker stops the service: ``turnabout serve`` stops its children within its grace
+        period (they also get SIGTERM from Linux if it is killed)."""
         for process in self.processes.values():
             if process.poll() is None:
                 process.terminate()
         for process in self.processes.values():
             try:
-                process.wait(timeout=10)
+                process.wait(timeout=STOP_GRACE_SECONDS + 10)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(timeout=10)
-
-
-def _without_control_socket() -> list[str]:
-    """gunicorn ≥ 25.1 opens a control socket at one fixed path under $HOME: two installs at once (xdist workers,
-    a developer's own server) would fight over it. The option does not exist before 25.1."""
-    major, minor = (int(part) for part in re.findall(r"\d+", importlib.metadata.version("gunicorn"))[:2])
-    return ["--no-control-socket"] if (major, minor) >= (25, 1) else []
 
 
 class _LogsOnFailure:
@@ -295,38 +314,36 @@ class _LogsOnFailure:
 
 
 @contextmanager
-def production_install(directory: Path, *, workers: int = 2) -> Iterator[Production]:
-    """Install Turnabout from scratch in ``directory`` and serve it; stop everything and drop the database after."""
+def production_install(directory: Path, *, web_workers: int | None = 2, database_url: str | None = None) -> Iterator[Production]:
+    """Install Turnabout from scratch in ``directory`` and serve it; stop everything and drop the database after.
+
+    ``web_workers`` None leaves the count to ``turnabout serve`` (from the cores); ``database_url`` names where a
+    fresh PostgreSQL database goes (default: this process's DATABASE_URL; not PostgreSQL: a SQLite file).
+    """
     var_dir = directory / "var"
     log_dir = directory / "logs"
     var_dir.mkdir()
     log_dir.mkdir()
     port = _free_port()
-    with smtp_server() as (outbox, smtp_port), fresh_database(directory) as database_url:
+    with smtp_server() as (outbox, smtp_port), fresh_database(directory, database_url) as fresh_url:
         production = Production(
             url=f"http://127.0.0.1:{port}",
             outbox=outbox,
             environment=production_environment(
-                site_url=f"http://127.0.0.1:{port}", database_url=database_url, email_url=f"smtp://127.0.0.1:{smtp_port}", var_dir=var_dir
+                site_url=f"http://127.0.0.1:{port}", database_url=fresh_url, email_url=f"smtp://127.0.0.1:{smtp_port}", var_dir=var_dir
             ),
             log_dir=log_dir,
+            serve_command=serve_command(bind=f"127.0.0.1:{port}", web_workers=web_workers),
         )
         # collectstatic (WhiteNoise's compressed manifest storage, as in production) never touches the database:
         # it runs beside migrate. Both must succeed.
         with ThreadPoolExecutor(max_workers=1) as pool:
-            static = pool.submit(production.manage, "collectstatic", "--no-input")
-            production.manage("migrate", "--no-input")
+            static = pool.submit(production.administer, COLLECTSTATIC)
+            production.administer(MIGRATE)
             static.result()
-        production.setup_output = production.run(
-            str(BIN / "turnabout"), "setup", "--organisation", ORGANISATION, "--admin-email", ADMIN_EMAIL, "--admin-name", ADMIN_NAME
-        )
+        production.setup_output = production.administer(SETUP)
         try:
-            production.start(
-                "gunicorn",
-                str(BIN / "gunicorn"), "turnabout.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-                "--access-logfile", "-", "--graceful-timeout", "5", *_without_control_socket(),
-            )  # fmt: skip
-            production.start("worker", sys.executable, "manage.py", "worker", "--interval", "1")
+            production.start("serve", str(BIN / production.serve_command[0]), *production.serve_command[1:])
             production.wait_until_serving()
             yield production
         finally:

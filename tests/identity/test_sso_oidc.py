@@ -111,7 +111,7 @@ def test_a_first_sign_in_links_the_directory_person_by_email_and_creates_their_l
     account = SocialAccount.objects.get(user=user)
     assert account.provider == "acme"
     actions = list(AuditEntry.objects.filter(target=user).order_by("pk").values_list("action", flat=True))
-    assert actions == [AuditAction.LOGIN_CREATED, AuditAction.SSO_LINKED]
+    assert actions == [AuditAction.LOGIN_CREATED, AuditAction.SSO_LINKED, AuditAction.SIGNED_IN]
     assert IdentityProvider.objects.get(pk=acme_login.pk).last_sign_in_at is not None
 
 

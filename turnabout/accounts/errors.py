@@ -9,3 +9,9 @@ class AccountError(DomainError):
 
 class DuplicateEmail(AccountError):
     code = "duplicate_email"
+
+
+class AuditEntryPermanent(AccountError):
+    """Something tried to change or delete an audit entry: the log is append-only."""
+
+    code = "audit_entry_permanent"

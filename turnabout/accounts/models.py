@@ -1,10 +1,13 @@
-"""Organisations, users and their roles."""
+"""Organisations, users and their roles, sign-in throttling and the audit log."""
+
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from turnabout.accounts.errors import AuditEntryPermanent
 from turnabout.core.models import TimestampedModel
 
 
@@ -117,10 +120,101 @@ class AuditAction(models.TextChoices):
     SCIM_PERSON_CREATED = "scim_person_created", "Person added by SCIM"
     SCIM_PERSON_UPDATED = "scim_person_updated", "Person updated by SCIM"
     SCIM_PERSON_DEACTIVATED = "scim_person_deactivated", "Person marked as left by SCIM"
+    SIGNED_IN = "signed_in", "Signed in"
+    SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
+    IMPORT_APPLIED = "import_applied", "HRIS import applied"
+    MATCH_RUN_PUBLISHED = "match_run_published", "Match run published"
+    REPORT_EXPORTED = "report_exported", "Outcome report downloaded"
+    DIVERSITY_REACH_READ = "diversity_reach_read", "Diversity reach read"
+    SENSITIVE_PROFILE_SAVED = "sensitive_profile_saved", "Consented diversity answers saved"
+    SENSITIVE_PROFILE_WITHDRAWN = "sensitive_profile_withdrawn", "Consent withdrawn, diversity answers deleted"
+    PERSONAL_DATA_EXPORTED = "personal_data_exported", "Personal data downloaded"
+    PERSON_ERASED = "person_erased", "Person erased"
+
+
+class SignInMethod(models.TextChoices):
+    """How a sign-in was attempted, as the audit log records it (``details["method"]``)."""
+
+    PASSWORD = "password", "Password"
+    LINK = "link", "Emailed sign-in link"
+    SSO = "sso", "Single sign-on"
+
+
+class AuditGroup(models.TextChoices):
+    """The audit page's coarse filter. A group is a set of actions; an action may sit in more than one group."""
+
+    SIGN_IN = "sign_in", "Sign-ins"
+    LOGINS_AND_ROLES = "logins", "Logins and roles"
+    TOKENS_AND_SSO = "tokens_sso", "API tokens, single sign-on and SCIM"
+    DIRECTORY = "directory", "Directory imports"
+    MATCHING = "matching", "Matching"
+    EXPORTS = "exports", "Exports and downloads"
+    SENSITIVE = "sensitive", "Sensitive attributes"
+    PERSONAL_DATA = "personal_data", "Personal-data requests"
+
+
+AUDIT_GROUP_ACTIONS: dict[AuditGroup, frozenset[AuditAction]] = {
+    AuditGroup.SIGN_IN: frozenset({AuditAction.SIGNED_IN, AuditAction.SIGN_IN_FAILED, AuditAction.SSO_SIGN_IN_REFUSED}),
+    AuditGroup.LOGINS_AND_ROLES: frozenset(
+        {
+            AuditAction.ORGANISATION_CREATED,
+            AuditAction.LOGIN_CREATED,
+            AuditAction.ROLE_CHANGED,
+            AuditAction.LOGIN_INVITED,
+            AuditAction.LOGIN_DEACTIVATED,
+            AuditAction.LOGIN_REACTIVATED,
+            AuditAction.SIGN_IN_LINK_SENT,
+        }
+    ),
+    AuditGroup.TOKENS_AND_SSO: frozenset(
+        {
+            AuditAction.TOKEN_CREATED,
+            AuditAction.TOKEN_REVOKED,
+            AuditAction.SSO_CONFIGURED,
+            AuditAction.SSO_LINKED,
+            AuditAction.SSO_SIGN_IN_REFUSED,
+            AuditAction.SCIM_PERSON_CREATED,
+            AuditAction.SCIM_PERSON_UPDATED,
+            AuditAction.SCIM_PERSON_DEACTIVATED,
+        }
+    ),
+    AuditGroup.DIRECTORY: frozenset({AuditAction.IMPORT_APPLIED, AuditAction.SCIM_PERSON_CREATED, AuditAction.SCIM_PERSON_UPDATED}),
+    AuditGroup.MATCHING: frozenset({AuditAction.MATCH_RUN_PUBLISHED}),
+    AuditGroup.EXPORTS: frozenset({AuditAction.REPORT_EXPORTED, AuditAction.PERSONAL_DATA_EXPORTED}),
+    # Every event that reads, changes or removes consented diversity answers (exports carry the diversity reach).
+    AuditGroup.SENSITIVE: frozenset(
+        {
+            AuditAction.DIVERSITY_REACH_READ,
+            AuditAction.REPORT_EXPORTED,
+            AuditAction.SENSITIVE_PROFILE_SAVED,
+            AuditAction.SENSITIVE_PROFILE_WITHDRAWN,
+            AuditAction.PERSONAL_DATA_EXPORTED,
+            AuditAction.PERSON_ERASED,
+        }
+    ),
+    AuditGroup.PERSONAL_DATA: frozenset({AuditAction.PERSONAL_DATA_EXPORTED, AuditAction.PERSON_ERASED}),
+}
+
+
+class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
+    """The audit log's queries: reads and inserts only. Bulk ``update`` and ``delete`` are refused.
+
+    (Deleting a whole organisation still removes its entries: Django's cascade goes through the plain base manager.)
+    """
+
+    def update(self, **kwargs: Any) -> int:
+        raise AuditEntryPermanent("Audit entries are never changed: record a new entry instead.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AuditEntryPermanent("Audit entries are never deleted.")
 
 
 class AuditEntry(models.Model):
-    """One administrative change: who did what to whom, and when. Written by services, never edited."""
+    """One security-relevant event: who did what to whom, and when. Written by services, never edited or deleted.
+
+    ``summary`` and ``details`` name people, programs and counts, never relationship content (notes, pulse text,
+    reflections) or sensitive values.
+    """
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="audit_entries")
     # Empty when the system acted (first run from the command line, an HRIS import marking leavers).
@@ -131,10 +225,21 @@ class AuditEntry(models.Model):
     details = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
+    objects = AuditEntryQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["organisation", "-created_at"])]
+        # The page lists newest first, for everything or filtered by action (group).
+        indexes = [models.Index(fields=["organisation", "-created_at"]), models.Index(fields=["organisation", "action", "-created_at"])]
         verbose_name_plural = "audit entries"
 
     def __str__(self) -> str:
         return self.summary
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AuditEntryPermanent("Audit entries are never changed: record a new entry instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AuditEntryPermanent("Audit entries are never deleted.")

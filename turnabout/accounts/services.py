@@ -1,7 +1,9 @@
 """State changes for organisations, users and sign-in throttling."""
 
+import logging
 import math
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -10,7 +12,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from turnabout.accounts.errors import DuplicateEmail
-from turnabout.accounts.models import AttemptKind, AuditAction, AuditEntry, Organisation, Role, SignInAttempt, User
+from turnabout.accounts.models import AttemptKind, AuditAction, AuditEntry, Organisation, Role, SignInAttempt, SignInMethod, User
+
+audit_logger = logging.getLogger("turnabout.audit")
 
 
 @transaction.atomic
@@ -78,6 +82,43 @@ def clear_sign_in_attempts(*, kind: AttemptKind, email: str, ip_address: str | N
     SignInAttempt.objects.filter(kind=kind, email=email.strip().lower(), ip_address=ip_address).delete()
 
 
+@transaction.atomic
+def record_sign_in(*, user: User, method: SignInMethod, ip_address: str | None) -> None:
+    """Audit a session opened for ``user`` (call right after ``login``); logins outside an organisation are not audited."""
+    if user.organisation is None:
+        return
+    record_audit_entry(
+        organisation=user.organisation,
+        actor=user,
+        action=AuditAction.SIGNED_IN,
+        target=user,
+        summary=f"{user.email} signed in ({method.label.lower()})",
+        details={"method": method, "ip_address": ip_address},
+    )
+
+
+@transaction.atomic
+def record_sign_in_failure(*, email: str, method: SignInMethod, reason: str, ip_address: str | None) -> bool:
+    """Audit a refused sign-in for the login with ``email``; True when recorded.
+
+    Only an address with a login in an organisation is recorded (in that organisation's log): a guess at an unknown
+    address has no organisation to be shown to, and the throttle already counts it.
+    """
+    user = User.objects.select_related("organisation").filter(email__iexact=email.strip(), organisation__isnull=False).first()
+    if user is None:
+        return False
+    assert user.organisation is not None
+    record_audit_entry(
+        organisation=user.organisation,
+        actor=None,
+        action=AuditAction.SIGN_IN_FAILED,
+        target=user,
+        summary=f"Sign-in refused for {user.email} ({method.label.lower()}): {reason}",
+        details={"method": method, "reason": reason, "ip_address": ip_address},
+    )
+    return True
+
+
 def record_audit_entry(
     *,
     organisation: Organisation,
@@ -87,7 +128,20 @@ def record_audit_entry(
     target: User | None = None,
     details: dict[str, object] | None = None,
 ) -> AuditEntry:
-    """Append one entry to the organisation's audit log; call inside the transaction of the change it records."""
-    return AuditEntry.objects.create(
+    """Append one entry to the organisation's audit log; call inside the transaction of the change it records.
+
+    Once that transaction commits, logs the entry on ``turnabout.audit``: its id, action and the ids of the
+    organisation, actor and target only, since the summary and details name people.
+    """
+    entry = AuditEntry.objects.create(
         organisation=organisation, actor=actor, action=action, target=target, summary=summary[:500], details=details or {}
     )
+    fields = {
+        "audit_id": entry.pk,
+        "action": AuditAction(action).value,
+        "organisation_id": organisation.pk,
+        "actor_id": actor.pk if actor else None,
+        "target_id": target.pk if target else None,
+    }
+    transaction.on_commit(partial(audit_logger.info, "audit", extra=fields), robust=True)
+    return entry

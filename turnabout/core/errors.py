@@ -7,3 +7,7 @@ class DomainError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class WorkerStopped(Exception):
+    """The error a task records when the sweeper fails it: its worker stopped beating while the task ran."""

@@ -20,6 +20,7 @@ from turnabout.engagement.nudges import (
     digest_key,
     overdue_pairs,
     reminder_key,
+    send_due_nudges,
     weekly_digest,
 )
 from turnabout.identity.links import sign_in_url
@@ -293,3 +294,28 @@ def send_pulse_request(meeting_id: int, role: str) -> None:
         send_templated_email(to=[recipient.email], template="engagement/email/pulse_request", context=signed_in)
 
     _send_once(f"pulse-request:{meeting.pk}:{role}", send)
+
+
+# --- Periodic jobs (core.scheduler; registered in apps.py): the same services as the cron commands. ---------------
+
+
+@task()
+def send_nudges_job() -> str:
+    """The periodic job send-nudges (``turnabout send-nudges``): enqueue the reminders, nudges and digests due now."""
+    return str(send_due_nudges(now=timezone.now()))
+
+
+@task()
+def refresh_health_job() -> str:
+    """The periodic job refresh-health (``turnabout refresh-health``): one task per program with active pairs."""
+    program_ids = list(Program.objects.filter(pairs__status=PairStatus.ACTIVE).distinct().order_by("pk").values_list("pk", flat=True))
+    for program_id in program_ids:
+        refresh_program_health_task.enqueue(program_id)
+    return f"Enqueued the health refresh of {len(program_ids)} programs."
+
+
+@task()
+def refresh_program_health_task(program_id: int) -> str:
+    """Reassess the health of one program's active pairs; writes only what changed."""
+    result = refresh_program_health(program=Program.objects.get(pk=program_id))
+    return f"Assessed {result.assessed} active pairs: {result.changed} changed."

@@ -16,11 +16,14 @@ from django.views.decorators.http import require_POST
 
 from turnabout.accounts.access import access_admin_organisation, access_organisation
 from turnabout.accounts.http import AuthenticatedRequest, client_address
-from turnabout.accounts.models import Role
+from turnabout.accounts.models import AuditEntry, Role, SignInMethod
+from turnabout.accounts.services import record_sign_in, record_sign_in_failure
+from turnabout.core.htmx import template_for
 from turnabout.identity import services, tokens
 from turnabout.identity.access import access_login, access_organisation_token, access_own_token
-from turnabout.identity.errors import IdentityError, LinkInvalid
+from turnabout.identity.errors import IdentityError, LinkInvalid, SignInRefused
 from turnabout.identity.forms import (
+    AuditFilterForm,
     ChangeRoleForm,
     ChoosePasswordForm,
     GrantRoleForm,
@@ -69,9 +72,16 @@ def redeem_link(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "identity/redeem_link.html", {"email": link.email})
     try:
         user, next_path = redeem_sign_in_link(token=token)
+    except SignInRefused as refusal:
+        # The link is real but its holder may no longer sign in (left, deactivated, single sign-on only): audited.
+        holder = link.person.user if link.person is not None and link.person.user is not None else link.user
+        if holder is not None:
+            record_sign_in_failure(email=holder.email, method=SignInMethod.LINK, reason=refusal.message, ip_address=client_address(request))
+        return _link_refused(request, refusal)
     except IdentityError as error:
         return _link_refused(request, error)
     login(request, user, backend=BACKEND)
+    record_sign_in(user=user, method=SignInMethod.LINK, ip_address=client_address(request))
     request.session[SIGNED_IN_BY_LINK] = True
     if not user.has_usable_password():
         messages.success(request, "You are signed in. You can choose a password under “My account” if you like; links keep working.")
@@ -254,11 +264,23 @@ def user_action(request: AuthenticatedRequest, login_id: int, action: str) -> Ht
     return redirect("identity:user", login_id)
 
 
+AUDIT_PAGE_SIZE = 100
+
+
 @login_required
 def audit(request: AuthenticatedRequest) -> HttpResponse:
+    """The audit log, newest first, filtered by kind, event, who, whom and days; htmx swaps the results only."""
     organisation = access_admin_organisation(request.user)
-    page = Paginator(audit_log(organisation=organisation), 100).get_page(request.GET.get("page"))
-    return render(request, "identity/audit.html", {"page": page})
+    form = AuditFilterForm(request.GET or None)
+    filters = form.filters()
+    entries = audit_log(organisation=organisation, filters=filters) if filters is not None else AuditEntry.objects.none()
+    page = Paginator(entries, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        template_for(request, "identity/audit.html", "results"),
+        {"form": form, "page": page},
+        status=400 if filters is None else 200,
+    )
 
 
 @login_required

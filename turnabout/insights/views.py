@@ -18,6 +18,7 @@ from turnabout.insights.kpis import ProgramKpis, program_kpis
 from turnabout.insights.presentation import HIDDEN, kpi_line, shown
 from turnabout.insights.reach import diversity_reach, organisation_rollup
 from turnabout.insights.retention import RetentionSection, program_retention, retention_section
+from turnabout.insights.services import ReachChannel, ReportFormat, record_diversity_reach_read, record_report_download
 from turnabout.people.models import Site
 from turnabout.programs.models import Program
 
@@ -57,6 +58,10 @@ def _read(request: AuthenticatedRequest, program_id: int) -> tuple[Program, Prog
     return program, program_kpis(program, site_id=filters.site_id, cohort=filters.cohort), filters.sites
 
 
+def _download(request: AuthenticatedRequest, kpis: ProgramKpis, report_format: ReportFormat) -> None:
+    record_report_download(user=request.user, program=kpis.program, report_format=report_format, site_id=kpis.site_id, cohort=kpis.cohort)
+
+
 def _with_retention(program: Program, kpis: ProgramKpis) -> tuple[ProgramKpis, RetentionSection | None]:
     """The whole program's retention and promotion comparison (never filtered), flagged on the KPIs for the PDF's caution."""
     section = retention_section(program, program_retention(program, today=kpis.today), today=kpis.today)
@@ -68,6 +73,7 @@ def program_dashboard(request: AuthenticatedRequest, program_id: int) -> HttpRes
     program, kpis, sites = _read(request, program_id)
     kpis, retention = _with_retention(program, kpis)
     reach = diversity_reach(program)
+    record_diversity_reach_read(user=request.user, program=program, channel=ReachChannel.DASHBOARD)
     enrolments = kpis.enrolments
     pulses = kpis.pulse_ratings
     charts: dict[str, Any] = {
@@ -113,6 +119,7 @@ def program_dashboard(request: AuthenticatedRequest, program_id: int) -> HttpRes
 def program_export_csv(request: AuthenticatedRequest, program_id: int) -> HttpResponse:
     program, kpis, _sites = _read(request, program_id)
     response = HttpResponse(program_kpis_csv(kpis, diversity_reach(program)), content_type="text/csv; charset=utf-8")
+    _download(request, kpis, ReportFormat.CSV)
     response["Content-Disposition"] = f'attachment; filename="outcomes-{slugify(program.name) or program.pk}.csv"'
     return response
 
@@ -122,5 +129,6 @@ def program_report(request: AuthenticatedRequest, program_id: int) -> HttpRespon
     program, kpis, _sites = _read(request, program_id)
     kpis, _retention = _with_retention(program, kpis)
     response = HttpResponse(program_report_pdf(kpis, diversity_reach(program)), content_type="application/pdf")
+    _download(request, kpis, ReportFormat.PDF)
     response["Content-Disposition"] = f'inline; filename="outcomes-{slugify(program.name) or program.pk}.pdf"'
     return response

@@ -10,7 +10,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from turnabout.accounts.models import User
+from turnabout.accounts.models import AuditAction, User
+from turnabout.accounts.services import record_audit_entry
 from turnabout.engagement.models import CloseReason, Pair, PairStatus
 from turnabout.engagement.pairs import close_pair, start_pair
 from turnabout.engine import MatchResult, Rules, solve, suggest
@@ -71,6 +72,21 @@ def claim_match_run(run_id: int) -> bool:
         status=RunStatus.RUNNING, started_at=timezone.now(), stage="Reading the pool"
     )
     return claimed == 1
+
+
+WORKER_STOPPED = "The worker stopped while matching; run it again."
+
+
+def fail_abandoned_match_run(run_id: int) -> bool:
+    """End a run whose task was abandoned (its worker stopped) as failed, saying so; False when it had finished.
+
+    Called by the sweeper inside its transaction (``core.hooks.task_abandoned``). Proposals are stored in one
+    transaction with the run's success, so an abandoned run has none to remove.
+    """
+    failed = MatchRun.objects.filter(pk=run_id, status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).update(
+        status=RunStatus.FAILED, error=WORKER_STOPPED, finished_at=timezone.now()
+    )
+    return failed == 1
 
 
 def _progress_writer(run_id: int) -> Callable[[float, str], None]:
@@ -278,6 +294,7 @@ def publish_match_run(*, run: MatchRun, by: User) -> list[Match]:
     """Turn a run's proposals into matches awaiting acceptance, once; refuses stale runs.
 
     Locks the run row, so two managers publishing at once create each pair once; notifications go after commit.
+    Audited in the same transaction.
     """
     from turnabout.matching.tasks import send_match_proposed_email
 
@@ -306,6 +323,13 @@ def publish_match_run(*, run: MatchRun, by: User) -> list[Match]:
     )
     run.published_at, run.published_by = timezone.now(), by
     run.save(update_fields=["published_at", "published_by", "updated_at"])
+    record_audit_entry(
+        organisation=program.organisation,
+        actor=by,
+        action=AuditAction.MATCH_RUN_PUBLISHED,
+        summary=f"Match run #{run.pk} of {program.name} published: {len(matches)} pair{'s' if len(matches) != 1 else ''} proposed",
+        details={"run_id": run.pk, "program_id": program.pk, "matches": len(matches)},
+    )
     first_roles = _roles_asked_first(program)
     match_ids = [match.pk for match in matches]
     transaction.on_commit(lambda: [send_match_proposed_email.enqueue(match_id, role) for match_id in match_ids for role in first_roles])

@@ -3,11 +3,13 @@
 from django.tasks import task
 from django.urls import reverse
 
+from turnabout.accounts.models import Organisation
 from turnabout.core.email import send_templated_email
 from turnabout.identity.links import sign_in_url
 from turnabout.matching.models import Match, MatchStatus
-from turnabout.matching.services import claim_match_run, execute_match_run, waiting_for
+from turnabout.matching.services import claim_match_run, end_matches_of_withdrawn, execute_match_run, waiting_for
 from turnabout.programs.models import Role
+from turnabout.programs.services import withdraw_leavers
 
 
 @task()
@@ -75,10 +77,6 @@ def send_partner_withdrawn_email(match_id: int, leaving_role: str) -> None:
 @task()
 def withdraw_leavers_task(organisation_id: int) -> None:
     """Withdraw leavers' enrolments and close their pairs, telling partners; idempotent."""
-    from turnabout.accounts.models import Organisation
-    from turnabout.matching.services import end_matches_of_withdrawn
-    from turnabout.programs.services import withdraw_leavers
-
     organisation = Organisation.objects.get(pk=organisation_id)
     withdraw_leavers(organisation=organisation)
     end_matches_of_withdrawn(organisation_id=organisation_id)

@@ -20,7 +20,7 @@ from django.db.models import CharField, QuerySet, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
-from turnabout.accounts.models import Organisation
+from turnabout.accounts.models import Organisation, User
 from turnabout.core.hooks import people_left
 from turnabout.people.errors import ImportRejected
 from turnabout.people.hris_directory import DirectoryNames, DirectoryPeople, manager_cycles, people_of
@@ -38,7 +38,7 @@ from turnabout.people.hris_results import ImportProblem, ImportProgress, ImportR
 from turnabout.people.hris_writing import insert_many, larger_page_cache, reserve_person_ids, update_many
 from turnabout.people.models import Department, EmploymentStatus, GradeChange, Person, Site
 from turnabout.people.reporting import compute_reporting_paths
-from turnabout.people.services import end_leavers_sign_in
+from turnabout.people.services import end_leavers_sign_in, record_import_applied
 
 __all__ = ["ImportProblem", "ImportProgress", "ImportResult", "apply_people_import", "preview_people_import"]
 
@@ -108,6 +108,7 @@ def apply_people_import(
     mapping: Mapping[str, str] | None = None,
     mark_missing_as_leavers: bool = False,
     progress: ImportProgress | None = None,
+    by: User | None = None,
 ) -> ImportResult:
     """Check ``file`` again and, only when there is no problem at all, upsert every row by employee id.
 
@@ -118,7 +119,8 @@ def apply_people_import(
     Raises ImportRejected (nothing written) on any problem, found by either check. Idempotent: applying the same
     file twice changes nothing the second time. Leavers are marked, never deleted; people missing from the file are
     left alone unless ``mark_missing_as_leavers``. Reporting paths are computed once, for the whole organisation.
-    An existing person whose grade the file changes gets a GradeChange dated the import's day.
+    An existing person whose grade the file changes gets a GradeChange dated the import's day. The write is audited
+    in the same transaction, with ``by`` as who applied it (None: the system, e.g. the ``import-people`` command).
     """
     with tempfile.TemporaryFile(prefix="turnabout-import-") as spool:
         run = _ImportRun(
@@ -143,6 +145,7 @@ def apply_people_import(
             if newly_left:
                 end_leavers_sign_in(organisation=organisation)
                 transaction.on_commit(lambda: people_left.fire(organisation_id=organisation.pk, count=newly_left))
+            record_import_applied(organisation=organisation, by=by, file_name=file.name, result=run.result)
             if progress is not None:
                 progress.applied(run.result)
     return run.result

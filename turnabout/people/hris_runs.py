@@ -14,12 +14,13 @@ from django.utils import timezone
 from turnabout.people.errors import ImportFileUnreadable, ImportRejected
 from turnabout.people.hris import ImportResult, apply_people_import, preview_people_import
 from turnabout.people.hris_reading import ImportFile
-from turnabout.people.models import ImportJob, ImportJobStatus
+from turnabout.people.models import IMPORT_JOB_RUNNING, ImportJob, ImportJobStatus
 
 logger = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL_SECONDS = 1.0  # at most one progress write a second: each is a short write transaction of its own
 STOPPED = "The import stopped unexpectedly; nothing was changed. Try again, or ask your administrator to look at the worker's log."
+WORKER_STOPPED = "The worker stopped while importing; nothing was changed. Run the import again."
 
 
 def import_job_file(job: ImportJob) -> ImportFile:
@@ -62,11 +63,12 @@ def run_import_apply(*, job_id: int) -> None:
     """
     if not _claim(job_id, ImportJobStatus.APPLY_QUEUED, ImportJobStatus.APPLYING):
         return
-    job = ImportJob.objects.select_related("organisation").get(pk=job_id)
+    job = ImportJob.objects.select_related("organisation", "uploaded_by").get(pk=job_id)
     progress = _JobProgress(job_id)
     try:
         apply_people_import(
             organisation=job.organisation,
+            by=job.uploaded_by,
             file=import_job_file(job),
             mapping=job.mapping,
             mark_missing_as_leavers=job.mark_missing_as_leavers,
@@ -80,6 +82,17 @@ def run_import_apply(*, job_id: int) -> None:
     except Exception:
         _finish(job_id, ImportJobStatus.FAILED, error=STOPPED)
         raise
+
+
+def fail_abandoned_import_job(job_id: int) -> bool:
+    """End a job whose task was abandoned (its worker stopped) as failed, saying so; False when it had finished.
+
+    Called by the sweeper inside its transaction (``core.hooks.task_abandoned``). The people are written in one
+    transaction with the job's "applied", so an abandoned job changed no one.
+    """
+    return (
+        ImportJob.objects.filter(pk=job_id, status__in=IMPORT_JOB_RUNNING).update(status=ImportJobStatus.FAILED, error=WORKER_STOPPED) == 1
+    )
 
 
 def _claim(job_id: int, queued: ImportJobStatus, running: ImportJobStatus) -> bool:

@@ -16,6 +16,7 @@ from turnabout.accounts.models import AuditAction, Organisation, User
 from turnabout.accounts.services import record_audit_entry
 from turnabout.core.hooks import people_left
 from turnabout.people.errors import ManagerCycle
+from turnabout.people.hris_results import ImportResult
 from turnabout.people.models import (
     AgeBand,
     Department,
@@ -213,14 +214,52 @@ def record_sensitive_profile(
             "consent_legal_basis": consent_legal_basis,
         },
     )
+    if person.user is not None:
+        # The person's own act (only they reach the form): audited without a single answer.
+        record_audit_entry(
+            organisation=person.organisation,
+            actor=person.user,
+            action=AuditAction.SENSITIVE_PROFILE_SAVED,
+            target=person.user,
+            summary=f"{person.full_name} saved their consented diversity answers",
+            details={"person_id": person.pk},
+        )
     return profile
 
 
 @transaction.atomic
 def withdraw_sensitive_profile(*, person: Person) -> bool:
-    """Delete the person's sensitive answers; True when there were any."""
+    """Delete the person's sensitive answers; True when there were any. Audited (without the answers) when they were."""
     deleted, _ = SensitiveProfile.objects.filter(person=person).delete()
+    if deleted and person.user is not None:
+        record_audit_entry(
+            organisation=person.organisation,
+            actor=person.user,
+            action=AuditAction.SENSITIVE_PROFILE_WITHDRAWN,
+            target=person.user,
+            summary=f"{person.full_name} withdrew consent; their diversity answers are deleted",
+            details={"person_id": person.pk},
+        )
     return deleted > 0
+
+
+def record_import_applied(*, organisation: Organisation, by: User | None, file_name: str, result: ImportResult) -> None:
+    """Audit an applied HRIS import with its counts (never a row's values); call inside the import's write transaction."""
+    record_audit_entry(
+        organisation=organisation,
+        actor=by,
+        action=AuditAction.IMPORT_APPLIED,
+        summary=f"HRIS file {file_name} applied: {result.summary_line()}",
+        details={
+            "file": file_name,
+            "rows": result.rows,
+            "created": result.created,
+            "updated": result.updated,
+            "unchanged": result.unchanged,
+            "leavers_marked": result.leavers_marked,
+            "missing_marked": result.missing_marked,
+        },
+    )
 
 
 @transaction.atomic

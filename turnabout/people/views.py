@@ -7,6 +7,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from turnabout.accounts.http import AuthenticatedRequest
 from turnabout.core.htmx import template_for
 from turnabout.people.access import access_directory, access_own_person, access_person, sees_employment_details
+from turnabout.people.erasure import is_erased
 from turnabout.people.forms import DirectoryFilterForm, SensitiveProfileForm
 from turnabout.people.models import SensitiveProfile
 from turnabout.people.queries import direct_reports, directory_choices, directory_page, reporting_chain, top_of_organisation
@@ -37,6 +38,8 @@ def person_detail(request: AuthenticatedRequest, person_id: int) -> HttpResponse
         "reports": direct_reports(person),  # the first page: the org chart pages through the rest
         "skill_levels": person.skill_levels.select_related("skill", "skill__category"),
         "show_employment": sees_employment_details(request.user),
+        # Administrators answer requests to be forgotten from here (turnabout.personal_data).
+        "may_erase": request.user.is_admin and not is_erased(person),
     }
     return render(request, "people/person_detail.html", context)
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 from turnabout.core.email import send_templated_email
 from turnabout.identity.links import sign_in_url
 from turnabout.surveys.models import SurveyAssignment, WaveStatus
+from turnabout.surveys.services import open_due_waves
 
 
 @task()
@@ -35,3 +36,9 @@ def send_survey_invitation(assignment_id: int) -> None:
     except Exception:
         SurveyAssignment.objects.filter(pk=assignment.pk, invitation_emailed_at=claimed_at).update(invitation_emailed_at=None)
         raise
+
+
+@task()
+def open_due_waves_job() -> str:
+    """The periodic job open-due-waves (``turnabout open-due-waves``): open the waves due today, enqueue invitations."""
+    return str(open_due_waves(now=timezone.now()))

@@ -14,6 +14,9 @@ from allauth.socialaccount.models import SocialApp, SocialLogin
 from allauth.socialaccount.providers.base import AuthError
 from django.http import HttpRequest
 
+from turnabout.accounts.http import client_address
+from turnabout.accounts.models import SignInMethod
+from turnabout.accounts.services import record_sign_in
 from turnabout.identity.sso import services
 from turnabout.identity.sso.diagnostics import NOT_STARTED_HERE, explain_oauth_failure, explain_saml_failure
 from turnabout.identity.sso.errors import RefusalReason, SsoError, SsoSignInRefused, SsoTurnedOff
@@ -33,6 +36,7 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]  # allauth ha
     def login(self, request: HttpRequest, user: Any) -> None:
         user.backend = BACKEND
         super().login(request, user)
+        record_sign_in(user=user, method=SignInMethod.SSO, ip_address=client_address(request))
 
     def add_message(self, *args: Any, **kwargs: Any) -> None:
         return None

@@ -1,0 +1,80 @@
+"""The pairs' part of erasing a person: what they wrote goes; what happened, and its figures, stays.
+
+Called by ``turnabout.personal_data.services.erase_person`` inside its transaction. Deleted: the notes they wrote
+(private and shared) and their calendar feed. Emptied, on their side of each pair: pulse comments, reflections, goal
+descriptions, their half of each agreement's goals, the concerns they raised and the insights they logged. Kept:
+pairs, meetings, pulse ratings, goals and their progress, signatures, concerns and insights as rows, so every count
+and rating in the reports stays the same. Nothing the partner wrote is touched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Q
+
+from turnabout.accounts.models import User
+from turnabout.engagement.models import Agreement, CalendarFeed, Concern, Goal, Insight, Note, Pair, PairStatus, Pulse, Reflection
+from turnabout.people.models import Person
+from turnabout.programs.models import Role
+
+OPEN_PAIR_STATUSES = (PairStatus.ACTIVE, PairStatus.PAUSED)
+
+
+@dataclass(frozen=True)
+class EngagementErasure:
+    notes_deleted: int
+    pulse_comments_emptied: int
+    reflections_emptied: int
+    goal_descriptions_emptied: int
+    agreements_emptied: int
+    concerns_emptied: int
+    insights_emptied: int
+
+    def as_counts(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+def open_pair_count(person: Person) -> int:
+    """How many active or paused pairs ``person`` is in, on either side. Reads only."""
+    return Pair.objects.filter(Q(mentor__person=person) | Q(mentee__person=person), status__in=OPEN_PAIR_STATUSES).count()
+
+
+def _own_side(person: Person) -> Q:
+    """Rows of a pair (pulses, reflections, goals) on ``person``'s side of it: ``role`` names the side."""
+    as_mentor = Pair.objects.filter(mentor__person=person).values("pk")
+    as_mentee = Pair.objects.filter(mentee__person=person).values("pk")
+    return Q(pair__in=as_mentor, role=Role.MENTOR) | Q(pair__in=as_mentee, role=Role.MENTEE)
+
+
+@transaction.atomic
+def erase_engagement_content(*, person: Person, user: User | None) -> EngagementErasure:
+    """Delete or empty what ``person`` (signed in as ``user``, if they had a login) wrote in their pairs.
+
+    Call only from the erasure service, before their login is renamed. Idempotent.
+    """
+    side = _own_side(person)
+    notes_deleted = Note.objects.filter(author=user).delete()[0] if user is not None else 0
+    pulses = Pulse.objects.filter(side).exclude(learned="").update(learned="")
+    reflections = Reflection.objects.filter(side).update(learned="", proudest="", next_steps="")
+    goals = Goal.objects.filter(
+        Q(pair__mentor__person=person, owner_role=Role.MENTOR) | Q(pair__mentee__person=person, owner_role=Role.MENTEE)
+    )
+    goal_descriptions = goals.exclude(description="").update(description="")
+    agreements = Agreement.objects.filter(pair__mentor__person=person).update(mentor_goals="")
+    agreements += Agreement.objects.filter(pair__mentee__person=person).update(mentee_goals="")
+    concerns = insights = 0
+    if user is not None:
+        concerns = Concern.objects.filter(raised_by=user).update(body="")
+        insights = Insight.objects.filter(created_by=user).update(description="", owner="")
+        CalendarFeed.objects.filter(user=user).delete()
+    return EngagementErasure(
+        notes_deleted=notes_deleted,
+        pulse_comments_emptied=pulses,
+        reflections_emptied=reflections,
+        goal_descriptions_emptied=goal_descriptions,
+        agreements_emptied=agreements,
+        concerns_emptied=concerns,
+        insights_emptied=insights,
+    )
