@@ -60,7 +60,7 @@ class Install:
         return (self.log_dir / f"{name}.log").read_text(errors="replace")
 
     def rows(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
-        """The rows of one query against the install's database (``%s`` placeholders on both engines)."""
+        """The rows of one query against the install's database (``%s`` parameter markers on both engines)."""
         handler = ConnectionHandler({"default": copy.deepcopy(self.database)})
         try:
             with handler["default"].cursor() as cursor:

@@ -8,10 +8,8 @@ from turnabout.core.logging import connect_task_log
 class CoreConfig(AppConfig):
     name = "turnabout.core"
     label = "core"
+    # Periodic jobs (core.scheduler): finished task results are deleted after a while.
+    periodic_jobs = (("prune-task-results", "turnabout.core.tasks.prune_task_results_job", timedelta(days=1)),)
 
     def ready(self) -> None:
-        from turnabout.core.scheduler import register_periodic_job
-        from turnabout.core.tasks import prune_task_results_job
-
-        register_periodic_job(name="prune-task-results", task=prune_task_results_job, every=timedelta(days=1))
         connect_task_log()

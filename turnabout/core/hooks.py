@@ -3,6 +3,12 @@
 Unlike Django signals, every hook is declared here, has one documented payload, and is fired by
 the lower app only after its transaction commits (see docs/adr/0004-hooks.md) — except ``task_abandoned``,
 which fires inside the sweeper's transaction (below).
+
+A higher app connects its handlers by naming them on its AppConfig, as dotted paths resolved on the first fire (so
+no app imports its tasks or services while the app registry is still loading)::
+
+    hook_handlers = {"people_left": ("turnabout.matching.tasks.enqueue_withdraw_leavers",)}
+    task_hook_handlers = {"task_abandoned": {"<app>.tasks.compute_match_run": "<app>.services.fail_abandoned_match_run"}}
 """
 
 from __future__ import annotations
@@ -11,7 +17,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.apps import apps
 from django.tasks import Task
+from django.utils.module_loading import import_string
 
 
 @dataclass
@@ -20,12 +28,18 @@ class Hook:
 
     name: str
     handlers: list[Callable[..., None]] = field(default_factory=list)
+    _declared_loaded: bool = field(default=False, repr=False)
 
     def register(self, handler: Callable[..., None]) -> None:
         if handler not in self.handlers:
             self.handlers.append(handler)
 
     def fire(self, **payload: object) -> None:
+        if not self._declared_loaded:
+            for config in apps.get_app_configs():
+                for path in getattr(config, "hook_handlers", {}).get(self.name, ()):
+                    self.register(import_string(path))
+            self._declared_loaded = True
         for handler in self.handlers:
             handler(**payload)
 
@@ -42,13 +56,22 @@ class TaskHook:
 
     name: str
     handlers: dict[str, list[Callable[..., object]]] = field(default_factory=dict)
+    _declared_loaded: bool = field(default=False, repr=False)
 
     def register_for(self, task: Task[..., Any], handler: Callable[..., object]) -> None:
-        handlers = self.handlers.setdefault(task.module_path, [])
+        self._register(task.module_path, handler)
+
+    def _register(self, task_path: str, handler: Callable[..., object]) -> None:
+        handlers = self.handlers.setdefault(task_path, [])
         if handler not in handlers:
             handlers.append(handler)
 
     def fire(self, *, task_path: str, args: Sequence[Any], kwargs: dict[str, Any]) -> None:
+        if not self._declared_loaded:
+            for config in apps.get_app_configs():
+                for declared_task, handler_path in getattr(config, "task_hook_handlers", {}).get(self.name, {}).items():
+                    self._register(declared_task, import_string(handler_path))
+            self._declared_loaded = True
         for handler in self.handlers.get(task_path, []):
             handler(*args, **kwargs)
 

@@ -1,9 +1,11 @@
 """Periodic jobs without cron: a registry the apps fill, and the scheduler (``turnabout scheduler``) that enqueues
 each job at its cadence and sweeps abandoned tasks.
 
-The registry: each app declares its periodic jobs in ``AppConfig.ready()`` with ``register_periodic_job(name=...,
-task=..., every=...)`` — core never imports the apps above it. ``name`` is the cron command's name (``send-nudges``),
-``task`` a task taking no argument that calls the same service as that command. ``periodic_jobs()`` lists them.
+The registry: each app declares its periodic jobs on its AppConfig as ``periodic_jobs = (("send-nudges",
+"turnabout.engagement.tasks.send_nudges_job", timedelta(minutes=15)), ...)`` — core never imports the apps above it,
+and resolves the dotted paths only when the jobs are listed. ``name`` is the cron command's name, the task takes no
+argument and calls the same service as that command. ``register_periodic_job`` adds one at run time (tests);
+``periodic_jobs()`` lists them all.
 
 The scheduler ticks every ``interval`` seconds: it fails the tasks of stopped workers (``fail_abandoned_tasks``),
 then, for each job, claims the period and enqueues the job in one transaction (``enqueue_if_due``). Any number of
@@ -22,9 +24,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.apps import apps
 from django.db import DatabaseError, close_old_connections
 from django.tasks import Task
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from turnabout.core.services import AbandonedTask, enqueue_if_due, fail_abandoned_tasks
 
@@ -44,15 +48,20 @@ _JOBS: dict[str, PeriodicJob] = {}
 
 
 def register_periodic_job(*, name: str, task: Task[[], Any], every: timedelta) -> None:
-    """Declare a periodic job; called from an app's ``AppConfig.ready()``. Registering a name again replaces it."""
+    """Add a periodic job at run time, beside those the apps declare. Registering a name again replaces it."""
     if every <= timedelta(0):
         raise ValueError(f"Periodic job {name!r}: every must be positive, got {every}")
     _JOBS[name] = PeriodicJob(name=name, task=task, every=every)
 
 
 def periodic_jobs() -> list[PeriodicJob]:
-    """The registered periodic jobs, by name."""
-    return sorted(_JOBS.values(), key=lambda job: job.name)
+    """The periodic jobs the apps declare (``AppConfig.periodic_jobs``) and those registered at run time, by name."""
+    jobs = {
+        name: PeriodicJob(name=name, task=import_string(task_path), every=every)
+        for config in apps.get_app_configs()
+        for name, task_path, every in getattr(config, "periodic_jobs", ())
+    }
+    return sorted({**jobs, **_JOBS}.values(), key=lambda job: job.name)
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,8 @@ class MatchingConfig(AppConfig):
     name = "turnabout.matching"
     label = "matching"
     verbose_name = "Matching"
-
-    def ready(self) -> None:
-        from turnabout.core.hooks import people_left, task_abandoned
-        from turnabout.matching.services import fail_abandoned_match_run
-        from turnabout.matching.tasks import compute_match_run, enqueue_withdraw_leavers
-
-        people_left.register(enqueue_withdraw_leavers)
-        # A run whose worker stopped ends failed, saying so, instead of "running" for ever.
-        task_abandoned.register_for(compute_match_run, fail_abandoned_match_run)
+    # Hooks (core.hooks): leavers' enrolments are withdrawn; a run whose worker stopped ends failed, saying so.
+    hook_handlers = {"people_left": ("turnabout.matching.tasks.enqueue_withdraw_leavers",)}
+    task_hook_handlers = {
+        "task_abandoned": {"turnabout.matching.tasks.compute_match_run": "turnabout.matching.services.fail_abandoned_match_run"}
+    }
