@@ -105,7 +105,7 @@ def test_an_open_pair_cannot_exist_twice(matching_program, pool):
 
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'", reason="row locks across connections need PostgreSQL")
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_managers_publishing_at_once_create_each_pair_once(acme, manager, sponsor, second_manager_factory):
     from tests.matching.test_match_workflow import _ready_program_with_run
 
