@@ -63,7 +63,7 @@ def test_manager_invites_by_filter(client, manager, enrolling, mentee, mentor, a
         follow=True,
     )
     assert [e.person for e in Enrolment.objects.all()] == [mentor.person]
-    assert "Invited 1 as reverse partners." in response.content.decode()
+    assert "Invited 1 reverse partner. Only 1 person the filter found is eligible, fewer than the limit of 10." in response.content.decode()
 
 
 def test_setup_form_shows_dates_as_iso_for_date_inputs(client, manager, program):

@@ -15,6 +15,14 @@ class NotReadyToLaunch(ProgramError):
         self.problems = problems
 
 
+class ProgramNotDeletable(ProgramError):
+    code = "program_not_deletable"
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("This program cannot be deleted: " + "; ".join(problems) + ".")
+        self.problems = problems
+
+
 class InvalidTransition(ProgramError):
     code = "invalid_transition"
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from turnabout.accounts.models import Organisation
@@ -103,6 +106,44 @@ class TrainingModule(models.Model):
         return self.audience in (TrainingAudience.BOTH, role)
 
 
+# The program's dates in the order they must come, each with how it reads in an error and whether the next one may fall on
+# the same day: enrolment may open and close on one day, and the program may start the day enrolment closes, but a
+# program ends after the day it starts.
+SCHEDULE_ORDER: tuple[tuple[str, str, bool], ...] = (
+    ("enrolment_opens_on", "the day enrolment opens", True),
+    ("enrolment_closes_on", "the day enrolment closes", True),
+    ("starts_on", "the start date", False),
+    ("ends_on", "the end date", False),
+)
+
+
+def schedule_order_errors(dates: dict[str, date | None]) -> dict[str, list[str]]:
+    """Each date of ``dates`` (field → value) that is out of order with the nearest earlier date given, by field; empty when none is.
+
+    Both fields of a pair out of order are named, each with the other's date. A date that is not set is skipped, so
+    enrolment closing after the program starts is caught even before the end date is chosen.
+    """
+    errors: dict[str, list[str]] = {}
+    earlier: tuple[str, str, bool, date] | None = None
+    for name, wording, same_day_after in SCHEDULE_ORDER:
+        value = dates.get(name)
+        if value is None:
+            continue
+        if earlier is not None:
+            earlier_name, earlier_wording, same_day, earlier_value = earlier
+            if value < earlier_value or (value == earlier_value and not same_day):
+                relation = "on or before" if same_day else "before"
+                errors.setdefault(earlier_name, []).append(
+                    f"{earlier_wording.capitalize()} must be {relation} {wording} ({value.isoformat()})."
+                )
+                relation = "on or after" if same_day else "after"
+                errors.setdefault(name, []).append(
+                    f"{wording.capitalize()} must be {relation} {earlier_wording} ({earlier_value.isoformat()})."
+                )
+        earlier = (name, wording, same_day_after, value)
+    return errors
+
+
 class Program(TimestampedModel):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="programs")
     name = models.CharField(max_length=200)
@@ -160,6 +201,12 @@ class Program(TimestampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """Refuse dates out of order (enrolment opens ≤ closes ≤ start < end), naming both fields of each pair."""
+        errors = schedule_order_errors({name: getattr(self, name) for name, _wording, _same_day in SCHEDULE_ORDER})
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def mentor_label(self) -> str:

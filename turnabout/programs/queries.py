@@ -11,8 +11,11 @@ from turnabout.programs.models import Enrolment, EnrolmentStatus, Program, Role,
 
 
 def programs_of(organisation: Organisation) -> QuerySet[Program]:
+    """The organisation's programs, each with its people by stage: enrolled (approved), applied and invited (not yet answered)."""
     return Program.objects.filter(organisation=organisation).annotate(
-        enrolled_count=Count("enrolments", filter=~Q(enrolments__status=EnrolmentStatus.WITHDRAWN))
+        enrolled_count=Count("enrolments", filter=Q(enrolments__status=EnrolmentStatus.APPROVED)),
+        applied_count=Count("enrolments", filter=Q(enrolments__status=EnrolmentStatus.APPLIED)),
+        invited_count=Count("enrolments", filter=Q(enrolments__status=EnrolmentStatus.INVITED)),
     )
 
 
@@ -29,7 +32,8 @@ class SideProgress:
     approved: int = 0
     rejected: int = 0
     withdrawn: int = 0
-    trained: int = 0
+    # Approved and through the training gate when the program has one: the people matching pairs (ready_for_matching).
+    ready: int = 0
 
     @property
     def active(self) -> int:
@@ -61,13 +65,17 @@ def program_roster(program: Program) -> Roster:
         setattr(side, enrolment.status, getattr(side, enrolment.status) + 1)
         required = {module.pk for module in modules if module.is_for(enrolment.role)}
         done = {completion.module_id for completion in enrolment.training_completions.all()}
-        training_done = required <= done
         enrolment.training_count = (len(required & done), len(required))  # type: ignore[attr-defined]
-        if training_done and enrolment.status == EnrolmentStatus.APPROVED:
-            side.trained += 1
+        if enrolment.status == EnrolmentStatus.APPROVED and passes_training_gate(program, required=required, done=done):
+            side.ready += 1
         if enrolment.status == EnrolmentStatus.APPLIED:
             roster.awaiting_decision.append(enrolment)
     return roster
+
+
+def passes_training_gate(program: Program, *, required: set[int], done: set[int]) -> bool:
+    """True when the program does not require training, or ``done`` (module ids) covers the ``required`` ones."""
+    return not program.training_required or required <= done
 
 
 def training_complete(enrolment: Enrolment) -> bool:
@@ -77,7 +85,7 @@ def training_complete(enrolment: Enrolment) -> bool:
         return True
     required = {module.pk for module in required_modules(program, enrolment.role)}
     done = set(enrolment.training_completions.values_list("module_id", flat=True))
-    return required <= done
+    return passes_training_gate(program, required=required, done=done)
 
 
 def ready_for_matching(program: Program) -> QuerySet[Enrolment]:
@@ -89,6 +97,7 @@ def ready_for_matching(program: Program) -> QuerySet[Enrolment]:
     modules = list(program.training_modules.all())
     for enrolment in approved.prefetch_related("training_completions"):
         required = {module.pk for module in modules if module.is_for(enrolment.role)}
-        if required <= {completion.module_id for completion in enrolment.training_completions.all()}:
+        done = {completion.module_id for completion in enrolment.training_completions.all()}
+        if passes_training_gate(program, required=required, done=done):
             ready_ids.append(enrolment.pk)
     return program.enrolments.filter(pk__in=ready_ids)

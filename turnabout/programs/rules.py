@@ -6,6 +6,8 @@ import calendar
 import re
 from datetime import date
 
+from django.utils.translation import ngettext
+
 from turnabout.people.models import Person
 from turnabout.programs.models import Program, ProgramStatus, Role, StrategicDriver
 
@@ -132,6 +134,29 @@ def launch_problems(program: Program) -> list[str]:
         problems.append("Write a code of conduct")
     if program.training_required and not program.training_modules.exists():
         problems.append("Choose the training modules, or do not require training")
+    return problems
+
+
+def deletion_problems(program: Program) -> list[str]:
+    """Why the program may not be deleted; empty for a draft nobody has heard of.
+
+    Only a draft goes, and only while every enrolment in it is an invitation not yet emailed: once someone was
+    told about the program, applied or took part, its history stays (a program that opened enrolment and went
+    back to draft emailed its invitations then).
+    """
+    if program.status != ProgramStatus.DRAFT:
+        return [f"only drafts can be deleted, and this program is {program.get_status_display().lower()}"]
+    problems = []
+    enrolments = program.enrolments.all()
+    emailed = enrolments.filter(invitation_emailed_at__isnull=False).count()
+    if emailed:
+        problems.append(
+            ngettext("%(count)d person was emailed an invitation", "%(count)d people were emailed an invitation", emailed)
+            % {"count": emailed}
+        )
+    applied = enrolments.filter(applied_at__isnull=False).count()
+    if applied:
+        problems.append(ngettext("%(count)d person has applied", "%(count)d people have applied", applied) % {"count": applied})
     return problems
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from turnabout.accounts.models import Organisation, User
 from turnabout.accounts.models import Role as AccountRole
@@ -23,6 +24,7 @@ from turnabout.programs.errors import (
     InvalidTransition,
     NotEligible,
     NotReadyToLaunch,
+    ProgramNotDeletable,
     TrainingAnswerWrong,
 )
 from turnabout.programs.models import (
@@ -42,6 +44,7 @@ from turnabout.programs.rules import (
     EDITABLE_FIELDS,
     TRANSITIONS,
     add_months,
+    deletion_problems,
     eligibility_problems,
     launch_problems,
 )
@@ -248,18 +251,24 @@ class InvitationResult:
     invited: list[Enrolment]
     already_enrolled: int
     not_eligible: dict[str, list[str]]
+    # Eligible people left out because the limit was reached.
+    over_limit: int = 0
 
 
 @transaction.atomic
-def invite_people(*, program: Program, people: Iterable[Person], role: Role, by: User) -> InvitationResult:
+def invite_people(*, program: Program, people: Iterable[Person], role: Role, by: User, limit: int | None = None) -> InvitationResult:
     """Invite eligible people on one side; skips those already enrolled and reports why others are not eligible.
 
+    Eligibility is checked first, then ``limit`` applies: exactly ``limit`` people are invited when that many
+    are eligible, the first ones in the order of ``people``; ``over_limit`` counts the eligible ones left out.
     Invitation emails are sent by a background task after commit.
     """
     from turnabout.programs.tasks import send_invitation_email
 
     if program.status not in (ProgramStatus.DRAFT, ProgramStatus.ENROLLING):
         raise InvalidTransition("Invitations are sent while a program is a draft or enrolling.")
+    if limit is not None and limit < 1:
+        raise ValueError(f"An invitation limit is at least 1, not {limit}.")
     people = list(people)
     # Eligibility reads the program's site and department lists: load them once, not once per person.
     program = (
@@ -268,14 +277,19 @@ def invite_people(*, program: Program, people: Iterable[Person], role: Role, by:
         .get(pk=program.pk)
     )
     enrolled = set(Enrolment.objects.filter(program=program, person__in=people).values_list("person_id", flat=True))
-    now = timezone.now()
-    to_invite, not_eligible = [], {}
+    now, today = timezone.now(), timezone.localdate()
+    to_invite: list[Enrolment] = []
+    not_eligible: dict[str, list[str]] = {}
+    over_limit = 0
     for person in people:
         if person.pk in enrolled:
             continue
-        problems = eligibility_problems(program, person, role, today=timezone.localdate())
+        problems = eligibility_problems(program, person, role, today=today)
         if problems:
             not_eligible[person.full_name] = problems
+            continue
+        if limit is not None and len(to_invite) >= limit:
+            over_limit += 1
             continue
         to_invite.append(
             Enrolment(program=program, person=person, role=role, invited_at=now, languages=list(person.languages), timezone=person.timezone)
@@ -284,7 +298,20 @@ def invite_people(*, program: Program, people: Iterable[Person], role: Role, by:
     if program.status == ProgramStatus.ENROLLING:
         ids = [enrolment.pk for enrolment in invited]
         transaction.on_commit(lambda: [send_invitation_email.enqueue(enrolment_id) for enrolment_id in ids])
-    return InvitationResult(invited=invited, already_enrolled=len(enrolled), not_eligible=not_eligible)
+    return InvitationResult(invited=invited, already_enrolled=len(enrolled), not_eligible=not_eligible, over_limit=over_limit)
+
+
+@transaction.atomic
+def delete_draft_program(*, program: Program, by: User) -> None:
+    """Delete a draft nobody has heard of, with its unsent invitations; raise ProgramNotDeletable (saying why) otherwise.
+
+    Locks the program row, so enrolment cannot open, and nobody can be invited, while it goes.
+    """
+    program = Program.objects.select_for_update().get(pk=program.pk)
+    problems = deletion_problems(program)
+    if problems:
+        raise ProgramNotDeletable(problems)
+    program.delete()
 
 
 @dataclass(frozen=True)
@@ -366,7 +393,11 @@ def complete_training_module(*, enrolment: Enrolment, module: TrainingModule, an
     questions = module.check_questions
     wrong = [index + 1 for index, question in enumerate(questions) if index >= len(answers) or answers[index] != question["answer"]]
     if wrong:
-        raise TrainingAnswerWrong("Not quite: have another look at question " + ", ".join(str(n) for n in wrong) + ".")
+        numbers = ", ".join(str(number) for number in wrong[:-1]) + (" and " if len(wrong) > 1 else "") + str(wrong[-1])
+        message = ngettext(
+            "Not quite: have another look at question %(numbers)s.", "Not quite: have another look at questions %(numbers)s.", len(wrong)
+        )
+        raise TrainingAnswerWrong(message % {"numbers": numbers})
     completion, _ = TrainingCompletion.objects.get_or_create(enrolment=enrolment, module=module, defaults={"completed_at": timezone.now()})
     return completion
 

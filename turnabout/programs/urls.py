@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:program_id>/", views.program_detail, name="detail"),
     path("<int:program_id>/edit/", views.program_edit, name="edit"),
     path("<int:program_id>/status/", views.program_status, name="status"),
+    path("<int:program_id>/delete/", views.program_delete, name="delete"),
     path("<int:program_id>/invite/", views.program_invite, name="invite"),
     path("enrolments/<int:enrolment_id>/", views.enrolment_home, name="enrolment"),
     path("enrolments/<int:enrolment_id>/apply/", views.apply, name="apply"),

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from turnabout.accounts.access import access_managed_organisation, access_organisation
@@ -24,15 +25,17 @@ from turnabout.programs.forms import (
     TrainingCheckForm,
     split_list,
 )
-from turnabout.programs.models import Cadence, EnrolmentStatus, ProgramStatus, Role, StrategicDriver, Wording
+from turnabout.programs.models import Cadence, EnrolmentStatus, Program, ProgramStatus, Role, StrategicDriver, Wording
 from turnabout.programs.queries import enrolments_of_user, program_roster, programs_of, required_modules
-from turnabout.programs.rules import TRANSITIONS, launch_problems
+from turnabout.programs.rules import TRANSITIONS, deletion_problems, launch_problems
 from turnabout.programs.services import (
     Application,
+    InvitationResult,
     change_program_status,
     complete_training_module,
     create_program_from_preset,
     decide_application,
+    delete_draft_program,
     invite_people,
     submit_application,
     update_program,
@@ -81,6 +84,7 @@ def program_detail(request: AuthenticatedRequest, program_id: int) -> HttpRespon
         "program": program,
         "roster": program_roster(program),
         "problems": launch_problems(program) if program.status == ProgramStatus.DRAFT else [],
+        "deletable": not deletion_problems(program),
         "next_statuses": sorted(TRANSITIONS[ProgramStatus(program.status)], key=list(ProgramStatus).index),
         "filter_form": InviteByFilterForm(program=program),
         "email_form": InviteByEmailForm(program=program),
@@ -104,7 +108,7 @@ def program_edit(request: AuthenticatedRequest, program_id: int) -> HttpResponse
             return redirect("programs:detail", program.pk)
     elif request.method == "POST":
         program.refresh_from_db()
-    return render(request, "programs/edit.html", {"program": program, "form": form})
+    return render(request, "programs/edit.html", {"program": program, "form": form, "deletable": not deletion_problems(program)})
 
 
 @login_required
@@ -125,6 +129,23 @@ def program_status(request: AuthenticatedRequest, program_id: int) -> HttpRespon
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def program_delete(request: AuthenticatedRequest, program_id: int) -> HttpResponse:
+    """The confirmation page of deleting a draft (GET), and the deletion itself (POST from that page)."""
+    program = access_program(request.user, program_id, write=True)
+    if request.method == "POST":
+        try:
+            delete_draft_program(program=program, by=request.user)
+        except ProgramError as error:
+            messages.error(request, error.message)
+            return redirect("programs:detail", program.pk)
+        messages.success(request, f"The draft “{program.name}” is deleted.")
+        return redirect("programs:list")
+    context = {"program": program, "problems": deletion_problems(program), "invitations": program.enrolments.count()}
+    return render(request, "programs/delete.html", context)
+
+
+@login_required
 @require_POST
 def program_invite(request: AuthenticatedRequest, program_id: int) -> HttpResponse:
     program = access_program(request.user, program_id, write=True)
@@ -140,7 +161,7 @@ def program_invite(request: AuthenticatedRequest, program_id: int) -> HttpRespon
         if unknown:
             messages.error(request, "Nobody in the directory has these addresses: " + ", ".join(unknown) + ". Nobody was invited.")
             return redirect("programs:detail", program.pk)
-        role, chosen = email_form.cleaned_data["role"], found
+        role, chosen, limit = email_form.cleaned_data["role"], found, None
     else:
         filter_form = InviteByFilterForm(request.POST, program=program)
         if not filter_form.is_valid():
@@ -150,22 +171,53 @@ def program_invite(request: AuthenticatedRequest, program_id: int) -> HttpRespon
         for field in ("department", "site", "grade"):
             if data[field] is not None:
                 people = people.filter(**{field: data[field]})
-        role = data["role"]
-        chosen = list(people.exclude(enrolments__program=program).order_by("family_name", "given_name")[: data["limit"] * 3])
+        # Everyone the filter finds: the service checks eligibility first, then stops at the limit.
+        role, limit = data["role"], data["limit"]
+        chosen = list(people.exclude(enrolments__program=program).order_by("family_name", "given_name", "pk"))
     try:
-        result = invite_people(program=program, people=chosen, role=Role(role), by=request.user)
+        result = invite_people(program=program, people=chosen, role=Role(role), by=request.user, limit=limit)
     except ProgramError as error:
         messages.error(request, error.message)
         return redirect("programs:detail", program.pk)
+    messages.success(request, _invitation_summary(program=program, role=role, result=result, limit=limit))
+    return redirect("programs:detail", program.pk)
+
+
+def _invitation_summary(*, program: Program, role: str, result: InvitationResult, limit: int | None) -> str:
+    """What an invitation did, in words: how many were invited, and why not more."""
     label = program.label_for(role)
-    summary = f"Invited {len(result.invited)} as {label}s."
+    count = len(result.invited)
+    parts = [ngettext("Invited %(count)d %(label)s.", "Invited %(count)d %(label)ss.", count) % {"count": count, "label": label}]
+    if limit is not None and result.over_limit:
+        parts.append(
+            ngettext(
+                "%(count)d more eligible person was not invited: the limit is %(limit)d.",
+                "%(count)d more eligible people were not invited: the limit is %(limit)d.",
+                result.over_limit,
+            )
+            % {"count": result.over_limit, "limit": limit}
+        )
+    elif limit is not None and count < limit:
+        parts.append(
+            ngettext(
+                "Only %(count)d person the filter found is eligible, fewer than the limit of %(limit)d.",
+                "Only %(count)d people the filter found are eligible, fewer than the limit of %(limit)d.",
+                count,
+            )
+            % {"count": count, "limit": limit}
+        )
     if result.already_enrolled:
-        summary += f" {result.already_enrolled} were already enrolled."
+        parts.append(
+            ngettext("%(count)d was already enrolled.", "%(count)d were already enrolled.", result.already_enrolled)
+            % {"count": result.already_enrolled}
+        )
     if result.not_eligible:
         first = "; ".join(f"{name}: {', '.join(reasons)}" for name, reasons in list(result.not_eligible.items())[:5])
-        summary += f" {len(result.not_eligible)} not eligible ({first})."
-    messages.success(request, summary)
-    return redirect("programs:detail", program.pk)
+        parts.append(
+            ngettext("%(count)d is not eligible (%(first)s).", "%(count)d are not eligible (%(first)s).", len(result.not_eligible))
+            % {"count": len(result.not_eligible), "first": first}
+        )
+    return " ".join(parts)
 
 
 @login_required
