@@ -4,8 +4,8 @@ The people are the named cast of tests/conftest.py: Ada (admin), Alice (program 
 the mentor of the pair), Bob (participant, the mentee), Diana (sponsor), Eve (administrator at Globex). Around
 them: a running program whose match run was published and accepted, so Charlie and Bob are a pair with an
 agreement, goals, notes, an insight, a concern, a held meeting (with Charlie's pulse link) and a scheduled one; an
-open baseline survey; an import job; a SAML identity provider; a SCIM token; API tokens; Frank, a newcomer with
-a sign-in link; a calendar feed; and a live task worker, as on a healthy install. Everything happens at ``NOW``
+open baseline survey; an import job; a SAML identity provider; Acme's SCIM token (the scim identity); API tokens;
+Frank, a newcomer with a sign-in link; a calendar feed; and a live task worker, as on a healthy install. Everything happens at ``NOW``
 (tests/security/conftest.py stops the clock there for every test), when the baseline survey is open.
 """
 
@@ -82,6 +82,7 @@ class Cast:
     api_token: ApiToken  # the token identity: Acme's organisation token, read scope
     api_secret: str
     personal_token: ApiToken  # Ada's own
+    scim_secret: str  # the scim identity: Acme's SCIM provisioning token
     newcomer: Person  # Frank: in the directory, no login yet, in no program (his sign-in link is sign_in_token)
 
 
@@ -168,7 +169,7 @@ def build_cast(
         by=admin,
     )
     sso_services.update_sign_in_rules(identity_provider=identity_provider, rules=sso_services.SignInRules(is_enabled=True), by=admin)
-    rotate_scim_token(organisation=acme, by=admin)
+    scim_token = rotate_scim_token(organisation=acme, by=admin)
     organisation_token = create_api_token(
         owner=admin, name="Dashboard sync", scope=TokenScope.READ, expires_in_days=90, organisation_wide=True
     )
@@ -216,5 +217,6 @@ def build_cast(
         api_token=organisation_token.token,
         api_secret=organisation_token.secret,
         personal_token=personal_token.token,
+        scim_secret=scim_token.secret,
         newcomer=newcomer,
     )

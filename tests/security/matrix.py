@@ -31,7 +31,7 @@ import turnabout
 from tests.security.cast import Cast
 from turnabout.people.models import Person
 
-IDENTITIES = ("admin", "manager", "participant", "sponsor", "outsider", "anonymous", "token")
+IDENTITIES = ("admin", "manager", "participant", "sponsor", "outsider", "anonymous", "token", "scim")
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # The production install the requests go to (python3-saml wants a dotted host name in its URLs).
 HOST = "turnabout.example.com"
@@ -43,28 +43,31 @@ Data = Mapping[str, Any] | Callable[[Cast], Mapping[str, Any]] | None
 
 @dataclass(frozen=True)
 class Row:
-    """The answer each identity gets, by method: seven answers in ``IDENTITIES`` order, e.g. "200 200 403 403 404 login login".
+    """The answer each identity gets, by method: eight answers in ``IDENTITIES`` order, e.g. "200 200 403 403 404 login login login".
 
     ``data`` is the form (or, with ``json_body``, JSON) body of a state-changing request: one an allowed identity would have accepted, so
-    that a denied request which still changed something is caught. ``path`` names the cast's value of a path
-    parameter where the default (``path_values``) is not the one to use; ``query`` is added to every request.
+    that a denied request which still changed something is caught; ``bodies`` gives a method its own body instead
+    (a SCIM user's PUT and PATCH). ``path`` names the cast's value of a path parameter where the default
+    (``path_values``) is not the one to use; ``query`` is added to every request.
     """
 
     answers: dict[str, tuple[str, ...]]
     data: Data = None
+    bodies: dict[str, Data] = field(default_factory=dict)
     path: dict[str, str] = field(default_factory=dict)
     query: dict[str, str] = field(default_factory=dict)
     json_body: bool = False
 
 
-def row(*, data: Data = None, path: dict[str, str] | None = None, query: dict[str, str] | None = None, json_body: bool = False,
-        **answers: str) -> Row:  # fmt: skip
+def row(*, data: Data = None, bodies: dict[str, Data] | None = None, path: dict[str, str] | None = None,
+        query: dict[str, str] | None = None, json_body: bool = False, **answers: str) -> Row:  # fmt: skip
     parsed = {}
     for method, text in answers.items():
         codes = tuple(text.split())
         assert len(codes) == len(IDENTITIES), f"{method}: {text!r} needs one answer for each of {', '.join(IDENTITIES)}"
         parsed[method] = codes
-    return Row(answers=parsed, data=data, path=path or {}, query=query or {}, json_body=json_body)
+    assert set(bodies or {}) <= set(parsed), f"bodies for methods the row does not try: {sorted(set(bodies or {}) - set(parsed))}"
+    return Row(answers=parsed, data=data, bodies=bodies or {}, path=path or {}, query=query or {}, json_body=json_body)
 
 
 def everyone(answer: str, *methods: str) -> dict[str, str]:
@@ -206,7 +209,7 @@ class Identity:
 
     def client(self) -> Client:
         """A fresh browser (no message cookies left over) with this identity's session or token; requests go over HTTPS."""
-        # A browser always sends Host (python3-saml reads it); the bearer header only with the token identity.
+        # A browser always sends Host (python3-saml reads it); the bearer header only with the token and SCIM identities.
         headers = {"Host": HOST} | ({"Authorization": f"Bearer {self.bearer}"} if self.bearer else {})
         client = Client(headers=headers)
         if self.session_key:
@@ -216,14 +219,19 @@ class Identity:
 
 def identities(cast: Cast) -> dict[str, Identity]:
     users = {"admin": cast.admin, "manager": cast.manager, "participant": cast.mentor, "sponsor": cast.sponsor, "outsider": cast.outsider}
-    result = {"anonymous": Identity("anonymous"), "token": Identity("token", bearer=cast.api_secret)}
+    result = {
+        "anonymous": Identity("anonymous"),
+        "token": Identity("token", bearer=cast.api_secret),
+        "scim": Identity("scim", bearer=cast.scim_secret),
+    }
     for name, user in users.items():
         client = Client()
         client.force_login(user)
         result[name] = Identity(name, session_key=client.cookies[settings.SESSION_COOKIE_NAME].value)
-    # One use of the token now, so its last-used time is written before anything is measured (time stands still).
-    first_use = result["token"].client().get("/api/programs/", secure=True)
-    assert first_use.status_code == 200, (first_use.status_code, first_use.headers)
+    # One use of each token now, so its last-used time is written before anything is measured (time stands still).
+    for name, path in (("token", "/api/programs/"), ("scim", "/scim/v2/ServiceProviderConfig")):
+        first_use = result[name].client().get(path, secure=True)
+        assert first_use.status_code == 200, (name, first_use.status_code, first_use.headers)
     return {name: result[name] for name in IDENTITIES}
 
 
@@ -235,7 +243,8 @@ def answer_of(response: HttpResponse) -> str:
 
 def request(identity: Identity, method: str, path: str, the_row: Row, cast: Cast) -> HttpResponse:
     client = identity.client()
-    data = the_row.data(cast) if callable(the_row.data) else the_row.data
+    body = the_row.bodies.get(method, the_row.data)
+    data = body(cast) if callable(body) else body
     query = "?" + "&".join(f"{key}={value}" for key, value in the_row.query.items()) if the_row.query else ""
     if method == "GET":
         return client.get(path + query, secure=True)
