@@ -27,7 +27,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.utils import ConnectionHandler
 
 from tests.builders import add_person
-from turnabout.core import backup
+from turnabout.core import backup, backup_postgres
 from turnabout.core.backup import (
     BackupDamaged,
     BackupIncompatible,
@@ -434,7 +434,7 @@ def test_a_postgresql_restore_that_fails_leaves_the_database_as_it_was(
     newer = tmp_path / "newer.tar.gz"
     create_backup(newer, database=database)
     before = checksums_of(fresh_database)
-    monkeypatch.setattr(backup, "LOCK_TIMEOUT_SECONDS", 1)
+    monkeypatch.setattr(backup_postgres, "LOCK_TIMEOUT_SECONDS", 1)
 
     # when / then
     with connected(fresh_database) as locker:

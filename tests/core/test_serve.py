@@ -28,8 +28,8 @@ def test_the_children_are_gunicorn_the_workers_and_the_scheduler(monkeypatch):
 
     # then
     assert [(child.name, child.command) for child in processes] == [
-        ("web", (PYTHON, "-m", "gunicorn", "turnabout.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "5",
-                 "--graceful-timeout", "20", "--no-control-socket")),
+        ("web", (PYTHON, "-m", "gunicorn", "turnabout.core.serving:preloaded_application()", "--preload",
+                 "--bind", "0.0.0.0:8000", "--workers", "5", "--graceful-timeout", "20", "--no-control-socket")),
         ("worker-1", (PYTHON, "-m", "turnabout.cli", "worker", "--interval", "1")),
         ("worker-2", (PYTHON, "-m", "turnabout.cli", "worker", "--interval", "1")),
         ("scheduler", (PYTHON, "-m", "turnabout.cli", "scheduler")),
@@ -40,6 +40,51 @@ def test_an_older_gunicorn_gets_no_control_socket_option_and_parts_can_be_left_o
     monkeypatch.setattr(serving.importlib.metadata, "version", lambda name: "23.0.0")
     processes = children(bind="unix:/run/turnabout.sock", web_workers=3, task_workers=1, worker=False, scheduler=False)
     assert [(child.name, child.command[-3:]) for child in processes] == [("web", ("3", "--graceful-timeout", "20"))]
+
+
+# gunicorn's master runs this, then forks its workers: what it leaves behind, every worker inherits.
+PRELOAD = """
+import sys, threading
+from django.db import connections
+from turnabout.core.serving import preloaded_application
+{before}
+application = preloaded_application()
+print(sorted(name for name in ("numpy", "scipy", "numba", "ortools", "turnabout.engine") if name in sys.modules))
+print([alias for alias in connections if connections[alias].connection is not None], threading.active_count())
+"""
+
+
+def preload(environment: dict[str, str], before: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run([PYTHON, "-c", PRELOAD.format(before=before)], env=environment, capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def production_settings(tmp_path):
+    environment = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "PYTEST"))}
+    environment.update(DJANGO_SETTINGS_MODULE="turnabout.settings", TURNABOUT_DEMO="1", DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3")
+    return environment
+
+
+def test_the_master_loads_the_engine_and_forks_with_no_database_connection_and_no_thread(production_settings):
+    # when gunicorn's master preloads the application, after a database query at start-up
+    completed = preload(production_settings, before="connections['default'].ensure_connection()")
+
+    # then the views, the engine and SciPy are imported once, for every worker; no connection is left open to be
+    # shared by the workers, and no thread runs
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.splitlines() == ["['numba', 'numpy', 'ortools', 'scipy', 'turnabout.engine']", "[] 1"]
+
+
+def test_the_master_refuses_to_fork_while_a_thread_runs(production_settings):
+    # given a thread started before gunicorn forks (such as a worker's heartbeat)
+    started = "threading.Thread(target=threading.Event().wait, name='heartbeat-web', daemon=True).start()"
+
+    # when
+    completed = preload(production_settings, before=started)
+
+    # then
+    assert completed.returncode == 1
+    assert "RuntimeError: Thread(s) running in gunicorn's master before it forks its workers: heartbeat-web." in completed.stderr
 
 
 def test_when_one_child_exits_the_supervisor_stops_the_others_and_fails(tmp_path):

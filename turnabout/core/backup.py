@@ -13,43 +13,68 @@ refuses a file of the other engine or from a newer schema, and refuses a databas
 unless forced. Then it replaces the database in one transaction, so a failure leaves it as it was: SQLite copies
 the checked file into the database with the backup API (one write transaction); PostgreSQL drops and recreates
 the ``public`` schema and replays the dump through ``psql`` inside one ``BEGIN`` that is committed only once
-``pg_restore`` has written all of it. Nothing here prints; callers print counts, never rows.
+``pg_restore`` has written all of it (``backup_postgres``). Nothing here prints; callers print counts, never rows.
+The errors, the connections of their own and what a database holds are in ``backup_database``.
 """
 
 from __future__ import annotations
 
-import copy
 import gzip
 import hashlib
 import io
 import json
 import os
-import re
 import shutil
 import sqlite3
-import subprocess
 import tarfile
 import tempfile
 import zlib
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from dataclasses import fields as dataclass_fields
 from datetime import datetime
 from importlib.metadata import version as distribution_version
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-import psycopg
-from django.apps import apps
-from django.db import DEFAULT_DB_ALIAS
-from django.db import Error as DatabaseError
-from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.migrations.loader import MigrationLoader
-from django.db.utils import ConnectionHandler
 from django.utils import timezone
 
-from turnabout.core.errors import DomainError
+from turnabout.core.backup_database import (
+    CHUNK_BYTES,
+    BackupDamaged,
+    BackupError,
+    BackupIncompatible,
+    DatabaseContents,
+    DatabaseNotEmpty,
+    DatabaseToolMissing,
+    RestoreFailed,
+    connected,
+    counted,
+    describe,
+    tenant_table,
+)
+from turnabout.core.backup_postgres import dump_postgresql, replay_postgresql, verify_dump
+
+__all__ = [
+    "BackupCheck",
+    "BackupDamaged",
+    "BackupError",
+    "BackupIncompatible",
+    "DatabaseContents",
+    "DatabaseNotEmpty",
+    "DatabaseToolMissing",
+    "Manifest",
+    "RestoreFailed",
+    "RestoreResult",
+    "TableDifference",
+    "check_backup",
+    "counted",
+    "create_backup",
+    "database_engine",
+    "restore_backup",
+    "turnabout_version",
+]
 
 FORMAT = "turnabout-backup"
 FORMAT_VERSION = 1
@@ -57,39 +82,8 @@ MANIFEST_MEMBER = "manifest.json"
 MEMBERS = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
 ENGINES = {"django.db.backends.sqlite3": "sqlite", "django.db.backends.postgresql": "postgresql"}
 ENGINE_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
-MIGRATIONS_TABLE = "django_migrations"
-# Named, not imported: core sits below accounts. Every organisation's data hangs off this table, so a database
-# with a row in it is one somebody uses, and restoring over it needs --force.
-TENANT_MODEL = "accounts.Organisation"
 MANIFEST_MAX_BYTES = 10 * 1024 * 1024
-CHUNK_BYTES = 1024 * 1024
-# A running server or worker holds locks on the tables: the restore gives up after this instead of waiting.
-LOCK_TIMEOUT_SECONDS = 10
 SQLITE_TIMEOUT_SECONDS = 20
-
-
-class BackupError(DomainError):
-    code = "backup_error"
-
-
-class BackupDamaged(BackupError):
-    code = "backup_damaged"
-
-
-class BackupIncompatible(BackupError):
-    code = "backup_incompatible"
-
-
-class DatabaseNotEmpty(BackupError):
-    code = "database_not_empty"
-
-
-class DatabaseToolMissing(BackupError):
-    code = "database_tool_missing"
-
-
-class RestoreFailed(BackupError):
-    code = "restore_failed"
 
 
 @dataclass(frozen=True)
@@ -159,35 +153,6 @@ class Manifest:
 
 
 @dataclass(frozen=True)
-class DatabaseContents:
-    """The tables of a database with their row counts, and its applied migrations."""
-
-    table_rows: dict[str, int]
-    migrations: dict[str, list[str]]
-
-    @property
-    def tables_with_rows(self) -> int:
-        return sum(1 for rows in self.table_rows.values() if rows)
-
-    @property
-    def organisations(self) -> int | None:
-        """None when the database has no organisation table: it is not (yet) a Turnabout database."""
-        return self.table_rows.get(tenant_table())
-
-    @property
-    def holds_data(self) -> bool:
-        """An organisation, or in a database that is not Turnabout's, any table with rows."""
-        if self.organisations is not None:
-            return self.organisations > 0
-        return any(rows for table, rows in self.table_rows.items() if table != MIGRATIONS_TABLE)
-
-    def describe(self) -> str:
-        if self.organisations is None:
-            return f"{counted(self.tables_with_rows, 'table')} with data and is not a Turnabout database"
-        return f"{counted(self.organisations, 'organisation')} ({counted(self.tables_with_rows, 'table')} with data)"
-
-
-@dataclass(frozen=True)
 class TableDifference:
     table: str
     backup_rows: int | None
@@ -213,19 +178,8 @@ class RestoreResult:
     differences: list[TableDifference]
 
 
-@dataclass(frozen=True)
-class _Tool:
-    path: str
-    version: str
-
-
 def turnabout_version() -> str:
     return distribution_version("turnabout")
-
-
-def tenant_table() -> str:
-    table: str = apps.get_model(TENANT_MODEL)._meta.db_table
-    return table
 
 
 def create_backup(path: Path, *, database: Mapping[str, Any]) -> Manifest:
@@ -248,7 +202,7 @@ def create_backup(path: Path, *, database: Mapping[str, Any]) -> Manifest:
         if engine == "sqlite":
             contents, server_version, tool_version = _dump_sqlite(database, member)
         else:
-            contents, server_version, tool_version = _dump_postgresql(database, member)
+            contents, server_version, tool_version = dump_postgresql(database, member)
         size, digest = _file_digest(member)
         manifest = Manifest(
             engine=engine,
@@ -308,7 +262,7 @@ def restore_backup(path: Path, *, database: Mapping[str, Any], force: bool = Fal
         if engine == "sqlite":
             _replay_sqlite(member, database)
         else:
-            _replay_postgresql(member, database, work)
+            replay_postgresql(member, database, work)
     restored = _target_contents(database)
     return RestoreResult(
         manifest=manifest,
@@ -396,17 +350,7 @@ def _verify_member(manifest: Manifest, member: Path, database: Mapping[str, Any]
         if result != [("ok",)]:
             raise BackupDamaged(f"The backup's database fails SQLite's integrity check ({result[0][0]}).")
         return
-    with _connected(database) as connection:
-        server_major, _ = _server_version(connection)
-    pg_restore = _tool("pg_restore", server_major)
-    if manifest.dump_tool_version is not None and _major(manifest.dump_tool_version) > _major(pg_restore.version):
-        raise BackupIncompatible(
-            f"The backup was written by pg_dump {manifest.dump_tool_version}, newer than pg_restore {pg_restore.version}: "
-            f"restore it into a PostgreSQL {_major(manifest.dump_tool_version)} server or newer with its client tools."
-        )
-    listing = subprocess.run([pg_restore.path, "--list", str(member)], capture_output=True, check=False)
-    if listing.returncode != 0:
-        raise BackupDamaged(f"The backup's PostgreSQL dump cannot be read: {_error_lines(listing.stderr)}")
+    verify_dump(member, database, dump_tool_version=manifest.dump_tool_version)
 
 
 def _differences(manifest: Manifest, contents: DatabaseContents) -> list[TableDifference]:
@@ -418,44 +362,11 @@ def _differences(manifest: Manifest, contents: DatabaseContents) -> list[TableDi
     ]
 
 
-# Connections and their contents.
-
-
-@contextmanager
-def _connected(database: Mapping[str, Any]) -> Iterator[BaseDatabaseWrapper]:
-    """A connection of its own to ``database``, closed on exit: never one of the request's connections."""
-    handler = ConnectionHandler({DEFAULT_DB_ALIAS: copy.deepcopy(dict(database))})
-    connection = handler[DEFAULT_DB_ALIAS]
-    try:
-        try:
-            connection.ensure_connection()
-        except DatabaseError as error:
-            raise BackupError(f"Cannot connect to the database {database.get('NAME')}: {str(error).strip().splitlines()[0]}") from None
-        yield connection
-    finally:
-        handler.close_all()
-
-
-def _describe(connection: BaseDatabaseWrapper) -> DatabaseContents:
-    with connection.cursor() as cursor:
-        tables = sorted(connection.introspection.table_names(cursor))
-        table_rows = {}
-        for table in tables:
-            cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")
-            table_rows[table] = cursor.fetchone()[0]
-        migrations: dict[str, list[str]] = {}
-        if MIGRATIONS_TABLE in table_rows:
-            cursor.execute(f"SELECT app, name FROM {MIGRATIONS_TABLE} ORDER BY app, name")
-            for app, name in cursor.fetchall():
-                migrations.setdefault(app, []).append(name)
-    return DatabaseContents(table_rows=table_rows, migrations=migrations)
-
-
 def _target_contents(database: Mapping[str, Any]) -> DatabaseContents:
     if database_engine(database) == "sqlite" and not _sqlite_is_in_memory(database) and not Path(database["NAME"]).exists():
         return DatabaseContents(table_rows={}, migrations={})  # connecting would create the file
-    with _connected(database) as connection:
-        return _describe(connection)
+    with connected(database) as connection:
+        return describe(connection)
 
 
 # SQLite.
@@ -481,7 +392,7 @@ def _sqlite_file(path: Path) -> dict[str, Any]:
 
 
 def _dump_sqlite(database: Mapping[str, Any], member: Path) -> tuple[DatabaseContents, str, None]:
-    with _connected(database) as connection:
+    with connected(database) as connection:
         destination = sqlite3.connect(member)
         try:
             # One step (pages=-1) reads one snapshot: in WAL mode the writers are not blocked and cannot restart it.
@@ -490,8 +401,8 @@ def _dump_sqlite(database: Mapping[str, Any], member: Path) -> tuple[DatabaseCon
             destination.execute("PRAGMA journal_mode=DELETE")
         finally:
             destination.close()
-    with _connected(_sqlite_file(member)) as copy_connection:
-        contents = _describe(copy_connection)
+    with connected(_sqlite_file(member)) as copy_connection:
+        contents = describe(copy_connection)
     return contents, sqlite3.sqlite_version, None
 
 
@@ -518,137 +429,6 @@ def _replay_sqlite(member: Path, database: Mapping[str, Any]) -> None:
         source.close()
 
 
-# PostgreSQL.
-
-
-def _server_version(connection: BaseDatabaseWrapper) -> tuple[int, str]:
-    number: int = connection.connection.info.server_version
-    return number // 10000, f"{number // 10000}.{number % 10000}"
-
-
-def _major(version: str) -> int:
-    return int(version.split(".")[0])
-
-
-def _tool(name: str, server_major: int) -> _Tool:
-    """The PostgreSQL client tool ``name`` on PATH, of the server's major version."""
-    install = (
-        f"Backups of PostgreSQL need its client tools of the server's major version on PATH (Debian and Ubuntu: "
-        f"apt install postgresql-client-{server_major}, then put /usr/lib/postgresql/{server_major}/bin first on PATH)."
-    )
-    path = shutil.which(name)
-    if path is None:
-        raise DatabaseToolMissing(f"{name} is not on PATH. {install}")
-    output = subprocess.run([path, "--version"], capture_output=True, text=True, check=False).stdout
-    match = re.search(r"\(PostgreSQL\) (\d+)(?:\.(\d+))?", output)
-    if match is None:
-        raise DatabaseToolMissing(f"{path} --version does not print a PostgreSQL version ({output.strip()!r}). {install}")
-    major = int(match[1])
-    if major != server_major:
-        raise DatabaseToolMissing(f"{name} is PostgreSQL {major} ({path}) but the server runs PostgreSQL {server_major}. {install}")
-    return _Tool(path=path, version=f"{major}.{match[2] or 0}")
-
-
-def _libpq(database: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
-    """A libpq connection string for the client tools, and their environment with the password (never on argv)."""
-    keywords = {option.keyword.decode() for option in psycopg.pq.Conninfo.get_defaults()} - {"password"}
-    params = {"dbname": database["NAME"], "user": database["USER"], "host": database["HOST"], "port": database["PORT"]}
-    params.update({key: value for key, value in database.get("OPTIONS", {}).items() if key in keywords})
-    conninfo = psycopg.conninfo.make_conninfo(**{key: str(value) for key, value in params.items() if value not in ("", None)})
-    environment = dict(os.environ)
-    if database["PASSWORD"]:
-        environment["PGPASSWORD"] = str(database["PASSWORD"])
-    return conninfo, environment
-
-
-def _dump_postgresql(database: Mapping[str, Any], member: Path) -> tuple[DatabaseContents, str, str]:
-    conninfo, environment = _libpq(database)
-    with _connected(database) as connection:
-        server_major, server_version = _server_version(connection)
-        pg_dump = _tool("pg_dump", server_major)
-        with connection.cursor() as cursor:
-            # The manifest's counts and the dump read one snapshot: pg_dump joins the one this transaction exports.
-            cursor.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            try:
-                cursor.execute("SELECT pg_export_snapshot()")
-                snapshot = cursor.fetchone()[0]
-                contents = _describe(connection)
-                dump = subprocess.run(
-                    [pg_dump.path, "--format=custom", "--compress=0", f"--snapshot={snapshot}", "--no-password",
-                     f"--file={member}", f"--dbname={conninfo}"],
-                    capture_output=True,
-                    env=environment,
-                    check=False,
-                )  # fmt: skip
-            finally:
-                cursor.execute("ROLLBACK")
-    if dump.returncode != 0:
-        raise BackupError(f"pg_dump failed: {_error_lines(dump.stderr)}")
-    return contents, server_version, pg_dump.version
-
-
-def _replay_postgresql(member: Path, database: Mapping[str, Any], work: Path) -> None:
-    """Drop and recreate ``public`` and replay the dump, in one transaction committed only after all of it."""
-    conninfo, environment = _libpq(database)
-    with _connected(database) as connection:
-        server_major, _ = _server_version(connection)
-    pg_restore, psql = _tool("pg_restore", server_major), _tool("psql", server_major)
-    with (work / "pg_restore.log").open("w+b") as restore_log, (work / "psql.log").open("w+b") as replay_log:
-        replay = subprocess.Popen(
-            [psql.path, "-X", "-q", "--no-password", "-v", "ON_ERROR_STOP=1", f"--dbname={conninfo}"],
-            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=replay_log, env=environment,
-        )  # fmt: skip
-        script = subprocess.Popen(
-            [pg_restore.path, "--no-owner", "--no-acl", "--file=-", str(member)],
-            stdout=subprocess.PIPE, stderr=restore_log, env=environment,
-        )  # fmt: skip
-        committed = _feed(replay, script)
-        replay_status = replay.wait()
-        restore_log.seek(0)
-        replay_log.seek(0)
-        restore_errors, replay_errors = restore_log.read(), replay_log.read()
-    if replay_status != 0:
-        detail = _error_lines(replay_errors)
-        if "lock timeout" in detail:
-            detail = f"another connection is using the database; stop the server and the worker first ({detail})"
-        raise RestoreFailed(f"The restore failed and the database was left as it was: {detail}")
-    if not committed:
-        raise RestoreFailed(f"The restore failed and the database was left as it was: pg_restore: {_error_lines(restore_errors)}")
-
-
-def _feed(replay: subprocess.Popen[bytes], script: subprocess.Popen[bytes]) -> bool:
-    """Stream pg_restore's script into psql after the prelude; send COMMIT only if pg_restore finished cleanly."""
-    stdin: IO[bytes] | None = replay.stdin
-    stdout: IO[bytes] | None = script.stdout
-    assert stdin is not None
-    assert stdout is not None
-    committed = False
-    try:
-        stdin.write(
-            "BEGIN;\n"
-            f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT_SECONDS}s';\n"
-            "DROP SCHEMA IF EXISTS public CASCADE;\n"
-            "CREATE SCHEMA public;\n"
-            "GRANT USAGE ON SCHEMA public TO PUBLIC;\n".encode()
-        )
-        shutil.copyfileobj(stdout, stdin, CHUNK_BYTES)
-        if script.wait() == 0:
-            stdin.write(b"COMMIT;\n")
-            committed = True
-    except BrokenPipeError:
-        pass  # psql stopped at an error: its connection closes and the server rolls the transaction back
-    finally:
-        if script.poll() is None:
-            script.kill()
-        script.wait()
-        stdout.close()
-        try:
-            stdin.close()
-        except BrokenPipeError:
-            committed = False
-    return committed
-
-
 # Small helpers.
 
 
@@ -668,15 +448,3 @@ def _member_info(name: str, size: int, manifest: Manifest) -> tarfile.TarInfo:
     info.mode = 0o600
     info.mtime = int(manifest.created_at.timestamp())
     return info
-
-
-def _error_lines(stderr: bytes) -> str:
-    """The tools' error lines only: their DETAIL and CONTEXT lines can quote a row, which is personal data."""
-    lines = [re.sub(r"^psql:[^:]*:\d+: ", "", line.strip()) for line in stderr.decode(errors="replace").splitlines()]
-    errors = [line for line in lines if re.match(r"(ERROR|FATAL|PANIC):|(pg_dump|pg_restore|psql): (error|fatal):", line)]
-    return "; ".join(errors[:3]) or "no error message"
-
-
-def counted(count: int, noun: str) -> str:
-    """``counted(1, "table")`` is "1 table"; ``counted(1200, "row")`` is "1,200 rows"."""
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"

@@ -48,6 +48,14 @@ class Hook:
 # Payload: organisation_id (int), count (int, how many newly left).
 people_left = Hook("people_left")
 
+# Fired by the sweeper (core.services.fail_abandoned_tasks) at every sweep, after it failed the abandoned tasks: each
+# handler finds its app's objects that say "queued" while no task waits for them (committed, but the enqueue after
+# commit never happened or its task is gone; core.services.task_arguments_waiting tells) and fails them with a plain
+# message, or enqueues their task again where a second delivery is harmless. Handlers write in short transactions of
+# their own; one that raises is logged, and it and those after it run again at the next sweep.
+# Payload: queued_before (datetime: now less the heartbeat timeout; what was queued earlier had time to be enqueued).
+queued_work_swept = Hook("queued_work_swept")
+
 
 @dataclass
 class TaskHook:

@@ -7,11 +7,12 @@ and resolves the dotted paths only when the jobs are listed. ``name`` is the cro
 argument and calls the same service as that command. ``register_periodic_job`` adds one at run time (tests);
 ``periodic_jobs()`` lists them all.
 
-The scheduler ticks every ``interval`` seconds: it fails the tasks of stopped workers (``fail_abandoned_tasks``),
-then, for each job, claims the period and enqueues the job in one transaction (``enqueue_if_due``). Any number of
-schedulers may run (one per ``turnabout serve``, on several hosts): the claim is a conditional UPDATE of the job's
-``ScheduledJob`` row, so only one of them acts for each period and each job is enqueued once per period. A job is
-first due at the first tick after it is registered; after that, ``every`` after the tick that enqueued it.
+The scheduler ticks every ``interval`` seconds: it fails the tasks of stopped workers and ends the work queued with
+no task coming for it (``fail_abandoned_tasks``), then, for each job, claims the period and enqueues the job in one
+transaction (``enqueue_if_due``). Any number of schedulers may run (one per ``turnabout serve``, on several hosts):
+the claim is a conditional UPDATE of the job's ``ScheduledJob`` row, so only one of them acts for each period and each
+job is enqueued once per period. A job is first due at the first tick after it is registered; after that, ``every``
+after the tick that enqueued it.
 """
 
 from __future__ import annotations

@@ -18,8 +18,8 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from turnabout.core.errors import WorkerStopped
-from turnabout.core.hooks import task_abandoned
-from turnabout.core.models import ScheduledJob, WorkerHeartbeat
+from turnabout.core.hooks import queued_work_swept, task_abandoned
+from turnabout.core.models import ScheduledJob, WorkerHeartbeat, heartbeat_timeout
 
 logger = logging.getLogger("turnabout.tasks")
 
@@ -53,18 +53,40 @@ class AbandonedTask:
 
 def fail_abandoned_tasks(*, now: datetime | None = None) -> list[AbandonedTask]:
     """Mark FAILED every RUNNING task whose worker has not beaten within the heartbeat timeout, and fire
-    ``task_abandoned`` so the object it worked on (a match run, an import) fails with a plain message too.
+    ``task_abandoned`` so the object it worked on (a match run, an import) fails with a plain message too; then fire
+    ``queued_work_swept`` so objects queued with no task waiting for them (never enqueued) end too.
 
     Each task fails in its own transaction, claimed with a conditional UPDATE (still RUNNING): sweepers running at
     once fail each task once, and a handler that raises leaves that task RUNNING for the next sweep. Safe at any
     interval. A worker that comes back to a task failed under it finishes it and records what really happened.
     """
     now = now or timezone.now()
+    failed = _fail_running_tasks_of_stopped_workers(now)
+    try:
+        queued_work_swept.fire(queued_before=now - heartbeat_timeout())
+    except Exception:
+        logger.exception("Could not end the work queued with no task waiting for it; the next sweep retries.")
+    _prune_dead_heartbeats(now)
+    return failed
+
+
+def task_arguments_waiting(task_path: str) -> set[Any]:
+    """The first argument (the id of the object it works on) of every task of ``task_path`` that waits for a worker
+    or runs: an object said to be queued whose id is not here has no task coming for it."""
+    rows = DBTaskResult.objects.filter(task_path=task_path, status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING])
+    waiting = set()
+    for arguments in rows.values_list("args_kwargs", flat=True):
+        positional, named = (arguments or {}).get("args") or [], (arguments or {}).get("kwargs") or {}
+        if positional or named:
+            waiting.add(positional[0] if positional else next(iter(named.values())))
+    return waiting
+
+
+def _fail_running_tasks_of_stopped_workers(now: datetime) -> list[AbandonedTask]:
     # The running tasks first, then the live workers: a worker that starts in between beats before it claims a task,
     # so every task read here whose worker is alive has that worker in the set read after it.
     running = list(DBTaskResult.objects.running().values("id", "task_path", "args_kwargs", "worker_ids"))
     if not running:
-        _prune_dead_heartbeats(now)
         return []
     alive = set(WorkerHeartbeat.objects.fresh(now=now).values_list("worker_id", flat=True))
     beats = dict(WorkerHeartbeat.objects.values_list("worker_id", "beat_at"))
@@ -80,7 +102,6 @@ def fail_abandoned_tasks(*, now: datetime | None = None) -> list[AbandonedTask]:
         except Exception:
             # One broken handler must not keep the other tasks running for ever; this one is retried next sweep.
             logger.exception("Could not fail abandoned task %s (%s); the next sweep retries.", row["id"], row["task_path"])
-    _prune_dead_heartbeats(now)
     return failed
 
 

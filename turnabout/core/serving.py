@@ -5,6 +5,21 @@ SIGTERM to each (gunicorn finishes its requests, a worker its task, the schedule
 running after ``STOP_GRACE_SECONDS``. When any child exits on its own, the supervisor stops the others and exits with
 status 1, so systemd or Docker restarts the whole set. On Linux a child also gets SIGTERM if the supervisor itself
 is killed (``PR_SET_PDEATHSIG``), so nothing outlives it.
+
+gunicorn loads the application once, in its master (``--preload``, ``preloaded_application``), and forks its
+workers from it. Turnabout's pages and API use the engine (a self-select program's suggestions) and SciPy (the
+insights' confidence intervals), so the URLconf imports NumPy, SciPy, OR-Tools and Numba (``python -X importtime``:
+``turnabout.api`` 2.3 s through ``insights.api`` → ``insights.figures`` → ``scipy.stats`` and ``matching.api`` →
+``matching.services`` → ``turnabout.engine`` → ``numba``; the SCIM and engagement views most of the rest). Loaded in
+each worker, that cost every fresh worker about 4 s of CPU on its first request, and under load a starved worker hit
+gunicorn's WORKER TIMEOUT before it answered. Measured on the 2-core machine (gunicorn 27, two workers, SQLite, one
+worker killed and its replacement's first ``/accounts/login/`` timed, three times each): loaded in each worker,
+4.2–4.5 s of CPU and 4.3–12.7 s to the first response (the longer on a busy machine), 151 MB private memory and
+163 MB PSS per worker; preloaded, 0.06 s of CPU and 0.16–0.19 s, 21–25 MB private and 66–70 MB PSS per worker, the
+master's 282 MB shared with them copy-on-write. The master opens no database connection and starts no thread before
+it forks: ``preloaded_application`` closes what Django opened and refuses to serve while a thread runs (OpenBLAS
+re-creates its own native threads in each worker). With the code loaded in the master, ``kill -HUP`` of gunicorn
+does not load new code: restart the service after an upgrade.
 """
 
 from __future__ import annotations
@@ -17,11 +32,17 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from types import FrameType
+
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.wsgi import get_wsgi_application
+from django.db import connections
+from django.urls import get_resolver
 
 logger = logging.getLogger("turnabout.serve")
 
@@ -32,6 +53,8 @@ TASK_WORKERS_MAX = 4
 STOP_GRACE_SECONDS = 30.0
 POLL_SECONDS = 0.2
 _PR_SET_PDEATHSIG = 1
+# What gunicorn loads in its master (``--preload``): a call, gunicorn's syntax for an application factory.
+WEB_APPLICATION = "turnabout.core.serving:preloaded_application()"
 
 
 def usable_cores() -> int:
@@ -66,6 +89,22 @@ def gunicorn_has_control_socket() -> bool:
     return (major, minor) >= (25, 1)
 
 
+def preloaded_application() -> WSGIHandler:
+    """Turnabout's WSGI application with every view, the engine and SciPy already imported, for gunicorn's master to
+    build once before it forks its workers. The master keeps no database connection (each worker opens its own)
+    and must run no thread but its main one: a thread does not survive a fork, and a lock it held stays locked in
+    every worker, so a thread here is refused with RuntimeError."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "turnabout.settings")
+    application = get_wsgi_application()
+    # The URLconf is otherwise imported by the first request each worker serves.
+    get_resolver().url_patterns  # noqa: B018
+    connections.close_all()
+    others = [thread.name for thread in threading.enumerate() if thread is not threading.main_thread()]
+    if others:
+        raise RuntimeError(f"Thread(s) running in gunicorn's master before it forks its workers: {', '.join(others)}.")
+    return application
+
+
 @dataclass(frozen=True)
 class Child:
     name: str
@@ -75,7 +114,7 @@ class Child:
 def children(*, bind: str, web_workers: int, task_workers: int, worker: bool = True, scheduler: bool = True) -> list[Child]:
     """The processes ``turnabout serve`` runs. Extra gunicorn options can come from ``GUNICORN_CMD_ARGS``."""
     python = sys.executable
-    web = (python, "-m", "gunicorn", "turnabout.wsgi:application", "--bind", bind, "--workers", str(web_workers))
+    web = (python, "-m", "gunicorn", WEB_APPLICATION, "--preload", "--bind", bind, "--workers", str(web_workers))
     web += ("--graceful-timeout", "20", *(("--no-control-socket",) if gunicorn_has_control_socket() else ()))
     processes = [Child("web", web)]
     if worker:

@@ -15,12 +15,19 @@ def access_pair(user: User, pair_id: int) -> tuple[Pair, Role]:
     """The user's own pair with their side. Anyone else, managers included, gets 404: content is the pair's."""
     organisation = access_organisation(user)
     pair = Pair.objects.select_related(*_PAIR_RELATIONS).filter(pk=pair_id, program__organisation=organisation).first()
-    if pair is not None:
-        if pair.mentor.person.user_id == user.pk:
-            return pair, Role.MENTOR
-        if pair.mentee.person.user_id == user.pk:
-            return pair, Role.MENTEE
-    raise Http404("No such pair of yours.")
+    role = _side(user, pair) if pair is not None else None
+    if pair is None or role is None:
+        raise Http404("No such pair of yours.")
+    return pair, role
+
+
+def _side(user: User, pair: Pair) -> Role | None:
+    """The user's side of the pair, None when it is not theirs."""
+    if pair.mentor.person.user_id == user.pk:
+        return Role.MENTOR
+    if pair.mentee.person.user_id == user.pk:
+        return Role.MENTEE
+    return None
 
 
 def access_managed_pair(user: User, pair_id: int) -> Pair:
@@ -35,14 +42,14 @@ def access_managed_pair(user: User, pair_id: int) -> Pair:
 
 
 def access_meeting(user: User, meeting_id: int) -> tuple[Meeting, Role]:
-    """A meeting of the user's own pair, with their side."""
+    """A meeting of the user's own pair, with their side: one query, the pair loaded with it as ``access_pair`` loads it."""
     organisation = access_organisation(user)
     meeting = (
         Meeting.objects.select_related(*[f"pair__{relation}" for relation in _PAIR_RELATIONS])
         .filter(pk=meeting_id, pair__program__organisation=organisation)
         .first()
     )
-    if meeting is not None:
-        _pair, role = access_pair(user, meeting.pair_id)
-        return meeting, role
-    raise Http404("No such meeting of yours.")
+    role = _side(user, meeting.pair) if meeting is not None else None
+    if meeting is None or role is None:
+        raise Http404("No such meeting of yours.")
+    return meeting, role

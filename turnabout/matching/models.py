@@ -45,6 +45,14 @@ class MatchRun(TimestampedModel):
     def is_finished(self) -> bool:
         return self.status in (RunStatus.SUCCEEDED, RunStatus.FAILED)
 
+    @property
+    def has_failed(self) -> bool:
+        return self.status == RunStatus.FAILED
+
+    @property
+    def has_succeeded(self) -> bool:
+        return self.status == RunStatus.SUCCEEDED
+
 
 class ProposedPair(models.Model):
     run = models.ForeignKey(MatchRun, on_delete=models.CASCADE, related_name="proposed_pairs")

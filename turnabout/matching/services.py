@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import asdict
+from datetime import datetime
 from functools import partial
 
 from django.db import transaction
@@ -12,6 +14,7 @@ from django.utils import timezone
 
 from turnabout.accounts.models import AuditAction, User
 from turnabout.accounts.services import record_audit_entry
+from turnabout.core.services import task_arguments_waiting
 from turnabout.engagement.models import CloseReason, Pair, PairStatus
 from turnabout.engagement.pairs import close_pair, start_pair
 from turnabout.engine import MatchResult, Rules, solve, suggest
@@ -51,6 +54,9 @@ from turnabout.matching.pool import (
 )
 from turnabout.programs.models import AcceptanceOrder, Enrolment, EnrolmentStatus, Program, ProgramStatus, Role
 
+# The sweeper's log (core.services): what it ended.
+logger = logging.getLogger("turnabout.tasks")
+
 PROGRESS_STEP = 0.02
 
 
@@ -75,6 +81,9 @@ def claim_match_run(run_id: int) -> bool:
 
 
 WORKER_STOPPED = "The worker stopped while matching; run it again."
+NEVER_STARTED = "The run never reached a worker; run it again."
+# The task that computes a run (matching.tasks imports this module, so it is named here, not imported).
+COMPUTE_MATCH_RUN_TASK = "turnabout.matching.tasks.compute_match_run"
 
 
 def fail_abandoned_match_run(run_id: int) -> bool:
@@ -87,6 +96,27 @@ def fail_abandoned_match_run(run_id: int) -> bool:
         status=RunStatus.FAILED, error=WORKER_STOPPED, finished_at=timezone.now()
     )
     return failed == 1
+
+
+def fail_unqueued_match_runs(*, queued_before: datetime) -> list[int]:
+    """End as failed, saying so, every run queued before ``queued_before`` that no task waits for or runs; their ids.
+
+    Such a run was committed but its task was never enqueued (the process stopped between the commit and the
+    enqueue, or the enqueue failed), or its task ended without claiming it. Called by the sweeper
+    (``core.hooks.queued_work_swept``) with the heartbeat timeout behind it, long after any enqueue would have landed.
+    The conditional UPDATE (still queued) leaves alone a run a worker claimed in the meantime.
+    """
+    stale = set(MatchRun.objects.filter(status=RunStatus.QUEUED, created_at__lt=queued_before).values_list("pk", flat=True))
+    if not stale:
+        return []
+    failed = []
+    for run_id in sorted(stale - task_arguments_waiting(COMPUTE_MATCH_RUN_TASK)):
+        if MatchRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
+            status=RunStatus.FAILED, error=NEVER_STARTED, finished_at=timezone.now()
+        ):
+            logger.warning("Match run %s was queued with no task coming for it; marked failed.", run_id)
+            failed.append(run_id)
+    return failed
 
 
 def _progress_writer(run_id: int) -> Callable[[float, str], None]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import datetime
 
 from django.utils import timezone
 
@@ -93,6 +94,20 @@ def fail_abandoned_import_job(job_id: int) -> bool:
     return (
         ImportJob.objects.filter(pk=job_id, status__in=IMPORT_JOB_RUNNING).update(status=ImportJobStatus.FAILED, error=WORKER_STOPPED) == 1
     )
+
+
+def import_jobs_queued(*, uploaded_before: datetime) -> dict[ImportJobStatus, set[int]]:
+    """The ids of the jobs waiting for a check (preview) or for their apply, of files uploaded before ``uploaded_before``.
+
+    With no task waiting for it (the enqueue after commit never happened), such a job would say "waiting" for ever;
+    the sweeper enqueues its task again (``people.tasks.requeue_unqueued_import_jobs``). A job records no time it was
+    queued, only its upload: a file uploaded within the heartbeat timeout is left to its own first enqueue.
+    """
+    queued: dict[ImportJobStatus, set[int]] = {ImportJobStatus.PREVIEW_QUEUED: set(), ImportJobStatus.APPLY_QUEUED: set()}
+    rows = ImportJob.objects.filter(status__in=list(queued), created_at__lt=uploaded_before).values_list("pk", "status")
+    for job_id, status in rows:
+        queued[ImportJobStatus(status)].add(job_id)
+    return queued
 
 
 def _claim(job_id: int, queued: ImportJobStatus, running: ImportJobStatus) -> bool:

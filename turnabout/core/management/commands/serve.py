@@ -29,9 +29,10 @@ def _count(raw: str) -> int:
 
 class Command(BaseCommand):
     help = (
-        "Serve Turnabout: gunicorn (turnabout.wsgi) on --bind, the background task workers and the scheduler of periodic "
-        "jobs, as child processes. Stops them all on SIGTERM or Ctrl-C; exits with status 1 when one of them exits, so "
-        "systemd or Docker restarts it. Extra gunicorn options can be given in GUNICORN_CMD_ARGS."
+        "Serve Turnabout: gunicorn on --bind (the application loaded once, before it forks its workers), the background "
+        "task workers and the scheduler of periodic jobs, as child processes. Stops them all on SIGTERM or Ctrl-C; exits "
+        "with status 1 when one of them exits, so systemd or Docker restarts it. Extra gunicorn options can be given in "
+        "GUNICORN_CMD_ARGS."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
