@@ -1,8 +1,8 @@
 """The REST API: one NinjaAPI, a router per app, bearer-token or session authentication.
 
-Every refusal is JSON with a ``detail`` and, but for ninja's own 401 and CSRF 403, a stable ``code``
-(turnabout.core.api_types, docs/api.md): 400 for a request that cannot be read, 401 without working credentials, 403 for
-a role that may not act (or a session write without its CSRF token), 404 for what is not in the user's organisation,
+Every refusal is JSON with a stable ``code`` and a ``detail`` (turnabout.core.api_types, docs/api.md): 400 for a request
+that cannot be read, 401 without working credentials (``unauthenticated``), 403 for a role that may not act (or a
+session write without its CSRF token, ``csrf_failed``), 404 for what is not in the user's organisation,
 409 for a state that refuses the change, 422 listing every invalid input. Inputs are bounded at the edge; should a value
 the database cannot hold still get past them, it is answered 400 (``out_of_range``, ``invalid_value``) rather than 500,
 and logged without the value.
@@ -38,6 +38,7 @@ api.add_router("/matching/", matching_router)
 api.add_router("/insights/", insights_router)
 
 logger = logging.getLogger(__name__)
+CSRF_FAILED = "CSRF check failed: a write with the session cookie needs the csrftoken cookie's value in an X-CSRFToken header."
 
 
 @api.exception_handler(InvalidInput)
@@ -49,19 +50,21 @@ def invalid_input(request: HttpRequest, exc: InvalidInput) -> HttpResponse:
 
 @api.exception_handler(AuthenticationError)
 def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    """ninja's own 401 body, which clients already read, with the scheme to authenticate by."""
-    response = api.create_response(request, {"detail": str(exc)}, status=401)
+    """401 in the shared error body, with the scheme to authenticate by."""
+    detail = "Sign in, or send a working API token as Authorization: Bearer <token>."
+    response = api.create_response(request, {"code": "unauthenticated", "detail": detail}, status=401)
     response["WWW-Authenticate"] = "Bearer"
     return response
 
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    """ninja's own refusals: a body it cannot parse (400 ``unparsable_body``); a session write without its CSRF token
-    keeps ninja's ``{"detail": "CSRF check Failed"}``."""
-    body: dict[str, object] = {"detail": str(exc)}
-    if exc.status_code == 400:
-        body = {"code": "unparsable_body", **body}
+    """ninja's own refusals in the shared error body: a body it cannot parse (400 ``unparsable_body``, ninja's words) and
+    a session write without its CSRF token (403 ``csrf_failed``); ninja raises no other."""
+    if exc.status_code == 403:
+        body = {"code": "csrf_failed", "detail": CSRF_FAILED}
+    else:
+        body = {"code": "unparsable_body" if exc.status_code == 400 else "refused", "detail": str(exc)}
     return api.create_response(request, body, status=exc.status_code)
 
 

@@ -38,7 +38,7 @@ def test_the_pattern_refuses_exactly_what_the_forms_refuse(pattern, multiline):
     allowed = re.compile(pattern)
     refused_by_pattern = {character for character in CODE_POINTS if not allowed.fullmatch(character)}
     assert refused_by_pattern == _refused_by_the_form(multiline)
-    assert len(refused_by_pattern) == (64 if multiline else 67)
+    assert len(refused_by_pattern) == (73 if multiline else 76)
 
 
 def test_text_is_refused_beyond_its_bound_and_for_a_control_character_with_the_forms_message():

@@ -206,7 +206,7 @@ def test_a_body_that_is_not_what_its_content_type_says_answers_400_in_json(manag
 
 def test_without_credentials_the_answer_names_the_scheme(client, db):
     response = client.get("/api/people/")
-    assert (response.status_code, response.json(), response["WWW-Authenticate"]) == (401, {"detail": "Unauthorized"}, "Bearer")
+    assert (response.status_code, response.json()["code"], response["WWW-Authenticate"]) == (401, "unauthenticated", "Bearer")
 
 
 # --- The safety net -----------------------------------------------------------------------------------------

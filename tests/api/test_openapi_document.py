@@ -80,6 +80,7 @@ def test_every_refusal_the_operation_can_give_is_declared_with_its_body(method, 
     inputs = operation.get("parameters") or "requestBody" in operation
     expected = {401} | ({422} if inputs else set()) | ({404} if "_id}" in path else set())
     expected |= {400} if "requestBody" in operation else set()
+    expected |= {403} if method != "GET" else set()  # a session's write without its CSRF token
     declared = {int(status) for status in operation["responses"] if int(status) >= 400}
 
     # then each is declared, with the shared body of its status
@@ -87,6 +88,13 @@ def test_every_refusal_the_operation_can_give_is_declared_with_its_body(method, 
     for status in declared:
         schema = operation["responses"][str(status)]["content"]["application/json"]["schema"]
         assert schema["$ref"].rsplit("/", 1)[1] == ERROR_SCHEMA_NAMES[status]
+
+
+@pytest.mark.parametrize("status", sorted(ERROR_BODIES))
+def test_every_error_body_is_the_shared_code_and_detail(status):
+    schema = DOCUMENT["components"]["schemas"][ERROR_SCHEMA_NAMES[status]]
+    assert {"code", "detail"} <= set(schema["required"])
+    assert schema["properties"]["code"].get("type", "string") == "string"
 
 
 def test_ids_are_bounded_to_what_the_database_holds():

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.csp import build_policy
 
 from turnabout.accounts.models import AuditAction, AuditEntry, Organisation, User
-from turnabout.api import api
+from turnabout.api import CSRF_FAILED, api
 from turnabout.identity.models import ApiToken, TokenKind, TokenScope
 from turnabout.identity.services import deactivate_user
 from turnabout.identity.tokens import NewToken, create_api_token, revoke_api_token
@@ -28,7 +28,7 @@ from turnabout.people.models import Person
 from turnabout.programs.models import Program, StrategicDriver
 from turnabout.programs.services import create_program_from_preset
 
-UNAUTHORIZED = {"detail": "Unauthorized"}
+UNAUTHORIZED = {"code": "unauthenticated", "detail": "Sign in, or send a working API token as Authorization: Bearer <token>."}
 
 
 def new_token(owner: User, *, scope: TokenScope = TokenScope.READ, organisation_wide: bool = False) -> NewToken:
@@ -199,7 +199,7 @@ def test_a_session_still_needs_its_csrf_token(manager):
     response = send(client, "POST", "/api/programs/", {"driver": "innovation"})
 
     # then
-    assert (response.status_code, response.json()) == (403, {"detail": "CSRF check Failed"})
+    assert (response.status_code, response.json()) == (403, {"code": "csrf_failed", "detail": CSRF_FAILED})
     assert not Program.objects.exists()
 
 

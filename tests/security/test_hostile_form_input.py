@@ -33,6 +33,8 @@ from turnabout.engagement.forms import (
     InsightForm,
     MilestoneForm,
     NoteForm,
+    PauseForm,
+    SignForm,
 )
 from turnabout.engagement.meeting_forms import (
     AgendaForm,
@@ -42,7 +44,7 @@ from turnabout.engagement.meeting_forms import (
     ScheduleForm,
     _MeetingDetailsForm,
 )
-from turnabout.engagement.models import Agreement, Meeting, Note
+from turnabout.engagement.models import Agreement, Meeting, Note, Pair
 from turnabout.identity.forms import (
     AuditFilterForm,
     ChangeRoleForm,
@@ -54,6 +56,7 @@ from turnabout.identity.forms import (
     TokenForm,
 )
 from turnabout.identity.sso.forms import DiscoverForm, ProviderForm, SignInRulesForm
+from turnabout.matching.forms import MentorRequestForm, PairRuleForm
 from turnabout.people.admin import PersonAdminForm
 from turnabout.people.forms import DirectoryFilterForm, SensitiveProfileForm
 from turnabout.people.hris_jobs import create_import_job
@@ -135,6 +138,11 @@ def builders(acme, admin, manager, mentee, program) -> dict[type[forms.BaseForm]
         LogHeldForm: lambda data, files: LogHeldForm(data),
         AgendaForm: lambda data, files: AgendaForm(data),
         PulseForm: lambda data, files: PulseForm(data),
+        # A pair without agreements (pk only): its versions are the choices, none here.
+        SignForm: lambda data, files: SignForm(data, pair=Pair(pk=0)),
+        PauseForm: lambda data, files: PauseForm(data),
+        PairRuleForm: lambda data, files: PairRuleForm(data, program=program),
+        MentorRequestForm: lambda data, files: MentorRequestForm(data, program=program),
     }
 
 

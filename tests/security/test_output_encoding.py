@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from turnabout.engagement.meetings import schedule_meeting, send_agenda
 from turnabout.engagement.models import MeetingMode
 from turnabout.identity.services import grant_role
 from turnabout.insights.exports import FORMULA_TRIGGERS, PLAIN_NUMBER
+from turnabout.people.models import Person
 from turnabout.people.services import update_person
 from turnabout.programs.models import Program, Role, Wording
 from turnabout.programs.services import update_program
@@ -100,6 +102,53 @@ def test_every_page_escapes_hostile_text_for_every_identity(hostile_cast):
     assert raw == []
     assert pages > 120
     assert {"engagement:pair", "engagement:meeting", "people:directory", "people:person", "programs:detail"} <= escaped_pages
+
+
+class _TextRuns(HTMLParser):
+    """Every run of page text holding ``marker``, with the element it sits in directly (its tag and attributes)."""
+
+    VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"})
+
+    def __init__(self, marker: str) -> None:
+        super().__init__()
+        self.marker, self.open, self.runs = marker, [], []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in self.VOID:
+            self.open.append((tag, dict(attrs)))
+
+    def handle_endtag(self, tag: str) -> None:
+        while self.open and self.open.pop()[0] != tag:
+            pass
+
+    def handle_data(self, data: str) -> None:
+        if self.marker in data and "body" in {tag for tag, _ in self.open}:
+            self.runs.append((*self.open[-1], data.strip()))
+
+
+STYLESHEET = (Path(turnabout.__file__).parent / "static" / "turnabout.css").read_text()
+# The elements the stylesheet isolates (``a, strong, bdi { unicode-bidi: isolate; }``), and <bdi> by the browser's own.
+ISOLATED = {"bdi"} | {
+    selector.strip() for selectors in re.findall(r"([^{}]+)\{[^}]*unicode-bidi:\s*isolate", STYLESHEET) for selector in selectors.split(",")
+}
+
+
+def test_a_name_with_a_direction_override_is_isolated_on_the_pair_page(hostile_cast):
+    # given: names holding an override, stored directly (older data, or a door that let it through)
+    bob, charlie = f"Senior{OVERRIDE}gnp.exe", f"Charlie C{OVERRIDE}fdp.exe"
+    Person.objects.filter(pk=hostile_cast.mentee.person.pk).update(family_name=bob)
+    User.objects.filter(pk=hostile_cast.mentor.pk).update(full_name=charlie)
+
+    # when Charlie opens the pair page (his name in the top bar, Bob's in the heading)
+    page = _get(hostile_cast, "participant", f"/pairs/{hostile_cast.pair.pk}/")
+    runs = _TextRuns(OVERRIDE)
+    runs.feed(page.content.decode())
+
+    # then each run holding the override is the name alone, in an element that isolates it from the text around it
+    assert page.status_code == 200
+    names = {f"Oliver {bob}", charlie}
+    assert {text for _, _, text in runs.runs} >= names
+    assert [(tag, text) for tag, attributes, text in runs.runs if not (tag in ISOLATED or "dir" in attributes) or text not in names] == []
 
 
 # --- Emails ------------------------------------------------------------------------------------------------

@@ -7,14 +7,15 @@ Inputs are refused at the edge, with a 422 naming the field, before anything rea
   a JSON number is one (``JsonInteger``);
 - ``PageNumber`` — from 1 to ``PAGE_NUMBER_MAX``; a page past the last answers the last;
 - ``SMALL_COUNT_MAX`` — the top of a ``PositiveSmallIntegerField``'s range on every database;
-- ``Annotated[str, Text(max_length)]`` — at most ``max_length`` characters and no control characters (one line of
-  text takes no tab or line break either), by the forms' own rule (:class:`turnabout.core.forms.ControlCharacterValidator`),
-  and no unpaired surrogate (JSON's ``"\\ud800"``: not Unicode text, and no database stores it). ``Text(..., by_form=True)``
-  only documents the bound and the characters of a field that the page's form, which the endpoint parses with, refuses
-  in its own words; unpaired surrogates are refused here all the same.
+- ``Annotated[str, Text(max_length)]`` — at most ``max_length`` characters and no control characters, direction
+  controls included (one line of text takes no tab or line break either), by the forms' own rule
+  (:class:`turnabout.core.forms.ControlCharacterValidator`), and no unpaired surrogate (JSON's ``"\\ud800"``: not
+  Unicode text, and no database stores it). ``Text(..., by_form=True)`` only documents the bound and the characters
+  of a field that the page's form, which the endpoint parses with, refuses in its own words; unpaired surrogates are
+  refused here all the same.
 
-Every refusal is JSON with a ``detail`` and, but for ninja's own authentication answers (401, the CSRF 403), a stable
-``code`` (``ErrorOut``); a 422 lists each invalid field (``InvalidInputOut``).
+Every refusal is JSON with a stable ``code`` and a ``detail`` (``ErrorOut``), 401 and the CSRF 403 included; a 422 lists
+each invalid field (``InvalidInputOut``). The API has no rate limit of its own, so no operation answers 429.
 ``refusals(401, 404)`` gives an operation's declared error answers, so the OpenAPI document names each one.
 """
 
@@ -50,7 +51,7 @@ PageNumber = Annotated[int, Field(ge=1, le=PAGE_NUMBER_MAX)]
 SMALL_COUNT_MAX = 32_767
 
 # ControlCharacterValidator's rule as a JSON Schema pattern (tests/api/test_api_types.py keeps the two the same).
-CONTROL_CHARACTERS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff"
+CONTROL_CHARACTERS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\u202a-\u202e\u2066-\u2069"
 TEXT_PATTERN = f"^[^{CONTROL_CHARACTERS}]*$"
 LINE_PATTERN = f"^[^{CONTROL_CHARACTERS}\\t\\n\\r]*$"
 
@@ -115,18 +116,17 @@ class ErrorOut(Schema):
     detail: str
 
 
-class UnauthenticatedOut(Schema):
-    """401: no session and no working bearer token. ``{"detail": "Unauthorized"}``, as ninja has always answered it."""
+class UnauthenticatedOut(ErrorOut):
+    """401 (``code`` ``unauthenticated``): no session and no working bearer token; ``WWW-Authenticate: Bearer``."""
 
-    detail: str
+    code: Literal["unauthenticated"]
 
 
-class ForbiddenOut(Schema):
+class ForbiddenOut(ErrorOut):
     """403: the role may not do this (``code`` ``forbidden``), a read token tried a write (``insufficient_scope``, with the
-    token's ``scope``), or a session's write came without its CSRF token (``{"detail": "CSRF check Failed"}``, no code)."""
+    token's ``scope``), or a session's write came without its CSRF token (``csrf_failed``)."""
 
-    code: str | None = None
-    detail: str
+    code: Literal["forbidden", "insufficient_scope", "csrf_failed"]
     scope: str | None = None
 
 

@@ -7,7 +7,10 @@ list. ``BoundedTextMixin`` goes before ``forms.Form`` or ``forms.ModelForm`` and
 
 - gives a field without ``max_length`` the bound ``TEXT_MAX_LENGTH``, so a longer value is a form error naming the
   field, never a silent truncation further down;
-- refuses control characters other than tab, line feed and carriage return (which only multi-line fields take).
+- refuses control characters other than tab, line feed and carriage return (which only multi-line fields take), and
+  the explicit direction controls (embeddings, overrides, isolates: U+202A–U+202E, U+2066–U+2069), which would show
+  the text after them reversed (``invoice\u202egnp.exe`` reads "invoiceexe.png"). The joiners U+200C/U+200D and the
+  marks U+200E/U+200F, which right-to-left and Indic names use, are text.
 
 Give a field a bound of its own with ``set_max_length`` (it replaces the field's earlier bound rather than adding a
 second one).
@@ -23,9 +26,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.utils.deconstruct import deconstructible
 
+from turnabout.core.email import DIRECTION_CONTROLS
+
 TEXT_MAX_LENGTH = 10_000
-# C0 controls and DEL, C1 controls, and the Unicode non-characters U+FFFE/U+FFFF: none is text anyone types.
-_CONTROL = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff"
+# C0 controls and DEL, C1 controls, the Unicode non-characters U+FFFE/U+FFFF and the direction controls: none is
+# text anyone types.
+_CONTROL = f"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff{DIRECTION_CONTROLS}"
+_DIRECTION_CONTROL = re.compile(f"[{DIRECTION_CONTROLS}]")
 _CONTROL_IN_TEXT = re.compile(f"[{_CONTROL}]")
 _CONTROL_IN_LINE = re.compile(f"[{_CONTROL}\t\n\r]")
 
@@ -39,6 +46,10 @@ class ControlCharacterValidator:
     Traceback (most recent call last):
     ...
     django.core.exceptions.ValidationError: ['Remove the line break or control character (U+000D): this field is one line of text.']
+    >>> ControlCharacterValidator(multiline=True)("invoice\u202egnp.exe")
+    Traceback (most recent call last):
+    ...
+    django.core.exceptions.ValidationError: ['Remove the direction control character (U+202E): it would show the text after it reversed.']
     """
 
     def __init__(self, *, multiline: bool) -> None:
@@ -50,7 +61,9 @@ class ControlCharacterValidator:
         if found is None:
             return
         code_point = f"U+{ord(found.group()):04X}"
-        if self.multiline:
+        if _DIRECTION_CONTROL.fullmatch(found.group()):
+            message = f"Remove the direction control character ({code_point}): it would show the text after it reversed."
+        elif self.multiline:
             message = f"Remove the control character ({code_point}): it is not text."
         else:
             message = f"Remove the line break or control character ({code_point}): this field is one line of text."
@@ -75,6 +88,15 @@ def _bound(field: forms.Field) -> None:
         set_max_length(field, TEXT_MAX_LENGTH)
     if not any(isinstance(validator, ControlCharacterValidator) for validator in field.validators):
         field.validators.append(ControlCharacterValidator(multiline=isinstance(field.widget, forms.Textarea)))
+
+
+def form_problems(form: forms.Form) -> str:
+    """A refused form's errors in one message, each named by its field ("Note: Ensure this value has at most …")."""
+    return " ".join(
+        f"{form.fields[name].label or name.capitalize()}: {error}" if name in form.fields else f"{error}"
+        for name, errors in form.errors.items()
+        for error in errors
+    )
 
 
 class BoundedTextMixin:

@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 
 from turnabout.core.forms import BoundedForm
-from turnabout.engagement.models import Agreement, GoalStatus, ManagerSharing, MeetingMode, NoteVisibility
+from turnabout.engagement.models import Agreement, GoalStatus, ManagerSharing, MeetingMode, NoteVisibility, Pair
 from turnabout.programs.models import Cadence, Program, Role
 from turnabout.programs.services import PROGRAM_TEXT_MAX_LENGTHS
 
@@ -16,6 +16,8 @@ REFLECTION_MAX_LENGTH = 5_000
 GOAL_DESCRIPTION_MAX_LENGTH = 2_000
 AGREEMENT_GOALS_MAX_LENGTH = 2_000
 CONFIDENTIALITY_MAX_LENGTH = 5_000
+# Why a manager paused a pair: a sentence or two on the pair-health page.
+PAUSE_MESSAGE_MAX_LENGTH = 500
 # The body starts as the program's agreement template, so it may be at least as long, or a pair could not keep it.
 AGREEMENT_BODY_MAX_LENGTH = PROGRAM_TEXT_MAX_LENGTHS["agreement_template"]
 
@@ -39,6 +41,24 @@ class AgreementForm(BoundedForm):
         self.fields["mentor_goals"].label = f"What the {program.mentor_label} wants to grow in (leadership, visibility)"
         if not self.is_bound:
             self.initial = {name: getattr(agreement, name) for name in self.fields}
+
+
+class SignForm(BoundedForm):
+    """The version of the pair's agreement being signed: an id of one of this pair's versions, nothing else."""
+
+    agreement = forms.ModelChoiceField(
+        queryset=Agreement.objects.none(), error_messages={"invalid_choice": "That is not a version of your agreement."}
+    )
+
+    def __init__(self, *args: Any, pair: Pair, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agreement"].queryset = pair.agreements.all()  # type: ignore[attr-defined]
+
+
+class PauseForm(BoundedForm):
+    message = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), max_length=PAUSE_MESSAGE_MAX_LENGTH, required=False, label="Why pause"
+    )
 
 
 class GoalForm(BoundedForm):

@@ -12,8 +12,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from turnabout.accounts.http import AuthenticatedRequest
+from turnabout.core.forms import form_problems
 from turnabout.engagement.access import access_managed_pair
 from turnabout.engagement.errors import EngagementError
+from turnabout.engagement.forms import PauseForm
 from turnabout.engagement.health import check_in_on_pair, program_health
 from turnabout.engagement.models import CloseReason, Pair, PairStatus
 from turnabout.engagement.pairs import close_pair, pause_pair, resume_pair
@@ -54,7 +56,11 @@ def pause(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
     if pair.status != PairStatus.ACTIVE:
         messages.error(request, "Only an active pair can be paused.")
         return _back(pair)
-    pause_pair(pair=pair, by=request.user, message=request.POST.get("message", "").strip()[:500])
+    form = PauseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_problems(form))
+        return _back(pair)
+    pause_pair(pair=pair, by=request.user, message=form.cleaned_data["message"])
     messages.success(request, f"{_names(pair)} are paused: no nudges and no health alerts until you resume them.")
     return _back(pair)
 

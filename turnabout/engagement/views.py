@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from turnabout.accounts.access import access_organisation
 from turnabout.accounts.http import AuthenticatedRequest
+from turnabout.core.forms import form_problems
 from turnabout.engagement.access import access_pair
 from turnabout.engagement.agreements import AgreementTerms, current_agreement, is_signed_by_both, revise_agreement, sign_agreement
 from turnabout.engagement.certificates import certificate_filename, mentor_certificate_pdf
@@ -24,6 +24,7 @@ from turnabout.engagement.forms import (
     InsightForm,
     MilestoneForm,
     NoteForm,
+    SignForm,
 )
 from turnabout.engagement.goals import add_goal, add_milestone, complete_milestone, update_goal_progress
 from turnabout.engagement.guides import suggested_guides, topic_guides
@@ -104,7 +105,11 @@ def agreement(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
 @require_POST
 def sign(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
     pair, role = access_pair(request.user, pair_id)
-    agreement = get_object_or_404(pair.agreements, pk=request.POST.get("agreement"))
+    form = SignForm(request.POST, pair=pair)
+    if not form.is_valid():
+        messages.error(request, form_problems(form))
+        return redirect("engagement:agreement", pair.pk)
+    agreement = form.cleaned_data["agreement"]
     try:
         sign_agreement(agreement=agreement, role=role, by=request.user)
     except EngagementError as error:
@@ -130,7 +135,7 @@ def goal_add(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
         except (EngagementError, ValueError) as error:
             messages.error(request, str(error))
     else:
-        messages.error(request, _problems(form))
+        messages.error(request, form_problems(form))
     return _pair_redirect(pair, "goals")
 
 
@@ -182,15 +187,6 @@ def milestone_done(request: AuthenticatedRequest, milestone_id: int) -> HttpResp
     return _pair_redirect(milestone.goal.pair, "goals")
 
 
-def _problems(form: forms.Form) -> str:
-    """A refused form's errors in one message, each named by its field ("Note: Ensure this value has at most …")."""
-    return " ".join(
-        f"{form.fields[name].label or name.capitalize()}: {error}" if name in form.fields else f"{error}"
-        for name, errors in form.errors.items()
-        for error in errors
-    )
-
-
 @login_required
 @require_POST
 def note_add(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
@@ -208,7 +204,7 @@ def note_add(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
         except (EngagementError, ValueError) as error:
             messages.error(request, str(error))
     else:
-        messages.error(request, _problems(form))
+        messages.error(request, form_problems(form))
     return _pair_redirect(pair, "notes")
 
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from turnabout.accounts.http import AuthenticatedRequest
+from turnabout.core.forms import form_problems
 from turnabout.core.htmx import is_htmx
 from turnabout.engagement.access import access_managed_pair
 from turnabout.matching.access import access_match_run, access_own_match
 from turnabout.matching.errors import MatchingError
+from turnabout.matching.forms import MentorRequestForm, PairRuleForm
 from turnabout.matching.models import DeclineReason, PairRuleKind
 from turnabout.matching.queries import (
     latest_run,
@@ -35,7 +37,7 @@ from turnabout.matching.services import (
     waiting_for,
 )
 from turnabout.programs.access import access_own_enrolment, access_program
-from turnabout.programs.models import Enrolment, MatchingStyle, Role
+from turnabout.programs.models import MatchingStyle, Role
 
 
 @login_required
@@ -85,17 +87,17 @@ def start_run(request: AuthenticatedRequest, program_id: int) -> HttpResponse:
 @require_POST
 def pair_rule(request: AuthenticatedRequest, program_id: int) -> HttpResponse:
     program = access_program(request.user, program_id, write=True)
-    mentor = get_object_or_404(Enrolment, pk=request.POST.get("mentor"), program=program)
-    mentee = get_object_or_404(Enrolment, pk=request.POST.get("mentee"), program=program)
-    kind = request.POST.get("kind")
+    form = PairRuleForm(request.POST, program=program)
+    if not form.is_valid():
+        messages.error(request, form_problems(form))
+        return redirect("matching:review", program.pk)
+    mentor, mentee, kind = form.cleaned_data["mentor"], form.cleaned_data["mentee"], form.cleaned_data["kind"]
     try:
-        set_pair_rule(
-            program=program, mentor=mentor, mentee=mentee, kind=PairRuleKind(kind) if kind in PairRuleKind.values else None, by=request.user
-        )
+        set_pair_rule(program=program, mentor=mentor, mentee=mentee, kind=kind, by=request.user)
     except MatchingError as error:
         messages.error(request, error.message)
     else:
-        verb = {"pin": "Pinned", "forbid": "Forbidden"}.get(kind or "", "Cleared the rule for")
+        verb = {PairRuleKind.PIN: "Pinned", PairRuleKind.FORBID: "Forbidden"}.get(kind, "Cleared the rule for")
         messages.success(request, f"{verb} {mentor.person.full_name} with {mentee.person.full_name}. Re-run matching to apply it.")
     return redirect("matching:review", program.pk)
 
@@ -155,7 +157,11 @@ def suggestions(request: AuthenticatedRequest, enrolment_id: int) -> HttpRespons
         messages.error(request, "In this program the program manager proposes pairs.")
         return redirect("programs:enrolment", enrolment.pk)
     if request.method == "POST":
-        mentor = get_object_or_404(Enrolment, pk=request.POST.get("mentor"), program=program, role=Role.MENTOR)
+        form = MentorRequestForm(request.POST, program=program)
+        if not form.is_valid():
+            messages.error(request, form_problems(form))
+            return redirect("matching:suggestions", enrolment.pk)
+        mentor = form.cleaned_data["mentor"]
         try:
             match = request_mentor(mentee=enrolment, mentor=mentor)
         except MatchingError as error:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 from zoneinfo import available_timezones
 
+from turnabout.core.email import DIRECTION_CONTROLS
 from turnabout.people.errors import ImportFileUnreadable
 from turnabout.people.hris_limits import (
     MAX_CELL_CHARS,
@@ -392,8 +393,10 @@ def clean_status(value: str) -> str:
         raise ValueError("is not an employment status: use active or leaver") from None
 
 
-# Control characters other than tab and line breaks (a multi-line job title is fine; the PDF and emails flatten it).
+# Control characters other than tab and line breaks (a multi-line job title is fine; the PDF and emails flatten it),
+# and the direction controls, which would show the text after them reversed (the marks U+200E/U+200F are text).
 _CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_DIRECTION_CONTROL = re.compile(f"[{DIRECTION_CONTROLS}]")
 
 
 def _printable(clean: Callable[[str], Any]) -> Callable[[str], Any]:
@@ -403,6 +406,10 @@ def _printable(clean: Callable[[str], Any]) -> Callable[[str], Any]:
         found = _CONTROL_CHARACTER.search(value)
         if found:
             raise ValueError(f"contains a control character (U+{ord(found.group()):04X}), which cannot be stored")
+        found = _DIRECTION_CONTROL.search(value)
+        if found:
+            code_point = f"U+{ord(found.group()):04X}"
+            raise ValueError(f"contains a direction control character ({code_point}), which would show the text after it reversed")
         return clean(value)
 
     return checked

@@ -21,6 +21,7 @@ from scim2_models import InvalidValueException, UniquenessException
 
 from turnabout.accounts.models import AuditAction, Organisation, Role, User
 from turnabout.accounts.services import record_audit_entry
+from turnabout.core.forms import ControlCharacterValidator
 from turnabout.identity.models import ApiToken, TokenKind, TokenScope
 from turnabout.identity.scim.queries import scim_person
 from turnabout.identity.scim.resources import POLICY, WantedPerson, user_of, wanted_person_of
@@ -42,6 +43,7 @@ _MAX_LENGTHS = {
     "department": 150,
     "externalId": 255,
 }
+_ONE_LINE = ControlCharacterValidator(multiline=False)
 _LABELS = {
     "email": "userName",
     "employee_id": "employeeNumber",
@@ -134,7 +136,8 @@ def revoke_scim_token(*, organisation: Organisation, by: User) -> bool:
 # ---------------------------------------------------------------- people
 
 
-def _check_lengths(wanted: WantedPerson) -> None:
+def _check_strings(wanted: WantedPerson) -> None:
+    """Refuse a value longer than the directory keeps, or with a control character (direction controls included)."""
     values = {
         "userName": wanted.email,
         "employeeNumber": wanted.employee_id,
@@ -147,11 +150,15 @@ def _check_lengths(wanted: WantedPerson) -> None:
     for attribute, value in values.items():
         if len(value) > _MAX_LENGTHS[attribute]:
             raise InvalidValueException(detail=f"{attribute} is longer than {_MAX_LENGTHS[attribute]} characters.")
+        try:
+            _ONE_LINE(value)
+        except ValidationError as error:
+            raise InvalidValueException(detail=f"{attribute}: {error.messages[0]}") from None
 
 
 def _check_wanted(*, organisation: Organisation, wanted: WantedPerson, person: Person | None) -> Person | None:
     """Refuse what the directory cannot hold (400 invalidValue, 409 uniqueness); return the wanted manager."""
-    _check_lengths(wanted)
+    _check_strings(wanted)
     try:
         validate_email(wanted.email)
     except ValidationError:
