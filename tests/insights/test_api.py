@@ -93,13 +93,18 @@ def test_program_kpis_match_the_dashboard_and_hide_small_cells(client, seeded, s
     assert (kpis["active_pair_rate"]["estimate"], kpis["active_pair_rate"]["n"], kpis["active_pair_rate"]["suppressed"]) == (0.5, 10, False)
     assert kpis["pairs_with_insight"]["suppressed"] is True
     assert kpis["pairs_with_insight"]["estimate"] is None
-    assert body["meetings_per_month"] == [{"month": "2026-01", "meetings_held": 5}, {"month": "2026-02", "meetings_held": 5}]
+    assert body["meetings_per_month"] == [
+        {"month": "2026-01", "meetings_held": 5, "suppressed": False},
+        {"month": "2026-02", "meetings_held": 5, "suppressed": False},
+    ]
     # two approved mentees: their row is hidden (and the ten mentors' with it, or 12 − 10 would give it away)
     rows = {row["label"]: row for row in body["enrolments"]["rows"]}
     for label in (seeded.mentor_label, seeded.mentee_label):
         assert rows[label]["total"] == {"label": "Total", "value": None, "suppressed": True}
         assert rows[label]["cells"][0] == {"label": "Enrolled", "value": None, "suppressed": True}
-    assert body["enrolments"]["grand_total"]["value"] == 12
+    # and the mentees' row reads "2 enrolled, 0 invited": withheld whole, its 0 too, with the totals crossing it
+    assert rows[seeded.mentee_label]["cells"][1] == {"label": "Invited, not enrolled", "value": None, "suppressed": True}
+    assert body["enrolments"]["grand_total"]["value"] is None
     assert body["k"] == K
 
 

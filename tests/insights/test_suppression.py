@@ -148,25 +148,43 @@ def test_a_small_row_total_is_hidden_and_protected_in_the_totals_column():
     # when
     table = suppress_table(counts, k=5)
 
-    # then: the 2 and Legal's total are hidden, and so is a second figure in every line they touch
-    assert table.cells == {("Legal", "G1"): 0, ("Legal", "G2"): None, ("Tech", "G1"): 9, ("Tech", "G2"): None}
+    # then: the 2 and Legal's total are hidden, a second figure in every line they touch, and since Legal's 0 beside
+    # its hidden 2 would say that all of Legal is at G2, Legal's row is withheld whole with the totals crossing it
+    assert table.cells == {("Legal", "G1"): None, ("Legal", "G2"): None, ("Tech", "G1"): 9, ("Tech", "G2"): None}
     assert table.row_totals == {"Legal": None, "Tech": None}
-    assert table.column_totals == {"G1": 9, "G2": 13}
-    assert table.grand_total == 22
+    assert table.column_totals == {"G1": None, "G2": None}
+    assert table.grand_total is None
     assert attack_by_subtraction(table) == {}
 
 
-def test_a_zero_is_shown_and_never_used_as_a_complement():
-    # given a row with a single non-zero count: were the zeros hidden, the row total would give it away
+def test_a_row_whose_only_count_is_hidden_is_withheld_whole():
+    # given (the tour's CSV) a role whose 3 pulse answers all rated "x": with its zeros shown, the hidden cell was
+    # the only one of the row, so the rating of every answer could be read off
     counts = {("A", "x"): 3, ("A", "y"): 0, ("A", "z"): 0, ("B", "x"): 6, ("B", "y"): 7, ("B", "z"): 8}
 
     # when
     table = suppress_table(counts)
 
-    # then
-    assert (table.value("A", "y"), table.value("A", "z")) == (0, 0)
+    # then: A's row is hidden whole, zeros too, with the totals that cross it, so nothing tells which cell holds A
+    assert [table.value("A", column) for column in "xyz"] == [None, None, None]
     assert table.row_totals["A"] is None
+    assert (table.column_totals, table.grand_total) == ({"x": None, "y": None, "z": None}, None)
     assert attack_by_subtraction(table) == {}
+    assert attack_by_linear_algebra(table) == set()
+    ranges = feasible_ranges(table)
+    assert all(ranges["A", column][0] == pytest.approx(0) and ranges["A", column][1] >= 3 for column in "xyz")
+
+
+def test_a_column_whose_only_count_is_hidden_is_withheld_whole():
+    # given only mentors rated 1, two of them
+    counts = {("Mentor", "1"): 2, ("Mentor", "5"): 9, ("Mentee", "1"): 0, ("Mentee", "5"): 12}
+
+    # when
+    table = suppress_table(counts)
+
+    # then: the rating-1 column is hidden whole, so it does not say that everyone who rated 1 is a mentor
+    assert (table.value("Mentor", "1"), table.value("Mentee", "1")) == (None, None)
+    assert table.row_totals == {"Mentor": None, "Mentee": None}
     assert attack_by_linear_algebra(table) == set()
 
 
@@ -268,8 +286,11 @@ def test_every_shown_figure_is_true_and_zero_or_at_least_k(case):
         if value is not None:
             assert value == truth[entry]
             assert value == 0 or value >= k
-        else:
-            assert truth[entry] > 0  # zeros are never hidden
+        elif truth[entry] == 0:
+            # a zero is hidden only where a line is withheld whole (its cells, or a total crossing it)
+            assert any(all(table.value(row, column) is None for column in table.columns) for row in table.rows) or any(
+                all(table.value(row, column) is None for row in table.rows) for column in table.columns
+            )
 
 
 @PROPERTY_SETTINGS
@@ -299,10 +320,14 @@ def test_no_hidden_figure_is_pinned_even_knowing_counts_are_not_negative(case):
     table = suppress_table(counts, k=k)
     truth = true_entries(counts, table)
 
+    hides_a_zero = any(value is None and truth[entry] == 0 for entry, value in published_entries(table).items())
     for entry, (low, high) in feasible_ranges(table).items():
-        # then: the attacker's range leaves at least one whole number on each side of the true value
-        assert low <= truth[entry] - 1 + 1e-6
+        # then: the attacker's range leaves at least one whole number above the true value, and below it for a small
+        # count, or for any count when no zero is hidden (a hidden zero's lower bound, 0, is its value, and a total
+        # over hidden zeros has its lower bound at its value too: neither says the value is reached)
         assert high >= truth[entry] + 1 - 1e-6
+        if 0 < truth[entry] < k or not hides_a_zero:
+            assert low <= truth[entry] - 1 + 1e-6
 
 
 @PROPERTY_SETTINGS
@@ -423,12 +448,13 @@ def test_the_worked_example_of_the_documentation():
     table = suppress_table(counts, k=5)
 
     # then
-    assert [[table.value(row, column) for column in table.columns] for row in table.rows] == [[12, None, 8], [0, None, 0], [15, 9, 6]]
+    assert [[table.value(row, column) for column in table.columns] for row in table.rows] == [
+        [12, None, 8],
+        [None, None, None],
+        [15, 9, 6],
+    ]
     assert table.row_totals == {"Finance": None, "Legal": None, "Tech": 30}
-    assert (table.column_totals, table.grand_total) == ({"G1-3": 27, "G4-6": 14, "G7-9": 14}, 55)
-    assert feasible_ranges(table) == {
-        ("Finance", "G4-6"): pytest.approx((0, 5)),
-        ("Legal", "G4-6"): pytest.approx((0, 5)),
-        ("Finance", TOTAL): pytest.approx((20, 25)),
-        ("Legal", TOTAL): pytest.approx((0, 5)),
-    }
+    assert (table.column_totals, table.grand_total) == ({"G1-3": None, "G4-6": None, "G7-9": None}, None)
+    ranges = feasible_ranges(table)
+    assert ranges["Finance", "G4-6"] == ranges["Legal", "G4-6"] == ranges["Legal", "G1-3"] == pytest.approx((0, np.inf))
+    assert ranges["Finance", TOTAL] == pytest.approx((20, np.inf))

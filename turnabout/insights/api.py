@@ -59,7 +59,8 @@ class KpiOut(Schema):
 
 class MonthOut(Schema):
     month: str
-    meetings_held: int
+    meetings_held: int | None
+    suppressed: bool
 
 
 class ProgramKpisOut(Schema):
@@ -163,7 +164,9 @@ def get_program_kpis(request: HttpRequest, program_id: Path[DatabaseId], site: F
         enrolments=_table(kpis.enrolments),
         health=_counts(kpis.health),
         pulse_ratings=_table(kpis.pulse_ratings),
-        meetings_per_month=[MonthOut(month=month, meetings_held=count) for month, count in kpis.meetings_per_month],
+        meetings_per_month=[
+            MonthOut(month=month, meetings_held=count, suppressed=count is None) for month, count in kpis.meetings_per_month
+        ],
         meetings_note=kpis.meetings_note,
         table_notes=kpis.table_notes,
         reach_mentors=_counts(reach.mentors),

@@ -93,6 +93,24 @@ def pulse_table(counts: Mapping[tuple[str, str], int], label: Mapping[str, str],
     )
 
 
+def meetings_held_total(held: int, pairs_met: int, k: int) -> int | None:
+    """A program's meetings held as every output publishes it (the total of its months, its roll-up row): shown once
+    ``k`` pairs have met, or when none has; else ``None``. The one decision the dashboard and the roll-up share."""
+    return held if held == 0 or pairs_met >= k else None
+
+
+def meetings_by_month(months: Mapping[str, int], pairs_met: int, k: int) -> SuppressedCounts:
+    """Meetings held per month, suppressed at ``k`` with their total shown (the roll-up publishes it).
+
+    A month of 1 to ``k − 1`` meetings is a handful of pairs, hidden like any small count; a second month is hidden
+    beside it, so the roll-up's total less the shown months never gives it. Every month is hidden when the total is.
+    """
+    counts = suppress_counts(months, k=k, total_shown=True)
+    if meetings_held_total(sum(months.values()), pairs_met, k) is None:
+        return withheld_counts(counts)
+    return counts
+
+
 def withheld_table(table: SuppressedTable) -> SuppressedTable:
     """``table`` with every figure hidden, zeros too: a filtered table the cross-filter rule withholds."""
     return SuppressedTable(

@@ -175,6 +175,11 @@ def program_report_pdf(kpis: ProgramKpis, reach: DiversityReach) -> bytes:
     pdf.ln(2)
     pdf.set_font("Helvetica", "I", 7)
     pdf.multi_cell(
-        0, 4, _latin1("Intervals are 95 % confidence intervals (Wilson for rates, t for means); days show the median with quartiles.")
+        0,
+        4,
+        _latin1(
+            "Intervals are 95 % confidence intervals (Wilson for rates and shares, exact Poisson for counts per pair, t "
+            "clipped to the scale for ratings); days show the median with quartiles."
+        ),
     )
     return bytes(pdf.output())

@@ -7,7 +7,6 @@ Framework-light: no queries here (:mod:`turnabout.insights.kpis` reads the rows)
 
 from __future__ import annotations
 
-import math
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -15,10 +14,9 @@ from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
-from scipy import stats as scipy_stats
 
 from turnabout.insights.lattice import FilterLattice
-from turnabout.insights.stats import Estimate, MeanEstimate, mean_ci, proportion_ci
+from turnabout.insights.stats import Estimate, bounded_mean_ci, poisson_rate_ci, proportion_ci
 from turnabout.programs.models import Program, Role
 
 ROLES = (Role.MENTOR, Role.MENTEE)
@@ -123,27 +121,34 @@ def proportion_kpi(key: str, label: str, successes: int, n: int, k: int) -> Kpi:
     return Kpi(key, label, "percent", ci.estimate, ci.low, ci.high, ci.n)
 
 
-def mean_kpi(key: str, label: str, unit: str, values: Sequence[float], k: int, *, n: int | None = None) -> Kpi:
-    people = len(values) if n is None else n
-    if people < k or len(values) < 2:
-        return Kpi(key, label, unit, note=f"withheld: fewer than {k}")
-    return estimate_kpi(key, label, unit, mean_ci(values), n=people)
+def rate_kpi(key: str, label: str, unit: str, events: int, exposure: float, k: int, *, n: int) -> Kpi:
+    """Events per unit of exposure over ``n`` units (pairs), with Garwood's exact Poisson interval (never below 0).
 
-
-def mean_of_counts_kpi(key: str, label: str, unit: str, counts: Mapping[float, int], k: int, *, n: int) -> Kpi:
-    """:func:`mean_kpi` of each value repeated ``count`` times, without building that list (a pulse a meeting adds up).
-
-    The same Student's t interval as :func:`~turnabout.insights.stats.mean_ci`, summed per distinct value.
+    Withheld, without an interval, when fewer than ``k`` units are behind it.
     """
-    answers = sum(counts.values())
-    if n < k or answers < 2:
+    if n < k or exposure <= 0:
         return Kpi(key, label, unit, note=f"withheld: fewer than {k}")
-    mean = math.fsum(value * count for value, count in counts.items()) / answers
-    standard_deviation = math.sqrt(math.fsum(count * (value - mean) ** 2 for value, count in counts.items()) / (answers - 1))
-    half_width = float(scipy_stats.t.ppf(0.975, answers - 1)) * standard_deviation / math.sqrt(answers)
-    estimate = MeanEstimate(
-        estimate=mean, low=mean - half_width, high=mean + half_width, n=answers, level=0.95, standard_deviation=standard_deviation
-    )
+    return estimate_kpi(key, label, unit, poisson_rate_ci(events, exposure, n=n), n=n)
+
+
+def bounded_mean_kpi(
+    key: str,
+    label: str,
+    unit: str,
+    counts: Mapping[float, int],
+    k: int,
+    *,
+    n: int,
+    scale: tuple[float, float],
+    always_wilson: bool = False,
+) -> Kpi:
+    """The mean of values on ``scale`` (each value with how often it occurs), its interval on the scale
+    (:func:`~turnabout.insights.stats.bounded_mean_ci`); withheld when ``n`` (people or pairs) is below ``k``.
+    """
+    if n < k or sum(counts.values()) < 2:
+        return Kpi(key, label, unit, note=f"withheld: fewer than {k}")
+    lower, upper = scale
+    estimate = bounded_mean_ci(counts, lower=lower, upper=upper, always_wilson=always_wilson)
     return estimate_kpi(key, label, unit, estimate, n=n)
 
 

@@ -14,9 +14,10 @@ so none decides for itself.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -26,26 +27,26 @@ from django.db.models import Case, CharField, Count, Max, Min, Q, QuerySet, Valu
 from django.utils import timezone
 
 from turnabout.engagement.models import CloseReason, Goal, GoalStatus, Insight, Meeting, MeetingStatus, Pair, PairStatus, Pulse
-from turnabout.insights.breakdowns import RATINGS, enrolments_breakdown, health_breakdown, pulse_table, withheld_table
+from turnabout.insights.breakdowns import RATINGS, enrolments_breakdown, health_breakdown, meetings_by_month, pulse_table, withheld_table
 from turnabout.insights.figures import (
     ROLES,
     EnrolmentRow,
     Kpi,
     PairRow,
     ProgramView,
+    bounded_mean_kpi,
     cross_filter_note,
     distribution_kpi,
     estimate_kpi,
-    mean_kpi,
-    mean_of_counts_kpi,
     min_cell,
     proportion_kpi,
+    rate_kpi,
     released,
 )
 from turnabout.insights.instants import EpochSeconds, local_date
 from turnabout.insights.lattice import Atom, FilterLattice
 from turnabout.insights.stats import nps, paired_gain_ci
-from turnabout.insights.suppression import SuppressedCounts, SuppressedTable, table_pattern
+from turnabout.insights.suppression import SuppressedCounts, SuppressedTable, counts_pattern, table_pattern
 from turnabout.programs.models import CADENCE_DAYS, Cadence, Enrolment, EnrolmentStatus, Program, Role, TrainingAudience, TrainingCompletion
 from turnabout.surveys.models import Instrument, ScaleType, SurveyResponse, WaveKind
 from turnabout.surveys.scoring import subscale_score
@@ -53,6 +54,7 @@ from turnabout.surveys.services import wave_aggregates
 
 DAYS_PER_MONTH = 30.44
 ON_CADENCE_RATIO = 0.8
+RATING_SCALE = (1.0, 5.0)
 NOT_BROKEN_DOWN = "survey figures are not broken down by site or cohort"
 
 PairIds = QuerySet[Pair, Any]
@@ -71,7 +73,7 @@ class ProgramKpis:
     enrolments: SuppressedTable  # role × (approved, not approved)
     health: SuppressedCounts  # running pairs by health state
     pulse_ratings: SuppressedTable  # role × rating 1–5
-    meetings_per_month: list[tuple[str, int]]  # empty when fewer than k pairs met
+    meetings_per_month: list[tuple[str, int | None]]  # suppressed at k (None when hidden); empty when fewer than k pairs met
     meetings_note: str = ""
     has_retention_figures: bool = False
     # Why a section ("enrolments", "health", "pulse_ratings") is withheld whole for this filter; absent when shown.
@@ -130,10 +132,11 @@ def program_kpis(program: Program, *, site_id: int | None = None, cohort: str | 
         keeps_pair = [True] * len(pairs)
     view = ProgramView(program, k, today, people, ready_at, pairs, meetings_by_pair, keeps_person, keeps_pair, lattice)
     held = Meeting.objects.filter(status=MeetingStatus.HELD)
-    held = held.filter(pair_id__in=[pair[0] for pair in view.kept_pairs]) if filtered else held.filter(pair_id__in=pair_ids)
+    held = held.filter(pair_id__in=pair_ids)
 
     kpis: list[Kpi] = []
-    kpis += _participation(view, label)
+    enrolments, enrolments_note = enrolments_breakdown(view, label)
+    kpis += _participation(view, label, enrolments)
     kpis += _match_rate_and_time_to_match(view, label)
     kpis.append(_time_to_first_meeting(view))
     kpis.append(_active_pair_rate(view))
@@ -147,7 +150,6 @@ def program_kpis(program: Program, *, site_id: int | None = None, cohort: str | 
     kpis += _insights_adopted(view, pair_ids)
 
     meetings_per_month, meetings_note = _meetings_per_month(view, held)
-    enrolments, enrolments_note = enrolments_breakdown(view, label)
     health, health_note = health_breakdown(view)
     notes = {"enrolments": enrolments_note, "health": health_note, "pulse_ratings": pulses_note}
     return ProgramKpis(
@@ -191,7 +193,12 @@ def _ready_at(program: Program, people: list[EnrolmentRow]) -> dict[int, int]:
     return ready
 
 
-def _participation(view: ProgramView, label: Mapping[str, str]) -> list[Kpi]:
+def _participation(view: ProgramView, label: Mapping[str, str], enrolments: SuppressedTable) -> list[Kpi]:
+    """Enrolled ÷ invited per role: the enrolment table's row, so shown only as far as that table shows the row.
+
+    Its ``n`` is the row's total and its rate gives the row's two cells: where the table hides them (a small count, a
+    complement, a row withheld whole), the rate is withheld too, and the ``n`` with the total.
+    """
     approved = [int(status == EnrolmentStatus.APPROVED) for _pk, _role, status, _d in view.people]
     roles = [role for _pk, role, _s, _d in view.people]
     kpis = []
@@ -200,8 +207,14 @@ def _participation(view: ProgramView, label: Mapping[str, str]) -> list[Kpi]:
         kept = view.kept_people_units(units)
         successes = sum(is_approved for is_approved, unit in zip(approved, kept, strict=True) if unit)
         text = f"Participation, {label[role]}s (enrolled ÷ invited)"
-        kpi = proportion_kpi(f"participation.{role}", text, successes, sum(kept), view.k)
-        kpis.append(released(view, kpi, units, strata=approved))
+        kpi = released(view, proportion_kpi(f"participation.{role}", text, successes, sum(kept), view.k), units, strata=approved)
+        row = label[role]
+        note = "withheld: hidden in the enrolment table to protect small groups"
+        if enrolments.row_totals[row] is None:
+            kpi = Kpi(kpi.key, kpi.label, kpi.unit, note=kpi.note if kpi.is_withheld else note)
+        elif not kpi.is_withheld and any(enrolments.value(row, column) is None for column in enrolments.columns):
+            kpi = Kpi(kpi.key, kpi.label, kpi.unit, n=kpi.n, note=note)
+        kpis.append(kpi)
     return kpis
 
 
@@ -274,27 +287,35 @@ def _active_pair_rate(view: ProgramView) -> Kpi:
 
 
 def _cadence(view: ProgramView) -> list[Kpi]:
+    """Meetings per pair-month and the cadence ratio (exact Poisson intervals), and the share of pairs on cadence.
+
+    Over the pairs running at least one cadence period: meetings held in all ÷ months they ran in all (so each
+    month of a pair weighs the same), and that ÷ the cadence's meetings per month.
+    """
     k = view.k
     cadence_days = CADENCE_DAYS[Cadence(view.program.cadence)]
     target_per_month = DAYS_PER_MONTH / cadence_days
-    rates: list[float | None] = []  # meetings per month of each pair, None for pairs running less than one cadence period
+    # Per pair (meetings held, months running), None for pairs running less than one cadence period.
+    spans: list[tuple[int, float] | None] = []
     for pk, _m, _e, _status, started_on, closed_at, *_r in view.pairs:
         end = timezone.localdate(closed_at) if closed_at else view.today
         days_running = (end - started_on).days
-        rates.append(None if days_running < cadence_days else view.meetings_by_pair.get(pk, (0,))[0] / (days_running / DAYS_PER_MONTH))
-    units = [rate is not None for rate in rates]
-    per_month = [rate for rate, kept in zip(rates, view.keeps_pair, strict=True) if rate is not None and kept]
-    ratios = [value / target_per_month for value in per_month]
-    on_cadence = [int(rate is not None and rate / target_per_month >= ON_CADENCE_RATIO) for rate in rates]
-    on_cadence_count = sum(1 for ratio in ratios if ratio >= ON_CADENCE_RATIO)
+        spans.append(None if days_running < cadence_days else (view.meetings_by_pair.get(pk, (0,))[0], days_running / DAYS_PER_MONTH))
+    units = [span is not None for span in spans]
+    counted = [span for span, kept in zip(spans, view.keeps_pair, strict=True) if span is not None and kept]
+    meetings = sum(held for held, _months in counted)
+    months = sum(months for _held, months in counted)
+    on_cadence = [int(span is not None and span[0] / span[1] / target_per_month >= ON_CADENCE_RATIO) for span in spans]
+    on_cadence_count = sum(1 for held, months in counted if held / months / target_per_month >= ON_CADENCE_RATIO)
     ratio_label = f"Cadence ratio (1.0 = one meeting every {cadence_days} days)"
     on_cadence_label = f"Pairs on cadence (ratio ≥ {ON_CADENCE_RATIO})"
+    pairs = len(counted)
+    per_month = rate_kpi("meetings_per_month", "Meetings per pair per month", "per_month", meetings, months, k, n=pairs)
+    ratio = rate_kpi("cadence_ratio", ratio_label, "ratio", meetings, months * target_per_month, k, n=pairs)
     return [
-        released(view, mean_kpi("meetings_per_month", "Meetings per pair per month", "per_month", per_month, k), units, pairs=True),
-        released(view, mean_kpi("cadence_ratio", ratio_label, "ratio", ratios, k), units, pairs=True),
-        released(
-            view, proportion_kpi("on_cadence", on_cadence_label, on_cadence_count, len(ratios), k), units, pairs=True, strata=on_cadence
-        ),
+        released(view, per_month, units, pairs=True),
+        released(view, ratio, units, pairs=True),
+        released(view, proportion_kpi("on_cadence", on_cadence_label, on_cadence_count, pairs, k), units, pairs=True, strata=on_cadence),
     ]
 
 
@@ -329,7 +350,9 @@ def _goal_completion(view: ProgramView, pair_ids: PairIds, label: Mapping[str, s
             kept = view.kept_pair_units(units)
             counts = Counter(shares[role][pk] for (pk, *_rest), unit in zip(view.pairs, kept, strict=True) if unit)
         text = f"Goal completion, {label[role]}s' goals"
-        kpi = mean_of_counts_kpi(f"goal_completion.{role}", text, "percent", counts, view.k, n=counts.total())
+        kpi = bounded_mean_kpi(
+            f"goal_completion.{role}", text, "percent", counts, view.k, n=counts.total(), scale=(0.0, 1.0), always_wilson=True
+        )
         kpis.append(released(view, kpi, units, pairs=True))
     return kpis
 
@@ -370,7 +393,7 @@ def _satisfaction(view: ProgramView, pair_ids: PairIds, label: Mapping[str, str]
     for role in ROLES:
         ratings = {float(rating): counts.get((role, rating), 0) for rating in RATINGS}
         text = f"Pulse rating, {label[role]}s (1–5)"
-        kpi = mean_of_counts_kpi(f"satisfaction.{role}", text, "score", ratings, k, n=raters.get(role, 0))
+        kpi = bounded_mean_kpi(f"satisfaction.{role}", text, "score", ratings, k, n=raters.get(role, 0), scale=RATING_SCALE)
         if per_pair is not None:
             columns = [number for number, (owner, _r) in enumerate(cells) if owner == role]
             kpi = released(view, kpi, list(per_pair[:, columns].sum(axis=1) > 0), pairs=True)
@@ -440,45 +463,62 @@ def _pre_post_gains(program: Program, label: Mapping[str, str], k: int, filtered
                 scale = {"scale_min": instrument.scale_min, "scale_max": instrument.scale_max}
                 before = [subscale_score(items, waves[WaveKind.BASELINE], **scale) for waves in both]
                 after = [subscale_score(items, waves[WaveKind.END], **scale) for waves in both]
-                kpis.append(estimate_kpi(key, text, "points", paired_gain_ci(before, after)))
+                # A gain lies between −(max − min) and max − min of the instrument's scale; the t interval is clipped to it.
+                span = float(instrument.scale_max - instrument.scale_min)
+                gain = paired_gain_ci(before, after)
+                clipped = dataclasses.replace(gain, low=max(-span, gain.low), high=min(span, gain.high))
+                kpis.append(estimate_kpi(key, text, "points", clipped))
     return kpis or [Kpi("gain", "Pre/post gain", "points", note="no baseline and end answers yet")]
 
 
 def _insights_adopted(view: ProgramView, pair_ids: PairIds) -> list[Kpi]:
+    """Ideas adopted in all, per pair (exact Poisson interval) and the share of pairs with at least one: one decision.
+
+    The three are published together or not at all. The total gives the pairs with an idea away when it is small (a
+    total of 1 is one pair) and the rate is the total over the pairs, so both are withheld whenever the share is,
+    for a group of fewer than ``k`` pairs with or without an idea, or by the cross-filter rule.
+    """
     k = view.k
     per_pair = dict(
         Insight.objects.filter(pair_id__in=pair_ids).values("pair_id").annotate(count=Count("pk")).values_list("pair_id", "count")
     )
     pair_count = sum(view.keeps_pair)
-    if pair_count < k:
-        return [Kpi("insights_adopted", "Ideas adopted by seniors", "count", note=f"withheld: fewer than {k} pairs")]
-    values = [per_pair.get(pk, 0) for pk, *_rest in view.kept_pairs] if view.is_filtered else [*per_pair.values()]
-    values += [0] * (pair_count - len(values))  # unfiltered, the pairs without an idea
+    values = [per_pair.get(pk, 0) for pk, *_rest in view.kept_pairs]
     every_pair = [True] * len(view.pairs)
-    with_an_idea = [int(pk in per_pair) for pk, *_rest in view.pairs] if view.is_filtered else None
-    adopted = Kpi("insights_adopted", "Ideas adopted by seniors", "count", float(sum(values)), n=pair_count)
+    with_an_idea = [int(pk in per_pair) for pk, *_rest in view.pairs]
     with_ideas = sum(1 for value in values if value)
-    shares = proportion_kpi("pairs_with_insight", "Pairs with at least one idea adopted", with_ideas, pair_count, k)
-    return [
-        released(view, adopted, every_pair, pairs=True),
-        released(view, mean_kpi("insights_per_pair", "Ideas adopted per pair", "count", values, k), every_pair, pairs=True),
-        released(view, shares, every_pair, pairs=True, strata=with_an_idea),
-    ]
+    labels = {
+        "insights_adopted": ("Ideas adopted by seniors", "count"),
+        "insights_per_pair": ("Ideas adopted per pair", "count"),
+        "pairs_with_insight": ("Pairs with at least one idea adopted", "percent"),
+    }
+    share = proportion_kpi("pairs_with_insight", labels["pairs_with_insight"][0], with_ideas, pair_count, k)
+    share = released(view, share, every_pair, pairs=True, strata=with_an_idea)
+    if share.is_withheld:
+        note = f"withheld: fewer than {k} pairs" if pair_count < k else share.note
+        return [Kpi(key, label, unit, note=note) for key, (label, unit) in labels.items()]
+    total = sum(values)
+    adopted = Kpi("insights_adopted", labels["insights_adopted"][0], "count", float(total), n=pair_count)
+    per_pair_kpi = rate_kpi("insights_per_pair", labels["insights_per_pair"][0], "count", total, pair_count, k, n=pair_count)
+    return [adopted, per_pair_kpi, share]
 
 
-def _meetings_per_month(view: ProgramView, held: QuerySet[Meeting, Any]) -> tuple[list[tuple[str, int]], str]:
-    """Meetings held per local month ("2026-01"), counted in SQL; withheld when fewer than ``k`` pairs have met. One query.
+def _meetings_per_month(view: ProgramView, held: QuerySet[Meeting, Any]) -> tuple[list[tuple[str, int | None]], str]:
+    """Meetings held per local month ("2026-01"), counted in SQL and suppressed by
+    :func:`~turnabout.insights.breakdowns.meetings_by_month`; withheld when fewer than ``k`` pairs have met. One query.
 
     Each meeting is labelled by comparing its start with the local month boundaries, worked out here in the current time
     zone: plain comparisons, so the database returns one row per month rather than one per meeting, and SQLite calls no
-    Python function per row (as its ``TruncMonth`` and ``ExtractMonth`` do).
+    Python function per row (as its ``TruncMonth`` and ``ExtractMonth`` do). A filtered view counts per pair and month
+    over the whole program (its months are the program's), for the cross-filter rule of a breakdown.
     """
     met = [pk in view.meetings_by_pair for pk, *_rest in view.pairs]
-    spans = [view.meetings_by_pair[pk] for (pk, *_rest), unit in zip(view.pairs, view.kept_pair_units(met), strict=True) if unit]
+    kept_met = view.kept_pair_units(met)
+    spans = [view.meetings_by_pair[pk] for (pk, *_rest), unit in zip(view.pairs, kept_met, strict=True) if unit]
     if len(spans) < view.k:
         return [], f"withheld: fewer than {view.k} pairs have met"
-    if view.is_filtered and not view.releases_pairs(met):
-        return [], cross_filter_note(view.k)
+    if view.is_filtered:
+        spans = list(view.meetings_by_pair.values())
     months = _local_months(min(first for _count, first, _last in spans), max(last for _count, _first, last in spans))
     # A meeting recorded since meetings_by_pair was read falls in the first or last month rather than being lost.
     label = Case(
@@ -486,8 +526,28 @@ def _meetings_per_month(view: ProgramView, held: QuerySet[Meeting, Any]) -> tupl
         default=Value(months[-1][0]),
         output_field=CharField(),
     )
-    rows = held.order_by().annotate(month=label).values("month").annotate(count=Count("pk")).values_list("month", "count")
-    return sorted(rows), ""
+    names = [name for name, _start in months]
+    k, pairs_met = view.k, sum(kept_met)
+    if not view.is_filtered:
+        rows = held.order_by().annotate(month=label).values("month").annotate(count=Count("pk")).values_list("month", "count")
+        published = meetings_by_month(dict.fromkeys(names, 0) | dict(rows), pairs_met, k)
+        return list(published.values.items()), ""
+    position = {row[0]: number for number, row in enumerate(view.pairs)}
+    column = {name: number for number, name in enumerate(names)}
+    contributions = np.zeros((len(view.pairs), len(names)), dtype=np.int64)
+    per_pair = held.order_by().annotate(month=label).values("pair_id", "month").annotate(count=Count("pk"))
+    for pair_id, month, count in per_pair.values_list("pair_id", "month", "count"):
+        contributions[position[pair_id], column[month]] = count
+    kept = contributions[np.asarray(view.keeps_pair, dtype=np.bool_)].sum(axis=0)
+    published = meetings_by_month(dict(zip(names, (int(count) for count in kept), strict=True)), pairs_met, k)
+
+    def pattern(counts: tuple[int, ...]) -> frozenset[Hashable]:
+        # The rule leaves every class 0 or at least k pairs that met, so a class's months are shown as k pairs' would be.
+        return counts_pattern(meetings_by_month(dict(zip(names, counts, strict=True)), k, k))
+
+    if not view.releases_pairs(met, contributions=contributions, suppress=pattern):
+        return [], cross_filter_note(k)
+    return list(published.values.items()), ""
 
 
 def _local_months(first: date, last: date) -> list[tuple[str, datetime]]:

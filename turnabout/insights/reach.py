@@ -16,7 +16,7 @@ from django.db.models import Count, Q
 
 from turnabout.accounts.models import Organisation
 from turnabout.engagement.models import Meeting, MeetingStatus, Pair
-from turnabout.insights.breakdowns import ENROLLED, enrolment_table
+from turnabout.insights.breakdowns import ENROLLED, enrolment_table, meetings_held_total
 from turnabout.insights.figures import ROLES, Kpi, min_cell, proportion_kpi
 from turnabout.insights.suppression import SuppressedCounts, SuppressedTable, suppress_counts
 from turnabout.programs.models import Enrolment, EnrolmentStatus, Program, Role
@@ -129,7 +129,7 @@ def organisation_rollup(organisation: Organisation, *, programs: Iterable[Progra
                 program=program,
                 # The dashboard's figures: pairs as the n of its pair rates; meetings as its chart, once k pairs have met.
                 pairs=pairs if pairs == 0 or pairs >= k else None,
-                meetings_held=held if pairs_met >= k or held == 0 else None,
+                meetings_held=meetings_held_total(held, pairs_met, k),
             )
         )
     return OrganisationRollup(

@@ -6,7 +6,14 @@ returns a frozen dataclass with ``estimate``, ``low``, ``high``, ``n`` and ``lev
 - proportions: Wilson score interval (:func:`proportion_ci`);
 - difference of two proportions: Newcombe's hybrid score interval, his method 10 (:func:`difference_in_proportions_ci`);
 - means and paired pre/post gains: Student's t interval (:func:`mean_ci`, :func:`paired_gain_ci`);
+- means on a bounded scale (pulse ratings 1–5, goal shares 0–1): the t interval clipped to the scale, or when every
+  value is the same (no spread, so no t interval) the Wilson interval of the mean rescaled to 0–1
+  (:func:`bounded_mean_ci`); a mean share can take the Wilson interval throughout (``always_wilson``);
+- events per unit of exposure (ideas adopted per pair, meetings per pair-month): the exact Poisson interval of
+  Garwood (1936) from chi-square quantiles, never below 0 (:func:`poisson_rate_ci`);
 - Net Promoter Score: normal interval with the multinomial variance of %promoters − %detractors (:func:`nps`).
+
+Every interval lies within the range of its figure and holds its estimate (``low ≤ estimate ≤ high``).
 
 Formulas are written out in ``docs/insights.md``.
 """
@@ -15,7 +22,7 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from numbers import Real
 from typing import SupportsIndex
@@ -23,18 +30,23 @@ from typing import SupportsIndex
 from scipy import stats as scipy_stats
 
 __all__ = [
+    "BoundedMeanEstimate",
     "DifferenceEstimate",
     "Estimate",
     "MeanEstimate",
     "NpsResult",
     "PairedGainEstimate",
     "ProportionEstimate",
+    "RateEstimate",
+    "bounded_mean_ci",
     "difference_in_proportions_ci",
     "mean_ci",
     "nps",
     "paired_gain_ci",
+    "poisson_rate_ci",
     "proportion_ci",
     "wilson_bounds",
+    "wilson_bounds_of_share",
     "z_value",
 ]
 
@@ -70,6 +82,23 @@ class MeanEstimate(Estimate):
     """A sample mean with its t interval; ``standard_deviation`` is the sample one (divisor ``n − 1``)."""
 
     standard_deviation: float
+
+
+@dataclass(frozen=True, slots=True)
+class BoundedMeanEstimate(Estimate):
+    """A mean of values on the scale ``lower``–``upper`` with an interval inside the scale (:func:`bounded_mean_ci`)."""
+
+    standard_deviation: float
+    lower: float
+    upper: float
+
+
+@dataclass(frozen=True, slots=True)
+class RateEstimate(Estimate):
+    """``events / exposure`` (at least 0) with Garwood's exact Poisson interval; ``n`` is the number of units observed."""
+
+    events: int
+    exposure: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +152,16 @@ def wilson_bounds(successes: int, n: int, z: float) -> tuple[float, float]:
     >>> [round(bound, 4) for bound in wilson_bounds(0, 10, 1.959964)]
     [0.0, 0.2775]
     """
-    proportion = successes / n
+    return wilson_bounds_of_share(successes / n, n, z)
+
+
+def wilson_bounds_of_share(proportion: float, n: int, z: float) -> tuple[float, float]:
+    """The Wilson score interval of a share ``proportion`` (0 to 1) of ``n``, without validation; the share may be
+    a mean of values on [0, 1] rather than a count over ``n`` (:func:`bounded_mean_ci`).
+
+    >>> [round(bound, 4) for bound in wilson_bounds_of_share(0.5, 10, 1.959964)]
+    [0.2366, 0.7634]
+    """
     denominator = 1 + z * z / n
     centre = (proportion + z * z / (2 * n)) / denominator
     half_width = z / denominator * math.sqrt(proportion * (1 - proportion) / n + z * z / (4 * n * n))
@@ -177,6 +215,157 @@ def proportion_ci(successes: SupportsIndex, n: SupportsIndex, level: float = 0.9
         raise ValueError(f"successes must be between 0 and n ({n}); got {successes}")
     low, high = wilson_bounds(successes, n, z_value(level))
     return ProportionEstimate(estimate=successes / n, low=low, high=high, n=n, level=level, successes=successes)
+
+
+def poisson_rate_ci(events: SupportsIndex, exposure: float, *, n: SupportsIndex, level: float = 0.95) -> RateEstimate:
+    """A rate of events per unit of exposure with Garwood's exact Poisson interval.
+
+    With ``x`` events over an exposure ``E`` (pairs, or pair-months) and ``α = 1 − level``:
+    ``low = χ²(α/2; 2x) / 2E`` (0 when ``x = 0``) and ``high = χ²(1 − α/2; 2x + 2) / 2E``, where ``χ²(q; ν)``
+    is the ``q`` quantile of the chi-square distribution with ``ν`` degrees of freedom. The bounds are never
+    negative, and with no events the upper bound is still positive (``3.689 / E`` at 95 %).
+
+    Parameters
+    ----------
+    events : int
+        Number of events, at least 0.
+    exposure : float
+        Total exposure the events happened in, a finite number above 0.
+    n : int
+        Number of units behind the exposure (pairs), at least 1; reported as the figure's ``n``.
+    level : float, default 0.95
+        Confidence level, strictly between 0 and 1.
+
+    Returns
+    -------
+    RateEstimate
+
+    Raises
+    ------
+    ValueError
+        If ``events`` is negative or not whole, ``exposure`` is not a positive finite number, ``n`` is not
+        positive, or ``level`` is outside (0, 1).
+
+    Examples
+    --------
+    One idea adopted in 18 pairs: 0.056 per pair, from 0.0014 to 0.31 (the t interval gave −0.06 to 0.17):
+
+    >>> ci = poisson_rate_ci(1, 18, n=18)
+    >>> round(ci.estimate, 4), round(ci.low, 4), round(ci.high, 4)
+    (0.0556, 0.0014, 0.3095)
+    >>> round(poisson_rate_ci(0, 18, n=18).high, 4)
+    0.2049
+    """
+    _check_level(level)
+    count = _count("events", events)
+    units = _positive_count("n", n)
+    if isinstance(exposure, bool) or not isinstance(exposure, Real) or not math.isfinite(exposure) or exposure <= 0:
+        raise ValueError(f"exposure must be a finite number above 0; got {exposure!r}")
+    alpha = 1 - level
+    low = 0.0 if count == 0 else float(scipy_stats.chi2.ppf(alpha / 2, 2 * count)) / 2
+    high = float(scipy_stats.chi2.ppf(1 - alpha / 2, 2 * count + 2)) / 2
+    estimate = count / exposure
+    return RateEstimate(
+        estimate=estimate,
+        low=min(low / exposure, estimate),
+        high=max(high / exposure, estimate),
+        n=units,
+        level=level,
+        events=count,
+        exposure=float(exposure),
+    )
+
+
+def bounded_mean_ci(
+    counts: Mapping[float, SupportsIndex],
+    *,
+    lower: float,
+    upper: float,
+    level: float = 0.95,
+    always_wilson: bool = False,
+) -> BoundedMeanEstimate:
+    """The mean of values on the scale ``lower``–``upper`` (each value given with how often it occurs), with an
+    interval that stays on the scale.
+
+    The interval is Student's t interval clipped to ``[lower, upper]``. When every value is the same, the sample
+    standard deviation is 0 and the t interval has no width, which no sample of ``n`` supports; then (and always
+    with ``always_wilson``) the interval is the Wilson score interval of the mean rescaled to 0–1,
+    ``m = (x̄ − lower) / (upper − lower)`` with ``m · n`` "successes" of ``n``, mapped back to the scale. Since a
+    variable on [0, 1] with mean ``m`` has a variance of at most ``m(1 − m)``, this interval is conservative for
+    any such variable, and for a mean of 0/1 values it is the plain Wilson interval.
+
+    Parameters
+    ----------
+    counts : mapping of float to int
+        How many times each value occurs; every value with a positive count must lie on the scale; at least two
+        values in all.
+    lower, upper : float
+        The ends of the scale, ``lower < upper``.
+    level : float, default 0.95
+        Confidence level, strictly between 0 and 1.
+    always_wilson : bool, default False
+        Use the rescaled Wilson interval whatever the spread (for a mean of shares, such as goal completion).
+
+    Returns
+    -------
+    BoundedMeanEstimate
+
+    Raises
+    ------
+    ValueError
+        If the scale is empty, a value lies off the scale or is not finite, a count is negative or not whole,
+        fewer than two values are given, or ``level`` is outside (0, 1).
+
+    Examples
+    --------
+    Eighteen pairs, none of whose goals were achieved: 0 % (0 to 17.6 %), as for a rate of 0 out of 18:
+
+    >>> ci = bounded_mean_ci({0.0: 18}, lower=0, upper=1)
+    >>> ci.estimate, ci.low, round(ci.high, 4)
+    (0.0, 0.0, 0.1759)
+
+    Ten ratings of 5 on a 1–5 scale stay on the scale:
+
+    >>> ci = bounded_mean_ci({5.0: 10}, lower=1, upper=5)
+    >>> ci.estimate, round(ci.low, 4), ci.high
+    (5.0, 3.8899, 5.0)
+    """
+    _check_level(level)
+    if not (isinstance(lower, Real) and isinstance(upper, Real) and math.isfinite(lower) and math.isfinite(upper) and lower < upper):
+        raise ValueError(f"lower and upper must be finite numbers with lower < upper; got {lower!r} and {upper!r}")
+    tally: dict[float, int] = {}
+    for value, how_many in counts.items():
+        number = _count(f"counts[{value!r}]", how_many)
+        if number == 0:
+            continue
+        if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value) or not lower <= value <= upper:
+            raise ValueError(f"values must lie on the scale {lower} to {upper}; got {value!r}")
+        tally[float(value)] = tally.get(float(value), 0) + number
+    lower, upper = float(lower), float(upper)
+    n = sum(tally.values())
+    if n < 2:
+        raise ValueError(f"counts must hold at least 2 values; got {n}")
+    mean = math.fsum(value * number for value, number in tally.items()) / n
+    mean = min(upper, max(lower, mean))
+    variance = math.fsum(number * (value - mean) ** 2 for value, number in tally.items()) / (n - 1)
+    standard_deviation = math.sqrt(variance)
+    if always_wilson or len(tally) == 1:
+        width = upper - lower
+        low_share, high_share = wilson_bounds_of_share((mean - lower) / width, n, z_value(level))
+        low, high = lower + width * low_share, lower + width * high_share
+    else:
+        half_width = float(scipy_stats.t.ppf(0.5 + level / 2, n - 1)) * standard_deviation / math.sqrt(n)
+        low, high = mean - half_width, mean + half_width
+    return BoundedMeanEstimate(
+        estimate=mean,
+        low=max(lower, min(low, mean)),
+        high=min(upper, max(high, mean)),
+        n=n,
+        level=level,
+        standard_deviation=standard_deviation,
+        lower=lower,
+        upper=upper,
+    )
 
 
 def difference_in_proportions_ci(

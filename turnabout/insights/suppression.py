@@ -6,8 +6,13 @@ Rules (written out with a worked example in ``docs/insights.md``):
 2. **Primary suppression.** Every count from 1 to ``k − 1`` is hidden — interior cells and totals alike,
    since a row total of 2 discloses as much as a cell of 2.
 3. **Zeros are shown.** An empty combination (``0``) is published as 0: hiding every zero would blank most
-   of a sparse workforce table. Zeros are never used as complementary cells either, because a hidden
-   zero would let an attacker who knows counts are non-negative pin its neighbours to their true values.
+   of a sparse workforce table. Zeros are not used as complementary cells either, because a hidden
+   zero would let an attacker who knows counts are non-negative pin its neighbours to their true values —
+   with one exception: a hidden cell that is the only non-zero cell of its row or column, all the others shown
+   as 0, would tell that the whole line's count is in it (every answer of a role the same rating, the only
+   rating readable). That line is then withheld whole — its zeros, its total, the totals of the lines crossing
+   it and the grand total — so no published equation bounds its cells, and which of them holds the count
+   cannot be told. An attacker knows a hidden zero is at least 0, never that it is 0.
 4. **Complementary suppression.** Further non-zero counts (cells or totals, smallest first) are hidden until
 
    - no hidden count can be worked out from the published ones: not by subtracting shown cells from a
@@ -238,8 +243,13 @@ def suppress_table(
         grid[height][column_number] = sum(grid[row_number][column_number] for row_number in range(height))
 
     hidden = {(r, c) for r in range(height + 1) for c in range(width + 1) if 0 < grid[r][c] < threshold}
-    while (entry := _next_complement(grid, hidden, threshold)) is not None:
-        hidden.add(entry)
+    while True:
+        while (entry := _next_complement(grid, hidden, threshold)) is not None:
+            hidden.add(entry)
+        line = _homogeneous_line(grid, hidden)
+        if not line:
+            break
+        hidden |= line
 
     def published(r: int, c: int) -> int | None:
         return None if (r, c) in hidden else grid[r][c]
@@ -259,8 +269,8 @@ def suppress_table(
 def table_pattern(table: SuppressedTable) -> frozenset[tuple[str | None, str | None]]:
     """The hidden entries of ``table``: ``(row, column)`` for cells, ``None`` standing for a total.
 
-    >>> table_pattern(suppress_table({("A", "x"): 2, ("A", "y"): 0, ("B", "x"): 9, ("B", "y"): 11})) == {
-    ...     ("A", "x"), ("B", "x"), ("A", None), ("B", None)}
+    >>> table_pattern(suppress_table({("A", "x"): 2, ("A", "y"): 6, ("B", "x"): 9, ("B", "y"): 11})) == {
+    ...     ("A", "x"), ("A", "y"), ("B", "x"), ("B", "y")}
     True
     """
     hidden: set[tuple[str | None, str | None]] = {cell for cell, value in table.cells.items() if value is None}
@@ -344,7 +354,36 @@ def _close_bridge(grid: list[list[int]], hidden: set[_Entry], bridge: _Entry) ->
         return 2
 
     shown = [(r, c) for r in range(height + 1) for c in range(width + 1) if (r, c) not in hidden and grid[r][c] > 0]
+    # A hidden zero (rule 3's exception) can be a bridge once every non-zero entry is hidden: then a shown zero.
+    shown = shown or [(r, c) for r in range(height + 1) for c in range(width + 1) if (r, c) not in hidden]
     return min(shown, key=lambda entry: _cost(grid, entry, tier=tier(entry)))
+
+
+def _homogeneous_line(grid: list[list[int]], hidden: set[_Entry]) -> set[_Entry]:
+    """The entries to hide for the first line whose one hidden cell sits among shown zeros, or an empty set.
+
+    Zeros are shown, so a row whose one hidden cell sits among shown zeros says that all its count is in that
+    cell — every pulse answer of a role had the same rating — whatever the hidden count. Such a line is withheld
+    whole: its zeros, its total, the totals of the lines crossing it and the grand total. Its cells are then in no
+    published equation with shown figures only, so each can be anything from 0 up, and which cell holds the count
+    cannot be told.
+    """
+    height, width = len(grid) - 1, len(grid[0]) - 1
+    for r in range(height):
+        line = [(r, c) for c in range(width)]
+        if _is_homogeneous(grid, hidden, line):
+            return {*line, (r, width), *((height, c) for c in range(width + 1))}
+    for c in range(width):
+        line = [(r, c) for r in range(height)]
+        if _is_homogeneous(grid, hidden, line):
+            return {*line, (height, c), *((r, width) for r in range(height + 1))}
+    return set()
+
+
+def _is_homogeneous(grid: list[list[int]], hidden: set[_Entry], line: list[_Entry]) -> bool:
+    hidden_cells = sum(1 for entry in line if entry in hidden)
+    shown_zeros = sum(1 for r, c in line if (r, c) not in hidden and grid[r][c] == 0)
+    return len(line) >= 2 and hidden_cells == 1 and shown_zeros == len(line) - 1
 
 
 def _cost(grid: list[list[int]], entry: _Entry, *, tier: int) -> tuple[int, int, int, int, int]:

@@ -100,6 +100,7 @@ def program_dashboard(request: AuthenticatedRequest, program_id: int) -> HttpRes
         "enrolment_columns": enrolments.columns,
         "enrolment_totals": [shown(enrolments.column_totals[column]) for column in enrolments.columns],
         "enrolment_grand_total": shown(enrolments.grand_total),
+        "meeting_months": [(month, shown(count)) for month, count in kpis.meetings_per_month],
         "health": [(state, shown(count)) for state, count in kpis.health.values.items()],
         "pulse_rows": [{"label": row, "cells": [shown(pulses.value(row, column)) for column in pulses.columns]} for row in pulses.rows],
         "pulse_columns": pulses.columns,
