@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import pytest
 import time_machine
 
-from tests.security.cast import NOW
+from tests.security.cast import NOW, Cast, build_cast
 from tests.security.matrix import production_settings
 
 
@@ -21,3 +21,12 @@ def production(settings):
     """The settings of a production install (matrix.production_settings) for the whole test; requests go to ``matrix.HOST``."""
     for name, value in production_settings().items():
         setattr(settings, name, value)
+
+
+@pytest.fixture
+def cast(production, acme, globex, admin, manager, mentor, mentee, sponsor, outsider, program) -> Cast:
+    """The named cast (tests/security/cast.py) in production settings."""
+    return build_cast(
+        acme=acme, globex=globex, admin=admin, manager=manager, mentor=mentor, mentee=mentee, sponsor=sponsor, outsider=outsider,
+        program=program,
+    )  # fmt: skip

@@ -32,7 +32,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.conftest import PASSWORD
-from tests.security.cast import Cast, build_cast
+from tests.security.cast import Cast
 from tests.security.matrix import IDENTITIES, Row, everyone, is_refusal, observe, row, url_patterns
 from turnabout.api import api
 from turnabout.engagement.agreements import current_agreement
@@ -370,14 +370,6 @@ def test_pages_are_tried_with_get_and_post_and_api_operations_with_exactly_their
     # then
     assert wrong == []
     assert tried == operations
-
-
-@pytest.fixture
-def cast(production, acme, globex, admin, manager, mentor, mentee, sponsor, outsider, program) -> Cast:
-    return build_cast(
-        acme=acme, globex=globex, admin=admin, manager=manager, mentor=mentor, mentee=mentee, sponsor=sponsor, outsider=outsider,
-        program=program,
-    )  # fmt: skip
 
 
 @pytest.mark.parametrize("identity", IDENTITIES)

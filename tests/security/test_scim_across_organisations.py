@@ -15,20 +15,11 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from tests.security.cast import Cast, build_cast
 from tests.security.matrix import HOST, changed_tables, database_checksum, in_savepoint
 from tests.security.test_permission_matrix import SCIM_ENTERPRISE, SCIM_PATCH, SCIM_USER
 from turnabout.accounts.models import Organisation
 from turnabout.identity.scim.services import rotate_scim_token
 from turnabout.people.models import Person
-
-
-@pytest.fixture
-def cast(production, acme, globex, admin, manager, mentor, mentee, sponsor, outsider, program) -> Cast:
-    return build_cast(
-        acme=acme, globex=globex, admin=admin, manager=manager, mentor=mentor, mentee=mentee, sponsor=sponsor, outsider=outsider,
-        program=program,
-    )  # fmt: skip
 
 
 def scim(secret: str, method: str, path: str, body: Any = None) -> Any:
