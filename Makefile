@@ -61,6 +61,7 @@ test: lint typecheck pytest ## Everything CI checks: lint, types, the whole test
 bench: install ## Benchmarks under bench/ (print their figures)
 	$(BIN)/python bench/import_people.py
 	$(BIN)/python bench/matching.py
+	$(BIN)/python bench/engine_vs_scipy.py
 	$(BIN)/python bench/match_run.py
 	$(BIN)/python bench/insights.py
 	$(BIN)/python bench/people_search.py

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from turnabout.engine._features import SLOT_MINUTES, Encoded, FloatArray, IntArray, mentee_goals, mentor_credit
+from turnabout.engine._features import SLOT_MINUTES, Encoded, FloatArray, IntArray
 from turnabout.engine._parallel import in_parallel, split, workers
 from turnabout.engine._problem import COMPONENTS, MAX_LEVEL, Participant
 from turnabout.engine._rules import edge_overlap_slots, edge_rule_checks
@@ -55,8 +55,8 @@ def pair_reasons(encoded: Encoded, mentee_row: int, mentor_col: int, contributio
             continue
         name = COMPONENTS[position]
         if name == "goals":
-            credit = mentor_credit(mentor.skills, problem.taxonomy, encoded.weights.related_skill_credit)
-            goals = mentee_goals(mentee.goals, problem.taxonomy)
+            credit = encoded.mentor_credits[mentor_col]
+            goals = encoded.mentee_goals[mentee_row]
             top_priority = max(goals.values(), default=0)
             helped = sorted(
                 ((priority * credit[skill][0], skill, priority) for skill, priority in goals.items() if skill in credit),

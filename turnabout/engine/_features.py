@@ -142,6 +142,9 @@ class Encoded:
     overlap_table: npt.NDArray[np.int16] | None  # (mentee patterns, mentor patterns) overlapping slots
     skill_credit_dense: Float32Array  # (goal vocabulary, mentors) for block products
     common_dense: Float32Array  # (common vocabulary, mentors)
+    # Per mentor, :func:`mentor_credit`; per mentee, :func:`mentee_goals` (the explanations read them back).
+    mentor_credits: tuple[dict[str, tuple[float, str]], ...]
+    mentee_goals: tuple[dict[str, int], ...]
 
     @property
     def n_mentors(self) -> int:
@@ -350,6 +353,8 @@ def encode(problem: Problem, rules: Rules, weights: Weights) -> Encoded:
         overlap_table=overlap_table,
         skill_credit_dense=np.ascontiguousarray(mentors.skills.T.toarray(), dtype=np.float32),
         common_dense=np.ascontiguousarray(mentors.common.T.toarray(), dtype=np.float32),
+        mentor_credits=tuple(credits_per_mentor),
+        mentee_goals=tuple(goals_per_mentee),
     )
 
 

@@ -13,6 +13,7 @@ import math
 import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -74,6 +75,7 @@ class Mode(enum.StrEnum):
     FAIR = "fair"
 
 
+@lru_cache(maxsize=1 << 16)
 def normalise_label(value: str) -> str:
     """Lower-case, trimmed, inner whitespace as single hyphens: ``" Public Speaking "`` → ``"public-speaking"``."""
     return "-".join(value.strip().lower().split())

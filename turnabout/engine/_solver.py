@@ -28,7 +28,9 @@ __all__ = ["solve"]
 
 Progress = Callable[[float, str], None]
 
-EXHAUSTIVE_PAIRS = 4_000_000
+# Above this many pairs, the best 40 per mentee are offered to the solver and pricing proves the rest:
+# measured at 500 × 500 and up, that is faster than offering every pair (see docs/performance.md).
+EXHAUSTIVE_PAIRS = 100_000
 DEFAULT_CANDIDATES_PER_MENTEE = 40
 MAX_PRICING_ROUNDS = 12
 NEAR_VIOLATION = 0.02  # pairs this close to improving the matching are kept in memory after a scan
@@ -319,8 +321,8 @@ def solve(
         the total; ``fair`` matches the most mentees, then maximises the worst pair's score, then
         the total.
     candidates_per_mentee : int, optional
-        Pairs kept per mentee before solving. By default every pair for problems up to four
-        million pairs, else 40; pricing adds any left-out pair that could improve the result, so
+        Pairs kept per mentee before solving. By default every pair for problems up to 100,000
+        pairs, else 40; pricing adds any left-out pair that could improve the result, so
         the answer is optimal either way.
     progress : callable, optional
         Called with a fraction from 0 to 1 and a stage name as the run advances.
