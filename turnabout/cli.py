@@ -11,6 +11,8 @@ import sys
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] == "match":
+        # Imported here on purpose: `turnabout match` needs neither Django nor settings, and every other command
+        # (serve, worker, migrate, ...) starts without loading the engine's CLI and its solver stack.
         from turnabout.engine.cli import main as match_main
 
         exit_code: int = match_main(args[1:])

@@ -21,10 +21,9 @@ from django_tasks_db.models import DBTaskResult
 from tests.core.processes import installed, wait_for
 from tests.engagement.health_builders import running_program_with_cast_pair
 from turnabout.core import scheduler as scheduler_module
-from turnabout.core.models import ScheduledJob
+from turnabout.core.models import EmailDelivery, ScheduledJob
 from turnabout.core.scheduler import Scheduler, periodic_jobs, register_periodic_job
 from turnabout.core.services import enqueue_if_due
-from turnabout.engagement.models import SentNudge
 
 # Monday 16 February 2026, 09:00: the pair (started Monday 5 January, monthly) is past its cadence, and the
 # managers' weekly digest (keyed 2026-W08) is due.
@@ -154,7 +153,7 @@ def test_two_schedulers_at_once_enqueue_each_job_once_and_send_each_nudge_once(o
     # then send-nudges ran once more and sent nothing twice
     assert enqueued(JOBS["send-nudges"][0]) == 2
     assert len(mail.outbox) == 3
-    assert SentNudge.objects.count() == 2
+    assert EmailDelivery.objects.count() == 2
 
 
 def test_a_scheduler_outlives_a_database_error(transactional_db, database_tasks, monkeypatch):
@@ -235,4 +234,4 @@ def test_two_scheduler_processes_running_at_once_send_each_nudge_once(tmp_path, 
             ("s1@drill.test", "time to book your next meeting with J1 Tester"): 1,
         }
         assert digests in {0, 1}
-        assert install.rows("SELECT COUNT(*) FROM engagement_sentnudge") == [(1 + digests,)]
+        assert install.rows("SELECT COUNT(*) FROM core_emaildelivery") == [(1 + digests,)]

@@ -6,9 +6,10 @@ from django.core import mail
 from django.urls import reverse
 
 from tests.engagement.health_builders import at, held, meeting, running_program_with_cast_pair
+from turnabout.core.models import EmailDelivery
 from turnabout.engagement.goals import add_goal
 from turnabout.engagement.health import refresh_program_health
-from turnabout.engagement.models import CloseReason, ManagerAction, MeetingStatus, Note, Pair, PairStatus, SentNudge
+from turnabout.engagement.models import CloseReason, ManagerAction, MeetingStatus, Note, Pair, PairStatus
 from turnabout.engagement.pairs import pause_pair
 from turnabout.programs.models import Role
 
@@ -41,7 +42,7 @@ def snapshot(pair: Pair) -> tuple:
         pair.health_state,
         pair.health_score,
         ManagerAction.objects.count(),
-        SentNudge.objects.count(),
+        EmailDelivery.objects.count(),
         len(mail.outbox),
     )
 

@@ -14,6 +14,7 @@ from django.urls import reverse
 from icalendar import Calendar
 
 from tests.programs.sign_in_links import sign_in_link_in
+from turnabout.core.models import EmailDelivery
 from turnabout.engagement.calendar import feed_ics, meeting_ics
 from turnabout.engagement.errors import InvalidMeeting, InvalidPulse, NotAllowed, PairNotActive
 from turnabout.engagement.meetings import (
@@ -29,7 +30,7 @@ from turnabout.engagement.meetings import (
     send_agenda,
     submit_pulse,
 )
-from turnabout.engagement.models import CalendarFeed, Meeting, MeetingMode, MeetingStatus, Pair, Pulse, SentNudge
+from turnabout.engagement.models import CalendarFeed, Meeting, MeetingMode, MeetingStatus, Pair, Pulse
 from turnabout.engagement.pairs import close_pair, pause_pair
 from turnabout.engagement.tasks import send_pulse_request
 from turnabout.programs.models import Role
@@ -71,7 +72,7 @@ def snapshot() -> tuple:
     return (
         list(Meeting.objects.order_by("pk").values()),
         list(Pulse.objects.order_by("pk").values()),
-        list(SentNudge.objects.order_by("pk").values_list("key", flat=True)),
+        list(EmailDelivery.objects.order_by("pk").values_list("key", flat=True)),
         list(CalendarFeed.objects.order_by("pk").values_list("token", flat=True)),
         len(mail.outbox),
     )
@@ -457,7 +458,7 @@ def test_logging_a_held_meeting_asks_each_side_for_a_pulse_once(client, active_p
     with committed():
         log_meeting_held(meeting=meeting, held_minutes=55, topics=["AI tools"], mode="video")
     assert len(mail.outbox) == 2
-    assert sorted(SentNudge.objects.filter(key__startswith="pulse-request:").values_list("key", flat=True)) == [
+    assert sorted(EmailDelivery.objects.filter(key__startswith="pulse-request:").values_list("key", flat=True)) == [
         f"pulse-request:{meeting.pk}:mentee",
         f"pulse-request:{meeting.pk}:mentor",
     ]

@@ -9,10 +9,12 @@ from django.core import mail
 from django.core.management import call_command
 
 from tests.engagement.health_builders import at, held, meeting, running_program_with_cast_pair
-from turnabout.engagement import tasks
+from turnabout.core.delivery import meeting_reminder_key
+from turnabout.core.models import EmailDelivery
+from turnabout.engagement import notifications, tasks
 from turnabout.engagement.goals import add_goal
-from turnabout.engagement.models import CloseReason, Meeting, MeetingStatus, Note, Pair, SentNudge
-from turnabout.engagement.nudges import NudgeSummary, reminder_key, send_due_nudges
+from turnabout.engagement.models import CloseReason, Meeting, MeetingStatus, Note, Pair
+from turnabout.engagement.nudges import NudgeSummary, send_due_nudges
 from turnabout.engagement.pairs import close_pair, pause_pair
 from turnabout.programs.models import Enrolment, Role
 
@@ -69,7 +71,7 @@ def test_a_reminder_goes_to_both_people_24_hours_before_and_only_once(pair):
     assert "Tuesday 20 January at 10:00 (Europe/London)" in reminder.body
     assert "Room 4" in reminder.body
     assert "Secret agenda" not in reminder.body
-    assert SentNudge.objects.filter(key=reminder_key(item)).count() == 1
+    assert EmailDelivery.objects.filter(key=meeting_reminder_key(item.pk, item.starts_at)).count() == 1
 
 
 def test_a_reminder_shows_the_time_in_each_persons_own_zone(pair):
@@ -130,7 +132,7 @@ def test_cancelled_meetings_and_paused_or_closed_pairs_get_no_reminder(pair, man
 
     # then
     assert (paused.reminders, closed.reminders, sent(REMINDER)) == (0, 0, [])
-    assert not SentNudge.objects.filter(key__startswith="reminder:").exists()
+    assert not EmailDelivery.objects.filter(key__startswith="reminder:").exists()
 
 
 def test_a_failed_send_releases_its_key_so_a_retry_sends(pair, monkeypatch):
@@ -141,10 +143,10 @@ def test_a_failed_send_releases_its_key_so_a_retry_sends(pair, monkeypatch):
     def broken(**kwargs):
         raise ConnectionError("SMTP is down")
 
-    monkeypatch.setattr(tasks, "send_templated_email", broken)
+    monkeypatch.setattr(notifications, "send_templated_email", broken)
     with time_machine.travel(at(2026, 1, 19, 12), tick=False), pytest.raises(ConnectionError):
         tasks.send_meeting_reminder.call(item.pk)
-    assert not SentNudge.objects.filter(key=reminder_key(item)).exists()
+    assert not EmailDelivery.objects.filter(key=meeting_reminder_key(item.pk, item.starts_at)).exists()
 
     # when the mail server is back and the job runs again
     monkeypatch.undo()
@@ -184,7 +186,7 @@ def test_an_overdue_pair_is_nudged_once_per_stretch_and_again_after_a_new_stretc
     assert (within_grace.overdue, new_stretch.overdue) == (0, 1)
     assert sent(OVERDUE) == [(CHARLIE,), (BOB,)] * 2
     assert "It has been 38 days since you and your mentor, Charlie Junior, last met" in mail.outbox[-1].body
-    assert SentNudge.objects.filter(key__startswith=f"overdue:{pair.pk}:").count() == 2
+    assert EmailDelivery.objects.filter(key__startswith=f"overdue:{pair.pk}:").count() == 2
 
 
 def test_a_pair_with_a_meeting_booked_is_not_nudged(pair):

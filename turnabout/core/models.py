@@ -69,3 +69,22 @@ class ScheduledJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} (due {self.due_at:%Y-%m-%d %H:%M})"
+
+
+class EmailDelivery(models.Model):
+    """One email that was sent, or is being sent, under a key (``core.delivery``): a unique ``key`` is the claim, so
+    however often a task is delivered, and however many workers run it at once, the email goes out once.
+
+    ``sent_at`` is empty while the send is in progress; a claim whose worker died mid-send stays, unsent, and is never
+    sent again (at most once). A send that fails deletes its claim, so a retry sends it.
+    """
+
+    key = models.CharField(max_length=200, unique=True)
+    claimed_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "email deliveries"
+
+    def __str__(self) -> str:
+        return self.key

@@ -11,6 +11,7 @@ from django.utils import timezone
 from turnabout.accounts.models import User
 from turnabout.engagement.errors import PairNotActive
 from turnabout.engagement.models import Concern, ConcernStatus, Insight, Note, NoteVisibility, Pair, PairStatus, Reflection
+from turnabout.engagement.tasks import send_concern_email
 from turnabout.programs.models import Role
 
 
@@ -41,8 +42,6 @@ def log_insight(*, pair: Pair, description: str, owner: str, adopted_on: date, b
 @transaction.atomic
 def raise_concern(*, pair: Pair, by: User, role: Role, body: str) -> Concern:
     """A private message to the program manager; they are emailed after commit."""
-    from turnabout.engagement.tasks import send_concern_email
-
     if not body.strip():
         raise ValueError("Say what worries you; only the program manager will read it.")
     concern = Concern.objects.create(pair=pair, raised_by=by, raised_by_role=role, body=body.strip())

@@ -1,7 +1,7 @@
 """Nudges: what is due now (meeting reminders, past-cadence nudges, managers' weekly digests) and their keys.
 
-``send_due_nudges`` only reads and enqueues; each task claims its ``SentNudge`` key before sending, so a job
-run twice, or a task delivered twice, sends one email. Paused and closed pairs get no nudges.
+``send_due_nudges`` only reads and enqueues; each task sends its email once under its key (``core.delivery``), so a
+job run twice, or a task delivered twice, sends one email. Paused and closed pairs get no nudges.
 """
 
 from __future__ import annotations
@@ -12,24 +12,15 @@ from datetime import date, datetime, timedelta
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from turnabout.core.delivery import claimed_keys, meeting_reminder_key, overdue_nudge_key, weekly_digest_key
 from turnabout.engagement.health import ProgramHealth, agreed_cadence, overdue_after_days, program_health, with_health_metadata
-from turnabout.engagement.models import Meeting, MeetingStatus, Pair, PairStatus, SentNudge
+from turnabout.engagement.models import Meeting, MeetingStatus, Pair, PairStatus
 from turnabout.programs.models import CADENCE_DAYS, Cadence, Program, ProgramStatus, Role
 
 REMINDER_LEAD = timedelta(hours=24)
 # The digest covers the previous ISO week (Monday to Sunday) and goes out from Monday 08:00, server time.
 DIGEST_WEEKDAY = 0
 DIGEST_HOUR = 8
-
-
-def reminder_key(meeting: Meeting) -> str:
-    """Moving a meeting changes its key, so the new time gets its own reminder."""
-    return f"reminder:{meeting.pk}:{meeting.starts_at.isoformat()}"
-
-
-def overdue_key(pair_id: int, last_held_or_start: date) -> str:
-    """One nudge per overdue stretch: a newly held meeting starts a new stretch with a new key."""
-    return f"overdue:{pair_id}:{last_held_or_start.isoformat()}"
 
 
 def iso_week(moment: datetime) -> str:
@@ -43,14 +34,6 @@ def iso_week(moment: datetime) -> str:
     return f"{year}-W{week:02d}"
 
 
-def digest_key(program_id: int, week: str) -> str:
-    return f"digest:{program_id}:{week}"
-
-
-def check_in_key(action_id: int) -> str:
-    return f"check_in:{action_id}"
-
-
 # --- What is due ---------------------------------------------------------------------------------------------------
 
 
@@ -61,8 +44,8 @@ def due_reminders(*, now: datetime) -> list[Meeting]:
             status=MeetingStatus.SCHEDULED, starts_at__gt=now, starts_at__lte=now + REMINDER_LEAD, pair__status=PairStatus.ACTIVE
         ).order_by("starts_at", "pk")
     )
-    sent = set(SentNudge.objects.filter(key__in=[reminder_key(meeting) for meeting in meetings]).values_list("key", flat=True))
-    return [meeting for meeting in meetings if reminder_key(meeting) not in sent]
+    sent = claimed_keys(meeting_reminder_key(meeting.pk, meeting.starts_at) for meeting in meetings)
+    return [meeting for meeting in meetings if meeting_reminder_key(meeting.pk, meeting.starts_at) not in sent]
 
 
 @dataclass(frozen=True)
@@ -76,7 +59,7 @@ class OverdueStretch:
 
     @property
     def key(self) -> str:
-        return overdue_key(self.pair.pk, self.since)
+        return overdue_nudge_key(self.pair.pk, self.since)
 
 
 def overdue_stretch(pair: Pair, *, now: datetime) -> OverdueStretch | None:
@@ -215,7 +198,7 @@ def send_due_nudges(*, now: datetime) -> NudgeSummary:
         send_meeting_reminder.enqueue(meeting.pk)
 
     overdue = overdue_pairs(now=now)
-    sent = set(SentNudge.objects.filter(key__in=[stretch.key for stretch in overdue]).values_list("key", flat=True))
+    sent = claimed_keys(stretch.key for stretch in overdue)
     overdue = [stretch for stretch in overdue if stretch.key not in sent]
     for stretch in overdue:
         send_overdue_nudge.enqueue(stretch.pair.pk)
@@ -225,10 +208,10 @@ def send_due_nudges(*, now: datetime) -> NudgeSummary:
     week = digest_week_due(now)
     if week is not None:
         programs = digest_programs()
-        sent = set(SentNudge.objects.filter(key__in=[digest_key(program.pk, week) for program in programs]).values_list("key", flat=True))
+        sent = claimed_keys(weekly_digest_key(program.pk, week) for program in programs)
         start, end = digest_window(week)
         for program in programs:
-            if digest_key(program.pk, week) in sent:
+            if weekly_digest_key(program.pk, week) in sent:
                 continue
             flagged += sum(item.count for item in senior_cancellations(program, start=start, end=end))
             send_weekly_digest.enqueue(program.pk, week)

@@ -31,6 +31,7 @@ from turnabout.people.hris_reading import (
     FIELDS,
     REQUIRED_FIELDS,
     ImportFile,
+    guess_mapping,
     iter_rows,
     read_headers,
 )
@@ -164,8 +165,6 @@ class _ImportRun:
         progress: ImportProgress | None = None,
         spool: IO[bytes] | None = None,
     ) -> None:
-        from turnabout.people.hris_reading import guess_mapping
-
         self.organisation = organisation
         self.file = file
         self.progress = progress

@@ -48,6 +48,7 @@ from turnabout.programs.rules import (
     eligibility_problems,
     launch_problems,
 )
+from turnabout.programs.tasks import send_invitation_email
 
 
 @transaction.atomic
@@ -236,8 +237,6 @@ def change_program_status(*, program: Program, to: ProgramStatus, by: User) -> P
     program.status = to
     program.save(update_fields=["status", "updated_at"])
     if to == ProgramStatus.ENROLLING:
-        from turnabout.programs.tasks import send_invitation_email
-
         # People invited while the program was a draft hear about it now.
         waiting = list(
             program.enrolments.filter(status=EnrolmentStatus.INVITED, invitation_emailed_at__isnull=True).values_list("pk", flat=True)
@@ -263,8 +262,6 @@ def invite_people(*, program: Program, people: Iterable[Person], role: Role, by:
     are eligible, the first ones in the order of ``people``; ``over_limit`` counts the eligible ones left out.
     Invitation emails are sent by a background task after commit.
     """
-    from turnabout.programs.tasks import send_invitation_email
-
     if program.status not in (ProgramStatus.DRAFT, ProgramStatus.ENROLLING):
         raise InvalidTransition("Invitations are sent while a program is a draft or enrolling.")
     if limit is not None and limit < 1:

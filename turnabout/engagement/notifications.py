@@ -1,0 +1,245 @@
+"""The emails of engagement: who receives each, what its context holds, and its key (``core.delivery``).
+
+Each function takes loaded objects, checks the email is still wanted, and sends it once through ``send_once``;
+the tasks in ``engagement.tasks`` only load by id and call one of these. Sign-in links are issued inside ``send``,
+so a delivery that sends nothing issues no link.
+"""
+
+from collections.abc import Mapping
+
+from django.urls import reverse
+from django.utils import timezone
+
+from turnabout.accounts.models import Role as AccountRole
+from turnabout.accounts.models import User
+from turnabout.core.delivery import (
+    agenda_key,
+    check_in_key,
+    concern_key,
+    meeting_cancellation_key,
+    meeting_invitation_key,
+    meeting_reminder_key,
+    pulse_request_key,
+    send_once,
+    senior_cancellation_key,
+    weekly_digest_key,
+)
+from turnabout.core.email import send_templated_email
+from turnabout.engagement.calendar import meeting_ics
+from turnabout.engagement.health import CADENCE_NAMES, CHECK_IN, refresh_program_health
+from turnabout.engagement.meetings import display_zone_of, pulse_token
+from turnabout.engagement.models import Concern, ManagerAction, Meeting, MeetingStatus, Pair, PairStatus
+from turnabout.engagement.nudges import REMINDER_LEAD, OverdueStretch, weekly_digest
+from turnabout.identity.links import sign_in_url
+from turnabout.people.models import Person
+from turnabout.programs.models import Program, Role
+
+PAIR_PEOPLE = ("program", "mentor__person", "mentee__person")
+MEETING_RELATIONS = [f"pair__{relation}" for relation in PAIR_PEOPLE]
+
+
+def manager_emails(program: Program) -> list[str]:
+    """The organisation's program managers, or its administrators when it has none."""
+    for role in (AccountRole.PROGRAM_MANAGER, AccountRole.ADMIN):
+        managers = User.objects.filter(organisation_id=program.organisation_id, role=role, is_active=True).order_by("pk")
+        emails = list(managers.values_list("email", flat=True))
+        if emails:
+            return emails
+    return []
+
+
+def _each_side(pair: Pair) -> list[tuple[Role, Person, Person]]:
+    return [(Role.MENTOR, pair.mentor.person, pair.mentee.person), (Role.MENTEE, pair.mentee.person, pair.mentor.person)]
+
+
+def _with_sign_in(context: Mapping[str, object], *, person: Person, path: str) -> dict[str, object]:
+    """``context`` with ``action_url``: a fresh sign-in link for ``person`` that opens ``path``. Call inside ``send``."""
+    return {**context, "action_url": sign_in_url(person=person, next_path=path)}
+
+
+def meeting_context(meeting: Meeting, role: str) -> dict[str, object]:
+    """What one side's email needs: their names and wording, and times in their own zone."""
+    pair, program = meeting.pair, meeting.pair.program
+    me, partner = pair.enrolment_for(role), pair.partner_of(role)
+    zone = display_zone_of(me)
+    return {
+        "meeting": meeting,
+        "pair": pair,
+        "program": program,
+        "person": me.person,
+        "partner": partner.person,
+        "my_label": program.label_for(role),
+        "partner_label": program.label_for(partner.role),
+        # Naive wall-clock time: templates would otherwise convert an aware datetime back to the server's zone.
+        "starts_at": meeting.starts_at.astimezone(zone).replace(tzinfo=None),
+        "time_zone": zone.key,
+        "meeting_path": reverse("engagement:meeting", args=[meeting.pk]),
+        "pair_path": reverse("engagement:pair", args=[pair.pk]),
+    }
+
+
+def send_concern(concern: Concern) -> None:
+    """Tell the organisation's program managers (or, with none, its administrators) a concern was raised; its text
+    stays on the private concern page."""
+    program = concern.pair.program
+    managers = manager_emails(program)
+    if not managers:
+        return
+
+    def send() -> None:
+        send_templated_email(to=managers, template="engagement/email/concern", context={"concern": concern, "program": program})
+
+    send_once(concern_key(concern.pk), send)
+
+
+def send_meeting_reminder(meeting: Meeting) -> None:
+    """Remind both people of a meeting in the next 24 hours; once per meeting time. Agenda and notes stay out."""
+    pair = meeting.pair
+    now = timezone.now()
+    if meeting.status != MeetingStatus.SCHEDULED or pair.status != PairStatus.ACTIVE or not now < meeting.starts_at <= now + REMINDER_LEAD:
+        return
+
+    def send() -> None:
+        for role in (Role.MENTOR, Role.MENTEE):
+            # Same context as the invitation: names, wording and the time in this side's own zone.
+            person = pair.enrolment_for(role).person
+            context = _with_sign_in(meeting_context(meeting, role), person=person, path=reverse("engagement:meeting", args=[meeting.pk]))
+            send_templated_email(to=[person.email], template="engagement/email/meeting_reminder", context=context)
+
+    send_once(meeting_reminder_key(meeting.pk, meeting.starts_at), send)
+
+
+def send_overdue_nudge(stretch: OverdueStretch) -> None:
+    """Nudge both people of a pair past its cadence to book a meeting; once per overdue stretch."""
+    pair = stretch.pair
+    days = (timezone.localdate() - stretch.since).days
+
+    def send() -> None:
+        for role, person, partner in _each_side(pair):
+            context = {"program": pair.program, "pair": pair, "person": person, "partner": partner,
+                       "partner_label": pair.program.label_for(pair.partner_of(role).role), "days": days,
+                       "never_met": stretch.never_met, "cadence": CADENCE_NAMES[stretch.cadence]}  # fmt: skip
+            signed_in = _with_sign_in(context, person=person, path=reverse("engagement:pair", args=[pair.pk]))
+            send_templated_email(to=[person.email], template="engagement/email/overdue", context=signed_in)
+
+    send_once(stretch.key, send)
+
+
+def send_weekly_digest(program: Program, *, week: str) -> None:
+    """The program managers' weekly digest for ``week`` (an ISO week, e.g. 2026-W05): health refreshed first, metadata only."""
+    managers = manager_emails(program)
+    if not managers:
+        return
+
+    def send() -> None:
+        refresh_program_health(program=program)
+        digest = weekly_digest(program, week=week)
+        send_templated_email(to=managers, template="engagement/email/digest", context={"program": program, "digest": digest})
+
+    send_once(weekly_digest_key(program.pk, week), send)
+
+
+def send_check_in(action: ManagerAction) -> None:
+    """A manager's check-in: a short supportive note to both people, with nothing about health or content."""
+    pair = action.pair
+    if action.kind != CHECK_IN or pair.status == PairStatus.CLOSED:
+        return
+
+    def send() -> None:
+        for role, person, partner in _each_side(pair):
+            context = {"program": pair.program, "pair": pair, "person": person, "partner": partner, "manager": action.taken_by,
+                       "partner_label": pair.program.label_for(pair.partner_of(role).role)}  # fmt: skip
+            signed_in = _with_sign_in(context, person=person, path=reverse("engagement:pair", args=[pair.pk]))
+            send_templated_email(to=[person.email], template="engagement/email/check_in", context=signed_in)
+
+    send_once(check_in_key(action.pk), send)
+
+
+def send_meeting_invitation(meeting: Meeting, *, sequence: int, by_role: str) -> None:
+    """Email both people the invitation (sequence 0) or update with a REQUEST .ics; once per side and sequence.
+
+    A later reschedule or a cancellation supersedes it: then nothing is sent.
+    """
+    if meeting.status != MeetingStatus.SCHEDULED or meeting.ical_sequence != sequence:
+        return
+    ics = meeting_ics(meeting, method="REQUEST")
+    scheduler = meeting.pair.enrolment_for(by_role).person
+    for role in (Role.MENTOR, Role.MENTEE):
+        context = {**meeting_context(meeting, role), "is_update": sequence > 0, "scheduler": scheduler}
+        recipient = meeting.pair.enrolment_for(role).person
+
+        def send(context: dict[str, object] = context, recipient: Person = recipient) -> None:
+            signed_in = _with_sign_in(context, person=recipient, path=reverse("engagement:meeting", args=[meeting.pk]))
+            send_templated_email(to=[recipient.email], template="engagement/email/meeting_invitation", context=signed_in,
+                                 attachments=[("invitation.ics", ics, "text/calendar; method=REQUEST")])  # fmt: skip
+
+        send_once(meeting_invitation_key(meeting.pk, sequence=sequence, role=role), send)
+
+
+def send_meeting_cancellation(meeting: Meeting, *, by_role: str) -> None:
+    """Email the partner of the side that cancelled, with a CANCEL .ics; once per meeting."""
+    if meeting.status != MeetingStatus.CANCELLED:
+        return
+    partner_role = meeting.pair.partner_of(by_role).role
+    context = {**meeting_context(meeting, partner_role), "canceller": meeting.pair.enrolment_for(by_role).person}
+    recipient = meeting.pair.enrolment_for(partner_role).person
+    attachment = ("cancellation.ics", meeting_ics(meeting, method="CANCEL"), "text/calendar; method=CANCEL")
+
+    def send() -> None:
+        signed_in = _with_sign_in(context, person=recipient, path=reverse("engagement:meetings", args=[meeting.pair_id]))
+        send_templated_email(
+            to=[recipient.email], template="engagement/email/meeting_cancelled", context=signed_in, attachments=[attachment]
+        )
+
+    send_once(meeting_cancellation_key(meeting.pk, role=partner_role), send)
+
+
+def send_senior_cancellation_notice(meeting: Meeting) -> None:
+    """Tell the program managers that the senior side cancelled a meeting: who and when, never agenda, place or notes."""
+    if meeting.status != MeetingStatus.CANCELLED or meeting.cancelled_by_role != Role.MENTEE:
+        return
+    program = meeting.pair.program
+    managers = manager_emails(program)
+    if not managers:
+        return
+    # Deliberately a narrow context: the template cannot reach the meeting's agenda, location or topics.
+    context = {
+        "program": program,
+        "mentee": meeting.pair.mentee.person,
+        "mentor": meeting.pair.mentor.person,
+        "planned_for": meeting.starts_at.date(),
+        "cancelled_on": (meeting.cancelled_at or timezone.now()).date(),
+    }
+
+    def send() -> None:
+        send_templated_email(to=managers, template="engagement/email/senior_cancellation", context=context)
+
+    send_once(senior_cancellation_key(meeting.pk), send)
+
+
+def send_agenda(meeting: Meeting) -> None:
+    """Email the agenda to the mentee (the mentor wrote it); once per version of the agenda."""
+    if meeting.status != MeetingStatus.SCHEDULED or meeting.agenda_sent_at is None:
+        return
+    context = meeting_context(meeting, Role.MENTEE)
+    recipient = meeting.pair.mentee.person
+
+    def send() -> None:
+        signed_in = _with_sign_in(context, person=recipient, path=reverse("engagement:meeting", args=[meeting.pk]))
+        send_templated_email(to=[recipient.email], template="engagement/email/agenda", context=signed_in)
+
+    send_once(agenda_key(meeting.pk, meeting.agenda_sent_at), send)
+
+
+def send_pulse_request(meeting: Meeting, *, role: str) -> None:
+    """Ask one side for the one-minute pulse through a signed link; once per meeting and side, not after they gave it."""
+    if meeting.status != MeetingStatus.HELD or meeting.pulses.filter(role=role).exists():
+        return
+    context = meeting_context(meeting, role)
+    recipient = meeting.pair.enrolment_for(role).person
+
+    def send() -> None:
+        signed_in = _with_sign_in(context, person=recipient, path=reverse("engagement:pulse", args=[pulse_token(meeting, role)]))
+        send_templated_email(to=[recipient.email], template="engagement/email/pulse_request", context=signed_in)
+
+    send_once(pulse_request_key(meeting.pk, role=role), send)

@@ -1,0 +1,35 @@
+"""The email of the programs app: the invitation to a program, sent once (``core.delivery``).
+
+``Enrolment.invitation_emailed_at`` records the send: it is set once the email went, and an enrolment that has it
+(an invitation sent before the send-once keys existed, too) is not emailed again.
+"""
+
+from django.urls import reverse
+from django.utils import timezone
+
+from turnabout.core.delivery import program_invitation_key, send_once
+from turnabout.core.email import send_templated_email
+from turnabout.identity.links import sign_in_url
+from turnabout.programs.models import Enrolment, EnrolmentStatus
+
+
+def send_invitation(enrolment: Enrolment) -> None:
+    """Invite one person; nothing when the invitation was withdrawn or already emailed."""
+    if enrolment.status != EnrolmentStatus.INVITED or enrolment.invitation_emailed_at is not None:
+        return
+    program, person = enrolment.program, enrolment.person
+
+    def send() -> None:
+        send_templated_email(
+            to=[person.email],
+            template="programs/email/invitation",
+            context={
+                "person": person,
+                "program": program,
+                "role_label": program.label_for(enrolment.role),
+                "action_url": sign_in_url(person=person, next_path=reverse("programs:apply", args=[enrolment.pk])),
+            },
+        )
+        Enrolment.objects.filter(pk=enrolment.pk).update(invitation_emailed_at=timezone.now())
+
+    send_once(program_invitation_key(enrolment.pk), send)

@@ -1,0 +1,36 @@
+"""The email of surveys: the invitation to answer an open wave, sent once (``core.delivery``).
+
+``SurveyAssignment.invitation_emailed_at`` records the send: set once the email went; an assignment that has it
+(an invitation sent before the send-once keys existed, too) is not emailed again.
+"""
+
+from django.urls import reverse
+from django.utils import timezone
+
+from turnabout.core.delivery import send_once, survey_invitation_key
+from turnabout.core.email import send_templated_email
+from turnabout.identity.links import sign_in_url
+from turnabout.surveys.models import SurveyAssignment, WaveStatus
+
+
+def send_survey_invitation(assignment: SurveyAssignment) -> None:
+    """Invite one participant to an open wave; never after they answered, the wave closed, or it was already sent."""
+    wave, program = assignment.wave, assignment.wave.program
+    if assignment.completed_at is not None or assignment.invitation_emailed_at is not None:
+        return
+    if wave.status_on(timezone.localdate()) != WaveStatus.OPEN:
+        return
+    person = assignment.enrolment.person
+
+    def send() -> None:
+        context = {
+            "program": program,
+            "wave": wave,
+            "person": person,
+            "my_label": program.label_for(assignment.enrolment.role),
+            "action_url": sign_in_url(person=person, next_path=reverse("surveys:survey", args=[assignment.pk])),
+        }
+        send_templated_email(to=[person.email], template="surveys/email/invitation", context=context)
+        SurveyAssignment.objects.filter(pk=assignment.pk).update(invitation_emailed_at=timezone.now())
+
+    send_once(survey_invitation_key(assignment.pk), send)
