@@ -7,6 +7,7 @@ from turnabout.api import api
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("users/scim/", include("turnabout.identity.scim.admin_urls")),
     path("", include("turnabout.identity.urls")),
     path("accounts/", include("turnabout.accounts.urls")),

@@ -1,23 +1,59 @@
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from turnabout.accounts.models import Role
+from turnabout.accounts.models import Role, User
 from turnabout.core.health import check_health
 from turnabout.identity.services import needs_first_run
+from turnabout.insights.access import access_insights_organisation, may_read_program_insights
+from turnabout.insights.kpis import program_kpis
+from turnabout.insights.presentation import HIDDEN, kpi_line, shown
+from turnabout.insights.reach import organisation_rollup
+
+# The figures a sponsor's home page shows of each program, as its dashboard publishes them (withheld stays withheld).
+SPONSOR_HEADLINE_KPIS = ("active_pair_rate", "meetings_per_month", "pairs_with_insight")
 
 
 def home(request: HttpRequest) -> HttpResponse:
     """Send each role to where its work is; an empty install to its first-run page."""
     if needs_first_run():
         return redirect("identity:setup")
-    if not request.user.is_authenticated:
+    user = request.user
+    if not user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    if request.user.role in {Role.ADMIN, Role.PROGRAM_MANAGER, Role.PARTICIPANT}:
+    if user.role in {Role.ADMIN, Role.PROGRAM_MANAGER, Role.PARTICIPANT}:
         return redirect("people:directory")
-    return render(request, "home.html")
+    return _sponsor_home(request, user)
+
+
+def _sponsor_home(request: HttpRequest, user: User) -> HttpResponse:
+    """A sponsor's programs with their headline figures: pairs running and the chosen KPIs as each program's dashboard
+    publishes them, meetings held as the organisation roll-up does, so this page discloses nothing those do not."""
+    organisation = access_insights_organisation(user)
+    programs = []
+    for row in organisation_rollup(organisation).rows:
+        if not may_read_program_insights(user, row.program):  # for a sponsor: the programs they sponsor
+            continue
+        kpis = program_kpis(row.program)
+        programs.append(
+            {
+                "program": row.program,
+                "pairs_running": shown(kpis.health.total),
+                "meetings_held": shown(row.meetings_held),
+                "headlines": [kpi_line(kpis.kpi(key)) for key in SPONSOR_HEADLINE_KPIS],
+            }
+        )
+    return render(request, "home.html", {"programs": programs, "hidden": HIDDEN})
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico of their own accord: sent on to the SVG icon that base.html links. Not permanent,
+    since the icon's URL carries its content hash."""
+    return redirect(static("favicon.svg"))
 
 
 @never_cache
