@@ -2,21 +2,78 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from turnabout.accounts.models import User
 from turnabout.engagement.errors import AlreadySigned, PairNotActive
 from turnabout.engagement.models import Agreement, AgreementSignature, ManagerSharing, MeetingMode, Pair, PairStatus
-from turnabout.programs.models import Role
+from turnabout.programs.models import WORDING_LABELS, Cadence, Role
+
+# How the program's agreement template leaves the pair's details to fill (turnabout/programs/data/presets.json).
+NAME_BLANK = "[name]"
+DATE_BLANK = "[date]"
+# "We meet [every two weeks] for …", or a sentence already filled with one of the cadence labels.
+_CADENCE_SENTENCE = re.compile(
+    r"(We meet )(\[[^\]\n]*\]|" + "|".join(re.escape(label.lower()) for label in Cadence.labels) + r")( for)", re.IGNORECASE
+)
 
 
 def current_agreement(pair: Pair) -> Agreement:
     agreement = pair.agreements.prefetch_related("signatures").order_by("-version").first()
     assert agreement is not None, "every pair starts with an agreement"
     return agreement
+
+
+def cadence_label(agreement: Agreement) -> str:
+    """The agreed cadence as people read it ("Every 2 weeks"), never its stored value."""
+    return Cadence(agreement.cadence).label if agreement.cadence in Cadence.values else agreement.cadence
+
+
+def _side_words(pair: Pair, role: Role) -> set[str]:
+    side = 0 if role == Role.MENTOR else 1
+    return {pair.program.label_for(role).lower(), role.value, *(labels[side] for labels in WORDING_LABELS.values())}
+
+
+def _fill_line_blank(text: str, lead: str, words: set[str], value: str) -> str:
+    """Fill the first "<lead with one of words>: [name]" line, e.g. "Mentor: [name]" or "Signed (mentor): [name]"."""
+    alternatives = "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+    pattern = re.compile(lead.format(word=f"(?:{alternatives})") + r":[ \t]*" + re.escape(NAME_BLANK), re.IGNORECASE | re.MULTILINE)
+    return pattern.sub(lambda match: match.group(0).replace(NAME_BLANK, value), text, count=1)
+
+
+def _fill_date(text: str, heading: str, day: date | None) -> str:
+    if day is None:
+        return text
+    pattern = re.compile(rf"^({re.escape(heading)}:[ \t]*){re.escape(DATE_BLANK)}", re.IGNORECASE | re.MULTILINE)
+    return pattern.sub(lambda match: f"{match.group(1)}{date_format(day, 'j F Y')}", text, count=1)
+
+
+def filled_agreement_text(agreement: Agreement) -> str:
+    """The agreement's text with the pair's details written in: both names, the dates and the agreed cadence.
+
+    The program's template leaves "[name]" beside each side ("Mentor: [name]", "Signed (mentee): [name]"), "[date]"
+    beside the start, midpoint and end, and a bracketed cadence in "We meet [every two weeks] for"; blanks the pair
+    fills themselves (goals, examples) stay as they are. The cadence sentence follows the agreement's cadence.
+    """
+    pair = agreement.pair
+    text = agreement.body
+    for role in (Role.MENTOR, Role.MENTEE):
+        name = pair.enrolment_for(role).person.full_name
+        words = _side_words(pair, role)
+        text = _fill_line_blank(text, r"^[ \t]*{word}", words, name)
+        text = _fill_line_blank(text, r"Signed \({word}\)", words, name)
+    ends_on = pair.program.ends_on
+    text = _fill_date(text, "Start date", pair.started_on)
+    text = _fill_date(text, "End date", ends_on)
+    if ends_on is not None and ends_on > pair.started_on:
+        text = _fill_date(text, "Midpoint review", pair.started_on + (ends_on - pair.started_on) / 2)
+    return _CADENCE_SENTENCE.sub(lambda match: f"{match.group(1)}{cadence_label(agreement).lower()}{match.group(3)}", text)
 
 
 def is_signed_by_both(agreement: Agreement) -> bool:

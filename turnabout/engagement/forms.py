@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 
 from turnabout.core.forms import BoundedForm
+from turnabout.engagement.agreements import filled_agreement_text
 from turnabout.engagement.models import Agreement, GoalStatus, ManagerSharing, MeetingMode, NoteVisibility, Pair
 from turnabout.programs.models import Cadence, Program, Role
 from turnabout.programs.services import PROGRAM_TEXT_MAX_LENGTHS
@@ -40,7 +41,8 @@ class AgreementForm(BoundedForm):
         self.fields["mentee_goals"].label = f"What the {program.mentee_label} wants to learn"
         self.fields["mentor_goals"].label = f"What the {program.mentor_label} wants to grow in (leadership, visibility)"
         if not self.is_bound:
-            self.initial = {name: getattr(agreement, name) for name in self.fields}
+            # The text starts with the pair's names, dates and cadence written into the program's template.
+            self.initial = {name: getattr(agreement, name) for name in self.fields} | {"body": filled_agreement_text(agreement)}
 
 
 class SignForm(BoundedForm):
@@ -66,16 +68,19 @@ class GoalForm(BoundedForm):
     title = forms.CharField(max_length=200)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=GOAL_DESCRIPTION_MAX_LENGTH, required=False)
 
-    def __init__(self, *args: Any, program: Program, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, program: Program, role: Role | None = None, **kwargs: Any) -> None:
+        """``role``: the side adding the goal, who may add only their own goals (None offers both sides)."""
         super().__init__(*args, **kwargs)
-        self.fields["owner_role"].choices = [  # type: ignore[attr-defined]
+        choices = [
             (Role.MENTEE, f"The {program.mentee_label}'s learning goal"),
             (Role.MENTOR, f"The {program.mentor_label}'s leadership goal"),
         ]
+        self.fields["owner_role"].choices = [(value, label) for value, label in choices if role is None or value == role]  # type: ignore[attr-defined]
 
 
 class GoalProgressForm(BoundedForm):
-    progress_percent = forms.IntegerField(min_value=0, max_value=100, label="Progress (%)")
+    # Left out for a goal with milestones: its progress is the share of them done.
+    progress_percent = forms.IntegerField(min_value=0, max_value=100, label="Progress (%)", required=False)
     status = forms.ChoiceField(choices=GoalStatus.choices)
 
 

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.utils import timezone
 
 from turnabout.core.forms import BoundedForm
 from turnabout.engagement.models import MeetingMode
 from turnabout.people.models import Person
 
+# A location that starts like an address ("https://…", "zoommtg://…", "javascript:…") must be a web link.
+SCHEME = re.compile(r"^\s*(javascript|vbscript|[a-z][a-z0-9+.-]*(?=://))\s*:", re.IGNORECASE)
+VIDEO_LINK = URLValidator(schemes=["http", "https"])
 DATETIME_LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
@@ -36,6 +42,20 @@ class _MeetingDetailsForm(BoundedForm):
     def __init__(self, *args: Any, zone: ZoneInfo, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.zone = zone
+
+    def clean_location(self) -> str:
+        """A room as typed, or a video link: a web address starting http:// or https:// (the meeting page links it)."""
+        value: str = self.cleaned_data["location"]
+        scheme = SCHEME.match(value)
+        if scheme is None:
+            return value
+        if scheme.group(1).lower() not in ("http", "https"):
+            raise forms.ValidationError("A video link starts with https:// (or http://).", code="link_scheme")
+        try:
+            VIDEO_LINK(value)
+        except ValidationError as error:
+            raise forms.ValidationError("That video link is not a valid web address.", code="link_invalid") from error
+        return value
 
     def _parse_typed_time(self, value: datetime | None) -> datetime | None:
         return None if value is None else _in_zone(value, self.zone)

@@ -12,7 +12,15 @@ from turnabout.accounts.access import access_organisation
 from turnabout.accounts.http import AuthenticatedRequest
 from turnabout.core.forms import form_problems
 from turnabout.engagement.access import access_pair
-from turnabout.engagement.agreements import AgreementTerms, current_agreement, is_signed_by_both, revise_agreement, sign_agreement
+from turnabout.engagement.agreements import (
+    AgreementTerms,
+    cadence_label,
+    current_agreement,
+    filled_agreement_text,
+    is_signed_by_both,
+    revise_agreement,
+    sign_agreement,
+)
 from turnabout.engagement.certificates import certificate_filename, mentor_certificate_pdf
 from turnabout.engagement.errors import EngagementError
 from turnabout.engagement.forms import (
@@ -69,7 +77,7 @@ def pair_home(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
         "signed_roles": {signature.role for signature in agreement.signatures.all()},
         "mentee_goals": [goal for goal in goals if goal.owner_role == Role.MENTEE],
         "mentor_goals": [goal for goal in goals if goal.owner_role == Role.MENTOR],
-        "goal_form": GoalForm(program=program, initial={"owner_role": role}),
+        "goal_form": GoalForm(program=program, role=role, initial={"owner_role": role}),
         "notes": notes_visible_to(pair, request.user),
         "note_form": NoteForm(),
         "insights": pair.insights.all(),
@@ -97,6 +105,7 @@ def agreement(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
             return redirect("engagement:agreement", pair.pk)
     versions = list(pair.agreements.prefetch_related("signatures__signed_by"))
     context = {"pair": pair, "program": pair.program, "role": role, "agreement": current, "form": form, "versions": versions,
+               "agreement_text": filled_agreement_text(current), "cadence": cadence_label(current),
                "signed_roles": {signature.role for signature in current.signatures.all()}}  # fmt: skip
     return render(request, "engagement/agreement.html", context)
 
@@ -122,8 +131,8 @@ def sign(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def goal_add(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
-    pair, _role = access_pair(request.user, pair_id)
-    form = GoalForm(request.POST, program=pair.program)
+    pair, role = access_pair(request.user, pair_id)
+    form = GoalForm(request.POST, program=pair.program, role=role)
     if form.is_valid():
         try:
             add_goal(
@@ -131,6 +140,7 @@ def goal_add(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
                 owner_role=Role(form.cleaned_data["owner_role"]),
                 title=form.cleaned_data["title"],
                 description=form.cleaned_data["description"],
+                by_role=role,
             )
         except (EngagementError, ValueError) as error:
             messages.error(request, str(error))
@@ -139,23 +149,27 @@ def goal_add(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
     return _pair_redirect(pair, "goals")
 
 
-def _own_goal(request: AuthenticatedRequest, goal_id: int) -> Goal:
+def _pair_goal(request: AuthenticatedRequest, goal_id: int) -> tuple[Goal, Role]:
+    """A goal of one of the user's pairs and the user's side in it (the service refuses the partner's changes)."""
     goal = Goal.objects.filter(pk=goal_id).only("pair_id").first()
     if goal is None:
         raise Http404("No such goal.")
-    pair, _role = access_pair(request.user, goal.pair_id)
-    return Goal.objects.select_related("pair").get(pk=goal_id, pair=pair)
+    pair, role = access_pair(request.user, goal.pair_id)
+    return Goal.objects.select_related("pair__program").get(pk=goal_id, pair=pair), role
 
 
 @login_required
 @require_POST
 def goal_update(request: AuthenticatedRequest, goal_id: int) -> HttpResponse:
-    goal = _own_goal(request, goal_id)
+    goal, role = _pair_goal(request, goal_id)
     form = GoalProgressForm(request.POST)
     if form.is_valid():
         try:
             update_goal_progress(
-                goal=goal, progress_percent=form.cleaned_data["progress_percent"], status=GoalStatus(form.cleaned_data["status"])
+                goal=goal,
+                progress_percent=form.cleaned_data["progress_percent"],
+                status=GoalStatus(form.cleaned_data["status"]),
+                by_role=role,
             )
         except (EngagementError, ValueError) as error:
             messages.error(request, str(error))
@@ -167,10 +181,13 @@ def goal_update(request: AuthenticatedRequest, goal_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def milestone_add(request: AuthenticatedRequest, goal_id: int) -> HttpResponse:
-    goal = _own_goal(request, goal_id)
+    goal, role = _pair_goal(request, goal_id)
     form = MilestoneForm(request.POST)
     if form.is_valid():
-        add_milestone(goal=goal, title=form.cleaned_data["title"], due_on=form.cleaned_data["due_on"])
+        try:
+            add_milestone(goal=goal, title=form.cleaned_data["title"], due_on=form.cleaned_data["due_on"], by_role=role)
+        except (EngagementError, ValueError) as error:
+            messages.error(request, str(error))
     else:
         messages.error(request, "A milestone needs a title (and a valid date, if any).")
     return _pair_redirect(goal.pair, "goals")
@@ -179,12 +196,16 @@ def milestone_add(request: AuthenticatedRequest, goal_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def milestone_done(request: AuthenticatedRequest, milestone_id: int) -> HttpResponse:
-    milestone = Milestone.objects.select_related("goal").filter(pk=milestone_id).first()
+    milestone = Milestone.objects.filter(pk=milestone_id).only("goal_id").first()
     if milestone is None:
         raise Http404("No such milestone.")
-    _own_goal(request, milestone.goal_id)
-    complete_milestone(milestone=milestone)
-    return _pair_redirect(milestone.goal.pair, "goals")
+    goal, role = _pair_goal(request, milestone.goal_id)
+    milestone = Milestone.objects.select_related("goal__pair__program").get(pk=milestone_id, goal=goal)
+    try:
+        complete_milestone(milestone=milestone, by_role=role)
+    except EngagementError as error:
+        messages.error(request, error.message)
+    return _pair_redirect(goal.pair, "goals")
 
 
 @login_required

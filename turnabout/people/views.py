@@ -61,10 +61,12 @@ def org_chart_reports(request: AuthenticatedRequest, person_id: int) -> HttpResp
 def my_privacy(request: AuthenticatedRequest) -> HttpResponse:
     person = access_own_person(request.user)
     profile = SensitiveProfile.objects.filter(person=person).first()
-    initial = {}
+    initial: dict[str, object] = {}
     if profile:
+        # The checkbox shows the stored consent, as the statement above it does: ticked exactly while answers are held.
         initial = {
-            field: getattr(profile, field) for field in ("gender", "ethnicity", "has_disability", "is_under_represented", "age_band")
+            "consent": True,
+            **{field: getattr(profile, field) for field in ("gender", "ethnicity", "has_disability", "is_under_represented", "age_band")},
         }
     form = SensitiveProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
