@@ -25,9 +25,11 @@ def _names(pair):
 
 
 def test_the_agreement_page_shows_the_pairs_names_and_the_human_cadence(client, pair):
-    # given the digital preset's template ("Mentor: [name]", "We meet [every two weeks] for …") every two weeks
+    # given an agreement stored as the digital preset's template ("Mentor: [name]", "We meet [every two weeks] for …"),
+    # as agreements were before start_pair filled them in, every two weeks
     agreement = current_agreement(pair)
-    Agreement.objects.filter(pk=agreement.pk).update(cadence=Cadence.EVERY_2_WEEKS)
+    Agreement.objects.filter(pk=agreement.pk).update(cadence=Cadence.EVERY_2_WEEKS, body=pair.program.agreement_template)
+    agreement.refresh_from_db()
     mentor_name, mentee_name = _names(pair)
     assert "Mentor: [name]" in agreement.body
 
@@ -82,3 +84,15 @@ def test_a_changed_cadence_rewrites_the_filled_sentence(pair):
     agreement = Agreement(pair=pair, version=9, cadence=Cadence.EVERY_2_MONTHS, body="We meet every 2 weeks for an hour.")
     assert filled_agreement_text(agreement) == "We meet every 2 months for an hour."
     assert cadence_label(agreement) == "Every 2 months"
+
+
+def test_a_new_pair_stores_its_first_agreement_filled_in(pair):
+    # given a pair started from the program's template (the fixture)
+
+    # when
+    body = current_agreement(pair).body
+
+    # then what is stored (and so what a personal-data download holds) carries the names, not the blanks
+    assert "[name]" not in body
+    assert pair.mentor.person.full_name in body
+    assert pair.mentee.person.full_name in body

@@ -173,4 +173,10 @@ def test_accepting_a_match_on_both_sides_starts_the_pair(matching_program, pool,
     respond_to_match(match=match, role=Role.MENTEE, accept=True)
     created = Pair.objects.get()
     assert (created.mentor_id, created.mentee_id, created.status) == (match.mentor_id, match.mentee_id, PairStatus.ACTIVE)
-    assert current_agreement(created).body == matching_program.agreement_template
+    # the first agreement is the program's template, line for line, with the pair's names written in
+    body, template = current_agreement(created).body, matching_program.agreement_template
+    assert len(body.splitlines()) == len(template.splitlines())
+    assert "[name]" in template
+    assert "[name]" not in body
+    assert created.mentor.person.full_name in body
+    assert created.mentee.person.full_name in body

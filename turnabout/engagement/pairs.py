@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from turnabout.accounts.models import User
+from turnabout.engagement.agreements import filled_agreement_text
 from turnabout.engagement.errors import PairNotActive
 from turnabout.engagement.models import Agreement, CloseReason, ManagerAction, Pair, PairStatus
 from turnabout.programs.models import Enrolment, Program
@@ -13,12 +14,13 @@ from turnabout.programs.models import Enrolment, Program
 
 @transaction.atomic
 def start_pair(*, program: Program, mentor: Enrolment, mentee: Enrolment) -> Pair:
-    """Open the pair once both sides accepted, with a first agreement drafted from the program's template; idempotent."""
+    """Open the pair once both sides accepted, with a first agreement drafted from the program's template (the pair's
+    names, dates and cadence written in); idempotent."""
     existing = Pair.objects.filter(program=program, mentor=mentor, mentee=mentee).exclude(status=PairStatus.CLOSED).first()
     if existing is not None:
         return existing
     pair = Pair.objects.create(program=program, mentor=mentor, mentee=mentee, started_on=timezone.localdate())
-    Agreement.objects.create(
+    agreement = Agreement.objects.create(
         pair=pair,
         version=1,
         mentee_goals="",
@@ -30,6 +32,8 @@ def start_pair(*, program: Program, mentor: Enrolment, mentee: Enrolment) -> Pai
         ),
         body=program.agreement_template,
     )
+    agreement.body = filled_agreement_text(agreement)
+    agreement.save(update_fields=["body"])
     return pair
 
 
