@@ -166,7 +166,9 @@ def test_program_journey_from_template_to_rematch(page: Page, live_server) -> No
     assert MatchRun.objects.filter(program=program).count() == 2
 
     # Publish; one pair accepts on both sides, another declines.
-    page.get_by_role("button", name=re.compile(r"Publish \d+ pairs")).click()
+    page.get_by_role("link", name=re.compile(r"Publish \d+ pairs")).click()
+    expect(page.get_by_text("This cannot be undone")).to_be_visible()
+    page.get_by_role("button", name=re.compile(r"Yes, publish \d+ pairs and send \d+ emails")).click()
     expect(page.get_by_text(re.compile(r"Published \d+ pairs"))).to_be_visible()
     accepted, declined = Match.objects.filter(program=program).select_related("mentor__person", "mentee__person").order_by("-score")[:2]
     for person in (accepted.mentor.person, accepted.mentee.person):
@@ -178,6 +180,7 @@ def test_program_journey_from_template_to_rematch(page: Page, live_server) -> No
     page.goto(f"{base}/matching/mine/{declined.pk}/")
     page.get_by_label(re.compile("Decline")).select_option("timing")
     page.get_by_role("button", name="Decline").click()
+    page.get_by_role("button", name="Yes, decline").click()
     expect(page.get_by_text("You are back in the pool")).to_be_visible()
     accepted.refresh_from_db()
     declined.refresh_from_db()

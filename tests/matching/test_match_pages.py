@@ -21,7 +21,7 @@ def test_manager_runs_pins_and_publishes_from_the_review_page(client, manager, m
     assert (run.status, run.mode) == (RunStatus.SUCCEEDED, "coverage")
 
     page = client.get(reverse("matching:review", args=[matching_program.pk])).content.decode()
-    assert "Proven optimal" in page
+    assert "The best possible: no other set of pairs fits better" in page
     assert page.count('data-testid="proposal"') == 3
 
     client.post(
@@ -69,7 +69,7 @@ def test_participant_sees_why_they_were_matched_and_answers(client, manager, mat
 
     # when
     page = client.get(reverse("matching:my_match", args=[match.pk])).content.decode()
-    client.post(reverse("matching:my_match", args=[match.pk]), {"answer": "decline", "reason": "workload"})
+    client.post(reverse("matching:my_match", args=[match.pk]), {"answer": "decline", "reason": "workload", "confirm": "yes"})
 
     # then
     assert match.reasons[0] in page.replace("&#x27;", "'")
@@ -148,7 +148,7 @@ def test_self_select_mentee_requests_a_suggested_mentor(client, manager, matchin
     # when
     page = client.get(reverse("matching:suggestions", args=[pool["S1"].pk]))
     suggested = [mentor for mentor, _score, _reasons in page.context["suggestions"]]
-    client.post(reverse("matching:suggestions", args=[pool["S1"].pk]), {"mentor": suggested[0].pk})
+    client.post(reverse("matching:suggestions", args=[pool["S1"].pk]), {"mentor": suggested[0].pk, "confirm": "yes"})
 
     # then
     assert 1 <= len(suggested) <= 3

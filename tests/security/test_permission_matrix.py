@@ -78,7 +78,7 @@ def _erasure(cast: Cast) -> dict[str, str]:
 
 
 def _suggestion(cast: Cast) -> dict[str, int]:
-    return {"mentor": cast.mentor_enrolment.pk}
+    return {"mentor": cast.mentor_enrolment.pk, "confirm": "yes"}
 
 
 AGREEMENT = {
@@ -134,6 +134,7 @@ def scim_only(**answers: str) -> dict[str, str]:
 # Eight answers a method, in IDENTITIES order: admin, manager, participant, sponsor, outsider, anonymous, token, scim.
 MATRIX: dict[str, Row] = {
     "healthz": row(**everyone("200", "GET"), **everyone("405", "POST")),
+    "favicon": row(**everyone("302", "GET"), **everyone("405", "POST")),
     "home": row(GET="302 302 302 200 302 login login login", POST="302 302 302 200 302 login login login"),
     "scim_admin:settings": row(GET="200 403 403 403 200 login login login", POST="200 403 403 403 200 login login login"),
     "scim_admin:rotate": row(GET="405 405 405 405 405 405 405 405", POST="200 403 403 403 200 login login login"),
@@ -201,10 +202,10 @@ MATRIX: dict[str, Row] = {
     "matching:start_run": row(GET="405 405 405 405 405 login login login", POST="302 302 403 403 404 login login login"),
     "matching:pair_rule": row(GET="405 405 405 405 405 login login login", POST="302 302 403 403 404 login login login", data=_pair_rule),
     "matching:run_progress": row(GET="200 200 403 403 404 login login login", POST="200 200 403 403 404 login login login"),
-    "matching:publish": row(GET="405 405 405 405 405 login login login", POST="302 302 403 403 404 login login login"),
+    "matching:publish": row(GET="200 200 403 403 404 login login login", POST="302 302 403 403 404 login login login"),
     "matching:my_matches": row(GET="200 200 200 200 200 login login login", POST="200 200 200 200 200 login login login"),
     "matching:my_match": row(GET="404 404 200 404 404 login login login", POST="404 404 302 404 404 login login login",
-        data={"answer": "decline", "reason": "workload"}),
+        data={"answer": "decline", "reason": "workload", "confirm": "yes"}),
     "matching:suggestions": row(GET="404 404 302 404 404 login login login", POST="404 404 302 404 404 login login login",
         data=_suggestion),
     "matching:rematch": row(GET="405 405 405 405 405 login login login", POST="302 302 403 403 404 login login login"),

@@ -6,6 +6,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from turnabout.accounts.http import AuthenticatedRequest
@@ -15,7 +17,8 @@ from turnabout.engagement.access import access_managed_pair
 from turnabout.matching.access import access_match_run, access_own_match
 from turnabout.matching.errors import MatchingError
 from turnabout.matching.forms import MentorRequestForm, PairRuleForm
-from turnabout.matching.models import DeclineReason, PairRuleKind
+from turnabout.matching.models import DeclineReason, Match, PairRuleKind
+from turnabout.matching.presentation import publish_preview, score_distribution
 from turnabout.matching.queries import (
     latest_run,
     matches_of_user,
@@ -39,18 +42,25 @@ from turnabout.matching.services import (
 from turnabout.programs.access import access_own_enrolment, access_program
 from turnabout.programs.models import MatchingStyle, Role
 
+# What a confirmation form posts with its "Yes, …" button, so that the first post of an irreversible step only asks.
+CONFIRMED = "yes"
+
 
 @login_required
 def review(request: AuthenticatedRequest, program_id: int) -> HttpResponse:
     """The manager's match review: the latest run's summary, every proposed pair with its reasons, pins and bans."""
     program = access_program(request.user, program_id)
     run = latest_run(program)
+    finished = run if run and run.has_succeeded else None
+    proposals = run_proposals(finished) if finished else None
     context = {
         "program": program,
         "run": run,
-        "proposals": run_proposals(run) if run and run.status == "succeeded" else [],
-        "unmatched": run_unmatched(run) if run and run.status == "succeeded" else [],
-        "stale": stale_changes(run) if run and run.status == "succeeded" and not run.published_at else [],
+        "proposals": proposals if proposals is not None else [],
+        "distribution": score_distribution(proposals.summary) if proposals is not None else [],
+        "unmatched": run_unmatched(finished) if finished else [],
+        # A run without pairs has nothing to publish, so nothing to go stale.
+        "stale": stale_changes(finished) if finished and proposals and not finished.published_at else [],
         "rules": program_pair_rules(program),
         "matches": program_matches(program),
         "decline_reasons": dict(DeclineReason.choices),
@@ -103,15 +113,29 @@ def pair_rule(request: AuthenticatedRequest, program_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def publish(request: AuthenticatedRequest, run_id: int) -> HttpResponse:
+    """The confirmation page of publishing a run (GET): the pairs proposed and who is emailed; publishing (POST from it).
+
+    Publishing cannot be undone, so the review page links here rather than posting. A run without pairs has
+    nothing to publish and is refused here; the service checks the rest (finished, not yet published, pool unchanged).
+    """
     run = access_match_run(request.user, run_id)
+    if request.method == "GET":
+        proposals = run_proposals(run)
+        context = {"program": run.program, "run": run, "proposals": proposals, "preview": publish_preview(run, proposals)}
+        return render(request, "matching/publish.html", context)
+    if run.has_succeeded and not run.proposed_pairs.exists():
+        messages.error(request, _("Nobody could be matched in this run, so there is nothing to publish."))
+        return redirect("matching:review", run.program_id)
     try:
         matches = publish_match_run(run=run, by=request.user)
     except MatchingError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"Published {len(matches)} pairs. Both sides are asked to accept.")
+        count = len(matches)
+        published = ngettext("Published %(count)d pair", "Published %(count)d pairs", count) % {"count": count}
+        messages.success(request, _("%(published)s; the emails asking to accept are on their way.") % {"published": published})
     return redirect("matching:review", run.program_id)
 
 
@@ -126,15 +150,23 @@ def my_match(request: AuthenticatedRequest, match_id: int) -> HttpResponse:
     match, role = access_own_match(request.user, match_id)
     if request.method == "POST":
         accept = request.POST.get("answer") == "accept"
+        reason = request.POST.get("reason", "")
+        if not accept and request.POST.get("confirm") != CONFIRMED and role in waiting_for(match) and reason in DeclineReason.values:
+            # Declining cannot be undone (the pair is never proposed again): the first post asks to confirm.
+            return render(request, "matching/decline.html", _match_context(match, role) | {"reason": DeclineReason(reason)})
         try:
-            respond_to_match(match=match, role=role, accept=accept, reason=request.POST.get("reason", ""))
+            respond_to_match(match=match, role=role, accept=accept, reason=reason)
         except MatchingError as error:
             messages.error(request, error.message)
         else:
             messages.success(request, "Thank you: you accepted." if accept else "Thank you. You are back in the pool; nobody is at fault.")
         return redirect("matching:my_match", match.pk)
+    return render(request, "matching/my_match.html", _match_context(match, role))
+
+
+def _match_context(match: Match, role: Role) -> dict[str, object]:
     partner = match.mentee if role == Role.MENTOR else match.mentor
-    context = {
+    return {
         "match": match,
         "program": match.program,
         "role": role,
@@ -143,8 +175,8 @@ def my_match(request: AuthenticatedRequest, match_id: int) -> HttpResponse:
         "my_label": match.program.label_for(role),
         "my_turn": role in waiting_for(match),
         "decline_reasons": DeclineReason.choices,
+        "confirmed": CONFIRMED,
     }
-    return render(request, "matching/my_match.html", context)
 
 
 @login_required
@@ -162,6 +194,11 @@ def suggestions(request: AuthenticatedRequest, enrolment_id: int) -> HttpRespons
             messages.error(request, form_problems(form))
             return redirect("matching:suggestions", enrolment.pk)
         mentor = form.cleaned_data["mentor"]
+        if request.POST.get("confirm") != CONFIRMED and open_match_for(enrolment) is None:
+            # A request cannot be withdrawn (the mentor is emailed at once): the first post asks to confirm.
+            return render(
+                request, "matching/request.html", {"enrolment": enrolment, "program": program, "mentor": mentor, "confirmed": CONFIRMED}
+            )
         try:
             match = request_mentor(mentee=enrolment, mentor=mentor)
         except MatchingError as error:
