@@ -418,8 +418,9 @@ def run(args: argparse.Namespace) -> int:
     plan_path = directory / "plan.json"
     with production_install(directory, database_url=args.database_url, web_workers=args.web_workers) as production:
         started = time.perf_counter()
-        # One link per visit: a visit has about ten pages, so it lasts at least eight think times (and a second).
-        links = math.ceil((args.ramp_up + args.duration) / (8 * args.think_time + 1)) + 2
+        # One link per visit (a link is single-use): the shortest visit, a manager's, has three think times of at least
+        # half the mean each, and the warm-up visit comes on top.
+        links = math.ceil((args.ramp_up + args.duration) / (3 * 0.5 * args.think_time + 0.1)) + 2
         production.run(sys.executable, str(Path(__file__).resolve()), "--plan", str(plan_path), "--users", str(args.users),
                        "--managers", str(args.managers), "--employees", str(args.employees), "--seed", str(args.seed),
                        "--links", str(links))  # fmt: skip

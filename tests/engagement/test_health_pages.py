@@ -170,8 +170,8 @@ def test_close_without_fault(client, manager, pair):
     # given
     client.force_login(manager)
 
-    # when
-    client.post(reverse("engagement:health_close", args=[pair.pk]))
+    # when, from the confirmation page
+    client.post(reverse("engagement:health_close", args=[pair.pk]), {"confirm": "yes"})
 
     # then
     pair.refresh_from_db()
@@ -185,12 +185,35 @@ def test_rematch_from_the_health_page(client, manager, pair):
     # given
     client.force_login(manager)
 
-    # when the Rematch form posts to matching
-    client.post(reverse("matching:rematch", args=[pair.pk]))
+    # when the Rematch form posts to matching, from the confirmation page
+    client.post(reverse("matching:rematch", args=[pair.pk]), {"confirm": "yes"})
 
     # then
     pair.refresh_from_db()
     assert (pair.status, pair.close_reason) == (PairStatus.CLOSED, CloseReason.REMATCHED)
+
+
+@pytest.mark.parametrize(
+    ("action", "button"),
+    [("engagement:health_close", "Yes, close without fault"), ("matching:rematch", "Yes, close and rematch")],
+)
+def test_closing_and_rematching_ask_first_and_change_nothing_until_confirmed(client, manager, pair, action, button):
+    # given
+    client.force_login(manager)
+    before = snapshot(pair)
+
+    # when the health page's button posts without the confirmation
+    response = client.post(reverse(action, args=[pair.pk]))
+
+    # then a page says it cannot be undone and offers the confirming button, and the pair is as it was
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "This cannot be undone:" in page
+    assert f'<button type="submit">{button}</button>' in page
+    assert '<input type="hidden" name="confirm" value="yes">' in page
+    assert f'action="{reverse(action, args=[pair.pk])}"' in page
+    assert snapshot(pair) == before
+    assert not ManagerAction.objects.exists()
 
 
 def test_the_program_page_links_to_pair_health_while_running(client, manager, pair):

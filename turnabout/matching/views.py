@@ -11,7 +11,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from turnabout.accounts.http import AuthenticatedRequest
-from turnabout.core.forms import form_problems
+from turnabout.core.forms import CONFIRMED, form_problems
 from turnabout.core.htmx import is_htmx
 from turnabout.engagement.access import access_managed_pair
 from turnabout.matching.access import access_match_run, access_own_match
@@ -41,9 +41,6 @@ from turnabout.matching.services import (
 )
 from turnabout.programs.access import access_own_enrolment, access_program
 from turnabout.programs.models import MatchingStyle, Role
-
-# What a confirmation form posts with its "Yes, …" button, so that the first post of an irreversible step only asks.
-CONFIRMED = "yes"
 
 
 @login_required
@@ -218,8 +215,11 @@ def suggestions(request: AuthenticatedRequest, enrolment_id: int) -> HttpRespons
 @login_required
 @require_POST
 def rematch(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
-    """From the pair-health list: close a pair without fault and return both people to the pool."""
+    """From the pair-health list: close a pair without fault and return both people to the pool; the first post asks
+    to confirm (a closed pair does not reopen)."""
     pair = access_managed_pair(request.user, pair_id)
+    if request.POST.get("confirm") != CONFIRMED:
+        return render(request, "engagement/confirm_close.html", {"pair": pair, "rematch": True, "confirmed": CONFIRMED})
     rematch_pair(pair=pair, by=request.user)
     messages.success(request, f"{pair} is closed without fault; both are back in the pool for the next matching run.")
     return redirect("matching:review", pair.program_id)
