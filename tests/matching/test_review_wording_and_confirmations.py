@@ -198,14 +198,20 @@ def test_published_message_counts_its_pairs(client, manager, one_pair_run):
     assert "Published 1 pair; the emails asking to accept are on their way." in _text(response)
 
 
-def test_declining_asks_first_and_says_it_cannot_be_undone(client, manager, matching_program, pool, django_capture_on_commit_callbacks):
-    # given a published pair and its mentee signed in
-    run = _run(matching_program, manager, django_capture_on_commit_callbacks)
+def _published_with_mentee_signed_in(client, manager, program, pool, callbacks) -> Match:
+    """A published run's match of S1, and S1 signed in with a login of their own."""
+    run = _run(program, manager, callbacks)
     match = next(m for m in publish_match_run(run=run, by=manager) if m.mentee_id == pool["S1"].pk)
     senior = pool["S1"].person
     user = create_user(organisation=senior.organisation, email=senior.email, role=AccountRole.PARTICIPANT, password="x" * 12)
     link_user(person=senior, user=user)
     client.force_login(user)
+    return match
+
+
+def test_declining_asks_first_and_says_it_cannot_be_undone(client, manager, matching_program, pool, django_capture_on_commit_callbacks):
+    # given a published pair and its mentee signed in
+    match = _published_with_mentee_signed_in(client, manager, matching_program, pool, django_capture_on_commit_callbacks)
     url = reverse("matching:my_match", args=[match.pk])
 
     # when they press Decline
@@ -227,12 +233,7 @@ def test_declining_asks_first_and_says_it_cannot_be_undone(client, manager, matc
 
 
 def test_accepting_needs_no_confirmation(client, manager, matching_program, pool, django_capture_on_commit_callbacks):
-    run = _run(matching_program, manager, django_capture_on_commit_callbacks)
-    match = next(m for m in publish_match_run(run=run, by=manager) if m.mentee_id == pool["S1"].pk)
-    senior = pool["S1"].person
-    user = create_user(organisation=senior.organisation, email=senior.email, role=AccountRole.PARTICIPANT, password="x" * 12)
-    link_user(person=senior, user=user)
-    client.force_login(user)
+    match = _published_with_mentee_signed_in(client, manager, matching_program, pool, django_capture_on_commit_callbacks)
 
     client.post(reverse("matching:my_match", args=[match.pk]), {"answer": "accept"})
 
