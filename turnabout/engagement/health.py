@@ -14,6 +14,8 @@ Pulse trend    mean of the last 3 pulse ratings against the mean of the 3 before
                (needs 6 pulses); a fall of 1 point or more, or of 2 points or more
 Goal activity  days since any goal or milestone was created or updated (since the pair     20, or 35
                started when it has none): 60 days or more, or 120 days or more
+Concerns       open concerns a participant raised with the program manager (either side;   40
+               the reason does not say which)
 =============  ==========================================================================  ============
 
 States: healthy at 70 or more, watch from 40 to 69, at risk below 40. Reasons are phrased from metadata
@@ -30,13 +32,15 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from turnabout.accounts.models import User
 from turnabout.engagement.errors import PairNotActive
 from turnabout.engagement.models import (
     Agreement,
+    Concern,
+    ConcernStatus,
     Goal,
     HealthState,
     ManagerAction,
@@ -60,6 +64,8 @@ SENIOR_CANCELLATION_WEIGHT = 1.5
 PULSE_WINDOW = 3
 PULSE_FALL_POINTS = ((2.0, 40), (1.0, 20))
 GOAL_IDLE_POINTS = ((120, 35), (60, 20))
+# An open concern alone puts a pair on watch (100 − 40 < HEALTHY_FROM) until the program manager resolves it.
+OPEN_CONCERN_POINTS = 40
 
 CADENCE_NAMES = {
     Cadence.EVERY_2_WEEKS: "fortnightly",
@@ -97,6 +103,7 @@ class HealthFacts:
     last_goal_activity_on: date | None = None
     mentor_label: str = "mentor"
     mentee_label: str = "mentee"
+    open_concerns: int = 0
 
     @property
     def last_held_on(self) -> date | None:
@@ -177,7 +184,13 @@ def assess_health(facts: HealthFacts, *, today: date) -> HealthAssessment:
     """
     reasons = [
         reason
-        for reason in (_overdue(facts, today), _cancellations(facts), _pulse_trend(facts), _goal_activity(facts, today))
+        for reason in (
+            _overdue(facts, today),
+            _cancellations(facts),
+            _pulse_trend(facts),
+            _goal_activity(facts, today),
+            _open_concerns(facts),
+        )
         if reason is not None
     ]
     score = max(0, 100 - sum(reason.points for reason in reasons))
@@ -264,6 +277,18 @@ def _goal_activity(facts: HealthFacts, today: date) -> HealthReason | None:
 # --- Facts from the database ---------------------------------------------------------------------------------------
 
 
+def _open_concerns(facts: HealthFacts) -> HealthReason | None:
+    """Open concerns, counted and never described: which side raised them, and what they say, stay with the manager's
+    concerns page."""
+    if facts.open_concerns == 0:
+        return None
+    return HealthReason(
+        code="open_concern",
+        text=f"{_plural(facts.open_concerns, 'open concern')} raised with the program manager",
+        points=OPEN_CONCERN_POINTS,
+    )
+
+
 def agreed_cadence(cadence: str | None, program: Program) -> str:
     """The cadence in the pair's latest agreement, or the program's when it is not one we know."""
     return cadence if cadence in CADENCE_DAYS else program.cadence
@@ -283,7 +308,7 @@ def _end_of(today: date) -> datetime:
 
 
 def _facts_for_pairs(pairs: Sequence[Pair], *, today: date) -> dict[int, HealthFacts]:
-    """Facts for many pairs of any programs in five queries; the pairs need ``program`` loaded."""
+    """Facts for many pairs of any programs in six queries; the pairs need ``program`` loaded."""
     pair_ids = [pair.pk for pair in pairs]
     until = _end_of(today)
     meetings: dict[int, list[PastMeeting]] = defaultdict(list)
@@ -310,6 +335,12 @@ def _facts_for_pairs(pairs: Sequence[Pair], *, today: date) -> dict[int, HealthF
         .values_list("goal__pair_id", "last")
     ):
         goal_activity[pair_id] = max(goal_activity.get(pair_id, done_at), done_at)
+    open_concerns = dict(
+        Concern.objects.filter(pair_id__in=pair_ids, status=ConcernStatus.OPEN)
+        .values("pair_id")
+        .annotate(count=Count("pk"))
+        .values_list("pair_id", "count")
+    )
     cadences = dict(
         Agreement.objects.filter(pair_id__in=pair_ids).order_by("pair_id", "version").values_list("pair_id", "cadence")
     )  # the last version of each pair wins
@@ -327,6 +358,7 @@ def _facts_for_pairs(pairs: Sequence[Pair], *, today: date) -> dict[int, HealthF
             last_goal_activity_on=timezone.localdate(activity) if activity is not None else None,
             mentor_label=pair.program.mentor_label,
             mentee_label=pair.program.mentee_label,
+            open_concerns=open_concerns.get(pair.pk, 0),
         )
     return facts
 

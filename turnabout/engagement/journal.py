@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from turnabout.accounts.models import User
 from turnabout.engagement.errors import PairNotActive
+from turnabout.engagement.health import refresh_pair_health
 from turnabout.engagement.models import Concern, ConcernStatus, Insight, Note, NoteVisibility, Pair, PairStatus, Reflection
 from turnabout.engagement.tasks import send_concern_email
 from turnabout.programs.models import Role
@@ -41,10 +42,12 @@ def log_insight(*, pair: Pair, description: str, owner: str, adopted_on: date, b
 
 @transaction.atomic
 def raise_concern(*, pair: Pair, by: User, role: Role, body: str) -> Concern:
-    """A private message to the program manager; they are emailed after commit."""
+    """A private message to the program manager; they are emailed after commit, and the pair's health counts it
+    (without saying who raised it) until it is resolved."""
     if not body.strip():
         raise ValueError("Say what worries you; only the program manager will read it.")
     concern = Concern.objects.create(pair=pair, raised_by=by, raised_by_role=role, body=body.strip())
+    refresh_pair_health(pair=pair)  # an open concern lowers the pair's health at once
     transaction.on_commit(lambda: send_concern_email.enqueue(concern.pk))
     return concern
 
@@ -54,6 +57,7 @@ def resolve_concern(*, concern: Concern) -> Concern:
     concern.status = ConcernStatus.RESOLVED
     concern.resolved_at = timezone.now()
     concern.save(update_fields=["status", "resolved_at", "updated_at"])
+    refresh_pair_health(pair=concern.pair)
     return concern
 
 
