@@ -12,6 +12,7 @@ from turnabout.insights.access import access_insights_organisation, may_read_pro
 from turnabout.insights.kpis import program_kpis
 from turnabout.insights.presentation import HIDDEN, kpi_line, shown
 from turnabout.insights.reach import organisation_rollup
+from turnabout.programs.models import Program
 
 # The figures a sponsor's home page shows of each program, as its dashboard publishes them (withheld stays withheld).
 SPONSOR_HEADLINE_KPIS = ("active_pair_rate", "meetings_per_month", "pairs_with_insight")
@@ -33,10 +34,14 @@ def _sponsor_home(request: HttpRequest, user: User) -> HttpResponse:
     """A sponsor's programs with their headline figures: pairs running and the chosen KPIs as each program's dashboard
     publishes them, meetings held as the organisation roll-up does, so this page discloses nothing those do not."""
     organisation = access_insights_organisation(user)
+    # For a sponsor: the programs they sponsor; each roll-up row is its program's own figure, whatever else is chosen.
+    readable = [
+        program
+        for program in Program.objects.filter(organisation=organisation).order_by("name")
+        if may_read_program_insights(user, program)
+    ]
     programs = []
-    for row in organisation_rollup(organisation).rows:
-        if not may_read_program_insights(user, row.program):  # for a sponsor: the programs they sponsor
-            continue
+    for row in organisation_rollup(organisation, programs=readable).rows:
         kpis = program_kpis(row.program)
         programs.append(
             {

@@ -24,6 +24,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
+from django.http import QueryDict
 from django.utils.deconstruct import deconstructible
 
 from turnabout.core.email import DIRECTION_CONTROLS
@@ -31,6 +32,13 @@ from turnabout.core.email import DIRECTION_CONTROLS
 TEXT_MAX_LENGTH = 10_000
 # What a confirmation form posts with its "Yes, …" button, so that the first post of an irreversible step only asks.
 CONFIRMED = "yes"
+
+
+def is_confirmed(data: QueryDict) -> bool:
+    """Whether a posted form (``request.POST``) came from a confirmation page's "Yes, …" button."""
+    return data.get("confirm") == CONFIRMED
+
+
 # C0 controls and DEL, C1 controls, the Unicode non-characters U+FFFE/U+FFFF and the direction controls: none is
 # text anyone types.
 _CONTROL = f"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff{DIRECTION_CONTROLS}"

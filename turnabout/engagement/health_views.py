@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from turnabout.accounts.http import AuthenticatedRequest
-from turnabout.core.forms import CONFIRMED, form_problems
+from turnabout.core.forms import CONFIRMED, form_problems, is_confirmed
 from turnabout.engagement.access import access_managed_pair
 from turnabout.engagement.errors import EngagementError
 from turnabout.engagement.forms import PauseForm
@@ -84,7 +84,7 @@ def close_without_fault(request: AuthenticatedRequest, pair_id: int) -> HttpResp
     if pair.status == PairStatus.CLOSED:
         messages.error(request, "This pair is already closed.")
         return _back(pair)
-    if request.POST.get("confirm") != CONFIRMED:
+    if not is_confirmed(request.POST):
         # A closed pair does not reopen: the first post asks to confirm.
         return render(request, "engagement/confirm_close.html", {"pair": pair, "rematch": False, "confirmed": CONFIRMED})
     close_pair(pair=pair, reason=CloseReason.NO_FAULT, by=request.user)

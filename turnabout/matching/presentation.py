@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from turnabout.matching.models import MatchRun, UnmatchedEnrolment
 from turnabout.matching.queries import RunReview, run_unmatched
-from turnabout.matching.services import _roles_asked_first, stale_changes
+from turnabout.matching.services import roles_asked_first, stale_changes
 from turnabout.programs.models import Program, Role
 
 
@@ -44,7 +44,7 @@ class PublishPreview:
 def publish_preview(run: MatchRun, review: RunReview) -> PublishPreview:
     """The confirmation page's figures for a finished run; the service checks the same again when it publishes."""
     program: Program = run.program
-    first = _roles_asked_first(program)
+    first = roles_asked_first(program)
     later = next((role for role in (Role.MENTOR, Role.MENTEE) if role not in first), None)
     pairs = len(review)
     pending = run.published_at is None and pairs > 0

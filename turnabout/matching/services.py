@@ -360,13 +360,14 @@ def publish_match_run(*, run: MatchRun, by: User) -> list[Match]:
         summary=f"Match run #{run.pk} of {program.name} published: {len(matches)} pair{'s' if len(matches) != 1 else ''} proposed",
         details={"run_id": run.pk, "program_id": program.pk, "matches": len(matches)},
     )
-    first_roles = _roles_asked_first(program)
+    first_roles = roles_asked_first(program)
     match_ids = [match.pk for match in matches]
     transaction.on_commit(lambda: [send_match_proposed_email.enqueue(match_id, role) for match_id in match_ids for role in first_roles])
     return matches
 
 
-def _roles_asked_first(program: Program) -> list[str]:
+def roles_asked_first(program: Program) -> list[str]:
+    """The sides a published match asks first, by the program's acceptance order (both at once by default)."""
     if program.acceptance_order == AcceptanceOrder.MENTEE_FIRST:
         return [Role.MENTEE]
     if program.acceptance_order == AcceptanceOrder.MENTOR_FIRST:

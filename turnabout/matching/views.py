@@ -11,7 +11,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from turnabout.accounts.http import AuthenticatedRequest
-from turnabout.core.forms import CONFIRMED, form_problems
+from turnabout.core.forms import CONFIRMED, form_problems, is_confirmed
 from turnabout.core.htmx import is_htmx
 from turnabout.engagement.access import access_managed_pair
 from turnabout.matching.access import access_match_run, access_own_match
@@ -148,7 +148,7 @@ def my_match(request: AuthenticatedRequest, match_id: int) -> HttpResponse:
     if request.method == "POST":
         accept = request.POST.get("answer") == "accept"
         reason = request.POST.get("reason", "")
-        if not accept and request.POST.get("confirm") != CONFIRMED and role in waiting_for(match) and reason in DeclineReason.values:
+        if not accept and not is_confirmed(request.POST) and role in waiting_for(match) and reason in DeclineReason.values:
             # Declining cannot be undone (the pair is never proposed again): the first post asks to confirm.
             return render(request, "matching/decline.html", _match_context(match, role) | {"reason": DeclineReason(reason)})
         try:
@@ -191,7 +191,7 @@ def suggestions(request: AuthenticatedRequest, enrolment_id: int) -> HttpRespons
             messages.error(request, form_problems(form))
             return redirect("matching:suggestions", enrolment.pk)
         mentor = form.cleaned_data["mentor"]
-        if request.POST.get("confirm") != CONFIRMED and open_match_for(enrolment) is None:
+        if not is_confirmed(request.POST) and open_match_for(enrolment) is None:
             # A request cannot be withdrawn (the mentor is emailed at once): the first post asks to confirm.
             return render(
                 request, "matching/request.html", {"enrolment": enrolment, "program": program, "mentor": mentor, "confirmed": CONFIRMED}
@@ -218,7 +218,7 @@ def rematch(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
     """From the pair-health list: close a pair without fault and return both people to the pool; the first post asks
     to confirm (a closed pair does not reopen)."""
     pair = access_managed_pair(request.user, pair_id)
-    if request.POST.get("confirm") != CONFIRMED:
+    if not is_confirmed(request.POST):
         return render(request, "engagement/confirm_close.html", {"pair": pair, "rematch": True, "confirmed": CONFIRMED})
     rematch_pair(pair=pair, by=request.user)
     messages.success(request, f"{pair} is closed without fault; both are back in the pool for the next matching run.")
