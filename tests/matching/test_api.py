@@ -141,7 +141,8 @@ def run_with_diversity(matching_program, pool):
     summary = {"pairs": 2, "total_score": 1.375, "mean_score": 0.6875, "min_score": 0.65, "p10_score": 0.6575, "fairness_floor": None,
                "score_histogram": [0, 0, 0, 0, 0, 0, 2, 0, 0, 0], "certificate": certificate, "greedy": greedy}  # fmt: skip
     run = MatchRun.objects.create(program=matching_program, status=RunStatus.SUCCEEDED, progress=1.0, summary=summary, pool={})
-    reasons = {"J1": [GENERIC_DIVERSITY_REASON, "Goals.", "Calendars."], "J2": ["Goals.", "Calendars.", "Grades."]}
+    diversity = {"code": "diversity", "text": GENERIC_DIVERSITY_REASON, "params": {}}
+    reasons = {"J1": [diversity, "Goals.", "Calendars."], "J2": ["Goals.", "Calendars.", "Grades."]}
     for (mentor, mentee), components in [(("J1", "S1"), DIFFERENT), (("J2", "S2"), ALIKE)]:
         score = sum(components.values())
         ProposedPair.objects.create(

@@ -1,6 +1,7 @@
 from django.urls import reverse
 
 from turnabout.matching.models import Match, MatchRun, MatchStatus, PairRule, ProposedPair, RunStatus
+from turnabout.matching.presentation import reason_text
 from turnabout.matching.services import publish_match_run, start_match_run
 from turnabout.people.models import Person
 from turnabout.programs.models import Enrolment, EnrolmentStatus, MatchingStyle, Role
@@ -72,7 +73,7 @@ def test_participant_sees_why_they_were_matched_and_answers(client, manager, mat
     client.post(reverse("matching:my_match", args=[match.pk]), {"answer": "decline", "reason": "workload", "confirm": "yes"})
 
     # then
-    assert match.reasons[0] in page.replace("&#x27;", "'")
+    assert reason_text(match.reasons[0], match.program) in page.replace("&#x27;", "'")
     match.refresh_from_db()
     assert (match.status, match.decline_reason) == (MatchStatus.DECLINED, "workload")
 

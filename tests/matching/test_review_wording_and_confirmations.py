@@ -9,6 +9,7 @@ from django.urls import reverse
 from turnabout.accounts.models import Role as AccountRole
 from turnabout.accounts.services import create_user
 from turnabout.matching.models import Match, MatchRun, MatchStatus
+from turnabout.matching.presentation import unmatched_rows
 from turnabout.matching.services import publish_match_run, start_match_run
 from turnabout.people.services import link_user
 from turnabout.programs.models import AcceptanceOrder, MatchingStyle, Program
@@ -124,8 +125,10 @@ def test_an_empty_run_says_nobody_could_be_matched_and_why_and_offers_no_publish
     text = _text(review)
     assert "Nobody could be matched." in text
     assert "See why each person could not be matched" in text
-    reasons = [item.reason for item in empty_run.unmatched.all()]
+    # the reasons as the pages word them, from each reason's code and params
+    reasons = [row.reason for row in unmatched_rows(empty_run.unmatched.all(), matching_program)]
     assert len(reasons) == 7
+    assert all("at least 9 grades" in reason for reason in reasons)
     assert all(reason in text for reason in reasons)
     for claim in ("Publish 0", "optimal", "best possible", "Pairs who would both rather swap", "Fit score"):
         assert claim not in text

@@ -201,7 +201,8 @@ def test_an_agenda_and_a_welcome_reach_people_as_typed(hostile_cast, django_capt
 TEMPLATES = Path(turnabout.__file__).parent / "templates"
 EMAIL_TEMPLATES = sorted(str(path.relative_to(TEMPLATES)).removesuffix("_subject.txt") for path in TEMPLATES.glob("*/email/*_subject.txt"))
 _SOURCES = "".join(path.read_text() for path in TEMPLATES.glob("*/email/*.txt"))
-_VARIABLE = re.compile(r"(?:\{\{|\{%\s*(?:if|elif|for\s+\w+\s+in|url\s+'[^']+'))\s*([a-z_]+)")
+# A variable printed, tested, looped over, or bound by a blocktranslate's ``with``/``count`` (``name=me.given_name``).
+_VARIABLE = re.compile(r"(?:\{\{|\{%\s*(?:if|elif|for\s+\w+\s+in|url\s+'[^']+')|\b[a-z_]+=)\s*([a-z_]+)")
 # Every attribute the email templates read (``partner.full_name``): only these exist on a Hostile object.
 TEMPLATE_ATTRIBUTES = frozenset(re.findall(r"[a-z_]\.([a-z_]+)", _SOURCES))
 

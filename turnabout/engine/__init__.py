@@ -15,13 +15,16 @@ Examples
 ([('M1', 'E1')], 1.0)
 """
 
+from turnabout.engine._explain import REASON_CODES, RULE_CODES
 from turnabout.engine._io import InputError, load_problem, load_rules, write_pairs
 from turnabout.engine._problem import Mode, Participant, Problem, ProblemError, Rules, Taxonomy, Weights, Window
-from turnabout.engine._result import Baseline, Certificate, Diagnostics, MatchResult, Pair, Suggestion, Unmatched
+from turnabout.engine._result import Baseline, Certificate, Diagnostics, MatchResult, Pair, Reason, Suggestion, Unmatched
 from turnabout.engine._solver import solve
 from turnabout.engine._suggest import suggest
 
 __all__ = [
+    "REASON_CODES",
+    "RULE_CODES",
     "Baseline",
     "Certificate",
     "Diagnostics",
@@ -32,6 +35,7 @@ __all__ = [
     "Participant",
     "Problem",
     "ProblemError",
+    "Reason",
     "Rules",
     "Suggestion",
     "Taxonomy",

@@ -6,7 +6,24 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-__all__ = ["Baseline", "Certificate", "Diagnostics", "MatchResult", "Pair", "Suggestion", "Unmatched"]
+__all__ = ["Baseline", "Certificate", "Diagnostics", "MatchResult", "Pair", "Reason", "Suggestion", "Unmatched"]
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """One reason in English, with a stable ``code`` and the plain values (``params``) it was written from.
+
+    An application filters a reason by its code and words it in its own language from the params; ``text``
+    is the engine's English sentence, the same as before reasons had codes. ``str(reason)`` is the text.
+    ``turnabout.engine.REASON_CODES`` lists every code the engine emits.
+    """
+
+    code: str
+    text: str
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.text
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,24 +31,36 @@ class Pair:
     """A proposed (mentor, mentee) pair.
 
     ``components`` maps each score component to its contribution (weight × component value); the
-    contributions add up to ``score``. ``reasons`` are up to three sentences for the participants.
+    contributions add up to ``score``. ``explanations`` are up to three reasons for the participants;
+    ``reasons`` their English sentences.
     """
 
     mentor_id: str
     mentee_id: str
     score: float
     components: Mapping[str, float]
-    reasons: tuple[str, ...]
+    explanations: tuple[Reason, ...]
     pinned: bool = False
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        return tuple(reason.text for reason in self.explanations)
 
 
 @dataclass(frozen=True, slots=True)
 class Unmatched:
-    """A participant left without any partner, and why."""
+    """A participant left without any partner, and why (``explanation``; None when the run was not explained).
+
+    ``reason`` is the explanation's English sentence, or "" without one.
+    """
 
     id: str
     role: Literal["mentor", "mentee"]
-    reason: str
+    explanation: Reason | None = None
+
+    @property
+    def reason(self) -> str:
+        return self.explanation.text if self.explanation is not None else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,4 +136,8 @@ class Suggestion:
     rank: int
     score: float
     components: Mapping[str, float]
-    reasons: tuple[str, ...]
+    explanations: tuple[Reason, ...]
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        return tuple(reason.text for reason in self.explanations)

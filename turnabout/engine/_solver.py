@@ -480,7 +480,7 @@ def solve(
                 # Exactly what a reader gets by adding the reported contributions.
                 score=sum(components.values()),
                 components=components,
-                reasons=pair_reasons(encoded, row, col, contributions) if explain else (),
+                explanations=pair_reasons(encoded, row, col, contributions) if explain else (),
                 pinned=bool(pair_pinned[position]),
             )
         )
@@ -500,10 +500,10 @@ def solve(
         reasons = (
             unmatched_reasons(encoded, alone, is_mentee=role == "mentee", mode=mode.value, threshold=threshold)
             if explain
-            else [""] * len(alone)
+            else [None] * len(alone)
         )
         unmatched += [
-            Unmatched(id=side.ids[index], role=role, reason=reason) for index, reason in zip(alone.tolist(), reasons, strict=True)
+            Unmatched(id=side.ids[index], role=role, explanation=reason) for index, reason in zip(alone.tolist(), reasons, strict=True)
         ]
     seconds["explain"] = time.perf_counter() - mark
 

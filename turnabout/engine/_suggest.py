@@ -126,7 +126,7 @@ def suggest(
                 rank=rank,
                 score=sum(components.values()),
                 components=components,
-                reasons=pair_reasons(encoded, row, col, contributions),
+                explanations=pair_reasons(encoded, row, col, contributions),
             )
         )
     return tuple(suggestions)

@@ -8,6 +8,7 @@ from turnabout.accounts.models import User
 from turnabout.core.api_types import DatabaseId, refusals
 from turnabout.matching.access import access_match_run, access_own_match
 from turnabout.matching.models import Match, MatchRun, RunStatus
+from turnabout.matching.presentation import reason_texts
 from turnabout.matching.queries import matches_of_user, run_proposals
 from turnabout.matching.schemas import MatchOut, PairRuleIn, ProposedPairOut, ResponseIn, RunIn, RunOut
 from turnabout.matching.services import publish_match_run, respond_to_match, set_pair_rule, start_match_run
@@ -39,7 +40,7 @@ def _match_out(match: Match, role: str | None = None) -> MatchOut:
         status=match.status,
         your_role=role,
         partner_name=partner,
-        reasons=match.reasons,
+        reasons=reason_texts(match.reasons, match.program),
         mentor_response=match.mentor_response,
         mentee_response=match.mentee_response,
     )
@@ -78,7 +79,7 @@ def get_run_pairs(request: HttpRequest, run_id: Path[DatabaseId]) -> list[Propos
             score=pair.score,
             components=pair.components,
             adds_perspectives=pair.adds_perspectives,
-            reasons=pair.reasons,
+            reasons=reason_texts(pair.reasons, run.program),
             pinned=pair.proposal.is_pinned,
         )
         for pair in run_proposals(run)

@@ -1,5 +1,7 @@
 """Domain errors for matching; each carries a stable code for the API."""
 
+from django.utils.translation import gettext as _
+
 from turnabout.core.errors import DomainError
 
 
@@ -19,7 +21,9 @@ class StalePool(MatchingError):
     code = "stale_pool"
 
     def __init__(self, changes: list[str]) -> None:
-        super().__init__("The pool changed since this run: " + "; ".join(changes) + ". Re-run matching before publishing.")
+        super().__init__(
+            _("The pool changed since this run: %(changes)s. Re-run matching before publishing.") % {"changes": "; ".join(changes)}
+        )
         self.changes = changes
 
 
@@ -29,9 +33,8 @@ class PairNoLongerAllowed(StalePool):
     code = "pair_no_longer_allowed"
 
     def __init__(self, changes: list[str]) -> None:
-        MatchingError.__init__(
-            self, "This pair no longer meets the program's rules: " + "; ".join(changes) + ". The program manager can rematch you."
-        )
+        message = _("This pair no longer meets the program's rules: %(changes)s. The program manager can rematch you.")
+        MatchingError.__init__(self, message % {"changes": "; ".join(changes)})
         self.changes = changes
 
 

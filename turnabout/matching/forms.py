@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from turnabout.core.forms import BoundedForm
 from turnabout.matching.models import PairRuleKind
 from turnabout.programs.models import Enrolment, Program, Role
 
-NOT_IN_PROGRAM = {"invalid_choice": "That is not an enrolment of this program."}
+NOT_IN_PROGRAM = {"invalid_choice": _("That is not an enrolment of this program.")}
 
 
 class PairRuleForm(BoundedForm):
@@ -31,7 +32,7 @@ class MentorRequestForm(BoundedForm):
     """A self-select mentee's request: one of the program's mentors."""
 
     mentor = forms.ModelChoiceField(
-        queryset=Enrolment.objects.none(), error_messages={"invalid_choice": "That is not a mentor of this program."}
+        queryset=Enrolment.objects.none(), error_messages={"invalid_choice": _("That is not one of this program's suggestions for you.")}
     )
 
     def __init__(self, *args: Any, program: Program, **kwargs: Any) -> None:

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from turnabout.core.models import TimestampedModel
 from turnabout.programs.models import Enrolment, Program
 
 
 class RunStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    SUCCEEDED = "succeeded", "Finished"
-    FAILED = "failed", "Failed"
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Finished")
+    FAILED = "failed", _("Failed")
 
 
 class MatchRun(TimestampedModel):
@@ -72,17 +73,25 @@ class ProposedPair(models.Model):
 
 
 class UnmatchedEnrolment(models.Model):
+    """Someone a run left without a partner: the engine's reason as its English ``reason``, its ``code`` and ``params``.
+
+    Pages word the reason from its code and params (``matching.presentation``); rows stored before reasons had
+    codes have an empty code, and show their text.
+    """
+
     run = models.ForeignKey(MatchRun, on_delete=models.CASCADE, related_name="unmatched")
     enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="+")
     reason = models.TextField()
+    code = models.CharField(max_length=40, blank=True)
+    params = models.JSONField(default=dict, blank=True)
 
     def __str__(self) -> str:
         return f"{self.enrolment.person}: {self.reason}"
 
 
 class PairRuleKind(models.TextChoices):
-    PIN = "pin", "Pinned"
-    FORBID = "forbid", "Forbidden"
+    PIN = "pin", _("Pinned")
+    FORBID = "forbid", _("Forbidden")
 
 
 class PairRule(models.Model):
@@ -103,27 +112,27 @@ class PairRule(models.Model):
 
 
 class MatchStatus(models.TextChoices):
-    PROPOSED = "proposed", "Awaiting acceptance"
-    ACTIVE = "active", "Active"
-    DECLINED = "declined", "Declined"
-    ENDED = "ended", "Ended"
+    PROPOSED = "proposed", _("Awaiting acceptance")
+    ACTIVE = "active", _("Active")
+    DECLINED = "declined", _("Declined")
+    ENDED = "ended", _("Ended")
 
 
 class Response(models.TextChoices):
-    PENDING = "pending", "Not yet answered"
-    ACCEPTED = "accepted", "Accepted"
-    DECLINED = "declined", "Declined"
+    PENDING = "pending", _("Not yet answered")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
 
 
 class DeclineReason(models.TextChoices):
     """No-fault reasons: none of them blames the other person."""
 
-    TIMING = "timing", "The timing does not work for me now"
-    WORKLOAD = "workload", "My workload will not allow it"
-    KNOW_EACH_OTHER = "know_each_other", "We already know each other too well for this"
-    CONFLICT = "conflict", "There is a conflict of interest"
-    DIFFERENT_FOCUS = "different_focus", "I hoped for a different focus"
-    OTHER = "other", "Another reason (no explanation needed)"
+    TIMING = "timing", _("The timing does not work for me now")
+    WORKLOAD = "workload", _("My workload will not allow it")
+    KNOW_EACH_OTHER = "know_each_other", _("We already know each other too well for this")
+    CONFLICT = "conflict", _("There is a conflict of interest")
+    DIFFERENT_FOCUS = "different_focus", _("I hoped for a different focus")
+    OTHER = "other", _("Another reason (no explanation needed)")
 
 
 class Match(TimestampedModel):
@@ -143,7 +152,7 @@ class Match(TimestampedModel):
     mentee_responded_at = models.DateTimeField(null=True, blank=True)
     decline_reason = models.CharField(max_length=20, choices=DeclineReason.choices, blank=True)
     ended_reason = models.CharField(max_length=200, blank=True)
-    requested_by_mentee = models.BooleanField(default=False, help_text="Chosen by the mentee from suggestions (self-select programs).")
+    requested_by_mentee = models.BooleanField(default=False, help_text=_("Chosen by the mentee from suggestions (self-select programs)."))
 
     class Meta:
         ordering = ["-created_at"]

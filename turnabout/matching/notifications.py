@@ -10,6 +10,7 @@ from turnabout.core.delivery import match_outcome_key, match_proposed_key, partn
 from turnabout.core.email import send_templated_email
 from turnabout.identity.links import sign_in_url
 from turnabout.matching.models import Match, MatchStatus
+from turnabout.matching.presentation import WordedReason
 from turnabout.matching.services import waiting_for
 from turnabout.programs.models import Enrolment, Role
 
@@ -37,6 +38,8 @@ def send_match_proposed(match: Match, *, role: str) -> None:
                 "my_label": my_label,
                 "partner_label": partner_label,
                 "program": match.program,
+                # Worded when the email is rendered, in the recipient's language.
+                "reasons": [WordedReason(reason, match.program) for reason in match.reasons],
                 "action_url": sign_in_url(person=me.person, next_path=reverse("matching:my_match", args=[match.pk])),
             },
         )

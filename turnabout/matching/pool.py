@@ -8,7 +8,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from typing import Any
 
-from turnabout.engine import Participant, Problem, Rules, Taxonomy, Weights, Window
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from turnabout.engine import Participant, Problem, Reason, Rules, Taxonomy, Weights, Window
 from turnabout.matching.models import Match, MatchStatus
 from turnabout.people.models import Person, PersonSkill, SensitiveProfile, Skill
 from turnabout.programs.models import Enrolment, PairingFormat, Program, Role
@@ -24,7 +28,11 @@ _WEIGHT_NAMES = {
     "diversity": "diversity",
     "grade_gap": "grade_gap",
 }
+# The engine's code of the reason on different perspectives, and its text once made generic.
+DIVERSITY_REASON = "diversity"
 GENERIC_DIVERSITY_REASON = "They bring different perspectives, as the program asks."
+# A pair's reason as stored: {"code", "text", "params"} (a bare sentence in pairs stored before reasons had codes).
+StoredReason = str | dict[str, Any]
 
 
 def participant_id(enrolment: Enrolment) -> str:
@@ -50,6 +58,33 @@ FINGERPRINT_ASPECTS = {
     "capacity": "capacity",
     "name": "name",
 }
+
+
+# The aspects above and those of rules_fingerprint, in words for the stale check's sentences (the keys stay English:
+# runs store them).
+ASPECT_WORDS: dict[str, Promise] = {
+    "reporting line": gettext_lazy("reporting line"),
+    "grade": gettext_lazy("grade"),
+    "department": gettext_lazy("department"),
+    "site": gettext_lazy("site"),
+    "time zone": gettext_lazy("time zone"),
+    "languages": gettext_lazy("languages"),
+    "skills": gettext_lazy("skills"),
+    "interests and values": gettext_lazy("interests and values"),
+    "availability": gettext_lazy("availability"),
+    "consented profile": gettext_lazy("consented profile"),
+    "capacity": gettext_lazy("capacity"),
+    "name": gettext_lazy("name"),
+    "application": gettext_lazy("application"),
+    "matching rules": gettext_lazy("matching rules"),
+    "pins and bans": gettext_lazy("pins and bans"),
+    "weights": gettext_lazy("weights"),
+    "skill taxonomy": gettext_lazy("skill taxonomy"),
+}
+
+
+def aspect_words(aspect: str) -> str:
+    return str(ASPECT_WORDS.get(aspect, aspect))
 
 
 @dataclass(frozen=True)
@@ -224,9 +259,22 @@ def engine_weights(program: Program) -> Weights:
     )
 
 
-def participant_safe_reasons(reasons: tuple[str, ...] | list[str]) -> list[str]:
-    """Reasons with the diversity sentence made generic: naming the attributes would hint at a partner's answers."""
-    return [GENERIC_DIVERSITY_REASON if reason.startswith("They bring different perspectives") else reason for reason in reasons]
+def reason_code(reason: StoredReason) -> str:
+    """A stored reason's code; "" for a bare sentence stored before reasons had codes."""
+    return str(reason.get("code", "")) if isinstance(reason, dict) else ""
+
+
+def participant_safe_reasons(reasons: Iterable[Reason]) -> list[dict[str, Any]]:
+    """The engine's reasons as stored, the diversity reason (by its code) made generic: no attribute in its text or params.
+
+    Naming the attributes would hint at a partner's consented answers.
+    """
+    return [
+        {"code": DIVERSITY_REASON, "text": GENERIC_DIVERSITY_REASON, "params": {}}
+        if reason.code == DIVERSITY_REASON
+        else {"code": reason.code, "text": reason.text, "params": dict(reason.params)}
+        for reason in reasons
+    ]
 
 
 def pair_rule_breaks(mentor: Participant, mentee: Participant, rules: Rules, *, mentor_name: str, mentee_name: str) -> list[str]:
@@ -234,18 +282,26 @@ def pair_rule_breaks(mentor: Participant, mentee: Participant, rules: Rules, *, 
 
     No sensitive attribute is named: the engine never makes one a hard rule.
     """
+    names = {"mentor": mentor_name, "mentee": mentee_name}
     breaks = []
     if mentor.id in mentee.ancestors:
-        breaks.append(f"{mentee_name} now reports to {mentor_name}'s line")
+        breaks.append(_("%(mentee)s now reports to %(mentor)s's line") % names)
     if mentee.id in mentor.ancestors:
-        breaks.append(f"{mentor_name} now reports to {mentee_name}'s line")
+        breaks.append(_("%(mentor)s now reports to %(mentee)s's line") % names)
     gap = rules.min_grade_gap
     if mentee.grade - mentor.grade < gap:
-        breaks.append(f"{mentor_name} is no longer {gap} {'grade' if gap == 1 else 'grades'} junior to {mentee_name}")
+        breaks.append(
+            ngettext(
+                "%(mentor)s is no longer %(gap)d grade junior to %(mentee)s",
+                "%(mentor)s is no longer %(gap)d grades junior to %(mentee)s",
+                gap,
+            )
+            % {**names, "gap": gap}
+        )
     if rules.require_shared_language and not set(mentor.languages) & set(mentee.languages):
-        breaks.append(f"{mentor_name} and {mentee_name} no longer share a language")
+        breaks.append(_("%(mentor)s and %(mentee)s no longer share a language") % names)
     if rules.forbid_same_department and mentor.department == mentee.department:
-        breaks.append(f"{mentor_name} and {mentee_name} are now in the same department")
+        breaks.append(_("%(mentor)s and %(mentee)s are now in the same department") % names)
     if (mentor.id, mentee.id) in rules.forbidden:
-        breaks.append(f"{mentor_name} and {mentee_name} are now forbidden as a pair")
+        breaks.append(_("%(mentor)s and %(mentee)s are now forbidden as a pair") % names)
     return breaks

@@ -2,12 +2,310 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from django.utils.formats import number_format
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
 
 from turnabout.matching.models import MatchRun, UnmatchedEnrolment
+from turnabout.matching.pool import StoredReason
 from turnabout.matching.queries import RunReview, run_unmatched
 from turnabout.matching.services import roles_asked_first, stale_changes
 from turnabout.programs.models import Program, Role
+
+Params = Mapping[str, Any]
+
+# The engine's reasons, by code (turnabout.engine.REASON_CODES), in words: code → variant → message. The
+# message's placeholders are filled from the reason's params by the code's filler below, with the program's
+# own words for each side. A reason whose code has no entry shows the engine's English text.
+REASON_MESSAGES: dict[str, dict[str, Promise]] = {
+    "goals": {"": gettext_lazy("%(mentor)s can help %(mentee)s with %(skills)s.")},
+    "common_ground": {
+        "both": gettext_lazy("They have common ground: both enjoy %(interests)s, and both value %(values)s."),
+        "interests": gettext_lazy("They have common ground: both enjoy %(interests)s."),
+        "values": gettext_lazy("They have common ground: both value %(values)s."),
+    },
+    "availability": {"": gettext_lazy("Their calendars overlap %(duration)s a week.")},
+    "boundaries": {
+        "both": gettext_lazy(
+            "They work in different departments (%(department_1)s and %(department_2)s) and sites (%(site_1)s and %(site_2)s), "
+            "so each sees another part of the organisation."
+        ),
+        "departments": gettext_lazy(
+            "They work in different departments (%(department_1)s and %(department_2)s), so each sees another part of the organisation."
+        ),
+        "sites": gettext_lazy("They work at different sites (%(site_1)s and %(site_2)s), so each sees another part of the organisation."),
+    },
+    "diversity": {
+        "": gettext_lazy("They bring different perspectives, as the program asks."),
+        "attributes": gettext_lazy("They bring different perspectives (%(attributes)s), as the program asks."),
+    },
+    "grade_gap": {
+        "": ngettext_lazy(
+            "%(mentee)s is %(gap)s grade more senior than %(mentor)s: a genuine reverse-mentoring pair.",
+            "%(mentee)s is %(gap)s grades more senior than %(mentor)s: a genuine reverse-mentoring pair.",
+            "gap",
+        )
+    },
+    "no_capacity": {"": gettext_lazy("Their capacity is 0, so they take no partner in this run.")},
+    "nobody_on_other_side": {"": gettext_lazy("Nobody in this run takes part as %(other)s.")},
+    "ruled_out": {
+        "": ngettext_lazy(
+            "No %(other)s meets this rule: %(rules)s.",
+            "No %(other)s meets all of these rules together: %(rules)s.",
+            "count",
+        )
+    },
+    "below_minimum_score": {
+        "": gettext_lazy("Every %(other)s would score below the program's minimum pair score of %(minimum)s."),
+        "rules": ngettext_lazy(
+            "Every %(other)s who meets this rule (%(rules)s) would score below the program's minimum pair score of %(minimum)s.",
+            "Every %(other)s who meets these rules (%(rules)s) would score below the program's minimum pair score of %(minimum)s.",
+            "count",
+        ),
+    },
+    "below_fairness_floor": {
+        "": ngettext_lazy(
+            "The one person who could be their %(other)s under the rules is taken, or would pair below the fairness floor of "
+            "%(floor)s that lets everyone else be matched.",
+            "Each of the %(count)s people who could be their %(other)s under the rules is taken, or would pair below the fairness "
+            "floor of %(floor)s that lets everyone else be matched.",
+            "count",
+        )
+    },
+    "partner_taken": {"": gettext_lazy("The one %(other)s who meets the rules is already matched with someone they fit better.")},
+    "partners_taken": {
+        "": ngettext_lazy(
+            "The one person who could be their %(other)s under the rules is already matched at capacity with pairs that score "
+            "higher overall.",
+            "All %(count)s people who could be their %(other)s under the rules are already matched at capacity with pairs that "
+            "score higher overall.",
+            "count",
+        )
+    },
+}
+
+# The hard rules an unmatched reason names (turnabout.engine.RULE_CODES), each a phrase for the list in "ruled_out".
+# Grade gap and availability depend on the side: a mentor is junior to the mentee.
+RULE_PHRASES: dict[str, Promise] = {
+    "capacity": gettext_lazy("room for a partner"),
+    "grade_gap": ngettext_lazy("at least %(gap)s grade junior", "at least %(gap)s grades junior", "gap"),
+    "grade_gap_senior": ngettext_lazy("at least %(gap)s grade senior", "at least %(gap)s grades senior", "gap"),
+    "language": gettext_lazy("a shared language"),
+    "reporting_line": gettext_lazy("outside their reporting line"),
+    "department": gettext_lazy("in another department"),
+    "availability": ngettext_lazy(
+        "at least %(minutes)s minute of shared weekly availability", "at least %(minutes)s minutes of shared weekly availability", "minutes"
+    ),
+    "forbidden": gettext_lazy("allowed by the program"),
+    "past_pair": gettext_lazy("not paired with them before"),
+}
+
+
+def join_words(items: Iterable[str]) -> str:
+    """Words as one list: "a", "a and b", "a, b and c" (in the active language)."""
+    words = [str(item) for item in items]
+    if len(words) <= 1:
+        return "".join(words)
+    return _("%(items)s and %(last)s") % {"items": _(", ").join(words[:-1]), "last": words[-1]}
+
+
+def _role(program: Program, role: object) -> str:
+    return program.mentor_label if role == Role.MENTOR else program.mentee_label
+
+
+def _duration(minutes: int) -> str:
+    hours, rest = divmod(int(minutes), 60)
+    minutes_text = ngettext("%(count)s minute", "%(count)s minutes", rest) % {"count": rest}
+    if not hours:
+        return minutes_text
+    hours_text = ngettext("%(count)s hour", "%(count)s hours", hours) % {"count": hours}
+    return _("%(hours)s %(minutes)s") % {"hours": hours_text, "minutes": minutes_text} if rest else hours_text
+
+
+def _skill(skill: Params, mentee: str) -> str:
+    values = {"skill": skill.get("skill", ""), "level": skill.get("level"), "max": skill.get("max_level"), "mentee": mentee}
+    through, top = skill.get("through"), skill.get("top", "")
+    if through:
+        values["through"] = through
+        message = {
+            "only": _("%(skill)s (through the related skill %(through)s, %(mentee)s's top goal)"),
+            "one_of": _("%(skill)s (through the related skill %(through)s, one of %(mentee)s's top goals)"),
+        }.get(top, _("%(skill)s (through the related skill %(through)s)"))
+    else:
+        message = {
+            "only": _("%(skill)s (level %(level)s of %(max)s, %(mentee)s's top goal)"),
+            "one_of": _("%(skill)s (level %(level)s of %(max)s, one of %(mentee)s's top goals)"),
+        }.get(top, _("%(skill)s (level %(level)s of %(max)s)"))
+    return message % values
+
+
+def _unspecified(name: object) -> str:
+    return str(name) if name else _("unspecified")
+
+
+def _goals(params: Params, program: Program) -> tuple[str, dict[str, object]]:
+    mentee = str(params.get("mentee", ""))
+    return "", {
+        "mentor": params.get("mentor", ""),
+        "mentee": mentee,
+        "skills": join_words(_skill(s, mentee) for s in params.get("skills", [])),
+    }
+
+
+def _common_ground(params: Params, program: Program) -> tuple[str, dict[str, object]]:
+    interests, values = params.get("interests") or [], params.get("values") or []
+    variant = "both" if interests and values else "interests" if interests else "values"
+    return variant, {"interests": join_words(interests), "values": join_words(values)}
+
+
+def _boundaries(params: Params, program: Program) -> tuple[str, dict[str, object]]:
+    departments, sites = params.get("departments"), params.get("sites")
+    variant = "both" if departments and sites else "departments" if departments else "sites"
+    values: dict[str, object] = {}
+    for name, pair in (("department", departments), ("site", sites)):
+        first, second = pair or (None, None)
+        values |= {f"{name}_1": _unspecified(first), f"{name}_2": _unspecified(second)}
+    return variant, values
+
+
+def _rules(params: Params, program: Program) -> str:
+    gap, minutes = int(params.get("min_grade_gap") or 0), int(params.get("min_overlap_minutes") or 0)
+    phrases = []
+    for rule in params.get("rules", []):
+        key = "grade_gap_senior" if rule == "grade_gap" and params.get("other") == Role.MENTEE else rule
+        phrase = RULE_PHRASES.get(key)
+        if phrase is not None:
+            phrases.append(str(phrase % {"gap": gap, "minutes": minutes}))
+    return join_words(phrases)
+
+
+def _other(params: Params, program: Program) -> dict[str, object]:
+    return {"other": _role(program, params.get("other")), "count": int(params.get("count") or 0)}
+
+
+def _ruled(params: Params, program: Program) -> tuple[str, dict[str, object]]:
+    return "", {**_other(params, program), "rules": _rules(params, program), "count": len(params.get("rules", []))}
+
+
+def _below_minimum(params: Params, program: Program) -> tuple[str, dict[str, object]]:
+    minimum = number_format(float(params.get("min_pair_score") or 0), 2)
+    named = len(params.get("rules", []))
+    return ("rules" if named else ""), {**_other(params, program), "rules": _rules(params, program), "count": named, "minimum": minimum}
+
+
+def _fairness(params: Params, program: Program) -> tuple[str, dict[str, object]]:
+    return "", {**_other(params, program), "floor": number_format(float(params.get("fairness_floor") or 0), 2)}
+
+
+def _plain(params: Params, program: Program) -> tuple[str, dict[str, object]]:
+    return "", {**params, **_other(params, program)}
+
+
+_FILLERS: dict[str, Callable[[Params, Program], tuple[str, dict[str, object]]]] = {
+    "goals": _goals,
+    "common_ground": _common_ground,
+    "availability": lambda params, program: ("", {"duration": _duration(int(params.get("minutes") or 0))}),
+    "boundaries": _boundaries,
+    # Stored for participants without its attributes (pool.participant_safe_reasons): then the generic sentence.
+    "diversity": lambda params, program: (
+        ("attributes" if params.get("attributes") else ""),
+        {"attributes": join_words(params.get("attributes") or [])},
+    ),
+    "grade_gap": lambda params, program: (
+        "",
+        {"mentor": params.get("mentor", ""), "mentee": params.get("mentee", ""), "gap": int(params.get("gap") or 0)},
+    ),
+    "no_capacity": _plain,
+    "nobody_on_other_side": _plain,
+    "ruled_out": _ruled,
+    "below_minimum_score": _below_minimum,
+    "below_fairness_floor": _fairness,
+    "partner_taken": _plain,
+    "partners_taken": _plain,
+}
+
+
+def reason_text(reason: StoredReason, program: Program) -> str:
+    """A stored reason in the active language with the program's words for each side; by its code, never its text.
+
+    A bare sentence (stored before reasons had codes) or an unknown code shows the English text as stored.
+    """
+    if isinstance(reason, str):
+        return reason
+    code, params = str(reason.get("code", "")), reason.get("params") or {}
+    fill, messages = _FILLERS.get(code), REASON_MESSAGES.get(code)
+    if fill is None or messages is None:
+        return str(reason.get("text", ""))
+    variant, values = fill(params, program)
+    return str(messages[variant] % values)
+
+
+def reason_texts(reasons: Iterable[StoredReason], program: Program) -> list[str]:
+    return [reason_text(reason, program) for reason in reasons]
+
+
+@dataclass(frozen=True)
+class WordedReason:
+    """A stored reason worded when shown (``str``), in the language active then: an email renders once per recipient language."""
+
+    reason: StoredReason
+    program: Program
+
+    def __str__(self) -> str:
+        return reason_text(self.reason, self.program)
+
+
+def worded_review(review: RunReview, program: Program) -> RunReview:
+    """The review with each pair's reasons in words (``reason_text``), for pages and the API."""
+    return RunReview([replace(pair, reasons=list(reason_texts(pair.reasons, program))) for pair in review.pairs], review.summary)
+
+
+@dataclass(frozen=True)
+class UnmatchedRow:
+    """Someone a run could not pair, as the pages show them: their side in the program's words and the reason in words."""
+
+    item: UnmatchedEnrolment
+    role_label: str
+    reason: str
+
+    @property
+    def person_name(self) -> str:
+        return self.item.enrolment.person.full_name
+
+
+def unmatched_rows(items: Iterable[UnmatchedEnrolment], program: Program) -> list[UnmatchedRow]:
+    return [
+        UnmatchedRow(
+            item,
+            _role(program, item.enrolment.role),
+            reason_text({"code": item.code, "text": item.reason, "params": item.params} if item.code else item.reason, program),
+        )
+        for item in items
+    ]
+
+
+# What a computing run is doing (MatchRun.stage: the service's stages and the engine's progress stages), in words.
+RUN_STAGES: dict[str, Promise] = {
+    "reading the pool": gettext_lazy("Reading the pool"),
+    "preparing": gettext_lazy("Preparing"),
+    "scoring pairs": gettext_lazy("Scoring pairs"),
+    "pricing": gettext_lazy("Looking for better pairs"),
+    "proving optimality": gettext_lazy("Checking that no better set of pairs exists"),
+    "explaining": gettext_lazy("Writing the reasons"),
+    "done": gettext_lazy("Done"),
+}
+
+
+def run_stage(run: MatchRun) -> str:
+    """The run's stage in words; "" before the worker starts it, and a stage not listed as stored."""
+    stage = run.stage.strip()
+    words = RUN_STAGES.get(stage.lower())
+    return str(words) if words is not None else stage
 
 
 def score_distribution(summary: dict[str, object]) -> list[tuple[str, int]]:
@@ -34,7 +332,18 @@ class PublishPreview:
     emailed_later: str | None
     emails: int
     stale: list[str]
-    unmatched: list[UnmatchedEnrolment]
+    unmatched: list[UnmatchedRow]
+
+    @property
+    def confirm_label(self) -> str:
+        """The publish button's words, both counts pluralised: "Yes, publish 3 pairs and send 6 emails"."""
+        emails = ngettext("%(count)s email", "%(count)s emails", self.emails) % {"count": self.emails}
+        return ngettext(
+            "Yes, publish %(count)s pair and send %(emails)s", "Yes, publish %(count)s pairs and send %(emails)s", self.pairs
+        ) % {
+            "count": self.pairs,
+            "emails": emails,
+        }
 
     @property
     def can_publish(self) -> bool:
@@ -55,5 +364,5 @@ def publish_preview(run: MatchRun, review: RunReview) -> PublishPreview:
         emailed_later=program.label_for(later) if later else None,
         emails=pairs * len(first),
         stale=stale_changes(run) if pending else [],
-        unmatched=run_unmatched(run),
+        unmatched=unmatched_rows(run_unmatched(run), program),
     )

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 
 from turnabout.matching.models import Match, MatchRun, MatchStatus, PairRule, ProposedPair, UnmatchedEnrolment
-from turnabout.matching.pool import GENERIC_DIVERSITY_REASON
+from turnabout.matching.pool import DIVERSITY_REASON, GENERIC_DIVERSITY_REASON, StoredReason, reason_code
 from turnabout.programs.models import Enrolment, Program
 from turnabout.programs.rules import DEFAULT_MATCH_RULES, DEFAULT_MATCH_WEIGHTS
 
@@ -37,7 +37,7 @@ class ReviewedPair:
     score: float
     components: dict[str, float]
     adds_perspectives: bool
-    reasons: list[str]
+    reasons: list[StoredReason]
 
     @classmethod
     def of(cls, proposal: ProposedPair) -> ReviewedPair:
@@ -45,9 +45,10 @@ class ReviewedPair:
         if DIVERSITY not in proposal.components:
             return cls(proposal, proposal.score, components, adds_perspectives=False, reasons=list(proposal.reasons))
         adds_perspectives = proposal.components[DIVERSITY] > 0
-        others = [reason for reason in proposal.reasons if reason != GENERIC_DIVERSITY_REASON]
+        others = [reason for reason in proposal.reasons if reason_code(reason) != DIVERSITY_REASON]
+        generic: StoredReason = {"code": DIVERSITY_REASON, "text": GENERIC_DIVERSITY_REASON, "params": {}}
         # The engine gives three reasons at most; with diversity shown, two others, whether it ranked first or fourth.
-        reasons = [*others[:2], GENERIC_DIVERSITY_REASON] if adds_perspectives else others
+        reasons = [*others[:2], generic] if adds_perspectives else others
         # Summed from the other components, not score minus diversity: not even a rounding residue of it remains.
         return cls(proposal, sum(components.values()), components, adds_perspectives, reasons)
 

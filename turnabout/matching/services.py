@@ -7,10 +7,14 @@ from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
 from functools import partial
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from turnabout.accounts.models import AuditAction, User
 from turnabout.accounts.services import record_audit_entry
@@ -43,6 +47,7 @@ from turnabout.matching.models import (
 from turnabout.matching.pool import (
     ENROLMENT_RELATED,
     Pool,
+    aspect_words,
     build_participants,
     build_pool,
     engine_rules,
@@ -66,7 +71,7 @@ def start_match_run(*, program: Program, by: User, mode: str | None = None) -> M
     from turnabout.matching.tasks import compute_match_run
 
     if program.status != ProgramStatus.MATCHING:
-        raise RunNotReady("Move the program to matching before running the engine.")
+        raise RunNotReady(_("Move the program to matching before running the engine."))
     run = MatchRun.objects.create(program=program, requested_by=by, mode=mode or str(program.match_rules.get("mode", "score")))
     transaction.on_commit(lambda: compute_match_run.enqueue(run.pk))
     return run
@@ -197,7 +202,7 @@ def _store_result(
                 mentee=enrolments[pair.mentee_id],
                 score=pair.score,
                 components=dict(pair.components),
-                reasons=participant_safe_reasons(pair.reasons),
+                reasons=participant_safe_reasons(pair.explanations),
                 is_pinned=(pair.mentor_id, pair.mentee_id) in pinned,
             )
             for pair in result.pairs
@@ -205,7 +210,17 @@ def _store_result(
         batch_size=1000,
     )
     UnmatchedEnrolment.objects.bulk_create(
-        [UnmatchedEnrolment(run=run, enrolment=enrolments[item.id], reason=item.reason) for item in result.unmatched], batch_size=1000
+        [
+            UnmatchedEnrolment(
+                run=run,
+                enrolment=enrolments[item.id],
+                reason=item.reason,
+                code=item.explanation.code if item.explanation else "",
+                params=dict(item.explanation.params) if item.explanation else {},
+            )
+            for item in result.unmatched
+        ],
+        batch_size=1000,
     )
     diagnostics = asdict(result.diagnostics)
     scores = sorted(pair.score for pair in result.pairs)
@@ -246,11 +261,16 @@ def changes_since_previous_run(run: MatchRun, pairs: set[tuple[str, str]], enrol
 def set_pair_rule(*, program: Program, mentor: Enrolment, mentee: Enrolment, kind: PairRuleKind | None, by: User) -> PairRule | None:
     """Pin or forbid a pair for the next runs, or clear the rule (kind None)."""
     if mentor.program_id != program.pk or mentee.program_id != program.pk or mentor.role != Role.MENTOR or mentee.role != Role.MENTEE:
-        raise InvalidPairRule("A pin or ban joins a mentor and a mentee of this program.")
+        raise InvalidPairRule(
+            _("A pin or ban joins a %(mentor)s and a %(mentee)s of this program.")
+            % {"mentor": program.mentor_label, "mentee": program.mentee_label}
+        )
     if kind is None:
         PairRule.objects.filter(program=program, mentor=mentor, mentee=mentee).delete()
         return None
-    rule, _ = PairRule.objects.update_or_create(program=program, mentor=mentor, mentee=mentee, defaults={"kind": kind, "created_by": by})
+    rule, _created = PairRule.objects.update_or_create(
+        program=program, mentor=mentor, mentee=mentee, defaults={"kind": kind, "created_by": by}
+    )
     return rule
 
 
@@ -268,9 +288,18 @@ def stale_changes(run: MatchRun) -> list[str]:
     changes = []
     joined, left = set(now) - set(then), set(then) - set(now)
     if joined:
-        changes.append(f"{len(joined)} {'person' if len(joined) == 1 else 'people'} joined the pool")
+        changes.append(
+            ngettext("%(count)d person joined the pool", "%(count)d people joined the pool", len(joined)) % {"count": len(joined)}
+        )
     if left:
-        changes.append(f"{len(left)} left the pool (withdrawn, matched elsewhere or no longer ready)")
+        changes.append(
+            ngettext(
+                "%(count)d person left the pool (withdrawn, matched elsewhere or no longer ready)",
+                "%(count)d people left the pool (withdrawn, matched elsewhere or no longer ready)",
+                len(left),
+            )
+            % {"count": len(left)}
+        )
     changes.extend(_broken_pairs(run, pool, rules))
     by_enrolment = {str(enrolment.pk): enrolment for enrolment in pool.enrolments.values()}
     participants = {participant.id: participant for participant in (*pool.problem.mentors, *pool.problem.mentees)}
@@ -280,13 +309,17 @@ def stale_changes(run: MatchRun) -> list[str]:
             continue
         enrolment = by_enrolment[key]
         if not isinstance(before, dict):
-            changes.append(f"{enrolment.person.full_name}'s details changed")
+            changes.append(_("%(name)s's details changed") % {"name": enrolment.person.full_name})
             continue
         aspects = sorted(aspect for aspect in set(before) | set(after) if before.get(aspect) != after.get(aspect))
         changes.extend(_describe_change(enrolment, participants[participant_id(enrolment)].timezone, aspect) for aspect in aspects)
     then_rules = run.summary.get("rules_fingerprint", {})
     now_rules = rules_fingerprint(rules, engine_weights(program), pool.problem.taxonomy)
-    changes.extend(f"the program's {aspect} changed" for aspect in sorted(now_rules) if then_rules.get(aspect) != now_rules[aspect])
+    changes.extend(
+        _("the program's %(aspect)s changed") % {"aspect": aspect_words(aspect)}
+        for aspect in sorted(now_rules)
+        if then_rules.get(aspect) != now_rules[aspect]
+    )
     return changes
 
 
@@ -309,14 +342,19 @@ def _describe_change(enrolment: Enrolment, timezone_now: str, aspect: str) -> st
     person = enrolment.person
     name = person.full_name
     if aspect == "reporting line":
-        return f"{name}'s reporting line changed (their manager is now {person.manager.full_name if person.manager else 'nobody'})"
+        if person.manager is None:
+            return _("%(name)s's reporting line changed (they now report to nobody)") % {"name": name}
+        return _("%(name)s's reporting line changed (their manager is now %(manager)s)") % {
+            "name": name,
+            "manager": person.manager.full_name,
+        }
     if aspect == "grade":
-        return f"{name}'s grade is now {person.grade.code if person.grade else 'unset'}"
+        if person.grade is None:
+            return _("%(name)s's grade is now unset") % {"name": name}
+        return _("%(name)s's grade is now %(grade)s") % {"name": name, "grade": person.grade.code}
     if aspect == "time zone":
-        return f"{name}'s time zone is now {timezone_now}"
-    if aspect == "consented profile":
-        return f"{name}'s consented profile changed"
-    return f"{name}'s {aspect} changed"
+        return _("%(name)s's time zone is now %(zone)s") % {"name": name, "zone": timezone_now}
+    return _("%(name)s's %(aspect)s changed") % {"name": name, "aspect": aspect_words(aspect)}
 
 
 @transaction.atomic
@@ -330,9 +368,10 @@ def publish_match_run(*, run: MatchRun, by: User) -> list[Match]:
 
     run = MatchRun.objects.select_for_update().select_related("program").get(pk=run.pk)
     if run.published_at is not None:
-        raise AlreadyPublished(f"This run was already published on {run.published_at:%d %b %Y at %H:%M}.")
+        published = date_format(timezone.localtime(run.published_at), "j M Y, H:i")
+        raise AlreadyPublished(_("This run was already published on %(date)s.") % {"date": published})
     if run.status != RunStatus.SUCCEEDED:
-        raise RunNotReady("Only a finished run can be published.")
+        raise RunNotReady(_("Only a finished run can be published."))
     changes = stale_changes(run)
     if changes:
         raise StalePool(changes)
@@ -398,11 +437,11 @@ def respond_to_match(*, match: Match, role: Role, accept: bool, reason: DeclineR
 
     match = Match.objects.select_for_update().select_related("program", "mentor__person", "mentee__person").get(pk=match.pk)
     if match.status != MatchStatus.PROPOSED:
-        raise MatchClosed(f"This match is {match.get_status_display().lower()}; it no longer takes answers.")
+        raise MatchClosed(_("This match is %(status)s; it no longer takes answers.") % {"status": match.get_status_display().lower()})
     if role not in waiting_for(match):
-        raise NotYourTurn("Your answer is not needed yet, or you have already answered.")
+        raise NotYourTurn(_("Your answer is not needed yet, or you have already answered."))
     if not accept and reason not in DeclineReason.values:
-        raise DeclineReasonRequired("Choose one of the reasons: none of them blames anyone.")
+        raise DeclineReasonRequired(_("Choose one of the reasons: none of them blames anyone."))
     breaks = current_pair_rule_breaks(match) if accept else []
     if breaks:
         raise PairNoLongerAllowed(breaks)
@@ -468,7 +507,7 @@ def end_matches_of_withdrawn(*, program: Program | None = None, organisation_id:
     return ended
 
 
-def suggestions_for(*, enrolment: Enrolment, top_n: int = 3) -> list[tuple[Enrolment, float, list[str]]]:
+def suggestions_for(*, enrolment: Enrolment, top_n: int = 3) -> list[tuple[Enrolment, float, list[dict[str, Any]]]]:
     """Top mentors for a mentee of a self-select program, spread across the pool; (mentor enrolment, score, reasons)."""
     program = enrolment.program
     pool = build_pool(program)
@@ -478,7 +517,7 @@ def suggestions_for(*, enrolment: Enrolment, top_n: int = 3) -> list[tuple[Enrol
     rules = engine_pair_rules(program, pool_ids=set(pool.enrolments))
     suggestions = suggest(pool.problem, engine_rules(program, **rules), engine_weights(program), top_n=top_n)
     mine = sorted((s for s in suggestions if s.mentee_id == me), key=lambda s: s.rank)
-    return [(pool.enrolments[s.mentor_id], s.score, participant_safe_reasons(s.reasons)) for s in mine]
+    return [(pool.enrolments[s.mentor_id], s.score, participant_safe_reasons(s.explanations)) for s in mine]
 
 
 @transaction.atomic
@@ -488,12 +527,12 @@ def request_mentor(*, mentee: Enrolment, mentor: Enrolment) -> Match:
 
     offered = {candidate.pk: (score, reasons) for candidate, score, reasons in suggestions_for(enrolment=mentee)}
     if mentor.pk not in offered:
-        raise InvalidPairRule("You can request only one of your current suggestions.")
+        raise InvalidPairRule(_("You can request only one of your current suggestions."))
     # Lock both enrolments so two requests cannot race past the open-match check.
     list(Enrolment.objects.select_for_update().filter(pk__in=[mentee.pk, mentor.pk]))
     open_for_mentee = Match.objects.filter(mentee=mentee, status__in=[MatchStatus.PROPOSED, MatchStatus.ACTIVE]).count()
     if open_for_mentee >= mentee.capacity:
-        raise MatchClosed("You already have an open request or pair; wait for the answer first.")
+        raise MatchClosed(_("You already have an open request or pair; wait for the answer first."))
     score, reasons = offered[mentor.pk]
     match = Match.objects.create(
         program=mentee.program,

@@ -18,7 +18,14 @@ from turnabout.matching.access import access_match_run, access_own_match
 from turnabout.matching.errors import MatchingError
 from turnabout.matching.forms import MentorRequestForm, PairRuleForm
 from turnabout.matching.models import DeclineReason, Match, PairRuleKind
-from turnabout.matching.presentation import publish_preview, score_distribution
+from turnabout.matching.presentation import (
+    publish_preview,
+    reason_texts,
+    run_stage,
+    score_distribution,
+    unmatched_rows,
+    worded_review,
+)
 from turnabout.matching.queries import (
     latest_run,
     matches_of_user,
@@ -49,13 +56,14 @@ def review(request: AuthenticatedRequest, program_id: int) -> HttpResponse:
     program = access_program(request.user, program_id)
     run = latest_run(program)
     finished = run if run and run.has_succeeded else None
-    proposals = run_proposals(finished) if finished else None
+    proposals = worded_review(run_proposals(finished), program) if finished else None
     context = {
         "program": program,
         "run": run,
+        "stage": run_stage(run) if run else "",
         "proposals": proposals if proposals is not None else [],
         "distribution": score_distribution(proposals.summary) if proposals is not None else [],
-        "unmatched": run_unmatched(finished) if finished else [],
+        "unmatched": unmatched_rows(run_unmatched(finished), program) if finished else [],
         # A run without pairs has nothing to publish, so nothing to go stale.
         "stale": stale_changes(finished) if finished and proposals and not finished.published_at else [],
         "rules": program_pair_rules(program),
@@ -69,7 +77,7 @@ def review(request: AuthenticatedRequest, program_id: int) -> HttpResponse:
 def run_progress(request: AuthenticatedRequest, run_id: int) -> HttpResponse:
     """The progress fragment htmx polls while a run computes; a finished run reloads the whole page."""
     run = access_match_run(request.user, run_id)
-    response = render(request, "matching/review.html#progress", {"run": run, "program": run.program})
+    response = render(request, "matching/review.html#progress", {"run": run, "program": run.program, "stage": run_stage(run)})
     if run.is_finished and is_htmx(request):
         response["HX-Refresh"] = "true"
     return response
@@ -81,7 +89,7 @@ def start_run(request: AuthenticatedRequest, program_id: int) -> HttpResponse:
     program = access_program(request.user, program_id, write=True)
     mode = request.POST.get("mode") or None
     if mode not in (None, "score", "coverage", "fair"):
-        messages.error(request, "Unknown matching mode.")
+        messages.error(request, _("Unknown matching mode."))
         return redirect("matching:review", program.pk)
     try:
         start_match_run(program=program, by=request.user, mode=mode)
@@ -104,8 +112,12 @@ def pair_rule(request: AuthenticatedRequest, program_id: int) -> HttpResponse:
     except MatchingError as error:
         messages.error(request, error.message)
     else:
-        verb = {PairRuleKind.PIN: "Pinned", PairRuleKind.FORBID: "Forbidden"}.get(kind, "Cleared the rule for")
-        messages.success(request, f"{verb} {mentor.person.full_name} with {mentee.person.full_name}. Re-run matching to apply it.")
+        names = {"mentor": mentor.person.full_name, "mentee": mentee.person.full_name}
+        done = {
+            PairRuleKind.PIN: _("Pinned %(mentor)s with %(mentee)s. Re-run matching to apply it."),
+            PairRuleKind.FORBID: _("Forbidden %(mentor)s with %(mentee)s. Re-run matching to apply it."),
+        }.get(kind, _("Cleared the rule for %(mentor)s with %(mentee)s. Re-run matching to apply it."))
+        messages.success(request, done % names)
     return redirect("matching:review", program.pk)
 
 
@@ -156,7 +168,9 @@ def my_match(request: AuthenticatedRequest, match_id: int) -> HttpResponse:
         except MatchingError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, "Thank you: you accepted." if accept else "Thank you. You are back in the pool; nobody is at fault.")
+            messages.success(
+                request, _("Thank you: you accepted.") if accept else _("Thank you. You are back in the pool; nobody is at fault.")
+            )
         return redirect("matching:my_match", match.pk)
     return render(request, "matching/my_match.html", _match_context(match, role))
 
@@ -166,6 +180,7 @@ def _match_context(match: Match, role: Role) -> dict[str, object]:
     return {
         "match": match,
         "program": match.program,
+        "reasons": reason_texts(match.reasons, match.program),
         "role": role,
         "partner": partner.person,
         "partner_label": match.program.label_for(partner.role),
@@ -183,7 +198,7 @@ def suggestions(request: AuthenticatedRequest, enrolment_id: int) -> HttpRespons
     enrolment = access_own_enrolment(request.user, enrolment_id)
     program = enrolment.program
     if program.matching_style != MatchingStyle.SELF_SELECT or enrolment.role != Role.MENTEE:
-        messages.error(request, "In this program the program manager proposes pairs.")
+        messages.error(request, _("In this program the program manager proposes pairs."))
         return redirect("programs:enrolment", enrolment.pk)
     if request.method == "POST":
         form = MentorRequestForm(request.POST, program=program)
@@ -201,12 +216,12 @@ def suggestions(request: AuthenticatedRequest, enrolment_id: int) -> HttpRespons
         except MatchingError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, f"Request sent to {mentor.person.given_name}.")
+            messages.success(request, _("Request sent to %(name)s.") % {"name": mentor.person.given_name})
             return redirect("matching:my_match", match.pk)
     context = {
         "enrolment": enrolment,
         "program": program,
-        "suggestions": suggestions_for(enrolment=enrolment),
+        "suggestions": [(mentor, score, reason_texts(reasons, program)) for mentor, score, reasons in suggestions_for(enrolment=enrolment)],
         "open_match": open_match_for(enrolment),
     }
     return render(request, "matching/suggestions.html", context)
@@ -221,5 +236,5 @@ def rematch(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
     if not is_confirmed(request.POST):
         return render(request, "engagement/confirm_close.html", {"pair": pair, "rematch": True, "confirmed": CONFIRMED})
     rematch_pair(pair=pair, by=request.user)
-    messages.success(request, f"{pair} is closed without fault; both are back in the pool for the next matching run.")
+    messages.success(request, _("%(pair)s is closed without fault; both are back in the pool for the next matching run.") % {"pair": pair})
     return redirect("matching:review", pair.program_id)
