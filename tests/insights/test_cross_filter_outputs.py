@@ -127,17 +127,17 @@ def test_a_site_filter_no_longer_reveals_a_three_person_site_by_subtraction(clie
     at_leeds = csv_rows(client, matching_program, site=leeds.pk)
 
     # then the unfiltered figures are those of the report
-    assert (unfiltered["kpi", "Match rate, mentors"]["value"], unfiltered["kpi", "Match rate, mentors"]["n"]) == ("0.7500", "24")
+    assert (unfiltered["kpi", "Match rate, mentor side"]["value"], unfiltered["kpi", "Match rate, mentor side"]["n"]) == ("0.7500", "24")
     assert unfiltered["enrolments", "mentor: Enrolled"]["value"] == "24"
     # and Leeds' mentor figures, which would give York's by subtraction, are withheld with the reason
-    for figure in ("Match rate, mentors", "Participation, mentors (enrolled ÷ invited)", "Days to match (ready → pair accepted)"):
+    for figure in ("Match rate, mentor side", "Participation, mentor side (enrolled ÷ invited)", "Days to match (ready → pair accepted)"):
         assert (at_leeds["kpi", figure]["value"], at_leeds["kpi", figure]["n"]) == ("", ""), figure
         assert at_leeds["kpi", figure]["note"].startswith(NOTE), figure
     assert (at_leeds["enrolments", "mentor: Enrolled"]["value"], at_leeds["enrolments", "mentor: Enrolled"]["note"]) == ("", NOTE)
     assert small_csv_differences(unfiltered, at_leeds) == []
     # while the figures Leeds shares with everyone (all 18 pairs have their mentee at Leeds) are still shown
     assert (at_leeds["kpi", "Early-closure rate"]["value"], at_leeds["kpi", "Early-closure rate"]["n"]) == ("0.0000", "18")
-    assert (at_leeds["kpi", "Match rate, mentees"]["value"], at_leeds["kpi", "Match rate, mentees"]["n"]) == ("1.0000", "18")
+    assert (at_leeds["kpi", "Match rate, mentee side"]["value"], at_leeds["kpi", "Match rate, mentee side"]["n"]) == ("1.0000", "18")
 
 
 def test_the_api_applies_the_site_filter_and_withholds_the_same_figures(client, matching_program, sponsor, leeds, york) -> None:
@@ -177,7 +177,7 @@ def test_a_cohort_filter_no_longer_reveals_a_three_person_cohort(client, matchin
     january = csv_rows(client, matching_program, cohort="2026-01")
 
     # then
-    assert january["kpi", "Match rate, mentors"]["note"] == NOTE
+    assert january["kpi", "Match rate, mentor side"]["note"] == NOTE
     assert small_csv_differences(unfiltered, january) == []
 
 
@@ -192,7 +192,7 @@ def test_a_site_with_enough_people_is_shown(client, matching_program, manager, l
     at_york = csv_rows(client, matching_program, site=york.pk)
 
     # then: every group a comparison can isolate has at least 5 people of each outcome
-    assert (at_york["kpi", "Match rate, mentors"]["value"], at_york["kpi", "Match rate, mentors"]["n"]) == ("0.5000", "10")
+    assert (at_york["kpi", "Match rate, mentor side"]["value"], at_york["kpi", "Match rate, mentor side"]["n"]) == ("0.5000", "10")
     assert at_york["enrolments", "mentor: Enrolled"]["value"] == "10"
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from collections import Counter
 from datetime import date, timedelta
 
@@ -36,6 +37,11 @@ from turnabout.programs.models import Program, Role, StrategicDriver
 from turnabout.programs.services import create_program_from_preset
 
 K = 5
+# The counts some KPI notes give: pairs that have not met (of all pairs), people still waiting (of those ready).
+NOTE_COUNTS = {
+    "days_to_first_meeting": re.compile(r"(?<![a-z] )\b(?P<count>[0-9]+) pairs without a meeting yet"),
+    "days_to_match": re.compile(r"\b(?P<count>[0-9]+) still waiting"),
+}
 IDEA_KEYS = ("insights_adopted", "insights_per_pair", "pairs_with_insight")
 RATINGS = ("1", "2", "3", "4", "5")
 UNIT_RANGES = {
@@ -60,16 +66,18 @@ def three_months_in():
 # --- reading every output ------------------------------------------------------------------------------------
 
 
-def outputs(client: Client, program: Program) -> dict[str, object]:
-    """What each output publishes for ``program``: CSV rows, the API body, the roll-up body, the page's context."""
-    response = client.get(reverse("insights:program_csv", args=[program.pk]))
+def outputs(client: Client, program: Program, query: str = "") -> dict[str, object]:
+    """What each output publishes for ``program`` (cut by the filter ``query``, "site=3", if any): CSV rows, the API
+    body, the roll-up body (never filtered), the page's context."""
+    cut = f"?{query}" if query else ""
+    response = client.get(reverse("insights:program_csv", args=[program.pk]) + cut)
     assert response.status_code == 200
     rows = {(row["section"], row["figure"]): row for row in csv.DictReader(io.StringIO(response.content.decode()))}
-    api = client.get(f"/api/insights/programs/{program.pk}/kpis").json()
+    api = client.get(f"/api/insights/programs/{program.pk}/kpis{cut}").json()
     rollup = client.get("/api/insights/rollup").json()
-    page = client.get(reverse("insights:program", args=[program.pk]))
+    page = client.get(reverse("insights:program", args=[program.pk]) + cut)
     assert page.status_code == 200
-    report = client.get(reverse("insights:program_pdf", args=[program.pk]))
+    report = client.get(reverse("insights:program_pdf", args=[program.pk]) + cut)
     assert report.status_code == 200
     return {"csv": rows, "api": api, "rollup": rollup, "page": page.context}
 
@@ -87,9 +95,11 @@ def page_count(text: str) -> int | None:
     return None if text == HIDDEN else int(text)
 
 
-def publication(client: Client, program: Program) -> dict[tuple, int | float | None]:
-    """Every count each output shows of ``program``, by figure, after checking that the outputs agree on each."""
-    read = outputs(client, program)
+def publication(client: Client, program: Program, query: str = "") -> dict[tuple, int | float | None]:
+    """Every count each output shows of ``program`` (cut by ``query``), by figure, after checking that the outputs agree
+    on each; and the KPI figures that count other units than the tables: the satisfaction means (over answers), the
+    pairs without a meeting (pairs), the people still waiting (people)."""
+    read = outputs(client, program, query)
     rows, api, rollup, page = read["csv"], read["api"], read["rollup"], read["page"]
     published: dict[tuple, int | float | None] = {}
 
@@ -107,7 +117,8 @@ def publication(client: Client, program: Program) -> dict[tuple, int | float | N
     assert api_months == chart_months == table_months == csv_months
     for month, count in api_months.items():
         record(("meetings", month), count)
-    record(("meetings", "total"), rollup_row(rollup, program)["meetings_held"]["value"])
+    if not query:  # the roll-up is never filtered
+        record(("meetings", "total"), rollup_row(rollup, program)["meetings_held"]["value"])
     # pulse ratings: the CSV and the page show the cells, the API the cells and the totals
     for row in api["pulse_ratings"]["rows"]:
         page_row = next(item for item in page["pulse_rows"] if item["label"] == row["label"])
@@ -128,7 +139,7 @@ def publication(client: Client, program: Program) -> dict[tuple, int | float | N
         page_row = next(item for item in page["enrolment_rows"] if item["label"] == row["label"])
         for cell, shown in zip(row["cells"], page_row["cells"], strict=True):
             values = [cell["value"], csv_count(rows, "enrolments", f"{row['label']}: {cell['label']}"), page_count(shown)]
-            if cell["label"] == "Enrolled":
+            if cell["label"] == "Enrolled" and not query:
                 role = Role.MENTOR if row["label"] == program.mentor_label else Role.MENTEE
                 values.append(next(item["value"] for item in roll["participants"] if item["label"] == role.label))
             record(("enrolments", row["label"], cell["label"]), *values)
@@ -149,7 +160,7 @@ def publication(client: Client, program: Program) -> dict[tuple, int | float | N
                     published["enrolments", row_label, "Invited, not enrolled"],
                 )
     enrolled_total = next(item["value"] for item in api["enrolments"]["column_totals"] if item["label"] == "Enrolled")
-    record(("enrolments", None, "Enrolled"), enrolled_total, roll["participants_total"]["value"])
+    record(("enrolments", None, "Enrolled"), enrolled_total, *([] if query else [roll["participants_total"]["value"]]))
     # running pairs by health: the page's table and chart data, the CSV and the API
     health_chart = dict(zip(page["charts"]["health"]["labels"], page["charts"]["health"]["values"], strict=True))
     for item in api["health"]:
@@ -170,6 +181,19 @@ def publication(client: Client, program: Program) -> dict[tuple, int | float | N
             assert (csv_value == "") == (kpi["estimate"] is None) == (line.value == HIDDEN), kpi["key"]
             record(("kpi", kpi["key"]), kpi["estimate"])
             record(("kpi n", kpi["key"]), kpi["n"])
+    # figures in other units: each as the CSV and the API give it
+    for kpi in api["kpis"]:
+        csv_row = rows["kpi", kpi["label"]]
+        if kpi["key"].startswith("satisfaction."):
+            estimate = None if csv_row["value"] == "" else float(csv_row["value"])
+            assert (estimate is None) == (kpi["estimate"] is None), kpi["key"]
+            record(("mean", kpi["key"].removeprefix("satisfaction.")), kpi["estimate"])
+        for key, pattern in NOTE_COUNTS.items():
+            if kpi["key"] == key:
+                assert csv_row["note"] == kpi["note"]
+                found = pattern.search(kpi["note"])
+                record(("note count", key), int(found["count"]) if found else None)
+    record(("pairs", "all"), rollup_row(rollup, program)["pairs"]["value"] if not query else None)
     return published
 
 
@@ -204,6 +228,69 @@ def equations(published: dict[tuple, int | float | None], labels: list[str]) -> 
     if health:
         found.append((health, ("health", "total")))
     return found
+
+
+def unit_relations(published: dict[tuple, int | float | None], labels: list[str], roles: list[str]) -> list[dict[tuple, float]]:
+    """The relations between figures of different units, each as ``Σ coefficient · figure = 0``: a side's mean rating
+    ties its row of the pulse table (``Σ (r − mean) · cell(r) = 0``), and the pairs without a meeting and the pairs that
+    met (``("pairs", "met")``, never published) make all pairs."""
+    found = []
+    for label, role in zip(labels, roles, strict=True):
+        mean = published.get(("mean", role))
+        if mean is not None:
+            found.append({("pulse", label, rating): int(rating) - float(mean) for rating in RATINGS})
+    found.append({("pairs", "met"): 1.0, ("note count", "days_to_first_meeting"): 1.0, ("pairs", "all"): -1.0})
+    return found
+
+
+def as_weighted(relations: list[tuple[list[tuple], tuple]]) -> list[dict[tuple, float]]:
+    weighted = []
+    for parts, total in relations:
+        coefficients: dict[tuple, float] = Counter()
+        for part in parts:
+            coefficients[part] += 1.0
+        coefficients[total] -= 1.0
+        weighted.append(dict(coefficients))
+    return weighted
+
+
+def weighted_system(
+    published: dict[tuple, int | float | None], relations: list[dict[tuple, float]]
+) -> tuple[list[tuple], np.ndarray, np.ndarray]:
+    """The unknown figures (hidden, or never published) and ``A · unknown = b`` from the weighted relations."""
+    keys = {key for relation in relations for key in relation}
+    unknown = sorted((key for key in keys if published.get(key) is None and key[0] not in ("kpi", "kpi n", "mean")), key=repr)
+    position = {key: number for number, key in enumerate(unknown)}
+    rows, targets = [], []
+    for relation in relations:
+        coefficients = np.zeros(len(unknown))
+        constant = 0.0
+        for key, weight in relation.items():
+            if key in position:
+                coefficients[position[key]] += weight
+            else:
+                constant -= weight * float(published[key] or 0)
+        if coefficients.any():
+            rows.append(coefficients)
+            targets.append(constant)
+    return unknown, np.array(rows).reshape(len(rows), len(unknown)), np.array(targets)
+
+
+def weighted_solved(published: dict[tuple, int | float | None], relations: list[dict[tuple, float]]) -> list[tuple]:
+    """Unknown figures that a linear combination of the weighted relations fixes, or that non-negative counts pin."""
+    unknown, matrix, targets = weighted_system(published, relations)
+    if not unknown or not len(matrix):
+        return []
+    kernel = null_space(matrix)
+    solved = {key for number, key in enumerate(unknown) if np.allclose(kernel[number], 0, atol=1e-9)}
+    for number, key in enumerate(unknown):
+        objective = np.zeros(len(unknown))
+        objective[number] = 1
+        low = linprog(objective, A_eq=matrix, b_eq=targets, bounds=(0, None), method="highs")
+        high = linprog(-objective, A_eq=matrix, b_eq=targets, bounds=(0, None), method="highs")
+        if low.status == 0 and high.status == 0 and -high.fun - low.fun < 1 - 1e-6:
+            solved.add(key)
+    return sorted(solved, key=repr)
 
 
 def subtraction_attack(published: dict[tuple, int | float | None], relations: list[tuple[list[tuple], tuple]]) -> dict[tuple, int]:
@@ -367,7 +454,9 @@ def test_no_hidden_figure_is_derivable_from_all_outputs_together(acme, manager: 
     """Whatever a program holds, its dashboard (page and chart data), CSV, API and roll-up row agree figure by figure
     (the PDF is rendered from the same figures, and only checked to render), show no count from 1 to k − 1, and
     together give no hidden figure away: not by iterated subtraction, not by any linear combination, and no hidden
-    figure's range under non-negative counts is narrower than 1. No line of the pulse table tells where its count
+    figure's range under non-negative counts is narrower than 1 — also with the KPI figures that count other units
+    (a side's mean rating over its answers ties its row of the pulse table; the pairs without a meeting, with all
+    pairs, tell how many met, never a number from 1 to k − 1). No line of the pulse table tells where its count
     is, the ideas figures are shown or withheld together, and every interval lies within its figure's range.
     """
     k, invited, meetings, ideas, ratings = case
@@ -408,6 +497,11 @@ def test_no_hidden_figure_is_derivable_from_all_outputs_together(acme, manager: 
         assert exactly_solved(published, relations) == []
         assert pinned_by_bounds(published, relations) == []
         assert homogeneous_lines(published, labels) == []
+        # with the figures that count other units: the means over answers, the pairs without a meeting over pairs
+        solved = weighted_solved(published, as_weighted(relations) + unit_relations(published, labels, [Role.MENTOR, Role.MENTEE]))
+        assert [key for key in solved if key[0] == "pulse"] == []
+        pairs_met = sum(1 for held in meetings if held)
+        assert ("pairs", "met") not in solved or not 0 < pairs_met < k, pairs_met
         for kpi in program_kpis(program).kpis:
             lowest, highest = UNIT_RANGES[kpi.unit]
             if kpi.estimate is None:
@@ -478,3 +572,142 @@ def test_participation_shows_no_more_of_a_role_than_the_enrolment_table(client, 
     # then
     assert published["enrolments", matching_program.mentor_label, None] is None
     assert kpis.kpi(f"participation.{Role.MENTOR}").n is None
+
+
+# --- figures that count other units: answers, pairs, people ----------------------------------------------------
+
+
+def test_a_mean_rating_does_not_give_away_the_hidden_cells_of_its_row(client, matching_program, manager) -> None:
+    # given mentors who rated 4 twice and 5 seven times, and mentees with spread ratings: the pulse table hides the
+    # mentors' 2, and a mean of 4.78 would tie the row's hidden cells (Σ (r − 4.78) · cell(r) = 0, with the totals)
+    laid = lay_out(matching_program, mentors(6, None) + mentees(6, None), [Link(n, 6 + n, meetings=3) for n in range(6)])
+    meetings = list(Meeting.objects.filter(pair__in=laid.pairs).order_by("pk"))
+    for number, meeting in enumerate(meetings):
+        submitted = meeting.starts_at + timedelta(hours=1)
+        Pulse.objects.create(meeting=meeting, pair_id=meeting.pair_id, role=Role.MENTEE, rating=3 + number % 3, submitted_at=submitted)
+        if number % 2 == 0:  # 9 answers from all 6 pairs
+            mentor_rating = 4 if number < 4 else 5
+            Pulse.objects.create(meeting=meeting, pair_id=meeting.pair_id, role=Role.MENTOR, rating=mentor_rating, submitted_at=submitted)
+    client.force_login(manager)
+
+    # when
+    published = publication(client, matching_program)
+
+    # then: no hidden cell is fixed by the tables and the means shown (a side's mean only beside its whole row)
+    labels = [matching_program.mentor_label, matching_program.mentee_label]
+    assert published["pulse", labels[0], "4"] is None
+    assert published["mean", Role.MENTOR] is None  # withheld with its row, whose cells it would tie together
+    relations = as_weighted(equations(published, labels)) + unit_relations(published, labels, [Role.MENTOR, Role.MENTEE])
+    assert [key for key in weighted_solved(published, relations) if key[0] == "pulse"] == []
+
+
+def test_the_pairs_without_a_meeting_do_not_tell_a_small_number_that_met(client, matching_program, manager) -> None:
+    # given 7 pairs of which 2 have met: "5 pairs without a meeting yet" beside the roll-up's 7 pairs told the 2
+    lay_out(matching_program, mentors(7, None) + mentees(7, None), [Link(n, 7 + n, meetings=2 if n < 2 else 0) for n in range(7)])
+    client.force_login(manager)
+
+    # when
+    published = publication(client, matching_program)
+
+    # then
+    assert published["pairs", "all"] == 7
+    assert published["note count", "days_to_first_meeting"] is None
+    relations = unit_relations(published, [], [])
+    assert ("pairs", "met") not in weighted_solved(published, relations)
+
+
+def test_the_people_still_waiting_do_not_tell_a_small_number_matched(client, matching_program, manager) -> None:
+    # given 8 mentors and 8 mentees ready, 2 pairs: 12 still waiting beside the 16 ready told the 4 matched
+    lay_out(matching_program, mentors(8, None) + mentees(8, None), [Link(n, 8 + n, meetings=1) for n in range(2)])
+    client.force_login(manager)
+
+    # when
+    kpis = program_kpis(matching_program)
+
+    # then: the match rates' n's are shown (16 ready), so the number waiting is not
+    ready = sum(kpis.kpi(f"match_rate.{role}").n or 0 for role in (Role.MENTOR, Role.MENTEE))
+    assert ready == 16
+    assert NOTE_COUNTS["days_to_match"].search(kpis.kpi("days_to_match").note) is None
+
+
+# --- filtered outputs: a dashboard cut by a site, with its CSV and API, beside the others ---------------------------
+
+
+def view_equations(published: dict[tuple, int | float | None], labels: list[str], view: str) -> list[tuple[list[tuple], tuple]]:
+    """The additive relations of one view's figures, each key prefixed by the view."""
+    own = {key[1:]: value for key, value in published.items() if key[0] == view}
+    # a filtered view publishes no meetings total (the roll-up's is the program's): its months relate to nothing
+    return [([(view, *part) for part in parts], (view, *total)) for parts, total in equations(own, labels) if total in own]
+
+
+def pinned_values(published: dict[tuple, int | float | None], relations: list[tuple[list[tuple], tuple]]) -> dict[tuple, float]:
+    """Each hidden figure whose smallest and largest values under the relations and non-negative counts are less than 1
+    apart, with that value."""
+    hidden, matrix, targets = unknowns_and_system(published, relations)
+    if not hidden or not len(matrix):
+        return {}
+    pinned = {}
+    for number, key in enumerate(hidden):
+        objective = np.zeros(len(hidden))
+        objective[number] = 1
+        low = linprog(objective, A_eq=matrix, b_eq=targets, bounds=(0, None), method="highs")
+        high = linprog(-objective, A_eq=matrix, b_eq=targets, bounds=(0, None), method="highs")
+        assert low.status == 0
+        if high.status == 0 and -high.fun - low.fun < 1 - 1e-6:
+            pinned[key] = low.fun
+    return pinned
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(
+    st.sampled_from((3, 4, 5)),
+    st.lists(st.tuples(st.sampled_from((0, 1)), st.integers(min_value=0, max_value=5), st.integers(0, 3)), min_size=2, max_size=12).filter(
+        lambda layout: {site for site, _held, _rating in layout} == {0, 1}
+    ),
+)
+def test_no_hidden_figure_is_derivable_from_filtered_and_unfiltered_outputs_together(acme, manager: User, k, layout) -> None:
+    """Two sites, every pair within one site: each site's dashboard, CSV and API, with the unfiltered ones and the
+    roll-up, single out no group of 1 to k − 1 — within a view, nor across views by the site figures adding up to the
+    program's: no hidden figure that subtraction or bounds under non-negative counts fix is from 1 to k − 1 (the cross-
+    filter contract of docs/insights.md; a zero that a published zero forces is no group), and no count shown in any
+    view is from 1 to k − 1.
+    """
+    with transaction.atomic(), override_settings(INSIGHTS_MIN_CELL=k):
+        # given pairs at Leeds (0) or York (1), each with its meetings and its (mentor, mentee) rating per meeting
+        program = create_program_from_preset(organisation=acme, driver=StrategicDriver.DIGITAL_TRANSFORMATION, by=manager)
+        sites = [Site.objects.create(organisation=acme, name=f"{name} {program.pk}") for name in ("Leeds", "York")]
+        count = len(layout)
+        members = [mentors(1, sites[site])[0] for site, _held, _rating in layout]
+        members += [mentees(1, sites[site])[0] for site, _held, _rating in layout]
+        laid = lay_out(program, members, [Link(n, count + n, meetings=held) for n, (_site, held, _rating) in enumerate(layout)])
+        for pair, (_site, _held, rating) in zip(laid.pairs, layout, strict=True):
+            for meeting in Meeting.objects.filter(pair=pair):
+                submitted = meeting.starts_at + timedelta(hours=1)
+                Pulse.objects.create(meeting=meeting, pair=pair, role=Role.MENTOR, rating=2 + rating, submitted_at=submitted)
+                Pulse.objects.create(meeting=meeting, pair=pair, role=Role.MENTEE, rating=5 - rating, submitted_at=submitted)
+        client = Client()
+        client.force_login(manager)
+
+        # when every view is read
+        views = {"all": "", "leeds": f"site={sites[0].pk}", "york": f"site={sites[1].pk}"}
+        published: dict[tuple, int | float | None] = {}
+        for view, query in views.items():
+            for key, value in publication(client, program, query).items():
+                published[(view, *key)] = value
+
+        # then
+        labels = [program.mentor_label, program.mentee_label]
+        for key, value in published.items():
+            if key[1] in ("meetings", "pulse", "enrolments", "health") and value is not None:
+                assert value == 0 or value >= k, (key, value)
+        relations = [relation for view in views for relation in view_equations(published, labels, view)]
+        # the sites partition the program: every count of both sites adds up to the program's
+        for key in published:
+            if key[0] == "all" and key[1] in ("meetings", "pulse", "enrolments", "health") and key[2] != "total":
+                parts = [("leeds", *key[1:]), ("york", *key[1:])]
+                if all(part in published for part in parts):
+                    relations.append((parts, key))
+        small = range(1, k)
+        assert {key: value for key, value in subtraction_attack(published, relations).items() if value in small} == {}
+        assert {key: value for key, value in pinned_values(published, relations).items() if 1 - 1e-6 < value < k - 1e-6} == {}
+        transaction.set_rollback(True)

@@ -1,5 +1,7 @@
 """Survey pages with the named cast: own surveys only, the form in the program's wording, and the managers' counts."""
 
+import re
+
 import pytest
 from django.core import mail
 from django.urls import reverse
@@ -135,7 +137,7 @@ def test_managers_see_waves_with_response_rates_and_no_answers(client, midpoint,
     assert '<td data-testid="wave-status">Open</td>' in page
     assert '<td data-testid="wave-status">Scheduled</td>' in page
     assert '<td data-testid="wave-rate">50% (1 of 2)</td>' in page
-    assert "<th>Advisors answered</th>" in page
+    assert '<th scope="col">Advisor side: answered</th>' in page  # the program's wording, without an English plural
     assert "<td>0 of 1</td><td>1 of 1</td>" in page
     assert ">Open now</button>" in page
     assert ">Ask newcomers</button>" in page
@@ -225,3 +227,28 @@ def test_the_baseline_form_shows_proficiency_levels_with_their_descriptors(clien
     assert "AI tools: which level describes you best?" in page
     assert '3. Capable: <span class="muted">I use AI tools regularly, write clear prompts and check what they produce.</span>' in page
     assert "I find out what my mentee already knows before I explain something." in page
+
+
+def test_likert_questions_are_a_grid_with_every_radio_labelled_by_question_and_scale_point(client, midpoint, mentee):
+    client.force_login(mentee)
+    bob = assignment_of(mentee, WaveKind.MIDPOINT)
+
+    # when
+    with in_wave(WaveKind.MIDPOINT):
+        page = client.get(reverse("surveys:survey", args=[bob.pk])).content.decode()
+
+    # then: the Likert instrument is one table, wrapped to scroll on a phone, its columns headed by the scale
+    grid = re.search(r'<div class="table-scroll">\s*<table class="list likert".*?</table>\s*</div>', page, re.S)
+    assert grid is not None
+    headings = re.findall(r'<th scope="col" id="([^"]+)">([^<]+)</th>', grid.group(0))
+    assert headings[0][1] == "Strongly disagree"
+    assert len(headings) == 5
+    radios = re.findall(r'<input type="radio" name="rq\.mentee\.career\.1" value="(\d)"[^>]*aria-labelledby="([^"]+)"', grid.group(0))
+    assert [value for value, _labels in radios] == ["1", "2", "3", "4", "5"]
+    for (_value, labelled_by), (heading_id, _label) in zip(radios, headings, strict=True):
+        question, column = labelled_by.split()
+        assert f'<span id="{question}">' in grid.group(0)
+        assert column == heading_id
+    # the other scales keep a fieldset and legend per question
+    assert page.count("<legend>") == page.count('data-testid="item"') - grid.group(0).count('data-testid="item"')
+    assert page.count('name="nps.recommend.1"') == 11

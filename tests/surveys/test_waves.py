@@ -72,7 +72,9 @@ def test_opening_the_baseline_asks_each_side_its_instruments_and_emails_once(pai
     _path, link = sign_in_link_in(message)
     assert (link.person, link.next_path) == (mentor.person, f"/surveys/{charlie.pk}/")
     assert "as a mentor" in message.body
+    assert f"Your baseline survey of {pair.program.name} is open. It takes you about ten minutes" in message.body
     assert "Answer it by 26 January 2026" in message.body
+    assert "it works once and expires in" in message.body
     assert wave_of(pair.program, WaveKind.BASELINE).invited_at == moment(WAVE_DAYS[WaveKind.BASELINE])
 
 

@@ -66,13 +66,20 @@ __all__ = [
     "compare_outcomes",
 ]
 
-CAUTION = (
+
+def gettext_noop(message: str) -> str:
+    """Mark ``message`` for the translation catalogues (``makemessages`` finds the call by name) without importing
+    Django: this module is framework-free. The dashboard and the PDF report show it through ``gettext``."""
+    return message
+
+
+CAUTION = gettext_noop(
     "Effects of mentoring on retention and promotion are usually small; this comparison matches on grade, "
     "department and tenure but cannot rule out that more engaged people chose to take part."
 )
 """Plain-language caution to show beside every comparison."""
 
-METHOD = (
+METHOD = gettext_noop(
     "Participants are compared with non-participants of the same grade band, department and tenure band; "
     "non-participants' rates are weighted by the number of participants in each group. The interval is "
     "Newcombe's hybrid score interval extended to the weighted rate (MOVER); no resampling, so it is reproducible."

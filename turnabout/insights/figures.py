@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from turnabout.insights.lattice import FilterLattice
 from turnabout.insights.stats import Estimate, bounded_mean_ci, poisson_rate_ci, proportion_ci
@@ -106,7 +107,14 @@ class ProgramView:
 
 def cross_filter_note(k: int) -> str:
     """Why a filtered figure is withheld although it has enough people of its own."""
-    return f"withheld: would reveal a group smaller than {k} by comparison with the unfiltered figure"
+    return _("withheld: would reveal a group smaller than %(k)d by comparison with the unfiltered figure") % {"k": k}
+
+
+def _withheld_few(k: int, detail: str = "") -> str:
+    """Why a figure from fewer than ``k`` units is withheld, with ``detail`` after a semicolon."""
+    if detail:
+        return _("withheld: fewer than %(k)d; %(detail)s") % {"k": k, "detail": detail}
+    return _("withheld: fewer than %(k)d") % {"k": k}
 
 
 def withheld_across_filters(kpi: Kpi, k: int) -> Kpi:
@@ -116,7 +124,7 @@ def withheld_across_filters(kpi: Kpi, k: int) -> Kpi:
 def proportion_kpi(key: str, label: str, successes: int, n: int, k: int) -> Kpi:
     if n < k or 0 < successes < k or 0 < n - successes < k:
         # A numerator or its complement from 1 to k − 1 is a small group of people, whatever the rate.
-        return Kpi(key, label, "percent", n=None if n < k else n, note=f"withheld: fewer than {k} people in a group")
+        return Kpi(key, label, "percent", n=None if n < k else n, note=_("withheld: fewer than %(k)d people in a group") % {"k": k})
     ci = proportion_ci(successes, n)
     return Kpi(key, label, "percent", ci.estimate, ci.low, ci.high, ci.n)
 
@@ -127,7 +135,7 @@ def rate_kpi(key: str, label: str, unit: str, events: int, exposure: float, k: i
     Withheld, without an interval, when fewer than ``k`` units are behind it.
     """
     if n < k or exposure <= 0:
-        return Kpi(key, label, unit, note=f"withheld: fewer than {k}")
+        return Kpi(key, label, unit, note=_withheld_few(k))
     return estimate_kpi(key, label, unit, poisson_rate_ci(events, exposure, n=n), n=n)
 
 
@@ -146,7 +154,7 @@ def bounded_mean_kpi(
     (:func:`~turnabout.insights.stats.bounded_mean_ci`); withheld when ``n`` (people or pairs) is below ``k``.
     """
     if n < k or sum(counts.values()) < 2:
-        return Kpi(key, label, unit, note=f"withheld: fewer than {k}")
+        return Kpi(key, label, unit, note=_withheld_few(k))
     lower, upper = scale
     estimate = bounded_mean_ci(counts, lower=lower, upper=upper, always_wilson=always_wilson)
     return estimate_kpi(key, label, unit, estimate, n=n)
@@ -159,7 +167,7 @@ def estimate_kpi(key: str, label: str, unit: str, estimate: Estimate, *, n: int 
 def distribution_kpi(key: str, label: str, days: list[int], k: int, note: str) -> Kpi:
     """Median with quartiles (``low``/``high`` are the 25th and 75th percentiles here, not an interval)."""
     if len(days) < k:
-        return Kpi(key, label, "days", note=f"withheld: fewer than {k}" + (f"; {note}" if note else ""))
+        return Kpi(key, label, "days", note=_withheld_few(k, note))
     q1, median, q3 = statistics.quantiles(days, n=4, method="inclusive")
     return Kpi(key, label, "days", median, q1, q3, len(days), note)
 

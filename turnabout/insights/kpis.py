@@ -25,6 +25,8 @@ from typing import Any
 import numpy as np
 from django.db.models import Case, CharField, Count, Max, Min, Q, QuerySet, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from turnabout.engagement.models import CloseReason, Goal, GoalStatus, Insight, Meeting, MeetingStatus, Pair, PairStatus, Pulse
 from turnabout.insights.breakdowns import RATINGS, enrolments_breakdown, health_breakdown, meetings_by_month, pulse_table, withheld_table
@@ -55,7 +57,7 @@ from turnabout.surveys.services import wave_aggregates
 DAYS_PER_MONTH = 30.44
 ON_CADENCE_RATIO = 0.8
 RATING_SCALE = (1.0, 5.0)
-NOT_BROKEN_DOWN = "survey figures are not broken down by site or cohort"
+NOT_BROKEN_DOWN = gettext_lazy("survey figures are not broken down by site or cohort")
 
 PairIds = QuerySet[Pair, Any]
 
@@ -206,10 +208,10 @@ def _participation(view: ProgramView, label: Mapping[str, str], enrolments: Supp
         units = [person_role == role for person_role in roles]
         kept = view.kept_people_units(units)
         successes = sum(is_approved for is_approved, unit in zip(approved, kept, strict=True) if unit)
-        text = f"Participation, {label[role]}s (enrolled ÷ invited)"
+        text = _("Participation, %(side)s side (enrolled ÷ invited)") % {"side": label[role]}
         kpi = released(view, proportion_kpi(f"participation.{role}", text, successes, sum(kept), view.k), units, strata=approved)
         row = label[role]
-        note = "withheld: hidden in the enrolment table to protect small groups"
+        note = _("withheld: hidden in the enrolment table to protect small groups")
         if enrolments.row_totals[row] is None:
             kpi = Kpi(kpi.key, kpi.label, kpi.unit, note=kpi.note if kpi.is_withheld else note)
         elif not kpi.is_withheld and any(enrolments.value(row, column) is None for column in enrolments.columns):
@@ -234,7 +236,7 @@ def _match_rate_and_time_to_match(view: ProgramView, label: Mapping[str, str]) -
         units = [ready == role for ready in ready_role]
         kept = view.kept_people_units(units)
         successes = sum(is_matched for is_matched, unit in zip(matched, kept, strict=True) if unit)
-        kpi = proportion_kpi(f"match_rate.{role}", f"Match rate, {label[role]}s", successes, sum(kept), k)
+        kpi = proportion_kpi(f"match_rate.{role}", _("Match rate, %(side)s side") % {"side": label[role]}, successes, sum(kept), k)
         kpis.append(released(view, kpi, units, strata=matched))
     days_to_match: list[int] = []
     waiting: list[int] = []
@@ -247,14 +249,21 @@ def _match_rate_and_time_to_match(view: ProgramView, label: Mapping[str, str]) -
                 waiting.append((view.today - ready_on).days)
     matched_units = [ready is not None and bool(is_matched) for ready, is_matched in zip(ready_role, matched, strict=True)]
     note = ""
-    if len(waiting) >= k:
-        note = f"{len(waiting)} still waiting, longest wait {max(waiting)} days"
+    # The number waiting is shown only when the number matched it leaves (of the ready people, whose count the match
+    # rates show) is no small group: 16 ready and 12 waiting would tell 4 matched.
+    matched_count = len(days_to_match)
+    if len(waiting) >= k and not 0 < matched_count < k:
+        note = ngettext(
+            "%(count)d still waiting, longest wait %(days)d day",
+            "%(count)d still waiting, longest wait %(days)d days",
+            max(waiting),
+        ) % {"count": len(waiting), "days": max(waiting)}
         waiting_units = [ready is not None and not is_matched for ready, is_matched in zip(ready_role, matched, strict=True)]
         if view.is_filtered and not view.releases_people(waiting_units):
-            note = f"people still waiting: {cross_filter_note(k)}"
-    elif waiting:
-        note = f"fewer than {k} still waiting"
-    kpi = distribution_kpi("days_to_match", "Days to match (ready → pair accepted)", days_to_match, k, note)
+            note = _("people still waiting: %(note)s") % {"note": cross_filter_note(k)}
+    elif 0 < len(waiting) < k:
+        note = _("fewer than %(k)d still waiting") % {"k": k}
+    kpi = distribution_kpi("days_to_match", _("Days to match (ready → pair accepted)"), days_to_match, k, note)
     kpis.append(released(view, kpi, matched_units, note=note))
     return kpis
 
@@ -268,10 +277,16 @@ def _time_to_first_meeting(view: ProgramView) -> Kpi:
         if unit
     ]
     without = sum(view.kept_pair_units([not has_met for has_met in met]))
-    note = f"{without} pairs without a meeting yet" if without >= k else (f"fewer than {k} pairs without a meeting yet" if without else "")
+    note = ""
+    # The number without a meeting is shown only when the number that met it leaves (of all pairs, which other figures
+    # count) is no small group: 7 pairs and 5 without a meeting would tell 2 that met.
+    if without >= k and not 0 < len(days) < k:
+        note = _("%(count)d pairs without a meeting yet") % {"count": without}
+    elif 0 < without < k:
+        note = _("fewer than %(k)d pairs without a meeting yet") % {"k": k}
     if without >= k and view.is_filtered and not view.releases_pairs([not has_met for has_met in met]):
-        note = f"pairs without a meeting yet: {cross_filter_note(k)}"
-    kpi = distribution_kpi("days_to_first_meeting", "Days to first meeting held", days, k, note)
+        note = _("pairs without a meeting yet: %(note)s") % {"note": cross_filter_note(k)}
+    kpi = distribution_kpi("days_to_first_meeting", _("Days to first meeting held"), days, k, note)
     return released(view, kpi, met, pairs=True, note=note)
 
 
@@ -307,10 +322,12 @@ def _cadence(view: ProgramView) -> list[Kpi]:
     months = sum(months for _held, months in counted)
     on_cadence = [int(span is not None and span[0] / span[1] / target_per_month >= ON_CADENCE_RATIO) for span in spans]
     on_cadence_count = sum(1 for held, months in counted if held / months / target_per_month >= ON_CADENCE_RATIO)
-    ratio_label = f"Cadence ratio (1.0 = one meeting every {cadence_days} days)"
-    on_cadence_label = f"Pairs on cadence (ratio ≥ {ON_CADENCE_RATIO})"
+    ratio_label = ngettext(
+        "Cadence ratio (1.0 = one meeting every %(days)d day)", "Cadence ratio (1.0 = one meeting every %(days)d days)", cadence_days
+    ) % {"days": cadence_days}
+    on_cadence_label = _("Pairs on cadence (ratio ≥ %(ratio)s)") % {"ratio": ON_CADENCE_RATIO}
     pairs = len(counted)
-    per_month = rate_kpi("meetings_per_month", "Meetings per pair per month", "per_month", meetings, months, k, n=pairs)
+    per_month = rate_kpi("meetings_per_month", _("Meetings per pair per month"), "per_month", meetings, months, k, n=pairs)
     ratio = rate_kpi("cadence_ratio", ratio_label, "ratio", meetings, months * target_per_month, k, n=pairs)
     return [
         released(view, per_month, units, pairs=True),
@@ -349,7 +366,7 @@ def _goal_completion(view: ProgramView, pair_ids: PairIds, label: Mapping[str, s
         if view.is_filtered:
             kept = view.kept_pair_units(units)
             counts = Counter(shares[role][pk] for (pk, *_rest), unit in zip(view.pairs, kept, strict=True) if unit)
-        text = f"Goal completion, {label[role]}s' goals"
+        text = _("Goal completion, goals of the %(side)s side") % {"side": label[role]}
         kpi = bounded_mean_kpi(
             f"goal_completion.{role}", text, "percent", counts, view.k, n=counts.total(), scale=(0.0, 1.0), always_wilson=True
         )
@@ -392,11 +409,15 @@ def _satisfaction(view: ProgramView, pair_ids: PairIds, label: Mapping[str, str]
     kpis = []
     for role in ROLES:
         ratings = {float(rating): counts.get((role, rating), 0) for rating in RATINGS}
-        text = f"Pulse rating, {label[role]}s (1–5)"
+        text = _("Pulse rating, %(side)s side (1–5)") % {"side": label[role]}
         kpi = bounded_mean_kpi(f"satisfaction.{role}", text, "score", ratings, k, n=raters.get(role, 0), scale=RATING_SCALE)
         if per_pair is not None:
             columns = [number for number, (owner, _r) in enumerate(cells) if owner == role]
             kpi = released(view, kpi, list(per_pair[:, columns].sum(axis=1) > 0), pairs=True)
+        # The mean is a weighted sum of the side's row of the table (Σ (r − mean) · cell(r) = 0): beside a hidden cell
+        # it would tell the hidden ones (a mean of 1.0 says every rating was 1), so it is shown only with the whole row.
+        if not kpi.is_withheld and any(table.value(label[role], rating) is None for rating in RATINGS):
+            kpi = Kpi(kpi.key, kpi.label, kpi.unit, n=kpi.n, note=_("withheld: hidden in the pulse table to protect small groups"))
         kpis.append(kpi)
     if per_pair is not None and not view.releases_pairs(
         list(per_pair.sum(axis=1) > 0),
@@ -409,16 +430,19 @@ def _satisfaction(view: ProgramView, pair_ids: PairIds, label: Mapping[str, str]
 
 def _net_promoter(program: Program, label: Mapping[str, str], k: int, filtered: bool) -> list[Kpi]:
     if filtered:
-        return [Kpi(f"nps.{role}", f"Net Promoter Score, {label[role]}s", "points", note=NOT_BROKEN_DOWN) for role in ROLES]
+        return [
+            Kpi(f"nps.{role}", _("Net Promoter Score, %(side)s side") % {"side": label[role]}, "points", note=str(NOT_BROKEN_DOWN))
+            for role in ROLES
+        ]
     rows = [row for row in wave_aggregates(program=program, kind=WaveKind.END) if row.scale_type == ScaleType.NPS]
     kpis = []
     for role in ROLES:
         row = next((row for row in rows if row.role == role), None)
-        key, text = f"nps.{role}", f"Net Promoter Score, {label[role]}s (end survey)"
+        key, text = f"nps.{role}", _("Net Promoter Score, %(side)s side (end survey)") % {"side": label[role]}
         if row is None or row.promoters is None or row.passives is None or row.detractors is None:
-            kpis.append(Kpi(key, text, "points", note="no end-of-program answers yet"))
+            kpis.append(Kpi(key, text, "points", note=_("no end-of-program answers yet")))
         elif row.respondents < k:
-            kpis.append(Kpi(key, text, "points", note=f"withheld: fewer than {k} answers"))
+            kpis.append(Kpi(key, text, "points", note=_("withheld: fewer than %(k)d answers") % {"k": k}))
         else:
             scores = [10] * row.promoters + [7] * row.passives + [0] * row.detractors
             kpis.append(estimate_kpi(key, text, "points", nps(scores)))
@@ -428,7 +452,7 @@ def _net_promoter(program: Program, label: Mapping[str, str], k: int, filtered: 
 def _pre_post_gains(program: Program, label: Mapping[str, str], k: int, filtered: bool) -> list[Kpi]:
     """Paired end − baseline gains per role and subscale, from answers read as anonymous pairs of numbers."""
     if filtered:
-        return [Kpi("gain", "Pre/post gain", "points", note=NOT_BROKEN_DOWN)]
+        return [Kpi("gain", _("Pre/post gain"), "points", note=str(NOT_BROKEN_DOWN))]
     responses = SurveyResponse.objects.filter(
         assignment__wave__program=program, assignment__wave__kind__in=[WaveKind.BASELINE, WaveKind.END]
     )
@@ -440,7 +464,7 @@ def _pre_post_gains(program: Program, label: Mapping[str, str], k: int, filtered
     for role, instrument_id, enrolment_id, kind, answers in rows:
         by_person[(role, instrument_id, enrolment_id)][kind] = answers
     if not by_person:
-        return [Kpi("gain", "Pre/post gain", "points", note="no baseline and end answers yet")]
+        return [Kpi("gain", _("Pre/post gain"), "points", note=_("no baseline and end answers yet"))]
     loaded = Instrument.objects.in_bulk({instrument_id for _role, instrument_id, _enrolment in by_person})
     kpis = []
     for role in ROLES:
@@ -455,10 +479,10 @@ def _pre_post_gains(program: Program, label: Mapping[str, str], k: int, filtered
             for subscale in instrument.subscales:
                 items = instrument.items_of(subscale["slug"])
                 key = f"gain.{role}.{instrument.slug}.{subscale['slug']}"
-                text = f"Gain in {subscale['name']}, {label[role]}s"
+                text = _("Gain in %(subscale)s, %(side)s side") % {"subscale": subscale["name"], "side": label[role]}
                 if len(both) < k:
                     if both or any(person_role == role and owner == instrument_id for person_role, owner, _e in by_person):
-                        kpis.append(Kpi(key, text, "points", note=f"withheld: fewer than {k} people answered both waves"))
+                        kpis.append(Kpi(key, text, "points", note=_("withheld: fewer than %(k)d people answered both waves") % {"k": k}))
                     continue
                 scale = {"scale_min": instrument.scale_min, "scale_max": instrument.scale_max}
                 before = [subscale_score(items, waves[WaveKind.BASELINE], **scale) for waves in both]
@@ -468,7 +492,7 @@ def _pre_post_gains(program: Program, label: Mapping[str, str], k: int, filtered
                 gain = paired_gain_ci(before, after)
                 clipped = dataclasses.replace(gain, low=max(-span, gain.low), high=min(span, gain.high))
                 kpis.append(estimate_kpi(key, text, "points", clipped))
-    return kpis or [Kpi("gain", "Pre/post gain", "points", note="no baseline and end answers yet")]
+    return kpis or [Kpi("gain", _("Pre/post gain"), "points", note=_("no baseline and end answers yet"))]
 
 
 def _insights_adopted(view: ProgramView, pair_ids: PairIds) -> list[Kpi]:
@@ -488,14 +512,14 @@ def _insights_adopted(view: ProgramView, pair_ids: PairIds) -> list[Kpi]:
     with_an_idea = [int(pk in per_pair) for pk, *_rest in view.pairs]
     with_ideas = sum(1 for value in values if value)
     labels = {
-        "insights_adopted": ("Ideas adopted by seniors", "count"),
-        "insights_per_pair": ("Ideas adopted per pair", "count"),
-        "pairs_with_insight": ("Pairs with at least one idea adopted", "percent"),
+        "insights_adopted": (_("Ideas adopted by seniors"), "count"),
+        "insights_per_pair": (_("Ideas adopted per pair"), "count"),
+        "pairs_with_insight": (_("Pairs with at least one idea adopted"), "percent"),
     }
     share = proportion_kpi("pairs_with_insight", labels["pairs_with_insight"][0], with_ideas, pair_count, k)
     share = released(view, share, every_pair, pairs=True, strata=with_an_idea)
     if share.is_withheld:
-        note = f"withheld: fewer than {k} pairs" if pair_count < k else share.note
+        note = _("withheld: fewer than %(k)d pairs") % {"k": k} if pair_count < k else share.note
         return [Kpi(key, label, unit, note=note) for key, (label, unit) in labels.items()]
     total = sum(values)
     adopted = Kpi("insights_adopted", labels["insights_adopted"][0], "count", float(total), n=pair_count)
@@ -516,7 +540,7 @@ def _meetings_per_month(view: ProgramView, held: QuerySet[Meeting, Any]) -> tupl
     kept_met = view.kept_pair_units(met)
     spans = [view.meetings_by_pair[pk] for (pk, *_rest), unit in zip(view.pairs, kept_met, strict=True) if unit]
     if len(spans) < view.k:
-        return [], f"withheld: fewer than {view.k} pairs have met"
+        return [], _("withheld: fewer than %(k)d pairs have met") % {"k": view.k}
     if view.is_filtered:
         spans = list(view.meetings_by_pair.values())
     months = _local_months(min(first for _count, first, _last in spans), max(last for _count, _first, last in spans))

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from turnabout.insights.figures import Kpi
 
 HIDDEN = "—"
-HIDDEN_NOTE = "hidden to protect small groups"
+HIDDEN_NOTE = gettext_lazy("hidden to protect small groups")
 DISTRIBUTIONS = frozenset({"days_to_match", "days_to_first_meeting"})
 
 
@@ -38,11 +41,11 @@ def format_number(kpi: Kpi, value: float | None) -> str:
 
 def kpi_line(kpi: Kpi) -> KpiLine:
     if kpi.is_withheld:
-        return KpiLine(kpi.key, kpi.label, HIDDEN, "", "" if kpi.n is None else str(kpi.n), kpi.note or HIDDEN_NOTE)
+        return KpiLine(kpi.key, kpi.label, HIDDEN, "", "" if kpi.n is None else str(kpi.n), kpi.note or str(HIDDEN_NOTE))
     interval = ""
     if kpi.low is not None and kpi.high is not None:
-        prefix = "quartiles " if kpi.key in DISTRIBUTIONS else "95 % CI "
-        interval = f"{prefix}{format_number(kpi, kpi.low)} to {format_number(kpi, kpi.high)}"
+        bounds = {"low": format_number(kpi, kpi.low), "high": format_number(kpi, kpi.high)}
+        interval = (_("quartiles %(low)s to %(high)s") if kpi.key in DISTRIBUTIONS else _("95 %% CI %(low)s to %(high)s")) % bounds
     return KpiLine(kpi.key, kpi.label, format_number(kpi, kpi.estimate), interval, "" if kpi.n is None else str(kpi.n), kpi.note)
 
 

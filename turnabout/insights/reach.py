@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
+from django.utils.translation import gettext as _
 
 from turnabout.accounts.models import Organisation
 from turnabout.engagement.models import Meeting, MeetingStatus, Pair
@@ -64,9 +65,9 @@ def diversity_reach(program: Program) -> DiversityReach:
     groups = {name: tally.get(name, 0) for name in ("Under-represented", "Not under-represented", "Not stated")}
     mentors = suppress_counts(groups, k=k)
     stated = groups["Under-represented"] + groups["Not under-represented"]
-    share_label = f"Share of consenting {program.mentor_label}s from under-represented groups"
+    share_label = _("Share from under-represented groups, consenting people of the %(side)s side") % {"side": program.mentor_label}
     if mentors.values["Under-represented"] is None or mentors.values["Not under-represented"] is None:
-        share = Kpi("under_represented_share", share_label, "percent", note=f"withheld: fewer than {k} people in a group")
+        share = Kpi("under_represented_share", share_label, "percent", note=_("withheld: fewer than %(k)d people in a group") % {"k": k})
     else:
         share = proportion_kpi("under_represented_share", share_label, groups["Under-represented"], stated, k)
 

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Q
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from turnabout.engagement.models import Pair
 from turnabout.insights.comparison import CAUTION, ComparisonReport, Employee, Outcome, compare_outcomes
@@ -24,10 +27,10 @@ from turnabout.programs.rules import add_months
 
 HORIZON_MONTHS: Mapping[Outcome, int] = {"retained_6m": 6, "retained_12m": 12, "promoted_6m": 6, "promoted_12m": 12}
 OUTCOME_LABELS: Mapping[Outcome, str] = {
-    "retained_6m": "Still employed 6 months after the start",
-    "retained_12m": "Still employed 12 months after the start",
-    "promoted_6m": "Promoted within 6 months of the start",
-    "promoted_12m": "Promoted within 12 months of the start",
+    "retained_6m": gettext_noop("Still employed 6 months after the start"),
+    "retained_12m": gettext_noop("Still employed 12 months after the start"),
+    "promoted_6m": gettext_noop("Promoted within 6 months of the start"),
+    "promoted_12m": gettext_noop("Promoted within 12 months of the start"),
 }
 HIDDEN = "—"
 
@@ -137,7 +140,12 @@ class RetentionSection:
     start: date
     lines: list[RetentionLine]
     is_reportable: bool
-    caution: str = CAUTION
+    caution: str = ""
+
+    def __post_init__(self) -> None:
+        # The caution in the reader's language (CAUTION is only marked for translation).
+        if not self.caution:
+            object.__setattr__(self, "caution", _(CAUTION))
 
 
 def retention_section(program: Program, report: ComparisonReport | None, *, today: date) -> RetentionSection | None:
@@ -152,17 +160,17 @@ def retention_section(program: Program, report: ComparisonReport | None, *, toda
         )
         shown = {group: HIDDEN if count is None else str(count) for group, count in counts.values.items()}
         if horizon > today:
-            lines.append(_withheld(outcome, f"not yet observable (from {horizon.day} {horizon:%B %Y})"))
+            lines.append(_withheld(outcome, _("not yet observable (from %(date)s)") % {"date": date_format(horizon, "j F Y")}))
             continue
         if comparison.effect is None or comparison.participant_rate is None or comparison.control_rate is None:
-            note = f"withheld: fewer than {report.k} participants or similar colleagues to compare"
+            note = _("withheld: fewer than %(k)d participants or similar colleagues to compare") % {"k": report.k}
             lines.append(_withheld(outcome, note, participants=shown["participants"], controls=shown["controls"]))
             continue
         effect = comparison.effect
         lines.append(
             RetentionLine(
                 key=outcome,
-                label=OUTCOME_LABELS[outcome],
+                label=_(OUTCOME_LABELS[outcome]),
                 participant_rate=f"{100 * comparison.participant_rate:.1f} %",
                 control_rate=f"{100 * comparison.control_rate:.1f} %",
                 effect=f"{100 * effect.estimate:+.1f} points",
@@ -176,4 +184,4 @@ def retention_section(program: Program, report: ComparisonReport | None, *, toda
 
 
 def _withheld(outcome: Outcome, note: str, *, participants: str = HIDDEN, controls: str = HIDDEN) -> RetentionLine:
-    return RetentionLine(outcome, OUTCOME_LABELS[outcome], HIDDEN, HIDDEN, HIDDEN, "", participants, controls, note)
+    return RetentionLine(outcome, _(OUTCOME_LABELS[outcome]), HIDDEN, HIDDEN, HIDDEN, "", participants, controls, note)

@@ -8,11 +8,13 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils.text import slugify
+from django.utils.text import capfirst, slugify
+from django.utils.translation import gettext as _
 
 from turnabout.accounts.http import AuthenticatedRequest
 from turnabout.insights.access import access_insights_organisation, access_program_insights, may_read_program_insights
 from turnabout.insights.exports import program_kpis_csv, program_report_pdf
+from turnabout.insights.figures import ROLES
 from turnabout.insights.filters import program_filters
 from turnabout.insights.kpis import ProgramKpis, program_kpis
 from turnabout.insights.presentation import HIDDEN, kpi_line, shown
@@ -28,21 +30,28 @@ def organisation_dashboard(request: AuthenticatedRequest) -> HttpResponse:
     organisation = access_insights_organisation(request.user)
     rollup = organisation_rollup(organisation)
     table = rollup.participants
+    wordings = [(row.program.mentor_label, row.program.mentee_label) for row in rollup.rows]
+    # One wording shared by every program heads the role columns; otherwise each cell names the program's own.
+    shared = len(set(wordings)) <= 1
+    headers = [capfirst(label) for label in wordings[0]] if len(set(wordings)) == 1 else [capfirst(str(role.label)) for role in ROLES]
     rows = [
         {
             "program": row.program,
             "may_open": may_read_program_insights(request.user, row.program),
-            "participants": [shown(table.value(label, column)) for column in table.columns],
+            "participants": [
+                (shown(table.value(label, column)), "" if shared else role_label)
+                for column, role_label in zip(table.columns, wording, strict=True)
+            ],
             "participants_total": shown(table.row_totals[label]),
             "pairs": shown(row.pairs),
             "meetings_held": shown(row.meetings_held),
         }
-        for row, label in zip(rollup.rows, table.rows, strict=True)
+        for row, label, wording in zip(rollup.rows, table.rows, wordings, strict=True)
     ]
     context = {
         "organisation": organisation,
         "rollup": rollup,
-        "columns": table.columns,
+        "columns": headers,
         "rows": rows,
         "column_totals": [shown(table.column_totals[column]) for column in table.columns],
         "grand_total": shown(table.grand_total),
@@ -77,12 +86,26 @@ def program_dashboard(request: AuthenticatedRequest, program_id: int) -> HttpRes
     enrolments = kpis.enrolments
     pulses = kpis.pulse_ratings
     charts: dict[str, Any] = {
-        "meetings": {"labels": [month for month, _ in kpis.meetings_per_month], "values": [count for _, count in kpis.meetings_per_month]},
-        "health": {"labels": list(kpis.health.values), "values": list(kpis.health.values.values())},
+        "meetings": {
+            "labels": [month for month, _count in kpis.meetings_per_month],
+            "values": [count for _month, count in kpis.meetings_per_month],
+            "series": _("Meetings held"),
+        },
+        "health": {"labels": list(kpis.health.values), "values": list(kpis.health.values.values()), "series": _("Pairs")},
         "pulses": {
-            "labels": list(pulses.columns),
+            "labels": [_("Rated %(rating)s") % {"rating": column} for column in pulses.columns],
             "series": [{"label": row, "values": [pulses.value(row, column) for column in pulses.columns]} for row in pulses.rows],
         },
+    }
+    # A chart is drawn only when it shows a published count above zero; otherwise the page says why, beside the table.
+    published = {
+        "meetings": _drawable(charts["meetings"]["values"]),
+        "health": _drawable(charts["health"]["values"]),
+        "pulses": _drawable([value for series in charts["pulses"]["series"] for value in series["values"]]),
+    }
+    withheld = {
+        "health": any(value is None for value in charts["health"]["values"]),
+        "pulses": any(value is None for series in charts["pulses"]["series"] for value in series["values"]),
     }
     context = {
         "program": program,
@@ -109,11 +132,18 @@ def program_dashboard(request: AuthenticatedRequest, program_id: int) -> HttpRes
         "reach_bands": [(band, shown(count)) for band, count in reach.mentees_by_grade_band.values.items()],
         "reach_share": kpi_line(reach.under_represented_share),
         "charts": charts,
+        "published": published,
+        "withheld": withheld,
         "retention": retention,
         "hidden": HIDDEN,
         "query": request.GET.urlencode(),
     }
     return render(request, "insights/program.html", context)
+
+
+def _drawable(values: list[int | None]) -> bool:
+    """Whether a chart of ``values`` draws anything: a published count above zero (withheld counts are ``None``)."""
+    return any(value for value in values if value is not None)
 
 
 @login_required

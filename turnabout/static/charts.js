@@ -1,4 +1,5 @@
 // Draws the outcome dashboard's charts from the data the page embeds with json_script (no inline script: CSP).
+// No text here: labels and series names come translated in that data; a chart without a published value has no canvas.
 (function () {
   "use strict";
   function draw() {
@@ -10,7 +11,7 @@
     if (meetings) {
       new window.Chart(meetings, {
         type: "bar",
-        data: { labels: data.meetings.labels, datasets: [{ label: "Meetings held", data: data.meetings.values, backgroundColor: "#2b59c3" }] },
+        data: { labels: data.meetings.labels, datasets: [{ label: data.meetings.series, data: data.meetings.values, backgroundColor: "#2b59c3" }] },
         options: common,
       });
     }
@@ -19,7 +20,7 @@
       new window.Chart(health, {
         type: "bar",
         // Hidden counts are null: Chart.js leaves a gap, the table beside the chart shows the dash.
-        data: { labels: data.health.labels, datasets: [{ label: "Pairs", data: data.health.values, backgroundColor: ["#2e7d32", "#f9a825", "#c62828"] }] },
+        data: { labels: data.health.labels, datasets: [{ label: data.health.series, data: data.health.values, backgroundColor: ["#2e7d32", "#f9a825", "#c62828"] }] },
         options: common,
       });
     }

@@ -1,5 +1,7 @@
 """Domain errors for surveys; each carries a stable code for the API."""
 
+from django.utils.translation import ngettext
+
 from turnabout.core.errors import DomainError
 
 
@@ -25,5 +27,7 @@ class AnswersInvalid(SurveyError):
     code = "answers_invalid"
 
     def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__(f"{len(errors)} answers need attention.")
+        super().__init__(
+            ngettext("%(count)d answer needs attention.", "%(count)d answers need attention.", len(errors)) % {"count": len(errors)}
+        )
         self.errors = errors

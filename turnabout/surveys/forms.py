@@ -46,6 +46,7 @@ class Section:
     scale_type: str
     anchors: tuple[str, str] | None
     rows: list[QuestionRow]
+    scale_labels: list[str]  # the column headings of a Likert grid, lowest point first
 
 
 def _choice_labels(instrument: Instrument) -> list[str]:
@@ -84,5 +85,5 @@ def survey_sections(
         if instrument.scale_type == ScaleType.NPS:
             anchors = (str(instrument.scale["labels"][0]), str(instrument.scale["labels"][-1]))
         sections.append(Section(instrument=instrument, name=wording(instrument.name), instructions=wording(instrument.instructions),
-                                scale_type=instrument.scale_type, anchors=anchors, rows=rows))  # fmt: skip
+                                scale_type=instrument.scale_type, anchors=anchors, rows=rows, scale_labels=labels))  # fmt: skip
     return sections

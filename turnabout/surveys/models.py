@@ -10,21 +10,22 @@ from datetime import date
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from turnabout.core.models import TimestampedModel
 from turnabout.programs.models import Enrolment, Program
 
 
 class Audience(models.TextChoices):
-    MENTOR = "mentor", "Mentors"
-    MENTEE = "mentee", "Mentees"
-    BOTH = "both", "Both sides"
+    MENTOR = "mentor", _("Mentors")
+    MENTEE = "mentee", _("Mentees")
+    BOTH = "both", _("Both sides")
 
 
 class ScaleType(models.TextChoices):
-    LIKERT = "likert", "Agreement (Likert)"
-    PROFICIENCY = "proficiency", "Proficiency levels"
-    NPS = "nps", "Likelihood to recommend (0–10)"
+    LIKERT = "likert", _("Agreement (Likert)")
+    PROFICIENCY = "proficiency", _("Proficiency levels")
+    NPS = "nps", _("Likelihood to recommend (0–10)")
 
 
 class Instrument(models.Model):
@@ -46,7 +47,7 @@ class Instrument(models.Model):
     is_validated = models.BooleanField(default=False, help_text="A published, validated instrument rather than our own wording.")
     subscales = models.JSONField(default=list)
     items = models.JSONField(default=list)
-    is_active = models.BooleanField(default=True, help_text="Only active instruments go into newly opened waves.")
+    is_active = models.BooleanField(default=True, help_text=_("Only active instruments go into newly opened waves."))
 
     class Meta:
         ordering = ["slug", "version"]
@@ -75,15 +76,15 @@ class Instrument(models.Model):
 
 
 class WaveKind(models.TextChoices):
-    BASELINE = "baseline", "Baseline"
-    MIDPOINT = "midpoint", "Midpoint"
-    END = "end", "End"
+    BASELINE = "baseline", _("Baseline")
+    MIDPOINT = "midpoint", _("Midpoint")
+    END = "end", _("End")
 
 
 class WaveStatus(models.TextChoices):
-    SCHEDULED = "scheduled", "Scheduled"
-    OPEN = "open", "Open"
-    CLOSED = "closed", "Closed"
+    SCHEDULED = "scheduled", _("Scheduled")
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
 
 
 class SurveyWave(TimestampedModel):

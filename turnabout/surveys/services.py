@@ -14,6 +14,8 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from turnabout.engagement.models import PairStatus
 from turnabout.programs.models import Enrolment, EnrolmentStatus, Program, Role
@@ -93,7 +95,7 @@ def schedule_waves(*, program: Program) -> list[SurveyWave]:
     Waves not yet opened follow later changes of the program's dates; opened waves keep theirs.
     """
     if program.starts_on is None or program.ends_on is None or program.ends_on <= program.starts_on:
-        raise ProgramNotScheduled("Set the program's start and end dates before scheduling its surveys.")
+        raise ProgramNotScheduled(_("Set the program's start and end dates before scheduling its surveys."))
     existing = {wave.kind: wave for wave in SurveyWave.objects.select_for_update().filter(program=program)}
     waves = []
     for kind, (opens_on, closes_on) in planned_wave_dates(starts_on=program.starts_on, ends_on=program.ends_on).items():
@@ -132,7 +134,10 @@ def open_wave(*, wave: SurveyWave, now: datetime) -> OpenedWave:
     wave = SurveyWave.objects.select_for_update().select_related("program").get(pk=wave.pk)
     today = timezone.localdate(now)
     if wave.status_on(today) == WaveStatus.CLOSED:
-        raise WaveClosed(f"The {wave.get_kind_display().lower()} survey closed on {wave.closes_on:%d %B %Y}.")
+        raise WaveClosed(
+            _("The %(kind)s survey closed on %(date)s.")
+            % {"kind": wave.get_kind_display().lower(), "date": date_format(wave.closes_on, "j F Y")}
+        )
     if wave.invited_at is None:
         wave.invited_at = now
         wave.opens_on = min(wave.opens_on, today)
@@ -199,22 +204,25 @@ def check_answers(instruments: list[Instrument], answers_by_instrument: Mapping[
     by_slug = {instrument.slug: instrument for instrument in instruments}
     for slug in answers_by_instrument:
         if slug not in by_slug:
-            errors[slug] = "This questionnaire is not part of your survey."
+            errors[slug] = _("This questionnaire is not part of your survey.")
     cleaned: dict[str, dict[str, int]] = {}
     for instrument in instruments:
         given = answers_by_instrument.get(instrument.slug, {})
         item_ids = {item["id"] for item in instrument.items}
         for item_id in given:
             if item_id not in item_ids:
-                errors[item_id] = "This question is not part of the questionnaire."
+                errors[item_id] = _("This question is not part of the questionnaire.")
         cleaned[instrument.slug] = {}
         for item in instrument.items:
             raw = given.get(item["id"])
             value = _as_whole_number(raw)
             if raw is None or raw == "":
-                errors[item["id"]] = "Choose an answer."
+                errors[item["id"]] = _("Choose an answer.")
             elif value is None or not instrument.scale_min <= value <= instrument.scale_max:
-                errors[item["id"]] = f"Choose one of the points from {instrument.scale_min} to {instrument.scale_max}."
+                errors[item["id"]] = _("Choose one of the points from %(low)s to %(high)s.") % {
+                    "low": instrument.scale_min,
+                    "high": instrument.scale_max,
+                }
             else:
                 cleaned[instrument.slug][item["id"]] = value
     if errors:
@@ -235,9 +243,12 @@ def submit_survey(
     assignment = SurveyAssignment.objects.select_for_update().select_related("wave").get(pk=assignment.pk)
     status = assignment.wave.status_on(timezone.localdate(now))
     if status == WaveStatus.CLOSED:
-        raise WaveClosed(f"This survey closed on {assignment.wave.closes_on:%d %B %Y}; answers can no longer change.")
+        raise WaveClosed(
+            _("This survey closed on %(date)s; your answers can no longer change.")
+            % {"date": date_format(assignment.wave.closes_on, "j F Y")}
+        )
     if status == WaveStatus.SCHEDULED:
-        raise WaveNotOpen("This survey has not opened yet.")
+        raise WaveNotOpen(_("This survey has not opened yet."))
     instruments = list(assignment.instruments.order_by("pk"))
     cleaned = check_answers(instruments, answers_by_instrument)
     for instrument in instruments:

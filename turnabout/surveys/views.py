@@ -7,6 +7,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from turnabout.accounts.http import AuthenticatedRequest
@@ -93,7 +95,7 @@ def schedule(request: AuthenticatedRequest, program_id: int) -> HttpResponse:
     except SurveyError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, "Surveys scheduled: baseline at the start, midpoint halfway and end at the end date.")
+        messages.success(request, _("Surveys scheduled: baseline at the start, midpoint halfway and end at the end date."))
     return redirect("surveys:program_waves", program.pk)
 
 
@@ -106,5 +108,10 @@ def open_now(request: AuthenticatedRequest, wave_id: int) -> HttpResponse:
     except SurveyError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"The {wave.get_kind_display().lower()} survey is open: {result.assigned} more people asked.")
+        text = ngettext(
+            "The %(kind)s survey is open: %(count)d more person asked.",
+            "The %(kind)s survey is open: %(count)d more people asked.",
+            result.assigned,
+        )
+        messages.success(request, text % {"kind": wave.get_kind_display().lower(), "count": result.assigned})
     return redirect("surveys:program_waves", wave.program_id)
