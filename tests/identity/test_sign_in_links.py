@@ -18,7 +18,7 @@ from turnabout.people.services import mark_leaver
 
 def _main(response) -> str:
     page = response.content.decode()
-    return page[page.index("<main>") : page.index("</main>")]
+    return page[page.index("<main") : page.index("</main>")]
 
 
 def _path(url: str) -> str:

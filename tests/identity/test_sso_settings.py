@@ -228,3 +228,15 @@ def test_the_sign_in_page_asks_for_the_button_as_the_email_is_typed(db):
     assert 'hx-get="/sso/"' in page
     assert 'hx-include="#id_username, #sso-organisation, #sso-next"' in page
     assert '<a href="/sso/?next=/programs/">Use single sign-on</a>' in page
+
+
+def test_the_protocol_radios_are_a_fieldset_with_a_legend_and_each_radio_sits_in_its_label(admin):
+    # when
+    page = signed_in(admin).get("/users/sso/").content.decode()
+
+    # then
+    fieldset = page[page.index("<fieldset><legend>Protocol</legend>") : page.index("</fieldset>")]
+    assert fieldset.count('type="radio"') == 2
+    assert fieldset.count("<label><input") == 2
+    assert "OpenID Connect</label>" in fieldset
+    assert "SAML 2.0</label>" in fieldset

@@ -258,3 +258,17 @@ def test_nobody_is_given_a_login_at_a_service_logins_address(admin, outsider):
     # then Globex can still make its SCIM token
     assert rotate_scim_token(organisation=outsider.organisation, by=outsider).token.user.organisation == outsider.organisation
     assert not User.objects.filter(email__endswith=".tokens.invalid", is_service_account=False).exists()
+
+
+def test_the_users_page_counts_logins_in_the_singular_and_the_plural(client, admin, manager):
+    # given
+    client.force_login(admin)
+
+    # when
+    one = client.get(reverse("identity:users"), {"q": "alice"}).content.decode()
+    two = client.get(reverse("identity:users")).content.decode()
+
+    # then
+    assert '<p class="count" data-testid="login-count">1 login</p>' in one
+    assert '<p class="count" data-testid="login-count">2 logins</p>' in two
+    assert '<div class="table-scroll">\n<table class="list">' in two

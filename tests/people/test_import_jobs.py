@@ -84,7 +84,7 @@ def test_a_directory_change_between_the_check_and_the_write_is_caught_and_nothin
         apply_people_import(organisation=acme, file=csv_file(GOOD_CSV), progress=progress)
 
     # then
-    assert rejected.value.message == "The directory changed while the file was checked: 1 problem(s); nothing was imported."
+    assert rejected.value.message == "The directory changed while the file was checked: 1 problem; nothing was imported."
     assert [(p.row, p.code) for p in rejected.value.problems] == [(3, "email_taken")]
     after = snapshot(acme)
     assert [row for row in after[:-2] if row["employee_id"] != "X1"] == before[:-2]  # only the late comer is new

@@ -134,7 +134,7 @@ def test_applying_a_job_with_problems_fails_and_changes_nothing(client, acme, ma
     response = worker(client.post, reverse("people:import_apply", args=[job.pk]))
 
     # then
-    assert "Not applied: 1 problem(s) found; nothing was imported." in client.get(response.url).content.decode()
+    assert "Not applied: 1 problem found; nothing was imported." in client.get(response.url).content.decode()
     job.refresh_from_db()
     assert job.status == ImportJobStatus.FAILED
     assert snapshot(acme) == before
@@ -163,7 +163,7 @@ def test_a_required_field_left_unmapped_is_explained(client, manager, acme_job):
     response = client.post(reverse("people:import_mapping", args=[acme_job.pk]), {**MAPPING_POST, "email": ""})
 
     assert response.status_code == 400
-    assert "Choose the column that holds the email." in response.content.decode()
+    assert "Choose the column that holds “Email”." in response.content.decode()
     acme_job.refresh_from_db()
     assert acme_job.status == ImportJobStatus.UPLOADED
 
@@ -397,3 +397,27 @@ def test_a_file_over_the_row_limit_fails_its_preview_naming_the_limit(client, ac
     job.refresh_from_db()
     assert job.status == ImportJobStatus.FAILED
     assert snapshot(acme) == before
+
+
+def test_the_preview_and_the_outcome_say_row_and_problem_in_the_singular_for_one(client, acme, manager, worker):
+    # given: a file of one good row, and one of one row with two problems
+    client.force_login(manager)
+    one_row = f"{HEADER}\nE1,Grace,Hopper,grace@acme.test,CEO,G10,Board,London,GB,Europe/London,,2001-02-03,,en\n"
+    two_problems = f"{HEADER}\nE1,Grace,Hopper,grace@acme.test,CEO,G42,Board,London,GB,Europe/London,,not-a-date,,en\n"
+    upload(client, one_row.encode())
+    good = ImportJob.objects.get()
+    worker(client.post, reverse("people:import_mapping", args=[good.pk]), MAPPING_POST)
+    worker(client.post, reverse("people:import_apply", args=[good.pk]))
+    upload(client, two_problems.encode())
+    bad = ImportJob.objects.exclude(pk=good.pk).get()
+
+    # when
+    worker(client.post, reverse("people:import_mapping", args=[bad.pk]), MAPPING_POST)
+    applied = client.get(reverse("people:import_preview", args=[good.pk])).content.decode()
+    refused = client.get(reverse("people:import_preview", args=[bad.pk])).content.decode()
+
+    # then
+    assert "Import applied. 1 row: 1 created, 0 updated, 0 unchanged, 0 newly marked as leavers." in applied
+    assert "1 rows" not in applied
+    assert "2 problems — nothing will be imported" in refused
+    assert '<div class="table-scroll">\n<table class="list errors" data-testid="import-problems">' in refused

@@ -1,6 +1,7 @@
 """Who may act on behalf of which organisation. Every view and endpoint starts here."""
 
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 
 from turnabout.accounts.models import Organisation, Role, User
 
@@ -13,9 +14,9 @@ def access_organisation(user: User, *, roles: frozenset[str] | None = None) -> O
     Raises PermissionDenied for anonymous users, users without an organisation, and other roles.
     """
     if not user.is_authenticated or not user.is_active or user.organisation_id is None:
-        raise PermissionDenied("You are not a member of an organisation.")
+        raise PermissionDenied(_("You are not a member of an organisation."))
     if roles is not None and user.role not in roles:
-        raise PermissionDenied("Your role does not allow this.")
+        raise PermissionDenied(_("Your role does not allow this."))
     assert user.organisation is not None
     return user.organisation
 

@@ -3,6 +3,8 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from turnabout.accounts.http import client_address
 from turnabout.accounts.models import AttemptKind
@@ -13,7 +15,7 @@ from turnabout.core.forms import BoundedTextMixin
 class ThrottledLoginForm(BoundedTextMixin, AuthenticationForm):
     """Email and password sign-in that slows repeated failures down (exponential back-off, never a lock-out)."""
 
-    username = forms.EmailField(label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}))
+    username = forms.EmailField(label=_("Email"), widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}))
 
     def clean(self) -> dict[str, Any]:
         # The checked address only: a raw one may hold what the database refuses (PostgreSQL: NUL), and without a
@@ -25,7 +27,11 @@ class ThrottledLoginForm(BoundedTextMixin, AuthenticationForm):
         wait = sign_in_wait_seconds(kind=AttemptKind.FAILED_PASSWORD, email=email, ip_address=ip_address)
         if wait:
             raise ValidationError(
-                "Too many failed sign-in attempts. Try again in %(seconds)s seconds, or ask for a sign-in link by email.",
+                ngettext(
+                    "Too many failed sign-in attempts. Try again in %(seconds)s second, or ask for a sign-in link by email.",
+                    "Too many failed sign-in attempts. Try again in %(seconds)s seconds, or ask for a sign-in link by email.",
+                    wait,
+                ),
                 code="throttled",
                 params={"seconds": wait},
             )

@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from turnabout.accounts.errors import AuditEntryPermanent
 from turnabout.core.models import TimestampedModel
@@ -22,10 +23,10 @@ class Organisation(TimestampedModel):
 
 
 class Role(models.TextChoices):
-    ADMIN = "admin", "Administrator"
-    PROGRAM_MANAGER = "program_manager", "Program manager"
-    PARTICIPANT = "participant", "Participant"
-    SPONSOR = "sponsor", "Executive sponsor"
+    ADMIN = "admin", _("Administrator")
+    PROGRAM_MANAGER = "program_manager", _("Program manager")
+    PARTICIPANT = "participant", _("Participant")
+    SPONSOR = "sponsor", _("Executive sponsor")
 
 
 class UserManager(BaseUserManager["User"]):
@@ -88,8 +89,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 class AttemptKind(models.TextChoices):
-    FAILED_PASSWORD = "failed_password", "Failed password sign-in"
-    LINK_REQUEST = "link_request", "Sign-in link requested"
+    FAILED_PASSWORD = "failed_password", _("Failed password sign-in")
+    LINK_REQUEST = "link_request", _("Sign-in link requested")
 
 
 class SignInAttempt(models.Model):
@@ -105,52 +106,52 @@ class SignInAttempt(models.Model):
 
 
 class AuditAction(models.TextChoices):
-    ORGANISATION_CREATED = "organisation_created", "Organisation created"
-    LOGIN_CREATED = "login_created", "Login created"
-    ROLE_CHANGED = "role_changed", "Role changed"
-    LOGIN_INVITED = "login_invited", "Non-employee invited"
-    LOGIN_DEACTIVATED = "login_deactivated", "Login deactivated"
-    LOGIN_REACTIVATED = "login_reactivated", "Login reactivated"
-    SIGN_IN_LINK_SENT = "sign_in_link_sent", "Sign-in link sent"
-    TOKEN_CREATED = "token_created", "API token created"
-    TOKEN_REVOKED = "token_revoked", "API token revoked"
-    SSO_CONFIGURED = "sso_configured", "Single sign-on configured"
-    SSO_LINKED = "sso_linked", "Login linked to the identity provider"
-    SSO_SIGN_IN_REFUSED = "sso_sign_in_refused", "Single sign-on refused"
-    SCIM_PERSON_CREATED = "scim_person_created", "Person added by SCIM"
-    SCIM_PERSON_UPDATED = "scim_person_updated", "Person updated by SCIM"
-    SCIM_PERSON_DEACTIVATED = "scim_person_deactivated", "Person marked as left by SCIM"
-    SIGNED_IN = "signed_in", "Signed in"
-    SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
-    IMPORT_APPLIED = "import_applied", "HRIS import applied"
-    MATCH_RUN_PUBLISHED = "match_run_published", "Match run published"
-    REPORT_EXPORTED = "report_exported", "Outcome report downloaded"
-    DIVERSITY_REACH_READ = "diversity_reach_read", "Diversity reach read"
-    SENSITIVE_PROFILE_SAVED = "sensitive_profile_saved", "Consented diversity answers saved"
-    SENSITIVE_PROFILE_WITHDRAWN = "sensitive_profile_withdrawn", "Consent withdrawn, diversity answers deleted"
-    PERSONAL_DATA_EXPORTED = "personal_data_exported", "Personal data downloaded"
-    PERSON_ERASED = "person_erased", "Person erased"
+    ORGANISATION_CREATED = "organisation_created", _("Organisation created")
+    LOGIN_CREATED = "login_created", _("Login created")
+    ROLE_CHANGED = "role_changed", _("Role changed")
+    LOGIN_INVITED = "login_invited", _("Non-employee invited")
+    LOGIN_DEACTIVATED = "login_deactivated", _("Login deactivated")
+    LOGIN_REACTIVATED = "login_reactivated", _("Login reactivated")
+    SIGN_IN_LINK_SENT = "sign_in_link_sent", _("Sign-in link sent")
+    TOKEN_CREATED = "token_created", _("API token created")
+    TOKEN_REVOKED = "token_revoked", _("API token revoked")
+    SSO_CONFIGURED = "sso_configured", _("Single sign-on configured")
+    SSO_LINKED = "sso_linked", _("Login linked to the identity provider")
+    SSO_SIGN_IN_REFUSED = "sso_sign_in_refused", _("Single sign-on refused")
+    SCIM_PERSON_CREATED = "scim_person_created", _("Person added by SCIM")
+    SCIM_PERSON_UPDATED = "scim_person_updated", _("Person updated by SCIM")
+    SCIM_PERSON_DEACTIVATED = "scim_person_deactivated", _("Person marked as left by SCIM")
+    SIGNED_IN = "signed_in", _("Signed in")
+    SIGN_IN_FAILED = "sign_in_failed", _("Sign-in failed")
+    IMPORT_APPLIED = "import_applied", _("HRIS import applied")
+    MATCH_RUN_PUBLISHED = "match_run_published", _("Match run published")
+    REPORT_EXPORTED = "report_exported", _("Outcome report downloaded")
+    DIVERSITY_REACH_READ = "diversity_reach_read", _("Diversity reach read")
+    SENSITIVE_PROFILE_SAVED = "sensitive_profile_saved", _("Consented diversity answers saved")
+    SENSITIVE_PROFILE_WITHDRAWN = "sensitive_profile_withdrawn", _("Consent withdrawn, diversity answers deleted")
+    PERSONAL_DATA_EXPORTED = "personal_data_exported", _("Personal data downloaded")
+    PERSON_ERASED = "person_erased", _("Person erased")
 
 
 class SignInMethod(models.TextChoices):
     """How a sign-in was attempted, as the audit log records it (``details["method"]``)."""
 
-    PASSWORD = "password", "Password"
-    LINK = "link", "Emailed sign-in link"
-    SSO = "sso", "Single sign-on"
+    PASSWORD = "password", _("Password")
+    LINK = "link", _("Emailed sign-in link")
+    SSO = "sso", _("Single sign-on")
 
 
 class AuditGroup(models.TextChoices):
     """The audit page's coarse filter. A group is a set of actions; an action may sit in more than one group."""
 
-    SIGN_IN = "sign_in", "Sign-ins"
-    LOGINS_AND_ROLES = "logins", "Logins and roles"
-    TOKENS_AND_SSO = "tokens_sso", "API tokens, single sign-on and SCIM"
-    DIRECTORY = "directory", "Directory imports"
-    MATCHING = "matching", "Matching"
-    EXPORTS = "exports", "Exports and downloads"
-    SENSITIVE = "sensitive", "Sensitive attributes"
-    PERSONAL_DATA = "personal_data", "Personal-data requests"
+    SIGN_IN = "sign_in", _("Sign-ins")
+    LOGINS_AND_ROLES = "logins", _("Logins and roles")
+    TOKENS_AND_SSO = "tokens_sso", _("API tokens, single sign-on and SCIM")
+    DIRECTORY = "directory", _("Directory imports")
+    MATCHING = "matching", _("Matching")
+    EXPORTS = "exports", _("Exports and downloads")
+    SENSITIVE = "sensitive", _("Sensitive attributes")
+    PERSONAL_DATA = "personal_data", _("Personal-data requests")
 
 
 AUDIT_GROUP_ACTIONS: dict[AuditGroup, frozenset[AuditAction]] = {
@@ -231,7 +232,7 @@ class AuditEntry(models.Model):
         ordering = ["-created_at", "-pk"]
         # The page lists newest first, for everything or filtered by action (group).
         indexes = [models.Index(fields=["organisation", "-created_at"]), models.Index(fields=["organisation", "action", "-created_at"])]
-        verbose_name_plural = "audit entries"
+        verbose_name_plural = _("audit entries")
 
     def __str__(self) -> str:
         return self.summary

@@ -26,6 +26,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.http import QueryDict
 from django.utils.deconstruct import deconstructible
+from django.utils.translation import gettext
 
 from turnabout.core.email import DIRECTION_CONTROLS
 
@@ -72,12 +73,12 @@ class ControlCharacterValidator:
             return
         code_point = f"U+{ord(found.group()):04X}"
         if _DIRECTION_CONTROL.fullmatch(found.group()):
-            message = f"Remove the direction control character ({code_point}): it would show the text after it reversed."
+            message = gettext("Remove the direction control character (%(code_point)s): it would show the text after it reversed.")
         elif self.multiline:
-            message = f"Remove the control character ({code_point}): it is not text."
+            message = gettext("Remove the control character (%(code_point)s): it is not text.")
         else:
-            message = f"Remove the line break or control character ({code_point}): this field is one line of text."
-        raise ValidationError(message, code="control_character")
+            message = gettext("Remove the line break or control character (%(code_point)s): this field is one line of text.")
+        raise ValidationError(message % {"code_point": code_point}, code="control_character")
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, ControlCharacterValidator) and other.multiline == self.multiline
@@ -103,7 +104,9 @@ def _bound(field: forms.Field) -> None:
 def form_problems(form: forms.Form) -> str:
     """A refused form's errors in one message, each named by its field ("Note: Ensure this value has at most …")."""
     return " ".join(
-        f"{form.fields[name].label or name.capitalize()}: {error}" if name in form.fields else f"{error}"
+        gettext("%(field)s: %(error)s") % {"field": form.fields[name].label or name.capitalize(), "error": error}
+        if name in form.fields
+        else f"{error}"
         for name, errors in form.errors.items()
         for error in errors
     )

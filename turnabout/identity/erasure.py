@@ -14,6 +14,7 @@ from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from turnabout.accounts.models import User
 from turnabout.identity.models import ApiToken, SignInLink
@@ -25,7 +26,10 @@ from turnabout.people.models import Person
 def check_login_erasable(*, person: Person) -> None:
     """Raise LastAdmin when ``person``'s login is the organisation's last active administrator; locks the admins' rows."""
     if person.user is not None:
-        _guard_last_admin(user=person.user, losing="erase them")
+        _guard_last_admin(
+            user=person.user,
+            refusal=gettext("%(email)s is the last active administrator: make someone else an administrator before you erase them."),
+        )
 
 
 @dataclass(frozen=True)

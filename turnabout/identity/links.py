@@ -16,6 +16,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 
 from turnabout.accounts.models import AuditAction, Role, User
 from turnabout.accounts.services import create_user, record_audit_entry
@@ -91,11 +92,11 @@ def find_link(*, token: str) -> SignInLink:
     """The link for ``token`` if it can still be used; raises LinkInvalid, LinkUsed or LinkExpired. Reads only."""
     link = SignInLink.objects.select_related("person", "user", "person__user").filter(token_hash=hash_secret(token)).first()
     if link is None:
-        raise LinkInvalid("This sign-in link is not valid. It may have been copied incompletely.")
+        raise LinkInvalid(_("This sign-in link is not valid. It may have been copied incompletely."))
     if link.used_at is not None:
-        raise LinkUsed("This sign-in link has already been used. Each link works once.")
+        raise LinkUsed(_("This sign-in link has already been used. Each link works once."))
     if link.expires_at <= timezone.now():
-        raise LinkExpired("This sign-in link has expired.")
+        raise LinkExpired(_("This sign-in link has expired."))
     return link
 
 
@@ -110,11 +111,11 @@ def redeem_sign_in_link(*, token: str) -> tuple[User, str]:
     found = find_link(token=token)
     link = SignInLink.objects.select_for_update().get(pk=found.pk)
     if link.used_at is not None:
-        raise LinkUsed("This sign-in link has already been used. Each link works once.")
+        raise LinkUsed(_("This sign-in link has already been used. Each link works once."))
     person = found.person
     if person is not None:
         if person.employment_status != EmploymentStatus.ACTIVE:
-            raise SignInRefused("Your organisation's directory lists you as having left, so you can no longer sign in.")
+            raise SignInRefused(_("Your organisation's directory lists you as having left, so you can no longer sign in."))
         refusal = sign_in_refusal(person=person)
         if refusal is not None:
             raise SignInRefused(refusal)
@@ -127,7 +128,7 @@ def redeem_sign_in_link(*, token: str) -> tuple[User, str]:
         if refusal is not None:
             raise SignInRefused(refusal)
     if not user.is_active:
-        raise SignInRefused("Your login has been deactivated. Ask your Turnabout administrator to reactivate it.")
+        raise SignInRefused(_("Your login has been deactivated. Ask your Turnabout administrator to reactivate it."))
     link.used_at = timezone.now()
     link.save(update_fields=["used_at"])
     return user, link.next_path
@@ -146,9 +147,9 @@ def login_for_person(*, person: Person, role: Role = Role.PARTICIPANT, by: User 
     email = person.email.strip().lower()
     user = User.objects.filter(email__iexact=email).first()
     if (user is not None and user.is_service_account) or is_service_login_address(email):
-        raise LoginElsewhere(f"{email} is reserved for a Turnabout API or SCIM token, not a person's login.")
+        raise LoginElsewhere(_("%(email)s is reserved for a Turnabout API or SCIM token, not a person's login.") % {"email": email})
     if user is not None and user.organisation_id != person.organisation_id:
-        raise LoginElsewhere(f"{email} already has a Turnabout login in another organisation.")
+        raise LoginElsewhere(_("%(email)s already has a Turnabout login in another organisation.") % {"email": email})
     if user is None:
         user = create_user(organisation=person.organisation, email=email, role=role, full_name=person.full_name)
         record_audit_entry(

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from turnabout.accounts.models import Organisation
 from turnabout.people.models import Person
@@ -40,15 +41,15 @@ class SignInLink(models.Model):
 
 
 class TokenScope(models.TextChoices):
-    READ = "read", "Read only"
-    READ_WRITE = "read_write", "Read and write"
+    READ = "read", _("Read only")
+    READ_WRITE = "read_write", _("Read and write")
 
 
 class TokenKind(models.TextChoices):
-    PERSONAL = "personal", "Personal"
-    ORGANISATION = "organisation", "Organisation"
+    PERSONAL = "personal", _("Personal")
+    ORGANISATION = "organisation", _("Organisation")
     # For the identity provider's SCIM client only: accepted at /scim/v2/, refused by the REST API.
-    SCIM = "scim", "SCIM provisioning"
+    SCIM = "scim", _("SCIM provisioning")
 
 
 class ApiToken(models.Model):
@@ -87,8 +88,8 @@ class ApiToken(models.Model):
 
 
 class SsoProtocol(models.TextChoices):
-    OIDC = "oidc", "OpenID Connect"
-    SAML = "saml", "SAML 2.0"
+    OIDC = "oidc", _("OpenID Connect")
+    SAML = "saml", _("SAML 2.0")
 
 
 class IdentityProvider(models.Model):

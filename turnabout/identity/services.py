@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from turnabout.accounts.models import AttemptKind, AuditAction, Organisation, Role, User
 from turnabout.accounts.services import create_organisation, create_user, record_audit_entry, record_sign_in_attempt, sign_in_wait_seconds
@@ -39,13 +40,16 @@ def set_up_organisation(*, organisation_name: str, admin_email: str, admin_name:
             cursor.execute(f"LOCK TABLE {connection.ops.quote_name(Organisation._meta.db_table)} IN SHARE ROW EXCLUSIVE MODE")
     # On SQLite every write transaction is IMMEDIATE (settings): set-ups are already one at a time.
     if Organisation.objects.exists():
-        raise AlreadySetUp("Turnabout is already set up: an organisation exists. Sign in as its administrator instead.")
+        raise AlreadySetUp(_("Turnabout is already set up: an organisation exists. Sign in as its administrator instead."))
     organisation_name = organisation_name.strip()
     admin_email = admin_email.strip().lower()
     if not organisation_name:
         raise ValueError("The organisation needs a name.")
     if User.objects.filter(email__iexact=admin_email).exists():
-        raise LoginElsewhere(f"A login with the address {admin_email} already exists (made with createsuperuser?): use another address.")
+        raise LoginElsewhere(
+            _("A login with the address %(email)s already exists (made with createsuperuser?): use another address.")
+            % {"email": admin_email}
+        )
     organisation = create_organisation(name=organisation_name)
     ensure_grade_ladder(organisation=organisation)
     admin = create_user(organisation=organisation, email=admin_email, role=Role.ADMIN, full_name=admin_name.strip())
@@ -104,10 +108,13 @@ def _active_admins(organisation: Organisation) -> "list[int]":
     )
 
 
-def _guard_last_admin(*, user: User, losing: str) -> None:
-    """Refuse to leave an organisation without an active administrator. Locks the admin rows."""
+def _guard_last_admin(*, user: User, refusal: str) -> None:
+    """Refuse to leave an organisation without an active administrator. Locks the admin rows.
+
+    ``refusal`` is the whole translated sentence, with ``%(email)s`` for the administrator's address.
+    """
     if user.role == Role.ADMIN and user.is_active and _active_admins(user.organisation) == [user.pk]:  # type: ignore[arg-type]
-        raise LastAdmin(f"{user.email} is the last active administrator: make someone else an administrator before you {losing}.")
+        raise LastAdmin(refusal % {"email": user.email})
 
 
 @transaction.atomic
@@ -117,7 +124,10 @@ def change_role(*, user: User, role: Role, by: User) -> User:
     if user.role == role:
         return user
     if role != Role.ADMIN:
-        _guard_last_admin(user=user, losing="change their role")
+        _guard_last_admin(
+            user=user,
+            refusal=_("%(email)s is the last active administrator: make someone else an administrator before you change their role."),
+        )
     previous, previous_label = user.role, user.get_role_display()
     user.role = role
     user.save(update_fields=["role"])
@@ -148,11 +158,11 @@ def grant_role(*, organisation: Organisation, email: str, role: Role, by: User, 
     """
     email = email.strip().lower()
     if is_service_login_address(email):
-        raise LoginElsewhere(f"{email} is reserved for a Turnabout API or SCIM token, not a person's login.")
+        raise LoginElsewhere(_("%(email)s is reserved for a Turnabout API or SCIM token, not a person's login.") % {"email": email})
     user = User.objects.filter(email__iexact=email).first()
     if user is not None:
         if user.organisation_id != organisation.pk or user.is_service_account:
-            raise LoginElsewhere(f"{email} already has a Turnabout login in another organisation.")
+            raise LoginElsewhere(_("%(email)s already has a Turnabout login in another organisation.") % {"email": email})
         return Grant(user=change_role(user=user, role=role, by=by), created=False)
     person = Person.objects.select_related("user").filter(organisation=organisation, email__iexact=email).first()
     if person is not None and person.user is not None:
@@ -160,13 +170,15 @@ def grant_role(*, organisation: Organisation, email: str, role: Role, by: User, 
         return Grant(user=change_role(user=person.user, role=role, by=by), created=False)
     if person is not None:
         if person.employment_status != EmploymentStatus.ACTIVE:
-            raise NotInDirectory(f"{person.full_name} has left the organisation, so cannot be given a login.")
+            raise NotInDirectory(_("%(name)s has left the organisation, so cannot be given a login.") % {"name": person.full_name})
         user = login_for_person(person=person, role=role, by=by)
     else:
         if not full_name.strip():
-            raise NotInDirectory(f"Nobody in the directory has the address {email}. To invite someone from outside, give their name.")
+            raise NotInDirectory(
+                _("Nobody in the directory has the address %(email)s. To invite someone from outside, give their name.") % {"email": email}
+            )
         if role == Role.PARTICIPANT:
-            raise NotInDirectory("Participants come from the directory; invite someone from outside as a program manager or sponsor.")
+            raise NotInDirectory(_("Participants come from the directory; invite someone from outside as a program manager or sponsor."))
         user = create_user(organisation=organisation, email=email, role=role, full_name=full_name.strip())
         record_audit_entry(
             organisation=organisation,
@@ -208,7 +220,10 @@ def deactivate_user(*, user: User, by: User) -> User:
     user = User.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=user.pk)
     if not user.is_active:
         return user
-    _guard_last_admin(user=user, losing="deactivate them")
+    _guard_last_admin(
+        user=user,
+        refusal=_("%(email)s is the last active administrator: make someone else an administrator before you deactivate them."),
+    )
     _end_sign_in(user=user, by=by, summary=f"{user.email} deactivated")
     return user
 
@@ -221,7 +236,7 @@ def reactivate_user(*, user: User, by: User) -> User:
         return user
     person = Person.objects.filter(user=user).first()
     if person is not None and person.employment_status != EmploymentStatus.ACTIVE:
-        raise NotInDirectory(f"The directory lists {person.full_name} as having left; they cannot be reactivated.")
+        raise NotInDirectory(_("The directory lists %(name)s as having left; they cannot be reactivated.") % {"name": person.full_name})
     user.is_active = True
     user.save(update_fields=["is_active"])
     record_audit_entry(
@@ -238,7 +253,7 @@ def reactivate_user(*, user: User, by: User) -> User:
 def resend_sign_in_link(*, user: User, by: User) -> None:
     """Email ``user`` a fresh sign-in link; audited. Inactive logins get nothing."""
     if not user.is_active or user.is_service_account:
-        raise NotInDirectory(f"{user.email} is deactivated: reactivate the login first.")
+        raise NotInDirectory(_("%(email)s is deactivated: reactivate the login first.") % {"email": user.email})
     record_audit_entry(
         organisation=user.organisation,  # type: ignore[arg-type]
         actor=by,

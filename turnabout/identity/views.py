@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from turnabout.accounts.access import access_admin_organisation, access_organisation
@@ -84,7 +85,7 @@ def redeem_link(request: HttpRequest, token: str) -> HttpResponse:
     record_sign_in(user=user, method=SignInMethod.LINK, ip_address=client_address(request))
     request.session[SIGNED_IN_BY_LINK] = True
     if not user.has_usable_password():
-        messages.success(request, "You are signed in. You can choose a password under “My account” if you like; links keep working.")
+        messages.success(request, _("You are signed in. You can choose a password under “My account” if you like; links keep working."))
     return redirect(next_path or "home")
 
 
@@ -140,7 +141,7 @@ def my_account(request: AuthenticatedRequest) -> HttpResponse:
         if current_ok and password_form.is_valid():
             services.set_password(user=user, password=password_form.cleaned_data["password"])
             update_session_auth_hash(request, user)
-            messages.success(request, "Your password is set.")
+            messages.success(request, _("Your password is set."))
             return redirect("identity:my_account")
     return render(
         request,
@@ -177,7 +178,7 @@ def create_personal_token(request: AuthenticatedRequest) -> HttpResponse:
     access_organisation(request.user)
     response = _create_token(request, organisation_wide=False)
     if response is None:
-        messages.error(request, "The token needs a name, a scope and an expiry.")
+        messages.error(request, _("The token needs a name, a scope and an expiry."))
         return redirect("identity:my_account")
     return response
 
@@ -187,7 +188,7 @@ def create_personal_token(request: AuthenticatedRequest) -> HttpResponse:
 def revoke_personal_token(request: AuthenticatedRequest, token_id: int) -> HttpResponse:
     token = access_own_token(request.user, token_id)
     tokens.revoke_api_token(token=token, by=request.user)
-    messages.success(request, f"The token “{token.name}” no longer works.")
+    messages.success(request, _("The token “%(name)s” no longer works.") % {"name": token.name})
     return redirect("identity:my_account")
 
 
@@ -212,8 +213,11 @@ def users(request: AuthenticatedRequest) -> HttpResponse:
             except IdentityError as error:
                 grant_form.add_error(None, error.message)
             else:
-                verb = "now has a login as" if grant.created else "is now"
-                messages.success(request, f"{grant.user.email} {verb} {grant.user.get_role_display().lower()}.")
+                granted = {"email": grant.user.email, "role": grant.user.get_role_display()}
+                if grant.created:
+                    messages.success(request, _("%(email)s now has a login with the role “%(role)s”.") % granted)
+                else:
+                    messages.success(request, _("%(email)s now has the role “%(role)s”.") % granted)
                 return redirect("identity:users")
         status = 400
     logins = logins_of(organisation=organisation, search=search.cleaned_data.get("q", ""), role=search.cleaned_data.get("role", ""))
@@ -246,19 +250,19 @@ def user_action(request: AuthenticatedRequest, login_id: int, action: str) -> Ht
         if action == "role":
             form = ChangeRoleForm(request.POST)
             if not form.is_valid():
-                messages.error(request, "Choose one of the roles.")
+                messages.error(request, _("Choose one of the roles."))
                 return redirect("identity:user", login_id)
             services.change_role(user=login_user, role=Role(form.cleaned_data["role"]), by=request.user)
-            messages.success(request, f"{login_user.email} now has the role you chose.")
+            messages.success(request, _("%(email)s now has the role you chose.") % {"email": login_user.email})
         elif action == "deactivate":
             services.deactivate_user(user=login_user, by=request.user)
-            messages.success(request, f"{login_user.email} can no longer sign in; their sessions have ended.")
+            messages.success(request, _("%(email)s can no longer sign in; their sessions have ended.") % {"email": login_user.email})
         elif action == "reactivate":
             services.reactivate_user(user=login_user, by=request.user)
-            messages.success(request, f"{login_user.email} can sign in again.")
+            messages.success(request, _("%(email)s can sign in again.") % {"email": login_user.email})
         elif action == "resend":
             services.resend_sign_in_link(user=login_user, by=request.user)
-            messages.success(request, f"A new sign-in link is on its way to {login_user.email}.")
+            messages.success(request, _("A new sign-in link is on its way to %(email)s.") % {"email": login_user.email})
     except IdentityError as error:
         messages.error(request, error.message)
     return redirect("identity:user", login_id)
@@ -291,7 +295,7 @@ def api_tokens(request: AuthenticatedRequest) -> HttpResponse:
         response = _create_token(request, organisation_wide=True)
         if response is not None:
             return response
-        messages.error(request, "The token needs a name, a scope and an expiry.")
+        messages.error(request, _("The token needs a name, a scope and an expiry."))
     return render(
         request,
         "identity/api_tokens.html",
@@ -304,5 +308,5 @@ def api_tokens(request: AuthenticatedRequest) -> HttpResponse:
 def revoke_organisation_token(request: AuthenticatedRequest, token_id: int) -> HttpResponse:
     token = access_organisation_token(request.user, token_id)
     tokens.revoke_api_token(token=token, by=request.user)
-    messages.success(request, f"The token “{token.name}” no longer works.")
+    messages.success(request, _("The token “%(name)s” no longer works.") % {"name": token.name})
     return redirect("identity:api_tokens")

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from turnabout.accounts.access import access_managed_organisation, access_organisation
 from turnabout.accounts.models import Organisation, Role, User
@@ -32,7 +33,7 @@ def access_own_person(user: User) -> Person:
     try:
         return Person.objects.get(user=user, organisation=organisation)
     except Person.DoesNotExist:
-        raise PermissionDenied("Your login is not linked to a person in the directory.") from None
+        raise PermissionDenied(_("Your login is not linked to a person in the directory.")) from None
 
 
 def sees_employment_details(user: User) -> bool:

@@ -1,4 +1,6 @@
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from turnabout.core.forms import BoundedForm
 from turnabout.people.models import AgeBand
@@ -8,17 +10,17 @@ from turnabout.people.queries import SEARCH_MAX_CHARACTERS, DirectoryChoices, Di
 class DirectoryFilterForm(BoundedForm):
     """The directory's filters; choice fields accept only this organisation's ids, so no id reaches the database unchecked."""
 
-    q = forms.CharField(required=False, max_length=SEARCH_MAX_CHARACTERS, label="Search")
-    department = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
-    site = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
-    grade = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
-    include_leavers = forms.BooleanField(required=False, label="Include leavers")
+    q = forms.CharField(required=False, max_length=SEARCH_MAX_CHARACTERS, label=_("Search"))
+    department = forms.TypedChoiceField(label=_("Department"), required=False, coerce=int, empty_value=None)
+    site = forms.TypedChoiceField(label=_("Site"), required=False, coerce=int, empty_value=None)
+    grade = forms.TypedChoiceField(label=_("Grade"), required=False, coerce=int, empty_value=None)
+    include_leavers = forms.BooleanField(required=False, label=_("Include leavers"))
 
     def __init__(self, *args: object, choices: DirectoryChoices, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["department"].choices = [("", "All departments"), *[(d.pk, d.name) for d in choices.departments]]  # type: ignore[attr-defined]
-        self.fields["site"].choices = [("", "All sites"), *[(s.pk, s.name) for s in choices.sites]]  # type: ignore[attr-defined]
-        self.fields["grade"].choices = [("", "All grades"), *[(g.pk, str(g)) for g in choices.grades]]  # type: ignore[attr-defined]
+        self.fields["department"].choices = [("", gettext("All departments")), *[(d.pk, d.name) for d in choices.departments]]  # type: ignore[attr-defined]
+        self.fields["site"].choices = [("", gettext("All sites")), *[(s.pk, s.name) for s in choices.sites]]  # type: ignore[attr-defined]
+        self.fields["grade"].choices = [("", gettext("All grades")), *[(g.pk, str(g)) for g in choices.grades]]  # type: ignore[attr-defined]
 
     def clean_q(self) -> str:
         text: str = self.cleaned_data["q"]
@@ -47,10 +49,10 @@ class SensitiveProfileForm(BoundedForm):
 
     consent = forms.BooleanField(
         required=True,
-        label="I agree that Turnabout stores these answers for the purpose stated above, and I can withdraw at any time.",
+        label=_("I agree that Turnabout stores these answers for the purpose stated above, and I can withdraw at any time."),
     )
-    gender = forms.CharField(required=False, max_length=60)
-    ethnicity = forms.CharField(required=False, max_length=100)
-    has_disability = forms.NullBooleanField(required=False, label="Do you consider yourself to have a disability?")
-    is_under_represented = forms.NullBooleanField(required=False, label="Do you belong to a group under-represented in our leadership?")
-    age_band = forms.ChoiceField(required=False, choices=[("", "Prefer not to say"), *AgeBand.choices])
+    gender = forms.CharField(label=_("Gender"), required=False, max_length=60)
+    ethnicity = forms.CharField(label=_("Ethnicity"), required=False, max_length=100)
+    has_disability = forms.NullBooleanField(required=False, label=_("Do you consider yourself to have a disability?"))
+    is_under_represented = forms.NullBooleanField(required=False, label=_("Do you belong to a group under-represented in our leadership?"))
+    age_band = forms.ChoiceField(label=_("Age band"), required=False, choices=[("", _("Prefer not to say")), *AgeBand.choices])

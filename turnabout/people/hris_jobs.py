@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from turnabout.accounts.models import Organisation, User
 from turnabout.people.errors import ImportAlreadyApplied
@@ -58,7 +59,7 @@ def request_import_preview(*, job: ImportJob, mapping: Mapping[str, str], mark_m
 
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if job.is_applied:
-        raise ImportAlreadyApplied("This import is already applied; upload the file again to import it anew.")
+        raise ImportAlreadyApplied(_("This import is already applied; upload the file again to import it anew."))
     if job.is_running:
         return ImportJobRequest(job=job, in_progress=True)
     job.mapping = dict(mapping)

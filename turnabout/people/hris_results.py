@@ -42,7 +42,9 @@ class ImportResult:
         return self.problem_count > 0
 
     def summary_line(self) -> str:
-        line = f"{self.rows} rows: {self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
+        """The outcome in one English line, for the audit trail and the command's output (pages show the figures)."""
+        rows = f"{self.rows} {'row' if self.rows == 1 else 'rows'}"
+        line = f"{rows}: {self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
         line += f"{self.leavers_marked} newly marked as leavers"
         if self.missing_marked:
             line += f", {self.missing_marked} missing from the file marked as leavers"

@@ -8,6 +8,8 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from turnabout.core.forms import BoundedForm
 from turnabout.people.hris_reading import ACCEPTED_EXTENSIONS, FIELD_LABELS, FIELDS, REQUIRED_FIELDS
@@ -17,8 +19,10 @@ NOT_IMPORTED = ""
 
 class ImportUploadForm(BoundedForm):
     file = forms.FileField(
-        label="HRIS file (CSV or XLSX)",
-        help_text="Row 1 holds the column headers. CSV files must be UTF-8 (Excel: “CSV UTF-8”), separated by commas, semicolons or tabs.",
+        label=_("HRIS file (CSV or XLSX)"),
+        help_text=_(
+            "Row 1 holds the column headers. CSV files must be UTF-8 (Excel: “CSV UTF-8”), separated by commas, semicolons or tabs."
+        ),
         widget=forms.ClearableFileInput(attrs={"accept": ",".join(ACCEPTED_EXTENSIONS)}),
     )
 
@@ -27,13 +31,15 @@ class ImportUploadForm(BoundedForm):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         if upload.size > limit:
             raise forms.ValidationError(
-                f"The file is {filesizeformat(upload.size)}; the largest file you can import is {filesizeformat(limit)}.", code="too_large"
+                gettext("The file is %(size)s; the largest file you can import is %(limit)s.")
+                % {"size": filesizeformat(upload.size), "limit": filesizeformat(limit)},
+                code="too_large",
             )
         extension = PurePath(upload.name).suffix.lower()
         if extension not in ACCEPTED_EXTENSIONS:
             raise forms.ValidationError(
-                f"Only {', '.join(ACCEPTED_EXTENSIONS)} files can be imported; “{upload.name}” is not one. "
-                "Export CSV or XLSX from your HR system.",
+                gettext("Only %(extensions)s files can be imported; “%(name)s” is not one. Export CSV or XLSX from your HR system.")
+                % {"extensions": ", ".join(ACCEPTED_EXTENSIONS), "name": upload.name},
                 code="wrong_type",
             )
         return upload
@@ -42,15 +48,16 @@ class ImportUploadForm(BoundedForm):
 class ImportMappingForm(BoundedForm):
     """One choice per target field: which column of the file holds it (or none)."""
 
-    mark_missing_as_leavers = forms.BooleanField(required=False, label="Mark active people missing from this file as leavers")
+    mark_missing_as_leavers = forms.BooleanField(required=False, label=_("Mark active people missing from this file as leavers"))
 
     def __init__(self, *args: Any, headers: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        choices = [(NOT_IMPORTED, "— not imported —"), *[(header, header) for header in headers]]
+        choices = [(NOT_IMPORTED, gettext("— not imported —")), *[(header, header) for header in headers]]
         for name in FIELDS:
-            label = f"{FIELD_LABELS[name]} (required)" if name in REQUIRED_FIELDS else FIELD_LABELS[name]
+            field_label = gettext(FIELD_LABELS[name])
+            label = gettext("%(field)s (required)") % {"field": field_label} if name in REQUIRED_FIELDS else field_label
             self.fields[name] = forms.ChoiceField(label=label, choices=choices, required=name in REQUIRED_FIELDS)
-            self.fields[name].error_messages["required"] = f"Choose the column that holds the {FIELD_LABELS[name].lower()}."
+            self.fields[name].error_messages["required"] = gettext("Choose the column that holds “%(field)s”.") % {"field": field_label}
         # Keep the checkbox last, after the columns.
         self.order_fields([*FIELDS, "mark_missing_as_leavers"])
 

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from turnabout.accounts.access import access_managed_organisation
@@ -46,7 +47,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 def import_mapping(request: HttpRequest, job_id: int) -> HttpResponse:
     job = access_import_job(request.user, job_id)  # type: ignore[arg-type]
     if job.is_applied:
-        messages.info(request, "This import is already applied; upload the file again to import it anew.")
+        messages.info(request, _("This import is already applied; upload the file again to import it anew."))
         return redirect("people:import_preview", job_id=job.pk)
     if job.is_running:
         return redirect("people:import_preview", job_id=job.pk)  # which shows the progress
@@ -85,9 +86,9 @@ def import_apply(request: HttpRequest, job_id: int) -> HttpResponse:
     job = access_import_job(request.user, job_id)  # type: ignore[arg-type]
     outcome = request_import_apply(job=job)
     if outcome.already_applied:
-        messages.info(request, "This import was already applied; nothing changed.")
+        messages.info(request, _("This import was already applied; nothing changed."))
     elif outcome.in_progress:
-        messages.info(request, "This import is already being checked or applied.")
+        messages.info(request, _("This import is already being checked or applied."))
     elif not outcome.queued:
-        messages.error(request, "Preview the import before applying it.")
+        messages.error(request, _("Preview the import before applying it."))
     return redirect("people:import_preview", job_id=job.pk)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet, Value
 from django.db.models.functions import Left, StrIndex, Substr
+from django.utils.translation import gettext
 
 from turnabout.accounts.models import Organisation
 from turnabout.people.models import Department, EmploymentStatus, Grade, Person, Site
@@ -21,9 +22,12 @@ SEARCH_MAX_WORDS = 8
 def search_text_problem(text: str) -> str | None:
     """Why ``text`` is refused as a directory search, naming the limit; None when it is within both limits."""
     if len(text) > SEARCH_MAX_CHARACTERS:
-        return f"Use at most {SEARCH_MAX_CHARACTERS} characters in a search (this one has {len(text)})."
+        return gettext("Use at most %(limit)d characters in a search (this one has %(count)d).") % {
+            "limit": SEARCH_MAX_CHARACTERS,
+            "count": len(text),
+        }
     if (words := len(text.split())) > SEARCH_MAX_WORDS:
-        return f"Use at most {SEARCH_MAX_WORDS} words in a search (this one has {words})."
+        return gettext("Use at most %(limit)d words in a search (this one has %(count)d).") % {"limit": SEARCH_MAX_WORDS, "count": words}
     return None
 
 

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from turnabout.accounts.http import AuthenticatedRequest
@@ -72,7 +73,7 @@ def my_privacy(request: AuthenticatedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = {key: value for key, value in form.cleaned_data.items() if key != "consent"}
         record_sensitive_profile(person=person, consent_purpose=SENSITIVE_PURPOSE, consent_legal_basis=SENSITIVE_LEGAL_BASIS, **data)
-        messages.success(request, "Your answers are saved. Only you can see them.")
+        messages.success(request, _("Your answers are saved. Only you can see them."))
         return redirect("people:my_privacy")
     context = {"form": form, "profile": profile, "purpose": SENSITIVE_PURPOSE, "legal_basis": SENSITIVE_LEGAL_BASIS}
     return render(request, "people/my_privacy.html", context)
@@ -83,5 +84,5 @@ def my_privacy(request: AuthenticatedRequest) -> HttpResponse:
 def withdraw_privacy(request: AuthenticatedRequest) -> HttpResponse:
     person = access_own_person(request.user)
     if withdraw_sensitive_profile(person=person):
-        messages.success(request, "Your answers are deleted and your consent is withdrawn.")
+        messages.success(request, _("Your answers are deleted and your consent is withdrawn."))
     return redirect("people:my_privacy")

@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from pydantic import ValidationError
@@ -314,5 +315,5 @@ def rotate_scim_token(request: AuthenticatedRequest) -> HttpResponse:
 def revoke_scim_token(request: AuthenticatedRequest) -> HttpResponse:
     organisation = access_admin_organisation(request.user)
     if services.revoke_scim_token(organisation=organisation, by=request.user):
-        messages.success(request, "The SCIM token no longer works: provisioning has stopped until you make a new one.")
+        messages.success(request, _("The SCIM token no longer works: provisioning has stopped until you make a new one."))
     return redirect("scim_admin:settings")

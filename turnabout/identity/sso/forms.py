@@ -3,6 +3,8 @@
 from typing import Any
 
 from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from turnabout.accounts.models import Organisation, Role, User
 from turnabout.core.forms import BoundedForm
@@ -20,33 +22,33 @@ def split_list(text: str) -> list[str]:
 
 
 class ProviderForm(BoundedForm):
-    protocol = forms.ChoiceField(label="Protocol", choices=SsoProtocol.choices, widget=forms.RadioSelect, initial=SsoProtocol.OIDC)
+    protocol = forms.ChoiceField(label=_("Protocol"), choices=SsoProtocol.choices, widget=forms.RadioSelect, initial=SsoProtocol.OIDC)
     display_name = forms.CharField(
-        label="Name on the sign-in button", max_length=100, help_text="The button says “Sign in with …”, e.g. “Acme Entra ID”."
+        label=_("Name on the sign-in button"), max_length=100, help_text=_("The button says “Sign in with …”, e.g. “Acme Entra ID”.")
     )
     email_domains = forms.CharField(
-        label="Email domains",
+        label=_("Email domains"),
         max_length=2000,
-        help_text="Comma-separated, e.g. acme.example, eu.acme.example: they find the button by email.",
+        help_text=_("Comma-separated, e.g. acme.example, eu.acme.example: they find the button by email."),
     )
-    issuer_url = forms.CharField(label="Issuer URL", max_length=500, required=False)
-    client_id = forms.CharField(label="Client id", max_length=255, required=False)
+    issuer_url = forms.CharField(label=_("Issuer URL"), max_length=500, required=False)
+    client_id = forms.CharField(label=_("Client id"), max_length=255, required=False)
     client_secret = forms.CharField(
-        label="Client secret",
+        label=_("Client secret"),
         max_length=2000,
         required=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
-        help_text="Stored encrypted. Leave empty to keep the stored one.",
+        help_text=_("Stored encrypted. Leave empty to keep the stored one."),
     )
     client_secret_variable = forms.CharField(
-        label="…or the server's environment variable that holds it",
+        label=_("…or the server's environment variable that holds it"),
         max_length=100,
         required=False,
-        help_text=f"Its name starts with {SECRET_VARIABLE_PREFIX}, e.g. {SECRET_VARIABLE_PREFIX}ACME.",
+        help_text=format_lazy(_("Its name starts with {prefix}, e.g. {prefix}ACME."), prefix=SECRET_VARIABLE_PREFIX),
     )
-    metadata_url = forms.CharField(label="IdP metadata URL", max_length=500, required=False)
+    metadata_url = forms.CharField(label=_("IdP metadata URL"), max_length=500, required=False)
     metadata_xml = forms.CharField(
-        label="…or the IdP metadata XML", max_length=200_000, required=False, widget=forms.Textarea(attrs={"rows": 6})
+        label=_("…or the IdP metadata XML"), max_length=200_000, required=False, widget=forms.Textarea(attrs={"rows": 6})
     )
 
     def clean_email_domains(self) -> list[str]:
@@ -62,24 +64,24 @@ GROUPS_INPUT = forms.Textarea(attrs={"rows": 2})
 
 
 class SignInRulesForm(BoundedForm):
-    is_enabled = forms.BooleanField(label="Show “Sign in with …” on the sign-in page", required=False)
+    is_enabled = forms.BooleanField(label=_("Show “Sign in with …” on the sign-in page"), required=False)
     groups_claim = forms.CharField(
-        label="Groups claim or SAML attribute",
+        label=_("Groups claim or SAML attribute"),
         max_length=300,
         required=False,
-        help_text="e.g. groups (Okta, Entra ID OIDC), http://schemas.microsoft.com/ws/2008/06/identity/claims/groups (Entra ID SAML).",
+        help_text=_("e.g. groups (Okta, Entra ID OIDC), http://schemas.microsoft.com/ws/2008/06/identity/claims/groups (Entra ID SAML)."),
     )
     # Lists: one group a line, or separated by commas (split_list).
-    admin_groups = forms.CharField(label="Administrator groups", max_length=2000, required=False, widget=GROUPS_INPUT)
-    program_manager_groups = forms.CharField(label="Program manager groups", max_length=2000, required=False, widget=GROUPS_INPUT)
-    sponsor_groups = forms.CharField(label="Sponsor groups", max_length=2000, required=False, widget=GROUPS_INPUT)
+    admin_groups = forms.CharField(label=_("Administrator groups"), max_length=2000, required=False, widget=GROUPS_INPUT)
+    program_manager_groups = forms.CharField(label=_("Program manager groups"), max_length=2000, required=False, widget=GROUPS_INPUT)
+    sponsor_groups = forms.CharField(label=_("Sponsor groups"), max_length=2000, required=False, widget=GROUPS_INPUT)
     is_sso_only = forms.BooleanField(
-        label="SSO only: employees cannot sign in with a password or an emailed link",
+        label=_("SSO only: employees cannot sign in with a password or an emailed link"),
         required=False,
-        help_text="Guests outside the directory and the break-glass administrator still can.",
+        help_text=_("Guests outside the directory and the break-glass administrator still can."),
     )
     break_glass_admin = LoginChoiceField(
-        label="Break-glass administrator", queryset=User.objects.none(), required=False, empty_label="Nobody (needed for SSO only)"
+        label=_("Break-glass administrator"), queryset=User.objects.none(), required=False, empty_label=_("Nobody (needed for SSO only)")
     )
 
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
@@ -98,7 +100,7 @@ class SignInRulesForm(BoundedForm):
 
 
 class DiscoverForm(BoundedForm):
-    email = forms.CharField(label="Your work email or your organisation's short name", max_length=254, required=False)
+    email = forms.CharField(label=_("Your work email or your organisation's short name"), max_length=254, required=False)
     # The sign-in page's email field (its name is username) finds the button as the person types.
     username = forms.CharField(max_length=254, required=False)
     organisation = forms.SlugField(max_length=60, required=False)

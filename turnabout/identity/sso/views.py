@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from turnabout.accounts.access import access_admin_organisation
 from turnabout.accounts.http import AuthenticatedRequest
@@ -146,12 +147,12 @@ def sso_settings(request: AuthenticatedRequest) -> HttpResponse:
         if request.POST.get("form") == "rules" and provider is not None:
             rules_form = SignInRulesForm(request.POST, organisation=organisation)
             if rules_form.is_valid() and _save_rules(request, rules_form, provider):
-                messages.success(request, "Sign-in rules saved.")
+                messages.success(request, _("Sign-in rules saved."))
                 return redirect("identity:sso_settings")
         else:
             provider_form = ProviderForm(request.POST)
             if provider_form.is_valid() and _save_provider(request, provider_form):
-                messages.success(request, "Identity provider saved: Turnabout read its configuration and it looks right.")
+                messages.success(request, _("Identity provider saved: Turnabout read its configuration and it looks right."))
                 return redirect("identity:sso_settings")
         status = 400
     copy_these = {
