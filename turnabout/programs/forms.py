@@ -8,27 +8,52 @@ from collections.abc import Mapping
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from turnabout.accounts.models import Role as AccountRole
 from turnabout.accounts.models import User
 from turnabout.core.forms import BoundedForm, BoundedTextMixin, set_max_length
 from turnabout.people.models import Department, Grade, Site, Skill
-from turnabout.programs.models import Enrolment, PairingFormat, Program, ProgramStatus, Role, TrainingModule
+from turnabout.programs.models import (
+    LABEL_MAX_LENGTH,
+    PAIRING_FORMAT_WORDED,
+    Enrolment,
+    PairingFormat,
+    Program,
+    ProgramStatus,
+    Role,
+    TrainingModule,
+    Wording,
+)
 from turnabout.programs.rules import DEFAULT_MATCH_RULES, DEFAULT_MATCH_WEIGHTS, EDITABLE_FIELDS
 from turnabout.programs.services import MAX_MIN_AVAILABILITY_MINUTES, PROGRAM_TEXT_MAX_LENGTHS
 
 WEIGHT_LABELS = {
-    "learning_goals": "Weight: learning goals covered",
-    "common_ground": "Weight: common ground (interests and values)",
-    "availability": "Weight: overlapping availability",
-    "crossing_boundaries": "Weight: crossing departments and sites",
-    "diversity": "Weight: different backgrounds (only with consent)",
-    "grade_gap": "Weight: a clear grade gap",
+    "learning_goals": _("Weight: learning goals covered"),
+    "common_ground": _("Weight: common ground (interests and values)"),
+    "availability": _("Weight: overlapping availability"),
+    "crossing_boundaries": _("Weight: crossing departments and sites"),
+    "diversity": _("Weight: different backgrounds (only with consent)"),
+    "grade_gap": _("Weight: a clear grade gap"),
 }
-MODE_CHOICES = [("score", "Best total fit"), ("coverage", "Match as many mentees as possible"), ("fair", "Fairest: raise the weakest pair")]
+MODE_CHOICES = [
+    ("score", _("Best total fit")),
+    ("coverage", _("Match as many mentees as possible")),
+    ("fair", _("Fairest: raise the weakest pair")),
+]
 
-WEEKDAYS = [(0, "Monday"), (1, "Tuesday"), (2, "Wednesday"), (3, "Thursday"), (4, "Friday"), (5, "Saturday"), (6, "Sunday")]
+WEEKDAYS = [
+    (0, _("Monday")),
+    (1, _("Tuesday")),
+    (2, _("Wednesday")),
+    (3, _("Thursday")),
+    (4, _("Friday")),
+    (5, _("Saturday")),
+    (6, _("Sunday")),
+]
 AVAILABILITY_ROWS = 4
 # A mentee's top goals get priority 3 (others 1); a mentor's strongest skills level 5 (others 3).
 MAIN_STRENGTH = {Role.MENTEE: 3, Role.MENTOR: 5}
@@ -37,6 +62,16 @@ OTHER_STRENGTH = {Role.MENTEE: 1, Role.MENTOR: 3}
 _TIME = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d)?$")
 # Invitations by email address: about a thousand addresses at once.
 INVITE_EMAILS_MAX_LENGTH = 50_000
+
+
+def label_languages() -> list[tuple[str, str]]:
+    """The shipped languages other than the default (settings.LANGUAGES), each of which can have its own custom labels."""
+    return [(code, name) for code, name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
+
+
+def label_field_name(code: str, side: str) -> str:
+    """The form field of one language's label for one side: "label_pt_br_mentor"."""
+    return f"label_{code.replace('-', '_')}_{side}"
 
 
 def skill_choices() -> list[tuple[str, list[tuple[int, str]]]]:
@@ -97,30 +132,51 @@ class ProgramSetupForm(BoundedTextMixin, forms.ModelForm[Program]):
         rules = {**DEFAULT_MATCH_RULES, **program.match_rules}
         for name, label in WEIGHT_LABELS.items():
             self.fields[f"weight_{name}"] = forms.FloatField(min_value=0, max_value=1, label=label, initial=weights[name])
-        self.fields["rule_mode"] = forms.ChoiceField(choices=MODE_CHOICES, label="Matching goal", initial=rules["mode"])
+        self.fields["rule_mode"] = forms.ChoiceField(choices=MODE_CHOICES, label=_("Matching goal"), initial=rules["mode"])
         self.fields["rule_require_different_department"] = forms.BooleanField(
-            required=False, label="Never pair people from the same department", initial=rules["require_different_department"]
+            required=False, label=_("Never pair people from the same department"), initial=rules["require_different_department"]
         )
         self.fields["rule_require_shared_language"] = forms.BooleanField(
-            required=False, label="Pairs must share a language", initial=rules["require_shared_language"]
+            required=False, label=_("Pairs must share a language"), initial=rules["require_shared_language"]
         )
         self.fields["rule_min_availability_minutes"] = forms.IntegerField(
             min_value=0,
             max_value=MAX_MIN_AVAILABILITY_MINUTES,
-            label="Minimum overlapping availability (minutes a week)",
+            label=_("Minimum overlapping availability (minutes a week)"),
             initial=rules["min_availability_minutes"],
         )
         self.fields["rule_min_pair_score"] = forms.FloatField(
-            min_value=0, max_value=1, label="Lowest acceptable pair score (0–1)", initial=rules["min_pair_score"]
+            min_value=0, max_value=1, label=_("Lowest acceptable pair score (0–1)"), initial=rules["min_pair_score"]
         )
         self.fields["rule_use_diversity_attributes"] = forms.BooleanField(
             required=False,
-            label="Use consented diversity answers to pair across backgrounds",
+            label=_("Use consented diversity answers to pair across backgrounds"),
             initial=rules["use_diversity_attributes"],
         )
+        words = {"mentor": program.mentor_label, "mentee": program.mentee_label}
+        words |= {"mentors": program.mentors_label, "mentees": program.mentees_label}
+        self.fields["pairing_format"].choices = [  # type: ignore[attr-defined]
+            (value, str(PAIRING_FORMAT_WORDED[value]).format(**words)) for value in PairingFormat.values
+        ]
+        self.fields["custom_mentor_label"].help_text = _("With the custom wording: what the program calls the junior side.")
+        self.fields["custom_mentee_label"].help_text = _("With the custom wording: what the program calls the senior side.")
+        given = program.custom_labels if isinstance(program.custom_labels, dict) else {}
+        for code, language in label_languages():
+            for side, side_label in (
+                (Role.MENTOR, gettext("Junior side in %(language)s")),
+                (Role.MENTEE, gettext("Senior side in %(language)s")),
+            ):
+                self.fields[label_field_name(code, side)] = forms.CharField(
+                    required=False,
+                    max_length=LABEL_MAX_LENGTH,
+                    label=side_label % {"language": language},
+                    initial=(given.get(code) or {}).get(side, ""),
+                    help_text=_("Leave both sides empty to use the labels above in this language."),
+                )
         editable = EDITABLE_FIELDS[ProgramStatus(program.status)]
         for name, field in self.fields.items():
             setting = "match_weights" if name.startswith("weight_") else "match_rules" if name.startswith("rule_") else name
+            setting = "custom_labels" if name.startswith("label_") else setting
             if setting not in editable:
                 field.disabled = True
 
@@ -150,13 +206,43 @@ class ProgramSetupForm(BoundedTextMixin, forms.ModelForm[Program]):
         cleaned = super().clean() or {}
         weights = [cleaned.get(f"weight_{name}") for name in WEIGHT_LABELS]
         if all(weight is not None for weight in weights) and sum(weights) <= 0:  # type: ignore[arg-type]
-            self.add_error("weight_learning_goals", "At least one weight must be above zero.")
+            self.add_error("weight_learning_goals", gettext("At least one weight must be above zero."))
+        self._clean_labels(cleaned)
         return cleaned
+
+    def _clean_labels(self, cleaned: dict[str, Any]) -> None:
+        """A custom wording names both sides; a language's own labels name both sides or neither."""
+        if cleaned.get("wording") == Wording.CUSTOM:
+            for name in ("custom_mentor_label", "custom_mentee_label"):
+                if name in cleaned and not (cleaned.get(name) or "").strip():
+                    self.add_error(name, gettext("Give a label for this side: the custom wording names both sides."))
+        for code, language in label_languages():
+            names = [label_field_name(code, side) for side in Role]
+            if any(name in self.errors for name in names):
+                continue
+            given = [(cleaned.get(name) or "").strip() for name in names]
+            if any(given) and not all(given):
+                missing = names[given.index("")]
+                self.add_error(
+                    missing,
+                    gettext("Give the %(language)s label for this side too, or leave both sides empty.") % {"language": language},
+                )
+
+    def custom_labels(self) -> dict[str, dict[str, str]]:
+        """The labels given per language, as the program stores them."""
+        labels: dict[str, dict[str, str]] = {}
+        for code, _language in label_languages():
+            mentor, mentee = (self.cleaned_data.get(label_field_name(code, side)) or "" for side in Role)
+            if mentor.strip() and mentee.strip():
+                labels[code] = {Role.MENTOR.value: mentor.strip(), Role.MENTEE.value: mentee.strip()}
+        return labels
 
     def changes(self) -> dict[str, Any]:
         """Only the fields the user changed, as the service expects them; engine settings as whole documents."""
         changed = [name for name in self.changed_data if not self.fields[name].disabled]
-        result = {name: self.cleaned_data[name] for name in changed if not name.startswith(("weight_", "rule_"))}
+        result = {name: self.cleaned_data[name] for name in changed if not name.startswith(("weight_", "rule_", "label_"))}
+        if any(name.startswith("label_") for name in changed):
+            result["custom_labels"] = self.custom_labels()
         if any(name.startswith("weight_") for name in changed):
             result["match_weights"] = {name: self.cleaned_data[f"weight_{name}"] for name in WEIGHT_LABELS}
         if any(name.startswith("rule_") for name in changed):
@@ -170,10 +256,10 @@ class ProgramSetupForm(BoundedTextMixin, forms.ModelForm[Program]):
 class InviteByFilterForm(BoundedForm):
     prefix = "filter"
     role = forms.ChoiceField(choices=Role.choices)
-    department = forms.ModelChoiceField(queryset=Department.objects.none(), required=False, empty_label="Any department")
-    site = forms.ModelChoiceField(queryset=Site.objects.none(), required=False, empty_label="Any site")
-    grade = forms.ModelChoiceField(queryset=Grade.objects.none(), required=False, empty_label="Any grade")
-    limit = forms.IntegerField(min_value=1, max_value=5000, initial=50, help_text="Invite at most this many eligible people.")
+    department = forms.ModelChoiceField(queryset=Department.objects.none(), required=False, empty_label=_("Any department"))
+    site = forms.ModelChoiceField(queryset=Site.objects.none(), required=False, empty_label=_("Any site"))
+    grade = forms.ModelChoiceField(queryset=Grade.objects.none(), required=False, empty_label=_("Any grade"))
+    limit = forms.IntegerField(min_value=1, max_value=5000, initial=50, help_text=_("Invite at most this many eligible people."))
 
     def __init__(self, *args: Any, program: Program, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -189,7 +275,7 @@ class InviteByEmailForm(BoundedForm):
     emails = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=INVITE_EMAILS_MAX_LENGTH,
-        help_text="One or more work email addresses, separated by commas or new lines.",
+        help_text=_("One or more work email addresses, separated by commas or new lines."),
     )
 
     def __init__(self, *args: Any, program: Program, **kwargs: Any) -> None:
@@ -205,32 +291,40 @@ class InviteByEmailForm(BoundedForm):
         emails = [email.lower() for email in split_list(self.cleaned_data["emails"])]
         bad = [email for email in emails if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email)]
         if bad:
-            raise ValidationError("Not an email address: " + ", ".join(bad))
+            raise ValidationError(
+                ngettext("Not an email address: %(bad)s", "Not email addresses: %(bad)s", len(bad)) % {"bad": ", ".join(bad)}
+            )
         return emails
 
 
 class ApplicationForm(BoundedForm):
     """A participant's application, in their own words and their own time zone."""
 
-    motivation = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, label="Why do you want to take part?")
+    motivation = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, label=_("Why do you want to take part?"))
     main_skills = forms.TypedMultipleChoiceField(coerce=int, label="", required=True)
     other_skills = forms.TypedMultipleChoiceField(coerce=int, label="", required=False)
     goals_text = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, required=False, label="Anything else, in your own words"
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, required=False, label=_("Anything else, in your own words")
     )
-    timezone = forms.ChoiceField(label="Your time zone")
+    timezone = forms.ChoiceField(label=_("Your time zone"))
     interests = forms.CharField(
-        max_length=500, required=False, label="Interests outside work", help_text="Separated by commas, e.g. running, jazz, gardening."
+        max_length=500,
+        required=False,
+        label=_("Interests outside work"),
+        help_text=_("Separated by commas, e.g. running, jazz, gardening."),
     )
     values = forms.CharField(
-        max_length=500, required=False, label="What matters to you at work", help_text="Separated by commas, e.g. fairness, curiosity."
+        max_length=500,
+        required=False,
+        label=_("What matters to you at work"),
+        help_text=_("Separated by commas, e.g. fairness, curiosity."),
     )
     languages = forms.CharField(
-        max_length=100, label="Languages you can mentor or be mentored in", help_text="ISO codes separated by commas, e.g. en, fr."
+        max_length=100, label=_("Languages you can mentor or be mentored in"), help_text=_("ISO codes separated by commas, e.g. en, fr.")
     )
     capacity = forms.TypedChoiceField(coerce=int, choices=[(1, "1")], initial=1)
     diversity_consent = forms.BooleanField(required=False)
-    conduct_acknowledged = forms.BooleanField(required=True, label="I have read the code of conduct and will follow it.")
+    conduct_acknowledged = forms.BooleanField(required=True, label=_("I have read the code of conduct and will follow it."))
 
     def __init__(self, *args: Any, enrolment: Enrolment, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -239,11 +333,11 @@ class ApplicationForm(BoundedForm):
         self.fields["main_skills"].choices = choices  # type: ignore[attr-defined]
         self.fields["other_skills"].choices = choices  # type: ignore[attr-defined]
         if role == Role.MENTEE:
-            self.fields["main_skills"].label = "What do you most want to learn? (top priority)"
-            self.fields["other_skills"].label = "What else would you like to learn?"
+            self.fields["main_skills"].label = _("What do you most want to learn? (top priority)")
+            self.fields["other_skills"].label = _("What else would you like to learn?")
         else:
-            self.fields["main_skills"].label = "Where are you strongest? (you could teach it)"
-            self.fields["other_skills"].label = "What else do you know well enough to share?"
+            self.fields["main_skills"].label = _("Where are you strongest? (you could teach it)")
+            self.fields["other_skills"].label = _("What else do you know well enough to share?")
         self.fields["timezone"].choices = [(name, name) for name in sorted(zoneinfo.available_timezones())]  # type: ignore[attr-defined]
         most = 1
         if role == Role.MENTEE and program.pairing_format == PairingFormat.TWO_MENTORS_ONE_MENTEE:
@@ -251,20 +345,19 @@ class ApplicationForm(BoundedForm):
         if role == Role.MENTOR and program.pairing_format == PairingFormat.ONE_MENTOR_SEVERAL_MENTEES:
             most = 3
         self.fields["capacity"].choices = [(n, str(n)) for n in range(1, most + 1)]  # type: ignore[attr-defined]
-        self.fields[
-            "capacity"
-        ].label = f"How many {program.mentee_label if role == Role.MENTOR else program.mentor_label}s could you take on?"
+        partners = program.plural_for(Role.MENTEE if role == Role.MENTOR else Role.MENTOR)
+        self.fields["capacity"].label = gettext("How many %(partners)s could you take on?") % {"partners": partners}
         if not program.match_rules.get("use_diversity_attributes"):
             del self.fields["diversity_consent"]
         else:
-            self.fields[
-                "diversity_consent"
-            ].label = "I agree that the matching may use the diversity answers I gave in My privacy, for this program's purpose only."
+            self.fields["diversity_consent"].label = _(
+                "I agree that the matching may use the diversity answers I gave in My privacy, for this program's purpose only."
+            )
         for row in range(AVAILABILITY_ROWS):
             self.fields[f"day_{row}"] = forms.TypedChoiceField(
-                coerce=int, empty_value=None, choices=[("", "—"), *WEEKDAYS], required=False, label="Day"
+                coerce=int, empty_value=None, choices=[("", "—"), *WEEKDAYS], required=False, label=_("Day")
             )
-            for name, label in ((f"start_{row}", "From"), (f"end_{row}", "To")):
+            for name, label in ((f"start_{row}", _("From")), (f"end_{row}", _("To"))):
                 time_input = forms.TimeInput(attrs={"type": "time"})
                 self.fields[name] = forms.CharField(required=False, max_length=len("HH:MM:SS"), label=label, widget=time_input)
         if not self.is_bound:
@@ -277,7 +370,9 @@ class ApplicationForm(BoundedForm):
         codes = [code.lower() for code in split_list(self.cleaned_data["languages"])]
         bad = [code for code in codes if not re.fullmatch(r"[a-z]{2}", code)]
         if bad or not codes:
-            raise ValidationError("Give two-letter language codes such as en, fr, es" + (f" (not {', '.join(bad)})" if bad else "") + ".")
+            if bad:
+                raise ValidationError(gettext("Give two-letter language codes such as en, fr, es (not %(bad)s).") % {"bad": ", ".join(bad)})
+            raise ValidationError(gettext("Give two-letter language codes such as en, fr, es."))
         return codes
 
     def clean(self) -> dict[str, Any]:
@@ -288,21 +383,23 @@ class ApplicationForm(BoundedForm):
             if day is None and not start and not end:
                 continue
             if day is None or not _TIME.match(start) or not _TIME.match(end):
-                self.add_error(f"day_{row}", f"Availability row {row + 1}: choose a day and give both times as HH:MM.")
+                self.add_error(
+                    f"day_{row}", gettext("Availability row %(row)d: choose a day and give both times as HH:MM.") % {"row": row + 1}
+                )
                 continue
             start, end = start[:5], end[:5]  # HH:MM of a checked time: only seconds are dropped
             if end <= start:
-                self.add_error(f"end_{row}", f"Availability row {row + 1}: the end must be after the start.")
+                self.add_error(f"end_{row}", gettext("Availability row %(row)d: the end must be after the start.") % {"row": row + 1})
                 continue
             windows.append({"day": day, "start": start, "end": end})
         if not windows and not self.errors:
-            self.add_error(None, "Give at least one weekly time when you could meet.")
+            self.add_error(None, _("Give at least one weekly time when you could meet."))
         cleaned["availability"] = windows
         overlap = set(cleaned.get("main_skills") or []) & set(cleaned.get("other_skills") or [])
         if overlap:
-            self.add_error("other_skills", "A skill can be in only one of the two lists.")
+            self.add_error("other_skills", _("A skill can be in only one of the two lists."))
         if len(cleaned.get("main_skills") or []) > 5:
-            self.add_error("main_skills", "Choose at most five, so the match can focus.")
+            self.add_error("main_skills", _("Choose at most five, so the match can focus."))
         return cleaned
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.functional import Promise
+from django.utils.translation import get_language, pgettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from turnabout.accounts.models import Organisation
 from turnabout.core.models import TimestampedModel
@@ -42,9 +46,17 @@ CADENCE_DAYS = {Cadence.EVERY_2_WEEKS: 14, Cadence.MONTHLY: 30, Cadence.EVERY_2_
 
 
 class PairingFormat(models.TextChoices):
-    ONE_TO_ONE = "one_to_one", "One mentor, one mentee"
-    TWO_MENTORS_ONE_MENTEE = "two_mentors_one_mentee", "Two mentors for one executive"
-    ONE_MENTOR_SEVERAL_MENTEES = "one_mentor_several_mentees", "One mentor with several executives"
+    ONE_TO_ONE = "one_to_one", _("One mentor, one mentee")
+    TWO_MENTORS_ONE_MENTEE = "two_mentors_one_mentee", _("Two mentors for one mentee")
+    ONE_MENTOR_SEVERAL_MENTEES = "one_mentor_several_mentees", _("One mentor with several mentees")
+
+
+# Each format in the program's own wording ({mentor}, {mentee}: the program's labels; {mentors}, {mentees}: the plurals).
+PAIRING_FORMAT_WORDED: dict[str, Promise] = {
+    PairingFormat.ONE_TO_ONE: _("One {mentor}, one {mentee}"),
+    PairingFormat.TWO_MENTORS_ONE_MENTEE: _("Two {mentors} for one {mentee}"),
+    PairingFormat.ONE_MENTOR_SEVERAL_MENTEES: _("One {mentor} with several {mentees}"),
+}
 
 
 class MatchingStyle(models.TextChoices):
@@ -65,11 +77,42 @@ class Wording(models.TextChoices):
     CUSTOM = "custom", "Custom"
 
 
-WORDING_LABELS: dict[str, tuple[str, str]] = {
-    Wording.MENTOR_MENTEE: ("mentor", "mentee"),
-    Wording.ADVISOR_LEARNER: ("advisor", "learner"),
-    Wording.RECIPROCAL: ("reverse partner", "senior partner"),
+# The built-in wordings, (mentor side, mentee side), in the active language ("role": a side of a pair, not a job title).
+# str() of a label gives it in the language of the page or email being written.
+WORDING_LABELS: dict[str, tuple[Promise, Promise]] = {
+    Wording.MENTOR_MENTEE: (pgettext_lazy("role", "mentor"), pgettext_lazy("role", "mentee")),
+    Wording.ADVISOR_LEARNER: (pgettext_lazy("role", "advisor"), pgettext_lazy("role", "learner")),
+    Wording.RECIPROCAL: (pgettext_lazy("role", "reverse partner"), pgettext_lazy("role", "senior partner")),
 }
+WORDING_PLURALS: dict[str, tuple[Promise, Promise]] = {
+    Wording.MENTOR_MENTEE: (pgettext_lazy("role", "mentors"), pgettext_lazy("role", "mentees")),
+    Wording.ADVISOR_LEARNER: (pgettext_lazy("role", "advisors"), pgettext_lazy("role", "learners")),
+    Wording.RECIPROCAL: (pgettext_lazy("role", "reverse partners"), pgettext_lazy("role", "senior partners")),
+}
+# A program's own labels are at most this long, in every language.
+LABEL_MAX_LENGTH = 40
+# Where a text of the program (code of conduct, purpose, a template's text) names a side: {mentor}, {Mentee}, {mentors} …
+_WORDING_PLACEHOLDER = re.compile(r"\{(mentor|mentee|Mentor|Mentee|mentors|mentees|Mentors|Mentees)\}")
+
+
+def plural_label(label: str) -> str:
+    """The plural of a custom label: the label with an "s" in English; the translation says how each language forms it."""
+    return pgettext("role plural", "%(label)ss") % {"label": label}
+
+
+def in_wording(text: str, *, mentor: str, mentee: str, mentors: str | None = None, mentees: str | None = None) -> str:
+    """``text`` with each {mentor}/{mentee} placeholder (capitalised or plural: {Mentor}, {mentees}) written in the given labels.
+
+    Any other text in braces is left as it is, so a code of conduct may contain braces of its own.
+    """
+    words = {"mentor": mentor, "mentee": mentee, "mentors": mentors or plural_label(mentor), "mentees": mentees or plural_label(mentee)}
+
+    def word(match: re.Match[str]) -> str:
+        name = match.group(1)
+        label = words[name.lower()]
+        return label[:1].upper() + label[1:] if name[0].isupper() else label
+
+    return _WORDING_PLACEHOLDER.sub(word, text)
 
 
 class Role(models.TextChoices):
@@ -175,8 +218,10 @@ class Program(TimestampedModel):
 
     # What the program calls each side, on every page and email.
     wording = models.CharField(max_length=20, choices=Wording.choices, default=Wording.MENTOR_MENTEE)
-    custom_mentor_label = models.CharField(max_length=40, blank=True)
-    custom_mentee_label = models.CharField(max_length=40, blank=True)
+    custom_mentor_label = models.CharField(max_length=LABEL_MAX_LENGTH, blank=True)
+    custom_mentee_label = models.CharField(max_length=LABEL_MAX_LENGTH, blank=True)
+    # The custom labels in other languages: {"es": {"mentor": "…", "mentee": "…"}}; a language without them uses the two above.
+    custom_labels = models.JSONField(default=dict, blank=True)
 
     # Eligibility.
     mentee_min_grade = models.ForeignKey(Grade, null=True, blank=True, on_delete=models.RESTRICT, related_name="+")
@@ -208,20 +253,70 @@ class Program(TimestampedModel):
         if errors:
             raise ValidationError(errors)
 
+    def _label(self, side: str) -> str:
+        """What the program calls ``side`` ("mentor" or "mentee") in the active language.
+
+        A custom wording reads the active language's own labels (``custom_labels``, by language code, then by its
+        primary language: "pt" for "pt-br"), else the default custom labels; a built-in wording is translated.
+        """
+        index = 0 if side == Role.MENTOR else 1
+        if self.wording != Wording.CUSTOM:
+            return str(WORDING_LABELS.get(self.wording, WORDING_LABELS[Wording.MENTOR_MENTEE])[index])
+        language = (get_language() or settings.LANGUAGE_CODE).lower()
+        labels = self.custom_labels if isinstance(self.custom_labels, dict) else {}
+        for code in (language, language.split("-")[0]):
+            given = labels.get(code)
+            label = given.get(side) if isinstance(given, dict) else None
+            if isinstance(label, str) and label.strip():
+                return label.strip()
+        default = self.custom_mentor_label if side == Role.MENTOR else self.custom_mentee_label
+        return default or str(WORDING_LABELS[Wording.MENTOR_MENTEE][index])
+
     @property
     def mentor_label(self) -> str:
-        if self.wording == Wording.CUSTOM:
-            return self.custom_mentor_label or "mentor"
-        return WORDING_LABELS[self.wording][0]
+        return self._label(Role.MENTOR)
 
     @property
     def mentee_label(self) -> str:
-        if self.wording == Wording.CUSTOM:
-            return self.custom_mentee_label or "mentee"
-        return WORDING_LABELS[self.wording][1]
+        return self._label(Role.MENTEE)
 
     def label_for(self, role: str) -> str:
         return self.mentor_label if role == Role.MENTOR else self.mentee_label
+
+    def plural_for(self, role: str) -> str:
+        """The plural of the side's label in the active language: "mentors", "advisors", or a custom label's plural."""
+        index = 0 if role == Role.MENTOR else 1
+        if self.wording != Wording.CUSTOM and self.wording in WORDING_PLURALS:
+            return str(WORDING_PLURALS[self.wording][index])
+        return plural_label(self.label_for(role))
+
+    @property
+    def mentors_label(self) -> str:
+        return self.plural_for(Role.MENTOR)
+
+    @property
+    def mentees_label(self) -> str:
+        return self.plural_for(Role.MENTEE)
+
+    def worded(self, text: str) -> str:
+        """``text`` of the program (its code of conduct, purpose, outcomes) with {mentor}/{mentee} in the program's labels."""
+        return in_wording(text, mentor=self.mentor_label, mentee=self.mentee_label, mentors=self.mentors_label, mentees=self.mentees_label)
+
+    @property
+    def worded_texts(self) -> dict[str, str]:
+        """The program's own texts as participants read them, by field: placeholders in the program's wording."""
+        names = ("purpose_statement", "outcomes_for_mentors", "outcomes_for_mentees", "outcomes_for_organisation", "code_of_conduct")
+        return {name: self.worded(getattr(self, name)) for name in names}
+
+    @property
+    def pairing_format_label(self) -> str:
+        """The pairing format in the program's wording: "One advisor, one learner"."""
+        worded = PAIRING_FORMAT_WORDED.get(self.pairing_format)
+        if worded is None:
+            return self.get_pairing_format_display()
+        return str(worded).format(
+            mentor=self.mentor_label, mentee=self.mentee_label, mentors=self.mentors_label, mentees=self.mentees_label
+        )
 
     @property
     def driver_label(self) -> str:

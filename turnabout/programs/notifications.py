@@ -6,11 +6,12 @@
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import lazy
 
 from turnabout.core.delivery import program_invitation_key, send_once
 from turnabout.core.email import send_templated_email
 from turnabout.identity.links import sign_in_url
-from turnabout.programs.models import Enrolment, EnrolmentStatus
+from turnabout.programs.models import Enrolment, EnrolmentStatus, Role
 
 
 def send_invitation(enrolment: Enrolment) -> None:
@@ -26,7 +27,9 @@ def send_invitation(enrolment: Enrolment) -> None:
             context={
                 "person": person,
                 "program": program,
-                "role_label": program.label_for(enrolment.role),
+                # Lazy: the labels are read while the email renders, in the recipient's language.
+                "role_label": lazy(program.label_for, str)(enrolment.role),
+                "partner_label": lazy(program.label_for, str)(Role.MENTEE if enrolment.role == Role.MENTOR else Role.MENTOR),
                 "action_url": sign_in_url(person=person, next_path=reverse("programs:apply", args=[enrolment.pk])),
             },
         )

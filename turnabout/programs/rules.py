@@ -60,6 +60,7 @@ _FORMAT = frozenset(
         "wording",
         "custom_mentor_label",
         "custom_mentee_label",
+        "custom_labels",
         "code_of_conduct",
         "agreement_template",
     }

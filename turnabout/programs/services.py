@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
-from django.utils.translation import ngettext
+from django.utils import timezone, translation
+from django.utils.translation import gettext, ngettext
 
 from turnabout.accounts.models import Organisation, User
 from turnabout.accounts.models import Role as AccountRole
+from turnabout.core.email import DIRECTION_CONTROLS
 from turnabout.engine import Mode
 from turnabout.people.models import Department, EmploymentStatus, Person, Site, Skill
 from turnabout.programs.catalogue import program_presets, structure_section, training_catalogue
@@ -28,6 +31,7 @@ from turnabout.programs.errors import (
     TrainingAnswerWrong,
 )
 from turnabout.programs.models import (
+    LABEL_MAX_LENGTH,
     Enrolment,
     EnrolmentSkill,
     EnrolmentStatus,
@@ -103,8 +107,12 @@ def create_program_from_preset(
             "use_diversity_attributes": preset["use_diversity_attributes"],
         },
         code_of_conduct=preset["code_of_conduct"],
-        agreement_template=preset["agreement_template"],
     )
+    # The agreement is a document the pair signs: its words are fixed in the wording the program starts with (in the
+    # default language, as the template is written), while the code of conduct and outcomes follow the wording as it changes.
+    with translation.override(settings.LANGUAGE_CODE):
+        program.agreement_template = program.worded(preset["agreement_template"])
+    program.save(update_fields=["agreement_template"])
     program.topics.set(Skill.objects.filter(slug__in=preset["topic_skill_slugs"]))
     if not TrainingModule.objects.exists():
         sync_training_modules()
@@ -162,6 +170,27 @@ def _match_rules_problems(rules: object) -> list[str]:
     return problems
 
 
+def _custom_labels_problems(labels: object) -> list[str]:
+    """What is wrong with per-language labels: {"es": {"mentor": "…", "mentee": "…"}} for shipped languages, both sides named."""
+    languages = {code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE}
+    if not isinstance(labels, dict):
+        return [gettext("Give the labels by language, each with both sides.")]
+    problems = [gettext("%(code)s is not a language of Turnabout.") % {"code": code} for code in sorted(map(str, set(labels) - languages))]
+    for code in sorted(set(labels) & languages):
+        sides = labels[code]
+        if not isinstance(sides, dict) or set(sides) != {Role.MENTOR.value, Role.MENTEE.value}:
+            problems.append(gettext("Give both sides' labels for %(code)s.") % {"code": code})
+            continue
+        for label in sides.values():
+            if not isinstance(label, str) or not label.strip() or len(label) > LABEL_MAX_LENGTH:
+                problems.append(
+                    gettext("Each label for %(code)s is one to %(limit)s characters.") % {"code": code, "limit": LABEL_MAX_LENGTH}
+                )
+            elif re.search(f"[{DIRECTION_CONTROLS}]", label) or any(ord(char) < 32 for char in label):
+                problems.append(gettext("Remove the control characters from the labels for %(code)s.") % {"code": code})
+    return problems
+
+
 def _program_settings_errors(program: Program, *, changed: set[str], many_to_many: dict[str, list[Any]]) -> dict[str, list[str]]:
     """What is wrong with the ``changed`` settings of the unsaved ``program``, by field; empty when nothing is."""
     errors: dict[str, list[str]] = {}
@@ -173,7 +202,7 @@ def _program_settings_errors(program: Program, *, changed: set[str], many_to_man
     for name, limit in PROGRAM_TEXT_MAX_LENGTHS.items():
         if name in changed and name not in errors and len(getattr(program, name)) > limit:
             errors[name] = [f"Keep this to {limit:,} characters."]
-    checks = {"match_weights": _match_weights_problems, "match_rules": _match_rules_problems}
+    checks = {"match_weights": _match_weights_problems, "match_rules": _match_rules_problems, "custom_labels": _custom_labels_problems}
     errors.update({name: problems for name, check in checks.items() if name in changed and (problems := check(getattr(program, name)))})
     organisation_id = program.organisation_id
     sponsor = program.sponsor if "sponsor" in changed and "sponsor" not in errors else None

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -25,7 +26,7 @@ from turnabout.programs.forms import (
     TrainingCheckForm,
     split_list,
 )
-from turnabout.programs.models import Cadence, EnrolmentStatus, Program, ProgramStatus, Role, StrategicDriver, Wording
+from turnabout.programs.models import Cadence, EnrolmentStatus, Program, ProgramStatus, Role, StrategicDriver
 from turnabout.programs.queries import enrolments_of_user, program_roster, programs_of, required_modules
 from turnabout.programs.rules import TRANSITIONS, deletion_problems, launch_problems
 from turnabout.programs.services import (
@@ -62,18 +63,29 @@ def program_new(request: AuthenticatedRequest) -> HttpResponse:
     if request.method == "POST":
         driver = request.POST.get("driver", "")
         if driver not in StrategicDriver.values:
-            messages.error(request, "Choose one of the templates.")
+            messages.error(request, _("Choose one of the templates."))
         else:
             program = create_program_from_preset(organisation=organisation, driver=driver, by=request.user)
             messages.success(
                 request,
-                f"Draft created from the {StrategicDriver(driver).label.lower()} template. Review every setting before opening enrolment.",
+                _("You created a draft from the %(template)s template. Review every setting before opening enrolment.")
+                % {"template": str(StrategicDriver(driver).label).lower()},
             )
             return redirect("programs:edit", program.pk)
-    templates = [
-        (StrategicDriver(driver), preset, Cadence(preset["cadence"]).label.lower(), Wording(preset["wording"]).label.lower())
-        for driver, preset in presets.items()
-    ]
+    templates = []
+    for driver, preset in presets.items():
+        # The template's texts read in the wording it starts with, as the draft made from it will.
+        worded = Program(wording=preset["wording"], pairing_format=preset["pairing_format"])
+        templates.append(
+            {
+                "driver": StrategicDriver(driver),
+                "purpose": worded.worded(preset["purpose_statement"]),
+                "months": preset["duration_months"],
+                "cadence": str(Cadence(preset["cadence"]).label).lower(),
+                "sides": _("%(mentors)s and %(mentees)s") % {"mentors": worded.mentors_label.capitalize(), "mentees": worded.mentees_label},
+                "format": worded.pairing_format_label,
+            }
+        )
     return render(request, "programs/new.html", {"templates": templates})
 
 
@@ -104,7 +116,7 @@ def program_edit(request: AuthenticatedRequest, program_id: int) -> HttpResponse
         except ProgramError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, "Settings saved.")
+            messages.success(request, _("Settings saved."))
             return redirect("programs:detail", program.pk)
     elif request.method == "POST":
         program.refresh_from_db()
@@ -117,14 +129,14 @@ def program_status(request: AuthenticatedRequest, program_id: int) -> HttpRespon
     program = access_program(request.user, program_id, write=True)
     target = request.POST.get("status", "")
     if target not in ProgramStatus.values:
-        messages.error(request, "Unknown status.")
+        messages.error(request, _("Choose a status the program can move to."))
         return redirect("programs:detail", program.pk)
     try:
         change_program_status(program=program, to=ProgramStatus(target), by=request.user)
     except ProgramError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"The program is now {ProgramStatus(target).label.lower()}.")
+        messages.success(request, _("The program is now %(status)s.") % {"status": str(ProgramStatus(target).label).lower()})
     return redirect("programs:detail", program.pk)
 
 
@@ -139,7 +151,7 @@ def program_delete(request: AuthenticatedRequest, program_id: int) -> HttpRespon
         except ProgramError as error:
             messages.error(request, error.message)
             return redirect("programs:detail", program.pk)
-        messages.success(request, f"The draft “{program.name}” is deleted.")
+        messages.success(request, _("The draft “%(name)s” is deleted.") % {"name": program.name})
         return redirect("programs:list")
     context = {"program": program, "problems": deletion_problems(program), "invitations": program.enrolments.count()}
     return render(request, "programs/delete.html", context)
@@ -159,7 +171,15 @@ def program_invite(request: AuthenticatedRequest, program_id: int) -> HttpRespon
         found = list(people.filter(email__in=emails))
         unknown = sorted(set(emails) - {person.email.lower() for person in found})
         if unknown:
-            messages.error(request, "Nobody in the directory has these addresses: " + ", ".join(unknown) + ". Nobody was invited.")
+            messages.error(
+                request,
+                ngettext(
+                    "Nobody in the directory has this address: %(addresses)s. Nobody was invited.",
+                    "Nobody in the directory has these addresses: %(addresses)s. Nobody was invited.",
+                    len(unknown),
+                )
+                % {"addresses": ", ".join(unknown)},
+            )
             return redirect("programs:detail", program.pk)
         role, chosen, limit = email_form.cleaned_data["role"], found, None
     else:
@@ -185,9 +205,11 @@ def program_invite(request: AuthenticatedRequest, program_id: int) -> HttpRespon
 
 def _invitation_summary(*, program: Program, role: str, result: InvitationResult, limit: int | None) -> str:
     """What an invitation did, in words: how many were invited, and why not more."""
-    label = program.label_for(role)
     count = len(result.invited)
-    parts = [ngettext("Invited %(count)d %(label)s.", "Invited %(count)d %(label)ss.", count) % {"count": count, "label": label}]
+    parts = [
+        ngettext("Invited %(count)d %(label)s.", "Invited %(count)d %(labels)s.", count)
+        % {"count": count, "label": program.label_for(role), "labels": program.plural_for(role)}
+    ]
     if limit is not None and result.over_limit:
         parts.append(
             ngettext(
@@ -260,7 +282,7 @@ def apply(request: AuthenticatedRequest, enrolment_id: int) -> HttpResponse:
         except ProgramError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, "Thank you: your application is in. You can change it until it is reviewed.")
+            messages.success(request, _("Thank you: your application is in. You can change it until it is reviewed."))
             return redirect("programs:enrolment", enrolment.pk)
     return render(request, "programs/apply.html", {"enrolment": enrolment, "program": program, "form": form})
 
@@ -293,6 +315,6 @@ def training_module(request: AuthenticatedRequest, enrolment_id: int, slug: str)
         except ProgramError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, f"Module complete: {module.title}.")
+            messages.success(request, _("Module complete: %(title)s.") % {"title": module.title})
             return redirect("programs:enrolment", enrolment.pk)
     return render(request, "programs/training.html", {"enrolment": enrolment, "program": enrolment.program, "module": module, "form": form})
