@@ -73,7 +73,7 @@ def test_program_journey_from_template_to_rematch(page: Page, live_server) -> No
     # The manager creates a program from the diversity-and-inclusion template and names a sponsor.
     sign_in(page, base, "pm@northwind.example", PASSWORD)
     page.goto(f"{base}/programs/new/")
-    page.get_by_role("button", name="Use the Diversity and inclusion template").click()
+    page.get_by_role("button", name="Use this template: Diversity and inclusion").click()
     expect(page.get_by_role("heading", name="Program settings")).to_be_visible()
     page.get_by_label("Sponsor").select_option(index=1)
     page.get_by_role("button", name="Save settings").click()
