@@ -11,7 +11,13 @@ DEMO_ENV := TURNABOUT_DEMO=1
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install assets migrate demo serve worker test lint typecheck pytest bench clean
+# The catalogues (turnabout/locale/<locale>/LC_MESSAGES/django.po) of every language but English, whose text is the source.
+LOCALES := es pt_BR fr de nl
+# Only Turnabout's own source: not the tests, the front-end build, the virtualenv or local data.
+MESSAGES_IGNORE := --ignore=.venv --ignore=frontend --ignore=node_modules --ignore=tests --ignore=var --ignore=bench --ignore=docs --ignore=turnabout/static \
+	--ignore=turnabout/locale
+
+.PHONY: help install assets migrate demo serve worker messages test lint typecheck pytest bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
@@ -44,6 +50,10 @@ serve: migrate ## Serve the current database (demo mode) with `turnabout serve`:
 
 worker: install ## Run only the background task worker (emails, match runs)
 	$(DEMO_ENV) $(BIN)/python manage.py worker
+
+messages: install ## Refresh the translation catalogues from the source and compile them (needs GNU gettext)
+	$(DEMO_ENV) $(BIN)/python manage.py makemessages $(addprefix -l ,$(LOCALES)) $(MESSAGES_IGNORE) --no-obsolete --add-location=file
+	$(DEMO_ENV) $(BIN)/python manage.py compilemessages $(addprefix -l ,$(LOCALES)) $(MESSAGES_IGNORE)
 
 lint: install ## ruff (lint and format check) and import-linter
 	$(BIN)/ruff check .

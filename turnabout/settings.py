@@ -208,9 +208,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The browser's language (Accept-Language) among LANGUAGES, else LANGUAGE_CODE; PersonLanguageMiddleware below
+    # puts the signed-in person's own choice first once the user is known.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "turnabout.accounts.middleware.PersonLanguageMiddleware",
     # Before any process_view (CSRF reads the body): oversized bodies are refused unread.
     "turnabout.accounts.middleware.RequestBodyLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -330,7 +334,22 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # /healthz reports no live worker. Workers beat every sixth of it, at most every 10 s (turnabout/core/models.py).
 WORKER_HEARTBEAT_TIMEOUT_SECONDS = env_int("WORKER_HEARTBEAT_TIMEOUT_SECONDS", 120, minimum=2)
 
+# The languages Turnabout speaks (docs/configuration.md, "Languages"), each named in itself, as a language menu shows
+# it. English is British English: its text is the source text (no catalogue), its dates and numbers en-GB's; a browser
+# asking for any English (en, en-US) gets it. Every other language has turnabout/locale/<locale>/LC_MESSAGES/django.po.
 LANGUAGE_CODE = "en-gb"
+LANGUAGES = [
+    ("en-gb", "English"),
+    ("es", "Español"),
+    ("pt-br", "Português (Brasil)"),
+    ("fr", "Français"),
+    ("de", "Deutsch"),
+    ("nl", "Nederlands"),
+]
+LOCALE_PATHS = [BASE_DIR / "turnabout" / "locale"]
+# Who an email goes to decides its language: this function maps the recipients' addresses to their own languages
+# (turnabout.core.email.recipient_languages calls it; the people app knows each person's choice).
+EMAIL_RECIPIENT_LANGUAGES = "turnabout.people.languages.preferred_languages_by_email"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

@@ -228,6 +228,7 @@ class Hostile:
         return 1
 
 
+@pytest.mark.django_db  # the recipient's language is looked up in the directory
 @pytest.mark.parametrize("template", EMAIL_TEMPLATES)
 def test_every_email_template_renders_hostile_text_as_plain_text(template):
     # given: every variable the two templates read is hostile

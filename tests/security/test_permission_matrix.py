@@ -176,6 +176,8 @@ MATRIX: dict[str, Row] = {
     "people:withdraw_privacy": row(GET="405 405 405 405 405 login login login", POST="302 302 302 302 302 login login login"),
     "people:person": row(GET="200 200 200 403 404 login login login", POST="200 200 200 403 404 login login login"),
     "personal_data:download_my_data": row(GET="405 405 405 405 405 login login login", POST="200 200 200 200 200 login login login"),
+    "personal_data:my_language": row(GET="200 200 200 200 200 login login login", POST="302 302 302 302 302 login login login",
+        data={"language": "es"}),
     "personal_data:erase": row(GET="200 403 403 403 404 login login login", POST="302 403 403 403 404 login login login", data=_erasure,
         path={"person_id": "newcomer"}),
     "people:import_upload": row(GET="200 200 403 403 200 login login login", POST="302 302 403 403 302 login login login", data=_upload),

@@ -37,7 +37,7 @@ def cadence_label(agreement: Agreement) -> str:
 
 def _side_words(pair: Pair, role: Role) -> set[str]:
     side = 0 if role == Role.MENTOR else 1
-    return {pair.program.label_for(role).lower(), role.value, *(labels[side] for labels in WORDING_LABELS.values())}
+    return {pair.program.label_for(role).lower(), role.value, *(str(labels[side]) for labels in WORDING_LABELS.values())}
 
 
 def _fill_line_blank(text: str, lead: str, words: set[str], value: str) -> str:

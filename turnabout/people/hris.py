@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import CharField, QuerySet, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
+from django.utils.translation import ngettext_lazy
 
 from turnabout.accounts.models import Organisation, User
 from turnabout.core.hooks import people_left
@@ -51,9 +52,10 @@ SHOWN_VALUE_CHARS = 100  # a cell may hold 10,000 characters; a problem shows th
 # Person columns read for comparison, index-aligned with FIELDS, then the primary key.
 _EXISTING_COLUMNS = (
     "employee_id", "given_name", "family_name", "email", "job_title", "grade__code", "department__name", "site__name",
-    "country", "timezone", "manager__employee_id", "hire_date", "end_date", "languages", "employment_status", "id",
+    "country", "timezone", "manager__employee_id", "hire_date", "end_date", "languages", "employment_status",
+    "preferred_language", "id",
 )  # fmt: skip
-_DEFAULTS: tuple[Any, ...] = ("", "", "", "", "", None, None, None, "", "UTC", None, None, None, (), EmploymentStatus.ACTIVE.value)
+_DEFAULTS: tuple[Any, ...] = ("", "", "", "", "", None, None, None, "", "UTC", None, None, None, (), EmploymentStatus.ACTIVE.value, "")
 _PROBLEM_CODES = {
     "email": "bad_email",
     "country": "bad_country",
@@ -62,19 +64,29 @@ _PROBLEM_CODES = {
     "end_date": "bad_date",
     "languages": "bad_language",
     "employment_status": "unknown_status",
+    "preferred_language": "unknown_preferred_language",
 }
 # Person fields an import writes, in the order of _ImportRun._model_values; the reporting line (manager, path, depth) follows.
 _WRITTEN_FIELDS = (
     "employee_id", "given_name", "family_name", "email", "job_title", "grade_id", "department_id", "site_id",
     "country", "timezone", "hire_date", "end_date", "languages", "employment_status",
+    "preferred_language",
 )  # fmt: skip
 
 EMPLOYEE_ID, EMAIL, GRADE, DEPARTMENT, SITE = (FIELD_INDEX[name] for name in ("employee_id", "email", "grade", "department", "site"))
 MANAGER, HIRE_DATE, END_DATE, LANGUAGES, STATUS, TIMEZONE = (
     FIELD_INDEX[name] for name in ("manager_employee_id", "hire_date", "end_date", "languages", "employment_status", "timezone")
 )
+PREFERRED_LANGUAGE = FIELD_INDEX["preferred_language"]
 _REPORTING_LINE = ("manager", "reporting_path", "reporting_depth")
-_BLANK_WHEN_EMPTY = tuple(FIELD_INDEX[name] for name in ("given_name", "family_name", "job_title", "country"))
+_BLANK_WHEN_EMPTY = tuple(FIELD_INDEX[name] for name in ("given_name", "family_name", "job_title", "country", "preferred_language"))
+
+# Why a file that passed its check is refused after all, keyed on the number of problems.
+DIRECTORY_CHANGED = ngettext_lazy(
+    "The directory changed while the file was checked: %(count)d problem; nothing was imported.",
+    "The directory changed while the file was checked: %(count)d problems; nothing was imported.",
+    "count",
+)
 
 
 class _UnknownGrade(ValueError):
@@ -133,15 +145,19 @@ def apply_people_import(
             spool=spool,
         )
         run.check()
-        run.reject_problems("The file has {count} problem(s); nothing was imported.")
+        run.reject_problems(
+            ngettext_lazy(
+                "The file has %(count)d problem; nothing was imported.", "The file has %(count)d problems; nothing was imported.", "count"
+            )
+        )
         if progress is not None:
             progress.writing()
         with larger_page_cache(), transaction.atomic():
             Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
             people = run.recheck()
-            run.reject_problems("The directory changed while the file was checked: {count} problem(s); nothing was imported.")
+            run.reject_problems(DIRECTORY_CHANGED)
             run.write(people)
-            run.reject_problems("The directory changed while the file was checked: {count} problem(s); nothing was imported.")
+            run.reject_problems(DIRECTORY_CHANGED)
             newly_left = run.result.leavers_marked + run.result.missing_marked
             if newly_left:
                 end_leavers_sign_in(organisation=organisation)
@@ -194,11 +210,11 @@ class _ImportRun:
         if len(self.result.problems) < MAX_PROBLEMS:
             self.result.problems.append(ImportProblem(row=row, column=column, value=_shown(value), reason=reason, code=code))
 
-    def reject_problems(self, message: str) -> None:
-        """Raise ImportRejected (``message`` with ``{count}``) when the run found any problem."""
+    def reject_problems(self, message: Any) -> None:
+        """Raise ImportRejected (``message``, an ``ngettext_lazy`` keyed on ``count``) when the run found any problem."""
         if self.result.has_problems:
             raise ImportRejected(
-                message.format(count=self.result.problem_count), problems=self.result.problems, problem_count=self.result.problem_count
+                message % {"count": self.result.problem_count}, problems=self.result.problems, problem_count=self.result.problem_count
             )
 
     # ---------------------------------------------------------------------------------------------- checking
@@ -592,6 +608,7 @@ class _ImportRun:
             *(final[FIELD_INDEX[name]] for name in _WRITTEN_FIELDS[8:12]),
             list(final[LANGUAGES]),
             final[STATUS],
+            final[PREFERRED_LANGUAGE],
         )
 
 

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import IO, Any
 from zoneinfo import available_timezones
 
+from django.utils.translation import gettext_noop
+
 from turnabout.core.email import DIRECTION_CONTROLS
 from turnabout.people.errors import ImportFileUnreadable
 from turnabout.people.hris_limits import (
@@ -31,6 +33,7 @@ from turnabout.people.hris_limits import (
     check_xlsx_archive,
     within_columns,
 )
+from turnabout.people.languages import language_codes, supported_language
 
 # The target fields, in the order every cleaned row tuple uses.
 FIELDS: tuple[str, ...] = (
@@ -49,25 +52,28 @@ FIELDS: tuple[str, ...] = (
     "end_date",
     "languages",
     "employment_status",
+    "preferred_language",
 )
 FIELD_INDEX: dict[str, int] = {name: index for index, name in enumerate(FIELDS)}
 REQUIRED_FIELDS: frozenset[str] = frozenset({"employee_id", "email"})
+# English, as the audit trail and stored summaries keep them; pages show gettext(label).
 FIELD_LABELS: dict[str, str] = {
-    "employee_id": "Employee id",
-    "given_name": "Given name",
-    "family_name": "Family name",
-    "email": "Email",
-    "job_title": "Job title",
-    "grade": "Grade",
-    "department": "Department",
-    "site": "Site",
-    "country": "Country",
-    "timezone": "Time zone",
-    "manager_employee_id": "Manager employee id",
-    "hire_date": "Hire date",
-    "end_date": "End date",
-    "languages": "Languages",
-    "employment_status": "Employment status",
+    "employee_id": gettext_noop("Employee id"),
+    "given_name": gettext_noop("Given name"),
+    "family_name": gettext_noop("Family name"),
+    "email": gettext_noop("Email"),
+    "job_title": gettext_noop("Job title"),
+    "grade": gettext_noop("Grade"),
+    "department": gettext_noop("Department"),
+    "site": gettext_noop("Site"),
+    "country": gettext_noop("Country"),
+    "timezone": gettext_noop("Time zone"),
+    "manager_employee_id": gettext_noop("Manager employee id"),
+    "hire_date": gettext_noop("Hire date"),
+    "end_date": gettext_noop("End date"),
+    "languages": gettext_noop("Languages"),
+    "employment_status": gettext_noop("Employment status"),
+    "preferred_language": gettext_noop("Preferred language"),
 }
 
 # Header names HRIS exports commonly use, compared after normalise_header().
@@ -92,6 +98,8 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
                  "employmentenddate", "dateleft"),
     "languages": ("languages", "language", "spokenlanguages", "languagecodes"),
     "employment_status": ("employmentstatus", "status", "employeestatus", "workerstatus"),
+    "preferred_language": ("preferredlanguage", "displaylanguage", "uilanguage", "locale", "languagepreference",
+                           "communicationlanguage", "correspondencelanguage"),
 }  # fmt: skip
 
 _NOT_ALPHANUMERIC = re.compile(r"[^0-9a-z]+")
@@ -386,6 +394,14 @@ def clean_languages(value: str) -> tuple[str, ...]:
     return tuple(codes)
 
 
+def clean_preferred_language(value: str) -> str:
+    """One of the languages Turnabout speaks (settings.LANGUAGES), or a regional variant of one (es-MX is es)."""
+    code = supported_language(value)
+    if code is None:
+        raise ValueError(f"is not a language Turnabout speaks: use one of {', '.join(language_codes())}")
+    return code
+
+
 def clean_status(value: str) -> str:
     try:
         return STATUS_WORDS[value.lower()]
@@ -431,5 +447,6 @@ _FIELD_CLEANERS: Mapping[str, Callable[[str], Any]] = {
     "end_date": clean_date,
     "languages": clean_languages,
     "employment_status": clean_status,
+    "preferred_language": clean_preferred_language,
 }
 CLEANERS: Mapping[str, Callable[[str], Any]] = {name: _printable(clean) for name, clean in _FIELD_CLEANERS.items()}

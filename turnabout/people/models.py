@@ -78,6 +78,9 @@ class Person(TimestampedModel):
     reporting_depth = models.PositiveSmallIntegerField(default=0)
     hire_date = models.DateField(null=True, blank=True)
     languages = models.JSONField(default=list, blank=True, help_text="ISO 639-1 codes, e.g. ['en', 'fr'].")
+    # The language Turnabout speaks to them, on its pages and in its emails: from the HRIS import or their own choice
+    # (blank: their browser's, then LANGUAGE_CODE; turnabout.people.languages resolves it).
+    preferred_language = models.CharField(max_length=10, blank=True, choices=settings.LANGUAGES)
     employment_status = models.CharField(max_length=10, choices=EmploymentStatus.choices, default=EmploymentStatus.ACTIVE)
     end_date = models.DateField(null=True, blank=True)
     user = models.OneToOneField(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="person")

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from turnabout.accounts.models import AuditAction, Organisation, User
 from turnabout.accounts.services import record_audit_entry
@@ -91,7 +92,7 @@ def rebuild_reporting_paths(*, organisation: Organisation) -> PathRebuild:
 PERSON_FIELDS = frozenset(
     {
         "given_name", "family_name", "email", "job_title", "grade", "department", "site", "country",
-        "timezone", "hire_date", "languages", "employment_status", "end_date",
+        "timezone", "hire_date", "languages", "employment_status", "end_date", "preferred_language",
     }
 )  # fmt: skip
 
@@ -124,7 +125,10 @@ def update_person(*, person: Person, **fields: Any) -> Person:
     for name, value in fields.items():
         setattr(person, name, value)
     if new_manager is not None and (new_manager.pk == person.pk or new_manager.reporting_path.startswith(person.reporting_path)):
-        raise ManagerCycle(f"{new_manager.full_name} reports to {person.full_name}, so cannot become their manager.")
+        raise ManagerCycle(
+            gettext("%(manager)s reports to %(person)s, so cannot become their manager.")
+            % {"manager": new_manager.full_name, "person": person.full_name}
+        )
     manager_changed = (new_manager.pk if new_manager else None) != person.manager_id
     person.manager = new_manager
     person.save()

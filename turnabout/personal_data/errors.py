@@ -21,3 +21,9 @@ class StillTakingPart(PersonalDataError):
     """The person is in an open pair or an open enrolment: ending those is a decision of its own, with its own figures."""
 
     code = "still_taking_part"
+
+
+class UnknownLanguage(PersonalDataError):
+    """A language Turnabout does not speak (not one of settings.LANGUAGES)."""
+
+    code = "unknown_language"

@@ -19,6 +19,7 @@ from turnabout.accounts.models import AuditEntry, User
 from turnabout.engagement.models import Concern, Meeting, Note, Pair, Pulse, Reflection
 from turnabout.identity.models import ApiToken
 from turnabout.matching.models import Match
+from turnabout.matching.presentation import reason_texts
 from turnabout.people.models import Person, SensitiveProfile
 from turnabout.programs.models import Enrolment, Role
 from turnabout.surveys.models import SurveyResponse
@@ -69,6 +70,7 @@ def _directory_record(person: Person) -> dict[str, Any]:
         "country": person.country,
         "timezone": person.timezone,
         "languages": person.languages,
+        "preferred_language": person.preferred_language,
         "manager": person.manager.full_name if person.manager is not None else None,
         "hire_date": person.hire_date,
         "employment_status": person.get_employment_status_display(),
@@ -181,7 +183,7 @@ def _matches(person: Person) -> list[dict[str, Any]]:
                 "status": match.get_status_display(),
                 "proposed_at": match.created_at,
                 "score": match.score,
-                "reasons": match.reasons,
+                "reasons": reason_texts(match.reasons, match.program),
                 "your_response": (match.get_mentor_response_display() if role == Role.MENTOR else match.get_mentee_response_display()),
                 "you_responded_at": match.mentor_responded_at if role == Role.MENTOR else match.mentee_responded_at,
             }

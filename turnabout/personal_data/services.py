@@ -20,8 +20,9 @@ from turnabout.core.errors import DomainError
 from turnabout.engagement.erasure import erase_engagement_content, open_pair_count
 from turnabout.identity.erasure import check_login_erasable, end_sign_in_for_erasure
 from turnabout.people.erasure import erase_directory_record, erased_name, is_erased
+from turnabout.people.languages import language_codes
 from turnabout.people.models import Person
-from turnabout.personal_data.errors import AlreadyErased, ErasureNotConfirmed, StillTakingPart
+from turnabout.personal_data.errors import AlreadyErased, ErasureNotConfirmed, StillTakingPart, UnknownLanguage
 from turnabout.personal_data.export import personal_data_document
 from turnabout.programs.erasure import erase_application_text, open_participation
 
@@ -134,3 +135,16 @@ def erase_person(*, person: Person, by: User, confirmation: str) -> Erasure:
         details={"person_id": person.pk, "had_login": sign_in.had_login, **counts},
     )
     return Erasure(person=person, pseudonym=pseudonym, counts=counts)
+
+
+def choose_language(*, person: Person, language: str) -> Person:
+    """Set the language Turnabout speaks to ``person`` on its pages and in its emails; blank goes back to the browser's.
+
+    Refuses a code outside settings.LANGUAGES with UnknownLanguage.
+    """
+    if language and language not in language_codes():
+        raise UnknownLanguage(f"Turnabout does not speak “{language}”: choose one of {', '.join(language_codes())}.")
+    if person.preferred_language != language:
+        person.preferred_language = language
+        person.save(update_fields=["preferred_language", "updated_at"])
+    return person

@@ -1,11 +1,12 @@
-"""Personal-data requests: the person's own download, and an administrator's erasure (confirmation, then erase)."""
+"""Personal-data requests: the person's own download and language, and an administrator's erasure (confirmation, then erase)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from turnabout.accounts.http import AuthenticatedRequest
@@ -13,8 +14,8 @@ from turnabout.core.errors import DomainError
 from turnabout.people.access import access_own_person
 from turnabout.personal_data.access import access_person_to_erase
 from turnabout.personal_data.errors import ErasureNotConfirmed
-from turnabout.personal_data.forms import ErasureForm
-from turnabout.personal_data.services import erase_person, erasure_refusal, export_personal_data
+from turnabout.personal_data.forms import ErasureForm, LanguageForm
+from turnabout.personal_data.services import choose_language, erase_person, erasure_refusal, export_personal_data
 
 
 @login_required
@@ -26,6 +27,28 @@ def download_my_data(request: AuthenticatedRequest) -> HttpResponse:
     response = JsonResponse(document, encoder=DjangoJSONEncoder, json_dumps_params={"indent": 2, "ensure_ascii": False})
     response["Content-Disposition"] = f'attachment; filename="turnabout-my-data-{timezone.localdate().isoformat()}.json"'
     return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def my_language(request: AuthenticatedRequest) -> HttpResponse:
+    """The signed-in person's language for Turnabout's pages and emails; blank follows their browser."""
+    person = access_own_person(request.user)
+    form = LanguageForm(request.POST or None, initial={"language": person.preferred_language})
+    if request.method == "POST":
+        if not form.is_valid():
+            return render(request, "personal_data/language.html", {"form": form}, status=400)
+        try:
+            choose_language(person=person, language=form.cleaned_data["language"])
+        except DomainError as refusal:
+            form.add_error("language", refusal.message)
+            return render(request, "personal_data/language.html", {"form": form}, status=400)
+        # The confirmation is already in the chosen language (the browser's, when the choice is blank).
+        language = person.preferred_language or translation.get_language_from_request(request)
+        with translation.override(language):
+            messages.success(request, _("Your language is saved."))
+        return redirect("personal_data:my_language")
+    return render(request, "personal_data/language.html", {"form": form})
 
 
 @login_required
