@@ -260,6 +260,13 @@ def weighted_system(
     """The unknown figures (hidden, or never published) and ``A · unknown = b`` from the weighted relations."""
     keys = {key for relation in relations for key in relation}
     unknown = sorted((key for key in keys if published.get(key) is None and key[0] not in ("kpi", "kpi n", "mean")), key=repr)
+    return unknown, *linear_system(published, relations, unknown)
+
+
+def linear_system(
+    published: dict[tuple, int | float | None], relations: list[dict[tuple, float]], unknown: list[tuple]
+) -> tuple[np.ndarray, np.ndarray]:
+    """``A · unknown = b`` from the weighted relations, the published figures moved to the right."""
     position = {key: number for number, key in enumerate(unknown)}
     rows, targets = [], []
     for relation in relations:
@@ -273,7 +280,7 @@ def weighted_system(
         if coefficients.any():
             rows.append(coefficients)
             targets.append(constant)
-    return unknown, np.array(rows).reshape(len(rows), len(unknown)), np.array(targets)
+    return np.array(rows).reshape(len(rows), len(unknown)), np.array(targets)
 
 
 def weighted_solved(published: dict[tuple, int | float | None], relations: list[dict[tuple, float]]) -> list[tuple]:
@@ -316,20 +323,13 @@ def unknowns_and_system(
 ) -> tuple[list[tuple], np.ndarray, np.ndarray]:
     """The hidden figures, and the relations as ``A · hidden = b`` once the published figures are moved to the right."""
     hidden = sorted((key for key, value in published.items() if value is None and key[0] != "kpi" and key[0] != "kpi n"), key=repr)
-    position = {key: number for number, key in enumerate(hidden)}
-    rows, targets = [], []
+    weighted: list[dict[tuple, float]] = []
     for parts, total in relations:
-        coefficients = np.zeros(len(hidden))
-        constant = 0.0
+        relation: dict[tuple, float] = {}
         for key, sign in [*((part, 1.0) for part in parts), (total, -1.0)]:
-            if key in position:
-                coefficients[position[key]] += sign
-            else:
-                constant -= sign * float(published[key] or 0)
-        if coefficients.any():
-            rows.append(coefficients)
-            targets.append(constant)
-    return hidden, np.array(rows).reshape(len(rows), len(hidden)), np.array(targets)
+            relation[key] = relation.get(key, 0.0) + sign
+        weighted.append(relation)
+    return hidden, *linear_system(published, weighted, hidden)
 
 
 def exactly_solved(published: dict[tuple, int | float | None], relations: list[tuple[list[tuple], tuple]]) -> list[tuple]:
