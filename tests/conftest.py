@@ -127,9 +127,9 @@ def second_manager_factory(acme):
 
 @pytest.fixture(autouse=True)
 def shipped_reference_data(request: pytest.FixtureRequest) -> None:
-    """Transactional tests run in flushed databases: make sure the shipped taxonomy and training are there.
+    """Transactional tests run in flushed databases: make sure the shipped taxonomy, training and survey instruments are there.
 
-    Skills and training modules come from data migrations, which the flush after a transactional test
+    Skills, training modules and survey instruments come from data migrations, which the flush after a transactional test
     removes; loading them again through the services keeps each such test independent of order.
     """
     marker = request.node.get_closest_marker("django_db")
@@ -140,7 +140,11 @@ def shipped_reference_data(request: pytest.FixtureRequest) -> None:
     from turnabout.people.models import Skill
     from turnabout.people.services import sync_starter_taxonomy
     from turnabout.programs.services import sync_training_modules
+    from turnabout.surveys.models import Instrument
+    from turnabout.surveys.services import sync_instruments
 
     if not Skill.objects.exists():
         sync_starter_taxonomy()
         sync_training_modules()
+    if not Instrument.objects.exists():
+        sync_instruments()

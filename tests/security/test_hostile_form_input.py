@@ -63,7 +63,7 @@ from turnabout.people.hris_jobs import create_import_job
 from turnabout.people.import_forms import ImportMappingForm, ImportUploadForm
 from turnabout.people.models import ImportJobStatus
 from turnabout.people.queries import directory_choices
-from turnabout.personal_data.forms import ErasureForm
+from turnabout.personal_data.forms import ErasureForm, LanguageForm
 from turnabout.programs.forms import ApplicationForm, InviteByEmailForm, InviteByFilterForm, ProgramSetupForm, TrainingCheckForm
 from turnabout.programs.models import Program, Role, TrainingModule
 from turnabout.programs.services import invite_people
@@ -107,6 +107,7 @@ def builders(acme, admin, manager, mentee, program) -> dict[type[forms.BaseForm]
         LoginSearchForm: lambda data, files: LoginSearchForm(data),
         AuditFilterForm: lambda data, files: AuditFilterForm(data),
         ErasureForm: lambda data, files: ErasureForm(data),
+        LanguageForm: lambda data, files: LanguageForm(data),
         TokenForm: lambda data, files: TokenForm(data),
         ChoosePasswordForm: lambda data, files: ChoosePasswordForm(data, user=admin),
         ProviderForm: lambda data, files: ProviderForm(data),
