@@ -3,6 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from turnabout.core.forms import BoundedForm
 from turnabout.engagement.agreements import filled_agreement_text
@@ -26,20 +28,25 @@ AGREEMENT_BODY_MAX_LENGTH = PROGRAM_TEXT_MAX_LENGTHS["agreement_template"]
 class AgreementForm(BoundedForm):
     mentee_goals = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=AGREEMENT_GOALS_MAX_LENGTH)
     mentor_goals = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=AGREEMENT_GOALS_MAX_LENGTH)
-    cadence = forms.ChoiceField(choices=Cadence.choices, label="How often we meet")
-    meeting_mode = forms.ChoiceField(choices=MeetingMode.choices, label="How we meet")
+    cadence = forms.ChoiceField(choices=Cadence.choices, label=_("How often we meet"))
+    meeting_mode = forms.ChoiceField(choices=MeetingMode.choices, label=_("How we meet"))
     confidentiality = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), max_length=CONFIDENTIALITY_MAX_LENGTH, label="Confidentiality and its exceptions"
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=CONFIDENTIALITY_MAX_LENGTH, label=_("Confidentiality and its exceptions")
     )
-    share_with_line_managers = forms.ChoiceField(choices=ManagerSharing.choices, label="What our line managers may be told")
+    share_with_line_managers = forms.ChoiceField(choices=ManagerSharing.choices, label=_("What our line managers may be told"))
     body = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 10}), max_length=AGREEMENT_BODY_MAX_LENGTH, required=False, label="The rest of our agreement"
+        widget=forms.Textarea(attrs={"rows": 10}),
+        max_length=AGREEMENT_BODY_MAX_LENGTH,
+        required=False,
+        label=_("The rest of our agreement"),
     )
 
     def __init__(self, *args: Any, program: Program, agreement: Agreement, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["mentee_goals"].label = f"What the {program.mentee_label} wants to learn"
-        self.fields["mentor_goals"].label = f"What the {program.mentor_label} wants to grow in (leadership, visibility)"
+        self.fields["mentee_goals"].label = gettext("What the %(mentee)s wants to learn") % {"mentee": program.mentee_label}
+        self.fields["mentor_goals"].label = gettext("What the %(mentor)s wants to grow in (leadership, visibility)") % {
+            "mentor": program.mentor_label
+        }
         if not self.is_bound:
             # The text starts with the pair's names, dates and cadence written into the program's template.
             self.initial = {name: getattr(agreement, name) for name in self.fields} | {"body": filled_agreement_text(agreement)}
@@ -49,7 +56,9 @@ class SignForm(BoundedForm):
     """The version of the pair's agreement being signed: an id of one of this pair's versions, nothing else."""
 
     agreement = forms.ModelChoiceField(
-        queryset=Agreement.objects.none(), error_messages={"invalid_choice": "That is not a version of your agreement."}
+        queryset=Agreement.objects.none(),
+        label=_("Agreement"),
+        error_messages={"invalid_choice": _("That is not a version of your agreement.")},
     )
 
     def __init__(self, *args: Any, pair: Pair, **kwargs: Any) -> None:
@@ -59,62 +68,64 @@ class SignForm(BoundedForm):
 
 class PauseForm(BoundedForm):
     message = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), max_length=PAUSE_MESSAGE_MAX_LENGTH, required=False, label="Why pause"
+        widget=forms.Textarea(attrs={"rows": 2}), max_length=PAUSE_MESSAGE_MAX_LENGTH, required=False, label=_("Why pause")
     )
 
 
 class GoalForm(BoundedForm):
-    owner_role = forms.ChoiceField(choices=Role.choices, label="Whose goal")
-    title = forms.CharField(max_length=200)
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=GOAL_DESCRIPTION_MAX_LENGTH, required=False)
+    owner_role = forms.ChoiceField(choices=Role.choices, label=_("Whose goal"))
+    title = forms.CharField(max_length=200, label=_("Title"))
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), max_length=GOAL_DESCRIPTION_MAX_LENGTH, required=False, label=_("Description")
+    )
 
     def __init__(self, *args: Any, program: Program, role: Role | None = None, **kwargs: Any) -> None:
         """``role``: the side adding the goal, who may add only their own goals (None offers both sides)."""
         super().__init__(*args, **kwargs)
         choices = [
-            (Role.MENTEE, f"The {program.mentee_label}'s learning goal"),
-            (Role.MENTOR, f"The {program.mentor_label}'s leadership goal"),
+            (Role.MENTEE, gettext("The %(mentee)s's learning goal") % {"mentee": program.mentee_label}),
+            (Role.MENTOR, gettext("The %(mentor)s's leadership goal") % {"mentor": program.mentor_label}),
         ]
         self.fields["owner_role"].choices = [(value, label) for value, label in choices if role is None or value == role]  # type: ignore[attr-defined]
 
 
 class GoalProgressForm(BoundedForm):
     # Left out for a goal with milestones: its progress is the share of them done.
-    progress_percent = forms.IntegerField(min_value=0, max_value=100, label="Progress (%)", required=False)
-    status = forms.ChoiceField(choices=GoalStatus.choices)
+    progress_percent = forms.IntegerField(min_value=0, max_value=100, label=_("Progress (%)"), required=False)
+    status = forms.ChoiceField(choices=GoalStatus.choices, label=_("Status"))
 
 
 class MilestoneForm(BoundedForm):
-    title = forms.CharField(max_length=200, label="Milestone")
-    due_on = forms.DateField(required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}), label="Due")
+    title = forms.CharField(max_length=200, label=_("Milestone"))
+    due_on = forms.DateField(required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}), label=_("Due"))
 
 
 class NoteForm(BoundedForm):
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=NOTE_MAX_LENGTH, label="Note")
-    visibility = forms.ChoiceField(choices=NoteVisibility.choices, initial=NoteVisibility.PRIVATE, label="Who can read it")
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=NOTE_MAX_LENGTH, label=_("Note"))
+    visibility = forms.ChoiceField(choices=NoteVisibility.choices, initial=NoteVisibility.PRIVATE, label=_("Who can read it"))
 
 
 class InsightForm(BoundedForm):
-    description = forms.CharField(max_length=300, label="What changed", help_text="e.g. We now webcast policy changes.")
-    owner = forms.CharField(max_length=120, label="Who carries it forward")
-    adopted_on = forms.DateField(widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}), label="Adopted on")
+    description = forms.CharField(max_length=300, label=_("What changed"), help_text=_("e.g. We now webcast policy changes."))
+    owner = forms.CharField(max_length=120, label=_("Who carries it forward"))
+    adopted_on = forms.DateField(widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}), label=_("Adopted on"))
 
 
 class ConcernForm(BoundedForm):
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), max_length=CONCERN_MAX_LENGTH, label="What worries you?")
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), max_length=CONCERN_MAX_LENGTH, label=_("What worries you?"))
 
 
 class ClosureForm(BoundedForm):
-    learned = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=REFLECTION_MAX_LENGTH, label="What did you learn?")
+    learned = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=REFLECTION_MAX_LENGTH, label=_("What did you learn?"))
     proudest = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), max_length=REFLECTION_MAX_LENGTH, required=False, label="What are you proudest of?"
+        widget=forms.Textarea(attrs={"rows": 2}), max_length=REFLECTION_MAX_LENGTH, required=False, label=_("What are you proudest of?")
     )
     next_steps = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), max_length=REFLECTION_MAX_LENGTH, required=False, label="What will you do next?"
+        widget=forms.Textarea(attrs={"rows": 2}), max_length=REFLECTION_MAX_LENGTH, required=False, label=_("What will you do next?")
     )
     continue_informally = forms.TypedChoiceField(
         coerce=lambda value: value == "yes",
-        choices=[("yes", "Yes, we will keep meeting informally"), ("no", "No, we will end here")],
+        choices=[("yes", _("Yes, we will keep meeting informally")), ("no", _("No, we will end here"))],
         widget=forms.RadioSelect,
-        label="Continue informally?",
+        label=_("Continue informally?"),
     )

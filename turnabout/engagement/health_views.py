@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from turnabout.accounts.http import AuthenticatedRequest
@@ -33,7 +34,7 @@ def _back(pair: Pair) -> HttpResponse:
 
 
 def _names(pair: Pair) -> str:
-    return f"{pair.mentor.person.full_name} and {pair.mentee.person.full_name}"
+    return _("%(mentor)s and %(mentee)s") % {"mentor": pair.mentor.person.full_name, "mentee": pair.mentee.person.full_name}
 
 
 @login_required
@@ -45,7 +46,7 @@ def check_in(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
     except EngagementError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"{_names(pair)} will get a short note from you that you are checking in.")
+        messages.success(request, _("%(names)s will get a short note from you that you are checking in.") % {"names": _names(pair)})
     return _back(pair)
 
 
@@ -54,14 +55,14 @@ def check_in(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
 def pause(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
     pair = access_managed_pair(request.user, pair_id)
     if pair.status != PairStatus.ACTIVE:
-        messages.error(request, "Only an active pair can be paused.")
+        messages.error(request, _("Only an active pair can be paused."))
         return _back(pair)
     form = PauseForm(request.POST)
     if not form.is_valid():
         messages.error(request, form_problems(form))
         return _back(pair)
     pause_pair(pair=pair, by=request.user, message=form.cleaned_data["message"])
-    messages.success(request, f"{_names(pair)} are paused: no nudges and no health alerts until you resume them.")
+    messages.success(request, _("%(names)s are paused: no nudges and no health alerts until you resume them.") % {"names": _names(pair)})
     return _back(pair)
 
 
@@ -70,10 +71,10 @@ def pause(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
 def resume(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
     pair = access_managed_pair(request.user, pair_id)
     if pair.status != PairStatus.PAUSED:
-        messages.error(request, "Only a paused pair can be resumed.")
+        messages.error(request, _("Only a paused pair can be resumed."))
         return _back(pair)
     resume_pair(pair=pair, by=request.user)
-    messages.success(request, f"{_names(pair)} are active again.")
+    messages.success(request, _("%(names)s are active again.") % {"names": _names(pair)})
     return _back(pair)
 
 
@@ -82,11 +83,11 @@ def resume(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
 def close_without_fault(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
     pair = access_managed_pair(request.user, pair_id)
     if pair.status == PairStatus.CLOSED:
-        messages.error(request, "This pair is already closed.")
+        messages.error(request, _("This pair is already closed."))
         return _back(pair)
     if not is_confirmed(request.POST):
         # A closed pair does not reopen: the first post asks to confirm.
         return render(request, "engagement/confirm_close.html", {"pair": pair, "rematch": False, "confirmed": CONFIRMED})
     close_pair(pair=pair, reason=CloseReason.NO_FAULT, by=request.user)
-    messages.success(request, f"{_names(pair)} are closed without fault. Nothing about their pair was deleted.")
+    messages.success(request, _("%(names)s are closed without fault. Nothing about their pair was deleted.") % {"names": _names(pair)})
     return _back(pair)

@@ -11,6 +11,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from turnabout.core.forms import BoundedForm
 from turnabout.engagement.models import MeetingMode
@@ -30,14 +32,17 @@ def _in_zone(value: datetime, zone: ZoneInfo) -> datetime:
     wall_clock = timezone.make_naive(value).replace(tzinfo=zone)
     round_trip = wall_clock.astimezone(UTC).astimezone(zone)
     if round_trip.replace(tzinfo=None) != wall_clock.replace(tzinfo=None):
-        raise forms.ValidationError(f"{wall_clock:%H:%M} does not exist on {wall_clock:%d %b %Y} in {zone.key}: the clocks change.")
+        raise forms.ValidationError(
+            gettext("%(time)s does not exist on %(date)s in %(zone)s: the clocks change.")
+            % {"time": f"{wall_clock:%H:%M}", "date": f"{wall_clock:%d %b %Y}", "zone": zone.key}
+        )
     return wall_clock
 
 
 class _MeetingDetailsForm(BoundedForm):
-    duration_minutes = forms.IntegerField(min_value=15, max_value=240, initial=45, label="Length (minutes)")
-    mode = forms.ChoiceField(choices=MeetingMode.choices, label="How you meet")
-    location = forms.CharField(max_length=300, required=False, label="Where (a room or a video link)")
+    duration_minutes = forms.IntegerField(min_value=15, max_value=240, initial=45, label=_("Length (minutes)"))
+    mode = forms.ChoiceField(choices=MeetingMode.choices, label=_("How you meet"))
+    location = forms.CharField(max_length=300, required=False, label=_("Where (a room or a video link)"))
 
     def __init__(self, *args: Any, zone: ZoneInfo, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -50,11 +55,11 @@ class _MeetingDetailsForm(BoundedForm):
         if scheme is None:
             return value
         if scheme.group(1).lower() not in ("http", "https"):
-            raise forms.ValidationError("A video link starts with https:// (or http://).", code="link_scheme")
+            raise forms.ValidationError(gettext("A video link starts with https:// (or http://)."), code="link_scheme")
         try:
             VIDEO_LINK(value)
         except ValidationError as error:
-            raise forms.ValidationError("That video link is not a valid web address.", code="link_invalid") from error
+            raise forms.ValidationError(gettext("That video link is not a valid web address."), code="link_invalid") from error
         return value
 
     def _parse_typed_time(self, value: datetime | None) -> datetime | None:
@@ -64,7 +69,7 @@ class _MeetingDetailsForm(BoundedForm):
 class ScheduleForm(_MeetingDetailsForm):
     """A proposed time (UTC, from propose_times) or a time typed in the person's zone."""
 
-    slot = forms.CharField(required=False, label="Proposed times", widget=forms.RadioSelect)
+    slot = forms.CharField(required=False, label=_("Proposed times"), widget=forms.RadioSelect)
     starts_at = forms.DateTimeField(required=False, widget=DATETIME_LOCAL)
 
     field_order = ["slot", "starts_at", "duration_minutes", "mode", "location"]
@@ -76,12 +81,15 @@ class ScheduleForm(_MeetingDetailsForm):
         choices = []
         for proposal in proposals:
             mine, theirs = proposal.astimezone(zone), proposal.astimezone(partner_zone)
-            label = f"{mine:%a %d %b %Y, %H:%M} your time · {theirs:%H:%M} for {partner.given_name}"
-            if mine.date() != theirs.date():
-                label = f"{mine:%a %d %b %Y, %H:%M} your time · {theirs:%a %H:%M} for {partner.given_name}"
+            theirs_format = "%H:%M" if mine.date() == theirs.date() else "%a %H:%M"
+            label = gettext("%(mine)s your time · %(theirs)s for %(partner)s") % {
+                "mine": f"{mine:%a %d %b %Y, %H:%M}",
+                "theirs": theirs.strftime(theirs_format),
+                "partner": partner.given_name,
+            }
             choices.append((proposal.astimezone(UTC).isoformat(), label))
         self.fields["slot"].widget.choices = choices
-        self.fields["starts_at"].label = f"Or another time (your time, {zone.key})"
+        self.fields["starts_at"].label = gettext("Or another time (your time, %(zone)s)") % {"zone": zone.key}
 
     def clean_slot(self) -> datetime | None:
         value = self.cleaned_data["slot"]
@@ -90,9 +98,9 @@ class ScheduleForm(_MeetingDetailsForm):
         try:
             parsed = datetime.fromisoformat(value)
         except ValueError as error:
-            raise forms.ValidationError("That proposed time is not valid; pick one of the list.") from error
+            raise forms.ValidationError(gettext("That proposed time is not valid; pick one of the list.")) from error
         if timezone.is_naive(parsed):
-            raise forms.ValidationError("That proposed time is not valid; pick one of the list.")
+            raise forms.ValidationError(gettext("That proposed time is not valid; pick one of the list."))
         return parsed
 
     def clean_starts_at(self) -> datetime | None:
@@ -103,9 +111,9 @@ class ScheduleForm(_MeetingDetailsForm):
         slot, typed = cleaned.get("slot"), cleaned.get("starts_at")
         if "slot" in cleaned and "starts_at" in cleaned:
             if slot and typed:
-                raise forms.ValidationError("Pick a proposed time or type one, not both.")
+                raise forms.ValidationError(gettext("Pick a proposed time or type one, not both."))
             if not slot and not typed:
-                raise forms.ValidationError("Pick a proposed time or type one.")
+                raise forms.ValidationError(gettext("Pick a proposed time or type one."))
         cleaned["chosen_start"] = slot or typed
         return cleaned
 
@@ -117,27 +125,27 @@ class RescheduleForm(_MeetingDetailsForm):
 
     def __init__(self, *args: Any, zone: ZoneInfo, **kwargs: Any) -> None:
         super().__init__(*args, zone=zone, **kwargs)
-        self.fields["starts_at"].label = f"New time (your time, {zone.key})"
+        self.fields["starts_at"].label = gettext("New time (your time, %(zone)s)") % {"zone": zone.key}
 
     def clean_starts_at(self) -> datetime | None:
         return self._parse_typed_time(self.cleaned_data["starts_at"])
 
 
 class LogHeldForm(BoundedForm):
-    held_minutes = forms.IntegerField(min_value=1, max_value=600, label="How long did you meet? (minutes)")
-    mode = forms.ChoiceField(choices=MeetingMode.choices, label="How you met")
-    topics = forms.CharField(max_length=1000, required=False, label="Topics (separate with commas)")
+    held_minutes = forms.IntegerField(min_value=1, max_value=600, label=_("How long did you meet? (minutes)"))
+    mode = forms.ChoiceField(choices=MeetingMode.choices, label=_("How you met"))
+    topics = forms.CharField(max_length=1000, required=False, label=_("Topics (separate with commas)"))
 
     def clean_topics(self) -> list[str]:
         return [topic.strip() for topic in self.cleaned_data["topics"].split(",") if topic.strip()]
 
 
 class AgendaForm(BoundedForm):
-    agenda = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), max_length=5000, label="Agenda")
+    agenda = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), max_length=5000, label=_("Agenda"))
 
 
 class PulseForm(BoundedForm):
     rating = forms.TypedChoiceField(
-        coerce=int, choices=[(n, str(n)) for n in range(1, 6)], widget=forms.RadioSelect, label="How useful was this meeting? (1–5)"
+        coerce=int, choices=[(n, str(n)) for n in range(1, 6)], widget=forms.RadioSelect, label=_("How useful was this meeting? (1–5)")
     )
-    learned = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=2000, required=False, label="What I learned")
+    learned = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=2000, required=False, label=_("What I learned"))

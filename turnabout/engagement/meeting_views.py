@@ -12,6 +12,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from turnabout.accounts.access import access_organisation
@@ -99,7 +101,9 @@ def meeting_schedule(request: AuthenticatedRequest, pair_id: int) -> HttpRespons
             form.add_error(None, error.message)
         else:
             partner_name = pair.partner_of(role).person.given_name
-            messages.success(request, f"Meeting scheduled. {partner_name} and you will get an invitation by email.")
+            messages.success(
+                request, _("Meeting scheduled. %(partner)s and you will get an invitation by email.") % {"partner": partner_name}
+            )
             return redirect("engagement:meeting", meeting.pk)
     return _render_meetings(request, pair, role, form, problem, status=400)
 
@@ -154,7 +158,11 @@ def _render_meeting(
 def _cancelled_by(meeting: Meeting, role: Role) -> str:
     if not meeting.cancelled_by_role:
         return ""
-    return "you" if meeting.cancelled_by_role == role else meeting.pair.enrolment_for(meeting.cancelled_by_role).person.given_name
+    return (
+        pgettext("cancelled by", "you")
+        if meeting.cancelled_by_role == role
+        else meeting.pair.enrolment_for(meeting.cancelled_by_role).person.given_name
+    )
 
 
 def _log_initial(meeting: Meeting) -> dict[str, Any]:
@@ -184,7 +192,7 @@ def meeting_log(request: AuthenticatedRequest, meeting_id: int) -> HttpResponse:
             log_meeting_held(meeting=meeting, held_minutes=data["held_minutes"], topics=data["topics"], mode=data["mode"])
         except EngagementError as error:
             return _render_meeting(request, meeting, role, log_form=form, error=error.message, status=400)
-        messages.success(request, "Logged as held. You will both get a one-minute pulse by email.")
+        messages.success(request, _("Logged as held. You will both get a one-minute pulse by email."))
         return redirect("engagement:meeting", meeting.pk)
     return _render_meeting(request, meeting, role, log_form=form, status=400)
 
@@ -197,7 +205,7 @@ def meeting_cancel(request: AuthenticatedRequest, meeting_id: int) -> HttpRespon
         cancel_meeting(meeting=meeting, by_role=role)
     except EngagementError as error:
         return _render_meeting(request, meeting, role, error=error.message, status=400)
-    messages.success(request, f"Meeting cancelled. We told {meeting.pair.partner_of(role).person.given_name}.")
+    messages.success(request, _("Meeting cancelled. We told %(partner)s.") % {"partner": meeting.pair.partner_of(role).person.given_name})
     return redirect("engagement:meeting", meeting.pk)
 
 
@@ -213,7 +221,7 @@ def meeting_reschedule(request: AuthenticatedRequest, meeting_id: int) -> HttpRe
                                mode=data["mode"], location=data["location"], by_role=role)  # fmt: skip
         except EngagementError as error:
             return _render_meeting(request, meeting, role, reschedule_form=form, error=error.message, status=400)
-        messages.success(request, "Meeting moved. You will both get an updated invitation.")
+        messages.success(request, _("Meeting moved. You will both get an updated invitation."))
         return redirect("engagement:meeting", meeting.pk)
     return _render_meeting(request, meeting, role, reschedule_form=form, status=400)
 
@@ -228,7 +236,7 @@ def meeting_agenda(request: AuthenticatedRequest, meeting_id: int) -> HttpRespon
             send_agenda(meeting=meeting, agenda=form.cleaned_data["agenda"], by_role=role)
         except EngagementError as error:
             return _render_meeting(request, meeting, role, agenda_form=form, error=error.message, status=400)
-        messages.success(request, f"Agenda sent to {meeting.pair.partner_of(role).person.given_name}.")
+        messages.success(request, _("Agenda sent to %(partner)s.") % {"partner": meeting.pair.partner_of(role).person.given_name})
         return redirect("engagement:meeting", meeting.pk)
     return _render_meeting(request, meeting, role, agenda_form=form, status=400)
 
@@ -263,7 +271,7 @@ def calendar(request: AuthenticatedRequest) -> HttpResponse:
 def calendar_rotate(request: AuthenticatedRequest) -> HttpResponse:
     access_organisation(request.user)
     rotate_calendar_feed(user=request.user)
-    messages.success(request, "Your calendar has a new address. The old one no longer works: subscribe again with the new one.")
+    messages.success(request, _("Your calendar has a new address. The old one no longer works: subscribe again with the new one."))
     return redirect("engagement:calendar")
 
 
@@ -272,7 +280,7 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     """No sign-in: the secret token is the credential (calendar apps cannot log in)."""
     feed = CalendarFeed.objects.select_related("user").filter(token=token, user__is_active=True).first()
     if feed is None:
-        raise Http404("No such calendar.")
+        raise Http404(_("No such calendar."))
     response = HttpResponse(feed_ics(feed.user), content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, max-age=900"
     return response
@@ -294,7 +302,7 @@ def pulse(request: AuthenticatedRequest, token: str) -> HttpResponse:
         raise Http404(error.message) from error
     meeting, role = access_meeting(request.user, meeting_id)
     if role != token_role:
-        raise Http404("This pulse link is for your partner.")
+        raise Http404(_("This pulse link is for your partner."))
     existing = meeting.pulses.filter(role=role).first()
     initial = {"rating": existing.rating, "learned": existing.learned} if existing else {}
     form = PulseForm(request.POST or None, initial=initial)
@@ -306,7 +314,7 @@ def pulse(request: AuthenticatedRequest, token: str) -> HttpResponse:
             except EngagementError as error:
                 form.add_error(None, error.message)
             else:
-                messages.success(request, "Thank you: your pulse is saved.")
+                messages.success(request, _("Thank you: your pulse is saved."))
                 return redirect("engagement:meeting", meeting.pk)
         status = 400
     partner = meeting.pair.partner_of(role)

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from turnabout.accounts.access import access_organisation
@@ -101,7 +102,7 @@ def agreement(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
         except EngagementError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, "Saved as a new version. Both of you sign it again.")
+            messages.success(request, _("Saved as a new version. Both of you sign it again."))
             return redirect("engagement:agreement", pair.pk)
     versions = list(pair.agreements.prefetch_related("signatures__signed_by"))
     context = {"pair": pair, "program": pair.program, "role": role, "agreement": current, "form": form, "versions": versions,
@@ -124,7 +125,7 @@ def sign(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
     except EngagementError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"You signed version {agreement.version}.")
+        messages.success(request, _("You signed version %(version)s.") % {"version": agreement.version})
     return redirect("engagement:agreement", pair.pk)
 
 
@@ -153,7 +154,7 @@ def _pair_goal(request: AuthenticatedRequest, goal_id: int) -> tuple[Goal, Role]
     """A goal of one of the user's pairs and the user's side in it (the service refuses the partner's changes)."""
     goal = Goal.objects.filter(pk=goal_id).only("pair_id").first()
     if goal is None:
-        raise Http404("No such goal.")
+        raise Http404(_("No such goal."))
     pair, role = access_pair(request.user, goal.pair_id)
     return Goal.objects.select_related("pair__program").get(pk=goal_id, pair=pair), role
 
@@ -174,7 +175,7 @@ def goal_update(request: AuthenticatedRequest, goal_id: int) -> HttpResponse:
         except (EngagementError, ValueError) as error:
             messages.error(request, str(error))
     else:
-        messages.error(request, "Progress is a percentage from 0 to 100.")
+        messages.error(request, _("Progress is a percentage from 0 to 100."))
     return _pair_redirect(goal.pair, "goals")
 
 
@@ -189,7 +190,7 @@ def milestone_add(request: AuthenticatedRequest, goal_id: int) -> HttpResponse:
         except (EngagementError, ValueError) as error:
             messages.error(request, str(error))
     else:
-        messages.error(request, "A milestone needs a title (and a valid date, if any).")
+        messages.error(request, _("A milestone needs a title (and a valid date, if any)."))
     return _pair_redirect(goal.pair, "goals")
 
 
@@ -198,7 +199,7 @@ def milestone_add(request: AuthenticatedRequest, goal_id: int) -> HttpResponse:
 def milestone_done(request: AuthenticatedRequest, milestone_id: int) -> HttpResponse:
     milestone = Milestone.objects.filter(pk=milestone_id).only("goal_id").first()
     if milestone is None:
-        raise Http404("No such milestone.")
+        raise Http404(_("No such milestone."))
     goal, role = _pair_goal(request, milestone.goal_id)
     milestone = Milestone.objects.select_related("goal__pair__program").get(pk=milestone_id, goal=goal)
     try:
@@ -237,7 +238,7 @@ def insight_add(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
     if form.is_valid():
         log_insight(pair=pair, by=request.user, **form.cleaned_data)
     else:
-        messages.error(request, "Describe what changed, who carries it forward and when it was adopted.")
+        messages.error(request, _("Describe what changed, who carries it forward and when it was adopted."))
     return _pair_redirect(pair, "insights")
 
 
@@ -248,7 +249,7 @@ def concern(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
     form = ConcernForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         raise_concern(pair=pair, by=request.user, role=role, body=form.cleaned_data["body"])
-        messages.success(request, "Your concern went to the program manager only. They will contact you.")
+        messages.success(request, _("Your concern went to the program manager only. They will contact you."))
         return redirect("engagement:pair", pair.pk)
     return render(request, "engagement/concern.html", {"pair": pair, "program": pair.program, "form": form})
 
@@ -265,9 +266,9 @@ def closure(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
         write_reflection(pair=pair, role=role, learned=data["learned"], proudest=data["proudest"], next_steps=data["next_steps"])
         if pair.reflections.count() == 2:
             close_pair(pair=pair, reason=CloseReason.COMPLETED, by=request.user, continue_informally=data["continue_informally"])
-            messages.success(request, "Both reflections are in: your pair is complete. Thank you.")
+            messages.success(request, _("Both reflections are in: your pair is complete. Thank you."))
         else:
-            messages.success(request, "Your reflection is saved. The pair completes when your partner adds theirs.")
+            messages.success(request, _("Your reflection is saved. The pair completes when your partner adds theirs."))
         return redirect("engagement:closure", pair.pk)
     context = {
         "pair": pair,
@@ -303,7 +304,7 @@ def guide(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     access_organisation(request.user)
     found = topic_guides().get(slug)
     if found is None:
-        raise Http404("No such guide.")
+        raise Http404(_("No such guide."))
     return render(request, "engagement/guide.html", {"guide": found})
 
 
@@ -319,7 +320,7 @@ def concerns(request: AuthenticatedRequest, program_id: int) -> HttpResponse:
 def concern_resolve(request: AuthenticatedRequest, concern_id: int) -> HttpResponse:
     item = Concern.objects.select_related("pair").filter(pk=concern_id).first()
     if item is None:
-        raise Http404("No such concern.")
+        raise Http404(_("No such concern."))
     program = access_program(request.user, item.pair.program_id, write=True)
     resolve_concern(concern=item)
     return redirect("engagement:concerns", program.pk)
