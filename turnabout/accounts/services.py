@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from turnabout.accounts.errors import DuplicateEmail
 from turnabout.accounts.models import AttemptKind, AuditAction, AuditEntry, Organisation, Role, SignInAttempt, SignInMethod, User
@@ -32,7 +33,7 @@ def create_user(*, organisation: Organisation, email: str, role: Role, full_name
     """Create a login in ``organisation``; without a password the user must reset one by email."""
     email = email.strip().lower()
     if User.objects.filter(email__iexact=email).exists():
-        raise DuplicateEmail(f"A user with the email {email} already exists.")
+        raise DuplicateEmail(_("A user with the email %(email)s already exists.") % {"email": email})
     user = User(email=email, organisation=organisation, role=role, full_name=full_name)
     if password:
         user.set_password(password)

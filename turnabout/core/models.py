@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 # A worker beats this many times per timeout, and at least every HEARTBEAT_MAX_INTERVAL_SECONDS.
 BEATS_PER_TIMEOUT = 6
@@ -84,7 +85,7 @@ class EmailDelivery(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name_plural = "email deliveries"
+        verbose_name_plural = _("email deliveries")
 
     def __str__(self) -> str:
         return self.key

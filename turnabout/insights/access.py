@@ -5,6 +5,7 @@ Outcomes are aggregates only, which is why sponsors — who never see individual
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from turnabout.accounts.access import MANAGING_ROLES, access_organisation
 from turnabout.accounts.models import Organisation, Role, User
@@ -27,10 +28,10 @@ def access_program_insights(user: User, program_id: int) -> Program:
     try:
         program = Program.objects.select_related("organisation", "sponsor").get(pk=program_id, organisation=organisation)
     except Program.DoesNotExist:
-        raise Http404("No such program in your organisation.") from None
+        raise Http404(_("No such program in your organisation.")) from None
     if user.role in MANAGING_ROLES or (user.role == Role.SPONSOR and program.sponsor_id == user.pk):
         return program
-    raise PermissionDenied("Only program managers, administrators and the program's sponsor read its outcomes.")
+    raise PermissionDenied(_("Only program managers, administrators and the program's sponsor read its outcomes."))
 
 
 def may_read_program_insights(user: User, program: Program) -> bool:

@@ -9,6 +9,8 @@ from collections import Counter
 from collections.abc import Mapping
 
 import numpy as np
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
 
 from turnabout.engagement.models import HealthState, PairStatus
 from turnabout.insights.figures import ROLES, ProgramView, cross_filter_note
@@ -22,8 +24,17 @@ from turnabout.insights.suppression import (
 )
 from turnabout.programs.models import EnrolmentStatus
 
+# The tables' keys: code (the roll-up, the API) looks the columns and groups up by them, so they stay English;
+# BREAKDOWN_LABELS gives the words pages, the CSV and the PDF show for them (presentation.group_label).
 ENROLLED, NOT_ENROLLED = "Enrolled", "Invited, not enrolled"
 HEALTH_LABELS = {HealthState.HEALTHY: "Healthy", HealthState.WATCH: "Watch", HealthState.AT_RISK: "At risk"}
+BREAKDOWN_LABELS: dict[str, Promise] = {
+    ENROLLED: gettext_lazy("Enrolled"),
+    NOT_ENROLLED: gettext_lazy("Invited, not enrolled"),
+    HEALTH_LABELS[HealthState.HEALTHY]: gettext_lazy("Healthy"),
+    HEALTH_LABELS[HealthState.WATCH]: gettext_lazy("Watch"),
+    HEALTH_LABELS[HealthState.AT_RISK]: gettext_lazy("At risk"),
+}
 RATINGS = ("1", "2", "3", "4", "5")
 
 

@@ -17,7 +17,7 @@ from fpdf.fonts import FontFace
 
 from turnabout.insights.comparison import CAUTION
 from turnabout.insights.kpis import ProgramKpis
-from turnabout.insights.presentation import HIDDEN, HIDDEN_NOTE, kpi_line, shown
+from turnabout.insights.presentation import HIDDEN, HIDDEN_NOTE, group_label, kpi_line, shown
 from turnabout.insights.reach import DiversityReach
 from turnabout.insights.suppression import SuppressedCounts
 
@@ -81,18 +81,20 @@ def program_kpis_csv(kpis: ProgramKpis, reach: DiversityReach) -> str:
     hidden_note = kpis.table_notes.get("enrolments", hidden)
     for row in table.rows:
         for column in table.columns:
-            _count_row(writer, "enrolments", f"{row}: {column}", table.value(row, column), hidden_note)
-        _count_row(writer, "enrolments", f"{row}: total", table.row_totals[row], hidden_note)
+            figure = _("%(row)s: %(column)s") % {"row": row, "column": group_label(column)}
+            _count_row(writer, "enrolments", figure, table.value(row, column), hidden_note)
+        _count_row(writer, "enrolments", _("%(row)s: total") % {"row": row}, table.row_totals[row], hidden_note)
     _counts_rows(writer, "pairs by health", kpis.health, kpis.table_notes.get("health", hidden))
     pulses = kpis.pulse_ratings
     hidden_note = kpis.table_notes.get("pulse_ratings", hidden)
     for row in pulses.rows:
         for column in pulses.columns:
-            _count_row(writer, "pulse ratings", f"{row}: rated {column}", pulses.value(row, column), hidden_note)
+            figure = _("%(row)s: rated %(rating)s") % {"row": row, "rating": column}
+            _count_row(writer, "pulse ratings", figure, pulses.value(row, column), hidden_note)
     for month, count in kpis.meetings_per_month:
         _count_row(writer, "meetings held per month", month, count, hidden)
     if kpis.meetings_note:
-        writer.writerow(["meetings held per month", "all months", "", "", "", "", kpis.meetings_note])
+        writer.writerow(["meetings held per month", _("all months"), "", "", "", "", kpis.meetings_note])
     _counts_rows(writer, "consenting mentors", reach.mentors, hidden)
     _counts_rows(writer, "mentees reached by grade band", reach.mentees_by_grade_band, hidden)
     return buffer.getvalue()
@@ -108,8 +110,8 @@ def _count_row(writer: _SafeWriter, section: str, figure: str, count: int | None
 
 def _counts_rows(writer: _SafeWriter, section: str, counts: SuppressedCounts, withheld: str) -> None:
     for group, count in counts.values.items():
-        _count_row(writer, section, group, count, withheld)
-    _count_row(writer, section, "total", counts.total, withheld)
+        _count_row(writer, section, group_label(group), count, withheld)
+    _count_row(writer, section, _("total"), counts.total, withheld)
 
 
 def _latin1(text: str) -> str:
@@ -164,7 +166,7 @@ def report_charts(kpis: ProgramKpis) -> list[BarChart]:
     )
     health = BarChart(
         _("Active pairs by health"),
-        list(kpis.health.values),
+        [group_label(state) for state in kpis.health.values],
         [BarSeries(_("Pairs"), list(kpis.health.values.values()))],
         empty=kpis.table_notes.get("health") or (withheld if None in kpis.health.values.values() else _("No active pairs yet.")),
     )
@@ -207,7 +209,7 @@ def report_pdf(kpis: ProgramKpis, reach: DiversityReach) -> FPDF:
         _bar_chart(pdf, chart)
     _heading(pdf, _("Diversity reach"))
     pdf.set_font("Helvetica", "", 8)
-    mentors = ", ".join(f"{group} {shown(count)}" for group, count in reach.mentors.values.items())
+    mentors = ", ".join(f"{group_label(group)} {shown(count)}" for group, count in reach.mentors.values.items())
     consenting = _("Consenting people of the %(side)s side: %(groups)s; total %(total)s.") % {
         "side": program.mentor_label,
         "groups": mentors,
@@ -216,7 +218,7 @@ def report_pdf(kpis: ProgramKpis, reach: DiversityReach) -> FPDF:
     pdf.multi_cell(0, 4.5, _latin1(consenting), new_x="LMARGIN", new_y="NEXT")
     share = kpi_line(reach.under_represented_share)
     pdf.multi_cell(0, 4.5, _latin1(f"{share.label}: {share.value} {share.interval}".strip()), new_x="LMARGIN", new_y="NEXT")
-    bands = ", ".join(f"{band} {shown(count)}" for band, count in reach.mentees_by_grade_band.values.items())
+    bands = ", ".join(f"{group_label(band)} {shown(count)}" for band, count in reach.mentees_by_grade_band.values.items())
     reached = _("Senior leaders reached (people of the %(side)s side in a pair, by grade band): %(bands)s.") % {
         "side": program.mentee_label,
         "bands": bands,

@@ -281,7 +281,7 @@ def _time_to_first_meeting(view: ProgramView) -> Kpi:
     # The number without a meeting is shown only when the number that met it leaves (of all pairs, which other figures
     # count) is no small group: 7 pairs and 5 without a meeting would tell 2 that met.
     if without >= k and not 0 < len(days) < k:
-        note = _("%(count)d pairs without a meeting yet") % {"count": without}
+        note = ngettext("%(count)d pair without a meeting yet", "%(count)d pairs without a meeting yet", without) % {"count": without}
     elif 0 < without < k:
         note = _("fewer than %(k)d pairs without a meeting yet") % {"k": k}
     if without >= k and view.is_filtered and not view.releases_pairs([not has_met for has_met in met]):
@@ -297,7 +297,7 @@ def _active_pair_rate(view: ProgramView) -> Kpi:
     recent = [int(pk in view.meetings_by_pair and view.meetings_by_pair[pk][2] >= since) for pk, *_rest in view.pairs]
     kept = view.kept_pair_units(eligible)
     active = sum(is_recent for is_recent, unit in zip(recent, kept, strict=True) if unit)
-    kpi = proportion_kpi("active_pair_rate", "Active-pair rate (met within 1.5 × cadence)", active, sum(kept), view.k)
+    kpi = proportion_kpi("active_pair_rate", _("Active-pair rate (met within 1.5 × cadence)"), active, sum(kept), view.k)
     return released(view, kpi, eligible, pairs=True, strata=recent)
 
 
@@ -344,7 +344,7 @@ def _early_closure(view: ProgramView) -> Kpi:
         early.append(int(status == PairStatus.CLOSED and reason != CloseReason.COMPLETED and before_end))
     kept = view.keeps_pair
     count = sum(is_early for is_early, unit in zip(early, kept, strict=True) if unit)
-    kpi = proportion_kpi("early_closure", "Early-closure rate", count, sum(kept), view.k)
+    kpi = proportion_kpi("early_closure", _("Early-closure rate"), count, sum(kept), view.k)
     return released(view, kpi, [True] * len(view.pairs), pairs=True, strata=early)
 
 

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from turnabout.insights.breakdowns import BREAKDOWN_LABELS
 from turnabout.insights.figures import Kpi
+from turnabout.insights.reach import REACH_LABELS
 
 HIDDEN = "—"
 HIDDEN_NOTE = gettext_lazy("hidden to protect small groups")
@@ -47,6 +49,13 @@ def kpi_line(kpi: Kpi) -> KpiLine:
         bounds = {"low": format_number(kpi, kpi.low), "high": format_number(kpi, kpi.high)}
         interval = (_("quartiles %(low)s to %(high)s") if kpi.key in DISTRIBUTIONS else _("95 %% CI %(low)s to %(high)s")) % bounds
     return KpiLine(kpi.key, kpi.label, format_number(kpi, kpi.estimate), interval, "" if kpi.n is None else str(kpi.n), kpi.note)
+
+
+def group_label(key: str) -> str:
+    """The words for a breakdown's column or group, keyed in English ("Enrolled", "Healthy", "No grade"); a key with
+    no words of its own (a program's role label, a grade band such as "G1–G3", a rating) reads as itself."""
+    label = BREAKDOWN_LABELS.get(key) or REACH_LABELS.get(key)
+    return key if label is None else str(label)
 
 
 def shown(count: int | None) -> str:

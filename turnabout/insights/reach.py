@@ -13,7 +13,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from turnabout.accounts.models import Organisation
 from turnabout.engagement.models import Meeting, MeetingStatus, Pair
@@ -21,6 +23,16 @@ from turnabout.insights.breakdowns import ENROLLED, enrolment_table, meetings_he
 from turnabout.insights.figures import ROLES, Kpi, min_cell, proportion_kpi
 from turnabout.insights.suppression import SuppressedCounts, SuppressedTable, suppress_counts
 from turnabout.programs.models import Enrolment, EnrolmentStatus, Program, Role
+
+# The groups' keys, looked up by code (and the API's labels), so English; REACH_LABELS gives the words shown for them.
+UNDER_REPRESENTED, NOT_UNDER_REPRESENTED, NOT_STATED = "Under-represented", "Not under-represented", "Not stated"
+NO_GRADE = "No grade"
+REACH_LABELS: dict[str, Promise] = {
+    UNDER_REPRESENTED: gettext_lazy("Under-represented"),
+    NOT_UNDER_REPRESENTED: gettext_lazy("Not under-represented"),
+    NOT_STATED: gettext_lazy("Not stated"),
+    NO_GRADE: gettext_lazy("No grade"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,23 +73,23 @@ def diversity_reach(program: Program) -> DiversityReach:
         .order_by()
         .values_list("person__sensitive_profile__is_under_represented", flat=True)
     )
-    tally = Counter({True: "Under-represented", False: "Not under-represented", None: "Not stated"}[answer] for answer in answers)
-    groups = {name: tally.get(name, 0) for name in ("Under-represented", "Not under-represented", "Not stated")}
+    tally = Counter({True: UNDER_REPRESENTED, False: NOT_UNDER_REPRESENTED, None: NOT_STATED}[answer] for answer in answers)
+    groups = {name: tally.get(name, 0) for name in (UNDER_REPRESENTED, NOT_UNDER_REPRESENTED, NOT_STATED)}
     mentors = suppress_counts(groups, k=k)
-    stated = groups["Under-represented"] + groups["Not under-represented"]
+    stated = groups[UNDER_REPRESENTED] + groups[NOT_UNDER_REPRESENTED]
     share_label = _("Share from under-represented groups, consenting people of the %(side)s side") % {"side": program.mentor_label}
-    if mentors.values["Under-represented"] is None or mentors.values["Not under-represented"] is None:
+    if mentors.values[UNDER_REPRESENTED] is None or mentors.values[NOT_UNDER_REPRESENTED] is None:
         share = Kpi("under_represented_share", share_label, "percent", note=_("withheld: fewer than %(k)d people in a group") % {"k": k})
     else:
-        share = proportion_kpi("under_represented_share", share_label, groups["Under-represented"], stated, k)
+        share = proportion_kpi("under_represented_share", share_label, groups[UNDER_REPRESENTED], stated, k)
 
     ranks = list(program.organisation.grades.order_by("rank").values_list("rank", "code"))
     band_of = {rank: grade_band_label(ranks, position) for position, (rank, _code) in enumerate(ranks)}
     reached = Pair.objects.filter(program=program).order_by().values_list("mentee__person_id", "mentee__person__grade__rank").distinct()
-    by_band = Counter(band_of.get(rank, "No grade") if rank is not None else "No grade" for _person, rank in set(reached))
+    by_band = Counter(band_of.get(rank, NO_GRADE) if rank is not None else NO_GRADE for _person, rank in set(reached))
     bands = list(dict.fromkeys(band_of.values()))
-    if by_band.get("No grade"):
-        bands.append("No grade")
+    if by_band.get(NO_GRADE):
+        bands.append(NO_GRADE)
     mentees = suppress_counts({band: by_band.get(band, 0) for band in bands}, k=k)
     return DiversityReach(k=k, mentors=mentors, under_represented_share=share, mentees_by_grade_band=mentees)
 
@@ -146,7 +158,7 @@ def _participants(
     programs: list[Program], names: dict[int, str], counts: dict[int, dict[tuple[str, bool], int]], k: int
 ) -> SuppressedTable:
     """Program × role table of approved participants: each row the "Enrolled" column of the program's enrolment table."""
-    columns = [role.label for role in ROLES]
+    columns = [str(role.label) for role in ROLES]  # the labels are lazy: read once, in the active language, as keys
     cells: dict[tuple[str, str], int | None] = {}
     row_totals: dict[str, int | None] = {}
     for program in programs:

@@ -173,8 +173,9 @@ def retention_section(program: Program, report: ComparisonReport | None, *, toda
                 label=_(OUTCOME_LABELS[outcome]),
                 participant_rate=f"{100 * comparison.participant_rate:.1f} %",
                 control_rate=f"{100 * comparison.control_rate:.1f} %",
-                effect=f"{100 * effect.estimate:+.1f} points",
-                interval=f"{100 * effect.level:.0f} % CI {100 * effect.low:+.1f} to {100 * effect.high:+.1f} points",
+                effect=_("%(effect)s points") % {"effect": f"{100 * effect.estimate:+.1f}"},
+                interval=_("%(level)s %% CI %(low)s to %(high)s points")
+                % {"level": f"{100 * effect.level:.0f}", "low": f"{100 * effect.low:+.1f}", "high": f"{100 * effect.high:+.1f}"},
                 participants=shown["participants"],
                 controls=shown["controls"],
                 note="",

@@ -17,7 +17,7 @@ from turnabout.insights.exports import program_kpis_csv, program_report_pdf
 from turnabout.insights.figures import ROLES
 from turnabout.insights.filters import program_filters
 from turnabout.insights.kpis import ProgramKpis, program_kpis
-from turnabout.insights.presentation import HIDDEN, kpi_line, shown
+from turnabout.insights.presentation import HIDDEN, group_label, kpi_line, shown
 from turnabout.insights.reach import diversity_reach, organisation_rollup
 from turnabout.insights.retention import RetentionSection, program_retention, retention_section
 from turnabout.insights.services import ReachChannel, ReportFormat, record_diversity_reach_read, record_report_download
@@ -91,7 +91,11 @@ def program_dashboard(request: AuthenticatedRequest, program_id: int) -> HttpRes
             "values": [count for _month, count in kpis.meetings_per_month],
             "series": _("Meetings held"),
         },
-        "health": {"labels": list(kpis.health.values), "values": list(kpis.health.values.values()), "series": _("Pairs")},
+        "health": {
+            "labels": [group_label(state) for state in kpis.health.values],
+            "values": list(kpis.health.values.values()),
+            "series": _("Pairs"),
+        },
         "pulses": {
             "labels": [_("Rated %(rating)s") % {"rating": column} for column in pulses.columns],
             "series": [{"label": row, "values": [pulses.value(row, column) for column in pulses.columns]} for row in pulses.rows],
@@ -120,16 +124,16 @@ def program_dashboard(request: AuthenticatedRequest, program_id: int) -> HttpRes
             }
             for row in enrolments.rows
         ],
-        "enrolment_columns": enrolments.columns,
+        "enrolment_columns": [group_label(column) for column in enrolments.columns],
         "enrolment_totals": [shown(enrolments.column_totals[column]) for column in enrolments.columns],
         "enrolment_grand_total": shown(enrolments.grand_total),
         "meeting_months": [(month, shown(count)) for month, count in kpis.meetings_per_month],
-        "health": [(state, shown(count)) for state, count in kpis.health.values.items()],
+        "health": [(group_label(state), shown(count)) for state, count in kpis.health.values.items()],
         "pulse_rows": [{"label": row, "cells": [shown(pulses.value(row, column)) for column in pulses.columns]} for row in pulses.rows],
         "pulse_columns": pulses.columns,
         "reach": reach,
-        "reach_mentors": [(group, shown(count)) for group, count in reach.mentors.values.items()],
-        "reach_bands": [(band, shown(count)) for band, count in reach.mentees_by_grade_band.values.items()],
+        "reach_mentors": [(group_label(group), shown(count)) for group, count in reach.mentors.values.items()],
+        "reach_bands": [(group_label(band), shown(count)) for band, count in reach.mentees_by_grade_band.values.items()],
         "reach_share": kpi_line(reach.under_represented_share),
         "charts": charts,
         "published": published,

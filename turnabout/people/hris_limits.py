@@ -16,8 +16,13 @@ from __future__ import annotations
 
 import zipfile
 import zlib
+from decimal import Decimal
 from typing import IO
 from xml.etree import ElementTree
+
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from turnabout.people.errors import ImportFileUnreadable
 
@@ -55,8 +60,14 @@ def check_headers(headers: list[str]) -> None:
     for column, header in enumerate(headers, start=1):
         if len(header) > MAX_HEADER_CHARS:
             raise ImportFileUnreadable(
-                f"row 1, column {column}: header is {len(header):,} characters; at most {MAX_HEADER_CHARS}. "
-                "Row 1 should hold short column names such as “Employee ID”."
+                ngettext(
+                    "row 1, column %(column)s: header is %(length)s character; at most %(limit)s. "
+                    "Row 1 should hold short column names such as “Employee ID”.",
+                    "row 1, column %(column)s: header is %(length)s characters; at most %(limit)s. "
+                    "Row 1 should hold short column names such as “Employee ID”.",
+                    len(header),
+                )
+                % {"column": column, "length": _number(len(header)), "limit": MAX_HEADER_CHARS}
             )
 
 
@@ -65,7 +76,14 @@ def check_cells(row_number: int, values: list[str]) -> None:
     if max(map(len, values), default=0) <= MAX_CELL_CHARS:
         return
     column, value = next((column, value) for column, value in enumerate(values, start=1) if len(value) > MAX_CELL_CHARS)
-    raise ImportFileUnreadable(f"row {row_number:,}, column {column}: cell is {len(value):,} characters; at most {MAX_CELL_CHARS:,}.")
+    raise ImportFileUnreadable(
+        ngettext(
+            "row %(row)s, column %(column)s: cell is %(length)s character; at most %(limit)s.",
+            "row %(row)s, column %(column)s: cell is %(length)s characters; at most %(limit)s.",
+            len(value),
+        )
+        % {"row": _number(row_number), "column": column, "length": _number(len(value)), "limit": _number(MAX_CELL_CHARS)}
+    )
 
 
 def within_columns[Cell](row_number: int, values: list[Cell], *, empty: Cell) -> list[Cell]:
@@ -75,18 +93,30 @@ def within_columns[Cell](row_number: int, values: list[Cell], *, empty: Cell) ->
     beyond = values[MAX_COLUMNS:]
     if beyond.count(empty) != len(beyond):  # list.count runs in C: a 16,384-cell row costs microseconds
         last = max(index for index, value in enumerate(values, start=1) if value != empty)
-        raise ImportFileUnreadable(f"row {row_number:,} has a value in column {last:,}; at most {MAX_COLUMNS} columns are read.")
+        raise ImportFileUnreadable(
+            _("row %(row)s has a value in column %(column)s; at most %(limit)s columns are read.")
+            % {"row": _number(row_number), "column": _number(last), "limit": MAX_COLUMNS}
+        )
     return values[:MAX_COLUMNS]
 
 
 def check_row_counts(row_number: int, people_rows: int) -> None:
     """Refuse a file past ``MAX_SHEET_ROWS`` rows in all or ``MAX_ROWS`` rows of people."""
     if row_number > MAX_SHEET_ROWS:
-        raise ImportFileUnreadable(f"row {row_number:,}: the file goes on past row {MAX_SHEET_ROWS:,}, the most a spreadsheet holds.")
+        raise ImportFileUnreadable(
+            _("row %(row)s: the file goes on past row %(limit)s, the most a spreadsheet holds.")
+            % {"row": _number(row_number), "limit": _number(MAX_SHEET_ROWS)}
+        )
     if people_rows > MAX_ROWS:
         raise ImportFileUnreadable(
-            f"row {row_number:,}: the file has more than {MAX_ROWS:,} rows of people; at most {MAX_ROWS:,} can be imported at once. "
-            "Split it into several files."
+            ngettext(
+                "row %(row)s: the file has more than %(limit)s row of people; at most %(limit)s can be imported at once. "
+                "Split it into several files.",
+                "row %(row)s: the file has more than %(limit)s rows of people; at most %(limit)s can be imported at once. "
+                "Split it into several files.",
+                MAX_ROWS,
+            )
+            % {"row": _number(row_number), "limit": _number(MAX_ROWS)}
         )
 
 
@@ -108,7 +138,12 @@ class LimitedLines:
         self.line_number += 1
         if len(line) > MAX_CSV_LINE_CHARS:
             raise ImportFileUnreadable(
-                f"line {self.line_number:,} is more than {MAX_CSV_LINE_CHARS:,} characters long; at most {MAX_CSV_LINE_CHARS:,}."
+                ngettext(
+                    "line %(line)s is more than %(limit)s character long; at most %(limit)s.",
+                    "line %(line)s is more than %(limit)s characters long; at most %(limit)s.",
+                    MAX_CSV_LINE_CHARS,
+                )
+                % {"line": _number(self.line_number), "limit": _number(MAX_CSV_LINE_CHARS)}
             )
         return line
 
@@ -139,20 +174,24 @@ def check_xlsx_archive(binary: IO[bytes]) -> None:
         for info in infos:
             if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
                 raise ImportFileUnreadable(
-                    f"{info.filename} is compressed with method {info.compress_type}; only the deflate Excel writes is read. "
-                    "Save the file again in Excel, or export CSV."
+                    _(
+                        "%(part)s is compressed with method %(method)s; only the deflate Excel writes is read. "
+                        "Save the file again in Excel, or export CSV."
+                    )
+                    % {"part": info.filename, "method": info.compress_type}
                 )
         total = sum(info.file_size for info in infos)
         if total > MAX_XLSX_UNPACKED_BYTES:
             raise ImportFileUnreadable(
-                f"The XLSX file unpacks to {_size(total)}; at most {_size(MAX_XLSX_UNPACKED_BYTES)}. Export CSV, or split the file."
+                _("The XLSX file unpacks to %(size)s; at most %(limit)s. Export CSV, or split the file.")
+                % {"size": _size(total), "limit": _size(MAX_XLSX_UNPACKED_BYTES)}
             )
         worksheets = _worksheet_parts(archive, binary)
         for info in infos:
             if info.filename not in worksheets and info.file_size > MAX_XLSX_PART_BYTES:
                 raise ImportFileUnreadable(
-                    f"{info.filename} unpacks to {_size(info.file_size)}; at most {_size(MAX_XLSX_PART_BYTES)}. "
-                    "Export CSV, or remove what the sheet does not need."
+                    _("%(part)s unpacks to %(size)s; at most %(limit)s. Export CSV, or remove what the sheet does not need.")
+                    % {"part": info.filename, "size": _size(info.file_size), "limit": _size(MAX_XLSX_PART_BYTES)}
                 )
         for info in infos:
             _inflate_within_declared_size(binary, info)
@@ -166,7 +205,10 @@ def _worksheet_parts(archive: zipfile.ZipFile, binary: IO[bytes]) -> frozenset[s
     except KeyError:
         return frozenset()  # openpyxl refuses the file itself
     if info.file_size > _CONTENT_TYPES_MAX_BYTES:
-        raise ImportFileUnreadable(f"{_CONTENT_TYPES} unpacks to {_size(info.file_size)}; at most {_size(_CONTENT_TYPES_MAX_BYTES)}.")
+        raise ImportFileUnreadable(
+            _("%(part)s unpacks to %(size)s; at most %(limit)s.")
+            % {"part": _CONTENT_TYPES, "size": _size(info.file_size), "limit": _size(_CONTENT_TYPES_MAX_BYTES)}
+        )
     _inflate_within_declared_size(binary, info)
     try:
         root = ElementTree.fromstring(archive.read(info))
@@ -184,7 +226,7 @@ def _inflate_within_declared_size(binary: IO[bytes], info: zipfile.ZipInfo) -> N
     binary.seek(info.header_offset)
     local = binary.read(30)
     if len(local) < 30 or local[:4] != b"PK\x03\x04":
-        raise _broken(f"no local header for {info.filename}")
+        raise _broken(_("no local header for %(part)s") % {"part": info.filename})
     binary.seek(info.header_offset + 30 + int.from_bytes(local[26:28], "little") + int.from_bytes(local[28:30], "little"))
     budget, produced, left = info.file_size, 0, info.compress_size
     inflater = zlib.decompressobj(-zlib.MAX_WBITS) if info.compress_type == zipfile.ZIP_DEFLATED else None
@@ -197,7 +239,7 @@ def _inflate_within_declared_size(binary: IO[bytes], info: zipfile.ZipInfo) -> N
             return b""
         raw = binary.read(min(left, _INFLATE_STEP))
         if not raw:
-            raise _broken(f"{info.filename} is cut short")
+            raise _broken(_("%(part)s is cut short") % {"part": info.filename})
         left -= len(raw)
         return raw
 
@@ -219,19 +261,35 @@ def _inflate_within_declared_size(binary: IO[bytes], info: zipfile.ZipInfo) -> N
         produced += len(out)
         if produced > budget:
             raise ImportFileUnreadable(
-                f"{info.filename} unpacks to more than the {budget:,} bytes its header declares: the file is damaged or was "
-                "made to exhaust the server, so it is refused. Open and save it again in Excel, or export CSV."
+                ngettext(
+                    "%(part)s unpacks to more than the %(size)s byte its header declares: the file is damaged or was "
+                    "made to exhaust the server, so it is refused. Open and save it again in Excel, or export CSV.",
+                    "%(part)s unpacks to more than the %(size)s bytes its header declares: the file is damaged or was "
+                    "made to exhaust the server, so it is refused. Open and save it again in Excel, or export CSV.",
+                    budget,
+                )
+                % {"part": info.filename, "size": _number(budget)}
             )
         if scanned:
             window = carry + out
             if any(marker in window for marker in _DOCTYPE_MARKERS):
                 raise ImportFileUnreadable(
-                    f"{info.filename} holds an XML document type declaration, which no spreadsheet needs; the file is refused. "
-                    "Open and save it again in Excel, or export CSV."
+                    _(
+                        "%(part)s holds an XML document type declaration, which no spreadsheet needs; the file is refused. "
+                        "Open and save it again in Excel, or export CSV."
+                    )
+                    % {"part": info.filename}
                 )
             carry = window[-32:]
     if produced != budget:
-        raise _broken(f"{info.filename} unpacks to {produced:,} bytes, not the {budget:,} its header declares")
+        raise _broken(
+            ngettext(
+                "%(part)s unpacks to %(size)s byte, not the %(declared)s its header declares",
+                "%(part)s unpacks to %(size)s bytes, not the %(declared)s its header declares",
+                produced,
+            )
+            % {"part": info.filename, "size": _number(produced), "declared": _number(budget)}
+        )
 
 
 def _zip_entry_count(binary: IO[bytes]) -> int | None:
@@ -256,11 +314,25 @@ def _zip_entry_count(binary: IO[bytes]) -> int | None:
 
 
 def _too_many_parts(parts: int) -> ImportFileUnreadable:
-    return ImportFileUnreadable(f"The XLSX file holds {parts:,} parts; at most {MAX_XLSX_PARTS:,}. Save it again in Excel, or export CSV.")
+    return ImportFileUnreadable(
+        ngettext(
+            "The XLSX file holds %(count)s part; at most %(limit)s. Save it again in Excel, or export CSV.",
+            "The XLSX file holds %(count)s parts; at most %(limit)s. Save it again in Excel, or export CSV.",
+            parts,
+        )
+        % {"count": _number(parts), "limit": _number(MAX_XLSX_PARTS)}
+    )
 
 
 def _broken(error: object) -> ImportFileUnreadable:
-    return ImportFileUnreadable(f"The XLSX file cannot be read ({error}). Open and save it again in Excel, or export CSV.")
+    return ImportFileUnreadable(
+        _("The XLSX file cannot be read (%(error)s). Open and save it again in Excel, or export CSV.") % {"error": error}
+    )
+
+
+def _number(value: int) -> str:
+    """``1,048,576``: grouped in the active language's way."""
+    return number_format(value, force_grouping=True)
 
 
 def _size(byte_count: int) -> str:
@@ -270,4 +342,8 @@ def _size(byte_count: int) -> str:
     '10,485,761 bytes (10.0 MiB)'
     """
     mebibytes = byte_count / 2**20
-    return f"{byte_count:,} bytes ({mebibytes:.0f} MiB)" if mebibytes == int(mebibytes) else f"{byte_count:,} bytes ({mebibytes:.1f} MiB)"
+    shown = number_format(Decimal(f"{mebibytes:.0f}" if mebibytes == int(mebibytes) else f"{mebibytes:.1f}"))
+    return ngettext("%(count)s byte (%(mebibytes)s MiB)", "%(count)s bytes (%(mebibytes)s MiB)", byte_count) % {
+        "count": _number(byte_count),
+        "mebibytes": shown,
+    }

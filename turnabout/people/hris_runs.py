@@ -11,6 +11,7 @@ import time
 from datetime import datetime
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from turnabout.people.errors import ImportFileUnreadable, ImportRejected
 from turnabout.people.hris import ImportResult, apply_people_import, preview_people_import
@@ -20,8 +21,9 @@ from turnabout.people.models import IMPORT_JOB_RUNNING, ImportJob, ImportJobStat
 logger = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL_SECONDS = 1.0  # at most one progress write a second: each is a short write transaction of its own
-STOPPED = "The import stopped unexpectedly; nothing was changed. Try again, or ask your administrator to look at the worker's log."
-WORKER_STOPPED = "The worker stopped while importing; nothing was changed. Run the import again."
+# Stored on the job when it stops, in the worker's language, and shown on the import page.
+STOPPED = _("The import stopped unexpectedly; nothing was changed. Try again, or ask your administrator to look at the worker's log.")
+WORKER_STOPPED = _("The worker stopped while importing; nothing was changed. Run the import again.")
 
 
 def import_job_file(job: ImportJob) -> ImportFile:

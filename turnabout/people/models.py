@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from turnabout.accounts.models import Organisation
 from turnabout.core.models import TimestampedModel
@@ -53,8 +54,8 @@ class Site(models.Model):
 
 
 class EmploymentStatus(models.TextChoices):
-    ACTIVE = "active", "Active"
-    LEAVER = "leaver", "Left the organisation"
+    ACTIVE = "active", _("Active")
+    LEAVER = "leaver", _("Left the organisation")
 
 
 class Person(TimestampedModel):
@@ -147,7 +148,7 @@ class SkillCategory(models.Model):
 
     class Meta:
         ordering = ["name"]
-        verbose_name_plural = "skill categories"
+        verbose_name_plural = _("skill categories")
 
     def __str__(self) -> str:
         return self.name
@@ -171,11 +172,11 @@ class Skill(models.Model):
 
 
 class SkillLevel(models.IntegerChoices):
-    AWARE = 1, "Aware"
-    WORKING = 2, "Working knowledge"
-    SKILLED = 3, "Skilled"
-    ADVANCED = 4, "Advanced"
-    EXPERT = 5, "Expert"
+    AWARE = 1, _("Aware")
+    WORKING = 2, _("Working knowledge")
+    SKILLED = 3, _("Skilled")
+    ADVANCED = 4, _("Advanced")
+    EXPERT = 5, _("Expert")
 
 
 class PersonSkill(models.Model):
@@ -195,11 +196,11 @@ class PersonSkill(models.Model):
 
 
 class AgeBand(models.TextChoices):
-    UNDER_25 = "under_25", "Under 25"
-    FROM_25_TO_34 = "25_34", "25–34"
-    FROM_35_TO_44 = "35_44", "35–44"
-    FROM_45_TO_54 = "45_54", "45–54"
-    FROM_55 = "55_plus", "55 and over"
+    UNDER_25 = "under_25", _("Under 25")
+    FROM_25_TO_34 = "25_34", _("25–34")
+    FROM_35_TO_44 = "35_44", _("35–44")
+    FROM_45_TO_54 = "45_54", _("45–54")
+    FROM_55 = "55_plus", _("55 and over")
 
 
 class SensitiveProfile(TimestampedModel):
@@ -224,15 +225,15 @@ class SensitiveProfile(TimestampedModel):
 
 
 class ImportJobStatus(models.TextChoices):
-    UPLOADED = "uploaded", "Uploaded"
-    PREVIEW_QUEUED = "preview_queued", "Waiting to be checked"
-    PREVIEWING = "previewing", "Being checked"
-    PREVIEWED = "previewed", "Previewed"
-    APPLY_QUEUED = "apply_queued", "Waiting to be applied"
-    APPLYING = "applying", "Being checked again"
-    WRITING = "writing", "Being written"
-    APPLIED = "applied", "Applied"
-    FAILED = "failed", "Failed"
+    UPLOADED = "uploaded", _("Uploaded")
+    PREVIEW_QUEUED = "preview_queued", _("Waiting to be checked")
+    PREVIEWING = "previewing", _("Being checked")
+    PREVIEWED = "previewed", _("Previewed")
+    APPLY_QUEUED = "apply_queued", _("Waiting to be applied")
+    APPLYING = "applying", _("Being checked again")
+    WRITING = "writing", _("Being written")
+    APPLIED = "applied", _("Applied")
+    FAILED = "failed", _("Failed")
 
 
 IMPORT_JOB_RUNNING = (

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from turnabout.accounts.access import MANAGING_ROLES, access_organisation
 from turnabout.accounts.models import User
@@ -19,9 +20,9 @@ def access_program(user: User, program_id: int, *, write: bool = False) -> Progr
             pk=program_id, organisation=organisation
         )
     except Program.DoesNotExist:
-        raise Http404("No such program in your organisation.") from None
+        raise Http404(_("No such program in your organisation.")) from None
     if user.role not in MANAGING_ROLES:
-        raise PermissionDenied("Only program managers and administrators manage programs.")
+        raise PermissionDenied(_("Only program managers and administrators manage programs."))
     return program
 
 
@@ -33,7 +34,7 @@ def access_own_enrolment(user: User, enrolment_id: int) -> Enrolment:
             pk=enrolment_id, person__user=user, program__organisation=organisation
         )
     except Enrolment.DoesNotExist:
-        raise Http404("No such enrolment of yours.") from None
+        raise Http404(_("No such enrolment of yours.")) from None
 
 
 def access_managed_enrolment(user: User, enrolment_id: int) -> Enrolment:
@@ -42,9 +43,9 @@ def access_managed_enrolment(user: User, enrolment_id: int) -> Enrolment:
     try:
         enrolment = Enrolment.objects.select_related("program", "person").get(pk=enrolment_id, program__organisation=organisation)
     except Enrolment.DoesNotExist:
-        raise Http404("No such enrolment in your organisation.") from None
+        raise Http404(_("No such enrolment in your organisation.")) from None
     if user.role not in MANAGING_ROLES:
-        raise PermissionDenied("Only program managers and administrators decide applications.")
+        raise PermissionDenied(_("Only program managers and administrators decide applications."))
     return enrolment
 
 
@@ -52,5 +53,5 @@ def access_training_module(enrolment: Enrolment, slug: str) -> TrainingModule:
     """A module the enrolment's program requires of this side."""
     module = enrolment.program.training_modules.filter(slug=slug).first()
     if module is None or not module.is_for(enrolment.role):
-        raise Http404("This module is not part of your training.")
+        raise Http404(_("This module is not part of your training."))
     return module

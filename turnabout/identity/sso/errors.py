@@ -1,6 +1,8 @@
 """Errors of single sign-on, each with a stable code; the message is what the person or administrator reads."""
 
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from turnabout.identity.errors import IdentityError
 
@@ -25,7 +27,10 @@ class SsoTurnedOff(SsoError):
     code = "sso_turned_off"
 
     def __init__(self, display_name: str) -> None:
-        super().__init__(f"Single sign-on with {display_name} is turned off. Sign in with a password or an emailed link.")
+        super().__init__(
+            gettext("Single sign-on with %(provider)s is turned off. Sign in with a password or an emailed link.")
+            % {"provider": display_name}
+        )
 
 
 class SecretUnreadable(SsoError):
@@ -33,15 +38,15 @@ class SecretUnreadable(SsoError):
 
 
 class RefusalReason(models.TextChoices):
-    NOT_IN_DIRECTORY = "not_in_directory", "No directory person has this email"
-    EMAIL_NOT_VERIFIED = "email_not_verified", "The identity provider did not verify the email"
-    NO_EMAIL = "no_email", "The identity provider sent no email"
-    LEFT = "left", "The directory lists the person as having left"
-    DEACTIVATED = "deactivated", "The login is deactivated"
-    LOGIN_ELSEWHERE = "login_elsewhere", "The email has a login in another organisation"
-    REPLAYED = "replayed", "The SAML assertion was already used"
-    PROVIDER_ERROR = "provider_error", "The identity provider's answer was refused"
-    CANCELLED = "cancelled", "Signing in was cancelled at the identity provider"
+    NOT_IN_DIRECTORY = "not_in_directory", _("No directory person has this email")
+    EMAIL_NOT_VERIFIED = "email_not_verified", _("The identity provider did not verify the email")
+    NO_EMAIL = "no_email", _("The identity provider sent no email")
+    LEFT = "left", _("The directory lists the person as having left")
+    DEACTIVATED = "deactivated", _("The login is deactivated")
+    LOGIN_ELSEWHERE = "login_elsewhere", _("The email has a login in another organisation")
+    REPLAYED = "replayed", _("The SAML assertion was already used")
+    PROVIDER_ERROR = "provider_error", _("The identity provider's answer was refused")
+    CANCELLED = "cancelled", _("Signing in was cancelled at the identity provider")
 
 
 class SsoSignInRefused(SsoError):

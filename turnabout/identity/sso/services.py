@@ -18,6 +18,8 @@ from allauth.socialaccount.models import SocialAccount
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from lxml.etree import XMLSyntaxError
 from onelogin.saml2.constants import OneLogin_Saml2_Constants
 from onelogin.saml2.idp_metadata_parser import OneLogin_Saml2_IdPMetadataParser
@@ -34,6 +36,11 @@ from turnabout.people.models import EmploymentStatus, Person
 
 DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 METADATA_TIMEOUT_SECONDS = 10
+# What _check_url says of each field it checks, by the field's name.
+_NOT_HTTPS = {
+    "issuer_url": gettext_lazy("The issuer URL must start with https://; got %(url)s."),
+    "metadata_url": gettext_lazy("The metadata URL must start with https://; got %(url)s."),
+}
 
 
 @dataclass(frozen=True)
@@ -84,10 +91,10 @@ class Assertion:
     groups: tuple[str, ...] | None = None
 
 
-def _check_url(url: str, *, field: str, what: str) -> None:
+def _check_url(url: str, *, field: str) -> None:
     if url.startswith("https://") or (settings.SSO_ALLOW_HTTP and url.startswith("http://")):
         return
-    raise SsoConfigurationInvalid(f"{what} must start with https://; got {url!r}.", field=field)
+    raise SsoConfigurationInvalid(_NOT_HTTPS[field] % {"url": repr(url)}, field=field)
 
 
 def normalised_domains(domains: list[str]) -> list[str]:
@@ -102,13 +109,17 @@ def normalised_domains(domains: list[str]) -> list[str]:
         if not domain:
             continue
         if not DOMAIN.match(domain):
-            raise SsoConfigurationInvalid(f"“{raw.strip()}” is not an email domain such as acme.example.", field="email_domains")
+            raise SsoConfigurationInvalid(
+                _("“%(domain)s” is not an email domain such as acme.example.") % {"domain": raw.strip()}, field="email_domains"
+            )
         if domain not in result:
             result.append(domain)
     if not result:
         raise SsoConfigurationInvalid(
-            "Give at least one email domain of your organisation: it finds the sign-in button and limits whose email "
-            "the provider may vouch for.",
+            _(
+                "Give at least one email domain of your organisation: it finds the sign-in button and limits whose email "
+                "the provider may vouch for."
+            ),
             field="email_domains",
         )
     return result
@@ -117,45 +128,54 @@ def normalised_domains(domains: list[str]) -> list[str]:
 def check_oidc_issuer(issuer_url: str) -> dict[str, Any]:
     """The provider's OpenID configuration at ``issuer_url``, checked for what Turnabout needs. Reads over the network."""
     issuer_url = issuer_url.strip().split("/.well-known/")[0].rstrip("/")
-    _check_url(issuer_url, field="issuer_url", what="The issuer URL")
+    _check_url(issuer_url, field="issuer_url")
     url = f"{issuer_url}/.well-known/openid-configuration"
     try:
         response = requests.get(url, timeout=settings.SOCIALACCOUNT_REQUESTS_TIMEOUT, headers={"Accept": "application/json"})
     except requests.RequestException as error:
         raise SsoConfigurationInvalid(
-            f"Turnabout could not reach {url} ({error.__class__.__name__}): check the issuer URL, and that this server can reach it.",
+            _("Turnabout could not reach %(url)s (%(error)s): check the issuer URL, and that this server can reach it.")
+            % {"url": url, "error": error.__class__.__name__},
             field="issuer_url",
         ) from None
     if response.status_code != 200:
-        raise SsoConfigurationInvalid(f"{url} answered HTTP {response.status_code}: check the issuer URL.", field="issuer_url")
+        raise SsoConfigurationInvalid(
+            _("%(url)s answered HTTP %(status)s: check the issuer URL.") % {"url": url, "status": response.status_code}, field="issuer_url"
+        )
     try:
         document = response.json()
     except ValueError:
         document = None
     if not isinstance(document, dict):
-        raise SsoConfigurationInvalid(f"{url} is not an OpenID Connect configuration (not a JSON object).", field="issuer_url")
+        raise SsoConfigurationInvalid(
+            _("%(url)s is not an OpenID Connect configuration (not a JSON object).") % {"url": url}, field="issuer_url"
+        )
     issuer = str(document.get("issuer", ""))
     if "{tenantid}" in issuer.lower():
         raise SsoConfigurationInvalid(
-            "This is Microsoft Entra ID's multi-tenant endpoint. Use your tenant's issuer URL, "
-            "https://login.microsoftonline.com/<directory (tenant) ID>/v2.0, so that only your tenant's accounts are accepted.",
+            _(
+                "This is Microsoft Entra ID's multi-tenant endpoint. Use your tenant's issuer URL, "
+                "https://login.microsoftonline.com/<directory (tenant) ID>/v2.0, so that only your tenant's accounts are accepted."
+            ),
             field="issuer_url",
         )
     if issuer.rstrip("/") != issuer_url:
-        raise SsoConfigurationInvalid(
-            f"The provider's configuration names its issuer {issuer or '(none)'}, not {issuer_url}: "
-            f"enter {issuer or 'the issuer'} as the issuer URL.",
-            field="issuer_url",
-        )
+        if issuer:
+            message = _("The provider's configuration names its issuer %(issuer)s, not %(typed)s: enter %(issuer)s as the issuer URL.")
+        else:
+            message = _("The provider's configuration names its issuer (none), not %(typed)s: enter the issuer as the issuer URL.")
+        raise SsoConfigurationInvalid(message % {"issuer": issuer, "typed": issuer_url}, field="issuer_url")
     missing = [key for key in ("authorization_endpoint", "token_endpoint", "jwks_uri", "userinfo_endpoint") if not document.get(key)]
     if missing:
-        raise SsoConfigurationInvalid(f"The provider's configuration has no {', '.join(missing)}.", field="issuer_url")
+        raise SsoConfigurationInvalid(_("The provider's configuration has no %(keys)s.") % {"keys": ", ".join(missing)}, field="issuer_url")
     response_types = document.get("response_types_supported") or ["code"]
     if "code" not in response_types:
-        raise SsoConfigurationInvalid("The provider does not offer the authorization code flow (response type “code”).", field="issuer_url")
+        raise SsoConfigurationInvalid(
+            _("The provider does not offer the authorization code flow (response type “code”)."), field="issuer_url"
+        )
     challenge_methods = document.get("code_challenge_methods_supported")
     if challenge_methods is not None and "S256" not in challenge_methods:
-        raise SsoConfigurationInvalid("The provider does not support PKCE with S256, which Turnabout requires.", field="issuer_url")
+        raise SsoConfigurationInvalid(_("The provider does not support PKCE with S256, which Turnabout requires."), field="issuer_url")
     return document
 
 
@@ -163,33 +183,39 @@ def check_saml_metadata(*, metadata_xml: str = "", metadata_url: str = "") -> Sa
     """The entity id, sign-in URL and signing certificate in an IdP's metadata (pasted, or read from its URL)."""
     metadata_xml, metadata_url = metadata_xml.strip(), metadata_url.strip()
     if bool(metadata_xml) == bool(metadata_url):
-        raise SsoConfigurationInvalid("Paste the identity provider's metadata XML or give its URL: one of the two.", field="metadata_xml")
+        raise SsoConfigurationInvalid(
+            _("Paste the identity provider's metadata XML or give its URL: one of the two."), field="metadata_xml"
+        )
     field = "metadata_url" if metadata_url else "metadata_xml"
     if metadata_url:
-        _check_url(metadata_url, field=field, what="The metadata URL")
+        _check_url(metadata_url, field=field)
         try:
             metadata_xml = OneLogin_Saml2_IdPMetadataParser.get_metadata(metadata_url, timeout=METADATA_TIMEOUT_SECONDS)
         except Exception as error:  # urllib's errors, or python3-saml's "Not valid IdP XML found from URL."
-            raise SsoConfigurationInvalid(f"Turnabout could not read SAML metadata at {metadata_url}: {error}", field=field) from None
+            raise SsoConfigurationInvalid(
+                _("Turnabout could not read SAML metadata at %(url)s: %(error)s") % {"url": metadata_url, "error": error}, field=field
+            ) from None
     try:
         parsed = OneLogin_Saml2_IdPMetadataParser.parse(metadata_xml)
     except XMLSyntaxError as error:
-        raise SsoConfigurationInvalid(f"The metadata is not well-formed XML: {error}", field=field) from None
+        raise SsoConfigurationInvalid(_("The metadata is not well-formed XML: %(error)s") % {"error": error}, field=field) from None
     except Exception as error:  # python3-saml refuses DTDs and entities (XML bombs) with a plain Exception
-        raise SsoConfigurationInvalid(f"The metadata cannot be read: {error}", field=field) from None
+        raise SsoConfigurationInvalid(_("The metadata cannot be read: %(error)s") % {"error": error}, field=field) from None
     idp = parsed.get("idp")
     if not idp or not idp.get("entityId"):
         raise SsoConfigurationInvalid(
-            "This is not an identity provider's SAML metadata: it has no IDPSSODescriptor with an entityID.", field=field
+            _("This is not an identity provider's SAML metadata: it has no IDPSSODescriptor with an entityID."), field=field
         )
     sso_url = (idp.get("singleSignOnService") or {}).get("url")
     if not sso_url:
         raise SsoConfigurationInvalid(
-            f"The metadata has no SingleSignOnService with the {OneLogin_Saml2_Constants.BINDING_HTTP_REDIRECT} binding.", field=field
+            _("The metadata has no SingleSignOnService with the %(binding)s binding.")
+            % {"binding": OneLogin_Saml2_Constants.BINDING_HTTP_REDIRECT},
+            field=field,
         )
     certificates = [idp["x509cert"]] if idp.get("x509cert") else (idp.get("x509certMulti") or {}).get("signing", [])
     if not certificates:
-        raise SsoConfigurationInvalid("The metadata has no signing certificate: Turnabout accepts only signed assertions.", field=field)
+        raise SsoConfigurationInvalid(_("The metadata has no signing certificate: Turnabout accepts only signed assertions."), field=field)
     return SamlIdentityProvider(entity_id=idp["entityId"], sso_url=sso_url, certificate=certificates[0])
 
 
@@ -197,7 +223,8 @@ def _check_domains_free(*, domains: list[str], organisation: Organisation) -> No
     taken = SsoEmailDomain.objects.filter(domain__in=domains).exclude(identity_provider__organisation=organisation).first()
     if taken is not None:
         raise SsoConfigurationInvalid(
-            f"{taken.domain} already signs in through another organisation's identity provider.", field="email_domains"
+            _("%(domain)s already signs in through another organisation's identity provider.") % {"domain": taken.domain},
+            field="email_domains",
         )
 
 
@@ -205,19 +232,25 @@ def _check_secret(*, oidc: OidcSettings, existing: IdentityProvider | None) -> N
     variable = oidc.client_secret_variable.strip()
     if variable:
         if oidc.client_secret:
-            raise SsoConfigurationInvalid("Enter the client secret or name its environment variable, not both.", field="client_secret")
+            raise SsoConfigurationInvalid(_("Enter the client secret or name its environment variable, not both."), field="client_secret")
         if not variable.startswith(SECRET_VARIABLE_PREFIX) or not re.fullmatch(r"[A-Z0-9_]+", variable):
             raise SsoConfigurationInvalid(
-                f"The environment variable's name must start with {SECRET_VARIABLE_PREFIX} (capitals, digits and _ only), "
-                "so that no other server setting can be sent to an identity provider.",
+                _(
+                    "The environment variable's name must start with %(prefix)s (capitals, digits and _ only), "
+                    "so that no other server setting can be sent to an identity provider."
+                )
+                % {"prefix": SECRET_VARIABLE_PREFIX},
                 field="client_secret_variable",
             )
         if not os.environ.get(variable):
-            raise SsoConfigurationInvalid(f"The environment variable {variable} is not set on this server.", field="client_secret_variable")
+            raise SsoConfigurationInvalid(
+                _("The environment variable %(variable)s is not set on this server.") % {"variable": variable},
+                field="client_secret_variable",
+            )
         return
     has_stored = existing is not None and existing.is_oidc and existing.client_secret_encrypted
     if not oidc.client_secret and not has_stored:
-        raise SsoConfigurationInvalid("Enter the client secret the identity provider gave you.", field="client_secret")
+        raise SsoConfigurationInvalid(_("Enter the client secret the identity provider gave you."), field="client_secret")
 
 
 def configure_identity_provider(
@@ -239,14 +272,14 @@ def configure_identity_provider(
         raise ValueError("Configure exactly one of OpenID Connect and SAML.")
     display_name = display_name.strip()
     if not display_name:
-        raise SsoConfigurationInvalid("Give the provider a name for the sign-in button, e.g. “Acme Entra ID”.", field="display_name")
+        raise SsoConfigurationInvalid(_("Give the provider a name for the sign-in button, e.g. “Acme Entra ID”."), field="display_name")
     domains = normalised_domains(email_domains)
     _check_domains_free(domains=domains, organisation=organisation)
     existing = IdentityProvider.objects.filter(organisation=organisation).first()
     saml_idp: SamlIdentityProvider | None = None
     if oidc is not None:
         if not oidc.client_id.strip():
-            raise SsoConfigurationInvalid("Enter the client id (application id) the identity provider gave you.", field="client_id")
+            raise SsoConfigurationInvalid(_("Enter the client id (application id) the identity provider gave you."), field="client_id")
         _check_secret(oidc=oidc, existing=existing)
         issuer_url = str(check_oidc_issuer(oidc.issuer_url)["issuer"]).rstrip("/")
     else:
@@ -291,7 +324,7 @@ def configure_identity_provider(
         dropped = 0
         if previous_links is not None and identity != previous_identity:
             # Another provider's user ids mean nothing here: relink by verified email at the next sign-in.
-            dropped, _ = SocialAccount.objects.filter(provider=previous_links).delete()
+            dropped = SocialAccount.objects.filter(provider=previous_links).delete()[0]
         record_audit_entry(
             organisation=organisation,
             actor=by,
@@ -315,19 +348,20 @@ def update_sign_in_rules(*, identity_provider: IdentityProvider, rules: SignInRu
     """
     provider = IdentityProvider.objects.select_for_update().select_related("organisation").get(pk=identity_provider.pk)
     if (rules.admin_groups or rules.program_manager_groups or rules.sponsor_groups) and not rules.groups_claim.strip():
-        raise SsoConfigurationInvalid("Name the claim (or SAML attribute) that carries the groups, e.g. “groups”.", field="groups_claim")
+        raise SsoConfigurationInvalid(_("Name the claim (or SAML attribute) that carries the groups, e.g. “groups”."), field="groups_claim")
     if rules.is_sso_only and not rules.is_enabled:
-        raise SsoConfigurationInvalid("“SSO only” needs the sign-in button shown: turn single sign-on on first.", field="is_sso_only")
+        raise SsoConfigurationInvalid(_("“SSO only” needs the sign-in button shown: turn single sign-on on first."), field="is_sso_only")
     glass = rules.break_glass_admin
     if glass is not None and (
         glass.organisation_id != provider.organisation_id or glass.role != Role.ADMIN or not glass.is_active or glass.is_service_account
     ):
         raise SsoConfigurationInvalid(
-            "The break-glass login must be an active administrator of your organisation.", field="break_glass_admin"
+            _("The break-glass login must be an active administrator of your organisation."), field="break_glass_admin"
         )
     if rules.is_sso_only and glass is None:
         raise SsoConfigurationInvalid(
-            "“SSO only” needs a break-glass administrator, who can still sign in if the identity provider fails.", field="break_glass_admin"
+            _("“SSO only” needs a break-glass administrator, who can still sign in if the identity provider fails."),
+            field="break_glass_admin",
         )
     provider.is_enabled = rules.is_enabled
     provider.is_sso_only = rules.is_sso_only
@@ -411,18 +445,24 @@ def _trusted_email(*, identity_provider: IdentityProvider, assertion: Assertion)
     email = assertion.email.strip().lower()
     if not email or "@" not in email:
         raise _refuse(
-            f"{identity_provider.display_name} did not tell Turnabout your email address, so it cannot find you in the directory. "
-            "Your administrator must release the email claim (attribute) to Turnabout.",
+            _(
+                "%(provider)s did not tell Turnabout your email address, so it cannot find you in the directory. "
+                "Your administrator must release the email claim (attribute) to Turnabout."
+            )
+            % {"provider": identity_provider.display_name},
             RefusalReason.NO_EMAIL,
         )
     if assertion.email_verified is False:
-        raise _refuse(f"{identity_provider.display_name} has not verified your email address {email}.", RefusalReason.EMAIL_NOT_VERIFIED)
+        raise _refuse(
+            _("%(provider)s has not verified your email address %(email)s.") % {"provider": identity_provider.display_name, "email": email},
+            RefusalReason.EMAIL_NOT_VERIFIED,
+        )
     if assertion.email_verified is None:
         domain = email.rpartition("@")[2]
         if not identity_provider.domains.filter(domain=domain).exists():
             raise _refuse(
-                f"{email} is not in one of your organisation's email domains, "
-                f"and {identity_provider.display_name} does not say it verified it.",
+                _("%(email)s is not in one of your organisation's email domains, and %(provider)s does not say it verified it.")
+                % {"email": email, "provider": identity_provider.display_name},
                 RefusalReason.EMAIL_NOT_VERIFIED,
             )
     return email
@@ -465,20 +505,26 @@ def _sign_in(*, identity_provider: IdentityProvider, assertion: Assertion, email
     organisation = identity_provider.organisation
     if linked_user is not None:
         if linked_user.organisation_id != organisation.pk:
-            raise _refuse(f"{email} has a Turnabout login in another organisation.", RefusalReason.LOGIN_ELSEWHERE)
+            raise _refuse(_("%(email)s has a Turnabout login in another organisation.") % {"email": email}, RefusalReason.LOGIN_ELSEWHERE)
         user = linked_user
         person = Person.objects.filter(user=user).first()
     else:
         person = Person.objects.select_related("organisation", "user").filter(organisation=organisation, email__iexact=email).first()
         if person is None:
             raise _refuse(
-                f"{identity_provider.display_name} signed you in as {email}, but nobody in {organisation.name}'s directory has that "
-                "address, so Turnabout has not created a login for you. Your administrator has been told; ask them to check "
-                "the email the directory lists for you.",
+                _(
+                    "%(provider)s signed you in as %(email)s, but nobody in %(organisation)s's directory has that "
+                    "address, so Turnabout has not created a login for you. Your administrator has been told; ask them to check "
+                    "the email the directory lists for you."
+                )
+                % {"provider": identity_provider.display_name, "email": email, "organisation": organisation.name},
                 RefusalReason.NOT_IN_DIRECTORY,
             )
     if person is not None and person.employment_status != EmploymentStatus.ACTIVE:
-        raise _refuse(f"{organisation.name}'s directory lists you as having left, so you can no longer sign in.", RefusalReason.LEFT)
+        raise _refuse(
+            _("%(organisation)s's directory lists you as having left, so you can no longer sign in.") % {"organisation": organisation.name},
+            RefusalReason.LEFT,
+        )
     if linked_user is None:
         assert person is not None
         role = Role.PARTICIPANT
@@ -489,7 +535,7 @@ def _sign_in(*, identity_provider: IdentityProvider, assertion: Assertion, email
         except LoginElsewhere as error:
             raise _refuse(error.message, RefusalReason.LOGIN_ELSEWHERE) from None
     if not user.is_active:
-        raise _refuse("Your login has been deactivated. Ask your Turnabout administrator to reactivate it.", RefusalReason.DEACTIVATED)
+        raise _refuse(_("Your login has been deactivated. Ask your Turnabout administrator to reactivate it."), RefusalReason.DEACTIVATED)
     if linked_user is None:
         record_audit_entry(
             organisation=organisation,
@@ -520,8 +566,11 @@ def claim_saml_assertion(*, identity_provider: IdentityProvider, assertion_id: s
             )
     except IntegrityError:
         raise _refuse(
-            f"This sign-in response from {identity_provider.display_name} was already used once, so Turnabout refused it (a replay). "
-            "Start again from the sign-in page.",
+            _(
+                "This sign-in response from %(provider)s was already used once, so Turnabout refused it (a replay). "
+                "Start again from the sign-in page."
+            )
+            % {"provider": identity_provider.display_name},
             RefusalReason.REPLAYED,
         ) from None
 
