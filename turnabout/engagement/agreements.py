@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import override
 
 from turnabout.accounts.models import User
 from turnabout.engagement.errors import AlreadySigned, PairNotActive
@@ -18,10 +23,23 @@ from turnabout.programs.models import WORDING_LABELS, Cadence, Role
 # How the program's agreement template leaves the pair's details to fill (turnabout/programs/data/presets.json).
 NAME_BLANK = "[name]"
 DATE_BLANK = "[date]"
-# "We meet [every two weeks] for …", or a sentence already filled with one of the cadence labels.
-_CADENCE_SENTENCE = re.compile(
-    r"(We meet )(\[[^\]\n]*\]|" + "|".join(re.escape(label.lower()) for label in Cadence.labels) + r")( for)", re.IGNORECASE
-)
+
+
+def _in_every_language[T](read: Callable[[], Iterable[T]]) -> set[T]:
+    """What ``read`` gives in each language Turnabout speaks: a template, and a text already filled in, may be in any."""
+    found: set[T] = set()
+    for code, _name in settings.LANGUAGES:
+        with override(code):
+            found.update(read())
+    return found
+
+
+@cache
+def _cadence_sentence() -> re.Pattern[str]:
+    """ "We meet [every two weeks] for …", or a sentence already filled with a cadence label of any language."""
+    labels = _in_every_language(lambda: [str(label).lower() for label in Cadence.labels])
+    alternatives = "|".join(re.escape(label) for label in sorted(labels, key=len, reverse=True))
+    return re.compile(r"(We meet )(\[[^\]\n]*\]|" + alternatives + r")( for)", re.IGNORECASE)
 
 
 def current_agreement(pair: Pair) -> Agreement:
@@ -32,12 +50,27 @@ def current_agreement(pair: Pair) -> Agreement:
 
 def cadence_label(agreement: Agreement) -> str:
     """The agreed cadence as people read it ("Every 2 weeks"), never its stored value."""
-    return Cadence(agreement.cadence).label if agreement.cadence in Cadence.values else agreement.cadence
+    return str(Cadence(agreement.cadence).label) if agreement.cadence in Cadence.values else agreement.cadence
 
 
 def _side_words(pair: Pair, role: Role) -> set[str]:
-    side = 0 if role == Role.MENTOR else 1
-    return {pair.program.label_for(role).lower(), role.value, *(str(labels[side]) for labels in WORDING_LABELS.values())}
+    """The words a template may name ``role`` by: the program's label and every built-in label, in every language.
+
+    A word that names the other side too (in some language) is left out, unless it is the program's own label.
+    """
+
+    def words(side_role: Role) -> set[str]:
+        side = 0 if side_role == Role.MENTOR else 1
+        return {
+            word
+            for word in _in_every_language(
+                lambda: [pair.program.label_for(side_role).lower(), *(str(labels[side]).lower() for labels in WORDING_LABELS.values())]
+            )
+            if word.strip()
+        }
+
+    other = Role.MENTEE if role == Role.MENTOR else Role.MENTOR
+    return {role.value, pair.program.label_for(role).lower(), *(words(role) - words(other))}
 
 
 def _fill_line_blank(text: str, lead: str, words: set[str], value: str) -> str:
@@ -73,7 +106,7 @@ def filled_agreement_text(agreement: Agreement) -> str:
     text = _fill_date(text, "End date", ends_on)
     if ends_on is not None and ends_on > pair.started_on:
         text = _fill_date(text, "Midpoint review", pair.started_on + (ends_on - pair.started_on) / 2)
-    return _CADENCE_SENTENCE.sub(lambda match: f"{match.group(1)}{cadence_label(agreement).lower()}{match.group(3)}", text)
+    return _cadence_sentence().sub(lambda match: f"{match.group(1)}{cadence_label(agreement).lower()}{match.group(3)}", text)
 
 
 def is_signed_by_both(agreement: Agreement) -> bool:
@@ -99,7 +132,7 @@ def revise_agreement(*, pair: Pair, terms: AgreementTerms, by: User) -> Agreemen
     """
     pair = Pair.objects.select_for_update().get(pk=pair.pk)
     if pair.status == PairStatus.CLOSED:
-        raise PairNotActive("A closed pair's agreement cannot change.")
+        raise PairNotActive(_("A closed pair's agreement cannot change."))
     latest = pair.agreements.order_by("-version").first()
     return Agreement.objects.create(
         pair=pair,
@@ -121,7 +154,7 @@ def sign_agreement(*, agreement: Agreement, role: Role, by: User | None) -> Agre
     """Record who signed which version, and when. Only the latest version can be signed."""
     latest = Agreement.objects.select_for_update().filter(pair_id=agreement.pair_id).order_by("-version").first()
     if latest is None or latest.pk != agreement.pk:
-        raise AlreadySigned("A newer version exists: read and sign that one.")
+        raise AlreadySigned(_("A newer version exists: read and sign that one."))
     if AgreementSignature.objects.filter(agreement=agreement, role=role).exists():
-        raise AlreadySigned("You have already signed this version.")
+        raise AlreadySigned(_("You have already signed this version."))
     return AgreementSignature.objects.create(agreement=agreement, role=role, signed_by=by, signed_at=timezone.now())

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vCalAddress
 from icalendar.enums import PARTSTAT, ROLE, STATUS
 
@@ -43,10 +44,20 @@ def _event(meeting: Meeting, *, cancelled: bool) -> Event:
         stamp=timezone.now().astimezone(UTC),
         start=starts_at,
         end=starts_at + timedelta(minutes=meeting.duration_minutes),
-        summary=_line(f"Reverse mentoring: {mentor.given_name} and {mentee.given_name}"),
+        summary=_line(_("Reverse mentoring: %(mentor)s and %(mentee)s") % {"mentor": mentor.given_name, "mentee": mentee.given_name}),
         description=(
-            _line(f"{mentor.full_name} ({program.mentor_label}) and {mentee.full_name} ({program.mentee_label}), {program.name}.")
-            + f"\nDetails: {pair_url}"
+            _line(
+                _("%(mentor)s (%(mentor_label)s) and %(mentee)s (%(mentee_label)s), %(program)s.")
+                % {
+                    "mentor": mentor.full_name,
+                    "mentor_label": program.mentor_label,
+                    "mentee": mentee.full_name,
+                    "mentee_label": program.mentee_label,
+                    "program": program.name,
+                }
+            )
+            + "\n"
+            + _("Details: %(url)s") % {"url": pair_url}
         ),
         location=_line(meeting.location or meeting.get_mode_display()),
         url=pair_url,
@@ -84,4 +95,4 @@ def feed_ics(user: User) -> bytes:
         .order_by("starts_at", "pk")
     )
     events = [_event(meeting, cancelled=meeting.status == MeetingStatus.CANCELLED) for meeting in meetings]
-    return _calendar(events, method=None, name="Reverse mentoring meetings")
+    return _calendar(events, method=None, name=_("Reverse mentoring meetings"))

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import unicodedata
 
+from django.utils.formats import date_format
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 from fpdf import FPDF
 
 from turnabout.engagement.models import Pair
@@ -43,7 +46,7 @@ def mentor_certificate_pdf(pair: Pair, *, meetings_held: int, goals_achieved: in
     program = pair.program
     mentor, mentee = pair.mentor.person, pair.mentee.person
     pdf = FPDF(orientation="landscape", format="A4")
-    pdf.set_title(_one_line(f"Certificate of recognition - {mentor.full_name}"))
+    pdf.set_title(_one_line(_("Certificate of recognition - %(name)s") % {"name": mentor.full_name}))
     pdf.set_author("Turnabout")
     pdf.add_page()
     pdf.set_draw_color(43, 89, 195)
@@ -51,31 +54,42 @@ def mentor_certificate_pdf(pair: Pair, *, meetings_held: int, goals_achieved: in
     pdf.rect(10, 10, 277, 190)
     pdf.set_font("Helvetica", "B", 30)
     pdf.set_y(38)
-    pdf.cell(0, 14, "Certificate of recognition", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 14, _latin1(_("Certificate of recognition")), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 15)
     pdf.ln(6)
-    pdf.cell(0, 9, "This certifies that", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 9, _latin1(_("This certifies that")), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "B", 24)
     pdf.cell(0, 14, _latin1(mentor.full_name), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 15)
-    role = program.mentor_label
-    pdf.multi_cell(
-        0,
-        9,
-        _latin1(
-            f"served as {role} to {mentee.full_name} in {program.name}, "
-            f"sharing expertise with a senior leader and leading the learning from {pair.started_on:%d %B %Y}"
-            + (f" to {pair.closed_at:%d %B %Y}." if pair.closed_at else ".")
-        ),
-        align="C",
-        new_x="LMARGIN",
-        new_y="NEXT",
-    )
+    values = {
+        "role": program.mentor_label,
+        "mentee": mentee.full_name,
+        "program": program.name,
+        "start": date_format(pair.started_on, "d F Y"),
+    }
+    if pair.closed_at:
+        served = _(
+            "served as %(role)s to %(mentee)s in %(program)s, sharing expertise with a senior leader and leading the "
+            "learning from %(start)s to %(end)s."
+        ) % {**values, "end": date_format(pair.closed_at, "d F Y")}
+    else:
+        served = (
+            _(
+                "served as %(role)s to %(mentee)s in %(program)s, sharing expertise with a senior leader and leading the "
+                "learning from %(start)s."
+            )
+            % values
+        )
+    pdf.multi_cell(0, 9, _latin1(served), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     pdf.set_font("Helvetica", "I", 13)
-    pdf.cell(0, 8, f"{meetings_held} meetings held - {goals_achieved} goals achieved together", align="C", new_x="LMARGIN", new_y="NEXT")
+    meetings = ngettext("%(count)d meeting held", "%(count)d meetings held", meetings_held) % {"count": meetings_held}
+    goals = ngettext("%(count)d goal achieved together", "%(count)d goals achieved together", goals_achieved) % {"count": goals_achieved}
+    # Translators: the certificate's line of achievements, e.g. "6 meetings held - 3 goals achieved together".
+    achieved = pgettext("certificate", "%(meetings)s - %(goals)s") % {"meetings": meetings, "goals": goals}
+    pdf.cell(0, 8, _latin1(achieved), align="C", new_x="LMARGIN", new_y="NEXT")
     if program.sponsor:
         pdf.set_y(165)
         pdf.set_font("Helvetica", "", 12)
-        pdf.cell(0, 7, _latin1(f"Executive sponsor: {program.sponsor}"), align="C")
+        pdf.cell(0, 7, _latin1(_("Executive sponsor: %(sponsor)s") % {"sponsor": program.sponsor}), align="C")
     return bytes(pdf.output())

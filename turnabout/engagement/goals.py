@@ -14,6 +14,7 @@ from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from turnabout.engagement.errors import NotAllowed, PairNotActive
 from turnabout.engagement.models import Goal, GoalStatus, Milestone, Pair, PairStatus
@@ -22,13 +23,13 @@ from turnabout.programs.models import Role
 
 def _require_open(pair: Pair) -> None:
     if pair.status == PairStatus.CLOSED:
-        raise PairNotActive("This pair is closed.")
+        raise PairNotActive(_("This pair is closed."))
 
 
 def _require_owner(*, pair: Pair, owner_role: str, by_role: Role | None) -> None:
     if by_role is not None and by_role != owner_role:
         owner = pair.program.label_for(owner_role)
-        raise NotAllowed(f"Only the {owner} changes the {owner}'s goals; you can read them.")
+        raise NotAllowed(_("Only the %(owner)s changes the %(owner)s's goals; you can read them.") % {"owner": owner})
 
 
 def milestone_share(goal: Goal) -> int | None:
@@ -56,7 +57,7 @@ def add_goal(*, pair: Pair, owner_role: Role, title: str, description: str = "",
     _require_open(pair)
     _require_owner(pair=pair, owner_role=owner_role, by_role=by_role)
     if not title.strip():
-        raise ValueError("A goal needs a title.")
+        raise ValueError(_("A goal needs a title."))
     return Goal.objects.create(pair=pair, owner_role=owner_role, title=title.strip()[:200], description=description)
 
 
@@ -72,13 +73,15 @@ def update_goal_progress(
     _require_open(goal.pair)
     _require_owner(pair=goal.pair, owner_role=goal.owner_role, by_role=by_role)
     if progress_percent is not None and not 0 <= progress_percent <= 100:
-        raise ValueError("Progress is a percentage from 0 to 100.")
+        raise ValueError(_("Progress is a percentage from 0 to 100."))
     share = milestone_share(goal)
     if share is None:
         if progress_percent is None:
-            raise ValueError("Progress is a percentage from 0 to 100.")
+            raise ValueError(_("Progress is a percentage from 0 to 100."))
     elif progress_percent is not None and progress_percent != share:
-        raise ValueError(f"This goal's progress follows its milestones ({share} % done): tick a milestone to move it.")
+        raise ValueError(
+            _("This goal's progress follows its milestones (%(share)d %% done): tick a milestone to move it.") % {"share": share}
+        )
     if status is not None:
         goal.status = status
     if share is None and progress_percent == 100 and goal.status == GoalStatus.OPEN:
@@ -92,7 +95,7 @@ def add_milestone(*, goal: Goal, title: str, due_on: date | None = None, by_role
     _require_open(goal.pair)
     _require_owner(pair=goal.pair, owner_role=goal.owner_role, by_role=by_role)
     if not title.strip():
-        raise ValueError("A milestone needs a title.")
+        raise ValueError(_("A milestone needs a title."))
     milestone = Milestone.objects.create(goal=goal, title=title.strip()[:200], due_on=due_on)
     _save_progress(goal, milestone_share(goal) or 0)
     return milestone

@@ -29,11 +29,16 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext_lazy
 
 from turnabout.accounts.models import User
 from turnabout.engagement.errors import PairNotActive
@@ -67,11 +72,12 @@ GOAL_IDLE_POINTS = ((120, 35), (60, 20))
 # An open concern alone puts a pair on watch (100 − 40 < HEALTHY_FROM) until the program manager resolves it.
 OPEN_CONCERN_POINTS = 40
 
+# The cadence as an adjective in a sentence: "against a monthly cadence", "every fortnightly meeting".
 CADENCE_NAMES = {
-    Cadence.EVERY_2_WEEKS: "fortnightly",
-    Cadence.MONTHLY: "monthly",
-    Cadence.EVERY_2_MONTHS: "two-monthly",
-    Cadence.QUARTERLY: "quarterly",
+    Cadence.EVERY_2_WEEKS: pgettext_lazy("cadence adjective", "fortnightly"),
+    Cadence.MONTHLY: pgettext_lazy("cadence adjective", "monthly"),
+    Cadence.EVERY_2_MONTHS: pgettext_lazy("cadence adjective", "two-monthly"),
+    Cadence.QUARTERLY: pgettext_lazy("cadence adjective", "quarterly"),
 }
 
 
@@ -197,20 +203,26 @@ def assess_health(facts: HealthFacts, *, today: date) -> HealthAssessment:
     return HealthAssessment(state=state_for_score(score), score=score, reasons=tuple(reasons))
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
-
-
 def _overdue(facts: HealthFacts, today: date) -> HealthReason | None:
     last_held = facts.last_held_on
     days = max(0, (today - (last_held or facts.started_on)).days)
     if days <= overdue_after_days(facts.cadence_days):
         return None
     points = SERIOUSLY_OVERDUE_POINTS if days > 2 * facts.cadence_days else OVERDUE_POINTS
+    values = {"days": days, "cadence": facts.cadence_name}
     if last_held is None:
-        text = f"no meeting held in the {days} days since the pair started, against a {facts.cadence_name} cadence"
+        text = ngettext(
+            "no meeting held in the %(days)d day since the pair started, against a %(cadence)s cadence",
+            "no meeting held in the %(days)d days since the pair started, against a %(cadence)s cadence",
+            days,
+        )
     else:
-        text = f"no meeting held for {days} days against a {facts.cadence_name} cadence"
+        text = ngettext(
+            "no meeting held for %(days)d day against a %(cadence)s cadence",
+            "no meeting held for %(days)d days against a %(cadence)s cadence",
+            days,
+        )
+    text = text % values
     return HealthReason(code="overdue", text=text, points=points)
 
 
@@ -238,17 +250,33 @@ def _cancellations(facts: HealthFacts) -> HealthReason | None:
     by_senior = sum(1 for meeting in streak if meeting.cancelled_by_role == Role.MENTEE)
     weight = len(streak) + (SENIOR_CANCELLATION_WEIGHT - 1) * by_senior
     points = min(CANCELLATION_MAX_POINTS, round(CANCELLATION_POINTS_PER_WEIGHT * weight))
-    last = "the last meeting" if len(streak) == 1 else f"the last {len(streak)} meetings"
+    count = len(streak)
+    values = {"count": count, "senior": by_senior, "mentor": facts.mentor_label, "mentee": facts.mentee_label}
     sides = {meeting.cancelled_by_role for meeting in streak}
     if sides == {Role.MENTEE}:
-        text = f"the {facts.mentee_label} cancelled {last}"
+        text = ngettext("the %(mentee)s cancelled the last meeting", "the %(mentee)s cancelled the last %(count)d meetings", count)
     elif sides == {Role.MENTOR}:
-        text = f"the {facts.mentor_label} cancelled {last}"
+        text = ngettext("the %(mentor)s cancelled the last meeting", "the %(mentor)s cancelled the last %(count)d meetings", count)
     elif by_senior:
-        text = f"{last} were cancelled, {by_senior} by the {facts.mentee_label}"
+        # Both sides cancelled, so there are at least two meetings; the plural follows how many the senior cancelled.
+        text = ngettext(
+            "the last %(count)d meetings were cancelled, %(senior)d by the %(mentee)s",
+            "the last %(count)d meetings were cancelled, %(senior)d by the %(mentee)s",
+            by_senior,
+        )
     else:
-        text = f"{last} were cancelled" if len(streak) > 1 else "the last meeting was cancelled"
+        text = ngettext("the last meeting was cancelled", "the last %(count)d meetings were cancelled", count)
+    text = text % values
     return HealthReason(code="cancellations", text=text, points=points)
+
+
+def _one_decimal(value: float) -> str:
+    """``value`` rounded to one decimal as the active language writes it: 4.7, or 4,7.
+
+    >>> _one_decimal(14 / 3)
+    '4.7'
+    """
+    return number_format(Decimal(f"{value:.1f}"), 1)
 
 
 def _pulse_trend(facts: HealthFacts) -> HealthReason | None:
@@ -260,7 +288,11 @@ def _pulse_trend(facts: HealthFacts) -> HealthReason | None:
     fall = round(before - recent, 6)
     for threshold, points in PULSE_FALL_POINTS:
         if fall >= threshold:
-            return HealthReason(code="pulse", text=f"pulse ratings fell from {before:.1f} to {recent:.1f}", points=points)
+            text = _("pulse ratings fell from %(before)s to %(recent)s") % {
+                "before": _one_decimal(before),
+                "recent": _one_decimal(recent),
+            }
+            return HealthReason(code="pulse", text=text, points=points)
     return None
 
 
@@ -269,7 +301,15 @@ def _goal_activity(facts: HealthFacts, today: date) -> HealthReason | None:
     days = max(0, (today - since).days)
     for threshold, points in GOAL_IDLE_POINTS:
         if days >= threshold:
-            text = f"no goal updated for {days} days" if facts.has_goals else f"no goal set in the {days} days since the pair started"
+            if facts.has_goals:
+                text = ngettext("no goal updated for %(days)d day", "no goal updated for %(days)d days", days)
+            else:
+                text = ngettext(
+                    "no goal set in the %(days)d day since the pair started",
+                    "no goal set in the %(days)d days since the pair started",
+                    days,
+                )
+            text = text % {"days": days}
             return HealthReason(code="goals", text=text, points=points)
     return None
 
@@ -284,7 +324,12 @@ def _open_concerns(facts: HealthFacts) -> HealthReason | None:
         return None
     return HealthReason(
         code="open_concern",
-        text=f"{_plural(facts.open_concerns, 'open concern')} raised with the program manager",
+        text=ngettext(
+            "%(count)d open concern raised with the program manager",
+            "%(count)d open concerns raised with the program manager",
+            facts.open_concerns,
+        )
+        % {"count": facts.open_concerns},
         points=OPEN_CONCERN_POINTS,
     )
 
@@ -351,7 +396,7 @@ def _facts_for_pairs(pairs: Sequence[Pair], *, today: date) -> dict[int, HealthF
         facts[pair.pk] = HealthFacts(
             started_on=pair.started_on,
             cadence_days=CADENCE_DAYS[Cadence(cadence)],
-            cadence_name=CADENCE_NAMES[Cadence(cadence)],
+            cadence_name=str(CADENCE_NAMES[Cadence(cadence)]),
             meetings=tuple(meetings[pair.pk]),
             pulse_ratings=tuple(ratings[pair.pk]),
             has_goals=activity is not None,
@@ -440,7 +485,7 @@ def check_in_on_pair(*, pair: Pair, by: User) -> ManagerAction:
     from turnabout.engagement.tasks import send_check_in_email
 
     if pair.status == PairStatus.CLOSED:
-        raise PairNotActive("This pair is closed.")
+        raise PairNotActive(_("This pair is closed."))
     action = ManagerAction.objects.create(pair=pair, kind=CHECK_IN, taken_by=by, taken_at=timezone.now())
     transaction.on_commit(lambda: send_check_in_email.enqueue(action.pk))
     return action
@@ -458,7 +503,7 @@ class PairHealthRow:
     score: int
     reasons: list[str]
     last_held_on: date | None
-    cadence_label: str
+    cadence_label: str | Promise  # lazy: the digest email renders it in each recipient's language
     last_check_in_at: datetime | None
 
 

@@ -18,6 +18,9 @@ from django.core.signing import BadSignature, SignatureExpired, TimestampSigner
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from turnabout.accounts.models import User
 from turnabout.engagement.errors import InvalidMeeting, InvalidPulse, NotAllowed, PairNotActive
@@ -54,7 +57,9 @@ def zone_of(enrolment: Enrolment) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as error:
-        raise InvalidMeeting(f"{enrolment.person.given_name}'s time zone {name!r} is not a known time zone.") from error
+        raise InvalidMeeting(
+            _("%(person)s's time zone %(zone)s is not a known time zone.") % {"person": enrolment.person.given_name, "zone": repr(name)}
+        ) from error
 
 
 def display_zone_of(enrolment: Enrolment) -> ZoneInfo:
@@ -186,22 +191,39 @@ def propose_times(*, pair: Pair, now: datetime, count: int = 5, duration_minutes
 
 def _check_slot(*, pair: Pair, starts_at: datetime, duration_minutes: int, mode: str, location: str, moving: Meeting | None) -> None:
     if timezone.is_naive(starts_at):
-        raise InvalidMeeting("The start time needs a time zone.")
+        raise InvalidMeeting(_("The start time needs a time zone."))
     if starts_at <= timezone.now():
-        raise InvalidMeeting("Pick a start time in the future.")
+        raise InvalidMeeting(_("Pick a start time in the future."))
     if not SHORTEST_MEETING_MINUTES <= duration_minutes <= LONGEST_MEETING_MINUTES:
-        raise InvalidMeeting(f"A meeting lasts between {SHORTEST_MEETING_MINUTES} and {LONGEST_MEETING_MINUTES} minutes.")
+        raise InvalidMeeting(
+            ngettext(
+                "A meeting lasts between %(shortest)d and %(longest)d minute.",
+                "A meeting lasts between %(shortest)d and %(longest)d minutes.",
+                LONGEST_MEETING_MINUTES,
+            )
+            % {"shortest": SHORTEST_MEETING_MINUTES, "longest": LONGEST_MEETING_MINUTES}
+        )
     if mode not in MeetingMode.values:
-        raise InvalidMeeting("Choose how you meet: " + ", ".join(str(label).lower() for label in MeetingMode.labels) + ".")
+        raise InvalidMeeting(_("Choose how you meet: %(modes)s.") % {"modes": _mode_list()})
     if len(location) > 300:
-        raise InvalidMeeting("Keep the place or link under 300 characters.")
+        raise InvalidMeeting(
+            ngettext("Keep the place or link under %(count)d character.", "Keep the place or link under %(count)d characters.", 300)
+            % {"count": 300}
+        )
     ends_at = starts_at + timedelta(minutes=duration_minutes)
     scheduled = pair.meetings.filter(status=MeetingStatus.SCHEDULED, starts_at__lt=ends_at)
     if moving is not None:
         scheduled = scheduled.exclude(pk=moving.pk)
     for other in scheduled:
         if other.starts_at + timedelta(minutes=other.duration_minutes) > starts_at:
-            raise InvalidMeeting(f"That overlaps your meeting at {other.starts_at:%a %d %b %Y, %H:%M} UTC.")
+            raise InvalidMeeting(
+                _("That overlaps your meeting at %(time)s UTC.") % {"time": date_format(other.starts_at.astimezone(UTC), "D d M Y, H:i")}
+            )
+
+
+def _mode_list() -> str:
+    """The ways to meet, as a list in a sentence: "in person, video call, phone, a mix"."""
+    return pgettext("list separator", ", ").join(str(label).lower() for label in MeetingMode.labels)
 
 
 def _require_role(role: str) -> Role:
@@ -220,7 +242,11 @@ def schedule_meeting(*, pair: Pair, starts_at: datetime, duration_minutes: int, 
     by_role = _require_role(by_role)
     status = Pair.objects.select_for_update().values_list("status", flat=True).get(pk=pair.pk)
     if status != PairStatus.ACTIVE:
-        raise PairNotActive(f"This pair is {PairStatus(status).label.lower()}: no new meetings can be scheduled.")
+        raise PairNotActive(
+            _("This pair is paused: no new meetings can be scheduled.")
+            if status == PairStatus.PAUSED
+            else _("This pair is closed: no new meetings can be scheduled.")
+        )
     location = location.strip()
     _check_slot(pair=pair, starts_at=starts_at, duration_minutes=duration_minutes, mode=mode, location=location, moving=None)
     meeting = Meeting.objects.create(pair=pair, starts_at=starts_at, duration_minutes=duration_minutes, mode=mode, location=location)
@@ -255,10 +281,18 @@ def reschedule_meeting(
     by_role = _require_role(by_role)
     status = Pair.objects.select_for_update().values_list("status", flat=True).get(pk=meeting.pair_id)
     if status != PairStatus.ACTIVE:
-        raise PairNotActive(f"This pair is {PairStatus(status).label.lower()}: meetings cannot be moved.")
+        raise PairNotActive(
+            _("This pair is paused: meetings cannot be moved.")
+            if status == PairStatus.PAUSED
+            else _("This pair is closed: meetings cannot be moved.")
+        )
     meeting = _locked(meeting)
     if meeting.status != MeetingStatus.SCHEDULED:
-        raise InvalidMeeting(f"This meeting is {meeting.get_status_display().lower()}; only scheduled meetings can be moved.")
+        raise InvalidMeeting(
+            _("This meeting is held; only scheduled meetings can be moved.")
+            if meeting.status == MeetingStatus.HELD
+            else _("This meeting is cancelled; only scheduled meetings can be moved.")
+        )
     mode = meeting.mode if mode is None else mode
     location = meeting.location if location is None else location.strip()
     _check_slot(pair=meeting.pair, starts_at=starts_at, duration_minutes=duration_minutes, mode=mode, location=location, moving=meeting)
@@ -281,7 +315,9 @@ def cancel_meeting(*, meeting: Meeting, by_role: str) -> Meeting:
     by_role = _require_role(by_role)
     meeting = _locked(meeting)
     if meeting.status != MeetingStatus.SCHEDULED:
-        raise InvalidMeeting(f"This meeting is already {meeting.get_status_display().lower()}.")
+        raise InvalidMeeting(
+            _("This meeting is already held.") if meeting.status == MeetingStatus.HELD else _("This meeting is already cancelled.")
+        )
     meeting.status = MeetingStatus.CANCELLED
     meeting.cancelled_by_role = by_role
     meeting.cancelled_at = timezone.now()
@@ -299,10 +335,17 @@ def _clean_topics(topics: Iterable[str]) -> list[str]:
         topic = " ".join(str(topic).split())
         if topic and topic not in cleaned:
             if len(topic) > 100:
-                raise InvalidMeeting(f"Keep each topic under 100 characters: {topic[:30]}….")
+                raise InvalidMeeting(
+                    ngettext(
+                        "Keep each topic under %(count)d character: %(topic)s….",
+                        "Keep each topic under %(count)d characters: %(topic)s….",
+                        100,
+                    )
+                    % {"count": 100, "topic": topic[:30]}
+                )
             cleaned.append(topic)
     if len(cleaned) > 20:
-        raise InvalidMeeting("List at most 20 topics.")
+        raise InvalidMeeting(ngettext("List at most %(count)d topic.", "List at most %(count)d topics.", 20) % {"count": 20})
     return cleaned
 
 
@@ -316,13 +359,20 @@ def log_meeting_held(*, meeting: Meeting, held_minutes: int, topics: Iterable[st
 
     meeting = _locked(meeting)
     if meeting.status == MeetingStatus.CANCELLED:
-        raise InvalidMeeting("This meeting was cancelled; schedule a new one instead.")
+        raise InvalidMeeting(_("This meeting was cancelled; schedule a new one instead."))
     if meeting.starts_at > timezone.now():
-        raise InvalidMeeting("This meeting has not started yet; log it once it has taken place.")
+        raise InvalidMeeting(_("This meeting has not started yet; log it once it has taken place."))
     if not 1 <= held_minutes <= LONGEST_HELD_MINUTES:
-        raise InvalidMeeting(f"Say how long you met, from 1 to {LONGEST_HELD_MINUTES} minutes.")
+        raise InvalidMeeting(
+            ngettext(
+                "Say how long you met, from 1 to %(longest)d minute.",
+                "Say how long you met, from 1 to %(longest)d minutes.",
+                LONGEST_HELD_MINUTES,
+            )
+            % {"longest": LONGEST_HELD_MINUTES}
+        )
     if mode not in MeetingMode.values:
-        raise InvalidMeeting("Choose how you met: " + ", ".join(str(label).lower() for label in MeetingMode.labels) + ".")
+        raise InvalidMeeting(_("Choose how you met: %(modes)s.") % {"modes": _mode_list()})
     first_time = meeting.status == MeetingStatus.SCHEDULED
     meeting.status = MeetingStatus.HELD
     meeting.held_minutes = held_minutes
@@ -346,17 +396,24 @@ def send_agenda(*, meeting: Meeting, agenda: str, by_role: str) -> Meeting:
     by_role = _require_role(by_role)
     program = meeting.pair.program
     if by_role != Role.MENTOR:
-        raise NotAllowed(f"Only the {program.mentor_label} sends the agenda.")
+        raise NotAllowed(_("Only the %(mentor)s sends the agenda.") % {"mentor": program.mentor_label})
     meeting = _locked(meeting)
     if meeting.status != MeetingStatus.SCHEDULED:
-        raise InvalidMeeting(f"This meeting is {meeting.get_status_display().lower()}; agendas go out before a meeting.")
+        raise InvalidMeeting(
+            _("This meeting is held; agendas go out before a meeting.")
+            if meeting.status == MeetingStatus.HELD
+            else _("This meeting is cancelled; agendas go out before a meeting.")
+        )
     if meeting.starts_at <= timezone.now():
-        raise InvalidMeeting("This meeting has started; agendas go out beforehand.")
+        raise InvalidMeeting(_("This meeting has started; agendas go out beforehand."))
     agenda = agenda.strip()
     if not agenda:
-        raise InvalidMeeting("Write the agenda first.")
+        raise InvalidMeeting(_("Write the agenda first."))
     if len(agenda) > LONGEST_AGENDA_CHARACTERS:
-        raise InvalidMeeting(f"Keep the agenda under {LONGEST_AGENDA_CHARACTERS} characters.")
+        raise InvalidMeeting(
+            ngettext("Keep the agenda under %(count)d character.", "Keep the agenda under %(count)d characters.", LONGEST_AGENDA_CHARACTERS)
+            % {"count": LONGEST_AGENDA_CHARACTERS}
+        )
     meeting.agenda = agenda
     meeting.agenda_sent_at = timezone.now()
     meeting.save(update_fields=["agenda", "agenda_sent_at", "updated_at"])
@@ -377,12 +434,19 @@ def submit_pulse(*, meeting: Meeting, role: str, rating: int, learned: str) -> P
     role = _require_role(role)
     meeting = _locked(meeting)
     if meeting.status != MeetingStatus.HELD:
-        raise InvalidPulse("You can give a pulse once the meeting is logged as held.")
+        raise InvalidPulse(_("You can give a pulse once the meeting is logged as held."))
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
-        raise InvalidPulse("Rate the meeting from 1 (not useful) to 5 (very useful).")
+        raise InvalidPulse(_("Rate the meeting from 1 (not useful) to 5 (very useful)."))
     learned = learned.strip()
     if len(learned) > LONGEST_LEARNED_CHARACTERS:
-        raise InvalidPulse(f"Keep what you learned under {LONGEST_LEARNED_CHARACTERS} characters.")
+        raise InvalidPulse(
+            ngettext(
+                "Keep what you learned under %(count)d character.",
+                "Keep what you learned under %(count)d characters.",
+                LONGEST_LEARNED_CHARACTERS,
+            )
+            % {"count": LONGEST_LEARNED_CHARACTERS}
+        )
     now = timezone.now()
     existing = Pulse.objects.filter(meeting=meeting, role=role).first()
     if existing is None:
@@ -395,7 +459,14 @@ def submit_pulse(*, meeting: Meeting, role: str, rating: int, learned: str) -> P
             # The same side submitted twice at once; the other request's row is there now.
             existing = Pulse.objects.get(meeting=meeting, role=role)
     if now - existing.submitted_at > PULSE_EDIT_WINDOW:
-        raise InvalidPulse(f"You gave your pulse on {existing.submitted_at:%d %b %Y}; it can be changed for 7 days only.")
+        raise InvalidPulse(
+            ngettext(
+                "You gave your pulse on %(date)s; it can be changed for %(days)d day only.",
+                "You gave your pulse on %(date)s; it can be changed for %(days)d days only.",
+                PULSE_EDIT_WINDOW.days,
+            )
+            % {"date": date_format(existing.submitted_at.astimezone(UTC), "d M Y"), "days": PULSE_EDIT_WINDOW.days}
+        )
     existing.rating, existing.learned = rating, learned
     existing.save(update_fields=["rating", "learned"])
     return existing
@@ -411,12 +482,19 @@ def read_pulse_token(token: str) -> tuple[int, Role]:
     try:
         value = TimestampSigner(salt=PULSE_SALT).unsign(token, max_age=PULSE_LINK_MAX_AGE)
     except SignatureExpired as error:
-        raise PulseLinkExpired("This pulse link has expired: links work for 14 days.") from error
+        raise PulseLinkExpired(
+            ngettext(
+                "This pulse link has expired: links work for %(days)d day.",
+                "This pulse link has expired: links work for %(days)d days.",
+                PULSE_LINK_MAX_AGE.days,
+            )
+            % {"days": PULSE_LINK_MAX_AGE.days}
+        ) from error
     except BadSignature as error:
-        raise InvalidPulse("This pulse link is not valid.") from error
-    meeting_id, _, role = value.partition(":")
+        raise InvalidPulse(_("This pulse link is not valid.")) from error
+    meeting_id, _colon, role = value.partition(":")
     if not meeting_id.isdigit() or role not in Role.values:
-        raise InvalidPulse("This pulse link is not valid.")
+        raise InvalidPulse(_("This pulse link is not valid."))
     return int(meeting_id), Role(role)
 
 

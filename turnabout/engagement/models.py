@@ -10,28 +10,29 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from turnabout.core.models import TimestampedModel
 from turnabout.programs.models import Enrolment, Program, Role
 
 
 class PairStatus(models.TextChoices):
-    ACTIVE = "active", "Active"
-    PAUSED = "paused", "Paused"
-    CLOSED = "closed", "Closed"
+    ACTIVE = "active", _("Active")
+    PAUSED = "paused", _("Paused")
+    CLOSED = "closed", _("Closed")
 
 
 class CloseReason(models.TextChoices):
-    COMPLETED = "completed", "Completed the program"
-    NO_FAULT = "no_fault", "Closed early, no fault"
-    PARTNER_LEFT = "partner_left", "A partner left the organisation or the program"
-    REMATCHED = "rematched", "Rematched"
+    COMPLETED = "completed", _("Completed the program")
+    NO_FAULT = "no_fault", _("Closed early, no fault")
+    PARTNER_LEFT = "partner_left", _("A partner left the organisation or the program")
+    REMATCHED = "rematched", _("Rematched")
 
 
 class HealthState(models.TextChoices):
-    HEALTHY = "healthy", "Healthy"
-    WATCH = "watch", "Watch"
-    AT_RISK = "at_risk", "At risk"
+    HEALTHY = "healthy", _("Healthy")
+    WATCH = "watch", _("Watch")
+    AT_RISK = "at_risk", _("At risk")
 
 
 class Pair(TimestampedModel):
@@ -69,16 +70,16 @@ class Pair(TimestampedModel):
 
 
 class ManagerSharing(models.TextChoices):
-    EXISTENCE_ONLY = "existence", "Only that the relationship exists"
-    MEETING_COUNT = "meetings", "That it exists and how often we meet"
-    GOAL_TITLES = "goals", "That it exists, how often we meet and our goal titles"
+    EXISTENCE_ONLY = "existence", _("Only that the relationship exists")
+    MEETING_COUNT = "meetings", _("That it exists and how often we meet")
+    GOAL_TITLES = "goals", _("That it exists, how often we meet and our goal titles")
 
 
 class MeetingMode(models.TextChoices):
-    IN_PERSON = "in_person", "In person"
-    VIDEO = "video", "Video call"
-    PHONE = "phone", "Phone"
-    MIXED = "mixed", "A mix"
+    IN_PERSON = "in_person", _("In person")
+    VIDEO = "video", _("Video call")
+    PHONE = "phone", _("Phone")
+    MIXED = "mixed", _("A mix")
 
 
 class Agreement(models.Model):
@@ -119,9 +120,9 @@ class AgreementSignature(models.Model):
 
 
 class GoalStatus(models.TextChoices):
-    OPEN = "open", "In progress"
-    DONE = "done", "Achieved"
-    DROPPED = "dropped", "Set aside"
+    OPEN = "open", _("In progress")
+    DONE = "done", _("Achieved")
+    DROPPED = "dropped", _("Set aside")
 
 
 class Goal(TimestampedModel):
@@ -157,9 +158,9 @@ class Milestone(models.Model):
 
 
 class MeetingStatus(models.TextChoices):
-    SCHEDULED = "scheduled", "Scheduled"
-    HELD = "held", "Held"
-    CANCELLED = "cancelled", "Cancelled"
+    SCHEDULED = "scheduled", _("Scheduled")
+    HELD = "held", _("Held")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class Meeting(TimestampedModel):
@@ -211,8 +212,8 @@ class Pulse(models.Model):
 
 
 class NoteVisibility(models.TextChoices):
-    PRIVATE = "private", "Only me"
-    SHARED = "shared", "Both of us"
+    PRIVATE = "private", _("Only me")
+    SHARED = "shared", _("Both of us")
 
 
 class Note(TimestampedModel):
@@ -246,8 +247,8 @@ class Insight(TimestampedModel):
 
 
 class ConcernStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    RESOLVED = "resolved", "Resolved"
+    OPEN = "open", _("Open")
+    RESOLVED = "resolved", _("Resolved")
 
 
 class Concern(TimestampedModel):

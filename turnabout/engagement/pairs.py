@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from turnabout.accounts.models import User
 from turnabout.engagement.agreements import filled_agreement_text
@@ -26,7 +27,7 @@ def start_pair(*, program: Program, mentor: Enrolment, mentee: Enrolment) -> Pai
         mentee_goals="",
         mentor_goals="",
         cadence=program.cadence,
-        confidentiality=(
+        confidentiality=_(
             "What we discuss stays between us. The exceptions: a risk of harm to someone, illegal conduct, or serious "
             "misconduct, which either of us may raise with the program manager."
         ),
@@ -39,7 +40,7 @@ def start_pair(*, program: Program, mentor: Enrolment, mentee: Enrolment) -> Pai
 
 def _require_open(pair: Pair) -> None:
     if pair.status == PairStatus.CLOSED:
-        raise PairNotActive("This pair is closed.")
+        raise PairNotActive(_("This pair is closed."))
 
 
 @transaction.atomic
