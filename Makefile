@@ -51,8 +51,9 @@ serve: migrate ## Serve the current database (demo mode) with `turnabout serve`:
 worker: install ## Run only the background task worker (emails, match runs)
 	$(DEMO_ENV) $(BIN)/python manage.py worker
 
-messages: install ## Refresh the translation catalogues from the source and compile them (needs GNU gettext)
+messages: install ## Refresh the translation catalogues (interface and content) from the source and compile them (needs GNU gettext)
 	$(DEMO_ENV) $(BIN)/python manage.py makemessages $(addprefix -l ,$(LOCALES)) $(MESSAGES_IGNORE) --no-obsolete --add-location=file
+	$(DEMO_ENV) $(BIN)/python -m turnabout.core.content turnabout/locale
 	$(DEMO_ENV) $(BIN)/python manage.py compilemessages $(addprefix -l ,$(LOCALES)) $(MESSAGES_IGNORE)
 
 lint: install ## ruff (lint and format check) and import-linter

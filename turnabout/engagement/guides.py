@@ -7,6 +7,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import get_language
+
+from turnabout.core.content import content_text
 from turnabout.engagement.models import Pair
 from turnabout.programs.catalogue import structure_section
 
@@ -14,10 +17,32 @@ GUIDES_FILE = Path(__file__).resolve().parent / "data" / "guides.json"
 
 
 @cache
+def _guides_file() -> list[dict[str, Any]]:
+    guides: list[dict[str, Any]] = json.loads(GUIDES_FILE.read_text(encoding="utf-8"))["guides"]
+    return guides
+
+
+@cache
+def _guides_in(language: str | None) -> dict[str, dict[str, Any]]:
+    def text(value: str) -> str:
+        return content_text(value, language)
+
+    return {
+        guide["slug"]: {
+            **guide,
+            "title": text(guide["title"]),
+            "summary": text(guide["summary"]),
+            "sections": [structure_section({"heading": text(s["heading"]), "body": text(s["body"])}) for s in guide["sections"]],
+            "session_plan": [text(step) for step in guide["session_plan"]],
+            "questions": [text(question) for question in guide["questions"]],
+        }
+        for guide in _guides_file()
+    }
+
+
 def topic_guides() -> dict[str, dict[str, Any]]:
-    """Guides by slug, with sections split into paragraphs and bullet lists for templates."""
-    data = json.loads(GUIDES_FILE.read_text(encoding="utf-8"))
-    return {guide["slug"]: {**guide, "sections": [structure_section(section) for section in guide["sections"]]} for guide in data["guides"]}
+    """Guides by slug in the reader's language, with sections split into paragraphs and bullet lists for templates."""
+    return _guides_in(get_language())
 
 
 def suggested_guides(pair: Pair, *, limit: int = 3) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
 
+from turnabout.core.content import content_text
 from turnabout.matching.models import MatchRun, UnmatchedEnrolment
 from turnabout.matching.pool import StoredReason
 from turnabout.matching.queries import RunReview, run_unmatched
@@ -128,10 +129,12 @@ def _duration(minutes: int) -> str:
 
 
 def _skill(skill: Params, mentee: str) -> str:
-    values = {"skill": skill.get("skill", ""), "level": skill.get("level"), "max": skill.get("max_level"), "mentee": mentee}
+    # Skill names are stored as the engine gave them (the taxonomy's own names); shown in the reader's language.
+    name = content_text(str(skill.get("skill", "")))
+    values = {"skill": name, "level": skill.get("level"), "max": skill.get("max_level"), "mentee": mentee}
     through, top = skill.get("through"), skill.get("top", "")
     if through:
-        values["through"] = through
+        values["through"] = content_text(str(through))
         message = {
             "only": _("%(skill)s (through the related skill %(through)s, %(mentee)s's top goal)"),
             "one_of": _("%(skill)s (through the related skill %(through)s, one of %(mentee)s's top goals)"),

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from turnabout.accounts.models import Organisation
+from turnabout.core.content import content_text
 from turnabout.core.models import TimestampedModel
 
 
@@ -151,7 +152,12 @@ class SkillCategory(models.Model):
         verbose_name_plural = _("skill categories")
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The category's name in the reader's language (a shipped category is translated; an organisation's own is not)."""
+        return content_text(self.name)
 
 
 class Skill(models.Model):
@@ -168,7 +174,16 @@ class Skill(models.Model):
         ordering = ["name"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The skill's name in the reader's language (a shipped skill is translated; an organisation's own is not)."""
+        return content_text(self.name)
+
+    @property
+    def description_label(self) -> str:
+        return content_text(self.description)
 
 
 class SkillLevel(models.IntegerChoices):

@@ -11,6 +11,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from turnabout.core.content import content_text
+
 DATA_FILE = Path(__file__).resolve().parent / "data" / "instruments.json"
 
 AUDIENCES = ("mentor", "mentee", "both")
@@ -98,9 +100,9 @@ def instrument_catalogue() -> list[dict[str, Any]]:
 
 
 def in_program_wording(text: str, *, mentor_label: str, mentee_label: str) -> str:
-    """Replace ``{mentor}`` and ``{mentee}`` with what the program calls each side.
+    """``text`` of an instrument in the reader's language, ``{mentor}`` and ``{mentee}`` replaced with what the program calls each side.
 
     >>> in_program_wording("My {mentor} listened.", mentor_label="advisor", mentee_label="learner")
     'My advisor listened.'
     """
-    return text.replace("{mentor}", mentor_label).replace("{mentee}", mentee_label)
+    return content_text(text).replace("{mentor}", mentor_label).replace("{mentee}", mentee_label)

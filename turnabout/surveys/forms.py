@@ -8,6 +8,7 @@ from typing import Any
 
 from django.http import QueryDict
 
+from turnabout.core.content import content_text
 from turnabout.programs.models import Program
 from turnabout.surveys.catalogue import in_program_wording
 from turnabout.surveys.models import Instrument, ScaleType
@@ -53,7 +54,7 @@ def _choice_labels(instrument: Instrument) -> list[str]:
     values = range(instrument.scale_min, instrument.scale_max + 1)
     if instrument.scale_type == ScaleType.NPS:
         return [str(value) for value in values]
-    return [str(label) for label in instrument.scale["labels"]]
+    return [content_text(str(label)) for label in instrument.scale["labels"]]
 
 
 def survey_sections(
@@ -73,7 +74,7 @@ def survey_sections(
         rows = []
         for item in instrument.items:
             selected = str(given.get(item["id"], ""))
-            descriptors = item.get("descriptors") or [""] * len(labels)
+            descriptors = [content_text(text) for text in item.get("descriptors") or [""] * len(labels)]
             choices = [
                 Choice(value=value, label=label, detail=descriptor, is_selected=selected == str(value))
                 for value, label, descriptor in zip(range(instrument.scale_min, instrument.scale_max + 1), labels, descriptors, strict=True)
@@ -83,7 +84,7 @@ def survey_sections(
                                     error=errors.get(item["id"], "")))  # fmt: skip
         anchors = None
         if instrument.scale_type == ScaleType.NPS:
-            anchors = (str(instrument.scale["labels"][0]), str(instrument.scale["labels"][-1]))
+            anchors = (content_text(str(instrument.scale["labels"][0])), content_text(str(instrument.scale["labels"][-1])))
         sections.append(Section(instrument=instrument, name=wording(instrument.name), instructions=wording(instrument.instructions),
                                 scale_type=instrument.scale_type, anchors=anchors, rows=rows, scale_labels=labels))  # fmt: skip
     return sections
