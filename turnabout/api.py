@@ -14,6 +14,7 @@ from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOpera
 from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
+from django.utils.translation import gettext, gettext_noop
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as InvalidInput
@@ -38,7 +39,9 @@ api.add_router("/matching/", matching_router)
 api.add_router("/insights/", insights_router)
 
 logger = logging.getLogger(__name__)
-CSRF_FAILED = "CSRF check failed: a write with the session cookie needs the csrftoken cookie's value in an X-CSRFToken header."
+CSRF_FAILED = gettext_noop(
+    "CSRF check failed: a write with the session cookie needs the csrftoken cookie's value in an X-CSRFToken header."
+)
 
 
 @api.exception_handler(InvalidInput)
@@ -51,7 +54,7 @@ def invalid_input(request: HttpRequest, exc: InvalidInput) -> HttpResponse:
 @api.exception_handler(AuthenticationError)
 def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     """401 in the shared error body, with the scheme to authenticate by."""
-    detail = "Sign in, or send a working API token as Authorization: Bearer <token>."
+    detail = gettext("Sign in, or send a working API token as Authorization: Bearer <token>.")
     response = api.create_response(request, {"code": "unauthenticated", "detail": detail}, status=401)
     response["WWW-Authenticate"] = "Bearer"
     return response
@@ -62,7 +65,7 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     """ninja's own refusals in the shared error body: a body it cannot parse (400 ``unparsable_body``, ninja's words) and
     a session write without its CSRF token (403 ``csrf_failed``); ninja raises no other."""
     if exc.status_code == 403:
-        body = {"code": "csrf_failed", "detail": CSRF_FAILED}
+        body = {"code": "csrf_failed", "detail": gettext(CSRF_FAILED)}
     else:
         body = {"code": "unparsable_body" if exc.status_code == 400 else "refused", "detail": str(exc)}
     return api.create_response(request, body, status=exc.status_code)
@@ -76,14 +79,16 @@ def bad_request(request: HttpRequest, exc: Exception) -> HttpResponse:
     if isinstance(exc, SuspiciousOperation):
         # Where Django's own handler would have logged it.
         logging.getLogger(f"django.security.{type(exc).__name__}").error("%s", exc)
-    return api.create_response(request, {"code": "unparsable_request", "detail": "This request cannot be read; send JSON."}, status=400)
+    return api.create_response(
+        request, {"code": "unparsable_request", "detail": gettext("This request cannot be read; send JSON.")}, status=400
+    )
 
 
 @api.exception_handler(OverflowError)
 def out_of_range(request: HttpRequest, exc: OverflowError) -> HttpResponse:
     """A number beyond what the database stores got past the edge: a missing bound, answered 400 instead of 500."""
     logger.error("API input out of range reached the database: %s %s", request.method, request.path)
-    detail = "A number in this request is beyond what can be stored."
+    detail = gettext("A number in this request is beyond what can be stored.")
     return api.create_response(request, {"code": "out_of_range", "detail": detail}, status=400)
 
 
@@ -91,13 +96,13 @@ def out_of_range(request: HttpRequest, exc: OverflowError) -> HttpResponse:
 def invalid_value(request: HttpRequest, exc: DataError) -> HttpResponse:
     """The database refused a value that got past the edge (too long, a NUL on PostgreSQL): 400, the value not logged."""
     logger.error("API input refused by the database: %s %s (%s)", request.method, request.path, type(exc).__name__)
-    detail = "The database cannot store a value in this request."
+    detail = gettext("The database cannot store a value in this request.")
     return api.create_response(request, {"code": "invalid_value", "detail": detail}, status=400)
 
 
 @api.exception_handler(PermissionDenied)
 def permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-    return api.create_response(request, {"code": "forbidden", "detail": str(exc) or "Forbidden."}, status=403)
+    return api.create_response(request, {"code": "forbidden", "detail": str(exc) or gettext("Forbidden.")}, status=403)
 
 
 @api.exception_handler(InsufficientScope)
@@ -107,7 +112,7 @@ def insufficient_scope(request: HttpRequest, exc: InsufficientScope) -> HttpResp
 
 @api.exception_handler(Http404)
 def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return api.create_response(request, {"code": "not_found", "detail": str(exc) or "Not found."}, status=404)
+    return api.create_response(request, {"code": "not_found", "detail": str(exc) or gettext("Not found.")}, status=404)
 
 
 @api.exception_handler(DomainError)

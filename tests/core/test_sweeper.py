@@ -161,7 +161,7 @@ def test_an_abandoned_import_fails_with_a_plain_message_and_its_page_says_so(
     assert Person.objects.count() == people_before
     client.force_login(manager)
     page = client.get(reverse("people:import_preview", args=[job.pk])).content.decode()
-    assert IMPORT_WORKER_STOPPED in page
+    assert str(IMPORT_WORKER_STOPPED) in page
     assert 'data-testid="import-progress"' not in page
 
 

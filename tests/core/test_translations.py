@@ -16,17 +16,26 @@ from __future__ import annotations
 
 import ast
 import gettext
+import importlib
+import inspect
+import pkgutil
 import re
 import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
+from django.db import models
 from django.test import override_settings
+from django.utils.functional import Promise
 from django.utils.translation import to_locale
+
+import turnabout
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCALE_DIR = ROOT / "turnabout" / "locale"
@@ -183,3 +192,34 @@ def test_each_compiled_catalogue_is_its_catalogue_compiled(locale: str, tmp_path
 
     assert committed.exists(), f"{committed} is missing: run `make messages`"
     assert translations(committed) == translations(compiled), f"{committed} is out of date: run `make messages`"
+
+
+def turnabout_modules() -> list[ModuleType]:
+    """Every app's models module, then every other module of the turnabout package (migrations and settings aside)."""
+    found = [config.models_module for config in apps.get_app_configs() if config.name.startswith("turnabout.") and config.models_module]
+    for info in pkgutil.walk_packages(turnabout.__path__, "turnabout."):
+        if ".migrations" not in info.name and not info.name.startswith("turnabout.settings"):
+            found.append(importlib.import_module(info.name))
+    return found
+
+
+def test_every_text_choices_label_is_marked_for_translation() -> None:
+    # given every TextChoices class defined in a turnabout module
+    classes = {
+        (cls.__module__, cls.__qualname__): cls
+        for module in turnabout_modules()
+        for _name, cls in inspect.getmembers(module, inspect.isclass)
+        if issubclass(cls, models.TextChoices) and cls is not models.TextChoices and cls.__module__.startswith("turnabout.")
+    }
+
+    # when
+    offenders = [
+        f"{module}.{name}: {label!r}"
+        for (module, name), cls in sorted(classes.items())
+        for _value, label in cls.choices
+        if not isinstance(label, Promise)
+    ]
+
+    # then: each label is a lazy translation (gettext_lazy), shown in the reader's language
+    assert classes, "no TextChoices class found"
+    assert not offenders, f"{len(offenders)} TextChoices labels not marked for translation:\n" + "\n".join(offenders)

@@ -53,7 +53,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     organisation = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="users")
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.PARTICIPANT)
     is_active = models.BooleanField(default=True)
-    is_staff = models.BooleanField(default=False, help_text="May open the Django admin site's sign-in (only superusers get in).")
+    is_staff = models.BooleanField(default=False, help_text=_("May open the Django admin site's sign-in (only superusers get in)."))
     # The login an organisation API token acts as: never signs in, never listed among people's logins.
     is_service_account = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)

@@ -7,6 +7,7 @@ suppressed aggregates): the dashboard and the API are audited as reads of it, th
 from __future__ import annotations
 
 from django.db import models, transaction
+from django.utils.translation import gettext_lazy as _
 
 from turnabout.accounts.models import AuditAction, User
 from turnabout.accounts.services import record_audit_entry
@@ -14,13 +15,13 @@ from turnabout.programs.models import Program
 
 
 class ReportFormat(models.TextChoices):
-    CSV = "csv", "CSV"
-    PDF = "pdf", "PDF"
+    CSV = "csv", _("CSV")
+    PDF = "pdf", _("PDF")
 
 
 class ReachChannel(models.TextChoices):
-    DASHBOARD = "dashboard", "dashboard"
-    API = "api", "API"
+    DASHBOARD = "dashboard", _("dashboard")
+    API = "api", _("API")
 
 
 @transaction.atomic
@@ -32,7 +33,7 @@ def record_report_download(
         organisation=program.organisation,
         actor=user,
         action=AuditAction.REPORT_EXPORTED,
-        summary=f"Outcomes of {program.name} downloaded as {report_format.label}",
+        summary=f"Outcomes of {program.name} downloaded as {report_format.value.upper()}",
         details={"program_id": program.pk, "format": report_format, "includes_diversity_reach": True, "site_id": site_id, "cohort": cohort},
     )
 
@@ -44,6 +45,6 @@ def record_diversity_reach_read(*, user: User, program: Program, channel: ReachC
         organisation=program.organisation,
         actor=user,
         action=AuditAction.DIVERSITY_REACH_READ,
-        summary=f"Diversity reach of {program.name} read on the {channel.label}",
+        summary=f"Diversity reach of {program.name} read on the {"API" if channel == ReachChannel.API else channel.value}",
         details={"program_id": program.pk, "channel": channel},
     )

@@ -1,6 +1,7 @@
 """Access to runs and matches: managers see their organisation's runs; participants only their own matches."""
 
 from django.http import Http404
+from django.utils.translation import gettext
 
 from turnabout.accounts.access import access_organisation
 from turnabout.accounts.models import User
@@ -14,7 +15,7 @@ def access_match_run(user: User, run_id: int) -> MatchRun:
     organisation = access_organisation(user)
     program_id = MatchRun.objects.filter(pk=run_id, program__organisation=organisation).values_list("program_id", flat=True).first()
     if program_id is None:
-        raise Http404("No such match run in your organisation.")
+        raise Http404(gettext("No such match run in your organisation."))
     program = access_program(user, program_id)
     run = MatchRun.objects.get(pk=run_id)
     run.program = program
@@ -30,9 +31,9 @@ def access_own_match(user: User, match_id: int) -> tuple[Match, Role]:
         .first()
     )
     if match is None:
-        raise Http404("No such match of yours.")
+        raise Http404(gettext("No such match of yours."))
     if match.mentor.person.user_id == user.pk:
         return match, Role.MENTOR
     if match.mentee.person.user_id == user.pk:
         return match, Role.MENTEE
-    raise Http404("No such match of yours.")
+    raise Http404(gettext("No such match of yours."))

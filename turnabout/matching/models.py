@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from turnabout.core.models import TimestampedModel
@@ -40,7 +41,12 @@ class MatchRun(TimestampedModel):
         get_latest_by = "created_at"
 
     def __str__(self) -> str:
-        return f"Run #{self.pk} of {self.program}"
+        return gettext("Run #%(number)s of %(program)s") % {"number": self.pk, "program": self.program}
+
+    @property
+    def error_message(self) -> str:
+        """Why the run failed, in the active language: the stored text (English) translated when it is one of ours."""
+        return gettext(self.error) if self.error else ""
 
     @property
     def is_finished(self) -> bool:

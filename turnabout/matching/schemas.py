@@ -6,7 +6,7 @@ from pydantic import Field, StrictBool
 
 from turnabout.core.api_types import JsonDatabaseId
 from turnabout.engine import Mode
-from turnabout.matching.models import DeclineReason, PairRuleKind
+from turnabout.matching.models import DeclineReason, MatchRun, PairRuleKind
 
 
 class RunIn(Schema):
@@ -25,6 +25,10 @@ class RunOut(Schema):
     error: str
     summary: dict[str, object] = Field(description="Run figures; score figures leave out diversity when it counted.")
     published_at: datetime | None
+
+    @staticmethod
+    def resolve_error(obj: MatchRun) -> str:
+        return obj.error_message
 
 
 class ProposedPairOut(Schema):

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from turnabout.accounts.models import AuditAction, User
 from turnabout.accounts.services import record_audit_entry
@@ -85,8 +85,9 @@ def claim_match_run(run_id: int) -> bool:
     return claimed == 1
 
 
-WORKER_STOPPED = "The worker stopped while matching; run it again."
-NEVER_STARTED = "The run never reached a worker; run it again."
+# Stored in English (MatchRun.error); MatchRun.error_message shows them in the reader's language.
+WORKER_STOPPED = gettext_noop("The worker stopped while matching; run it again.")
+NEVER_STARTED = gettext_noop("The run never reached a worker; run it again.")
 # The task that computes a run (matching.tasks imports this module, so it is named here, not imported).
 COMPUTE_MATCH_RUN_TASK = "turnabout.matching.tasks.compute_match_run"
 

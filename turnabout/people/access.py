@@ -24,7 +24,7 @@ def access_person(user: User, person_id: int) -> Person:
             pk=person_id, organisation=organisation
         )
     except Person.DoesNotExist:
-        raise Http404("No such person in your organisation.") from None
+        raise Http404(_("No such person in your organisation.")) from None
 
 
 def access_own_person(user: User) -> Person:
@@ -47,4 +47,4 @@ def access_import_job(user: User, job_id: int) -> ImportJob:
     try:
         return ImportJob.objects.select_related("organisation").get(pk=job_id, organisation=organisation)
     except ImportJob.DoesNotExist:
-        raise Http404("No such import in your organisation.") from None
+        raise Http404(_("No such import in your organisation.")) from None

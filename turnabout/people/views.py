@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_http_methods, require_POST
 
 from turnabout.accounts.http import AuthenticatedRequest
@@ -14,12 +15,13 @@ from turnabout.people.models import SensitiveProfile
 from turnabout.people.queries import direct_reports, directory_choices, directory_page, reporting_chain, top_of_organisation
 from turnabout.people.services import record_sensitive_profile, withdraw_sensitive_profile
 
-SENSITIVE_PURPOSE = (
+# What the person consents to, stored with their answers in English (the text of record) and shown in their language.
+SENSITIVE_PURPOSE = gettext_noop(
     "To let program managers check, in aggregate only, that mentoring programs reach under-represented groups, "
     "and — only in programs that enable it — to pair people across backgrounds. No other participant, manager "
     "or sponsor ever sees your answers."
 )
-SENSITIVE_LEGAL_BASIS = "Explicit consent (GDPR Art. 9(2)(a))"
+SENSITIVE_LEGAL_BASIS = gettext_noop("Explicit consent (GDPR Art. 9(2)(a))")
 
 
 @login_required
@@ -75,7 +77,7 @@ def my_privacy(request: AuthenticatedRequest) -> HttpResponse:
         record_sensitive_profile(person=person, consent_purpose=SENSITIVE_PURPOSE, consent_legal_basis=SENSITIVE_LEGAL_BASIS, **data)
         messages.success(request, _("Your answers are saved. Only you can see them."))
         return redirect("people:my_privacy")
-    context = {"form": form, "profile": profile, "purpose": SENSITIVE_PURPOSE, "legal_basis": SENSITIVE_LEGAL_BASIS}
+    context = {"form": form, "profile": profile, "purpose": _(SENSITIVE_PURPOSE), "legal_basis": _(SENSITIVE_LEGAL_BASIS)}
     return render(request, "people/my_privacy.html", context)
 
 

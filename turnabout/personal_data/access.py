@@ -1,6 +1,7 @@
 """Who may act on a person's personal-data request."""
 
 from django.http import Http404
+from django.utils.translation import gettext
 
 from turnabout.accounts.access import access_admin_organisation
 from turnabout.accounts.models import User
@@ -13,4 +14,4 @@ def access_person_to_erase(user: User, person_id: int) -> Person:
     try:
         return Person.objects.select_related("organisation", "user").get(pk=person_id, organisation=organisation)
     except Person.DoesNotExist:
-        raise Http404("No such person in your organisation.") from None
+        raise Http404(gettext("No such person in your organisation.")) from None

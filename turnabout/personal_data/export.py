@@ -14,6 +14,7 @@ from typing import Any
 from allauth.socialaccount.models import SocialAccount
 from django.db.models import Prefetch, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from turnabout.accounts.models import AuditEntry, User
 from turnabout.engagement.models import Concern, Meeting, Note, Pair, Pulse, Reflection
@@ -341,7 +342,7 @@ def _audit_entries(user: User) -> list[dict[str, Any]]:
             "at": entry.created_at,
             "event": entry.get_action_display(),
             "summary": entry.summary,
-            "by": entry.actor.email if entry.actor is not None else "Turnabout (system)",
+            "by": entry.actor.email if entry.actor is not None else gettext("Turnabout (system)"),
         }
         for entry in entries
     ]

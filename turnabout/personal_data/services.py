@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from turnabout.accounts.models import AuditAction, User
 from turnabout.accounts.services import record_audit_entry
@@ -108,7 +109,9 @@ def erase_person(*, person: Person, by: User, confirmation: str) -> Erasure:
     """
     person = Person.objects.select_for_update(of=("self",)).select_related("organisation", "user").get(pk=person.pk)
     if not confirmation_matches(person=person, typed=confirmation):
-        raise ErasureNotConfirmed(f"Type the person's full name, {person.full_name}, exactly as shown to confirm the erasure.")
+        raise ErasureNotConfirmed(
+            gettext("Type the person's full name, %(name)s, exactly as shown to confirm the erasure.") % {"name": person.full_name}
+        )
     check_erasable(person=person)
     user = person.user
     pseudonym = erased_name(person.pk)
@@ -143,7 +146,10 @@ def choose_language(*, person: Person, language: str) -> Person:
     Refuses a code outside settings.LANGUAGES with UnknownLanguage.
     """
     if language and language not in language_codes():
-        raise UnknownLanguage(f"Turnabout does not speak “{language}”: choose one of {', '.join(language_codes())}.")
+        raise UnknownLanguage(
+            gettext("Turnabout does not speak “%(language)s”: choose one of %(languages)s.")
+            % {"language": language, "languages": ", ".join(language_codes())}
+        )
     if person.preferred_language != language:
         person.preferred_language = language
         person.save(update_fields=["preferred_language", "updated_at"])

@@ -67,7 +67,9 @@ def erase(request: AuthenticatedRequest, person_id: int) -> HttpResponse:
                 form.add_error(None, refusal.message)
                 status = 400 if isinstance(refusal, ErasureNotConfirmed) else 409
             else:
-                messages.success(request, f"The person is erased: the directory now shows them as “{erasure.pseudonym}”.")
+                messages.success(
+                    request, _("The person is erased: the directory now shows them as “%(pseudonym)s”.") % {"pseudonym": erasure.pseudonym}
+                )
                 return redirect("people:person", person.pk)
     context = {"person": person, "form": form, "refusal": erasure_refusal(person=person)}
     return render(request, "personal_data/erase.html", context, status=status)

@@ -1,5 +1,7 @@
 """Domain errors for programs and enrolment; each carries a stable code for the API."""
 
+from django.utils.translation import gettext
+
 from turnabout.core.errors import DomainError
 
 
@@ -11,7 +13,7 @@ class NotReadyToLaunch(ProgramError):
     code = "not_ready_to_launch"
 
     def __init__(self, problems: list[str]) -> None:
-        super().__init__("The program is not ready: " + "; ".join(problems))
+        super().__init__(gettext("The program is not ready: %(problems)s") % {"problems": "; ".join(problems)})
         self.problems = problems
 
 
@@ -19,7 +21,7 @@ class ProgramNotDeletable(ProgramError):
     code = "program_not_deletable"
 
     def __init__(self, problems: list[str]) -> None:
-        super().__init__("This program cannot be deleted: " + "; ".join(problems) + ".")
+        super().__init__(gettext("This program cannot be deleted: %(problems)s.") % {"problems": "; ".join(problems)})
         self.problems = problems
 
 

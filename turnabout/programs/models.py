@@ -18,28 +18,28 @@ from turnabout.people.models import Department, Grade, Person, Site, Skill
 
 
 class ProgramStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    ENROLLING = "enrolling", "Enrolling"
-    MATCHING = "matching", "Matching"
-    RUNNING = "running", "Running"
-    CLOSING = "closing", "Closing"
-    CLOSED = "closed", "Closed"
+    DRAFT = "draft", _("Draft")
+    ENROLLING = "enrolling", _("Enrolling")
+    MATCHING = "matching", _("Matching")
+    RUNNING = "running", _("Running")
+    CLOSING = "closing", _("Closing")
+    CLOSED = "closed", _("Closed")
 
 
 class StrategicDriver(models.TextChoices):
-    DIGITAL_TRANSFORMATION = "digital_transformation", "Digital transformation"
-    DIVERSITY_INCLUSION = "diversity_inclusion", "Diversity and inclusion"
-    LEADERSHIP_DEVELOPMENT = "leadership_development", "Leadership development"
-    CHANGE_MANAGEMENT = "change_management", "Change management"
-    INNOVATION = "innovation", "Innovation"
-    CUSTOM = "custom", "Custom"
+    DIGITAL_TRANSFORMATION = "digital_transformation", _("Digital transformation")
+    DIVERSITY_INCLUSION = "diversity_inclusion", _("Diversity and inclusion")
+    LEADERSHIP_DEVELOPMENT = "leadership_development", _("Leadership development")
+    CHANGE_MANAGEMENT = "change_management", _("Change management")
+    INNOVATION = "innovation", _("Innovation")
+    CUSTOM = "custom", _("Custom")
 
 
 class Cadence(models.TextChoices):
-    EVERY_2_WEEKS = "every_2_weeks", "Every 2 weeks"
-    MONTHLY = "monthly", "Monthly"
-    EVERY_2_MONTHS = "every_2_months", "Every 2 months"
-    QUARTERLY = "quarterly", "Quarterly"
+    EVERY_2_WEEKS = "every_2_weeks", _("Every 2 weeks")
+    MONTHLY = "monthly", _("Monthly")
+    EVERY_2_MONTHS = "every_2_months", _("Every 2 months")
+    QUARTERLY = "quarterly", _("Quarterly")
 
 
 CADENCE_DAYS = {Cadence.EVERY_2_WEEKS: 14, Cadence.MONTHLY: 30, Cadence.EVERY_2_MONTHS: 61, Cadence.QUARTERLY: 91}
@@ -60,21 +60,21 @@ PAIRING_FORMAT_WORDED: dict[str, Promise] = {
 
 
 class MatchingStyle(models.TextChoices):
-    MANAGED = "managed", "The program manager matches pairs"
-    SELF_SELECT = "self_select", "Mentees choose from suggestions"
+    MANAGED = "managed", _("The program manager matches pairs")
+    SELF_SELECT = "self_select", _("Mentees choose from suggestions")
 
 
 class AcceptanceOrder(models.TextChoices):
-    BOTH_AT_ONCE = "both_at_once", "Both are asked at once"
-    MENTEE_FIRST = "mentee_first", "The mentee is asked first"
-    MENTOR_FIRST = "mentor_first", "The mentor is asked first"
+    BOTH_AT_ONCE = "both_at_once", _("Both are asked at once")
+    MENTEE_FIRST = "mentee_first", _("The mentee is asked first")
+    MENTOR_FIRST = "mentor_first", _("The mentor is asked first")
 
 
 class Wording(models.TextChoices):
-    MENTOR_MENTEE = "mentor_mentee", "Mentor / mentee"
-    ADVISOR_LEARNER = "advisor_learner", "Advisor / learner"
-    RECIPROCAL = "reciprocal", "Reciprocal partners"
-    CUSTOM = "custom", "Custom"
+    MENTOR_MENTEE = "mentor_mentee", _("Mentor / mentee")
+    ADVISOR_LEARNER = "advisor_learner", _("Advisor / learner")
+    RECIPROCAL = "reciprocal", _("Reciprocal partners")
+    CUSTOM = "custom", _("Custom")
 
 
 # The built-in wordings, (mentor side, mentee side), in the active language ("role": a side of a pair, not a job title).
@@ -118,14 +118,14 @@ def in_wording(text: str, *, mentor: str, mentee: str, mentors: str | None = Non
 class Role(models.TextChoices):
     """A participant's side in a program. Code says mentor (the junior) and mentee (the senior)."""
 
-    MENTOR = "mentor", "Mentor"
-    MENTEE = "mentee", "Mentee"
+    MENTOR = "mentor", _("Mentor")
+    MENTEE = "mentee", _("Mentee")
 
 
 class TrainingAudience(models.TextChoices):
-    BOTH = "both", "Both sides"
-    MENTOR = "mentor", "Mentors"
-    MENTEE = "mentee", "Mentees"
+    BOTH = "both", _("Both sides")
+    MENTOR = "mentor", _("Mentors")
+    MENTEE = "mentee", _("Mentees")
 
 
 class TrainingModule(models.Model):
@@ -149,15 +149,43 @@ class TrainingModule(models.Model):
         return self.audience in (TrainingAudience.BOTH, role)
 
 
-# The program's dates in the order they must come, each with how it reads in an error and whether the next one may fall on
-# the same day: enrolment may open and close on one day, and the program may start the day enrolment closes, but a
-# program ends after the day it starts.
-SCHEDULE_ORDER: tuple[tuple[str, str, bool], ...] = (
-    ("enrolment_opens_on", "the day enrolment opens", True),
-    ("enrolment_closes_on", "the day enrolment closes", True),
-    ("starts_on", "the start date", False),
-    ("ends_on", "the end date", False),
+# The program's dates in the order they must come, each with whether the next one may fall on the same day: enrolment may
+# open and close on one day, and the program may start the day enrolment closes, but a program ends after the day it starts.
+SCHEDULE_ORDER: tuple[tuple[str, bool], ...] = (
+    ("enrolment_opens_on", True),
+    ("enrolment_closes_on", True),
+    ("starts_on", False),
+    ("ends_on", False),
 )
+
+# What each pair of dates out of order says, by (earlier field, later field): the earlier field's message (naming the
+# later date), then the later field's (naming the earlier date). %(date)s is the other field's date.
+SCHEDULE_ORDER_MESSAGES: dict[tuple[str, str], tuple[Promise, Promise]] = {
+    ("enrolment_opens_on", "enrolment_closes_on"): (
+        _("The day enrolment opens must be on or before the day enrolment closes (%(date)s)."),
+        _("The day enrolment closes must be on or after the day enrolment opens (%(date)s)."),
+    ),
+    ("enrolment_opens_on", "starts_on"): (
+        _("The day enrolment opens must be on or before the start date (%(date)s)."),
+        _("The start date must be on or after the day enrolment opens (%(date)s)."),
+    ),
+    ("enrolment_opens_on", "ends_on"): (
+        _("The day enrolment opens must be on or before the end date (%(date)s)."),
+        _("The end date must be on or after the day enrolment opens (%(date)s)."),
+    ),
+    ("enrolment_closes_on", "starts_on"): (
+        _("The day enrolment closes must be on or before the start date (%(date)s)."),
+        _("The start date must be on or after the day enrolment closes (%(date)s)."),
+    ),
+    ("enrolment_closes_on", "ends_on"): (
+        _("The day enrolment closes must be on or before the end date (%(date)s)."),
+        _("The end date must be on or after the day enrolment closes (%(date)s)."),
+    ),
+    ("starts_on", "ends_on"): (
+        _("The start date must be before the end date (%(date)s)."),
+        _("The end date must be after the start date (%(date)s)."),
+    ),
+}
 
 
 def schedule_order_errors(dates: dict[str, date | None]) -> dict[str, list[str]]:
@@ -167,23 +195,18 @@ def schedule_order_errors(dates: dict[str, date | None]) -> dict[str, list[str]]
     enrolment closing after the program starts is caught even before the end date is chosen.
     """
     errors: dict[str, list[str]] = {}
-    earlier: tuple[str, str, bool, date] | None = None
-    for name, wording, same_day_after in SCHEDULE_ORDER:
+    earlier: tuple[str, bool, date] | None = None
+    for name, same_day_after in SCHEDULE_ORDER:
         value = dates.get(name)
         if value is None:
             continue
         if earlier is not None:
-            earlier_name, earlier_wording, same_day, earlier_value = earlier
+            earlier_name, same_day, earlier_value = earlier
             if value < earlier_value or (value == earlier_value and not same_day):
-                relation = "on or before" if same_day else "before"
-                errors.setdefault(earlier_name, []).append(
-                    f"{earlier_wording.capitalize()} must be {relation} {wording} ({value.isoformat()})."
-                )
-                relation = "on or after" if same_day else "after"
-                errors.setdefault(name, []).append(
-                    f"{wording.capitalize()} must be {relation} {earlier_wording} ({earlier_value.isoformat()})."
-                )
-        earlier = (name, wording, same_day_after, value)
+                earlier_message, later_message = SCHEDULE_ORDER_MESSAGES[(earlier_name, name)]
+                errors.setdefault(earlier_name, []).append(str(earlier_message) % {"date": value.isoformat()})
+                errors.setdefault(name, []).append(str(later_message) % {"date": earlier_value.isoformat()})
+        earlier = (name, same_day_after, value)
     return errors
 
 
@@ -196,7 +219,7 @@ class Program(TimestampedModel):
     # Purpose: required before enrolment opens.
     purpose_statement = models.TextField(blank=True)
     strategic_driver = models.CharField(max_length=30, choices=StrategicDriver.choices, default=StrategicDriver.CUSTOM)
-    custom_driver = models.CharField(max_length=120, blank=True, help_text="Name the driver when it is 'Custom'.")
+    custom_driver = models.CharField(max_length=120, blank=True, help_text=_("Name the driver when it is 'Custom'."))
     outcomes_for_mentors = models.TextField(blank=True)
     outcomes_for_mentees = models.TextField(blank=True)
     outcomes_for_organisation = models.TextField(blank=True)
@@ -237,7 +260,7 @@ class Program(TimestampedModel):
 
     code_of_conduct = models.TextField(blank=True)
     agreement_template = models.TextField(blank=True)
-    training_required = models.BooleanField(default=True, help_text="Participants finish their training before matching.")
+    training_required = models.BooleanField(default=True, help_text=_("Participants finish their training before matching."))
     training_modules = models.ManyToManyField(TrainingModule, blank=True, related_name="programs")
 
     class Meta:
@@ -249,7 +272,7 @@ class Program(TimestampedModel):
 
     def clean(self) -> None:
         """Refuse dates out of order (enrolment opens ≤ closes ≤ start < end), naming both fields of each pair."""
-        errors = schedule_order_errors({name: getattr(self, name) for name, _wording, _same_day in SCHEDULE_ORDER})
+        errors = schedule_order_errors({name: getattr(self, name) for name, _same_day in SCHEDULE_ORDER})
         if errors:
             raise ValidationError(errors)
 
@@ -326,11 +349,11 @@ class Program(TimestampedModel):
 
 
 class EnrolmentStatus(models.TextChoices):
-    INVITED = "invited", "Invited"
-    APPLIED = "applied", "Applied"
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Not accepted"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    INVITED = "invited", _("Invited")
+    APPLIED = "applied", _("Applied")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Not accepted")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 class Enrolment(TimestampedModel):
@@ -349,16 +372,16 @@ class Enrolment(TimestampedModel):
 
     # The application.
     motivation = models.TextField(blank=True)
-    goals_text = models.TextField(blank=True, help_text="Learning goals (mentee) or expertise (mentor) in the person's own words.")
+    goals_text = models.TextField(blank=True, help_text=_("Learning goals (mentee) or expertise (mentor) in the person's own words."))
     capacity = models.PositiveSmallIntegerField(default=1)
     availability = models.JSONField(
-        default=list, blank=True, help_text='Weekly windows: [{"day": 0, "start": "09:00", "end": "11:00"}] in timezone.'
+        default=list, blank=True, help_text=_('Weekly windows: [{"day": 0, "start": "09:00", "end": "11:00"}] in timezone.')
     )
     timezone = models.CharField(max_length=64, blank=True)
     interests = models.JSONField(default=list, blank=True)
     values = models.JSONField(default=list, blank=True)
     languages = models.JSONField(default=list, blank=True)
-    diversity_consent = models.BooleanField(default=False, help_text="May the engine use the person's consented diversity answers?")
+    diversity_consent = models.BooleanField(default=False, help_text=_("May the engine use the person's consented diversity answers?"))
     conduct_acknowledged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -375,7 +398,7 @@ class EnrolmentSkill(models.Model):
 
     enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="skills")
     skill = models.ForeignKey(Skill, on_delete=models.PROTECT, related_name="+")
-    strength = models.PositiveSmallIntegerField(help_text="Priority 1–3 for a learning goal, level 1–5 for expertise.")
+    strength = models.PositiveSmallIntegerField(help_text=_("Priority 1–3 for a learning goal, level 1–5 for expertise."))
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["enrolment", "skill"], name="enrolment_skill_once")]

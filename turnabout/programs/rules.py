@@ -6,7 +6,7 @@ import calendar
 import re
 from datetime import date
 
-from django.utils.translation import ngettext
+from django.utils.translation import gettext, ngettext
 
 from turnabout.people.models import Person
 from turnabout.programs.models import Program, ProgramStatus, Role, StrategicDriver
@@ -106,35 +106,35 @@ def launch_problems(program: Program) -> list[str]:
     """What must be settled before enrolment opens; empty when ready."""
     problems = []
     if len(program.purpose_statement.strip()) < 20:
-        problems.append("State the program's purpose (at least a sentence)")
+        problems.append(gettext("State the program's purpose (at least a sentence)"))
     if program.strategic_driver == StrategicDriver.CUSTOM and not program.custom_driver.strip():
-        problems.append("Name the strategic driver")
+        problems.append(gettext("Name the strategic driver"))
     if not (program.outcomes_for_mentors.strip() and program.outcomes_for_mentees.strip() and program.outcomes_for_organisation.strip()):
-        problems.append("Describe the intended outcomes for mentors, mentees and the organisation")
+        problems.append(gettext("Describe the intended outcomes for mentors, mentees and the organisation"))
     if not program.topics.exists():
-        problems.append("Choose at least one focus topic")
+        problems.append(gettext("Choose at least one focus topic"))
     if program.sponsor_id is None:
-        problems.append("Name an executive sponsor")
+        problems.append(gettext("Name an executive sponsor"))
     if not (program.enrolment_opens_on and program.enrolment_closes_on and program.starts_on and program.ends_on):
-        problems.append("Set the enrolment window, start and end dates")
+        problems.append(gettext("Set the enrolment window, start and end dates"))
     else:
         if program.enrolment_closes_on < program.enrolment_opens_on:
-            problems.append("Enrolment must close after it opens")
+            problems.append(gettext("Enrolment must close after it opens"))
         if program.starts_on < program.enrolment_closes_on:
-            problems.append("The program must start after enrolment closes")
+            problems.append(gettext("The program must start after enrolment closes"))
         if not 3 <= round(months_between(program.starts_on, program.ends_on), 1) <= 18:
-            problems.append("A program runs between 3 and 18 months")
+            problems.append(gettext("A program runs between 3 and 18 months"))
     # The agreement template keeps its blanks on purpose: each pair fills them in at kickoff.
     texts = [program.purpose_statement, program.outcomes_for_mentors, program.outcomes_for_mentees, program.outcomes_for_organisation,
              program.code_of_conduct]  # fmt: skip
     if any(_TEMPLATE_BLANK.search(text) for text in texts):
-        problems.append("Replace the [bracketed] placeholders left from the template")
+        problems.append(gettext("Replace the [bracketed] placeholders left from the template"))
     if program.target_meeting_count < 1:
-        problems.append("Set a target number of meetings")
+        problems.append(gettext("Set a target number of meetings"))
     if not program.code_of_conduct.strip():
-        problems.append("Write a code of conduct")
+        problems.append(gettext("Write a code of conduct"))
     if program.training_required and not program.training_modules.exists():
-        problems.append("Choose the training modules, or do not require training")
+        problems.append(gettext("Choose the training modules, or do not require training"))
     return problems
 
 
@@ -146,7 +146,7 @@ def deletion_problems(program: Program) -> list[str]:
     back to draft emailed its invitations then).
     """
     if program.status != ProgramStatus.DRAFT:
-        return [f"only drafts can be deleted, and this program is {program.get_status_display().lower()}"]
+        return [gettext("only drafts can be deleted, and this program is %(status)s") % {"status": program.get_status_display().lower()}]
     problems = []
     enrolments = program.enrolments.all()
     emailed = enrolments.filter(invitation_emailed_at__isnull=False).count()
@@ -165,20 +165,23 @@ def eligibility_problems(program: Program, person: Person, role: Role | str, *, 
     """Why ``person`` may not join on ``role``'s side; empty when eligible."""
     problems = []
     if person.organisation_id != program.organisation_id:
-        return ["belongs to another organisation"]
+        return [gettext("belongs to another organisation")]
     if not person.is_active_employee:
-        problems.append("has left the organisation")
+        problems.append(gettext("has left the organisation"))
     rank = person.grade.rank if person.grade else None
     if role == Role.MENTEE and program.mentee_min_grade and (rank is None or rank < program.mentee_min_grade.rank):
-        problems.append(f"grade is below {program.mentee_min_grade.code}")
+        problems.append(gettext("grade is below %(grade)s") % {"grade": program.mentee_min_grade.code})
     if role == Role.MENTOR and program.mentor_max_grade and (rank is None or rank > program.mentor_max_grade.rank):
-        problems.append(f"grade is above {program.mentor_max_grade.code}")
+        problems.append(gettext("grade is above %(grade)s") % {"grade": program.mentor_max_grade.code})
     if program.min_tenure_months and (person.hire_date is None or months_between(person.hire_date, today) < program.min_tenure_months):
-        problems.append(f"has been with us less than {program.min_tenure_months} months")
+        problems.append(
+            ngettext("has been with us less than %(count)d month", "has been with us less than %(count)d months", program.min_tenure_months)
+            % {"count": program.min_tenure_months}
+        )
     site_ids = {site.pk for site in program.eligible_sites.all()}
     if site_ids and person.site_id not in site_ids:
-        problems.append("works at a site outside the program")
+        problems.append(gettext("works at a site outside the program"))
     department_ids = {department.pk for department in program.eligible_departments.all()}
     if department_ids and person.department_id not in department_ids:
-        problems.append("works in a department outside the program")
+        problems.append(gettext("works in a department outside the program"))
     return problems

@@ -13,7 +13,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from turnabout.accounts.models import Organisation, User
 from turnabout.accounts.models import Role as AccountRole
@@ -137,36 +139,45 @@ def _is_number_from(value: object, low: float, high: float) -> bool:
 
 
 # What each engine rule accepts, and how to say so; the keys are exactly DEFAULT_MATCH_RULES'.
-_MATCH_RULE_CHECKS: dict[str, tuple[Callable[[object], bool], str]] = {
-    "mode": (lambda value: isinstance(value, str) and value in {mode.value for mode in Mode}, "one of " + ", ".join(Mode)),
-    "require_different_department": (lambda value: isinstance(value, bool), "true or false"),
-    "require_shared_language": (lambda value: isinstance(value, bool), "true or false"),
+# Each rule's check, with the message when it fails (%(name)s: the rule; %(modes)s: the engine's modes; %(limit)s: the
+# largest number of minutes).
+_MATCH_RULE_CHECKS: dict[str, tuple[Callable[[object], bool], Promise]] = {
+    "mode": (lambda value: isinstance(value, str) and value in {mode.value for mode in Mode}, _("%(name)s must be one of %(modes)s.")),
+    "require_different_department": (lambda value: isinstance(value, bool), _("%(name)s must be true or false.")),
+    "require_shared_language": (lambda value: isinstance(value, bool), _("%(name)s must be true or false.")),
     "min_availability_minutes": (
         lambda value: isinstance(value, int) and _is_number_from(value, 0, MAX_MIN_AVAILABILITY_MINUTES),
-        f"a whole number of minutes from 0 to {MAX_MIN_AVAILABILITY_MINUTES}",
+        _("%(name)s must be a whole number of minutes from 0 to %(limit)s."),
     ),
-    "min_pair_score": (lambda value: _is_number_from(value, 0, 1), "a number from 0 to 1"),
-    "use_diversity_attributes": (lambda value: isinstance(value, bool), "true or false"),
+    "min_pair_score": (lambda value: _is_number_from(value, 0, 1), _("%(name)s must be a number from 0 to 1.")),
+    "use_diversity_attributes": (lambda value: isinstance(value, bool), _("%(name)s must be true or false.")),
 }
 
 
 def _match_weights_problems(weights: object) -> list[str]:
     if not isinstance(weights, dict):
-        return ["Give the weights as names with numbers."]
-    problems = [f"{name} is not a weight." for name in sorted(set(weights) - set(DEFAULT_MATCH_WEIGHTS))]
+        return [gettext("Give the weights as names with numbers.")]
+    problems = [gettext("%(name)s is not a weight.") % {"name": name} for name in sorted(set(weights) - set(DEFAULT_MATCH_WEIGHTS))]
     merged = {**DEFAULT_MATCH_WEIGHTS, **weights}
-    problems += [f"{name} must be a number from 0 to 1." for name in DEFAULT_MATCH_WEIGHTS if not _is_number_from(merged[name], 0, 1)]
+    problems += [
+        gettext("%(name)s must be a number from 0 to 1.") % {"name": name}
+        for name in DEFAULT_MATCH_WEIGHTS
+        if not _is_number_from(merged[name], 0, 1)
+    ]
     if not problems and sum(merged[name] for name in DEFAULT_MATCH_WEIGHTS) <= 0:
-        problems.append("At least one weight must be above zero.")
+        problems.append(gettext("At least one weight must be above zero."))
     return problems
 
 
 def _match_rules_problems(rules: object) -> list[str]:
     if not isinstance(rules, dict):
-        return ["Give the rules as names with values."]
-    problems = [f"{name} is not a rule." for name in sorted(set(rules) - set(_MATCH_RULE_CHECKS))]
+        return [gettext("Give the rules as names with values.")]
+    problems = [gettext("%(name)s is not a rule.") % {"name": name} for name in sorted(set(rules) - set(_MATCH_RULE_CHECKS))]
     merged = {**DEFAULT_MATCH_RULES, **rules}
-    problems += [f"{name} must be {expected}." for name, (accepts, expected) in _MATCH_RULE_CHECKS.items() if not accepts(merged[name])]
+    details = {"modes": ", ".join(Mode), "limit": MAX_MIN_AVAILABILITY_MINUTES}
+    problems += [
+        str(message) % {"name": name, **details} for name, (accepts, message) in _MATCH_RULE_CHECKS.items() if not accepts(merged[name])
+    ]
     return problems
 
 
@@ -201,22 +212,28 @@ def _program_settings_errors(program: Program, *, changed: set[str], many_to_man
         errors.update(error.message_dict)
     for name, limit in PROGRAM_TEXT_MAX_LENGTHS.items():
         if name in changed and name not in errors and len(getattr(program, name)) > limit:
-            errors[name] = [f"Keep this to {limit:,} characters."]
+            errors[name] = [
+                ngettext("Keep this to %(limit)s character.", "Keep this to %(limit)s characters.", limit) % {"limit": f"{limit:,}"}
+            ]
     checks = {"match_weights": _match_weights_problems, "match_rules": _match_rules_problems, "custom_labels": _custom_labels_problems}
     errors.update({name: problems for name, check in checks.items() if name in changed and (problems := check(getattr(program, name)))})
     organisation_id = program.organisation_id
     sponsor = program.sponsor if "sponsor" in changed and "sponsor" not in errors else None
     if sponsor is not None and (sponsor.organisation_id != organisation_id or sponsor.role != AccountRole.SPONSOR):
-        errors["sponsor"] = ["Choose an executive sponsor of the program's organisation."]
+        errors["sponsor"] = [gettext("Choose an executive sponsor of the program's organisation.")]
     for name in ("mentee_min_grade", "mentor_max_grade"):
         grade = getattr(program, name) if name in changed and name not in errors else None
         if grade is not None and grade.organisation_id != organisation_id:
-            errors[name] = ["Choose a grade of the program's organisation."]
-    for name, model in (("eligible_sites", Site), ("eligible_departments", Department)):
+            errors[name] = [gettext("Choose a grade of the program's organisation.")]
+    choices: tuple[tuple[str, type[Site] | type[Department], str], ...] = (
+        ("eligible_sites", Site, gettext("Choose only sites of the program's organisation.")),
+        ("eligible_departments", Department, gettext("Choose only departments of the program's organisation.")),
+    )
+    for name, model, message in choices:
         if name in many_to_many:
             ids = {getattr(item, "pk", item) for item in many_to_many[name]}
             if model.objects.filter(pk__in=ids, organisation_id=organisation_id).count() != len(ids):
-                errors[name] = [f"Choose only {model._meta.verbose_name_plural} of the program's organisation."]
+                errors[name] = [message]
     return errors
 
 
@@ -224,7 +241,10 @@ def check_settings_editable(program: Program, names: Iterable[str]) -> None:
     """Raise FieldLocked naming every setting in ``names`` that cannot change in the program's current state."""
     locked = sorted(name for name in names if name not in EDITABLE_FIELDS[ProgramStatus(program.status)])
     if locked:
-        raise FieldLocked(f"These settings cannot change while the program is {program.get_status_display().lower()}: {', '.join(locked)}.")
+        raise FieldLocked(
+            gettext("These settings cannot change while the program is %(status)s: %(settings)s.")
+            % {"status": program.get_status_display().lower(), "settings": ", ".join(locked)}
+        )
 
 
 @transaction.atomic
@@ -258,7 +278,10 @@ def change_program_status(*, program: Program, to: ProgramStatus, by: User) -> P
     program = Program.objects.select_for_update().get(pk=program.pk)
     current = ProgramStatus(program.status)
     if to not in TRANSITIONS[current]:
-        raise InvalidTransition(f"A {current.label.lower()} program cannot become {ProgramStatus(to).label.lower()}.")
+        raise InvalidTransition(
+            gettext("A %(current)s program cannot become %(status)s.")
+            % {"current": current.label.lower(), "status": ProgramStatus(to).label.lower()}
+        )
     if current == ProgramStatus.DRAFT and to == ProgramStatus.ENROLLING:
         problems = launch_problems(program)
         if problems:
@@ -292,7 +315,7 @@ def invite_people(*, program: Program, people: Iterable[Person], role: Role, by:
     Invitation emails are sent by a background task after commit.
     """
     if program.status not in (ProgramStatus.DRAFT, ProgramStatus.ENROLLING):
-        raise InvalidTransition("Invitations are sent while a program is a draft or enrolling.")
+        raise InvalidTransition(gettext("Invitations are sent while a program is a draft or enrolling."))
     if limit is not None and limit < 1:
         raise ValueError(f"An invitation limit is at least 1, not {limit}.")
     people = list(people)
@@ -360,11 +383,11 @@ def submit_application(*, enrolment: Enrolment, application: Application) -> Enr
     """Store the participant's own application; may be resubmitted until a decision is taken."""
     enrolment = Enrolment.objects.select_for_update().select_related("program").get(pk=enrolment.pk)
     if enrolment.program.status != ProgramStatus.ENROLLING:
-        raise EnrolmentStateError("Applications are open only while the program is enrolling.")
+        raise EnrolmentStateError(gettext("Applications are open only while the program is enrolling."))
     if enrolment.status not in (EnrolmentStatus.INVITED, EnrolmentStatus.APPLIED):
-        raise EnrolmentStateError(f"This application is already {enrolment.get_status_display().lower()}.")
+        raise EnrolmentStateError(gettext("This application is already %(status)s.") % {"status": enrolment.get_status_display().lower()})
     if not application.conduct_acknowledged:
-        raise EnrolmentStateError("Please acknowledge the code of conduct.")
+        raise EnrolmentStateError(gettext("Please acknowledge the code of conduct."))
     enrolment.motivation = application.motivation
     enrolment.goals_text = application.goals_text
     enrolment.availability = application.availability
@@ -393,7 +416,9 @@ def decide_application(*, enrolment: Enrolment, approve: bool, by: User) -> Enro
     if enrolment.status == target:
         return enrolment
     if enrolment.status != EnrolmentStatus.APPLIED:
-        raise EnrolmentStateError(f"Only applications can be decided; this one is {enrolment.get_status_display().lower()}.")
+        raise EnrolmentStateError(
+            gettext("Only applications can be decided; this one is %(status)s.") % {"status": enrolment.get_status_display().lower()}
+        )
     enrolment.status = target
     enrolment.decided_at = timezone.now()
     enrolment.decided_by = by
@@ -431,7 +456,7 @@ def complete_training_module(*, enrolment: Enrolment, module: TrainingModule, an
 def require_eligible(program: Program, person: Person, role: Role) -> None:
     problems = eligibility_problems(program, person, role, today=timezone.localdate())
     if problems:
-        raise NotEligible(f"{person.full_name} is not eligible: " + "; ".join(problems))
+        raise NotEligible(gettext("%(name)s is not eligible: %(problems)s") % {"name": person.full_name, "problems": "; ".join(problems)})
 
 
 @transaction.atomic

@@ -3,6 +3,7 @@ programs (counts only, never answers); sponsors are refused by ``access_program`
 """
 
 from django.http import Http404
+from django.utils.translation import gettext
 
 from turnabout.accounts.access import access_organisation
 from turnabout.accounts.models import User
@@ -19,7 +20,7 @@ def access_own_assignment(user: User, assignment_id: int) -> SurveyAssignment:
         .first()
     )
     if assignment is None:
-        raise Http404("No such survey of yours.")
+        raise Http404(gettext("No such survey of yours."))
     return assignment
 
 
@@ -28,6 +29,6 @@ def access_managed_wave(user: User, wave_id: int) -> SurveyWave:
     organisation = access_organisation(user)
     wave = SurveyWave.objects.filter(pk=wave_id, program__organisation=organisation).first()
     if wave is None:
-        raise Http404("No such survey wave in your organisation.")
+        raise Http404(gettext("No such survey wave in your organisation."))
     wave.program = access_program(user, wave.program_id, write=True)
     return wave

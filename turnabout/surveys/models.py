@@ -39,7 +39,7 @@ class Instrument(models.Model):
     version = models.CharField(max_length=20)
     name = models.CharField(max_length=200)
     audience = models.CharField(max_length=10, choices=Audience.choices)
-    waves = models.JSONField(default=list, help_text='The wave kinds that use it, e.g. ["baseline", "end"].')
+    waves = models.JSONField(default=list, help_text=_('The wave kinds that use it, e.g. ["baseline", "end"].'))
     scale = models.JSONField(help_text='{"type": "likert", "min": 1, "max": 5, "labels": [...]}')
     licence = models.CharField(max_length=200)
     attribution = models.TextField()
