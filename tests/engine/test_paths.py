@@ -68,7 +68,11 @@ def test_every_path_reaches_the_same_proven_optimum(instance: tuple[Problem, Rul
     # then
     totals = {_integer_total(problem, rules, weights, result) for result in results}
     assert len(totals) == 1
-    assert len({result.diagnostics.mentees_matched for result in results}) == 1
+    if mode == "coverage":
+        # Coverage is part of the objective only in coverage mode. In score mode two optima may match different numbers
+        # of mentees with one total (Hypothesis found one: a mentee of capacity 2 taking a second pair instead of a
+        # sixth mentee being matched), so only the total and its certificate must agree there.
+        assert len({result.diagnostics.mentees_matched for result in results}) == 1
     assert all(result.diagnostics.certificate.optimal and result.diagnostics.certificate.gap == 0 for result in results)
     assert results[0].diagnostics.certificate.exhaustive
 

@@ -18,18 +18,38 @@ All weights are integers, so every comparison is exact.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 import numpy as np
 import scipy.sparse as sp
-from ortools.graph.python import min_cost_flow
-from scipy.optimize import linprog
 
 from turnabout.engine._features import BoolArray, Int64Array, IntArray
 from turnabout.engine._kernels import compiled
 
+SolverName = Literal["min_cost_flow", "highs"]
+SOLVER_NAMES: tuple[SolverName, ...] = get_args(SolverName)
+
 
 class SolverError(RuntimeError):
     """The solver failed in a way that indicates a bug, not bad input."""
+
+
+def coerce_solver(force_solver: SolverName | str | None) -> SolverName:
+    """``force_solver`` as a :data:`SolverName` (``min_cost_flow`` when ``None``), or a ValueError naming the accepted ones.
+
+    >>> coerce_solver(None), coerce_solver("highs")
+    ('min_cost_flow', 'highs')
+    >>> coerce_solver("glpk")
+    Traceback (most recent call last):
+    ...
+    ValueError: 'glpk' is not a solver: use one of 'min_cost_flow', 'highs'
+    """
+    if force_solver is None:
+        return "min_cost_flow"
+    for name in SOLVER_NAMES:
+        if force_solver == name:
+            return name
+    raise ValueError(f"{force_solver!r} is not a solver: use one of {', '.join(map(repr, SOLVER_NAMES))}")
 
 
 @dataclass(frozen=True, eq=False)
@@ -45,7 +65,7 @@ class Assignment:
     v: Int64Array
     objective: int
     upper_bound: int
-    solver: str
+    solver: SolverName
 
 
 def solve_assignment(
@@ -56,7 +76,7 @@ def solve_assignment(
     mentor_capacity: Int64Array,
     *,
     bonus: Int64Array | int = 0,
-    force_solver: str | None = None,
+    force_solver: SolverName | None = None,
 ) -> Assignment:
     """Choose pairs maximising ``sum(weights) + bonus * (mentees matched)`` within capacities.
 
@@ -71,7 +91,8 @@ def solve_assignment(
     bonus : int or numpy.ndarray
         Profit for each mentee matched at least once (coverage mode), per mentee or for all; 0 for plain score.
     force_solver : {"min_cost_flow", "highs"}, optional
-        For tests: HiGHS instead of the min-cost flow solver, as an independent check.
+        For tests: HiGHS instead of the min-cost flow solver, as an independent check. Any other
+        value raises a ValueError naming the accepted ones.
 
     Returns
     -------
@@ -83,6 +104,7 @@ def solve_assignment(
     >>> a.chosen.tolist(), a.objective, a.upper_bound
     ([False, True, True], 7, 7)
     """
+    solver = coerce_solver(force_solver)
     rows = np.asarray(rows, dtype=np.int64)
     cols = np.asarray(cols, dtype=np.int64)
     weights = np.asarray(weights, dtype=np.int64)
@@ -91,7 +113,6 @@ def solve_assignment(
     bonus = np.broadcast_to(np.asarray(bonus, dtype=np.int64), mentee_capacity.shape).copy()
     usable = (weights + bonus[rows] > 0) & (mentee_capacity[rows] > 0) & (mentor_capacity[cols] > 0)
     chosen = np.zeros(len(rows), dtype=bool)
-    solver = force_solver or "min_cost_flow"
     if usable.any():
         index = np.flatnonzero(usable)
         if solver == "min_cost_flow":
@@ -110,6 +131,8 @@ def solve_assignment(
 def _solve_flow(
     rows: Int64Array, cols: Int64Array, weights: Int64Array, mentee_capacity: Int64Array, mentor_capacity: Int64Array, bonus: Int64Array
 ) -> BoolArray:
+    from ortools.graph.python import min_cost_flow  # deferred: heavy, and only a solve needs it
+
     # Nodes: mentees, then mentors, then the source and the sink. A mentee's first partner earns
     # the coverage bonus through its own source arc; the source→sink arc lets people stay unmatched.
     mentees, mentors = len(mentee_capacity), len(mentor_capacity)
@@ -141,6 +164,8 @@ def _solve_flow(
 def _solve_highs(
     rows: Int64Array, cols: Int64Array, weights: Int64Array, mentee_capacity: Int64Array, mentor_capacity: Int64Array, bonus: Int64Array
 ) -> BoolArray:
+    from scipy.optimize import linprog  # deferred: heavy, and only the test solver needs it
+
     edges, mentees, mentors = len(rows), len(mentee_capacity), len(mentor_capacity)
     # Variables: x (one per pair), then y1 (first partner, earns bonus) and y2 (further partners) per mentee.
     cost = -np.concatenate((weights.astype(np.float64), bonus.astype(np.float64), np.zeros(mentees)))

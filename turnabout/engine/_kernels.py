@@ -16,13 +16,14 @@ are optimised and reported come from :func:`turnabout.engine._scoring.edge_score
 
 from __future__ import annotations
 
+import functools
 import itertools
+import threading
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
-import numba
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
@@ -49,14 +50,145 @@ from turnabout.engine._sorting import pair_keys, unique_keys
 ) = range(14)
 
 
+class _Deferred:
+    """A kernel compiled by Numba at its first call, so that importing the engine does not import Numba.
+
+    Web processes import the engine for its types and checks; only a solve needs compiled code.
+    The first call compiles (or loads from the on-disk cache) every helper inlined into kernels,
+    then this kernel, and later calls go straight to the compiled code.
+    """
+
+    _lock = threading.Lock()
+    _inline_helpers: list[Callable[..., Any]] = []  # shared by every kernel, on purpose
+    _helpers_compiled = False
+
+    def __init__(self, function: Callable[..., Any]) -> None:
+        self._function = function
+        self._dispatcher: Callable[..., Any] | None = None
+        functools.update_wrapper(self, function)
+
+    def __call__(self, *args: Any) -> Any:
+        dispatcher = self._dispatcher
+        if dispatcher is None:
+            dispatcher = self._compile()
+        return dispatcher(*args)
+
+    def _compile(self) -> Callable[..., Any]:
+        import numba  # deferred: heavy, and only a solve needs it
+
+        with _Deferred._lock:
+            if not _Deferred._helpers_compiled:
+                # A kernel sees its helpers through its module's globals: there they must be Numba's.
+                inline = numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
+                for helper in _Deferred._inline_helpers:
+                    helper.__globals__[helper.__name__] = inline(helper)
+                _Deferred._helpers_compiled = True
+            if self._dispatcher is None:
+                self._dispatcher = numba.njit(cache=True, nogil=True, error_model="numpy")(self._function)
+            return self._dispatcher
+
+
 def compiled[F: Callable[..., Any]](function: F) -> F:
-    """Compile to machine code (cached on disk next to its module), releasing the GIL while it runs."""
-    return cast(F, numba.njit(cache=True, nogil=True, error_model="numpy")(function))
+    """Compile to machine code (cached on disk next to its module), releasing the GIL while it runs.
+
+    Compiled at the first call (see :class:`_Deferred`).
+    """
+    return cast(F, _Deferred(function))
 
 
 def _inline[F: Callable[..., Any]](function: F) -> F:
-    """Compiled into its callers: a call per pair would pass every array again."""
-    return cast(F, numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")(function))
+    """Compiled into its callers: a call per pair would pass every array again.
+
+    Kernels only: compiled, with Numba, before the first kernel is (never called from Python).
+    """
+    _Deferred._inline_helpers.append(function)
+    return function
+
+
+# The kernels' arguments, grouped. Numba takes named tuples of arrays as they are; every field is a
+# contiguous array of the dtype noted (the kernels are compiled for exactly those).
+
+
+class MenteeArrays(NamedTuple):
+    """Per mentee (original numbering)."""
+
+    grade: npt.NDArray[np.int32]
+    capacity: npt.NDArray[np.int32]
+    department: npt.NDArray[np.int32]
+    site: npt.NDArray[np.int32]
+    languages: npt.NDArray[np.uint64]  # (mentees, words) bit sets
+    pattern: npt.NDArray[np.int32]  # index into ``patterns``
+    patterns: npt.NDArray[np.uint64]  # (patterns, words) availability slot bit sets
+    goal_ptr: npt.NDArray[np.int64]  # goals as CSR: skill indices and weights
+    goal_idx: npt.NDArray[np.int64]
+    goal_val: npt.NDArray[np.float64]
+    common_ptr: npt.NDArray[np.int64]  # interests and values as CSR (indices only)
+    common_idx: npt.NDArray[np.int64]
+    diversity: npt.NDArray[np.int32]  # (mentees, attributes), -1 where unknown
+
+
+class MentorArrays(NamedTuple):
+    """Per mentor, in the kernels' numbering (see :class:`KernelInputs`)."""
+
+    grade: npt.NDArray[np.int32]
+    capacity: npt.NDArray[np.int32]
+    department: npt.NDArray[np.int32]
+    site: npt.NDArray[np.int32]
+    languages: npt.NDArray[np.uint64]
+    pattern: npt.NDArray[np.int32]
+    patterns: npt.NDArray[np.uint64]
+    credit: npt.NDArray[np.float32]  # skill credit (skills × mentors), flattened group by group
+    common: npt.NDArray[np.float32]  # interests and values (items × mentors), flattened group by group
+    diversity: npt.NDArray[np.int32]
+
+
+class Layout(NamedTuple):
+    """How mentees and mentors meet: overlap table, blocked pairs, mentor groups, original numbers."""
+
+    table: npt.NDArray[np.int16]  # (mentee patterns, mentor groups) shared slots; empty without a table
+    blocked_ptr: npt.NDArray[np.int64]  # blocked pairs as per-mentee sorted lists of renumbered mentors
+    blocked_cols: npt.NDArray[np.int64]
+    group_start: npt.NDArray[np.int64]  # mentors of group g are group_start[g]:group_start[g + 1]
+    original: npt.NDArray[np.int64]  # a renumbered mentor's original index
+
+
+class ScanRequest(NamedTuple):
+    """Which mentees to scan, under which duals, skipping which pairs."""
+
+    rows: npt.NDArray[np.int64]
+    u: npt.NDArray[np.float64]  # per row of ``rows``
+    v: npt.NDArray[np.float64]  # per mentor, in the kernels' numbering
+    skip_ptr: npt.NDArray[np.int64]  # pairs not to list, as made by :func:`pair_lists`
+    skip_cols: npt.NDArray[np.int64]
+    slack: float  # pairs with a value above ``-slack`` are hits
+
+
+class ScanOutputs(NamedTuple):
+    """What a scan writes, per row of the request (the fields of :class:`BestPairs`)."""
+
+    top_cols: IntArray  # int64
+    top_scores: FloatArray
+    top_values: FloatArray
+    left_out: FloatArray
+    hits: IntArray  # int64
+    excess: FloatArray
+
+
+class MentorLists(NamedTuple):
+    """Each mentor's best mentees, updated in place (the fields of :class:`MentorsBest`)."""
+
+    scores: FloatArray
+    rows: IntArray  # int64
+    floor: FloatArray
+
+
+def _sorted_lists(rank: IntArray, rows: IntArray, cols: IntArray, mentees: int) -> tuple[IntArray, IntArray]:
+    """Pairs as per-mentee lists of renumbered mentors, sorted (CSR over all mentees)."""
+    width = max(1, len(rank))
+    keys = unique_keys(pair_keys(rows, rank[np.asarray(cols, dtype=np.int64)], width))
+    indptr = np.zeros(mentees + 1, dtype=np.int64)
+    np.cumsum(np.bincount(keys // width, minlength=mentees), out=indptr[1:])
+    return indptr, keys % width
 
 
 @dataclass(frozen=True, eq=False)
@@ -68,18 +200,16 @@ class KernelInputs:
     looked at). ``order[new]`` is a mentor's original index and ``rank[original]`` its new one.
     """
 
-    arrays: tuple[Any, ...]
+    mentees: MenteeArrays
+    mentors: MentorArrays
+    layout: Layout
     parameters: FloatArray
     order: IntArray
     rank: IntArray
 
     def sorted_lists(self, rows: IntArray, cols: IntArray, mentees: int) -> tuple[IntArray, IntArray]:
         """Pairs as per-mentee lists of renumbered mentors, sorted (CSR over all mentees)."""
-        width = max(1, len(self.order))
-        keys = unique_keys(pair_keys(rows, self.rank[np.asarray(cols, dtype=np.int64)], width))
-        indptr = np.zeros(mentees + 1, dtype=np.int64)
-        np.cumsum(np.bincount(keys // width, minlength=mentees), out=indptr[1:])
-        return indptr, keys % width
+        return _sorted_lists(self.rank, rows, cols, mentees)
 
 
 _inputs: weakref.WeakKeyDictionary[Encoded, KernelInputs] = weakref.WeakKeyDictionary()
@@ -134,41 +264,43 @@ def kernel_inputs(encoded: Encoded) -> KernelInputs:
         group_start = np.array([0, encoded.n_mentors])
     blocked_ptr, blocked_cols = encoded.blocked_indptr, encoded.blocked_cols
     if len(blocked_cols):
-        renumbered = KernelInputs((), parameters, order, rank)
-        _same_ptr, blocked_cols = renumbered.sorted_lists(encoded.blocked_rows, blocked_cols, encoded.n_mentees)
+        _same_ptr, blocked_cols = _sorted_lists(rank, encoded.blocked_rows, blocked_cols, encoded.n_mentees)
 
-    # In the order _scan unpacks them.
-    arrays = (
-        contiguous(mentees.grade, np.int32),
-        contiguous(mentees.capacity, np.int32),
-        contiguous(mentees.department, np.int32),
-        contiguous(mentees.site, np.int32),
-        contiguous(mentees.languages, np.uint64),
-        contiguous(mentees.slot_pattern, np.int32),
-        contiguous(mentees.patterns, np.uint64),
-        contiguous(goals.indptr, np.int64),
-        contiguous(goals.indices, np.int64),
-        contiguous(goals.data, np.float64),
-        contiguous(common.indptr, np.int64),
-        contiguous(common.indices, np.int64),
-        contiguous(mentees.diversity, np.int32),
-        contiguous(mentors.grade[order], np.int32),
-        contiguous(mentors.capacity[order], np.int32),
-        contiguous(mentors.department[order], np.int32),
-        contiguous(mentors.site[order], np.int32),
-        contiguous(mentors.languages[order], np.uint64),
-        contiguous(mentors.slot_pattern[order], np.int32),
-        contiguous(mentors.patterns, np.uint64),
-        _by_group(encoded.skill_credit_dense[:, order], group_start),
-        _by_group(encoded.common_dense[:, order], group_start),
-        contiguous(mentors.diversity[order], np.int32),
-        contiguous(table, np.int16),
-        contiguous(blocked_ptr, np.int64),
-        contiguous(blocked_cols, np.int64),
-        contiguous(group_start, np.int64),
-        contiguous(order, np.int64),
+    mentee_arrays = MenteeArrays(
+        grade=contiguous(mentees.grade, np.int32),
+        capacity=contiguous(mentees.capacity, np.int32),
+        department=contiguous(mentees.department, np.int32),
+        site=contiguous(mentees.site, np.int32),
+        languages=contiguous(mentees.languages, np.uint64),
+        pattern=contiguous(mentees.slot_pattern, np.int32),
+        patterns=contiguous(mentees.patterns, np.uint64),
+        goal_ptr=contiguous(goals.indptr, np.int64),
+        goal_idx=contiguous(goals.indices, np.int64),
+        goal_val=contiguous(goals.data, np.float64),
+        common_ptr=contiguous(common.indptr, np.int64),
+        common_idx=contiguous(common.indices, np.int64),
+        diversity=contiguous(mentees.diversity, np.int32),
     )
-    made = KernelInputs(arrays, parameters, order, rank)
+    mentor_arrays = MentorArrays(
+        grade=contiguous(mentors.grade[order], np.int32),
+        capacity=contiguous(mentors.capacity[order], np.int32),
+        department=contiguous(mentors.department[order], np.int32),
+        site=contiguous(mentors.site[order], np.int32),
+        languages=contiguous(mentors.languages[order], np.uint64),
+        pattern=contiguous(mentors.slot_pattern[order], np.int32),
+        patterns=contiguous(mentors.patterns, np.uint64),
+        credit=_by_group(encoded.skill_credit_dense[:, order], group_start),
+        common=_by_group(encoded.common_dense[:, order], group_start),
+        diversity=contiguous(mentors.diversity[order], np.int32),
+    )
+    layout = Layout(
+        table=contiguous(table, np.int16),
+        blocked_ptr=contiguous(blocked_ptr, np.int64),
+        blocked_cols=contiguous(blocked_cols, np.int64),
+        group_start=contiguous(group_start, np.int64),
+        original=contiguous(order, np.int64),
+    )
+    made = KernelInputs(mentee_arrays, mentor_arrays, layout, parameters, order, rank)
     _inputs[encoded] = made
     return made
 
@@ -312,57 +444,29 @@ class BestPairs:
 
 @compiled
 def _scan(
-    rows: IntArray,
-    arrays: tuple[Any, ...],
+    request: ScanRequest,
+    mentees: MenteeArrays,
+    mentors: MentorArrays,
+    layout: Layout,
     p: FloatArray,
     dense: Float32Array,
-    u: FloatArray,
-    v: FloatArray,
-    skip_ptr: IntArray,
-    skip_cols: IntArray,
-    slack: float,
-    top_cols: IntArray,
-    top_scores: FloatArray,
-    top_values: FloatArray,
-    left_out: FloatArray,
-    hits: IntArray,
-    excess: FloatArray,
-    mentor_best: FloatArray,
-    mentor_rows: IntArray,
-    mentor_floor: FloatArray,
+    out: ScanOutputs,
+    best: MentorLists,
 ) -> None:
-    # The arrays are unpacked once, here (in kernel_inputs' order): unpacking them per pair costs a
-    # reference count each.
-    (
-        e_grade,
-        e_capacity,
-        e_department,
-        e_site,
-        e_languages,
-        e_pattern,
-        e_patterns,
-        goal_ptr,
-        goal_idx,
-        goal_val,
-        common_ptr,
-        common_idx,
-        e_diversity,
-        m_grade,
-        m_capacity,
-        m_department,
-        m_site,
-        m_languages,
-        m_pattern,
-        m_patterns,
-        credit,
-        common_dense,
-        m_diversity,
-        table,
-        blocked_ptr,
-        blocked_cols,
-        group_start,
-        original,
-    ) = arrays
+    # The arrays are unpacked once, here: unpacking them per pair costs a reference count each.
+    rows, u, v, skip_ptr, skip_cols, slack = request.rows, request.u, request.v, request.skip_ptr, request.skip_cols, request.slack
+    e_grade, e_capacity, e_department, e_site = mentees.grade, mentees.capacity, mentees.department, mentees.site
+    e_languages, e_pattern, e_patterns, e_diversity = mentees.languages, mentees.pattern, mentees.patterns, mentees.diversity
+    goal_ptr, goal_idx, goal_val = mentees.goal_ptr, mentees.goal_idx, mentees.goal_val
+    common_ptr, common_idx = mentees.common_ptr, mentees.common_idx
+    m_grade, m_capacity, m_department, m_site = mentors.grade, mentors.capacity, mentors.department, mentors.site
+    m_languages, m_pattern, m_patterns, m_diversity = mentors.languages, mentors.pattern, mentors.patterns, mentors.diversity
+    credit, common_dense = mentors.credit, mentors.common
+    table, blocked_ptr, blocked_cols = layout.table, layout.blocked_ptr, layout.blocked_cols
+    group_start, original = layout.group_start, layout.original
+    top_cols, top_scores, top_values = out.top_cols, out.top_scores, out.top_values
+    left_out, hits, excess = out.left_out, out.hits, out.excess
+    mentor_best, mentor_rows, mentor_floor = best.scores, best.rows, best.floor
     # Parameters as locals: the compiler keeps them in registers (array reads could alias the outputs).
     min_gap = p[MIN_GAP]
     require_language = p[REQUIRE_LANGUAGE]
@@ -634,25 +738,23 @@ def best_pairs(
         hits=np.zeros(count, dtype=np.int64),
         excess=np.zeros(count),
     )
+    request = ScanRequest(
+        rows=np.ascontiguousarray(rows, dtype=np.int64),
+        u=np.zeros(count) if u is None else np.ascontiguousarray(u, dtype=np.float64),
+        v=np.zeros(mentors) if v is None else np.ascontiguousarray(np.asarray(v, dtype=np.float64)[inputs.order]),
+        skip_ptr=np.ascontiguousarray(skip_ptr, dtype=np.int64),
+        skip_cols=np.ascontiguousarray(skip_cols, dtype=np.int64),
+        slack=float(slack),
+    )
     _scan(
-        np.ascontiguousarray(rows, dtype=np.int64),
-        inputs.arrays,
+        request,
+        inputs.mentees,
+        inputs.mentors,
+        inputs.layout,
         inputs.parameters,
         np.zeros((0, 0), dtype=np.float32) if out is None else out,
-        np.zeros(count) if u is None else np.ascontiguousarray(u, dtype=np.float64),
-        np.zeros(mentors) if v is None else np.ascontiguousarray(np.asarray(v, dtype=np.float64)[inputs.order]),
-        np.ascontiguousarray(skip_ptr, dtype=np.int64),
-        np.ascontiguousarray(skip_cols, dtype=np.int64),
-        float(slack),
-        result.cols,
-        result.scores,
-        result.values,
-        result.left_out,
-        result.hits,
-        result.excess,
-        mentors_best.scores,
-        mentors_best.rows,
-        mentors_best.floor,
+        ScanOutputs(result.cols, result.scores, result.values, result.left_out, result.hits, result.excess),
+        MentorLists(mentors_best.scores, mentors_best.rows, mentors_best.floor),
     )
     listed = result.cols >= 0
     result.cols[listed] = inputs.order[result.cols[listed]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import math
 import time
 from collections.abc import Callable
@@ -10,7 +11,6 @@ from typing import Literal
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.csgraph import maximum_bipartite_matching
 
 from turnabout.engine._assignment import Assignment, solve_assignment
 from turnabout.engine._candidates import FLOAT32_SLACK, NO_PAIR, Candidates, Pricing, generate, merge, price
@@ -19,7 +19,7 @@ from turnabout.engine._explain import pair_reasons, unmatched_reasons
 from turnabout.engine._features import BoolArray, Encoded, FloatArray, Int64Array, IntArray, Side, encode
 from turnabout.engine._greedy import greedy
 from turnabout.engine._problem import COMPONENTS, Mode, Problem, ProblemError, Rules, Weights
-from turnabout.engine._result import Certificate, Diagnostics, MatchResult, Pair, Unmatched
+from turnabout.engine._result import Baseline, Certificate, Diagnostics, MatchResult, Pair, Unmatched
 from turnabout.engine._rules import edge_rule_checks
 from turnabout.engine._scoring import SCALE, edge_scores, quantise
 from turnabout.engine._sorting import contains, pair_keys, pair_order
@@ -76,8 +76,23 @@ def _check_pinned(encoded: Encoded) -> None:
             raise ProblemError(f"({mentor!r}, {mentee!r}) breaks the {check.rule.replace('_', ' ')} rule", field="pinned")
 
 
+class PricingOutcome(enum.Enum):
+    """How the pricing loop ended."""
+
+    EXHAUSTIVE = "exhaustive"  # every feasible pair was offered to the solver: nothing to price
+    CONVERGED = "converged"  # no left-out pair has a positive reduced cost: optimal over every pair
+    WITHIN_TOLERANCE = "within_tolerance"  # the proven upper bound is within the tolerance of the total
+    ROUND_LIMIT = "round_limit"  # MAX_PRICING_ROUNDS reached: the bound covers what is still left out
+
+
 @dataclass(frozen=True, eq=False)
-class _Solved:
+class Priced:
+    """The pricing loop's answer: how it ended, the last assignment and the candidates it was solved on.
+
+    ``certified`` is whether ``upper_bound`` (millionths, with the bonus) proves that assignment optimal.
+    """
+
+    outcome: PricingOutcome
     candidates: Candidates
     assignment: Assignment
     rounds: int
@@ -85,7 +100,7 @@ class _Solved:
     upper_bound: int
 
 
-def _certified_assignment(
+def _price_and_certify(
     encoded: Encoded,
     candidates: Candidates,
     mentee_capacity: Int64Array,
@@ -94,14 +109,15 @@ def _certified_assignment(
     per_mentee: int,
     progress: Progress | None,
     tolerance: float = 0.0,
-) -> _Solved:
+) -> Priced:
     """Solve on the candidates, then price left-out pairs against the duals until none can improve.
 
     Pricing looks at each mentee's reserve first (kept in memory from the scan) and re-scans a
     mentee against every mentor only when its best pair beyond the reserve could still beat the
     duals. Every round also bounds the optimum: raising each mentee's dual by the largest reduced
     cost of its left-out pairs makes the duals feasible for every pair. With a ``tolerance``, the
-    search stops once that bound is within ``tolerance`` of the total score.
+    search stops once that bound is within ``tolerance`` of the total score. The answer says which
+    of these ended it (:class:`PricingOutcome`).
     """
     rounds = 0
     mentees = len(mentee_capacity)
@@ -110,7 +126,7 @@ def _certified_assignment(
     while True:
         assignment = solve_assignment(candidates.rows, candidates.cols, candidates.weights, mentee_capacity, mentor_capacity, bonus=bonus)
         if candidates.exhaustive:
-            return _Solved(candidates, assignment, rounds, True, assignment.upper_bound)
+            return Priced(PricingOutcome.EXHAUSTIVE, candidates, assignment, rounds, True, assignment.upper_bound)
         if progress is not None:
             progress(min(1.0, rounds / MAX_PRICING_ROUNDS), "proving optimality")
         open_mentors = mentor_capacity > 0
@@ -129,12 +145,12 @@ def _certified_assignment(
         bound = _score_bounds(candidates, mentee_capacity)
         need = np.flatnonzero(bound > assignment.u + lowest_v) if open_mentors.any() else np.zeros(0, dtype=np.int64)
         if len(need) == 0 and not reserve_hits.any():
-            return _Solved(candidates, assignment, rounds, True, assignment.upper_bound)
+            return Priced(PricingOutcome.CONVERGED, candidates, assignment, rounds, True, assignment.upper_bound)
         if last_scan is not None and tolerance > 0:
             # The last scan still bounds every pair it saw under these new duals: perhaps closely enough.
             carried = _carried_upper_bound(assignment, last_scan, bound, worst, capacity, mentor_capacity)
             if carried - assignment.objective <= tolerance * total:
-                return _Solved(candidates, assignment, rounds, carried <= assignment.objective, carried)
+                return Priced(PricingOutcome.WITHIN_TOLERANCE, candidates, assignment, rounds, carried <= assignment.objective, carried)
         # Beyond the reserve, until a scan says more: no pair of mentee i scores above bound[i].
         beyond = np.zeros(mentees, dtype=np.int64)
         beyond[need] = np.maximum(bound[need] - assignment.u[need] - lowest_v, 0)
@@ -164,9 +180,11 @@ def _certified_assignment(
         # Certified when no left-out pair has a positive reduced cost: none in the reserve and,
         # when some mentee's bound required it, none in a full scan.
         if not strict_reserve and (len(need) == 0 or (scanned and not strict_scan)):
-            return _Solved(candidates, assignment, rounds, True, assignment.upper_bound)
-        if rounds >= MAX_PRICING_ROUNDS or upper - assignment.objective <= tolerance * total:
-            return _Solved(candidates, assignment, rounds, upper <= assignment.objective, upper)
+            return Priced(PricingOutcome.CONVERGED, candidates, assignment, rounds, True, assignment.upper_bound)
+        if upper - assignment.objective <= tolerance * total:
+            return Priced(PricingOutcome.WITHIN_TOLERANCE, candidates, assignment, rounds, upper <= assignment.objective, upper)
+        if rounds >= MAX_PRICING_ROUNDS:
+            return Priced(PricingOutcome.ROUND_LIMIT, candidates, assignment, rounds, upper <= assignment.objective, upper)
         candidates = grown
         rounds += 1
 
@@ -268,6 +286,8 @@ def _without_pinned(encoded: Encoded, rows: IntArray, cols: IntArray) -> tuple[I
 
 def _max_coverage(rows: IntArray, cols: IntArray, eligible: BoolArray, mentor_capacity: Int64Array) -> int:
     """Most eligible mentees that can each get one mentor (Hopcroft-Karp over mentor capacity slots)."""
+    from scipy.sparse.csgraph import maximum_bipartite_matching  # deferred: heavy, and only fair mode needs it
+
     use = eligible[rows] & (mentor_capacity[cols] > 0)
     rows, cols = rows[use], cols[use]
     if len(rows) == 0:
@@ -367,7 +387,52 @@ def solve(
     True
     """
     started = time.perf_counter()
-    seconds: dict[str, float] = {}
+    settings = _validate(problem, rules, weights, mode, candidates_per_mentee, tolerance)
+    if progress is not None:
+        progress(0.0, "preparing")
+    prepared = _prepare(settings)
+    seconds = {"prepare": time.perf_counter() - started}
+
+    mark = time.perf_counter()
+    candidates = _candidates(prepared, _report(progress, 0.05, 0.6))
+    seconds["candidates"] = time.perf_counter() - mark
+
+    mark = time.perf_counter()
+    objective = _objective(prepared)
+    assigned = _assign(prepared, candidates, objective, _report(progress, 0.6, 0.85))
+    seconds["solve"] = time.perf_counter() - mark
+
+    mark = time.perf_counter()
+    explained = _explain(prepared, assigned, explain=explain, progress=_report(progress, 0.85, 1.0))
+    seconds["explain"] = time.perf_counter() - mark
+
+    mark = time.perf_counter()
+    compared = _compare(prepared, assigned, explained)
+    seconds["diagnostics"] = time.perf_counter() - mark
+
+    certificate = _certify(prepared, objective, assigned, explained)
+    diagnostics = _diagnose(prepared, assigned, explained, compared, certificate, {**seconds, "total": time.perf_counter() - started})
+    if progress is not None:
+        progress(1.0, "done")
+    return MatchResult(pairs=explained.pairs, unmatched=explained.unmatched, diagnostics=diagnostics)
+
+
+@dataclass(frozen=True, eq=False)
+class _Settings:
+    """The caller's arguments, checked and with defaults filled in."""
+
+    problem: Problem
+    rules: Rules
+    weights: Weights
+    mode: Mode
+    candidates_per_mentee: int | None
+    tolerance: float
+
+
+def _validate(
+    problem: Problem, rules: Rules | None, weights: Weights | None, mode: Mode | str, candidates_per_mentee: int | None, tolerance: float
+) -> _Settings:
+    """The arguments of :func:`solve` checked, or a :class:`ProblemError` naming the field at fault."""
     rules = Rules() if rules is None else rules
     weights = Weights() if weights is None else weights
     if not isinstance(problem, Problem):
@@ -376,89 +441,167 @@ def solve(
         raise ProblemError(f"{rules!r} is not Rules", field="rules")
     if not isinstance(weights, Weights):
         raise ProblemError(f"{weights!r} is not Weights", field="weights")
-    mode = coerce_mode(mode)
+    checked_mode = coerce_mode(mode)
     if isinstance(tolerance, bool) or not isinstance(tolerance, int | float) or not 0 <= tolerance < 1:
         raise ProblemError(f"{tolerance!r} is not a fraction from 0 up to 1", field="tolerance")
     if candidates_per_mentee is not None and (
         isinstance(candidates_per_mentee, bool) or not isinstance(candidates_per_mentee, int) or candidates_per_mentee < 1
     ):
         raise ProblemError(f"{candidates_per_mentee!r} is not a whole number of at least 1", field="candidates_per_mentee")
+    return _Settings(problem, rules, weights, checked_mode, candidates_per_mentee, tolerance)
 
-    if progress is not None:
-        progress(0.0, "preparing")
-    encoded = encode(problem, rules, weights)
+
+@dataclass(frozen=True, eq=False)
+class _Prepared:
+    """The encoded problem, the capacities left once pinned pairs are placed, and the candidate count."""
+
+    mode: Mode
+    tolerance: float
+    encoded: Encoded
+    mentee_capacity: Int64Array
+    mentor_capacity: Int64Array
+    per_mentee: int
+
+
+def _prepare(settings: _Settings) -> _Prepared:
+    """Encode the problem and check its pinned pairs against the rules."""
+    encoded = encode(settings.problem, settings.rules, settings.weights)
     _check_pinned(encoded)
-    seconds["prepare"] = time.perf_counter() - started
+    mentee_capacity = encoded.mentees.capacity - np.bincount(encoded.pinned_rows, minlength=encoded.n_mentees)
+    mentor_capacity = encoded.mentors.capacity - np.bincount(encoded.pinned_cols, minlength=encoded.n_mentors)
+    per_mentee = settings.candidates_per_mentee or default_candidates_per_mentee(encoded)
+    return _Prepared(settings.mode, settings.tolerance, encoded, mentee_capacity, mentor_capacity, per_mentee)
 
-    mentees, mentors = encoded.n_mentees, encoded.n_mentors
-    pinned_rows, pinned_cols = encoded.pinned_rows, encoded.pinned_cols
-    mentee_capacity = encoded.mentees.capacity - np.bincount(pinned_rows, minlength=mentees)
-    mentor_capacity = encoded.mentors.capacity - np.bincount(pinned_cols, minlength=mentors)
-    per_mentee = candidates_per_mentee or default_candidates_per_mentee(encoded)
 
-    mark = time.perf_counter()
-    exhaustive = per_mentee >= mentors
+def _candidates(prepared: _Prepared, progress: Progress | None) -> Candidates:
+    """The pairs offered to the solver (scored), without the pinned ones."""
+    encoded, per_mentee = prepared.encoded, prepared.per_mentee
+    exhaustive = per_mentee >= encoded.n_mentors
     candidates = generate(
         encoded,
         per_mentee,
         # Scaled down with per_mentee so that small settings (used in tests) exercise every path.
         reserve=0 if exhaustive else min(DEFAULT_RESERVE, 2 * per_mentee),
         per_mentor=0 if exhaustive else min(DEFAULT_CANDIDATES_PER_MENTOR, per_mentee),
-        progress=_report(progress, 0.05, 0.6),
+        progress=progress,
     )
     kept_rows, kept_cols = _without_pinned(encoded, candidates.rows, candidates.cols)
-    if len(kept_rows) != len(candidates.rows):
-        keep = contains(pair_keys(kept_rows, kept_cols, mentors), pair_keys(candidates.rows, candidates.cols, mentors))
-        candidates = replace(
-            candidates,
-            rows=candidates.rows[keep],
-            cols=candidates.cols[keep],
-            contributions=candidates.contributions[keep],
-            scores=candidates.scores[keep],
-            weights=candidates.weights[keep],
+    if len(kept_rows) == len(candidates.rows):
+        return candidates
+    mentors = encoded.n_mentors
+    keep = contains(pair_keys(kept_rows, kept_cols, mentors), pair_keys(candidates.rows, candidates.cols, mentors))
+    return replace(
+        candidates,
+        rows=candidates.rows[keep],
+        cols=candidates.cols[keep],
+        contributions=candidates.contributions[keep],
+        scores=candidates.scores[keep],
+        weights=candidates.weights[keep],
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class _Objective:
+    """What the assignment maximises besides the pairs' scores: a bonus per mentee matched (millionths)."""
+
+    bonus: Int64Array
+
+
+def _objective(prepared: _Prepared) -> _Objective:
+    """No bonus for ``score``; otherwise one worth more than any total score for each mentee still to match."""
+    mentees, mentee_capacity = prepared.encoded.n_mentees, prepared.mentee_capacity
+    if prepared.mode is Mode.SCORE:
+        return _Objective(np.zeros(mentees, dtype=np.int64))
+    pinned_covered = np.bincount(prepared.encoded.pinned_rows, minlength=mentees) > 0
+    # Worth more than any total score: one more matched mentee beats every score difference.
+    big = int(mentee_capacity.clip(min=0).sum()) * SCALE + 1
+    return _Objective(np.where(pinned_covered | (mentee_capacity <= 0), 0, big).astype(np.int64))
+
+
+@dataclass(frozen=True, eq=False)
+class _Assigned:
+    """The chosen candidates and what proves them: the dual bound (millionths, with the bonus) and
+    in ``fair`` mode the proven floor on the worst pair's score."""
+
+    candidates: Candidates
+    assignment: Assignment
+    chosen: BoolArray
+    rounds: int
+    certified: bool
+    upper_bound: int
+    floor: int | None
+
+
+def _assign(prepared: _Prepared, candidates: Candidates, objective: _Objective, progress: Progress | None) -> _Assigned:
+    """The optimal assignment over every pair, priced and certified; in ``fair`` mode, then the best floor."""
+    priced = _price_and_certify(
+        prepared.encoded,
+        candidates,
+        prepared.mentee_capacity,
+        prepared.mentor_capacity,
+        objective.bonus,
+        prepared.per_mentee,
+        progress,
+        prepared.tolerance,
+    )
+    assigned = _Assigned(
+        priced.candidates, priced.assignment, priced.assignment.chosen, priced.rounds, priced.certified, priced.upper_bound, None
+    )
+    if prepared.mode is Mode.FAIR:
+        return _raise_floor(prepared, objective, assigned)
+    return assigned
+
+
+def _raise_floor(prepared: _Prepared, objective: _Objective, assigned: _Assigned) -> _Assigned:
+    """The same coverage with the highest worst-pair score, then the best total above that floor.
+
+    Every pair scoring at least the floor is priced into the candidates first, so the floor and the
+    total are exact.
+    """
+    encoded, mentee_capacity, mentor_capacity = prepared.encoded, prepared.mentee_capacity, prepared.mentor_capacity
+    mentees = encoded.n_mentees
+    candidates, assignment, rounds = assigned.candidates, assigned.assignment, assigned.rounds
+    eligible = objective.bonus > 0
+    target = int(np.count_nonzero(np.bincount(candidates.rows[assigned.chosen], minlength=mentees)[eligible]))
+    if target == 0:
+        return assigned
+    while True:
+        floor = _fairness_floor(candidates, eligible, mentor_capacity, target)
+        need = np.flatnonzero(_score_bounds(candidates, mentee_capacity) >= floor)
+        if len(need) == 0:
+            break
+        # Pairs above the floor must all be candidates for the floor and the total to be exact.
+        pricing = price(
+            encoded, candidates, need, assignment.u, assignment.v, per_mentee=prepared.per_mentee, threshold=np.full(mentees, floor / SCALE)
         )
-    seconds["candidates"] = time.perf_counter() - mark
+        candidates = merge(encoded, candidates, *_without_pinned(encoded, pricing.rows, pricing.cols), pricing.bound)
+        rounds += 1
+    above = candidates.weights >= floor
+    final = solve_assignment(
+        candidates.rows[above], candidates.cols[above], candidates.weights[above], mentee_capacity, mentor_capacity, bonus=objective.bonus
+    )
+    chosen = np.zeros(len(candidates.rows), dtype=bool)
+    chosen[np.flatnonzero(above)[final.chosen]] = True
+    return _Assigned(candidates, final, chosen, rounds, assigned.certified, final.upper_bound, floor)
 
-    mark = time.perf_counter()
-    solving = _report(progress, 0.6, 0.85)
-    pinned_covered = np.bincount(pinned_rows, minlength=mentees) > 0
-    if mode is Mode.SCORE:
-        bonus = np.zeros(mentees, dtype=np.int64)
-    else:
-        # Worth more than any total score: one more matched mentee beats every score difference.
-        big = int(mentee_capacity.clip(min=0).sum()) * SCALE + 1
-        bonus = np.where(pinned_covered | (mentee_capacity <= 0), 0, big).astype(np.int64)
-    solved = _certified_assignment(encoded, candidates, mentee_capacity, mentor_capacity, bonus, per_mentee, solving, tolerance)
-    candidates, assignment = solved.candidates, solved.assignment
-    certified, rounds, upper = solved.certified, solved.rounds, solved.upper_bound
-    floor: int | None = None
-    chosen = assignment.chosen
-    if mode is Mode.FAIR:
-        eligible = bonus > 0
-        target = int(np.count_nonzero(np.bincount(candidates.rows[chosen], minlength=mentees)[eligible]))
-        if target > 0:
-            while True:
-                floor = _fairness_floor(candidates, eligible, mentor_capacity, target)
-                need = np.flatnonzero(_score_bounds(candidates, mentee_capacity) >= floor)
-                if len(need) == 0:
-                    break
-                # Pairs above the floor must all be candidates for the floor and the total to be exact.
-                pricing = price(
-                    encoded, candidates, need, assignment.u, assignment.v, per_mentee=per_mentee, threshold=np.full(mentees, floor / SCALE)
-                )
-                candidates = merge(encoded, candidates, *_without_pinned(encoded, pricing.rows, pricing.cols), pricing.bound)
-                rounds += 1
-            above = candidates.weights >= floor
-            final = solve_assignment(
-                candidates.rows[above], candidates.cols[above], candidates.weights[above], mentee_capacity, mentor_capacity, bonus=bonus
-            )
-            chosen = np.zeros(len(candidates.rows), dtype=bool)
-            chosen[np.flatnonzero(above)[final.chosen]] = True
-            assignment = final
-            upper = final.upper_bound
-    seconds["solve"] = time.perf_counter() - mark
 
-    mark = time.perf_counter()
+@dataclass(frozen=True, eq=False)
+class _Explained:
+    """The pairs (chosen and pinned) and the unmatched people, with their reasons and partner counts."""
+
+    pairs: tuple[Pair, ...]
+    unmatched: tuple[Unmatched, ...]
+    total_score: float  # the sum of the pairs' reported scores
+    pair_scores: FloatArray
+    pinned_scores: FloatArray
+    mentee_partners: Int64Array
+    mentor_partners: Int64Array
+
+
+def _explain(prepared: _Prepared, assigned: _Assigned, *, explain: bool, progress: Progress | None) -> _Explained:
+    """Every pair with its score components (and reasons), every unmatched person (with the reason)."""
+    encoded, candidates, chosen = prepared.encoded, assigned.candidates, assigned.chosen
+    pinned_rows, pinned_cols = encoded.pinned_rows, encoded.pinned_cols
     pinned_contributions, pinned_scores = edge_scores(encoded, pinned_rows, pinned_cols)
     pair_rows = np.concatenate((candidates.rows[chosen], pinned_rows)).astype(np.int32)
     pair_cols = np.concatenate((candidates.cols[chosen], pinned_cols)).astype(np.int32)
@@ -467,7 +610,6 @@ def solve(
     pair_pinned = np.concatenate((np.zeros(int(chosen.sum()), dtype=bool), np.ones(len(pinned_rows), dtype=bool)))
     order = pair_order(pair_rows, pair_cols)
 
-    explaining = _report(progress, 0.85, 1.0)
     pairs: list[Pair] = []
     for count, position in enumerate(order.tolist()):
         row, col = int(pair_rows[position]), int(pair_cols[position])
@@ -484,12 +626,12 @@ def solve(
                 pinned=bool(pair_pinned[position]),
             )
         )
-        if explaining is not None and count % 1000 == 0:
-            explaining(0.5 * count / max(1, len(order)), "explaining")
+        if progress is not None and count % 1000 == 0:
+            progress(0.5 * count / max(1, len(order)), "explaining")
 
-    mentee_partners = np.bincount(pair_rows, minlength=mentees)
-    mentor_partners = np.bincount(pair_cols, minlength=mentors)
-    threshold = floor / SCALE if floor is not None else None
+    mentee_partners = np.bincount(pair_rows, minlength=encoded.n_mentees)
+    mentor_partners = np.bincount(pair_cols, minlength=encoded.n_mentors)
+    threshold = assigned.floor / SCALE if assigned.floor is not None else None
     unmatched: list[Unmatched] = []
     sides: tuple[tuple[Literal["mentee", "mentor"], Int64Array, Side], ...] = (
         ("mentee", mentee_partners, encoded.mentees),
@@ -498,16 +640,29 @@ def solve(
     for role, partners, side in sides:
         alone = np.flatnonzero(partners == 0)
         reasons = (
-            unmatched_reasons(encoded, alone, is_mentee=role == "mentee", mode=mode.value, threshold=threshold)
+            unmatched_reasons(encoded, alone, is_mentee=role == "mentee", mode=prepared.mode.value, threshold=threshold)
             if explain
             else [None] * len(alone)
         )
         unmatched += [
             Unmatched(id=side.ids[index], role=role, explanation=reason) for index, reason in zip(alone.tolist(), reasons, strict=True)
         ]
-    seconds["explain"] = time.perf_counter() - mark
+    total = float(sum(pair.score for pair in pairs))
+    return _Explained(tuple(pairs), tuple(unmatched), total, pair_scores, pinned_scores, mentee_partners, mentor_partners)
 
-    mark = time.perf_counter()
+
+@dataclass(frozen=True, eq=False)
+class _Compared:
+    """The greedy baseline and the blocking pairs of the chosen matching."""
+
+    greedy: Baseline
+    blocking_pairs: int
+
+
+def _compare(prepared: _Prepared, assigned: _Assigned, explained: _Explained) -> _Compared:
+    """The matching against the greedy baseline, and the pairs that would both rather be together."""
+    encoded, candidates, chosen = prepared.encoded, assigned.candidates, assigned.chosen
+    pinned_rows, pinned_cols, pinned_scores = encoded.pinned_rows, encoded.pinned_cols, explained.pinned_scores
     all_rows = np.concatenate((candidates.rows, pinned_rows)).astype(np.int32)
     all_cols = np.concatenate((candidates.cols, pinned_cols)).astype(np.int32)
     all_weights = np.concatenate((candidates.weights, quantise(pinned_scores)))
@@ -516,40 +671,55 @@ def solve(
     # The greedy baseline takes the pinned pairs first, then the best remaining candidates.
     greedy_chosen = np.concatenate(
         (
-            greedy(candidates.rows, candidates.cols, candidates.weights, mentee_capacity, mentor_capacity),
+            greedy(candidates.rows, candidates.cols, candidates.weights, prepared.mentee_capacity, prepared.mentor_capacity),
             np.ones(len(pinned_rows), dtype=bool),
         )
     )
-    greedy_figures = baseline("greedy", all_rows, all_scores, greedy_chosen, mentees)
+    greedy_figures = baseline("greedy", all_rows, all_scores, greedy_chosen, encoded.n_mentees)
     blocking = blocking_pairs(all_rows, all_cols, all_weights, all_chosen, encoded.mentees.capacity, encoded.mentors.capacity)
-    seconds["diagnostics"] = time.perf_counter() - mark
+    return _Compared(greedy_figures, blocking)
 
-    total = float(sum(pair.score for pair in pairs))
-    mean, minimum, p10 = score_statistics(pair_scores)
-    bonus_total = _earned_bonus(bonus, candidates.rows[chosen])
-    pinned_total = float(pinned_scores.sum())
+
+def _certify(prepared: _Prepared, objective: _Objective, assigned: _Assigned, explained: _Explained) -> Certificate:
+    """The certificate: the total, the proven upper bound on it, the gap and how they were proven."""
+    candidates, chosen, upper = assigned.candidates, assigned.chosen, assigned.upper_bound
+    total = explained.total_score
+    bonus_total = _earned_bonus(objective.bonus, candidates.rows[chosen])
+    pinned_total = float(explained.pinned_scores.sum())
     score_bound = (upper - bonus_total) / SCALE + pinned_total
     objective_int = int(candidates.weights[chosen].sum())
     gap = max(0.0, (upper - bonus_total - objective_int) / SCALE)
-    optimal = certified and upper == objective_int + bonus_total
-    method = _certificate_method(mode, candidates, rounds, optimal, floor)
-    certificate = Certificate(
+    optimal = assigned.certified and upper == objective_int + bonus_total
+    return Certificate(
         optimal=optimal,
         objective=round(total, 9),
         upper_bound=round(score_bound, 9) if math.isfinite(score_bound) else math.inf,
         gap=round(gap, 9),
-        method=method,
+        method=_certificate_method(prepared.mode, candidates, assigned.rounds, optimal, assigned.floor),
         candidate_pairs=len(candidates.rows),
         exhaustive=candidates.exhaustive,
-        pricing_rounds=rounds,
+        pricing_rounds=assigned.rounds,
     )
-    mentees_matched = int(np.count_nonzero(mentee_partners))
-    diagnostics = Diagnostics(
-        mode=mode.value,
-        solver=assignment.solver,
+
+
+def _diagnose(
+    prepared: _Prepared,
+    assigned: _Assigned,
+    explained: _Explained,
+    compared: _Compared,
+    certificate: Certificate,
+    seconds: dict[str, float],
+) -> Diagnostics:
+    """The run's quality and proof figures."""
+    mentees, mentors = prepared.encoded.n_mentees, prepared.encoded.n_mentors
+    mean, minimum, p10 = score_statistics(explained.pair_scores)
+    mentees_matched = int(np.count_nonzero(explained.mentee_partners))
+    return Diagnostics(
+        mode=prepared.mode.value,
+        solver=assigned.assignment.solver,
         certificate=certificate,
-        total_score=total,
-        pairs=len(pairs),
+        total_score=explained.total_score,
+        pairs=len(explained.pairs),
         mean_score=mean,
         min_score=minimum,
         p10_score=p10,
@@ -557,15 +727,12 @@ def solve(
         mentees_matched=mentees_matched,
         coverage=mentees_matched / mentees if mentees else 0.0,
         mentors_total=mentors,
-        mentors_matched=int(np.count_nonzero(mentor_partners)),
-        blocking_pairs=blocking,
-        fairness_floor=threshold,
-        greedy=greedy_figures,
-        seconds={**seconds, "total": time.perf_counter() - started},
+        mentors_matched=int(np.count_nonzero(explained.mentor_partners)),
+        blocking_pairs=compared.blocking_pairs,
+        fairness_floor=assigned.floor / SCALE if assigned.floor is not None else None,
+        greedy=compared.greedy,
+        seconds=seconds,
     )
-    if progress is not None:
-        progress(1.0, "done")
-    return MatchResult(pairs=tuple(pairs), unmatched=tuple(unmatched), diagnostics=diagnostics)
 
 
 def _certificate_method(mode: Mode, candidates: Candidates, rounds: int, optimal: bool, floor: int | None) -> str:
