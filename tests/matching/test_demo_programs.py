@@ -6,7 +6,7 @@ from turnabout.matching.demo import ENROLLING_NAME, RUNNING_NAME, seed_demo_prog
 from turnabout.programs.models import Program, ProgramStatus
 
 
-def test_demo_programs_give_the_demo_logins_a_live_pair_and_load_once(db):
+def test_demo_programs_give_the_demo_logins_a_live_pair_and_load_once(db: None) -> None:
     # given
     call_command("seed_demo", employees=2000, seed=1, verbosity=0)
 
@@ -21,6 +21,10 @@ def test_demo_programs_give_the_demo_logins_a_live_pair_and_load_once(db):
     running = Program.objects.get(name=RUNNING_NAME)
     assert running.status == ProgramStatus.RUNNING
     assert Program.objects.get(name=ENROLLING_NAME).status == ProgramStatus.ENROLLING
+    pairs = set()
     for email in ("mentor@northwind.example", "mentee@northwind.example"):
         pair = Pair.objects.filter(program=running).get(Q(mentor__person__user__email=email) | Q(mentee__person__user__email=email))
         assert pair.agreements.get().signatures.count() == 2
+        pairs.add(pair.pk)
+    # The two sign-ins are partners: one pair shows both sides of the relationship.
+    assert len(pairs) == 1

@@ -49,7 +49,17 @@ from turnabout.insights.instants import EpochSeconds, local_date
 from turnabout.insights.lattice import Atom, FilterLattice
 from turnabout.insights.stats import nps, paired_gain_ci
 from turnabout.insights.suppression import SuppressedCounts, SuppressedTable, counts_pattern, table_pattern
-from turnabout.programs.models import CADENCE_DAYS, Cadence, Enrolment, EnrolmentStatus, Program, Role, TrainingAudience, TrainingCompletion
+from turnabout.programs.models import (
+    CADENCE_DAYS,
+    Cadence,
+    Enrolment,
+    EnrolmentStatus,
+    Program,
+    ProgramStatus,
+    Role,
+    TrainingAudience,
+    TrainingCompletion,
+)
 from turnabout.surveys.models import Instrument, ScaleType, SurveyResponse, WaveKind
 from turnabout.surveys.scoring import subscale_score
 from turnabout.surveys.services import wave_aggregates
@@ -291,13 +301,16 @@ def _time_to_first_meeting(view: ProgramView) -> Kpi:
 
 
 def _active_pair_rate(view: ProgramView) -> Kpi:
+    title = _("Active-pair rate (met within 1.5 × cadence)")
+    if view.program.status == ProgramStatus.CLOSED:
+        return Kpi("active_pair_rate", title, "percent", note=_("not measured: the program has closed, so no pair is running"))
     window = timedelta(days=1.5 * CADENCE_DAYS[Cadence(view.program.cadence)])
     since = view.today - window
     eligible = [status != PairStatus.CLOSED and started_on <= since for _pk, _m, _e, status, started_on, *_r in view.pairs]
     recent = [int(pk in view.meetings_by_pair and view.meetings_by_pair[pk][2] >= since) for pk, *_rest in view.pairs]
     kept = view.kept_pair_units(eligible)
     active = sum(is_recent for is_recent, unit in zip(recent, kept, strict=True) if unit)
-    kpi = proportion_kpi("active_pair_rate", _("Active-pair rate (met within 1.5 × cadence)"), active, sum(kept), view.k)
+    kpi = proportion_kpi("active_pair_rate", title, active, sum(kept), view.k)
     return released(view, kpi, eligible, pairs=True, strata=recent)
 
 
@@ -469,8 +482,8 @@ def _pre_post_gains(program: Program, label: Mapping[str, str], k: int, filtered
     kpis = []
     for role in ROLES:
         for instrument_id, instrument in sorted(loaded.items(), key=lambda item: (item[1].slug, item[1].version)):
-            if instrument.scale_type == ScaleType.NPS:
-                continue
+            if instrument.scale_type == ScaleType.NPS or WaveKind.BASELINE not in instrument.waves:
+                continue  # a score of its own, or an instrument never asked before the pairs start: no gain to show
             both = [
                 waves
                 for (person_role, owner, _e), waves in by_person.items()

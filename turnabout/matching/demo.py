@@ -1,6 +1,8 @@
-"""Demo programs for the demo organisation: one running with pairs, one enrolling. Built through the services.
+"""Demo programs for the demo organisation: one running with pairs, one enrolling, and last year's completed program
+with its twelve months of history. Built through the services.
 
-Deterministic per seed; idempotent (a program that exists is left alone). Needs ``seed-demo`` first.
+Deterministic per seed (the completed program's dates count back from today); idempotent (a program that exists is
+left alone). Needs ``seed-demo`` first.
 """
 
 from __future__ import annotations
@@ -13,9 +15,17 @@ from django.db import transaction
 from turnabout.accounts.models import Organisation, User
 from turnabout.engagement.agreements import current_agreement, sign_agreement
 from turnabout.engagement.goals import add_goal, update_goal_progress
-from turnabout.engagement.models import Pair
+from turnabout.engagement.models import (
+    Pair,
+)
 from turnabout.matching.models import MatchRun, MatchStatus, PairRuleKind
-from turnabout.matching.services import claim_match_run, execute_match_run, publish_match_run, respond_to_match, set_pair_rule
+from turnabout.matching.services import (
+    claim_match_run,
+    execute_match_run,
+    publish_match_run,
+    respond_to_match,
+    set_pair_rule,
+)
 from turnabout.people.models import EmploymentStatus, Person, PersonSkill, Skill
 from turnabout.programs.models import Enrolment, Program, ProgramStatus, Role, StrategicDriver
 from turnabout.programs.services import (
@@ -50,7 +60,11 @@ class DemoPrograms:
 
 
 def seed_demo_programs(*, seed: int = 1, pool_size: int = 24) -> DemoPrograms:
-    """Add the demo programs to the demo organisation unless they exist. One transaction."""
+    """Add the running and the enrolling demo program to the demo organisation unless they exist. One transaction.
+
+    Last year's completed program, with its history, is :func:`turnabout.surveys.demo.seed_demo_history` (it answers
+    surveys, a layer above matching); ``turnabout seed-demo-programs`` loads both, as ``make demo`` does.
+    """
     organisation = Organisation.objects.filter(slug=DEMO_SLUG).first()
     if organisation is None:
         raise ValueError("Load the demo organisation first: turnabout seed-demo")
@@ -68,7 +82,7 @@ def seed_demo_programs(*, seed: int = 1, pool_size: int = 24) -> DemoPrograms:
     return DemoPrograms(created=created, pairs=Pair.objects.filter(program__organisation=organisation).count())
 
 
-def _people(organisation: Organisation, *, senior_from_rank: int = 7) -> tuple[list[Person], list[Person]]:
+def demo_people(organisation: Organisation, *, senior_from_rank: int = 7) -> tuple[list[Person], list[Person]]:
     active = Person.objects.filter(
         organisation=organisation, employment_status=EmploymentStatus.ACTIVE, grade__isnull=False
     ).select_related("grade")
@@ -77,7 +91,7 @@ def _people(organisation: Organisation, *, senior_from_rank: int = 7) -> tuple[l
     return juniors, seniors
 
 
-def _apply(enrolment: Enrolment, rng: random.Random, digital: list[str], *, flexible: bool = False) -> None:
+def apply_for_demo(enrolment: Enrolment, rng: random.Random, digital: list[str], *, flexible: bool = False) -> None:
     person = enrolment.person
     levels = dict(PersonSkill.objects.filter(person=person).values_list("skill__slug", "level"))
     if enrolment.role == Role.MENTOR:
@@ -109,7 +123,7 @@ def _apply(enrolment: Enrolment, rng: random.Random, digital: list[str], *, flex
     )
 
 
-def _train(enrolment: Enrolment) -> None:
+def train_for_demo(enrolment: Enrolment) -> None:
     for module in enrolment.program.training_modules.all():
         if module.is_for(enrolment.role):
             complete_training_module(enrolment=enrolment, module=module, answers=[q["answer"] for q in module.check_questions])
@@ -119,29 +133,35 @@ def _running_program(organisation: Organisation, manager: User, sponsor: User, r
     program = create_program_from_preset(organisation=organisation, driver=StrategicDriver.DIGITAL_TRANSFORMATION, by=manager)
     program = update_program(program=program, changes={"name": RUNNING_NAME, "sponsor": sponsor, "min_grade_gap": 3}, by=manager)
     program = change_program_status(program=program, to=ProgramStatus.ENROLLING, by=manager)
-    juniors, seniors = _people(organisation)
+    juniors, seniors = demo_people(organisation)
     linked = User.objects.filter(organisation=organisation, person__isnull=False).select_related("person")
     logins = {user.email.split("@")[0]: user.person for user in linked}
     staff = {person.pk for person in logins.values()}
     juniors = [person for person in juniors if person.pk not in staff]
     seniors = [person for person in seniors if person.pk not in staff]
-    # The demo's junior and senior logins each get a partner outside their own reporting line, pinned, so
-    # signing in as either shows a live pair.
+    # The demo's junior and senior logins are partners, pinned (seed-demo picks them outside each other's reporting
+    # line, a grade gap apart, sharing a language; _apply gives them availability in common), so signing in as either
+    # shows both sides of one live pair. Two colleagues outside their lines join the pool with the same availability.
     partners: list[tuple[Person, Person]] = []
+    first: list[tuple[Person, Person]] = []
     if "mentor" in logins and "mentee" in logins:
         junior, senior = logins["mentor"], logins["mentee"]
-        partners.append((junior, next(p for p in seniors if not _same_line(junior, p))))
-        partners.append((next(p for p in juniors if not _same_line(p, senior) and p.pk != junior.pk), senior))
+        if _same_line(junior, senior):
+            raise ValueError("The demo's mentor and mentee sign-ins are in one reporting line; reload it: turnabout seed-demo --reset")
+        partners.append((junior, senior))
+        first = [(junior, next(p for p in seniors if not _same_line(junior, p)))]
+        first.append((next(p for p in juniors if not _same_line(p, senior) and p.pk != junior.pk), senior))
+    flexible = {person.pk for pair in first for person in pair}
+    chosen_juniors = [p for p, _ in first] + rng.sample([p for p in juniors if p.pk not in flexible], pool_size - len(first))
+    chosen_seniors = [p for _, p in first] + rng.sample([p for p in seniors if p.pk not in flexible], pool_size - len(first))
     pinned = {person.pk for pair in partners for person in pair}
-    chosen_juniors = [p for p, _ in partners] + rng.sample([p for p in juniors if p.pk not in pinned], pool_size - len(partners))
-    chosen_seniors = [p for _, p in partners] + rng.sample([p for p in seniors if p.pk not in pinned], pool_size - len(partners))
     digital = list(Skill.objects.filter(category__slug__in=DIGITAL).order_by("slug").values_list("slug", flat=True))
     invited = invite_people(program=program, people=chosen_juniors, role=Role.MENTOR, by=manager).invited
     invited += invite_people(program=program, people=chosen_seniors, role=Role.MENTEE, by=manager).invited
     for enrolment in invited:
-        _apply(enrolment, rng, digital, flexible=enrolment.person_id in pinned)
+        apply_for_demo(enrolment, rng, digital, flexible=enrolment.person_id in flexible)
         decide_application(enrolment=enrolment, approve=True, by=manager)
-        _train(enrolment)
+        train_for_demo(enrolment)
     program = change_program_status(program=program, to=ProgramStatus.MATCHING, by=manager)
     enrolments = {e.person_id: e for e in program.enrolments.filter(person_id__in=pinned)}
     for junior, senior in partners:
@@ -150,11 +170,13 @@ def _running_program(organisation: Organisation, manager: User, sponsor: User, r
     claim_match_run(run.pk)
     run = execute_match_run(run_id=run.pk)
     matches = publish_match_run(run=run, by=manager)
-    for index, match in enumerate(matches):
-        if index == len(matches) - 1:
+    # The pinned pair is answered like the others; the pending and declined matches are two others.
+    others = [match for match in matches if match.mentor.person_id not in pinned]
+    for match in matches:
+        if match == others[-1]:
             continue  # one pair still waiting for answers
         respond_to_match(match=match, role=Role.MENTEE, accept=True)
-        if index == len(matches) - 2:
+        if match == others[-2]:
             respond_to_match(match=match, role=Role.MENTOR, accept=False, reason="workload")
             continue
         respond_to_match(match=match, role=Role.MENTOR, accept=True)
@@ -163,6 +185,10 @@ def _running_program(organisation: Organisation, manager: User, sponsor: User, r
         _start_working(pair, rng)
     assert program.matches.filter(status=MatchStatus.ACTIVE).count() == Pair.objects.filter(program=program).count()
     return program
+
+
+def grade_rank(person: Person) -> int:
+    return person.grade.rank if person.grade else 0
 
 
 def _same_line(junior: Person, senior: Person) -> bool:
@@ -183,7 +209,7 @@ def _enrolling_program(organisation: Organisation, manager: User, sponsor: User,
     program = create_program_from_preset(organisation=organisation, driver=StrategicDriver.DIVERSITY_INCLUSION, by=manager)
     program = update_program(program=program, changes={"name": ENROLLING_NAME, "sponsor": sponsor}, by=manager)
     program = change_program_status(program=program, to=ProgramStatus.ENROLLING, by=manager)
-    juniors, seniors = _people(organisation, senior_from_rank=6)
+    juniors, seniors = demo_people(organisation, senior_from_rank=6)
     taken = set(Enrolment.objects.filter(program__organisation=organisation).values_list("person_id", flat=True))
     mentors = rng.sample([p for p in juniors if p.pk not in taken], 8)
     mentees = rng.sample([p for p in seniors if p.pk not in taken], 8)
@@ -197,7 +223,10 @@ def _enrolling_program(organisation: Organisation, manager: User, sponsor: User,
     for index, enrolment in enumerate(invited):
         if index % 4 == 3:
             continue  # invited, not yet applied
-        _apply(enrolment, rng, digital)
+        apply_for_demo(enrolment, rng, digital)
         if index % 2 == 0:
             decide_application(enrolment=enrolment, approve=True, by=manager)
     return program
+
+
+# --- The completed program of the previous year ------------------------------------------------------------------------

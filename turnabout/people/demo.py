@@ -779,9 +779,15 @@ def _create_logins(*, organisation: Organisation, plan: list[PlannedPerson], sav
         (planned for planned in active if planned.grade in {"G2", "G3"} and planned.department in {"Marketing", "Technology"}),
         next((planned for planned in active if int(planned.grade[1:]) <= 4), None),
     )
+
+    def outside_the_line(planned: PlannedPerson) -> bool:
+        """The mentor and mentee sign-ins are partners in the running demo program: the senior is outside the junior's
+        reporting line, so the pair passes the matching rules."""
+        return mentor is None or not _reports_to(mentor, planned)
+
     mentee = next(
-        (planned for planned in active if planned.grade == "G8"),
-        next((planned for planned in executives if planned is not sponsor), None),
+        (planned for planned in active if planned.grade == "G8" and outside_the_line(planned)),
+        next((planned for planned in executives if planned is not sponsor and outside_the_line(planned)), None),
     )
     people: dict[str, PlannedPerson | None] = {"admin": None, "pm": program_manager, "sponsor": sponsor, "mentor": mentor, "mentee": mentee}
     for login in LOGINS:
@@ -790,6 +796,16 @@ def _create_logins(*, organisation: Organisation, plan: list[PlannedPerson], sav
         user = create_user(organisation=organisation, email=login.email, role=login.role, full_name=full_name, password=DEMO_PASSWORD)
         if planned is not None:
             link_user(person=saved[planned.employee_id], user=user)
+
+
+def _reports_to(person: PlannedPerson, senior: PlannedPerson) -> bool:
+    """Whether ``senior`` is above ``person`` in the reporting line (or is them)."""
+    manager: PlannedPerson | None = person
+    while manager is not None:
+        if manager is senior:
+            return True
+        manager = manager.manager
+    return False
 
 
 def describe_demo_organisation(*, organisation: Organisation, created: bool) -> DemoOrganisation:
