@@ -231,9 +231,9 @@ def report_pdf(kpis: ProgramKpis, reach: DiversityReach) -> FPDF:
     pdf.ln(2)
     pdf.set_font("Helvetica", "I", 7)
     method = _(
-        "Intervals are 95 % confidence intervals (Wilson for rates and shares, exact Poisson for counts per pair, t "
+        "Intervals are %(level)s confidence intervals (Wilson for rates and shares, exact Poisson for counts per pair, t "
         "clipped to the scale for ratings); days show the median with quartiles."
-    )
+    ) % {"level": "95 %"}
     pdf.multi_cell(0, 4, _latin1(method), new_x="LMARGIN", new_y="NEXT")
     return pdf
 

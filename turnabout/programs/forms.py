@@ -427,7 +427,7 @@ def _initial_from(enrolment: Enrolment) -> dict[str, Any]:
 class TrainingCheckForm(BoundedForm):
     def __init__(self, *args: Any, module: TrainingModule, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for index, question in enumerate(module.check_questions):
+        for index, question in enumerate(module.check_questions_label):
             self.fields[f"question_{index}"] = forms.TypedChoiceField(
                 coerce=int, label=question["question"], widget=forms.RadioSelect, choices=list(enumerate(question["options"]))
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -13,8 +14,10 @@ from django.utils.translation import get_language, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from turnabout.accounts.models import Organisation
+from turnabout.core.content import content_text
 from turnabout.core.models import TimestampedModel
 from turnabout.people.models import Department, Grade, Person, Site, Skill
+from turnabout.programs.catalogue import structure_section, training_catalogue
 
 
 class ProgramStatus(models.TextChoices):
@@ -143,10 +146,40 @@ class TrainingModule(models.Model):
         ordering = ["title"]
 
     def __str__(self) -> str:
-        return self.title
+        return self.title_label
 
     def is_for(self, role: str) -> bool:
         return self.audience in (TrainingAudience.BOTH, role)
+
+    # The module as its reader reads it: a shipped module's text in the reader's language (turnabout.core.content).
+    @property
+    def title_label(self) -> str:
+        return content_text(self.title)
+
+    @property
+    def summary_label(self) -> str:
+        return content_text(self.summary)
+
+    @property
+    def sections_label(self) -> list[dict[str, Any]]:
+        """The sections, translated from the shipped module's own text (its paragraphs are split after translation)."""
+        shipped = next((item for item in training_catalogue() if item["slug"] == self.slug), None)
+        if shipped is None or get_language() is None or get_language().lower().startswith("en"):
+            return list(self.sections)
+        return [structure_section({"heading": content_text(s["heading"]), "body": content_text(s["body"])}) for s in shipped["sections"]]
+
+    @property
+    def check_questions_label(self) -> list[dict[str, Any]]:
+        """The check questions with their question, options and explanation in the reader's language (answers unchanged)."""
+        return [
+            {
+                **question,
+                "question": content_text(question["question"]),
+                "options": [content_text(option) for option in question["options"]],
+                **({"explanation": content_text(question["explanation"])} if "explanation" in question else {}),
+            }
+            for question in self.check_questions
+        ]
 
 
 # The program's dates in the order they must come, each with whether the next one may fall on the same day: enrolment may

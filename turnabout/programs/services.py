@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from turnabout.accounts.models import Organisation, User
 from turnabout.accounts.models import Role as AccountRole
+from turnabout.core.content import content_text
 from turnabout.core.email import DIRECTION_CONTROLS
 from turnabout.engine import Mode
 from turnabout.people.models import Department, EmploymentStatus, Person, Site, Skill
@@ -56,6 +57,12 @@ from turnabout.programs.rules import (
 )
 from turnabout.programs.tasks import send_invitation_email
 
+# The preset's fields that are text of ours, translated (turnabout.core.content); the agreement template stays in the
+# default language, as the agreement filling reads it (see below).
+PRESET_TEXTS = frozenset(
+    {"name", "purpose_statement", "outcomes_for_mentors", "outcomes_for_mentees", "outcomes_for_organisation", "code_of_conduct"}
+)
+
 
 @transaction.atomic
 def sync_training_modules() -> int:
@@ -79,8 +86,14 @@ def sync_training_modules() -> int:
 def create_program_from_preset(
     *, organisation: Organisation, driver: StrategicDriver | str, by: User, today: date | None = None
 ) -> Program:
-    """A draft program filled in from the driver's preset, with every training module required."""
-    preset = program_presets()[str(driver)]
+    """A draft program filled in from the driver's preset, with every training module required.
+
+    The preset's texts are written in the language of the manager creating it (the active one): they become the
+    program's own texts, which its managers then edit.
+    """
+    preset: dict[str, Any] = {
+        key: content_text(value) if key in PRESET_TEXTS else value for key, value in program_presets()[str(driver)].items()
+    }
     today = today or timezone.localdate()
     enrolment_opens = today
     starts = add_months(today, 1)

@@ -207,8 +207,10 @@ def _invitation_summary(*, program: Program, role: str, result: InvitationResult
     """What an invitation did, in words: how many were invited, and why not more."""
     count = len(result.invited)
     parts = [
-        ngettext("Invited %(count)d %(label)s.", "Invited %(count)d %(labels)s.", count)
-        % {"count": count, "label": program.label_for(role), "labels": program.plural_for(role)}
+        # One placeholder for the side's word, singular or plural: a language whose singular form also serves 0 (French)
+        # must find the same placeholders in every form.
+        ngettext("Invited %(count)d %(label)s.", "Invited %(count)d %(label)s.", count)
+        % {"count": count, "label": program.label_for(role) if count == 1 else program.plural_for(role)}
     ]
     if limit is not None and result.over_limit:
         parts.append(
@@ -315,6 +317,6 @@ def training_module(request: AuthenticatedRequest, enrolment_id: int, slug: str)
         except ProgramError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, _("Module complete: %(title)s.") % {"title": module.title})
+            messages.success(request, _("Module complete: %(title)s.") % {"title": module.title_label})
             return redirect("programs:enrolment", enrolment.pk)
     return render(request, "programs/training.html", {"enrolment": enrolment, "program": enrolment.program, "module": module, "form": form})
