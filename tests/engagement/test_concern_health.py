@@ -39,7 +39,9 @@ def test_raising_a_concern_lowers_the_stored_health_and_resolving_it_restores_it
         # then the pair is on watch at once, with a reason that names neither the side nor the text
         pair.refresh_from_db()
         assert (pair.health_state, pair.health_score) == (HealthState.WATCH, 60)
-        assert pair.health_reasons == [{"code": "open_concern", "text": "1 open concern raised with the program manager"}]
+        assert pair.health_reasons == [
+            {"code": "open_concern", "params": {"count": 1}, "text": "1 open concern raised with the program manager"}
+        ]
 
         # when the program manager resolves it
         resolve_concern(concern=concern)

@@ -20,6 +20,10 @@ Concerns       open concerns a participant raised with the program manager (eith
 
 States: healthy at 70 or more, watch from 40 to 69, at risk below 40. Reasons are phrased from metadata
 only (counts, dates, ratings), never from notes, pulse text, agendas or goal contents.
+
+A reason is stored as its code and params ({"code", "params", "text"}) and worded when shown, in the reader's
+language with the program's current labels (``describe_reason``, ``stored_reason_text``); the stored text, in the
+language of the refresh, is only the fallback for rows stored before reasons had params.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -103,6 +107,8 @@ class HealthFacts:
     started_on: date
     cadence_days: int
     cadence_name: str
+    # The cadence's key ("monthly"); without one (facts built by hand) ``cadence_name`` stands in for it.
+    cadence: str = ""
     meetings: tuple[PastMeeting, ...] = ()
     pulse_ratings: tuple[int, ...] = ()
     has_goals: bool = False
@@ -116,14 +122,22 @@ class HealthFacts:
         return max((meeting.on for meeting in self.meetings if meeting.held), default=None)
 
 
+# A reason's params are plain JSON values: counts, days, ratings and keys, never words of a language.
+ReasonParams = dict[str, Any]
+
+
 @dataclass(frozen=True)
 class HealthReason:
+    """One concern: its code and params (what ``describe_reason`` words), the sentence in the active language
+    when assessed, and the points it takes off."""
+
     code: str
     text: str
     points: int
+    params: ReasonParams = field(default_factory=dict)
 
-    def as_json(self) -> dict[str, str]:
-        return {"code": self.code, "text": self.text}
+    def as_json(self) -> dict[str, Any]:
+        return {"code": self.code, "params": self.params, "text": self.text}
 
 
 @dataclass(frozen=True)
@@ -133,7 +147,7 @@ class HealthAssessment:
     reasons: tuple[HealthReason, ...]
 
     @property
-    def reasons_json(self) -> list[dict[str, str]]:
+    def reasons_json(self) -> list[dict[str, Any]]:
         return [reason.as_json() for reason in self.reasons]
 
 
@@ -203,27 +217,118 @@ def assess_health(facts: HealthFacts, *, today: date) -> HealthAssessment:
     return HealthAssessment(state=state_for_score(score), score=score, reasons=tuple(reasons))
 
 
+# --- Reasons in words ----------------------------------------------------------------------------------------------
+
+
+def _cadence_name(cadence: str) -> str:
+    """The cadence adjective for a key in the active language; a value that is not a key (a name given by hand) as is."""
+    return str(CADENCE_NAMES[Cadence(cadence)]) if cadence in Cadence.values else cadence
+
+
+def describe_reason(code: str, params: ReasonParams, *, mentor_label: str, mentee_label: str) -> str:
+    """A reason's sentence from its code and params, in the active language with the program's labels.
+
+    Raises KeyError for an unknown code or missing params.
+
+    >>> describe_reason("overdue", {"variant": "since_last", "days": 45, "cadence": "monthly"}, mentor_label="mentor",
+    ...                 mentee_label="mentee")
+    'no meeting held for 45 days against a monthly cadence'
+    >>> describe_reason("cancellations", {"variant": "by_mentee", "count": 2, "senior": 2}, mentor_label="guide",
+    ...                 mentee_label="learner")
+    'the learner cancelled the last 2 meetings'
+    """
+    if code == "overdue":
+        days = params["days"]
+        values = {"days": days, "cadence": _cadence_name(params["cadence"])}
+        if params["variant"] == "never_met":
+            text = ngettext(
+                "no meeting held in the %(days)d day since the pair started, against a %(cadence)s cadence",
+                "no meeting held in the %(days)d days since the pair started, against a %(cadence)s cadence",
+                days,
+            )
+        else:
+            text = ngettext(
+                "no meeting held for %(days)d day against a %(cadence)s cadence",
+                "no meeting held for %(days)d days against a %(cadence)s cadence",
+                days,
+            )
+        return text % values
+    if code == "cancellations":
+        variant, count, by_senior = params["variant"], params["count"], params["senior"]
+        values = {"count": count, "senior": by_senior, "mentor": mentor_label, "mentee": mentee_label}
+        if variant == "by_mentee":
+            text = ngettext("the %(mentee)s cancelled the last meeting", "the %(mentee)s cancelled the last %(count)d meetings", count)
+        elif variant == "by_mentor":
+            text = ngettext("the %(mentor)s cancelled the last meeting", "the %(mentor)s cancelled the last %(count)d meetings", count)
+        elif variant == "both_sides":
+            # Both sides cancelled, so there are at least two meetings; the plural follows how many the senior cancelled.
+            text = ngettext(
+                "the last %(count)d meetings were cancelled, %(senior)d by the %(mentee)s",
+                "the last %(count)d meetings were cancelled, %(senior)d by the %(mentee)s",
+                by_senior,
+            )
+        else:
+            text = ngettext("the last meeting was cancelled", "the last %(count)d meetings were cancelled", count)
+        return text % values
+    if code == "pulse":
+        return _("pulse ratings fell from %(before)s to %(recent)s") % {
+            "before": _one_decimal(params["before"]),
+            "recent": _one_decimal(params["recent"]),
+        }
+    if code == "goals":
+        days = params["days"]
+        if params["variant"] == "idle":
+            text = ngettext("no goal updated for %(days)d day", "no goal updated for %(days)d days", days)
+        else:
+            text = ngettext(
+                "no goal set in the %(days)d day since the pair started",
+                "no goal set in the %(days)d days since the pair started",
+                days,
+            )
+        return text % {"days": days}
+    if code == "open_concern":
+        count = params["count"]
+        return ngettext(
+            "%(count)d open concern raised with the program manager",
+            "%(count)d open concerns raised with the program manager",
+            count,
+        ) % {"count": count}
+    raise KeyError(code)
+
+
+def _reason(code: str, params: ReasonParams, facts: HealthFacts, points: int) -> HealthReason:
+    text = describe_reason(code, params, mentor_label=facts.mentor_label, mentee_label=facts.mentee_label)
+    return HealthReason(code=code, text=text, points=points, params=params)
+
+
+def stored_reason_text(reason: Any, program: Program) -> str:
+    """A stored reason in words, in the active language with the program's current labels.
+
+    A reason stored without params (before reasons had them), or one whose params no longer word, shows its stored text.
+    """
+    if not isinstance(reason, dict):
+        return str(reason)
+    params = reason.get("params")
+    if isinstance(params, dict):
+        try:
+            return describe_reason(reason.get("code", ""), params, mentor_label=program.mentor_label, mentee_label=program.mentee_label)
+        except (KeyError, TypeError, ValueError, ArithmeticError):
+            pass
+    return str(reason.get("text", ""))
+
+
+def stored_reason_texts(reasons: Iterable[Any], program: Program) -> list[str]:
+    return [stored_reason_text(reason, program) for reason in reasons]
+
+
 def _overdue(facts: HealthFacts, today: date) -> HealthReason | None:
     last_held = facts.last_held_on
     days = max(0, (today - (last_held or facts.started_on)).days)
     if days <= overdue_after_days(facts.cadence_days):
         return None
     points = SERIOUSLY_OVERDUE_POINTS if days > 2 * facts.cadence_days else OVERDUE_POINTS
-    values = {"days": days, "cadence": facts.cadence_name}
-    if last_held is None:
-        text = ngettext(
-            "no meeting held in the %(days)d day since the pair started, against a %(cadence)s cadence",
-            "no meeting held in the %(days)d days since the pair started, against a %(cadence)s cadence",
-            days,
-        )
-    else:
-        text = ngettext(
-            "no meeting held for %(days)d day against a %(cadence)s cadence",
-            "no meeting held for %(days)d days against a %(cadence)s cadence",
-            days,
-        )
-    text = text % values
-    return HealthReason(code="overdue", text=text, points=points)
+    variant = "never_met" if last_held is None else "since_last"
+    return _reason("overdue", {"variant": variant, "days": days, "cadence": facts.cadence or facts.cadence_name}, facts, points)
 
 
 def cancellation_streak(meetings: Iterable[PastMeeting]) -> tuple[PastMeeting, ...]:
@@ -250,24 +355,14 @@ def _cancellations(facts: HealthFacts) -> HealthReason | None:
     by_senior = sum(1 for meeting in streak if meeting.cancelled_by_role == Role.MENTEE)
     weight = len(streak) + (SENIOR_CANCELLATION_WEIGHT - 1) * by_senior
     points = min(CANCELLATION_MAX_POINTS, round(CANCELLATION_POINTS_PER_WEIGHT * weight))
-    count = len(streak)
-    values = {"count": count, "senior": by_senior, "mentor": facts.mentor_label, "mentee": facts.mentee_label}
     sides = {meeting.cancelled_by_role for meeting in streak}
     if sides == {Role.MENTEE}:
-        text = ngettext("the %(mentee)s cancelled the last meeting", "the %(mentee)s cancelled the last %(count)d meetings", count)
+        variant = "by_mentee"
     elif sides == {Role.MENTOR}:
-        text = ngettext("the %(mentor)s cancelled the last meeting", "the %(mentor)s cancelled the last %(count)d meetings", count)
-    elif by_senior:
-        # Both sides cancelled, so there are at least two meetings; the plural follows how many the senior cancelled.
-        text = ngettext(
-            "the last %(count)d meetings were cancelled, %(senior)d by the %(mentee)s",
-            "the last %(count)d meetings were cancelled, %(senior)d by the %(mentee)s",
-            by_senior,
-        )
+        variant = "by_mentor"
     else:
-        text = ngettext("the last meeting was cancelled", "the last %(count)d meetings were cancelled", count)
-    text = text % values
-    return HealthReason(code="cancellations", text=text, points=points)
+        variant = "both_sides" if by_senior else "unknown_side"
+    return _reason("cancellations", {"variant": variant, "count": len(streak), "senior": by_senior}, facts, points)
 
 
 def _one_decimal(value: float) -> str:
@@ -288,11 +383,8 @@ def _pulse_trend(facts: HealthFacts) -> HealthReason | None:
     fall = round(before - recent, 6)
     for threshold, points in PULSE_FALL_POINTS:
         if fall >= threshold:
-            text = _("pulse ratings fell from %(before)s to %(recent)s") % {
-                "before": _one_decimal(before),
-                "recent": _one_decimal(recent),
-            }
-            return HealthReason(code="pulse", text=text, points=points)
+            # Stored rounded as shown; worded in the reader's number format (4.7, or 4,7).
+            return _reason("pulse", {"before": float(f"{before:.1f}"), "recent": float(f"{recent:.1f}")}, facts, points)
     return None
 
 
@@ -301,16 +393,7 @@ def _goal_activity(facts: HealthFacts, today: date) -> HealthReason | None:
     days = max(0, (today - since).days)
     for threshold, points in GOAL_IDLE_POINTS:
         if days >= threshold:
-            if facts.has_goals:
-                text = ngettext("no goal updated for %(days)d day", "no goal updated for %(days)d days", days)
-            else:
-                text = ngettext(
-                    "no goal set in the %(days)d day since the pair started",
-                    "no goal set in the %(days)d days since the pair started",
-                    days,
-                )
-            text = text % {"days": days}
-            return HealthReason(code="goals", text=text, points=points)
+            return _reason("goals", {"variant": "idle" if facts.has_goals else "none_set", "days": days}, facts, points)
     return None
 
 
@@ -322,16 +405,7 @@ def _open_concerns(facts: HealthFacts) -> HealthReason | None:
     concerns page."""
     if facts.open_concerns == 0:
         return None
-    return HealthReason(
-        code="open_concern",
-        text=ngettext(
-            "%(count)d open concern raised with the program manager",
-            "%(count)d open concerns raised with the program manager",
-            facts.open_concerns,
-        )
-        % {"count": facts.open_concerns},
-        points=OPEN_CONCERN_POINTS,
-    )
+    return _reason("open_concern", {"count": facts.open_concerns}, facts, OPEN_CONCERN_POINTS)
 
 
 def agreed_cadence(cadence: str | None, program: Program) -> str:
@@ -397,6 +471,7 @@ def _facts_for_pairs(pairs: Sequence[Pair], *, today: date) -> dict[int, HealthF
             started_on=pair.started_on,
             cadence_days=CADENCE_DAYS[Cadence(cadence)],
             cadence_name=str(CADENCE_NAMES[Cadence(cadence)]),
+            cadence=cadence,
             meetings=tuple(meetings[pair.pk]),
             pulse_ratings=tuple(ratings[pair.pk]),
             has_goals=activity is not None,
@@ -416,11 +491,21 @@ def gather_health_facts(pair: Pair, *, today: date) -> HealthFacts:
 # --- Services ------------------------------------------------------------------------------------------------------
 
 
+def _reason_keys(reasons: Iterable[Any]) -> list[tuple[str, Any]]:
+    """What a stored reason says whatever the language it was worded in: its code and params (None when it has none)."""
+    return [(reason.get("code", ""), reason.get("params")) if isinstance(reason, dict) else ("", None) for reason in reasons]
+
+
 def _changed(pair: Pair, assessment: HealthAssessment) -> bool:
-    return pair.health_checked_at is None or (pair.health_state, pair.health_score, pair.health_reasons) != (
+    """Whether the stored assessment differs from ``assessment``: state, score, and each reason's code and params.
+
+    The stored text is not compared: a refresh in another language says the same and writes nothing. Reasons stored
+    before they had params differ, so the next refresh stores them with params.
+    """
+    return pair.health_checked_at is None or (pair.health_state, pair.health_score, _reason_keys(pair.health_reasons or [])) != (
         assessment.state,
         assessment.score,
-        assessment.reasons_json,
+        _reason_keys(assessment.reasons_json),
     )
 
 
@@ -501,10 +586,15 @@ class PairHealthRow:
     mentee_name: str
     state: str
     score: int
-    reasons: list[str]
+    stored_reasons: list[dict[str, Any]]
     last_held_on: date | None
     cadence_label: str | Promise  # lazy: the digest email renders it in each recipient's language
     last_check_in_at: datetime | None
+
+    @property
+    def reasons(self) -> list[str]:
+        """The reasons worded when read, in the active language: the page's, or each digest recipient's."""
+        return stored_reason_texts(self.stored_reasons, self.pair.program)
 
 
 @dataclass(frozen=True)
@@ -527,7 +617,7 @@ def _row(pair: Any) -> PairHealthRow:
         mentee_name=pair.mentee.person.full_name,
         state=pair.health_state,
         score=pair.health_score,
-        reasons=[reason.get("text", "") for reason in pair.health_reasons or []],
+        stored_reasons=list(pair.health_reasons or []),
         last_held_on=timezone.localdate(pair.last_held_at) if pair.last_held_at else None,
         cadence_label=Cadence(cadence).label,
         last_check_in_at=pair.last_check_in_at,
