@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 
 from turnabout.accounts.models import User
-from turnabout.engagement.models import GoalStatus, MeetingStatus, Pair, PairStatus
+from turnabout.engagement.models import GoalStatus, MeetingStatus, Pair
 
 
 def pairs_of_user(user: User) -> QuerySet[Pair]:
@@ -43,7 +43,3 @@ def achievements(pair: Pair) -> Achievements:
         goals_achieved_by_mentor=goals.get("mentor", 0),
         insights_adopted=pair.insights.count(),
     )
-
-
-def open_pairs(program_id: int) -> QuerySet[Pair]:
-    return Pair.objects.filter(program_id=program_id).exclude(status=PairStatus.CLOSED)

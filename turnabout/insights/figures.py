@@ -117,10 +117,6 @@ def _withheld_few(k: int, detail: str = "") -> str:
     return _("withheld: fewer than %(k)d") % {"k": k}
 
 
-def withheld_across_filters(kpi: Kpi, k: int) -> Kpi:
-    return Kpi(kpi.key, kpi.label, kpi.unit, note=cross_filter_note(k))
-
-
 def proportion_kpi(key: str, label: str, successes: int, n: int, k: int) -> Kpi:
     if n < k or 0 < successes < k or 0 < n - successes < k:
         # A numerator or its complement from 1 to k − 1 is a small group of people, whatever the rate.

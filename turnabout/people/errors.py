@@ -11,10 +11,6 @@ class ManagerCycle(PeopleError):
     code = "manager_cycle"
 
 
-class UnknownPerson(PeopleError):
-    code = "unknown_person"
-
-
 class ImportFileUnreadable(PeopleError):
     """The uploaded file is not a CSV or XLSX we can read (wrong type, not UTF-8, no header row)."""
 

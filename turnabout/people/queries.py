@@ -104,14 +104,6 @@ def descendants(person: Person) -> QuerySet[Person]:
     )
 
 
-def ancestor_ids_by_person(organisation: Organisation) -> dict[int, list[int]]:
-    """Every person's ancestors' ids, for callers (matching) that check reporting lines in bulk."""
-    return {
-        person_id: [int(part) for part in path.strip("/").split("/")][:-1]
-        for person_id, path in Person.objects.filter(organisation=organisation).values_list("id", "reporting_path")
-    }
-
-
 def direct_reports(person: Person, page_number: str | int | None = 1) -> Page[Person]:
     """One page of the active direct reports, each with how many people they lead in total (org-chart navigation).
 

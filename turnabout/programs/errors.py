@@ -33,10 +33,6 @@ class FieldLocked(ProgramError):
     code = "field_locked"
 
 
-class NotEligible(ProgramError):
-    code = "not_eligible"
-
-
 class EnrolmentStateError(ProgramError):
     code = "enrolment_state"
 

@@ -78,16 +78,6 @@ def passes_training_gate(program: Program, *, required: set[int], done: set[int]
     return not program.training_required or required <= done
 
 
-def training_complete(enrolment: Enrolment) -> bool:
-    """True when the enrolment finished every module its program requires of its side (or none is required)."""
-    program = enrolment.program
-    if not program.training_required:
-        return True
-    required = {module.pk for module in required_modules(program, enrolment.role)}
-    done = set(enrolment.training_completions.values_list("module_id", flat=True))
-    return passes_training_gate(program, required=required, done=done)
-
-
 def ready_for_matching(program: Program) -> QuerySet[Enrolment]:
     """Approved enrolments that passed the training gate (when the program has one)."""
     approved = program.enrolments.filter(status=EnrolmentStatus.APPROVED)

@@ -28,7 +28,6 @@ from turnabout.programs.errors import (
     EnrolmentStateError,
     FieldLocked,
     InvalidTransition,
-    NotEligible,
     NotReadyToLaunch,
     ProgramNotDeletable,
     TrainingAnswerWrong,
@@ -440,18 +439,6 @@ def decide_application(*, enrolment: Enrolment, approve: bool, by: User) -> Enro
 
 
 @transaction.atomic
-def withdraw_enrolment(*, enrolment: Enrolment, reason: str) -> Enrolment:
-    """Take a person out of the program (their choice, or they left the organisation)."""
-    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
-    if enrolment.status == EnrolmentStatus.WITHDRAWN:
-        return enrolment
-    enrolment.status = EnrolmentStatus.WITHDRAWN
-    enrolment.withdrawn_reason = reason[:200]
-    enrolment.save(update_fields=["status", "withdrawn_reason", "updated_at"])
-    return enrolment
-
-
-@transaction.atomic
 def complete_training_module(*, enrolment: Enrolment, module: TrainingModule, answers: list[int]) -> TrainingCompletion:
     """Record a finished module once every check question is answered correctly; idempotent."""
     questions = module.check_questions
@@ -464,12 +451,6 @@ def complete_training_module(*, enrolment: Enrolment, module: TrainingModule, an
         raise TrainingAnswerWrong(message % {"numbers": numbers})
     completion, _ = TrainingCompletion.objects.get_or_create(enrolment=enrolment, module=module, defaults={"completed_at": timezone.now()})
     return completion
-
-
-def require_eligible(program: Program, person: Person, role: Role) -> None:
-    problems = eligibility_problems(program, person, role, today=timezone.localdate())
-    if problems:
-        raise NotEligible(gettext("%(name)s is not eligible: %(problems)s") % {"name": person.full_name, "problems": "; ".join(problems)})
 
 
 @transaction.atomic
