@@ -44,6 +44,8 @@ from django.core.wsgi import get_wsgi_application
 from django.db import connections
 from django.urls import get_resolver
 
+from turnabout.engine import load_solvers
+
 logger = logging.getLogger("turnabout.serve")
 
 WEB_WORKERS_MAX = 12
@@ -96,8 +98,10 @@ def preloaded_application() -> WSGIHandler:
     every worker, so a thread here is refused with RuntimeError."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "turnabout.settings")
     application = get_wsgi_application()
-    # The URLconf is otherwise imported by the first request each worker serves.
+    # The URLconf is otherwise imported by the first request each worker serves; the engine defers its solver stack
+    # to the first solve, which here would be each worker's.
     get_resolver().url_patterns  # noqa: B018
+    load_solvers()
     connections.close_all()
     others = [thread.name for thread in threading.enumerate() if thread is not threading.main_thread()]
     if others:

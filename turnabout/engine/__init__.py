@@ -19,7 +19,7 @@ from turnabout.engine._explain import REASON_CODES, RULE_CODES
 from turnabout.engine._io import InputError, load_problem, load_rules, write_pairs
 from turnabout.engine._problem import Mode, Participant, Problem, ProblemError, Rules, Taxonomy, Weights, Window
 from turnabout.engine._result import Baseline, Certificate, Diagnostics, MatchResult, Pair, Reason, Suggestion, Unmatched
-from turnabout.engine._solver import solve
+from turnabout.engine._solver import load_solvers, solve
 from turnabout.engine._suggest import suggest
 
 __all__ = [
@@ -44,6 +44,7 @@ __all__ = [
     "Window",
     "load_problem",
     "load_rules",
+    "load_solvers",
     "solve",
     "suggest",
     "write_pairs",

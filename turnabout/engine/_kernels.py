@@ -62,10 +62,13 @@ class _Deferred:
     _inline_helpers: list[Callable[..., Any]] = []  # shared by every kernel, on purpose
     _helpers_compiled = False
 
+    _kernels: list[_Deferred] = []  # every kernel, for load_kernels
+
     def __init__(self, function: Callable[..., Any]) -> None:
         self._function = function
         self._dispatcher: Callable[..., Any] | None = None
         functools.update_wrapper(self, function)
+        _Deferred._kernels.append(self)
 
     def __call__(self, *args: Any) -> Any:
         dispatcher = self._dispatcher
@@ -86,6 +89,13 @@ class _Deferred:
             if self._dispatcher is None:
                 self._dispatcher = numba.njit(cache=True, nogil=True, error_model="numpy")(self._function)
             return self._dispatcher
+
+
+def load_kernels() -> None:
+    """Import Numba and make every kernel's dispatcher now rather than at the first solve (each still compiles, or loads
+    its cached machine code, at its first call)."""
+    for kernel in _Deferred._kernels:
+        kernel._compile()
 
 
 def compiled[F: Callable[..., Any]](function: F) -> F:

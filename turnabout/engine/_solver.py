@@ -18,6 +18,7 @@ from turnabout.engine._diagnostics import baseline, blocking_pairs, score_statis
 from turnabout.engine._explain import pair_reasons, unmatched_reasons
 from turnabout.engine._features import BoolArray, Encoded, FloatArray, Int64Array, IntArray, Side, encode
 from turnabout.engine._greedy import greedy
+from turnabout.engine._kernels import load_kernels
 from turnabout.engine._problem import COMPONENTS, Mode, Problem, ProblemError, Rules, Weights
 from turnabout.engine._result import Baseline, Certificate, Diagnostics, MatchResult, Pair, Unmatched
 from turnabout.engine._rules import edge_rule_checks
@@ -313,6 +314,19 @@ def _fairness_floor(candidates: Candidates, eligible: BoolArray, mentor_capacity
         else:
             high = middle - 1
     return int(levels[low])
+
+
+def load_solvers() -> None:
+    """Import the solver stack now — Numba and the kernels, OR-Tools, SciPy's solvers — not at the first solve.
+
+    For a process that loads once and then forks its workers (gunicorn's master, ``turnabout.core.serving``): the
+    workers share it, and none pays the import on its first request.
+    """
+    from ortools.graph.python import min_cost_flow  # noqa: F401  # deferred at import, loaded here on purpose
+    from scipy.optimize import linprog  # noqa: F401
+    from scipy.sparse.csgraph import maximum_bipartite_matching  # noqa: F401
+
+    load_kernels()
 
 
 def solve(

@@ -45,6 +45,6 @@ def record_diversity_reach_read(*, user: User, program: Program, channel: ReachC
         organisation=program.organisation,
         actor=user,
         action=AuditAction.DIVERSITY_REACH_READ,
-        summary=f"Diversity reach of {program.name} read on the {"API" if channel == ReachChannel.API else channel.value}",
+        summary=f"Diversity reach of {program.name} read on the {'API' if channel == ReachChannel.API else channel.value}",
         details={"program_id": program.pk, "channel": channel},
     )
