@@ -3,7 +3,10 @@
 manager, mentor, mentee and sponsor belong to Acme; outsider belongs to Globex.
 """
 
+from collections.abc import Iterator
+
 import pytest
+from django.utils import translation
 
 from tests.builders import GOALS, add_person, make_ready
 from turnabout.accounts.models import Organisation, Role, User
@@ -123,6 +126,16 @@ def second_manager_factory(acme):
     return lambda: create_user(
         organisation=acme, email="frank@acme.test", role=AccountRole.PROGRAM_MANAGER, full_name="Frank Manager", password="x" * 12
     )
+
+
+@pytest.fixture(autouse=True)
+def source_language() -> Iterator[None]:
+    """Each test starts and ends in the source language: a request's LocaleMiddleware activates the reader's language
+    for the thread and leaves it active, so a test that reads a page in Spanish would leave the next test of its
+    worker in Spanish."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -102,11 +102,14 @@ def filled_agreement_text(agreement: Agreement) -> str:
         text = _fill_line_blank(text, r"^[ \t]*{word}", words, name)
         text = _fill_line_blank(text, r"Signed \({word}\)", words, name)
     ends_on = pair.program.ends_on
-    text = _fill_date(text, "Start date", pair.started_on)
-    text = _fill_date(text, "End date", ends_on)
-    if ends_on is not None and ends_on > pair.started_on:
-        text = _fill_date(text, "Midpoint review", pair.started_on + (ends_on - pair.started_on) / 2)
-    return _cadence_sentence().sub(lambda match: f"{match.group(1)}{cadence_label(agreement).lower()}{match.group(3)}", text)
+    # The template is written in the default language (programs.services.create_program_from_preset): its dates and
+    # cadence are written in that language too, whoever reads it, so no sentence mixes two languages.
+    with override(settings.LANGUAGE_CODE):
+        text = _fill_date(text, "Start date", pair.started_on)
+        text = _fill_date(text, "End date", ends_on)
+        if ends_on is not None and ends_on > pair.started_on:
+            text = _fill_date(text, "Midpoint review", pair.started_on + (ends_on - pair.started_on) / 2)
+        return _cadence_sentence().sub(lambda match: f"{match.group(1)}{cadence_label(agreement).lower()}{match.group(3)}", text)
 
 
 def is_signed_by_both(agreement: Agreement) -> bool:

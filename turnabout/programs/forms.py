@@ -77,9 +77,10 @@ def label_field_name(code: str, side: str) -> str:
 def skill_choices() -> list[tuple[str, list[tuple[int, str]]]]:
     """Skills grouped by category, for a select with option groups."""
     groups: dict[str, list[tuple[int, str]]] = {}
-    for skill in Skill.objects.select_related("category").order_by("category__name", "name"):
-        groups.setdefault(skill.category.name, []).append((skill.pk, skill.name))
-    return list(groups.items())
+    for skill in Skill.objects.select_related("category"):
+        groups.setdefault(skill.category.label, []).append((skill.pk, skill.label))
+    # In the reader's language, sorted as it reads (a shipped skill's name is translated).
+    return [(category, sorted(skills, key=lambda choice: choice[1].casefold())) for category, skills in sorted(groups.items())]
 
 
 def split_list(value: str) -> list[str]:
