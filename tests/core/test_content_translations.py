@@ -1,14 +1,14 @@
 """Turnabout's own content (guides, training, presets, survey instruments, skills) ships translated: the ``content`` domain.
 
 - Every language with an interface catalogue has a content catalogue holding exactly the texts the data files hold
-  today (``make messages`` would add or drop nothing), each translated, none fuzzy, with the same {placeholders}.
+  today (``make messages`` would add or drop nothing), each translated, none fuzzy, keeping every substitution field
+  (``{mentor}``, ``%(name)s``) of its source.
 - Each committed ``content.mo`` is its ``content.po`` compiled.
 - ``content_text`` gives the reader's language, and any text no catalogue holds as it is.
 """
 
 from __future__ import annotations
 
-import gettext
 import re
 import subprocess
 from pathlib import Path
@@ -16,10 +16,14 @@ from pathlib import Path
 import pytest
 from django.utils import translation
 
-from tests.core.test_translations import LOCALE_DIR, LOCALES, needs_gettext, read_catalogue
+from tests.core.test_translations import LOCALE_DIR, LOCALES, compiled_translations, needs_gettext, read_catalogue
 from turnabout.core.content import CONTENT_FIELDS, content_messages, content_text, update_catalogues
 
-PLACEHOLDER = re.compile(r"\{[A-Za-z_]+\}|%\([a-z_]+\)s")
+SUBSTITUTION = re.compile(r"\{[A-Za-z_]+\}|%\([a-z_]+\)s")
+
+
+def fields(text: str) -> list[str]:
+    return sorted(SUBSTITUTION.findall(text))
 
 
 def catalogue(locale: str) -> Path:
@@ -49,18 +53,14 @@ def test_each_content_catalogue_holds_exactly_the_texts_of_the_data_files(locale
 
 
 @pytest.mark.parametrize("locale", LOCALES)
-def test_each_content_catalogue_is_translated_with_its_placeholders(locale: str) -> None:
+def test_each_content_catalogue_is_translated_with_its_substitution_fields(locale: str) -> None:
     # given
     entries = read_catalogue(catalogue(locale))
 
     # when
     untranslated = [entry.msgid for entry in entries if not all(entry.msgstr)]
     fuzzy = [entry.msgid for entry in entries if "fuzzy" in entry.flags]
-    changed = [
-        entry.msgid
-        for entry in entries
-        if all(entry.msgstr) and sorted(PLACEHOLDER.findall(entry.msgid)) != sorted(PLACEHOLDER.findall(entry.msgstr[0]))
-    ]
+    changed = [entry.msgid for entry in entries if all(entry.msgstr) and fields(entry.msgid) != fields(entry.msgstr[0])]
 
     # then
     assert (untranslated[:3], fuzzy[:3], changed[:3]) == ([], [], [])
@@ -73,16 +73,10 @@ def test_each_compiled_content_catalogue_is_its_catalogue_compiled(locale: str, 
     compiled = tmp_path / "content.mo"
     subprocess.run(["msgfmt", "--check-format", "-o", str(compiled), str(catalogue(locale))], check=True, capture_output=True)
 
-    def translations(path: Path) -> dict[object, str]:
-        with path.open("rb") as stream:
-            found = dict(gettext.GNUTranslations(stream)._catalog)  # type: ignore[attr-defined]
-        found.pop("", None)
-        return found
-
     # then
     committed = catalogue(locale).with_suffix(".mo")
     assert committed.exists(), f"{committed} is missing: run `make messages`"
-    assert translations(committed) == translations(compiled), f"{committed} is out of date: run `make messages`"
+    assert compiled_translations(committed) == compiled_translations(compiled), f"{committed} is out of date: run `make messages`"
 
 
 @needs_gettext

@@ -3,7 +3,7 @@
 A template's text outside ``{% translate %}``/``{% blocktranslate %}`` reaches every reader in English, whatever their
 language. The check reads each template's tokens as Django's lexer does: text inside a blocktranslate or comment block
 is skipped, template tags and variables are blanked, then scripts, styles, HTML tags and entities are removed; what
-remains must hold no word. Visible attributes (placeholder, aria-label, title, alt, confirmation texts) are checked the
+remains must hold no word. Visible attributes (input hints, aria-label, title, alt, confirmation texts) are checked the
 same way. Product and protocol names stay as they are.
 """
 

@@ -104,6 +104,14 @@ def read_catalogue(path: Path) -> list[Entry]:
     return [entry for entry in entries if entry.msgid]
 
 
+def compiled_translations(path: Path) -> dict[object, str]:
+    """The translations of a compiled catalogue (.mo), its header (with its dates) left out."""
+    with path.open("rb") as stream:
+        found = dict(gettext.GNUTranslations(stream)._catalog)  # type: ignore[attr-defined]
+    found.pop("", None)
+    return found
+
+
 def catalogue(locale: str) -> Path:
     return LOCALE_DIR / locale / "LC_MESSAGES" / "django.po"
 
@@ -184,14 +192,8 @@ def test_each_compiled_catalogue_is_its_catalogue_compiled(locale: str, tmp_path
     committed = catalogue(locale).with_suffix(".mo")
 
     # then they hold the same translations (the header, with its dates, aside)
-    def translations(path: Path) -> dict[object, str]:
-        with path.open("rb") as stream:
-            found = dict(gettext.GNUTranslations(stream)._catalog)  # type: ignore[attr-defined]
-        found.pop("", None)
-        return found
-
     assert committed.exists(), f"{committed} is missing: run `make messages`"
-    assert translations(committed) == translations(compiled), f"{committed} is out of date: run `make messages`"
+    assert compiled_translations(committed) == compiled_translations(compiled), f"{committed} is out of date: run `make messages`"
 
 
 def turnabout_modules() -> list[ModuleType]:

@@ -164,7 +164,7 @@ class TrainingModule(models.Model):
     def sections_label(self) -> list[dict[str, Any]]:
         """The sections, translated from the shipped module's own text (its paragraphs are split after translation)."""
         shipped = next((item for item in training_catalogue() if item["slug"] == self.slug), None)
-        if shipped is None or get_language() is None or get_language().lower().startswith("en"):
+        if shipped is None or (get_language() or "en").lower().startswith("en"):
             return list(self.sections)
         return [structure_section({"heading": content_text(s["heading"]), "body": content_text(s["body"])}) for s in shipped["sections"]]
 
