@@ -15,13 +15,15 @@ build that matrix, which SciPy would need too. The engine is timed on ``solve`` 
 the participants, scoring, solving, proving optimality (certificate), explanations for every pair
 and unmatched person, diagnostics. Each figure is the best of three after a warm-up run on the same
 instance (the Numba kernels are compiled ahead and cached on disk, so the warm-up only loads them).
-``same`` says whether both totals are equal to the millionth.
+``same`` says whether both totals are equal to the millionth; ``load`` is the one-minute load
+average when the size was done (the machine may be shared).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -99,6 +101,7 @@ def measure(size: int) -> dict[str, Any]:
         "same": engine_total(result) == scipy_total,
         "optimal": certificate.optimal,
         "stages": {name: round(value, 3) for name, value in result.diagnostics.seconds.items()},
+        "load": os.getloadavg()[0],
     }
 
 
@@ -107,14 +110,15 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="*", default=[50, 100, 200, 500, 1000, 2000, 5000])
     arguments = parser.parse_args()
     print(
-        f"{'instance':<14}{'engine s':>10}{'SciPy s':>10}{'engine/SciPy':>14}{'scores s':>10}{'same':>6}{'optimal':>9}"
+        f"{'instance':<14}{'engine s':>10}{'SciPy s':>10}{'engine/SciPy':>14}{'scores s':>10}{'same':>6}{'optimal':>9}{'load':>6}"
         "  engine stages (last run)"
     )
     for size in arguments.sizes:
         row = measure(size)
         print(
             f"{f'{size} x {size}':<14}{row['engine']:>10.3f}{row['scipy']:>10.3f}{row['engine'] / row['scipy']:>14.2f}"
-            f"{row['scores']:>10.2f}{'yes' if row['same'] else 'NO':>6}{'yes' if row['optimal'] else 'NO':>9}  {row['stages']}",
+            f"{row['scores']:>10.2f}{'yes' if row['same'] else 'NO':>6}{'yes' if row['optimal'] else 'NO':>9}{row['load']:>6.1f}"
+            f"  {row['stages']}",
             flush=True,
         )
 

@@ -23,8 +23,8 @@ from typing import Literal, get_args
 import numpy as np
 import scipy.sparse as sp
 
+from turnabout.engine._compiling import compiled
 from turnabout.engine._features import BoolArray, Int64Array, IntArray
-from turnabout.engine._kernels import compiled
 
 SolverName = Literal["min_cost_flow", "highs"]
 SOLVER_NAMES: tuple[SolverName, ...] = get_args(SolverName)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from turnabout.engine._features import BoolArray, Encoded, Float32Array, FloatArray, Int64Array, IntArray
-from turnabout.engine._kernels import BestPairs, MentorsBest, best_pairs, fill_scores, pair_lists
+from turnabout.engine._kernels import BestPairs, MentorsBest, best_pairs, fill_scores, pair_lists, price_stored
 from turnabout.engine._parallel import in_parallel, split, workers
 from turnabout.engine._scoring import SCALE, edge_scores, quantise
 from turnabout.engine._sorting import contains, pair_keys, pair_order, unique_keys
@@ -254,6 +254,8 @@ def price(
     streaming = candidates.stored is None and threshold is None
     step = _rows_per_call(encoded, streaming=streaming)
     skip_ptr, skip_cols = _skip_lists(candidates, encoded) if streaming else (None, None)
+    compiled_pass = candidates.stored is not None and threshold is None
+    stored_ptr, stored_cols = _stored_skip_lists(candidates) if compiled_pass else (None, None)
 
     def scan(first: int, stop: int, done: list[int], slot: int) -> Pricing:
         found_rows: list[IntArray] = []
@@ -282,6 +284,32 @@ def price(
                 near_rows.append(rows[streamed.near_local])
                 near_cols.append(streamed.near_cols)
                 near_scores.append(streamed.near_scores)
+                done[slot] += len(rows)
+                continue
+            if candidates.stored is not None and stored_ptr is not None and stored_cols is not None:
+                priced = price_stored(
+                    candidates.stored,
+                    rows,
+                    u[rows],
+                    v,
+                    stored_ptr,
+                    stored_cols,
+                    take=take,
+                    slack=slack,
+                    near=near * SCALE,
+                    scale=SCALE,
+                )
+                violation += priced.violation
+                complete &= priced.complete
+                worst[rows] = np.ceil(np.maximum(0.0, priced.worst))
+                rest[rows] = _ceiling(priced.rest)
+                bound[rows] = np.where(np.isfinite(priced.remaining), priced.remaining + FLOAT32_SLACK, -np.inf)
+                found_rows.append(rows[priced.local])
+                found_cols.append(priced.cols.astype(np.int32))
+                if near > 0:
+                    near_rows.append(rows[priced.near_local])
+                    near_cols.append(priced.near_cols.astype(np.int32))
+                    near_scores.append(priced.near_scores)
                 done[slot] += len(rows)
                 continue
             scores = candidates.stored[rows] if candidates.stored is not None else fill_scores(encoded, rows)
@@ -399,6 +427,17 @@ def _skip_lists(candidates: Candidates, encoded: Encoded) -> tuple[IntArray, Int
     rows = np.concatenate((candidates.rows, candidates.reserve_rows))
     cols = np.concatenate((candidates.cols, candidates.reserve_cols))
     return pair_lists(encoded, rows, cols)
+
+
+def _stored_skip_lists(candidates: Candidates) -> tuple[Int64Array, Int64Array]:
+    """Candidate and reserve pairs, which pricing leaves alone, as per-mentee lists of mentors (CSR)."""
+    mentees = len(candidates.bound)
+    rows = np.concatenate((candidates.rows, candidates.reserve_rows)).astype(np.int64)
+    cols = np.concatenate((candidates.cols, candidates.reserve_cols)).astype(np.int64)
+    order = np.argsort(rows, kind="stable")
+    indptr = np.zeros(mentees + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=mentees), out=indptr[1:])
+    return indptr, cols[order]
 
 
 def _joined(arrays: list[np.ndarray], dtype: type[np.generic]) -> np.ndarray:

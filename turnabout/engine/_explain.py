@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from turnabout.engine._features import SLOT_MINUTES, Encoded, FloatArray, IntArray
@@ -32,6 +34,7 @@ REASON_CODES = PAIR_REASON_CODES | UNMATCHED_REASON_CODES
 RULE_CODES = frozenset({"capacity", "grade_gap", "language", "reporting_line", "department", "availability", "forbidden", "past_pair"})
 
 
+@functools.cache
 def label(skill: str) -> str:
     """A skill id as words: ``"public-speaking"`` → ``"public speaking"``."""
     return skill.replace("-", " ").replace("_", " ")
@@ -51,7 +54,9 @@ def _hours(minutes: int) -> str:
     return f"{text} {rest} minutes" if rest else text
 
 
-def pair_reasons(encoded: Encoded, mentee_row: int, mentor_col: int, contributions: FloatArray) -> tuple[Reason, ...]:
+def pair_reasons(
+    encoded: Encoded, mentee_row: int, mentor_col: int, contributions: FloatArray, *, overlap_slots: int | None = None
+) -> tuple[Reason, ...]:
     """Up to three reasons on the components that contribute most to a pair's score, coded by component.
 
     Params: ``mentor`` and ``mentee`` (display names) on every reason; ``goals``: ``skills``, a list of
@@ -68,6 +73,8 @@ def pair_reasons(encoded: Encoded, mentee_row: int, mentor_col: int, contributio
         The pair.
     contributions : numpy.ndarray
         The pair's weighted components in ``COMPONENTS`` order.
+    overlap_slots : int, optional
+        The pair's shared availability slots when the caller has them already (computed otherwise).
     """
     problem = encoded.problem
     mentor = problem.mentors[mentor_col]
@@ -75,8 +82,12 @@ def pair_reasons(encoded: Encoded, mentee_row: int, mentor_col: int, contributio
     a, b = mentor.display_name, mentee.display_name
     names = {"mentor": a, "mentee": b}
     sentences: list[tuple[float, Reason]] = []
-    for position in np.argsort(-contributions, kind="stable")[: len(COMPONENTS)]:
-        value = float(contributions[position])
+    amounts = contributions.tolist()[: len(COMPONENTS)]
+    # Largest first, ties in component order (a stable sort); only the first TOP_REASONS sentences are kept.
+    for position in sorted(range(len(amounts)), key=lambda index: -amounts[index]):
+        if len(sentences) == TOP_REASONS:
+            break
+        value = float(amounts[position])
         if value <= 0:
             continue
         name = COMPONENTS[position]
@@ -115,7 +126,11 @@ def pair_reasons(encoded: Encoded, mentee_row: int, mentor_col: int, contributio
             shared = {"interests": [label(x) for x in interests[:3]], "values": [label(x) for x in values[:3]]}
             sentences.append((value, Reason("common_ground", f"They have common ground: {_join(clauses)}.", {**names, **shared})))
         elif name == "availability":
-            slots = int(edge_overlap_slots(encoded, np.array([mentee_row]), np.array([mentor_col]))[0])
+            slots = (
+                overlap_slots
+                if overlap_slots is not None
+                else int(edge_overlap_slots(encoded, np.array([mentee_row]), np.array([mentor_col]))[0])
+            )
             minutes = slots * SLOT_MINUTES
             text = f"Their calendars overlap {_hours(minutes)} a week."
             sentences.append((value, Reason("availability", text, {**names, "minutes": minutes})))

@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from turnabout.engine._compiling import compiled
 from turnabout.engine._problem import MAX_LEVEL, Participant, Problem, Rules, Taxonomy, Weights, Window
 
 SLOT_MINUTES = 15
@@ -159,12 +160,15 @@ _OVERLAP_TABLE_LIMIT = 30_000_000
 
 
 def _language_words(people: Sequence[Participant], vocabulary: Vocabulary, words: int) -> WordArray:
-    masks = np.zeros((len(people), words), dtype=np.uint64)
-    for row, person in enumerate(people):
+    # Bits are set on Python ints, and the array is made once: a NumPy scalar operation per language is slow.
+    rows = []
+    for person in people:
+        bits = [0] * words
         for language in person.languages:
             code = vocabulary.codes[language]
-            masks[row, code // 64] |= np.uint64(1) << np.uint64(code % 64)
-    return masks
+            bits[code // 64] |= 1 << (code % 64)
+        rows.append(bits)
+    return np.array(rows, dtype=np.uint64).reshape(len(people), words)
 
 
 def _sparse(rows: list[int], cols: list[int], values: list[float], shape: tuple[int, int]) -> sp.csr_array:
@@ -361,11 +365,22 @@ def encode(problem: Problem, rules: Rules, weights: Weights) -> Encoded:
 def pattern_overlap(left: WordArray, right: WordArray) -> npt.NDArray[np.int16]:
     """Overlapping slot counts between every pattern of ``left`` and every pattern of ``right``."""
     table = np.zeros((len(left), len(right)), dtype=np.int16)
-    chunk = max(1, 2_000_000 // max(1, len(right)))
-    for start in range(0, len(left), chunk):
-        block = left[start : start + chunk]
-        counts = np.zeros((len(block), len(right)), dtype=np.int16)
-        for word in range(WORDS):
-            counts += np.bitwise_count(block[:, None, word] & right[None, :, word]).astype(np.int16)
-        table[start : start + chunk] = counts
+    if len(left) and len(right):
+        _fill_overlap(np.ascontiguousarray(left, dtype=np.uint64), np.ascontiguousarray(right, dtype=np.uint64), table)
     return table
+
+
+@compiled
+def _fill_overlap(left: WordArray, right: WordArray, table: npt.NDArray[np.int16]) -> None:
+    """``table[a, b]``: the bits set in both ``left[a]`` and ``right[b]`` (one pass, no temporaries)."""
+    for a in range(left.shape[0]):
+        for b in range(right.shape[0]):
+            count = 0
+            for word in range(left.shape[1]):
+                bits = left[a, word] & right[b, word]
+                # Population count (SWAR), as in the kernels' scan.
+                bits = bits - ((bits >> np.uint64(1)) & np.uint64(0x5555555555555555))
+                bits = (bits & np.uint64(0x3333333333333333)) + ((bits >> np.uint64(2)) & np.uint64(0x3333333333333333))
+                bits = (bits + (bits >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
+                count += int((bits * np.uint64(0x0101010101010101)) >> np.uint64(56))
+            table[a, b] = count

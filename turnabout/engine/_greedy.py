@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from turnabout.engine._compiling import compiled
 from turnabout.engine._features import BoolArray, Int64Array, IntArray
 from turnabout.engine._sorting import pair_order
 
@@ -18,16 +19,27 @@ def greedy(rows: IntArray, cols: IntArray, weights: Int64Array, mentee_capacity:
     """
     by_pair = pair_order(np.asarray(rows), np.asarray(cols))
     order = by_pair[np.argsort(-np.asarray(weights)[by_pair], kind="stable")]
-    mentee_room = np.asarray(mentee_capacity, dtype=np.int64).tolist()
-    mentor_room = np.asarray(mentor_capacity, dtype=np.int64).tolist()
-    row_list = np.asarray(rows)[order].tolist()
-    col_list = np.asarray(cols)[order].tolist()
-    taken = []
-    for position, (row, col) in enumerate(zip(row_list, col_list, strict=True)):
+    chosen = np.zeros(len(order), dtype=np.bool_)
+    _take_in_order(
+        np.ascontiguousarray(order, dtype=np.int64),
+        np.ascontiguousarray(rows, dtype=np.int64),
+        np.ascontiguousarray(cols, dtype=np.int64),
+        np.array(mentee_capacity, dtype=np.int64),
+        np.array(mentor_capacity, dtype=np.int64),
+        chosen,
+    )
+    return chosen
+
+
+@compiled
+def _take_in_order(
+    order: Int64Array, rows: Int64Array, cols: Int64Array, mentee_room: Int64Array, mentor_room: Int64Array, chosen: BoolArray
+) -> None:
+    """Mark in ``chosen`` each pair, in ``order``, whose mentee and mentor still have room (rooms are used up)."""
+    for position in range(order.shape[0]):
+        pair = order[position]
+        row, col = rows[pair], cols[pair]
         if mentee_room[row] > 0 and mentor_room[col] > 0:
             mentee_room[row] -= 1
             mentor_room[col] -= 1
-            taken.append(position)
-    chosen = np.zeros(len(order), dtype=bool)
-    chosen[order[np.array(taken, dtype=np.int64)]] = True
-    return chosen
+            chosen[pair] = True

@@ -16,18 +16,16 @@ are optimised and reported come from :func:`turnabout.engine._scoring.edge_score
 
 from __future__ import annotations
 
-import functools
 import itertools
-import threading
 import weakref
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from turnabout.engine._compiling import compiled, inline
 from turnabout.engine._features import SLOT_MINUTES, Encoded, Float32Array, FloatArray, IntArray
 from turnabout.engine._sorting import pair_keys, unique_keys
 
@@ -48,71 +46,6 @@ from turnabout.engine._sorting import pair_keys, unique_keys
     PREFERRED_GAP,
     MIN_SCORE,
 ) = range(14)
-
-
-class _Deferred:
-    """A kernel compiled by Numba at its first call, so that importing the engine does not import Numba.
-
-    Web processes import the engine for its types and checks; only a solve needs compiled code.
-    The first call compiles (or loads from the on-disk cache) every helper inlined into kernels,
-    then this kernel, and later calls go straight to the compiled code.
-    """
-
-    _lock = threading.Lock()
-    _inline_helpers: list[Callable[..., Any]] = []  # shared by every kernel, on purpose
-    _helpers_compiled = False
-
-    _kernels: list[_Deferred] = []  # every kernel, for load_kernels
-
-    def __init__(self, function: Callable[..., Any]) -> None:
-        self._function = function
-        self._dispatcher: Callable[..., Any] | None = None
-        functools.update_wrapper(self, function)
-        _Deferred._kernels.append(self)
-
-    def __call__(self, *args: Any) -> Any:
-        dispatcher = self._dispatcher
-        if dispatcher is None:
-            dispatcher = self._compile()
-        return dispatcher(*args)
-
-    def _compile(self) -> Callable[..., Any]:
-        import numba  # deferred: heavy, and only a solve needs it
-
-        with _Deferred._lock:
-            if not _Deferred._helpers_compiled:
-                # A kernel sees its helpers through its module's globals: there they must be Numba's.
-                inline = numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
-                for helper in _Deferred._inline_helpers:
-                    helper.__globals__[helper.__name__] = inline(helper)
-                _Deferred._helpers_compiled = True
-            if self._dispatcher is None:
-                self._dispatcher = numba.njit(cache=True, nogil=True, error_model="numpy")(self._function)
-            return self._dispatcher
-
-
-def load_kernels() -> None:
-    """Import Numba and make every kernel's dispatcher now rather than at the first solve (each still compiles, or loads
-    its cached machine code, at its first call)."""
-    for kernel in _Deferred._kernels:
-        kernel._compile()
-
-
-def compiled[F: Callable[..., Any]](function: F) -> F:
-    """Compile to machine code (cached on disk next to its module), releasing the GIL while it runs.
-
-    Compiled at the first call (see :class:`_Deferred`).
-    """
-    return cast(F, _Deferred(function))
-
-
-def _inline[F: Callable[..., Any]](function: F) -> F:
-    """Compiled into its callers: a call per pair would pass every array again.
-
-    Kernels only: compiled, with Numba, before the first kernel is (never called from Python).
-    """
-    _Deferred._inline_helpers.append(function)
-    return function
 
 
 # The kernels' arguments, grouped. Numba takes named tuples of arrays as they are; every field is a
@@ -328,7 +261,7 @@ def _by_group(table: npt.NDArray[Any], group_start: IntArray) -> Float32Array:
     return flat
 
 
-@_inline
+@inline
 def _popcount(word: np.uint64) -> int:
     word = word - ((word >> np.uint64(1)) & np.uint64(0x5555555555555555))
     word = (word & np.uint64(0x3333333333333333)) + ((word >> np.uint64(2)) & np.uint64(0x3333333333333333))
@@ -336,7 +269,7 @@ def _popcount(word: np.uint64) -> int:
     return int((word * np.uint64(0x0101010101010101)) >> np.uint64(56))
 
 
-@_inline
+@inline
 def _advance(cols: IntArray, position: int, end: int, j: int) -> int:
     """The first position from ``position`` in the sorted list ``cols[:end]`` holding a mentor ``>= j``.
 
@@ -347,7 +280,7 @@ def _advance(cols: IntArray, position: int, end: int, j: int) -> int:
     return position
 
 
-@_inline
+@inline
 def _lowest_slot(values: FloatArray, local: int) -> int:
     """The slot of row ``local``'s smallest value (the first, on ties)."""
     smallest = 0
@@ -357,7 +290,7 @@ def _lowest_slot(values: FloatArray, local: int) -> int:
     return smallest
 
 
-@_inline
+@inline
 def _passed_over(value: float, lowest_value: float, slack: float, per_mentor: int, score: float, floor: float) -> bool:
     """Whether a pair could neither enter a full list, nor be a hit, nor enter its mentor's best."""
     return value <= lowest_value and value <= -slack and (per_mentor == 0 or score <= floor)
@@ -774,3 +707,170 @@ def best_pairs(
 def pair_lists(encoded: Encoded, rows: IntArray, cols: IntArray) -> tuple[IntArray, IntArray]:
     """Pairs (mentee ``rows``, mentor ``cols``) as the per-mentee sorted lists :func:`best_pairs` skips."""
     return kernel_inputs(encoded).sorted_lists(rows, cols, encoded.n_mentees)
+
+
+class StoredPricing(NamedTuple):
+    """What :func:`price_stored` finds for a block of mentees (``local`` indexes the block's rows)."""
+
+    local: IntArray  # pairs to add: the ``take`` most violated of each mentee (all of them if fewer)
+    cols: IntArray
+    near_local: IntArray  # then up to ``take`` more within ``near`` of violating, the closest first
+    near_cols: IntArray
+    near_scores: Float32Array
+    worst: FloatArray  # per row: the largest reduced cost of any left-out pair plus the slack (-inf if none)
+    rest: FloatArray  # per row: the same over the pairs neither returned nor near
+    remaining: FloatArray  # per row: the best score among those (-inf if none)
+    violation: float  # the sum of (reduced cost + slack) over every pair above -slack
+    complete: bool  # no mentee had more than ``take`` violated pairs
+
+
+@compiled
+def _price_stored(
+    stored: Float32Array,
+    rows: IntArray,
+    u: IntArray,
+    v: IntArray,
+    skip_ptr: IntArray,
+    skip_cols: IntArray,
+    take: int,
+    slack: float,
+    near: float,
+    scale: float,
+    found: IntArray,
+    found_count: IntArray,
+    near_scores: Float32Array,
+    per_row: FloatArray,
+    totals: FloatArray,
+) -> None:
+    """One pass over each row's stored scores: pricing's reduced costs, its picks and its bounds.
+
+    ``found`` receives (local row, col, kind) triples, kind 0 for a pair to add and 1 for a near one;
+    ``per_row`` receives worst, rest and remaining; ``totals`` the violation and 1.0 when complete.
+    """
+    mentors = stored.shape[1]
+    blanked = np.zeros(mentors, dtype=np.bool_)
+    listed_cols = np.empty(mentors, dtype=np.int64)
+    listed_values = np.empty(mentors)
+    reach = -max(slack, near) if near > 0 else -slack
+    position = 0
+    violation = 0.0
+    complete = True
+    for local in range(rows.shape[0]):
+        row = rows[local]
+        for index in range(skip_ptr[row], skip_ptr[row + 1]):
+            blanked[skip_cols[index]] = True
+        base = float(u[local])
+        worst = -np.inf
+        rest = -np.inf
+        remaining = -np.inf
+        listed = 0
+        hits = 0
+        for j in range(mentors):
+            if blanked[j]:
+                continue
+            score = stored[row, j]
+            reduced = float(score) * scale - base - float(v[j])
+            worst = max(worst, reduced)
+            if reduced > reach:
+                listed_cols[listed] = j
+                listed_values[listed] = reduced
+                listed += 1
+                if reduced > -slack:
+                    hits += 1
+                    violation += reduced + slack
+            else:
+                rest = max(rest, reduced)
+                remaining = max(remaining, float(score))
+        # Most violated first (ties by mentor); the first ``take`` hits are added, up to ``take`` near ones follow.
+        order = np.argsort(-listed_values[:listed], kind="mergesort")
+        if hits > take:
+            complete = False
+        added = 0
+        close = 0
+        for rank in range(listed):
+            entry = order[rank]
+            j = listed_cols[entry]
+            reduced = listed_values[entry]
+            if reduced > -slack and added < take:
+                found[position, 0] = local
+                found[position, 1] = j
+                found[position, 2] = 0
+                position += 1
+                added += 1
+            elif near > 0 and reduced > -near and close < take:
+                found[position, 0] = local
+                found[position, 1] = j
+                found[position, 2] = 1
+                near_scores[position] = stored[row, j]
+                position += 1
+                close += 1
+            else:
+                rest = max(rest, reduced)
+                remaining = max(remaining, float(stored[row, j]))
+        per_row[local, 0] = worst + slack
+        per_row[local, 1] = rest + slack
+        per_row[local, 2] = remaining
+        for index in range(skip_ptr[row], skip_ptr[row + 1]):
+            blanked[skip_cols[index]] = False
+    found_count[0] = position
+    totals[0] = violation
+    totals[1] = 1.0 if complete else 0.0
+
+
+def price_stored(
+    stored: Float32Array,
+    rows: IntArray,
+    u: IntArray,
+    v: IntArray,
+    skip_ptr: IntArray,
+    skip_cols: IntArray,
+    *,
+    take: int,
+    slack: float,
+    near: float,
+    scale: float,
+) -> StoredPricing:
+    """Price the mentees ``rows`` against every mentor from the stored scores, in one compiled pass per row.
+
+    ``u`` is per row (millionths), ``v`` per mentor; ``skip_ptr``/``skip_cols`` list, per mentee
+    (CSR over every mentee), the mentors whose pairs are already candidates (left alone). A pair's reduced cost is
+    ``score * scale - u - v``; ``slack`` and ``near`` are in the same units.
+    """
+    count = len(rows)
+    found = np.empty((count * 2 * max(take, 0), 3), dtype=np.int64)
+    near_scores = np.empty(len(found), dtype=np.float32)
+    found_count = np.zeros(1, dtype=np.int64)
+    per_row = np.empty((count, 3))
+    totals = np.zeros(2)
+    _price_stored(
+        stored,
+        np.ascontiguousarray(rows, dtype=np.int64),
+        np.ascontiguousarray(u, dtype=np.int64),
+        np.ascontiguousarray(v, dtype=np.int64),
+        np.ascontiguousarray(skip_ptr, dtype=np.int64),
+        np.ascontiguousarray(skip_cols, dtype=np.int64),
+        int(take),
+        float(slack),
+        float(near),
+        float(scale),
+        found,
+        found_count,
+        near_scores,
+        per_row,
+        totals,
+    )
+    found = found[: int(found_count[0])]
+    added = found[:, 2] == 0
+    near_pairs = ~added
+    return StoredPricing(
+        local=found[added, 0],
+        cols=found[added, 1],
+        near_local=found[near_pairs, 0],
+        near_cols=found[near_pairs, 1],
+        near_scores=near_scores[: len(found)][near_pairs],
+        worst=per_row[:, 0],
+        rest=per_row[:, 1],
+        remaining=per_row[:, 2],
+        violation=float(totals[0]),
+        complete=bool(totals[1]),
+    )

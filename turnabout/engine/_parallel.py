@@ -19,10 +19,17 @@ def in_parallel[T](
 ) -> list[T]:
     """Run ``work(start, stop, done, slot)`` on each range in its own thread; results in range order.
 
+    A single range without a progress callback runs in the calling thread.
+
     Workers count finished items in ``done[slot]``; progress is reported from the calling thread
     only (its callback may use a database connection that belongs to that thread).
     """
     done = [0] * len(ranges)
+    if len(ranges) == 1 and progress is None:
+        # One range and nobody watching: run it here, without starting a thread (a pool's start-up is
+        # most of a small scan). With a progress callback the pool stays, so that progress keeps coming.
+        ((start, stop),) = ranges
+        return [work(start, stop, done, 0)]
     with ThreadPoolExecutor(max_workers=len(ranges)) as pool:
         futures = [pool.submit(work, start, stop, done, slot) for slot, (start, stop) in enumerate(ranges)]
         pending = set(futures)

@@ -14,14 +14,14 @@ import scipy.sparse as sp
 
 from turnabout.engine._assignment import Assignment, solve_assignment
 from turnabout.engine._candidates import FLOAT32_SLACK, NO_PAIR, Candidates, Pricing, generate, merge, price
+from turnabout.engine._compiling import load_kernels
 from turnabout.engine._diagnostics import baseline, blocking_pairs, score_statistics
 from turnabout.engine._explain import pair_reasons, unmatched_reasons
 from turnabout.engine._features import BoolArray, Encoded, FloatArray, Int64Array, IntArray, Side, encode
 from turnabout.engine._greedy import greedy
-from turnabout.engine._kernels import load_kernels
 from turnabout.engine._problem import COMPONENTS, Mode, Problem, ProblemError, Rules, Weights
 from turnabout.engine._result import Baseline, Certificate, Diagnostics, MatchResult, Pair, Unmatched
-from turnabout.engine._rules import edge_rule_checks
+from turnabout.engine._rules import edge_overlap_slots, edge_rule_checks
 from turnabout.engine._scoring import SCALE, edge_scores, quantise
 from turnabout.engine._sorting import contains, pair_keys, pair_order
 
@@ -623,6 +623,8 @@ def _explain(prepared: _Prepared, assigned: _Assigned, *, explain: bool, progres
     pair_scores = np.concatenate((candidates.scores[chosen], pinned_scores))
     pair_pinned = np.concatenate((np.zeros(int(chosen.sum()), dtype=bool), np.ones(len(pinned_rows), dtype=bool)))
     order = pair_order(pair_rows, pair_cols)
+    # Shared availability of every pair at once, for the reasons that quote it.
+    overlap = edge_overlap_slots(encoded, pair_rows, pair_cols).tolist() if explain and len(pair_rows) else []
 
     pairs: list[Pair] = []
     for count, position in enumerate(order.tolist()):
@@ -636,7 +638,7 @@ def _explain(prepared: _Prepared, assigned: _Assigned, *, explain: bool, progres
                 # Exactly what a reader gets by adding the reported contributions.
                 score=sum(components.values()),
                 components=components,
-                explanations=pair_reasons(encoded, row, col, contributions) if explain else (),
+                explanations=pair_reasons(encoded, row, col, contributions, overlap_slots=int(overlap[position])) if explain else (),
                 pinned=bool(pair_pinned[position]),
             )
         )
