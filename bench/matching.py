@@ -5,11 +5,16 @@ Usage::
     .venv/bin/python bench/matching.py                 # the full table (minutes; run it in the background)
     .venv/bin/python bench/matching.py --sizes 1000 5000
     .venv/bin/python bench/matching.py --one 20000 2   # one instance, printed as JSON (used internally)
+    .venv/bin/python bench/matching.py --circles-only  # only the circles instance (2,000 leaders, 500 juniors)
 
 Each instance is solved in a fresh process so that peak memory (max RSS) belongs to that run. For
 every instance the table shows the engine, the greedy baseline and Gale–Shapley (the PyPI
 ``matching`` package, mentee-proposing hospital/residents), measured in the same run, with their
 total score, coverage and worst pair score, and the ratios of the baselines to the engine.
+
+The circles instance (last in the table) forms circles of one junior and four leaders (2,000 leaders
+around 500 juniors of the same generator) with ``form_circles`` and prints its time, total, upper
+bound and their ratio.
 
 The instances: an organisation tree per department with a grade ladder (mentors are grades 1-5,
 mentees 5-10, each reporting to someone one or two grades up, so reporting lines run through both
@@ -38,7 +43,7 @@ _HERE = Path(__file__).resolve().parent
 sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != _HERE]
 sys.path.insert(0, str(_HERE.parent))
 
-from turnabout.engine import Participant, Problem, Rules, Taxonomy, Weights, Window, solve  # noqa: E402
+from turnabout.engine import CircleSpec, Participant, Problem, Rules, Taxonomy, Weights, Window, form_circles, solve  # noqa: E402
 
 SITES = (
     ("London", "Europe/London", "en"),
@@ -56,6 +61,8 @@ INTERESTS = 80
 VALUES = 20
 RULES = Rules(min_grade_gap=2, min_overlap_minutes=60, max_mentors_per_mentee=2)
 WEIGHTS = Weights()
+CIRCLES = (500, 2000)  # juniors, leaders
+CIRCLE_SPEC = CircleSpec(mentors_per_circle=(1, 1), mentees_per_circle=(4, 4))
 
 
 def _zipf_choice(rng: np.random.Generator, size: int, count: int, exponent: float = 1.1) -> np.ndarray:
@@ -229,6 +236,59 @@ def run_one(size: int, mentee_capacity: int, *, gale_shapley: bool, tolerance: f
     return row
 
 
+def run_circles(mentors: int, mentees: int, time_limit: float = 20.0) -> dict[str, Any]:
+    """Generate one organisation and form its circles (``CIRCLE_SPEC``) in this process."""
+    started = time.perf_counter()
+    problem = generate(mentors, mentees, 1)
+    generated = time.perf_counter() - started
+    started = time.perf_counter()
+    result = form_circles(problem, CIRCLE_SPEC, RULES, WEIGHTS, time_limit=time_limit)
+    seconds = time.perf_counter() - started
+    certificate = result.certificate
+    return {
+        "mentors": mentors,
+        "mentees": mentees,
+        "generate_s": generated,
+        "seconds": seconds,
+        "stage_seconds": dict(result.seconds),
+        "peak_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        "circles": len(result.circles),
+        "mentees_placed": sum(len(circle.mentee_ids) for circle in result.circles),
+        "total": result.total_score,
+        "upper_bound": certificate.upper_bound,
+        "ratio": result.total_score / certificate.upper_bound if certificate.upper_bound else 1.0,
+        "optimal": certificate.optimal,
+        "method": certificate.method,
+    }
+
+
+def _print_circles(timeout: int) -> None:
+    mentors, mentees = CIRCLES
+    command = [sys.executable, __file__, "--one-circles", str(mentors), str(mentees)]
+    try:
+        output = subprocess.run(command, check=True, capture_output=True, text=True, timeout=timeout, env=os.environ.copy())
+    except subprocess.CalledProcessError as error:
+        print(f"circles {mentors} x {mentees}: failed\n{error.stderr[-2000:]}", flush=True)
+        return
+    except subprocess.TimeoutExpired:
+        print(f"circles {mentors} x {mentees}: timed out after {timeout} s", flush=True)
+        return
+    row = json.loads(output.stdout.strip().splitlines()[-1])
+    low, high = CIRCLE_SPEC.mentees_per_circle
+    print(
+        f"circles: {row['mentees']} leaders around {row['mentors']} juniors, {low}-{high} leaders per junior: "
+        f"{row['seconds']:.1f} s, peak {_human_bytes(row['peak_bytes'])}, {row['circles']} circles, "
+        f"{row['mentees_placed']} leaders placed, total {row['total']:.1f}, upper bound {row['upper_bound']:.1f}, "
+        f"ratio {row['ratio']:.4f}, optimal {'yes' if row['optimal'] else 'no'}",
+        flush=True,
+    )
+    print(
+        f"    stages: {json.dumps({k: round(v, 2) for k, v in row['stage_seconds'].items()})}; "
+        f"generate {row['generate_s']:.1f} s; method: {row['method']}",
+        flush=True,
+    )
+
+
 def _human_bytes(count: float) -> str:
     return f"{count / 2**30:.2f} GiB" if count >= 2**30 else f"{count / 2**20:.0f} MiB"
 
@@ -237,6 +297,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 5000, 20000, 100000])
     parser.add_argument("--one", type=int, nargs=2, metavar=("SIZE", "CAPACITY"))
+    parser.add_argument("--one-circles", type=int, nargs=2, metavar=("MENTORS", "MENTEES"))
+    parser.add_argument("--circles-only", action="store_true", help="run only the circles instance")
     parser.add_argument("--gale-shapley-up-to", type=int, default=5000, help="largest size to run the matching package on")
     parser.add_argument("--timeout", type=int, default=1800)
     parser.add_argument(
@@ -247,6 +309,12 @@ def main() -> None:
         help="instances this large stop within 1 %% of a proven upper bound instead of proving the optimum",
     )
     arguments = parser.parse_args()
+    if arguments.one_circles:
+        print(json.dumps(run_circles(*arguments.one_circles)))
+        return
+    if arguments.circles_only:
+        _print_circles(arguments.timeout)
+        return
     if arguments.one:
         size, capacity = arguments.one
         tolerance = 0.01 if size >= arguments.tolerance_from else 0.0
@@ -302,6 +370,7 @@ def main() -> None:
             f"blocking pairs {row['blocking']}, generate {row['generate_s']:.1f} s",
             flush=True,
         )
+    _print_circles(arguments.timeout)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ Examples
 ([('M1', 'E1')], 1.0)
 """
 
+from turnabout.engine._circles import CIRCLE_REASON_CODES, Circle, CircleCertificate, CircleMember, CircleResult, CircleSpec, form_circles
 from turnabout.engine._explain import REASON_CODES, RULE_CODES
 from turnabout.engine._io import InputError, load_problem, load_rules, write_pairs
 from turnabout.engine._problem import Mode, Participant, Problem, ProblemError, Rules, Taxonomy, Weights, Window
@@ -23,10 +24,16 @@ from turnabout.engine._solver import load_solvers, solve
 from turnabout.engine._suggest import suggest
 
 __all__ = [
+    "CIRCLE_REASON_CODES",
     "REASON_CODES",
     "RULE_CODES",
     "Baseline",
     "Certificate",
+    "Circle",
+    "CircleCertificate",
+    "CircleMember",
+    "CircleResult",
+    "CircleSpec",
     "Diagnostics",
     "InputError",
     "MatchResult",
@@ -42,6 +49,7 @@ __all__ = [
     "Unmatched",
     "Weights",
     "Window",
+    "form_circles",
     "load_problem",
     "load_rules",
     "load_solvers",
