@@ -9,7 +9,7 @@ import pytest
 from django.utils import translation
 
 from tests.builders import GOALS, add_person, make_ready
-from turnabout.accounts.models import Organisation, Role, User
+from turnabout.accounts.models import AccountRole, Organisation, User
 from turnabout.accounts.services import create_organisation, create_user
 from turnabout.people.models import Person
 from turnabout.people.services import create_person, ensure_grade_ladder, link_user
@@ -35,7 +35,14 @@ def globex(db: None) -> Organisation:
 
 
 def _member(
-    organisation: Organisation, *, email: str, name: str, role: Role, employee_id: str, grade_code: str, manager: Person | None = None
+    organisation: Organisation,
+    *,
+    email: str,
+    name: str,
+    role: AccountRole,
+    employee_id: str,
+    grade_code: str,
+    manager: Person | None = None,
 ) -> User:
     user = create_user(organisation=organisation, email=email, role=role, full_name=name, password=PASSWORD)
     given, family = name.split(" ", 1)
@@ -54,37 +61,41 @@ def _member(
 
 @pytest.fixture
 def admin(acme: Organisation) -> User:
-    return _member(acme, email="ada@acme.test", name="Ada Admin", role=Role.ADMIN, employee_id="A001", grade_code="G8")
+    return _member(acme, email="ada@acme.test", name="Ada Admin", role=AccountRole.ADMIN, employee_id="A001", grade_code="G8")
 
 
 @pytest.fixture
 def manager(acme: Organisation) -> User:
     """Program manager at Acme (Alice)."""
-    return _member(acme, email="alice@acme.test", name="Alice Manager", role=Role.PROGRAM_MANAGER, employee_id="A002", grade_code="G6")
+    return _member(
+        acme, email="alice@acme.test", name="Alice Manager", role=AccountRole.PROGRAM_MANAGER, employee_id="A002", grade_code="G6"
+    )
 
 
 @pytest.fixture
 def mentee(acme: Organisation) -> User:
     """A senior leader at Acme (Bob), a participant."""
-    return _member(acme, email="bob@acme.test", name="Bob Senior", role=Role.PARTICIPANT, employee_id="A003", grade_code="G9")
+    return _member(acme, email="bob@acme.test", name="Bob Senior", role=AccountRole.PARTICIPANT, employee_id="A003", grade_code="G9")
 
 
 @pytest.fixture
 def mentor(acme: Organisation, mentee: User) -> User:
     """A junior employee at Acme (Charlie) who reports, two levels down, to someone else than Bob."""
-    return _member(acme, email="charlie@acme.test", name="Charlie Junior", role=Role.PARTICIPANT, employee_id="A004", grade_code="G2")
+    return _member(
+        acme, email="charlie@acme.test", name="Charlie Junior", role=AccountRole.PARTICIPANT, employee_id="A004", grade_code="G2"
+    )
 
 
 @pytest.fixture
 def sponsor(acme: Organisation) -> User:
     """An executive sponsor at Acme (Diana): aggregates only."""
-    return _member(acme, email="diana@acme.test", name="Diana Sponsor", role=Role.SPONSOR, employee_id="A005", grade_code="G10")
+    return _member(acme, email="diana@acme.test", name="Diana Sponsor", role=AccountRole.SPONSOR, employee_id="A005", grade_code="G10")
 
 
 @pytest.fixture
 def outsider(globex: Organisation) -> User:
     """An administrator of another organisation (Eve at Globex)."""
-    return _member(globex, email="eve@globex.test", name="Eve Outsider", role=Role.ADMIN, employee_id="A001", grade_code="G8")
+    return _member(globex, email="eve@globex.test", name="Eve Outsider", role=AccountRole.ADMIN, employee_id="A001", grade_code="G8")
 
 
 @pytest.fixture
@@ -120,7 +131,7 @@ def pool(acme, manager, matching_program):
 
 @pytest.fixture
 def second_manager_factory(acme):
-    from turnabout.accounts.models import Role as AccountRole
+    from turnabout.accounts.models import AccountRole as AccountRole
     from turnabout.accounts.services import create_user
 
     return lambda: create_user(

@@ -5,7 +5,7 @@ from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from turnabout.accounts.models import Role, User
+from turnabout.accounts.models import AccountRole, User
 from turnabout.core.health import check_health
 from turnabout.identity.services import needs_first_run
 from turnabout.insights.access import access_insights_organisation, may_read_program_insights
@@ -25,7 +25,7 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    if user.role in {Role.ADMIN, Role.PROGRAM_MANAGER, Role.PARTICIPANT}:
+    if user.role in {AccountRole.ADMIN, AccountRole.PROGRAM_MANAGER, AccountRole.PARTICIPANT}:
         return redirect("people:directory")
     return _sponsor_home(request, user)
 

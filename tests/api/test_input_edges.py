@@ -17,8 +17,7 @@ from django.test import Client
 
 import turnabout.people.api
 from tests.security.cast import NOW, build_cast
-from turnabout.accounts.models import Role as AccountRole
-from turnabout.accounts.models import User
+from turnabout.accounts.models import AccountRole, User
 from turnabout.accounts.services import create_organisation, create_user
 from turnabout.api import api
 from turnabout.core.api_types import DATABASE_ID_MAX, PAGE_NUMBER_MAX

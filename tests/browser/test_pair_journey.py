@@ -11,10 +11,10 @@ from playwright.sync_api import Page, expect
 from tests.browser.conftest import sign_in
 from tests.builders import add_person, make_ready
 from tests.conftest import PASSWORD
-from turnabout.accounts.models import Role as AccountRole
+from turnabout.accounts.models import AccountRole
 from turnabout.accounts.services import create_user
 from turnabout.engagement.models import Meeting, MeetingStatus, Pulse
-from turnabout.engagement.pairs import start_pair
+from turnabout.engagement.services import start_pair
 from turnabout.people.services import link_user
 from turnabout.programs.models import ProgramStatus, Role
 from turnabout.programs.services import change_program_status

@@ -7,8 +7,7 @@ from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import sign_in
-from turnabout.accounts.models import Role as AccountRole
-from turnabout.accounts.models import User
+from turnabout.accounts.models import AccountRole, User
 from turnabout.accounts.services import create_user
 from turnabout.matching.models import Match, MatchRun, MatchStatus
 from turnabout.people.models import Person, Skill

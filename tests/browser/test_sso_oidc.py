@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 from tests.builders import add_person
 from tests.identity.oidc_provider import OidcProvider
 from tests.identity.oidc_provider import oidc_provider as oidc_provider  # the fixture
-from turnabout.accounts.models import AuditAction, AuditEntry, Role
+from turnabout.accounts.models import AccountRole, AuditAction, AuditEntry
 from turnabout.identity.sso import services
 from turnabout.programs.models import Role as ProgramRole
 from turnabout.programs.services import invite_people
@@ -59,5 +59,5 @@ def test_a_directory_person_signs_in_through_the_oidc_provider_and_lands_on_thei
     expect(page.locator(".who")).to_contain_text("Participant")
     fiona.refresh_from_db()
     assert fiona.user is not None
-    assert fiona.user.role == Role.PARTICIPANT
+    assert fiona.user.role == AccountRole.PARTICIPANT
     assert AuditEntry.objects.filter(action=AuditAction.SSO_LINKED, target=fiona.user).count() == 1

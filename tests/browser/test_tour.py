@@ -52,6 +52,7 @@ MENTORS_OWN = {
     "programs:apply",
     "surveys:survey",
     "surveys:thanks",
+    "surveys:interest_answer",
     "programs:training",
     "identity:redeem_link",
 }

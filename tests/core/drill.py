@@ -11,11 +11,10 @@ from datetime import timedelta
 from django.utils import timezone
 
 from tests.builders import add_person, make_ready
-from turnabout.accounts.models import Role as AccountRole
-from turnabout.accounts.models import User
+from turnabout.accounts.models import AccountRole, User
 from turnabout.accounts.services import create_organisation, create_user
 from turnabout.engagement.models import Pair
-from turnabout.engagement.pairs import start_pair
+from turnabout.engagement.services import start_pair
 from turnabout.matching.services import start_match_run
 from turnabout.people.models import Department, Person, Skill
 from turnabout.people.services import ensure_grade_ladder

@@ -309,9 +309,9 @@ def test_the_command_reports_a_damaged_file_as_a_clear_error(transactional_db, a
 
 
 def test_a_restore_applies_the_migrations_newer_than_the_backup(transactional_db, admin, tmp_path):
-    # given: a backup from before surveys 0002 (its record removed: it is a leaf, and loading instruments is idempotent)
+    # given: a backup from before core 0003 (its record removed: it is a leaf, and re-pointing queued tasks is idempotent)
     with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM django_migrations WHERE app = 'surveys' AND name = '0002_shipped_instruments'")
+        cursor.execute("DELETE FROM django_migrations WHERE app = 'core' AND name = '0003_queued_tasks_follow_the_moved_jobs'")
     path = tmp_path / "turnabout.tar.gz"
     call_command("backup", str(path), stdout=io.StringIO())
     check = io.StringIO()
@@ -325,7 +325,7 @@ def test_a_restore_applies_the_migrations_newer_than_the_backup(transactional_db
     assert "This version has 1 migration newer: a restore applies them." in check.getvalue()
     assert out.getvalue().splitlines()[-1] == "Applied 1 migration newer than the backup."
     with connection.cursor() as cursor:
-        cursor.execute("SELECT COUNT(*) FROM django_migrations WHERE app = 'surveys' AND name = '0002_shipped_instruments'")
+        cursor.execute("SELECT COUNT(*) FROM django_migrations WHERE app = 'core' AND name = '0003_queued_tasks_follow_the_moved_jobs'")
         assert cursor.fetchone() == (1,)
 
 

@@ -7,7 +7,7 @@ import signal
 import sys
 
 from tests.core.processes import installed, wait_for
-from turnabout.matching.services import WORKER_STOPPED
+from turnabout.matching.runs import WORKER_STOPPED
 
 SIZE = 2000  # mentors and mentees each: a run of several seconds, most of it in the engine
 HEARTBEAT_TIMEOUT_SECONDS = "2"
@@ -29,7 +29,7 @@ def test_a_match_run_whose_worker_is_killed_ends_failed_and_a_new_run_succeeds(t
             return install.rows(
                 "SELECT status, exception_class_path, traceback FROM django_tasks_database_dbtaskresult WHERE task_path = %s"
                 " ORDER BY enqueued_at LIMIT 1",
-                ["turnabout.matching.tasks.compute_match_run"],
+                ["turnabout.matching.runs.compute_match_run"],
             )[0]
 
         def sweep() -> str | None:

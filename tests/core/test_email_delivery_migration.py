@@ -8,14 +8,16 @@ from django.db.migrations.executor import MigrationExecutor
 
 BEFORE = [("core", "0001_worker_heartbeats_and_scheduled_jobs")]
 AFTER = [("core", "0002_email_delivery")]
+# The last engagement migration with SentNudge: the next one removes it once core's 0002 has copied its rows.
+LAST_WITH_SENT_NUDGE = ("engagement", "0003_pulse_pair")
 
 
 @pytest.mark.django_db(transaction=True)
 def test_the_upgrade_carries_every_sent_nudge_over_so_nothing_is_sent_again():
     # given a database from before the send-once keys, with a reminder and a meeting invitation already sent
     executor = MigrationExecutor(connection)
-    executor.migrate(BEFORE)
-    old = executor.loader.project_state([*BEFORE, executor.loader.graph.leaf_nodes("engagement")[0]]).apps
+    executor.migrate([*BEFORE, LAST_WITH_SENT_NUDGE])
+    old = executor.loader.project_state([*BEFORE, LAST_WITH_SENT_NUDGE]).apps
     sent_at = datetime(2026, 2, 12, 9, tzinfo=UTC)
     old.get_model("engagement", "SentNudge").objects.bulk_create(
         [
@@ -36,3 +38,5 @@ def test_the_upgrade_carries_every_sent_nudge_over_so_nothing_is_sent_again():
         ("invite:7:0:mentor", sent_at, sent_at),
         ("reminder:7:2026-02-13T09:00:00+00:00", sent_at, sent_at),
     ]
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())  # back to the latest schema, without SentNudge

@@ -16,13 +16,6 @@ ALLOWED = Counter(
         # Deliberate: `turnabout match` runs the engine on CSV files without Django, and every other command
         # (serve, worker, migrate, ...) starts without loading the engine's CLI and its solver stack.
         ("cli.py", "turnabout.engine.cli"): 1,
-        # The import cycles the acyclic contract in pyproject.toml ignores (its comment says why and how they end):
-        # services that enqueue a task of a module whose jobs call them back.
-        ("engagement/health.py", "turnabout.engagement.tasks"): 1,
-        ("engagement/meetings.py", "turnabout.engagement.tasks"): 4,
-        ("engagement/nudges.py", "turnabout.engagement.tasks"): 1,
-        ("matching/services.py", "turnabout.matching.tasks"): 5,
-        ("surveys/services.py", "turnabout.surveys.tasks"): 1,
     }
 )
 

@@ -29,10 +29,10 @@ from turnabout.core.services import enqueue_if_due
 # managers' weekly digest (keyed 2026-W08) is due.
 MONDAY = datetime(2026, 2, 16, 9, 0, tzinfo=UTC)
 JOBS = {
-    "open-due-waves": ("turnabout.surveys.tasks.open_due_waves_job", timedelta(hours=1)),
+    "open-due-waves": ("turnabout.surveys.jobs.open_due_waves_job", timedelta(hours=1)),
     "prune-task-results": ("turnabout.core.tasks.prune_task_results_job", timedelta(days=1)),
-    "refresh-health": ("turnabout.engagement.tasks.refresh_health_job", timedelta(minutes=15)),
-    "send-nudges": ("turnabout.engagement.tasks.send_nudges_job", timedelta(minutes=15)),
+    "refresh-health": ("turnabout.engagement.jobs.refresh_health_job", timedelta(minutes=15)),
+    "send-nudges": ("turnabout.engagement.jobs.send_nudges_job", timedelta(minutes=15)),
 }
 
 

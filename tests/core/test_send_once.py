@@ -17,8 +17,7 @@ from tests.surveys.conftest import build_running_program, in_wave, opened
 from turnabout.core.delivery import claimed_keys, send_once
 from turnabout.core.models import EmailDelivery
 from turnabout.engagement import tasks as engagement_tasks
-from turnabout.engagement.health import CHECK_IN
-from turnabout.engagement.models import Concern, ManagerAction, Meeting, MeetingStatus
+from turnabout.engagement.models import Concern, ManagerAction, ManagerActionKind, Meeting, MeetingStatus
 from turnabout.identity import tasks as identity_tasks
 from turnabout.matching import notifications as matching_notifications
 from turnabout.matching import tasks as matching_tasks
@@ -139,7 +138,7 @@ def test_every_engagement_email_is_sent_once_when_its_task_is_delivered_twice(ca
         cancelled_at=now,
     )
     held = Meeting.objects.create(pair=pair, starts_at=at(2026, 2, 10), duration_minutes=45, status=MeetingStatus.HELD)
-    action = ManagerAction.objects.create(pair=pair, kind=CHECK_IN, taken_by=manager, taken_at=now)
+    action = ManagerAction.objects.create(pair=pair, kind=ManagerActionKind.CHECK_IN, taken_by=manager, taken_at=now)
     concern = Concern.objects.create(pair=pair, raised_by=mentee, raised_by_role=Role.MENTEE, body="We keep missing each other.")
 
     # when each task runs twice, then the second run sends nothing

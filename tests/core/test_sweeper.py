@@ -19,7 +19,8 @@ from turnabout.core.hooks import task_abandoned
 from turnabout.core.models import WorkerHeartbeat
 from turnabout.core.services import fail_abandoned_tasks, record_worker_heartbeat
 from turnabout.matching.models import MatchRun, ProposedPair, RunStatus
-from turnabout.matching.services import WORKER_STOPPED, claim_match_run, start_match_run
+from turnabout.matching.runs import WORKER_STOPPED, claim_match_run
+from turnabout.matching.services import start_match_run
 from turnabout.people.hris_jobs import create_import_job, request_import_preview
 from turnabout.people.hris_runs import WORKER_STOPPED as IMPORT_WORKER_STOPPED
 from turnabout.people.models import ImportJobStatus, Person
@@ -51,7 +52,7 @@ def running_match_run(database_tasks, pool, manager, matching_program, django_ca
     """A run whose task worker "w-dead" claimed the task and the run, and last beat at noon."""
     with django_capture_on_commit_callbacks(execute=True):
         run = start_match_run(program=matching_program, by=manager)
-    claimed_by("w-dead", "turnabout.matching.tasks.compute_match_run")
+    claimed_by("w-dead", "turnabout.matching.runs.compute_match_run")
     assert claim_match_run(run.pk)
     record_worker_heartbeat(worker_id="w-dead", now=NOON)
     return run
@@ -179,7 +180,7 @@ def test_a_handler_that_fails_leaves_its_task_running_for_the_next_sweep_and_the
     abandoned = fail_abandoned_tasks(now=NOON + timedelta(seconds=TIMEOUT + 1))
 
     # then the broken one is untouched (retried next time); the match run's task and run failed
-    assert [item.task_path for item in abandoned] == ["turnabout.matching.tasks.compute_match_run"]
+    assert [item.task_path for item in abandoned] == ["turnabout.matching.runs.compute_match_run"]
     broken.refresh_from_db()
     assert (broken.status, broken.finished_at) == (TaskResultStatus.RUNNING, None)
     running_match_run.refresh_from_db()

@@ -13,8 +13,8 @@ from django_tasks_db.models import DBTaskResult
 from tests.people.test_hris_import import GOOD_CSV
 from turnabout.core.services import fail_abandoned_tasks
 from turnabout.matching.models import MatchRun, RunStatus
-from turnabout.matching.services import COMPUTE_MATCH_RUN_TASK, NEVER_STARTED, start_match_run
-from turnabout.matching.tasks import compute_match_run
+from turnabout.matching.runs import COMPUTE_MATCH_RUN_TASK, NEVER_STARTED, compute_match_run
+from turnabout.matching.services import start_match_run
 from turnabout.people.hris_jobs import create_import_job, request_import_apply, request_import_preview
 from turnabout.people.models import ImportJob, ImportJobStatus
 from turnabout.people.tasks import apply_import_job_task, preview_import_job_task

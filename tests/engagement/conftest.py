@@ -5,11 +5,10 @@ from __future__ import annotations
 import pytest
 
 from tests.matching.conftest import add_person, make_ready
-from turnabout.accounts.models import Organisation, User
-from turnabout.accounts.models import Role as AccountRole
+from turnabout.accounts.models import AccountRole, Organisation, User
 from turnabout.accounts.services import create_user
 from turnabout.engagement.models import Pair
-from turnabout.engagement.pairs import start_pair
+from turnabout.engagement.services import start_pair
 from turnabout.people.models import Person, Skill
 from turnabout.people.services import link_user
 from turnabout.programs.models import Enrolment, Program, ProgramStatus, Role

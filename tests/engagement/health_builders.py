@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from tests.matching.conftest import add_person, make_ready
 from turnabout.accounts.models import User
 from turnabout.engagement.models import Meeting, MeetingStatus, Pair, Pulse
-from turnabout.engagement.pairs import start_pair
+from turnabout.engagement.services import start_pair
 from turnabout.programs.models import Enrolment, Program, ProgramStatus, Role
 from turnabout.programs.services import change_program_status
 

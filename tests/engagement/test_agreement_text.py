@@ -5,8 +5,9 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from turnabout.engagement.agreements import cadence_label, current_agreement, filled_agreement_text
+from turnabout.engagement.agreements import cadence_label, filled_agreement_text
 from turnabout.engagement.models import Agreement
+from turnabout.engagement.queries import current_agreement
 from turnabout.programs.models import Cadence, Role
 
 

@@ -6,9 +6,9 @@ import time_machine
 
 from tests.engagement.health_builders import at, held, running_program_with_cast_pair
 from tests.engagement.test_health import FRESH, TODAY, _summary
-from turnabout.engagement.health import assess_health
-from turnabout.engagement.journal import raise_concern, resolve_concern
+from turnabout.engagement.assessment import assess_health
 from turnabout.engagement.models import HealthState
+from turnabout.engagement.services import raise_concern, resolve_concern
 from turnabout.programs.models import Role
 
 

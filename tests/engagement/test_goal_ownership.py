@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from turnabout.engagement.errors import NotAllowed
-from turnabout.engagement.goals import add_goal, add_milestone, complete_milestone, update_goal_progress
+from turnabout.engagement.errors import InvalidEntry, NotAllowed
 from turnabout.engagement.models import Goal, GoalStatus, Milestone
+from turnabout.engagement.services import add_goal, add_milestone, complete_milestone, update_goal_progress
 from turnabout.programs.models import Role
 
 
@@ -57,7 +57,7 @@ def test_a_goal_with_milestones_refuses_a_typed_percentage(pair):
     add_milestone(goal=goal, title="Draft the deck", by_role=Role.MENTOR)
 
     # when / then
-    with pytest.raises(ValueError, match="follows its milestones"):
+    with pytest.raises(InvalidEntry, match="follows its milestones"):
         update_goal_progress(goal=goal, progress_percent=90, by_role=Role.MENTOR)
     goal.refresh_from_db()
     assert goal.progress_percent == 0

@@ -9,17 +9,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.engagement.health_builders import at, held, meeting, running_program_with_cast_pair
-from turnabout.engagement.goals import add_goal, add_milestone, update_goal_progress
-from turnabout.engagement.health import (
-    HealthFacts,
-    PastMeeting,
-    assess_health,
-    gather_health_facts,
-    refresh_pair_health,
-    refresh_program_health,
-)
+from turnabout.engagement.assessment import HealthFacts, PastMeeting, assess_health
+from turnabout.engagement.health import refresh_pair_health, refresh_program_health
 from turnabout.engagement.models import CloseReason, HealthState, MeetingStatus, Pair
-from turnabout.engagement.pairs import close_pair, pause_pair
+from turnabout.engagement.queries import gather_health_facts
+from turnabout.engagement.services import add_goal, add_milestone, close_pair, pause_pair, update_goal_progress
 from turnabout.programs.models import Role
 
 TODAY = date(2026, 6, 1)

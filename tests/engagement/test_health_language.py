@@ -11,9 +11,11 @@ from django.utils import translation
 
 from tests.engagement.health_builders import at, held, meeting, running_program_with_cast_pair
 from turnabout.engagement import notifications
-from turnabout.engagement.goals import add_goal
-from turnabout.engagement.health import describe_reason, program_health, refresh_pair_health, refresh_program_health
+from turnabout.engagement.assessment import describe_reason
+from turnabout.engagement.health import refresh_pair_health, refresh_program_health
 from turnabout.engagement.models import HealthState, MeetingStatus, Pair
+from turnabout.engagement.queries import program_health
+from turnabout.engagement.services import add_goal
 from turnabout.people.models import Person
 from turnabout.personal_data.services import choose_language
 from turnabout.programs.models import Role

@@ -7,10 +7,9 @@ from django.urls import reverse
 
 from tests.engagement.health_builders import at, held, meeting, running_program_with_cast_pair
 from turnabout.core.models import EmailDelivery
-from turnabout.engagement.goals import add_goal
 from turnabout.engagement.health import refresh_program_health
 from turnabout.engagement.models import CloseReason, ManagerAction, MeetingStatus, Note, Pair, PairStatus
-from turnabout.engagement.pairs import pause_pair
+from turnabout.engagement.services import add_goal, pause_pair
 from turnabout.programs.models import Role
 
 ACTIONS = [

@@ -8,9 +8,9 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from turnabout.engagement.agreements import current_agreement
 from turnabout.engagement.forms import PAUSE_MESSAGE_MAX_LENGTH
 from turnabout.engagement.models import AgreementSignature, ManagerAction, PairStatus
+from turnabout.engagement.queries import current_agreement
 from turnabout.programs.models import Role
 
 

@@ -7,10 +7,10 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from turnabout.engagement.agreements import current_agreement
 from turnabout.engagement.certificates import certificate_filename, mentor_certificate_pdf
 from turnabout.engagement.forms import NOTE_MAX_LENGTH, AgreementForm, NoteForm
 from turnabout.engagement.models import Agreement, Concern, Goal, Note, Reflection
+from turnabout.engagement.queries import current_agreement
 from turnabout.programs.models import Role
 from turnabout.programs.services import PROGRAM_TEXT_MAX_LENGTHS
 

@@ -7,8 +7,8 @@ from django.http import Http404
 
 from turnabout.accounts.models import User
 from turnabout.engagement.access import access_meeting
-from turnabout.engagement.meetings import schedule_meeting
 from turnabout.engagement.models import Meeting, MeetingMode, Pair
+from turnabout.engagement.services import schedule_meeting
 from turnabout.programs.models import Role
 
 

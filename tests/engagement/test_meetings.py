@@ -16,23 +16,21 @@ from icalendar import Calendar
 from tests.programs.sign_in_links import sign_in_link_in
 from turnabout.core.models import EmailDelivery
 from turnabout.engagement.calendar import feed_ics, meeting_ics
-from turnabout.engagement.errors import InvalidMeeting, InvalidPulse, NotAllowed, PairNotActive
-from turnabout.engagement.meetings import (
-    PulseLinkExpired,
+from turnabout.engagement.errors import InvalidMeeting, InvalidPulse, NotAllowed, PairNotActive, PulseLinkExpired
+from turnabout.engagement.models import CalendarFeed, Meeting, MeetingMode, MeetingStatus, Pair, Pulse
+from turnabout.engagement.pulse_links import pulse_token, read_pulse_token
+from turnabout.engagement.queries import meeting_overview, propose_times
+from turnabout.engagement.services import (
     cancel_meeting,
+    close_pair,
     log_meeting_held,
-    meeting_overview,
-    propose_times,
-    pulse_token,
-    read_pulse_token,
+    pause_pair,
     reschedule_meeting,
     schedule_meeting,
     send_agenda,
     submit_pulse,
 )
-from turnabout.engagement.models import CalendarFeed, Meeting, MeetingMode, MeetingStatus, Pair, Pulse
-from turnabout.engagement.pairs import close_pair, pause_pair
-from turnabout.engagement.tasks import send_pulse_request
+from turnabout.engagement.tasks import send_meeting_invitation, send_pulse_request
 from turnabout.programs.models import Role
 
 VIDEO_LINK = "https://meet.example/ada-ben-secret-room"
@@ -286,8 +284,6 @@ def test_a_superseded_invitation_is_not_sent(active_pair, time_machine, committe
     mail.outbox.clear()
 
     # when a late delivery of the first invitation, and a repeat of the second, arrive
-    from turnabout.engagement.tasks import send_meeting_invitation
-
     send_meeting_invitation.call(meeting.pk, 0, "mentor")
     send_meeting_invitation.call(meeting.pk, 1, "mentor")
 

@@ -12,10 +12,8 @@ from tests.engagement.health_builders import at, held, meeting, running_program_
 from turnabout.core.delivery import meeting_reminder_key
 from turnabout.core.models import EmailDelivery
 from turnabout.engagement import notifications, tasks
-from turnabout.engagement.goals import add_goal
 from turnabout.engagement.models import CloseReason, Meeting, MeetingStatus, Note, Pair
-from turnabout.engagement.nudges import NudgeSummary, send_due_nudges
-from turnabout.engagement.pairs import close_pair, pause_pair
+from turnabout.engagement.services import NudgeSummary, add_goal, close_pair, pause_pair, send_due_nudges
 from turnabout.programs.models import Enrolment, Role
 
 REMINDER = "you meet"

@@ -5,11 +5,11 @@ from django.core import mail
 from django.urls import reverse
 
 from tests.matching.conftest import add_person, make_ready
-from turnabout.accounts.models import Role as AccountRole
+from turnabout.accounts.models import AccountRole
 from turnabout.accounts.services import create_user
-from turnabout.engagement.agreements import current_agreement
 from turnabout.engagement.models import AgreementSignature, Concern, Goal, GoalStatus, Note, Pair, PairStatus, Reflection
-from turnabout.engagement.pairs import start_pair
+from turnabout.engagement.queries import current_agreement
+from turnabout.engagement.services import start_pair
 from turnabout.people.services import link_user
 from turnabout.programs.models import ProgramStatus, Role
 from turnabout.programs.services import change_program_status

@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from tests.identity.conftest import link_path_in
-from turnabout.accounts.models import AuditAction, AuditEntry, Organisation, Role, User
+from turnabout.accounts.models import AccountRole, AuditAction, AuditEntry, Organisation, User
 from turnabout.identity.views import _setup_token
 
 
@@ -22,7 +22,7 @@ def test_setup_creates_the_organisation_its_admin_and_a_sign_in_link(db, client,
     assert (organisation.name, organisation.slug) == ("Acme Ltd", "acme-ltd")
     assert (admin.email, admin.role, admin.organisation, admin.full_name, admin.has_usable_password()) == (
         "it@acme.example",
-        Role.ADMIN,
+        AccountRole.ADMIN,
         organisation,
         "Ivy Tech",
         False,
@@ -98,7 +98,7 @@ def test_the_first_run_page_sets_up_and_then_closes(db, client):
     assert form.status_code == 200
     assert created.status_code == 200
     assert "on its way to <strong>it@acme.example</strong>" in created.content.decode()
-    assert User.objects.get().role == Role.ADMIN
+    assert User.objects.get().role == AccountRole.ADMIN
     assert [message.to for message in mail.outbox] == [["it@acme.example"]]
     assert again.status_code == 410
     assert Organisation.objects.count() == 1

@@ -14,9 +14,11 @@ from scim2_client.engines.httpx2 import SyncSCIMClient
 from scim2_models import Error, PatchOp, PatchOperation, SearchRequest
 
 from tests.builders import GOALS, make_ready
+from tests.matching.test_rule_breaks import running_pair
 from turnabout.accounts.models import AuditEntry, User
 from turnabout.identity.scim.resources import PROVIDER, EnterpriseUser, Manager, Name, ScimUser
 from turnabout.identity.scim.services import rotate_scim_token
+from turnabout.matching.rule_breaks import MENTOR_IN_MENTEE_LINE
 from turnabout.people.models import EmploymentStatus, Person
 from turnabout.programs.models import EnrolmentStatus
 from turnabout.programs.models import Role as ProgramRole
@@ -185,3 +187,23 @@ def test_the_client_discovers_the_directorys_user(live_server, settings, acme, a
     ]
     assert client.provider.config.patch.supported is True
     assert client.provider.config.filter.max_results == 200
+
+
+def test_a_scim_update_that_moves_a_mentor_into_their_mentees_line_flags_the_running_pair(
+    idp, matching_program, pool, manager, django_capture_on_commit_callbacks
+):
+    # given a running pair J1–S1
+    match = running_pair(matching_program, manager, django_capture_on_commit_callbacks, mentee=pool["S1"])
+    junior, senior = pool["J1"].person, pool["S1"].person
+
+    # when the identity provider says J1 now reports to S1 (the directory fires people_changed after commit)
+    manager_path = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager"
+    move = PatchOperation(op="replace", path=manager_path, value={"value": str(senior.pk)})
+    idp.modify(ScimUser, str(junior.pk), PatchOp[ScimUser](operations=[move]))
+
+    # then the directory has it, and the pair is flagged with what broke
+    junior.refresh_from_db()
+    assert junior.manager == senior
+    match.refresh_from_db()
+    assert match.rule_breaks == [{"code": MENTOR_IN_MENTEE_LINE, "params": {"mentor": "J1 Tester", "mentee": "S1 Tester"}}]
+    assert match.breaks_rules

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from tests.conftest import PASSWORD
 from tests.identity.conftest import last_link_to
-from turnabout.accounts.models import AttemptKind, Role, SignInAttempt, User
+from turnabout.accounts.models import AccountRole, AttemptKind, SignInAttempt, User
 from turnabout.identity.links import issue_sign_in_link, sign_in_url
 from turnabout.identity.models import SignInLink
 from turnabout.people.services import mark_leaver
@@ -42,7 +42,7 @@ def test_a_link_creates_the_persons_login_and_opens_where_the_email_pointed(clie
     assert frank.user is not None
     assert (frank.user.email, frank.user.role, frank.user.organisation_id, frank.user.full_name) == (
         "frank@acme.test",
-        Role.PARTICIPANT,
+        AccountRole.PARTICIPANT,
         frank.organisation_id,
         "Frank Field",
     )

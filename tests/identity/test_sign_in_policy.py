@@ -10,13 +10,13 @@ from django.test import Client
 from tests.conftest import PASSWORD
 from tests.identity.conftest import last_link_to
 from tests.identity.test_sso_settings import idp_metadata
-from turnabout.accounts.models import Organisation, Role, User
+from turnabout.accounts.models import AccountRole, Organisation, User
 from turnabout.accounts.services import create_user
 from turnabout.identity.links import issue_sign_in_link, sign_in_url
 from turnabout.identity.models import IdentityProvider, SignInLink
+from turnabout.identity.sign_in_policy import sign_in_refusal, sso_only_provider, sso_sign_in_path
 from turnabout.identity.sso import services
 from turnabout.identity.sso.errors import SsoConfigurationInvalid
-from turnabout.identity.sso.policy import sign_in_refusal, sso_only_provider, sso_sign_in_path
 
 REFUSAL = "Acme signs in only with single sign-on: use “Sign in with Acme SSO” on the sign-in page."
 
@@ -41,7 +41,7 @@ def sso_only(acme: Organisation, admin: User) -> IdentityProvider:
 @pytest.fixture
 def guest(acme: Organisation) -> User:
     """Gus, a sponsor invited from outside the directory, with a password."""
-    return create_user(organisation=acme, email="gus@partner.test", role=Role.SPONSOR, full_name="Gus Guest", password=PASSWORD)
+    return create_user(organisation=acme, email="gus@partner.test", role=AccountRole.SPONSOR, full_name="Gus Guest", password=PASSWORD)
 
 
 def password_sign_in(email: str) -> tuple[Client, int]:

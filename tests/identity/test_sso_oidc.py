@@ -14,7 +14,7 @@ from django.test import Client
 from tests.identity.oidc_provider import OidcProvider
 from tests.identity.oidc_provider import oidc_provider as oidc_provider  # the fixture
 from tests.identity.oidc_provider.documents import document_server as document_server  # the fixture
-from turnabout.accounts.models import AuditAction, AuditEntry, Organisation, Role, User
+from turnabout.accounts.models import AccountRole, AuditAction, AuditEntry, Organisation, User
 from turnabout.identity.models import IdentityProvider
 from turnabout.identity.sso import services
 from turnabout.identity.sso.encryption import decrypt_secret
@@ -104,7 +104,7 @@ def test_a_first_sign_in_links_the_directory_person_by_email_and_creates_their_l
     assert frank.user == user
     assert (user.email, user.role, user.organisation, user.has_usable_password()) == (
         "frank@acme.test",
-        Role.PARTICIPANT,
+        AccountRole.PARTICIPANT,
         frank.organisation,
         False,
     )
@@ -225,7 +225,7 @@ def test_groups_map_to_roles_at_every_sign_in(client, acme, admin, oidc_provider
     # then his login is created with the mapped role (groups match case-insensitively)
     user = signed_in_user(client)
     assert user is not None
-    assert user.role == Role.PROGRAM_MANAGER
+    assert user.role == AccountRole.PROGRAM_MANAGER
 
     # when he moves to the executives' group and signs in again
     client.logout()
@@ -234,7 +234,7 @@ def test_groups_map_to_roles_at_every_sign_in(client, acme, admin, oidc_provider
 
     # then
     user.refresh_from_db()
-    assert user.role == Role.SPONSOR
+    assert user.role == AccountRole.SPONSOR
     change = AuditEntry.objects.get(action=AuditAction.ROLE_CHANGED, target=user)
     assert change.actor is None
     assert change.summary == "frank@acme.test: Program manager → Executive sponsor (groups from Acme Login)"

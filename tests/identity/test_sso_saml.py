@@ -31,7 +31,7 @@ from saml2.sigver import CryptoBackend
 from saml2.xmldsig import DIGEST_SHA1, DIGEST_SHA256, SIG_RSA_SHA1, SIG_RSA_SHA256
 
 from tests.identity.oidc_provider.documents import document_server as document_server  # the fixture
-from turnabout.accounts.models import AuditAction, AuditEntry, Organisation, Role, User
+from turnabout.accounts.models import AccountRole, AuditAction, AuditEntry, Organisation, User
 from turnabout.identity.models import IdentityProvider, UsedSamlAssertion
 from turnabout.identity.sso import services
 from turnabout.identity.sso.errors import SsoConfigurationInvalid
@@ -239,7 +239,7 @@ def test_a_signed_assertion_signs_the_directory_person_in_and_links_them(client,
     frank.refresh_from_db()
     assert signed_in_user(client) == frank.user
     assert frank.user is not None
-    assert frank.user.role == Role.PARTICIPANT
+    assert frank.user.role == AccountRole.PARTICIPANT
     assert SocialAccount.objects.get(user=frank.user).provider == "saml:acme"
     assert AuditEntry.objects.filter(action=AuditAction.SSO_LINKED, target=frank.user).count() == 1
 
@@ -269,7 +269,7 @@ def test_a_groups_attribute_maps_to_a_role(client, acme, admin, idp, frank):
     # then
     user = signed_in_user(client)
     assert user is not None
-    assert user.role == Role.ADMIN
+    assert user.role == AccountRole.ADMIN
 
 
 def test_nobody_in_the_directory_is_refused_and_the_admin_is_told(client, acme_sso, idp, frank):

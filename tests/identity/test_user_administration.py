@@ -6,7 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.identity.conftest import last_link_to
-from turnabout.accounts.models import AuditAction, AuditEntry, Role, User
+from turnabout.accounts.models import AccountRole, AuditAction, AuditEntry, User
 from turnabout.accounts.services import create_user
 from turnabout.people.models import Person
 
@@ -38,7 +38,7 @@ def test_the_list_shows_each_login_with_role_person_and_last_sign_in(client, adm
     with django_assert_max_num_queries(8):
         response = client.get(reverse("identity:users"))
     searched = client.get(reverse("identity:users"), {"q": "alice"})
-    by_role = client.get(reverse("identity:users"), {"role": Role.PARTICIPANT})
+    by_role = client.get(reverse("identity:users"), {"role": AccountRole.PARTICIPANT})
 
     # then
     assert [login.email for login in response.context["page"].object_list] == [
@@ -59,12 +59,14 @@ def test_giving_a_directory_person_a_role_creates_their_login_and_tells_them(cli
 
     # when
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("identity:users"), {"email": "Priya@acme.test", "role": Role.PROGRAM_MANAGER, "full_name": ""})
+        response = client.post(
+            reverse("identity:users"), {"email": "Priya@acme.test", "role": AccountRole.PROGRAM_MANAGER, "full_name": ""}
+        )
 
     # then
     assert response.status_code == 302
     priya.refresh_from_db()
-    assert (priya.user.email, priya.user.role) == ("priya@acme.test", Role.PROGRAM_MANAGER)
+    assert (priya.user.email, priya.user.role) == ("priya@acme.test", AccountRole.PROGRAM_MANAGER)
     assert [entry.action for entry in AuditEntry.objects.filter(target=priya.user)] == [AuditAction.LOGIN_CREATED]
     assert AuditEntry.objects.get(target=priya.user).actor == admin
     client.logout()
@@ -77,22 +79,22 @@ def test_changing_a_role_is_audited_with_who_and_what(client, admin, mentor):
     client.force_login(admin)
 
     # when
-    client.post(reverse("identity:user_action", args=[mentor.pk, "role"]), {"role": Role.SPONSOR})
+    client.post(reverse("identity:user_action", args=[mentor.pk, "role"]), {"role": AccountRole.SPONSOR})
 
     # then
     mentor.refresh_from_db()
-    assert mentor.role == Role.SPONSOR
+    assert mentor.role == AccountRole.SPONSOR
     entry = AuditEntry.objects.get(action=AuditAction.ROLE_CHANGED)
-    assert (entry.actor, entry.target, entry.details) == (admin, mentor, {"from": Role.PARTICIPANT, "to": Role.SPONSOR})
+    assert (entry.actor, entry.target, entry.details) == (admin, mentor, {"from": AccountRole.PARTICIPANT, "to": AccountRole.SPONSOR})
     assert entry.summary == "charlie@acme.test: Participant → Executive sponsor"
     assert entry.summary in client.get(reverse("identity:audit")).content.decode()
 
 
 def test_granting_by_email_changes_an_existing_logins_role(client, admin, mentor):
     client.force_login(admin)
-    client.post(reverse("identity:users"), {"email": "charlie@acme.test", "role": Role.PROGRAM_MANAGER})
+    client.post(reverse("identity:users"), {"email": "charlie@acme.test", "role": AccountRole.PROGRAM_MANAGER})
     mentor.refresh_from_db()
-    assert mentor.role == Role.PROGRAM_MANAGER
+    assert mentor.role == AccountRole.PROGRAM_MANAGER
     assert User.objects.filter(email="charlie@acme.test").count() == 1
 
 
@@ -102,12 +104,12 @@ def test_inviting_a_sponsor_from_outside_the_directory(client, admin, django_cap
 
     # when
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("identity:users"), {"email": "vc@board.example", "role": Role.SPONSOR, "full_name": "Vera Chair"})
+        client.post(reverse("identity:users"), {"email": "vc@board.example", "role": AccountRole.SPONSOR, "full_name": "Vera Chair"})
 
     # then
     guest = User.objects.get(email="vc@board.example")
     assert (guest.role, guest.organisation_id, guest.full_name, hasattr(guest, "person")) == (
-        Role.SPONSOR,
+        AccountRole.SPONSOR,
         admin.organisation_id,
         "Vera Chair",
         False,
@@ -121,10 +123,10 @@ def test_inviting_a_sponsor_from_outside_the_directory(client, admin, django_cap
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"email": "nobody@acme.test", "role": Role.PROGRAM_MANAGER, "full_name": ""}, "Nobody in the directory has the address"),
-        ({"email": "guest@else.example", "role": Role.PARTICIPANT, "full_name": "Gus"}, "Participants come from the directory"),
-        ({"email": "eve@globex.test", "role": Role.PROGRAM_MANAGER, "full_name": "Eve"}, "another organisation"),
-        ({"email": "not-an-address", "role": Role.PROGRAM_MANAGER, "full_name": ""}, "Enter a valid email address"),
+        ({"email": "nobody@acme.test", "role": AccountRole.PROGRAM_MANAGER, "full_name": ""}, "Nobody in the directory has the address"),
+        ({"email": "guest@else.example", "role": AccountRole.PARTICIPANT, "full_name": "Gus"}, "Participants come from the directory"),
+        ({"email": "eve@globex.test", "role": AccountRole.PROGRAM_MANAGER, "full_name": "Eve"}, "another organisation"),
+        ({"email": "not-an-address", "role": AccountRole.PROGRAM_MANAGER, "full_name": ""}, "Enter a valid email address"),
         ({"email": "alice@acme.test", "role": "overlord", "full_name": ""}, "Select a valid choice"),
     ],
 )
@@ -149,32 +151,32 @@ def test_the_last_admin_cannot_be_demoted_or_deactivated(client, admin):
     client.force_login(admin)
 
     # when
-    demoted = client.post(reverse("identity:user_action", args=[admin.pk, "role"]), {"role": Role.PARTICIPANT}, follow=True)
+    demoted = client.post(reverse("identity:user_action", args=[admin.pk, "role"]), {"role": AccountRole.PARTICIPANT}, follow=True)
     deactivated = client.post(reverse("identity:user_action", args=[admin.pk, "deactivate"]), follow=True)
 
     # then
     assert "last active administrator" in demoted.content.decode()
     assert "last active administrator" in deactivated.content.decode()
     admin.refresh_from_db()
-    assert (admin.role, admin.is_active) == (Role.ADMIN, True)
+    assert (admin.role, admin.is_active) == (AccountRole.ADMIN, True)
     assert not AuditEntry.objects.exists()
 
 
 def test_with_a_second_admin_the_first_may_step_down(client, admin, acme):
     # given
-    create_user(organisation=acme, email="second@acme.test", role=Role.ADMIN)
+    create_user(organisation=acme, email="second@acme.test", role=AccountRole.ADMIN)
     client.force_login(admin)
 
     # when
-    client.post(reverse("identity:user_action", args=[admin.pk, "role"]), {"role": Role.PROGRAM_MANAGER})
+    client.post(reverse("identity:user_action", args=[admin.pk, "role"]), {"role": AccountRole.PROGRAM_MANAGER})
 
     # then
     admin.refresh_from_db()
-    assert admin.role == Role.PROGRAM_MANAGER
+    assert admin.role == AccountRole.PROGRAM_MANAGER
 
 
 def test_a_deactivated_admin_does_not_count_as_the_other_admin(client, admin, acme):
-    other = create_user(organisation=acme, email="second@acme.test", role=Role.ADMIN)
+    other = create_user(organisation=acme, email="second@acme.test", role=AccountRole.ADMIN)
     User.objects.filter(pk=other.pk).update(is_active=False)
     client.force_login(admin)
     client.post(reverse("identity:user_action", args=[admin.pk, "deactivate"]))
@@ -216,7 +218,7 @@ def test_an_unknown_action_is_not_found(client, admin, mentor):
 def test_the_audit_log_lists_every_change_newest_first(client, admin, mentor, manager, django_assert_max_num_queries):
     # given
     client.force_login(admin)
-    client.post(reverse("identity:user_action", args=[mentor.pk, "role"]), {"role": Role.SPONSOR})
+    client.post(reverse("identity:user_action", args=[mentor.pk, "role"]), {"role": AccountRole.SPONSOR})
     client.post(reverse("identity:user_action", args=[manager.pk, "deactivate"]))
 
     # when
@@ -237,11 +239,11 @@ def test_granting_a_role_by_a_persons_new_address_changes_their_existing_login(a
 
     # when
     with django_capture_on_commit_callbacks(execute=True):
-        grant = grant_role(organisation=admin.organisation, email="robert@acme.test", role=Role.PROGRAM_MANAGER, by=admin)
+        grant = grant_role(organisation=admin.organisation, email="robert@acme.test", role=AccountRole.PROGRAM_MANAGER, by=admin)
 
     # then
     mentor.refresh_from_db()
-    assert (grant.user, grant.created, mentor.role) == (mentor, False, Role.PROGRAM_MANAGER)
+    assert (grant.user, grant.created, mentor.role) == (mentor, False, AccountRole.PROGRAM_MANAGER)
     assert AuditEntry.objects.filter(action=AuditAction.ROLE_CHANGED, target=mentor).exists()
 
 
@@ -253,7 +255,9 @@ def test_nobody_is_given_a_login_at_a_service_logins_address(admin, outsider):
 
     # when an Acme administrator invites Globex's future SCIM login address
     with pytest.raises(IdentityError):
-        grant_role(organisation=admin.organisation, email="scim@globex.tokens.invalid", role=Role.SPONSOR, by=admin, full_name="Squatter")
+        grant_role(
+            organisation=admin.organisation, email="scim@globex.tokens.invalid", role=AccountRole.SPONSOR, by=admin, full_name="Squatter"
+        )
 
     # then Globex can still make its SCIM token
     assert rotate_scim_token(organisation=outsider.organisation, by=outsider).token.user.organisation == outsider.organisation

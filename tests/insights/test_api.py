@@ -52,10 +52,10 @@ def test_program_kpis_need_a_login(client, seeded) -> None:
 
 def test_sponsor_of_another_program_is_refused(client, seeded, acme) -> None:
     # given a second sponsor at Acme, who sponsors nothing
-    from turnabout.accounts.models import Role
+    from turnabout.accounts.models import AccountRole
     from turnabout.accounts.services import create_user
 
-    other = create_user(organisation=acme, email="sam@acme.test", role=Role.SPONSOR, full_name="Sam Sponsor", password="x" * 12)
+    other = create_user(organisation=acme, email="sam@acme.test", role=AccountRole.SPONSOR, full_name="Sam Sponsor", password="x" * 12)
     client.force_login(other)
 
     # when

@@ -45,10 +45,10 @@ def test_rollup_permission_matrix(client, request, seeded, admin, outsider, who,
 
 def test_sponsor_of_another_program_is_refused(client, seeded, acme, manager) -> None:
     # given a second sponsor at Acme
-    from turnabout.accounts.models import Role
+    from turnabout.accounts.models import AccountRole
     from turnabout.accounts.services import create_user
 
-    other = create_user(organisation=acme, email="sam@acme.test", role=Role.SPONSOR, full_name="Sam Sponsor", password="x" * 12)
+    other = create_user(organisation=acme, email="sam@acme.test", role=AccountRole.SPONSOR, full_name="Sam Sponsor", password="x" * 12)
     client.force_login(other)
 
     # when

@@ -8,7 +8,7 @@ import time_machine
 from django.urls import reverse
 
 from tests.engagement.health_builders import at, held, running_program_with_cast_pair
-from turnabout.accounts.models import Role
+from turnabout.accounts.models import AccountRole
 from turnabout.accounts.services import create_user
 from turnabout.insights.presentation import HIDDEN
 from turnabout.programs.models import StrategicDriver
@@ -93,7 +93,7 @@ def test_a_program_with_fewer_than_k_pairs_shows_neither_its_pairs_nor_its_meeti
 
 def test_a_sponsor_sees_only_the_programs_they_sponsor(client, seeded, program, acme, manager, sponsor) -> None:
     # given a third program at Acme sponsored by Sam, and Diana sponsoring the seeded program and the draft
-    sam = create_user(organisation=acme, email="sam@acme.test", role=Role.SPONSOR, full_name="Sam Sponsor", password="x" * 12)
+    sam = create_user(organisation=acme, email="sam@acme.test", role=AccountRole.SPONSOR, full_name="Sam Sponsor", password="x" * 12)
     other = create_program_from_preset(organisation=acme, driver=StrategicDriver.INNOVATION, by=manager)
     other = update_program(program=other, changes={"name": "Sam's innovation circle", "sponsor": sam}, by=manager)
     client.force_login(sponsor)
@@ -111,7 +111,7 @@ def test_a_sponsor_sees_only_the_programs_they_sponsor(client, seeded, program, 
 
 def test_a_sponsor_of_no_program_is_told_where_the_figures_will_appear(client, acme) -> None:
     # given a sponsor nobody has named yet
-    sam = create_user(organisation=acme, email="sam@acme.test", role=Role.SPONSOR, full_name="Sam Sponsor", password="x" * 12)
+    sam = create_user(organisation=acme, email="sam@acme.test", role=AccountRole.SPONSOR, full_name="Sam Sponsor", password="x" * 12)
     client.force_login(sam)
 
     # when

@@ -5,7 +5,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from turnabout.accounts.models import Role as AccountRole
+from turnabout.accounts.models import AccountRole
 from turnabout.accounts.services import create_user
 from turnabout.matching.models import Match, MatchRun, ProposedPair, RunStatus
 from turnabout.matching.pool import GENERIC_DIVERSITY_REASON

@@ -8,7 +8,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from turnabout.accounts.models import Role as AccountRole
+from turnabout.accounts.models import AccountRole
 from turnabout.accounts.services import create_user
 from turnabout.matching.models import Match, PairRule
 from turnabout.people.services import link_user

@@ -60,7 +60,7 @@ def test_participant_sees_why_they_were_matched_and_answers(client, manager, mat
     run = _run(matching_program, manager, django_capture_on_commit_callbacks)
     match = next(m for m in publish_match_run(run=run, by=manager) if m.mentee_id == pool["S1"].pk)
     senior = pool["S1"].person
-    from turnabout.accounts.models import Role as AccountRole
+    from turnabout.accounts.models import AccountRole
     from turnabout.accounts.services import create_user
     from turnabout.people.services import link_user
 
@@ -139,7 +139,7 @@ def test_self_select_mentee_requests_a_suggested_mentor(client, manager, matchin
     matching_program.matching_style = MatchingStyle.SELF_SELECT
     matching_program.save()
     senior = pool["S1"].person
-    from turnabout.accounts.models import Role as AccountRole
+    from turnabout.accounts.models import AccountRole
     from turnabout.accounts.services import create_user
     from turnabout.people.services import link_user
 

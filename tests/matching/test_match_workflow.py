@@ -214,7 +214,7 @@ def test_a_leaver_is_withdrawn_and_their_partner_told(matching_program, pool, ma
 
 
 def _ready_program_with_run(acme, manager, sponsor):
-    from turnabout.matching.services import claim_match_run, execute_match_run
+    from turnabout.matching.runs import claim_match_run, execute_match_run
     from turnabout.programs.models import StrategicDriver
     from turnabout.programs.services import change_program_status, create_program_from_preset
 

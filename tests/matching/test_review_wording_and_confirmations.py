@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from turnabout.accounts.models import Role as AccountRole
+from turnabout.accounts.models import AccountRole
 from turnabout.accounts.services import create_user
 from turnabout.matching.models import Match, MatchRun, MatchStatus
 from turnabout.matching.presentation import unmatched_rows

@@ -2,7 +2,6 @@
 
 import pytest
 
-from tests.builders import add_person, make_ready
 from turnabout.engine import Participant, Window
 from turnabout.matching.errors import PairNoLongerAllowed, StalePool
 from turnabout.matching.models import Match, MatchRun, MatchStatus, Response, RunStatus
@@ -11,10 +10,7 @@ from turnabout.matching.services import publish_match_run, respond_to_match, sta
 from turnabout.people.hris import apply_people_import
 from turnabout.people.hris_reading import ImportFile
 from turnabout.people.services import update_person
-from turnabout.programs.models import Enrolment, ProgramStatus, Role
-from turnabout.programs.services import (
-    change_program_status,
-)
+from turnabout.programs.models import Role
 
 
 def run_now(program, by, capture) -> MatchRun:
@@ -36,26 +32,6 @@ def hris_import(organisation, rows: list[str], *, columns: str) -> None:
 
 def hris_row(person, *values: str) -> str:
     return ",".join([person.employee_id, person.given_name, person.family_name, person.email, *values])
-
-
-def ready_from_directory(program, person, role: Role, by, *, skills: dict[str, int]) -> Enrolment:
-    """make_ready, with the application leaving time zone and languages to the directory."""
-    return make_ready(program, person, role, by, skills=skills, timezone="", languages=())
-
-
-@pytest.fixture
-def directory_pool(acme, manager, matching_program):
-    """One mentee S1 (G9) and one mentor J1 (G2) whose time zone and languages come from the directory."""
-    ceo = add_person(acme, "CEO", grade="G10", department="Board")
-    senior = add_person(acme, "S1", grade="G9", department="Division 1", manager=ceo)
-    junior = add_person(acme, "J1", grade="G2", department="Technology", manager=ceo)
-    enrolments = {
-        "S1": ready_from_directory(matching_program, senior, Role.MENTEE, manager, skills={"linkedin-personal-branding": 3}),
-        "J1": ready_from_directory(matching_program, junior, Role.MENTOR, manager, skills={"linkedin-personal-branding": 5}),
-    }
-    change_program_status(program=matching_program, to=ProgramStatus.MATCHING, by=manager)
-    matching_program.refresh_from_db()
-    return enrolments
 
 
 def test_an_hris_import_that_moves_a_mentor_into_their_mentees_line_makes_publish_refuse(

@@ -11,7 +11,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 
-from turnabout.accounts.models import Organisation, Role, User
+from turnabout.accounts.models import AccountRole, Organisation, User
 from turnabout.accounts.services import create_organisation, create_user
 from turnabout.people import demo
 from turnabout.people.models import AgeBand, EmploymentStatus, Person, PersonSkill, SensitiveProfile
@@ -229,11 +229,11 @@ def test_every_demo_login_signs_in_with_the_demo_password(db: None) -> None:
     assert all(isinstance(user, User) for user in users.values())
     assert f"Sign in at http://127.0.0.1:8000 as admin@northwind.example / {demo.DEMO_PASSWORD}" in output
     assert {mailbox: user.role for mailbox, user in users.items() if user} == {
-        "admin": Role.ADMIN,
-        "pm": Role.PROGRAM_MANAGER,
-        "sponsor": Role.SPONSOR,
-        "mentor": Role.PARTICIPANT,
-        "mentee": Role.PARTICIPANT,
+        "admin": AccountRole.ADMIN,
+        "pm": AccountRole.PROGRAM_MANAGER,
+        "sponsor": AccountRole.SPONSOR,
+        "mentor": AccountRole.PARTICIPANT,
+        "mentee": AccountRole.PARTICIPANT,
     }
     linked = {mailbox: Person.objects.select_related("grade").get(user=user) for mailbox, user in users.items() if mailbox != "admin"}
     assert linked["sponsor"].reporting_depth == 1
@@ -296,7 +296,7 @@ def test_the_generator_never_imports_test_code() -> None:
 def test_a_failure_half_way_leaves_nothing_behind(db: None) -> None:
     # given a login that the demo wants, taken by another organisation
     other = create_organisation(name="Elsewhere")
-    create_user(organisation=other, email="sponsor@northwind.example", role=Role.ADMIN, password="x")
+    create_user(organisation=other, email="sponsor@northwind.example", role=AccountRole.ADMIN, password="x")
 
     # when
     with pytest.raises(CommandError, match=r"sponsor@northwind\.example already exists"):

@@ -10,7 +10,8 @@ from openpyxl import Workbook
 
 from turnabout.people.errors import ImportFileUnreadable, ImportRejected
 from turnabout.people.hris import apply_people_import, preview_people_import
-from turnabout.people.hris_reading import ImportFile, guess_mapping, read_headers
+from turnabout.people.hris_columns import guess_mapping
+from turnabout.people.hris_reading import ImportFile, read_headers
 from turnabout.people.models import Department, EmploymentStatus, Person, Site
 from turnabout.people.services import update_person
 

@@ -10,12 +10,12 @@ from django.urls import reverse
 
 from tests.conftest import PASSWORD
 from tests.people.test_hris_import import csv_file, snapshot
-from turnabout.accounts.models import Role
+from turnabout.accounts.models import AccountRole
 from turnabout.accounts.services import create_user
 from turnabout.core.email import email_language, send_templated_email
 from turnabout.people.errors import ImportRejected
 from turnabout.people.hris import apply_people_import
-from turnabout.people.hris_reading import guess_mapping
+from turnabout.people.hris_columns import guess_mapping
 from turnabout.people.models import Person
 from turnabout.people.services import create_person, update_person
 from turnabout.personal_data.errors import UnknownLanguage
@@ -78,7 +78,7 @@ def test_without_a_choice_the_browsers_language_is_used(client, mentee):
 
 def test_a_login_without_a_person_follows_the_browser(client, acme):
     # given a sponsor's login with no directory record
-    user = create_user(organisation=acme, email="nobody@acme.test", role=Role.SPONSOR, password=PASSWORD)
+    user = create_user(organisation=acme, email="nobody@acme.test", role=AccountRole.SPONSOR, password=PASSWORD)
     client.force_login(user)
 
     # when

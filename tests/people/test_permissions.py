@@ -98,9 +98,9 @@ def test_anonymous_api_request_is_refused(client, db):
 
 
 def test_privacy_page_refuses_a_login_without_a_person(client, acme):
-    from turnabout.accounts.models import Role
+    from turnabout.accounts.models import AccountRole
     from turnabout.accounts.services import create_user
 
-    user = create_user(organisation=acme, email="nobody@acme.test", role=Role.PARTICIPANT, password="x" * 12)
+    user = create_user(organisation=acme, email="nobody@acme.test", role=AccountRole.PARTICIPANT, password="x" * 12)
     client.force_login(user)
     assert client.get(reverse("people:my_privacy")).status_code == 403

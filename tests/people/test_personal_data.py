@@ -19,9 +19,8 @@ from tests.conftest import PASSWORD
 from tests.engagement.health_builders import at
 from tests.insights.dataset import seeded_program
 from turnabout.accounts.models import AuditAction, AuditEntry, User
-from turnabout.engagement.journal import raise_concern, write_note, write_reflection
 from turnabout.engagement.models import CloseReason, Concern, Meeting, Note, NoteVisibility, Pair, Pulse, Reflection
-from turnabout.engagement.pairs import close_pair
+from turnabout.engagement.services import close_pair, raise_concern, write_note, write_reflection
 from turnabout.insights.kpis import program_kpis
 from turnabout.insights.reach import diversity_reach, organisation_rollup
 from turnabout.insights.retention import program_retention

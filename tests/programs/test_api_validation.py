@@ -11,8 +11,8 @@ from django.forms.models import model_to_dict
 from django.urls import reverse
 
 from turnabout.programs.models import Enrolment, Program
-from turnabout.programs.rules import DEFAULT_MATCH_RULES, DEFAULT_MATCH_WEIGHTS
-from turnabout.programs.schemas import MatchRulesIn, MatchWeightsIn
+from turnabout.programs.rules import RULE_NAMES, WEIGHT_NAMES
+from turnabout.programs.schemas import API_RULE_NAMES, API_WEIGHT_NAMES, MatchRulesIn, MatchWeightsIn
 from turnabout.programs.services import update_program
 
 
@@ -100,7 +100,7 @@ def test_a_100000_character_name_answers_422_and_changes_nothing(client, manager
         ({"match_weights": {"learning_goals": 2}}, ["match_weights.learning_goals"]),
         ({"match_weights": {"learning_goals": True}}, ["match_weights.learning_goals"]),
         ({"match_weights": {"novelty": 0.5}}, ["match_weights.novelty"]),
-        ({"match_weights": dict.fromkeys(DEFAULT_MATCH_WEIGHTS, 0)}, ["match_weights.learning_goals"]),
+        ({"match_weights": dict.fromkeys(API_WEIGHT_NAMES.values(), 0)}, ["match_weights.learning_goals"]),
         ({"match_rules": {"mode": "fastest"}}, ["match_rules.mode"]),
         ({"match_rules": {"min_availability_minutes": 100_000}}, ["match_rules.min_availability_minutes"]),
         ({"match_rules": {"require_shared_language": "no"}}, ["match_rules.require_shared_language"]),
@@ -156,6 +156,31 @@ def test_a_valid_patch_changes_exactly_what_it_names(client, manager, program):
     assert response.json()["match_rules"]["mode"] == "fair"
 
 
+def test_the_api_keeps_its_version_1_names_for_settings_stored_under_the_engines(client, manager, program):
+    # given
+    client.force_login(manager)
+
+    # when
+    response = patch(
+        client,
+        program,
+        {"match_weights": {"learning_goals": 0.5, "crossing_boundaries": 0.2},
+         "match_rules": {"require_different_department": True, "min_availability_minutes": 30, "use_diversity_attributes": False}},
+    )  # fmt: skip
+
+    # then the program stores the engine's names, and the answer (and the list) shows the API's
+    assert response.status_code == 200
+    program.refresh_from_db()
+    assert (program.match_weights["goals"], program.match_weights["boundaries"]) == (0.5, 0.2)
+    assert (program.match_rules["forbid_same_department"], program.match_rules["min_overlap_minutes"]) == (True, 30)
+    assert program.match_rules["use_diversity"] is False
+    assert set(response.json()["match_weights"]) == set(API_WEIGHT_NAMES.values())
+    assert set(response.json()["match_rules"]) == set(API_RULE_NAMES.values())
+    assert response.json()["match_rules"]["min_availability_minutes"] == 30
+    listed = client.get("/api/programs/").json()
+    assert listed[0]["match_weights"]["learning_goals"] == 0.5
+
+
 def test_a_date_can_be_cleared_with_null(client, manager, program):
     # given
     client.force_login(manager)
@@ -191,7 +216,7 @@ def test_a_locked_setting_answers_409_even_with_a_bad_value(client, manager, mat
         ({"name": "N" * 100_000}, "name"),
         ({"purpose_statement": "P" * 5_001}, "purpose_statement"),
         ({"match_weights": {"learning_goals": "lots"}}, "match_weights"),
-        ({"match_weights": dict.fromkeys(DEFAULT_MATCH_WEIGHTS, 0.0)}, "match_weights"),
+        ({"match_weights": dict.fromkeys(API_WEIGHT_NAMES.values(), 0.0)}, "match_weights"),
         ({"match_rules": {"mode": "fastest"}}, "match_rules"),
         ({"match_rules": {"min_pair_score": float("nan")}}, "match_rules"),
         ({"match_rules": None}, "match_rules"),
@@ -246,5 +271,6 @@ def test_invitations_parse_like_the_page_and_name_the_bad_field(client, manager,
 
 
 def test_the_api_knows_exactly_the_engine_settings_the_program_has():
-    assert set(MatchWeightsIn.model_fields) == set(DEFAULT_MATCH_WEIGHTS)
-    assert set(MatchRulesIn.model_fields) == set(DEFAULT_MATCH_RULES)
+    assert set(MatchWeightsIn.model_fields) == set(API_WEIGHT_NAMES.values())
+    assert set(MatchRulesIn.model_fields) == set(API_RULE_NAMES.values())
+    assert (list(API_WEIGHT_NAMES), list(API_RULE_NAMES)) == (list(WEIGHT_NAMES), list(RULE_NAMES))

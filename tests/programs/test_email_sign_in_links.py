@@ -19,13 +19,11 @@ from tests.engagement.health_builders import running_program_with_cast_pair
 from tests.matching.conftest import add_person, make_ready
 from tests.programs.sign_in_links import Followed, follow_sign_in_link, sign_in_link_in
 from tests.surveys.conftest import build_running_program, in_wave, opened
-from turnabout.accounts.models import Role as AccountRole
-from turnabout.accounts.models import User
+from turnabout.accounts.models import AccountRole, User
 from turnabout.engagement import tasks as engagement_tasks
-from turnabout.engagement.health import check_in_on_pair
-from turnabout.engagement.meetings import cancel_meeting, log_meeting_held, pulse_token, schedule_meeting, send_agenda
 from turnabout.engagement.models import Meeting, MeetingMode, Pair
-from turnabout.engagement.pairs import start_pair
+from turnabout.engagement.pulse_links import pulse_token
+from turnabout.engagement.services import cancel_meeting, check_in_on_pair, log_meeting_held, schedule_meeting, send_agenda, start_pair
 from turnabout.matching.models import Match
 from turnabout.matching.services import publish_match_run, start_match_run
 from turnabout.people.models import Person

@@ -168,25 +168,22 @@ def test_manager_tunes_the_engine_weights_and_rules(client, manager, program):
         data[name] = [item.pk if hasattr(item, "pk") else item for item in value] if isinstance(value, list) else value
 
     # when
-    data.update({"weight_learning_goals": "0.7", "rule_min_pair_score": "0.3"})
-    data.pop("rule_require_different_department")  # an unticked checkbox is absent
+    data.update({"weight_goals": "0.7", "rule_min_pair_score": "0.3"})
+    data.pop("rule_forbid_same_department")  # an unticked checkbox is absent
     response = client.post(reverse("programs:edit", args=[program.pk]), data)
 
     # then
     assert response.status_code == 302, response.context["form"].errors
     program.refresh_from_db()
-    assert program.match_weights["learning_goals"] == 0.7
+    assert program.match_weights["goals"] == 0.7
     assert program.match_rules["min_pair_score"] == 0.3
-    assert program.match_rules["require_different_department"] is False
+    assert program.match_rules["forbid_same_department"] is False
 
 
 def test_all_zero_weights_are_refused(client, manager, program):
     client.force_login(manager)
-    data = {
-        f"weight_{name}": "0"
-        for name in ("learning_goals", "common_ground", "availability", "crossing_boundaries", "diversity", "grade_gap")
-    }
+    data = {f"weight_{name}": "0" for name in ("goals", "common_ground", "availability", "boundaries", "diversity", "grade_gap")}
     response = client.post(reverse("programs:edit", args=[program.pk]), {**data, "name": program.name})
     assert "At least one weight must be above zero." in response.content.decode()
     program.refresh_from_db()
-    assert program.match_weights["learning_goals"] > 0
+    assert program.match_weights["goals"] > 0

@@ -26,7 +26,7 @@ def test_every_driver_has_a_template_that_fills_the_program(acme, manager, drive
 def test_diversity_template_uses_reciprocal_wording(program):
     assert program.wording == Wording.RECIPROCAL
     assert (program.mentor_label, program.mentee_label) == ("reverse partner", "senior partner")
-    assert program.match_rules["use_diversity_attributes"] is True
+    assert program.match_rules["use_diversity"] is True
 
 
 def test_a_purpose_is_required_before_enrolment_opens(program, manager):

@@ -23,25 +23,36 @@ from cryptography.x509.oid import NameOID
 from tests.builders import make_ready
 from turnabout.accounts.models import Organisation, User
 from turnabout.core.services import record_worker_heartbeat
-from turnabout.engagement.goals import add_goal, add_milestone
 from turnabout.engagement.guides import topic_guides
-from turnabout.engagement.journal import log_insight, raise_concern, write_note
-from turnabout.engagement.meetings import ensure_calendar_feed, log_meeting_held, pulse_token, schedule_meeting
 from turnabout.engagement.models import Concern, Goal, Meeting, MeetingMode, Milestone, NoteVisibility, Pair
+from turnabout.engagement.pulse_links import pulse_token
+from turnabout.engagement.services import (
+    add_goal,
+    add_milestone,
+    ensure_calendar_feed,
+    log_insight,
+    log_meeting_held,
+    raise_concern,
+    schedule_meeting,
+    write_note,
+)
 from turnabout.identity.links import issue_sign_in_link
 from turnabout.identity.models import ApiToken, IdentityProvider, TokenScope
 from turnabout.identity.scim.services import rotate_scim_token
 from turnabout.identity.sso import services as sso_services
 from turnabout.identity.tokens import create_api_token
 from turnabout.matching.models import Match, MatchRun
-from turnabout.matching.services import execute_match_run, publish_match_run, respond_to_match, start_match_run
+from turnabout.matching.runs import execute_match_run
+from turnabout.matching.services import publish_match_run, respond_to_match, start_match_run
+from turnabout.people.communities import create_community
 from turnabout.people.hris_jobs import create_import_job
 from turnabout.people.models import ImportJob, Person
 from turnabout.people.services import create_person, department_named, update_person
 from turnabout.programs.models import Enrolment, Program, ProgramStatus, Role, TrainingModule
 from turnabout.programs.services import change_program_status, update_program
 from turnabout.surveys.models import SurveyAssignment, SurveyWave, WaveKind
-from turnabout.surveys.services import open_wave, schedule_waves
+from turnabout.surveys.queries import PopulationFilter
+from turnabout.surveys.services import create_interest_survey, open_wave, schedule_waves
 
 # A Tuesday inside the program's baseline survey window (5 January to 5 July 2026; the baseline is open 5–26 January).
 NOW = datetime.datetime(2026, 1, 6, 9, 0, tzinfo=UTC)
@@ -183,6 +194,11 @@ def build_cast(
         organisation=acme, uploaded_by=manager, filename="people.csv", content=b"employee_id,given_name,family_name,email\n"
     )
     record_worker_heartbeat(worker_id="cast-worker", now=NOW)
+    # An open community of Acme with no leads: the community pages' rows (its id is the matrix's community_id).
+    create_community(organisation=acme, name="Early careers", purpose="", is_open=True, is_identity_based=False, leads=[])
+    # An interest survey asking Technology (Charlie): the interest pages' rows (the matrix's survey_id and invitation_id).
+    technology = PopulationFilter(department=mentor.person.department)
+    create_interest_survey(organisation=acme, title="Would you take part?", population=technology, topics=[], by=manager)
     training = TrainingModule.objects.filter(pk__in=program.training_modules.all()).order_by("pk")
     module = next(module for module in training if module.is_for(Role.MENTOR))
     return Cast(

@@ -29,7 +29,8 @@ from django.urls.resolvers import RegexPattern, RoutePattern
 
 import turnabout
 from tests.security.cast import Cast
-from turnabout.people.models import Person
+from turnabout.people.models import Community, Person
+from turnabout.surveys.models import InterestInvitation, InterestSurvey
 
 IDENTITIES = ("admin", "manager", "participant", "sponsor", "outsider", "anonymous", "token", "scim")
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -143,6 +144,9 @@ def path_values(cast: Cast) -> dict[str, str]:
         "mentee_enrolment": cast.mentee_enrolment.pk,
         "concern_id": cast.concern.pk,
         "person_id": person.pk,
+        "community_id": Community.objects.get(organisation=cast.acme).pk,
+        "survey_id": InterestSurvey.objects.get(organisation=cast.acme).pk,
+        "invitation_id": InterestInvitation.objects.get(survey__organisation=cast.acme, person__user=cast.mentor).pk,
         "newcomer": cast.newcomer.pk,
         "job_id": cast.import_job.pk,
         "run_id": cast.run.pk,

@@ -23,7 +23,6 @@ from tests.engagement.health_builders import running_program_with_cast_pair
 from turnabout.accounts.forms import ThrottledLoginForm
 from turnabout.accounts.models import SignInAttempt
 from turnabout.core.forms import TEXT_MAX_LENGTH, BoundedForm
-from turnabout.engagement.agreements import current_agreement
 from turnabout.engagement.forms import (
     AgreementForm,
     ClosureForm,
@@ -34,6 +33,8 @@ from turnabout.engagement.forms import (
     MilestoneForm,
     NoteForm,
     PauseForm,
+    QuoteChoiceForm,
+    QuoteForm,
     SignForm,
 )
 from turnabout.engagement.meeting_forms import (
@@ -45,6 +46,7 @@ from turnabout.engagement.meeting_forms import (
     _MeetingDetailsForm,
 )
 from turnabout.engagement.models import Agreement, Meeting, Note, Pair
+from turnabout.engagement.queries import current_agreement
 from turnabout.identity.forms import (
     AuditFilterForm,
     ChangeRoleForm,
@@ -58,7 +60,7 @@ from turnabout.identity.forms import (
 from turnabout.identity.sso.forms import DiscoverForm, ProviderForm, SignInRulesForm
 from turnabout.matching.forms import MentorRequestForm, PairRuleForm
 from turnabout.people.admin import PersonAdminForm
-from turnabout.people.forms import DirectoryFilterForm, SensitiveProfileForm
+from turnabout.people.forms import CommunityForm, DirectoryFilterForm, SensitiveProfileForm
 from turnabout.people.hris_jobs import create_import_job
 from turnabout.people.import_forms import ImportMappingForm, ImportUploadForm
 from turnabout.people.models import ImportJobStatus
@@ -67,6 +69,9 @@ from turnabout.personal_data.forms import ErasureForm, LanguageForm
 from turnabout.programs.forms import ApplicationForm, InviteByEmailForm, InviteByFilterForm, ProgramSetupForm, TrainingCheckForm
 from turnabout.programs.models import Program, Role, TrainingModule
 from turnabout.programs.services import invite_people
+from turnabout.surveys.forms import CreateProgramFromSurveyForm, InterestAnswerForm, InterestSurveyForm
+from turnabout.surveys.queries import PopulationFilter
+from turnabout.surveys.services import create_interest_survey
 
 LONG = "x" * 100_000
 NUL = "before\x00after"
@@ -98,6 +103,7 @@ def builders(acme, admin, manager, mentee, program) -> dict[type[forms.BaseForm]
     module = TrainingModule.objects.order_by("pk").first()
     job = create_import_job(organisation=acme, uploaded_by=manager, filename="people.csv", content=b"employee_id,given_name\nA1,Ann\n")
     zone = {"zone": LONDON}
+    survey = create_interest_survey(organisation=acme, title="Would you?", population=PopulationFilter(), topics=[], by=manager)
     return {
         ThrottledLoginForm: lambda data, files: ThrottledLoginForm(None, data),
         LinkRequestForm: lambda data, files: LinkRequestForm(data),
@@ -115,6 +121,7 @@ def builders(acme, admin, manager, mentee, program) -> dict[type[forms.BaseForm]
         DiscoverForm: lambda data, files: DiscoverForm(data),
         DirectoryFilterForm: lambda data, files: DirectoryFilterForm(data, choices=directory_choices(acme)),
         SensitiveProfileForm: lambda data, files: SensitiveProfileForm(data),
+        CommunityForm: lambda data, files: CommunityForm(data),
         PersonAdminForm: lambda data, files: PersonAdminForm(data, instance=admin.person),
         ImportUploadForm: lambda data, files: ImportUploadForm(data, files),
         ImportMappingForm: lambda data, files: ImportMappingForm(data, headers=job.detected_headers),
@@ -144,6 +151,11 @@ def builders(acme, admin, manager, mentee, program) -> dict[type[forms.BaseForm]
         PauseForm: lambda data, files: PauseForm(data),
         PairRuleForm: lambda data, files: PairRuleForm(data, program=program),
         MentorRequestForm: lambda data, files: MentorRequestForm(data, program=program),
+        QuoteForm: lambda data, files: QuoteForm(data),
+        QuoteChoiceForm: lambda data, files: QuoteChoiceForm(data),
+        InterestSurveyForm: lambda data, files: InterestSurveyForm(data, organisation=acme),
+        InterestAnswerForm: lambda data, files: InterestAnswerForm(data, survey=survey),
+        CreateProgramFromSurveyForm: lambda data, files: CreateProgramFromSurveyForm(data),
     }
 
 

@@ -26,8 +26,8 @@ from tests.security.test_permission_matrix import MATRIX
 from turnabout.accounts.models import User
 from turnabout.core.email import send_templated_email
 from turnabout.engagement.calendar import meeting_ics
-from turnabout.engagement.meetings import schedule_meeting, send_agenda
 from turnabout.engagement.models import MeetingMode
+from turnabout.engagement.services import schedule_meeting, send_agenda
 from turnabout.identity.services import grant_role
 from turnabout.insights.exports import FORMULA_TRIGGERS, PLAIN_NUMBER
 from turnabout.people.models import Person

@@ -35,7 +35,7 @@ from tests.conftest import PASSWORD
 from tests.security.cast import Cast
 from tests.security.matrix import IDENTITIES, Row, everyone, is_refusal, observe, row, url_patterns
 from turnabout.api import api
-from turnabout.engagement.agreements import current_agreement
+from turnabout.engagement.queries import current_agreement
 from turnabout.programs.forms import ProgramSetupForm
 
 
@@ -88,6 +88,7 @@ AGREEMENT = {
 MEETING = {"starts_at": "2026-01-20T10:00", "duration_minutes": "45", "mode": "video", "location": "Room 2"}
 CLOSURE = {"learned": "A lot.", "proudest": "", "next_steps": "", "continue_informally": "yes"}
 TOKEN = {"name": "CI", "scope": "read", "expires_in_days": "30"}
+QUOTE = {"text": "We now webcast in addition to emailing a memo.", "attribution": "anonymous", "consent": "on"}
 
 SCIM_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 SCIM_ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
@@ -184,6 +185,14 @@ MATRIX: dict[str, Row] = {
     "people:import_mapping": row(GET="200 200 403 403 404 login login login", POST="302 302 403 403 404 login login login", data=_mapping),
     "people:import_preview": row(GET="302 302 403 403 404 login login login", POST="405 405 405 405 405 login login login"),
     "people:import_apply": row(GET="405 405 405 405 405 login login login", POST="302 302 403 403 404 login login login"),
+    "people:communities": row(GET="200 200 200 403 200 login login login", POST="200 200 200 403 200 login login login"),
+    "people:community_new": row(GET="200 200 403 403 200 login login login", POST="302 302 403 403 302 login login login",
+        data={"name": "Matrix network", "purpose": "", "lead_emails": ""}),
+    "people:community": row(GET="200 200 200 403 404 login login login", POST="200 200 200 403 404 login login login"),
+    "people:community_join": row(GET="405 405 405 405 405 login login login", POST="302 302 302 403 404 login login login"),
+    "people:community_leave": row(GET="405 405 405 405 405 login login login", POST="302 302 302 403 404 login login login"),
+    "people:community_leads": row(GET="405 405 405 405 405 login login login", POST="302 302 403 403 404 login login login",
+        data={"lead_emails": "alice@acme.test"}),
     "programs:list": row(GET="200 200 200 200 200 login login login", POST="200 200 200 200 200 login login login"),
     "programs:new": row(GET="200 200 403 403 200 login login login", POST="302 302 403 403 302 login login login",
         data={"driver": "digital_transformation"}),
@@ -260,16 +269,32 @@ MATRIX: dict[str, Row] = {
         path={"token": "calendar"}),
     "engagement:pulse": row(GET="404 404 200 404 404 login login login", POST="404 404 302 404 404 login login login",
         path={"token": "pulse"}, data={"rating": "5", "learned": "Slides."}),
+    "engagement:quotes": row(GET="404 404 200 404 404 login login login", POST="404 404 302 404 404 login login login", data=QUOTE),
+    "engagement:quote_edit": row(GET="405 405 405 405 405 login login login", POST="404 404 302 404 404 login login login", data=QUOTE),
+    "engagement:quote_withdraw": row(GET="405 405 405 405 405 login login login", POST="404 404 302 404 404 login login login"),
+    "engagement:program_quotes": row(GET="200 200 403 403 404 login login login", POST="405 405 405 405 405 login login login"),
+    "engagement:quote_choose": row(GET="405 405 405 405 405 login login login", POST="302 302 403 403 404 login login login"),
+    "engagement:quote_unchoose": row(GET="405 405 405 405 405 login login login", POST="302 302 403 403 404 login login login"),
     "surveys:my_surveys": row(GET="200 200 200 200 200 login login login", POST="200 200 200 200 200 login login login"),
     "surveys:survey": row(GET="404 404 200 404 404 login login login", POST="404 404 302 404 404 login login login", data=_survey_answers),
     "surveys:thanks": row(GET="404 404 200 404 404 login login login", POST="404 404 200 404 404 login login login"),
     "surveys:program_waves": row(GET="200 200 403 403 404 login login login", POST="200 200 403 403 404 login login login"),
     "surveys:schedule": row(GET="405 405 405 405 405 login login login", POST="302 302 403 403 404 login login login"),
     "surveys:open_wave": row(GET="405 405 405 405 405 login login login", POST="302 302 403 403 404 login login login"),
+    # Interest surveys: for the organisation's managers (Eve reaches Globex's own list and creates there); sponsors 403.
+    "surveys:interest_surveys": row(GET="200 200 403 403 200 login login login", POST="200 200 403 403 200 login login login"),
+    "surveys:interest_new": row(GET="200 200 403 403 200 login login login", POST="302 302 403 403 302 login login login",
+                                data={"title": "Matrix survey"}),
+    "surveys:interest_close": row(GET="405 405 405 405 405 login login login", POST="302 302 403 403 404 login login login"),
+    "surveys:interest_create_program": row(GET="405 405 405 405 405 login login login", POST="302 302 403 403 404 login login login",
+                                           data={"driver": "leadership_development"}),
+    "surveys:interest_answer": row(GET="404 404 200 404 404 login login login", POST="404 404 302 404 404 login login login",
+                                   data={"answer": "yes", "role": "mentor"}),
     "insights:organisation": row(GET="200 200 403 200 200 login login login", POST="200 200 403 200 200 login login login"),
     "insights:program": row(GET="200 200 403 200 404 login login login", POST="200 200 403 200 404 login login login"),
     "insights:program_csv": row(GET="200 200 403 200 404 login login login", POST="200 200 403 200 404 login login login"),
     "insights:program_pdf": row(GET="200 200 403 200 404 login login login", POST="200 200 403 200 404 login login login"),
+    "insights:interest": row(GET="200 200 403 403 404 login login login", POST="200 200 403 403 404 login login login"),
     "api:openapi-json": row(**everyone("200", "GET", "POST")),
     "api:openapi-view": row(**everyone("200", "GET", "POST")),
     "api:api-root": row(**everyone("404", "GET", "POST")),

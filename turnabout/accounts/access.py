@@ -3,9 +3,9 @@
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
-from turnabout.accounts.models import Organisation, Role, User
+from turnabout.accounts.models import AccountRole, Organisation, User
 
-MANAGING_ROLES = frozenset({Role.ADMIN, Role.PROGRAM_MANAGER})
+MANAGING_ROLES = frozenset({AccountRole.ADMIN, AccountRole.PROGRAM_MANAGER})
 
 
 def access_organisation(user: User, *, roles: frozenset[str] | None = None) -> Organisation:
@@ -28,4 +28,4 @@ def access_managed_organisation(user: User) -> Organisation:
 
 def access_admin_organisation(user: User) -> Organisation:
     """The organisation, for its administrators only."""
-    return access_organisation(user, roles=frozenset({Role.ADMIN}))
+    return access_organisation(user, roles=frozenset({AccountRole.ADMIN}))

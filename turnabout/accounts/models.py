@@ -22,7 +22,7 @@ class Organisation(TimestampedModel):
         return self.name
 
 
-class Role(models.TextChoices):
+class AccountRole(models.TextChoices):
     ADMIN = "admin", _("Administrator")
     PROGRAM_MANAGER = "program_manager", _("Program manager")
     PARTICIPANT = "participant", _("Participant")
@@ -41,7 +41,7 @@ class UserManager(BaseUserManager["User"]):
     def create_superuser(self, email: str, password: str | None = None, **fields: object) -> "User":
         fields.setdefault("is_staff", True)
         fields.setdefault("is_superuser", True)
-        fields.setdefault("role", Role.ADMIN)
+        fields.setdefault("role", AccountRole.ADMIN)
         return self.create_user(email, password, **fields)
 
 
@@ -51,7 +51,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(unique=True)
     full_name = models.CharField(max_length=200, blank=True)
     organisation = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="users")
-    role = models.CharField(max_length=20, choices=Role.choices, default=Role.PARTICIPANT)
+    role = models.CharField(max_length=20, choices=AccountRole.choices, default=AccountRole.PARTICIPANT)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text=_("May open the Django admin site's sign-in (only superusers get in)."))
     # The login an organisation API token acts as: never signs in, never listed among people's logins.
@@ -72,20 +72,12 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def is_admin(self) -> bool:
-        return self.role == Role.ADMIN
-
-    @property
-    def is_program_manager(self) -> bool:
-        return self.role == Role.PROGRAM_MANAGER
-
-    @property
-    def is_sponsor(self) -> bool:
-        return self.role == Role.SPONSOR
+        return self.role == AccountRole.ADMIN
 
     @property
     def sees_individual_records(self) -> bool:
         """Sponsors see aggregates only; every other role may open individual records."""
-        return self.role != Role.SPONSOR
+        return self.role != AccountRole.SPONSOR
 
 
 class AttemptKind(models.TextChoices):

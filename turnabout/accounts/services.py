@@ -13,7 +13,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from turnabout.accounts.errors import DuplicateEmail
-from turnabout.accounts.models import AttemptKind, AuditAction, AuditEntry, Organisation, Role, SignInAttempt, SignInMethod, User
+from turnabout.accounts.models import AccountRole, AttemptKind, AuditAction, AuditEntry, Organisation, SignInAttempt, SignInMethod, User
 
 audit_logger = logging.getLogger("turnabout.audit")
 
@@ -29,7 +29,7 @@ def create_organisation(*, name: str, slug: str | None = None) -> Organisation:
 
 
 @transaction.atomic
-def create_user(*, organisation: Organisation, email: str, role: Role, full_name: str = "", password: str | None = None) -> User:
+def create_user(*, organisation: Organisation, email: str, role: AccountRole, full_name: str = "", password: str | None = None) -> User:
     """Create a login in ``organisation``; without a password the user must reset one by email."""
     email = email.strip().lower()
     if User.objects.filter(email__iexact=email).exists():

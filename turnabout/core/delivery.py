@@ -101,6 +101,10 @@ def survey_invitation_key(assignment_id: int) -> str:
     return f"survey-invitation:{assignment_id}"
 
 
+def interest_invitation_key(invitation_id: int) -> str:
+    return f"interest-invitation:{invitation_id}"
+
+
 def match_proposed_key(match_id: int, *, role: str) -> str:
     """Each side of a match is asked once."""
     return f"match-proposed:{match_id}:{role}"

@@ -7,8 +7,8 @@ which fires inside the sweeper's transaction (below).
 A higher app connects its handlers by naming them on its AppConfig, as dotted paths resolved on the first fire (so
 no app imports its tasks or services while the app registry is still loading)::
 
-    hook_handlers = {"people_left": ("turnabout.matching.tasks.enqueue_withdraw_leavers",)}
-    task_hook_handlers = {"task_abandoned": {"<app>.tasks.compute_match_run": "<app>.services.fail_abandoned_match_run"}}
+    hook_handlers = {"people_left": ("turnabout.matching.jobs.enqueue_withdraw_leavers",)}
+    task_hook_handlers = {"task_abandoned": {"<app>.runs.compute_match_run": "<app>.runs.fail_abandoned_match_run"}}
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.apps import apps
-from django.tasks import Task
 from django.utils.module_loading import import_string
 
 
@@ -48,6 +47,11 @@ class Hook:
 # Payload: organisation_id (int), count (int, how many newly left).
 people_left = Hook("people_left")
 
+# Fired after an HRIS import or update_person (SCIM, edits) committed changes to what matching reads about people
+# (reporting lines, grades, departments, sites, languages, time zones).
+# Payload: organisation_id (int).
+people_changed = Hook("people_changed")
+
 # Fired by the sweeper (core.services.fail_abandoned_tasks) at every sweep, after it failed the abandoned tasks: each
 # handler finds its app's objects that say "queued" while no task waits for them (committed, but the enqueue after
 # commit never happened or its task is gone; core.services.task_arguments_waiting tells) and fails them with a plain
@@ -65,9 +69,6 @@ class TaskHook:
     name: str
     handlers: dict[str, list[Callable[..., object]]] = field(default_factory=dict)
     _declared_loaded: bool = field(default=False, repr=False)
-
-    def register_for(self, task: Task[..., Any], handler: Callable[..., object]) -> None:
-        self._register(task.module_path, handler)
 
     def _register(self, task_path: str, handler: Callable[..., object]) -> None:
         handlers = self.handlers.setdefault(task_path, [])

@@ -2,7 +2,7 @@
 each job at its cadence and sweeps abandoned tasks.
 
 The registry: each app declares its periodic jobs on its AppConfig as ``periodic_jobs = (("send-nudges",
-"turnabout.engagement.tasks.send_nudges_job", timedelta(minutes=15)), ...)`` — core never imports the apps above it,
+"turnabout.engagement.jobs.send_nudges_job", timedelta(minutes=15)), ...)`` — core never imports the apps above it,
 and resolves the dotted paths only when the jobs are listed. ``name`` is the cron command's name, the task takes no
 argument and calls the same service as that command. ``register_periodic_job`` adds one at run time (tests);
 ``periodic_jobs()`` lists them all.

@@ -1,12 +1,16 @@
-"""Access to pairs. Participants see their own pair's content; managers see metadata only; sponsors nothing."""
+"""Access to pairs. Participants see their own pair's content; managers see metadata only; sponsors nothing.
+
+The one exception is a quote its author offered for the report: program managers of its program read it to choose it.
+"""
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from turnabout.accounts.access import MANAGING_ROLES, access_organisation
+from turnabout.accounts.access import access_organisation
 from turnabout.accounts.models import User
-from turnabout.engagement.models import Meeting, Pair
-from turnabout.programs.models import Role
+from turnabout.engagement.models import Meeting, Pair, Quote
+from turnabout.programs.access import manages_program
+from turnabout.programs.models import Program, Role
 
 _PAIR_RELATIONS = ("program", "mentor__person", "mentee__person", "mentor__person__grade", "mentee__person__grade")
 
@@ -36,8 +40,8 @@ def access_managed_pair(user: User, pair_id: int) -> Pair:
     pair = Pair.objects.select_related(*_PAIR_RELATIONS).filter(pk=pair_id, program__organisation=organisation).first()
     if pair is None:
         raise Http404("No such pair in your organisation.")
-    if user.role not in MANAGING_ROLES:
-        raise PermissionDenied("Only program managers and administrators act on pairs.")
+    if not manages_program(user, pair.program):
+        raise PermissionDenied("Only the program's managers act on pairs.")
     return pair
 
 
@@ -53,3 +57,19 @@ def access_meeting(user: User, meeting_id: int) -> tuple[Meeting, Role]:
     if meeting is None or role is None:
         raise Http404("No such meeting of yours.")
     return meeting, role
+
+
+def access_own_quote(user: User, pair: Pair, quote_id: int) -> Quote:
+    """A quote the user wrote in ``pair`` (already checked with ``access_pair``); the partner's and anyone else's 404."""
+    quote = Quote.objects.select_related("pair").filter(pk=quote_id, pair=pair, author=user).first()
+    if quote is None:
+        raise Http404("No such quote of yours.")
+    return quote
+
+
+def access_program_quote(program: Program, quote_id: int) -> Quote:
+    """A quote offered in ``program`` (already checked with ``access_program``), for choosing it; other programs' 404."""
+    quote = Quote.objects.select_related("pair__program").filter(pk=quote_id, pair__program=program).first()
+    if quote is None:
+        raise Http404("No such quote in this program.")
+    return quote

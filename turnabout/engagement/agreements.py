@@ -1,23 +1,19 @@
-"""The partnership agreement: versioned, signed by both sides."""
+"""The partnership agreement's text, pure: the program's template filled with the pair's details, and how its terms
+read. The writes (a new version, a signature) are in ``engagement.services``; ``current_agreement`` is in
+``engagement.queries``."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
 from django.conf import settings
-from django.db import transaction
-from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from turnabout.accounts.models import User
-from turnabout.engagement.errors import AlreadySigned, PairNotActive
-from turnabout.engagement.models import Agreement, AgreementSignature, ManagerSharing, MeetingMode, Pair, PairStatus
+from turnabout.engagement.models import Agreement, Pair
 from turnabout.programs.models import WORDING_LABELS, Cadence, Role
 
 # How the program's agreement template leaves the pair's details to fill (turnabout/programs/data/presets.json).
@@ -40,12 +36,6 @@ def _cadence_sentence() -> re.Pattern[str]:
     labels = _in_every_language(lambda: [str(label).lower() for label in Cadence.labels])
     alternatives = "|".join(re.escape(label) for label in sorted(labels, key=len, reverse=True))
     return re.compile(r"(We meet )(\[[^\]\n]*\]|" + alternatives + r")( for)", re.IGNORECASE)
-
-
-def current_agreement(pair: Pair) -> Agreement:
-    agreement = pair.agreements.prefetch_related("signatures").order_by("-version").first()
-    assert agreement is not None, "every pair starts with an agreement"
-    return agreement
 
 
 def cadence_label(agreement: Agreement) -> str:
@@ -114,50 +104,3 @@ def filled_agreement_text(agreement: Agreement) -> str:
 
 def is_signed_by_both(agreement: Agreement) -> bool:
     return {signature.role for signature in agreement.signatures.all()} == {Role.MENTOR, Role.MENTEE}
-
-
-@dataclass(frozen=True)
-class AgreementTerms:
-    mentee_goals: str
-    mentor_goals: str
-    cadence: str
-    meeting_mode: MeetingMode | str
-    confidentiality: str
-    share_with_line_managers: ManagerSharing | str
-    body: str
-
-
-@transaction.atomic
-def revise_agreement(*, pair: Pair, terms: AgreementTerms, by: User) -> Agreement:
-    """Write a new version; earlier versions and their signatures are kept, the new one needs both signatures.
-
-    Performance management is excluded in every version: the clause cannot be switched off.
-    """
-    pair = Pair.objects.select_for_update().get(pk=pair.pk)
-    if pair.status == PairStatus.CLOSED:
-        raise PairNotActive(_("A closed pair's agreement cannot change."))
-    latest = pair.agreements.order_by("-version").first()
-    return Agreement.objects.create(
-        pair=pair,
-        version=(latest.version if latest else 0) + 1,
-        mentee_goals=terms.mentee_goals,
-        mentor_goals=terms.mentor_goals,
-        cadence=terms.cadence,
-        meeting_mode=terms.meeting_mode,
-        confidentiality=terms.confidentiality,
-        share_with_line_managers=terms.share_with_line_managers,
-        not_for_performance_management=True,
-        body=terms.body,
-        created_by=by,
-    )
-
-
-@transaction.atomic
-def sign_agreement(*, agreement: Agreement, role: Role, by: User | None) -> AgreementSignature:
-    """Record who signed which version, and when. Only the latest version can be signed."""
-    latest = Agreement.objects.select_for_update().filter(pair_id=agreement.pair_id).order_by("-version").first()
-    if latest is None or latest.pk != agreement.pk:
-        raise AlreadySigned(_("A newer version exists: read and sign that one."))
-    if AgreementSignature.objects.filter(agreement=agreement, role=role).exists():
-        raise AlreadySigned(_("You have already signed this version."))
-    return AgreementSignature.objects.create(agreement=agreement, role=role, signed_by=by, signed_at=timezone.now())

@@ -23,7 +23,7 @@ from icalendar.enums import PARTSTAT, ROLE, STATUS
 
 from turnabout.accounts.models import User
 from turnabout.core.email import plain_text
-from turnabout.engagement.models import Meeting, MeetingStatus
+from turnabout.engagement.models import Meeting
 
 PRODID = "-//Turnabout//Reverse mentoring meetings//EN"
 UID_DOMAIN = "turnabout"
@@ -83,7 +83,7 @@ def meeting_ics(meeting: Meeting, *, method: Literal["REQUEST", "CANCEL"] = "REQ
     """One meeting as an iTIP REQUEST (invitation or update) or CANCEL; load pair, program and people first."""
     if method not in ("REQUEST", "CANCEL"):
         raise ValueError(f"method must be REQUEST or CANCEL, not {method!r}.")
-    cancelled = method == "CANCEL" or meeting.status == MeetingStatus.CANCELLED
+    cancelled = method == "CANCEL" or meeting.is_cancelled
     return _calendar([_event(meeting, cancelled=cancelled)], method=method)
 
 
@@ -94,5 +94,5 @@ def feed_ics(user: User) -> bytes:
         .select_related("pair__program", "pair__mentor__person", "pair__mentee__person")
         .order_by("starts_at", "pk")
     )
-    events = [_event(meeting, cancelled=meeting.status == MeetingStatus.CANCELLED) for meeting in meetings]
+    events = [_event(meeting, cancelled=meeting.is_cancelled) for meeting in meetings]
     return _calendar(events, method=None, name=_("Reverse mentoring meetings"))

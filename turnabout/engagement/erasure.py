@@ -1,10 +1,11 @@
 """The pairs' part of erasing a person: what they wrote goes; what happened, and its figures, stays.
 
 Called by ``turnabout.personal_data.services.erase_person`` inside its transaction. Deleted: the notes they wrote
-(private and shared) and their calendar feed. Emptied, on their side of each pair: pulse comments, reflections, goal
-descriptions, their half of each agreement's goals, the concerns they raised and the insights they logged. Kept:
-pairs, meetings, pulse ratings, goals and their progress, signatures, concerns and insights as rows, so every count
-and rating in the reports stays the same. Nothing the partner wrote is touched.
+(private and shared), the quotes they offered for the report (withdrawn or not) and their calendar feed. Emptied, on
+their side of each pair: pulse comments, reflections, goal descriptions, their half of each agreement's goals, the
+concerns they raised and the insights they logged. Kept: pairs, meetings, pulse ratings, goals and their progress,
+signatures, concerns and insights as rows, so every count and rating in the reports stays the same. Nothing the
+partner wrote is touched.
 """
 
 from __future__ import annotations
@@ -15,11 +16,9 @@ from django.db import transaction
 from django.db.models import Q
 
 from turnabout.accounts.models import User
-from turnabout.engagement.models import Agreement, CalendarFeed, Concern, Goal, Insight, Note, Pair, PairStatus, Pulse, Reflection
+from turnabout.engagement.models import Agreement, CalendarFeed, Concern, Goal, Insight, Note, Pair, Pulse, Quote, Reflection
 from turnabout.people.models import Person
 from turnabout.programs.models import Role
-
-OPEN_PAIR_STATUSES = (PairStatus.ACTIVE, PairStatus.PAUSED)
 
 
 @dataclass(frozen=True)
@@ -31,6 +30,7 @@ class EngagementErasure:
     agreements_emptied: int
     concerns_emptied: int
     insights_emptied: int
+    quotes_deleted: int
 
     def as_counts(self) -> dict[str, int]:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
@@ -38,7 +38,7 @@ class EngagementErasure:
 
 def open_pair_count(person: Person) -> int:
     """How many active or paused pairs ``person`` is in, on either side. Reads only."""
-    return Pair.objects.filter(Q(mentor__person=person) | Q(mentee__person=person), status__in=OPEN_PAIR_STATUSES).count()
+    return Pair.objects.open().filter(Q(mentor__person=person) | Q(mentee__person=person)).count()
 
 
 def _own_side(person: Person) -> Q:
@@ -64,10 +64,11 @@ def erase_engagement_content(*, person: Person, user: User | None) -> Engagement
     goal_descriptions = goals.exclude(description="").update(description="")
     agreements = Agreement.objects.filter(pair__mentor__person=person).update(mentor_goals="")
     agreements += Agreement.objects.filter(pair__mentee__person=person).update(mentee_goals="")
-    concerns = insights = 0
+    concerns = insights = quotes = 0
     if user is not None:
         concerns = Concern.objects.filter(raised_by=user).update(body="")
         insights = Insight.objects.filter(created_by=user).update(description="", owner="")
+        quotes = Quote.objects.filter(author=user).delete()[0]
         CalendarFeed.objects.filter(user=user).delete()
     return EngagementErasure(
         notes_deleted=notes_deleted,
@@ -77,4 +78,5 @@ def erase_engagement_content(*, person: Person, user: User | None) -> Engagement
         agreements_emptied=agreements,
         concerns_emptied=concerns,
         insights_emptied=insights,
+        quotes_deleted=quotes,
     )

@@ -25,3 +25,21 @@ class InvalidPulse(EngagementError):
 
 class NotAllowed(EngagementError):
     code = "not_allowed"
+
+
+class PulseLinkExpired(InvalidPulse):
+    """A genuine pulse link older than its maximum age."""
+
+    code = "pulse_link_expired"
+
+
+class InvalidEntry(EngagementError):
+    """Something a participant wrote or set is missing or out of range: a goal without a title, progress past 100 %."""
+
+    code = "invalid_entry"
+
+
+class QuoteWithdrawn(EngagementError):
+    """The quote's author withdrew it: it can no longer be chosen, shown or edited."""
+
+    code = "quote_withdrawn"

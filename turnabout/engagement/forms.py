@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from turnabout.core.forms import BoundedForm
 from turnabout.engagement.agreements import filled_agreement_text
-from turnabout.engagement.models import Agreement, GoalStatus, ManagerSharing, MeetingMode, NoteVisibility, Pair
+from turnabout.engagement.models import Agreement, GoalStatus, ManagerSharing, MeetingMode, NoteVisibility, Pair, QuoteAttribution
+from turnabout.engagement.services import LONGEST_QUOTE_CHARACTERS
 from turnabout.programs.models import Cadence, Program, Role
 from turnabout.programs.services import PROGRAM_TEXT_MAX_LENGTHS
 
@@ -129,3 +130,29 @@ class ClosureForm(BoundedForm):
         widget=forms.RadioSelect,
         label=_("Continue informally?"),
     )
+
+
+class QuoteForm(BoundedForm):
+    """Words a participant offers for the program's report, how they are signed, and the consent sentence, ticked."""
+
+    text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=LONGEST_QUOTE_CHARACTERS,
+        label=_("Your quote"),
+        help_text=_("Write it as you would like it read, e.g. “I now try a new tool before I decide on it.”"),
+    )
+    attribution = forms.ChoiceField(
+        choices=QuoteAttribution.choices, initial=QuoteAttribution.ANONYMOUS, widget=forms.RadioSelect, label=_("Signed")
+    )
+    consent = forms.BooleanField(
+        label=_(
+            "I offer these words for the program's report. Program managers may show them on the outcomes dashboard and in "
+            "the executive report, which the program's sponsor and leaders read. I can withdraw them at any time."
+        ),
+    )
+
+
+class QuoteChoiceForm(BoundedForm):
+    """Which quote a button acts on: its id, nothing else (the view checks it belongs to the page's pair or program)."""
+
+    quote = forms.IntegerField(min_value=1, widget=forms.HiddenInput)

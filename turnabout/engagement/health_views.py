@@ -17,9 +17,9 @@ from turnabout.core.forms import CONFIRMED, form_problems, is_confirmed
 from turnabout.engagement.access import access_managed_pair
 from turnabout.engagement.errors import EngagementError
 from turnabout.engagement.forms import PauseForm
-from turnabout.engagement.health import check_in_on_pair, program_health
-from turnabout.engagement.models import CloseReason, Pair, PairStatus
-from turnabout.engagement.pairs import close_pair, pause_pair, resume_pair
+from turnabout.engagement.models import CloseReason, Pair
+from turnabout.engagement.queries import program_health
+from turnabout.engagement.services import check_in_on_pair, close_pair, pause_pair, resume_pair
 from turnabout.programs.access import access_program
 
 
@@ -54,7 +54,7 @@ def check_in(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
 @require_POST
 def pause(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
     pair = access_managed_pair(request.user, pair_id)
-    if pair.status != PairStatus.ACTIVE:
+    if not pair.is_active:
         messages.error(request, _("Only an active pair can be paused."))
         return _back(pair)
     form = PauseForm(request.POST)
@@ -70,7 +70,7 @@ def pause(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
 @require_POST
 def resume(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
     pair = access_managed_pair(request.user, pair_id)
-    if pair.status != PairStatus.PAUSED:
+    if not pair.is_paused:
         messages.error(request, _("Only a paused pair can be resumed."))
         return _back(pair)
     resume_pair(pair=pair, by=request.user)
@@ -82,7 +82,7 @@ def resume(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
 @require_POST
 def close_without_fault(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
     pair = access_managed_pair(request.user, pair_id)
-    if pair.status == PairStatus.CLOSED:
+    if pair.is_closed:
         messages.error(request, _("This pair is already closed."))
         return _back(pair)
     if not is_confirmed(request.POST):

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from turnabout.core.forms import BoundedForm
 from turnabout.engagement.models import MeetingMode
+from turnabout.engagement.scheduling import LONGEST_MEETING_MINUTES, SHORTEST_MEETING_MINUTES, from_wall_clock
 from turnabout.people.models import Person
 
 # A location that starts like an address ("https://…", "zoommtg://…", "javascript:…") must be a web link.
@@ -29,18 +30,20 @@ def _in_zone(value: datetime, zone: ZoneInfo) -> datetime:
 
     Django made the typed time aware in the current zone; making it naive again gives back what was typed.
     """
-    wall_clock = timezone.make_naive(value).replace(tzinfo=zone)
-    round_trip = wall_clock.astimezone(UTC).astimezone(zone)
-    if round_trip.replace(tzinfo=None) != wall_clock.replace(tzinfo=None):
+    wall_clock = timezone.make_naive(value)
+    moment = from_wall_clock(wall_clock, zone)
+    if moment is None:
         raise forms.ValidationError(
             gettext("%(time)s does not exist on %(date)s in %(zone)s: the clocks change.")
             % {"time": f"{wall_clock:%H:%M}", "date": f"{wall_clock:%d %b %Y}", "zone": zone.key}
         )
-    return wall_clock
+    return moment
 
 
 class _MeetingDetailsForm(BoundedForm):
-    duration_minutes = forms.IntegerField(min_value=15, max_value=240, initial=45, label=_("Length (minutes)"))
+    duration_minutes = forms.IntegerField(
+        min_value=SHORTEST_MEETING_MINUTES, max_value=LONGEST_MEETING_MINUTES, initial=45, label=_("Length (minutes)")
+    )
     mode = forms.ChoiceField(choices=MeetingMode.choices, label=_("How you meet"))
     location = forms.CharField(max_length=300, required=False, label=_("Where (a room or a video link)"))
 

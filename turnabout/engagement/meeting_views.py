@@ -19,26 +19,23 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from turnabout.accounts.access import access_organisation
 from turnabout.accounts.http import AuthenticatedRequest
 from turnabout.engagement.access import access_meeting, access_pair
-from turnabout.engagement.agreements import current_agreement
 from turnabout.engagement.calendar import feed_ics, meeting_ics
-from turnabout.engagement.errors import EngagementError, InvalidPulse
+from turnabout.engagement.errors import EngagementError, InvalidPulse, PulseLinkExpired
 from turnabout.engagement.meeting_forms import AgendaForm, LogHeldForm, PulseForm, RescheduleForm, ScheduleForm
-from turnabout.engagement.meetings import (
-    PulseLinkExpired,
+from turnabout.engagement.models import CalendarFeed, Meeting, Pair
+from turnabout.engagement.pulse_links import pulse_token, read_pulse_token
+from turnabout.engagement.queries import current_agreement, propose_times
+from turnabout.engagement.scheduling import display_zone_of, local_wall_clock
+from turnabout.engagement.services import (
     cancel_meeting,
-    display_zone_of,
     ensure_calendar_feed,
     log_meeting_held,
-    propose_times,
-    pulse_token,
-    read_pulse_token,
     reschedule_meeting,
     rotate_calendar_feed,
     schedule_meeting,
     send_agenda,
     submit_pulse,
 )
-from turnabout.engagement.models import CalendarFeed, Meeting, MeetingStatus, Pair, PairStatus
 from turnabout.programs.models import Role
 
 # --- The pair's meetings and scheduling ---------------------------------------------------------------
@@ -47,7 +44,7 @@ from turnabout.programs.models import Role
 def _schedule_form(pair: Pair, role: Role, data: Any = None) -> tuple[ScheduleForm, str]:
     partner = pair.partner_of(role)
     proposals, problem = [], ""
-    if pair.status == PairStatus.ACTIVE:
+    if pair.is_active:
         try:
             proposals = propose_times(pair=pair, now=timezone.now())
         except EngagementError as error:
@@ -74,7 +71,7 @@ def _render_meetings(request: HttpRequest, pair: Pair, role: Role, form: Schedul
         "form": form,
         "proposal_problem": problem,
         "has_proposals": bool(form.fields["slot"].widget.choices),
-        "can_schedule": pair.status == PairStatus.ACTIVE,
+        "can_schedule": pair.is_active,
     }
     return render(request, "engagement/meetings.html", context, status=status)
 
@@ -126,7 +123,7 @@ def _render_meeting(
     now = timezone.now()
     zone = display_zone_of(pair.enrolment_for(role))
     partner = pair.partner_of(role)
-    is_scheduled = meeting.status == MeetingStatus.SCHEDULED
+    is_scheduled = meeting.is_scheduled
     pulses = {pulse.role: pulse for pulse in meeting.pulses.all()}
     partner_pulse = pulses.get(partner.role)
     context = {
@@ -140,16 +137,16 @@ def _render_meeting(
         "my_zone": zone.key,
         "partner_zone": display_zone_of(partner).key,
         "cancelled_by": _cancelled_by(meeting, role),
-        "can_log": meeting.status != MeetingStatus.CANCELLED and meeting.starts_at <= now,
+        "can_log": not meeting.is_cancelled and meeting.starts_at <= now,
         "can_cancel": is_scheduled,
-        "can_move": is_scheduled and pair.status == PairStatus.ACTIVE,
+        "can_move": is_scheduled and pair.is_active,
         "can_send_agenda": role == Role.MENTOR and is_scheduled and meeting.starts_at > now,
         "log_form": log_form or LogHeldForm(initial=_log_initial(meeting)),
         "agenda_form": agenda_form or AgendaForm(initial={"agenda": meeting.agenda}),
         "reschedule_form": reschedule_form or RescheduleForm(zone=zone, initial=_move_initial(meeting, zone)),
         "my_pulse": pulses.get(role),
         "partner_rating": partner_pulse.rating if partner_pulse else None,
-        "pulse_token": pulse_token(meeting, role) if meeting.status == MeetingStatus.HELD else "",
+        "pulse_token": pulse_token(meeting, role) if meeting.is_held else "",
         "error": error,
     }
     return render(request, "engagement/meeting.html", context, status=status)
@@ -170,7 +167,7 @@ def _log_initial(meeting: Meeting) -> dict[str, Any]:
 
 
 def _move_initial(meeting: Meeting, zone: ZoneInfo) -> dict[str, Any]:
-    starts_at = timezone.make_naive(meeting.starts_at, zone)
+    starts_at = local_wall_clock(meeting.starts_at, zone)
     return {"starts_at": starts_at, "mode": meeting.mode, "duration_minutes": meeting.duration_minutes, "location": meeting.location}
 
 
@@ -245,7 +242,7 @@ def meeting_agenda(request: AuthenticatedRequest, meeting_id: int) -> HttpRespon
 @require_GET
 def meeting_invite(request: AuthenticatedRequest, meeting_id: int) -> HttpResponse:
     meeting, _role = access_meeting(request.user, meeting_id)
-    cancelled = meeting.status == MeetingStatus.CANCELLED
+    cancelled = meeting.is_cancelled
     document = meeting_ics(meeting, method="CANCEL") if cancelled else meeting_ics(meeting, method="REQUEST")
     content_type = "text/calendar; charset=utf-8; method=" + ("CANCEL" if cancelled else "REQUEST")
     response = HttpResponse(document, content_type=content_type)
@@ -326,6 +323,6 @@ def pulse(request: AuthenticatedRequest, token: str) -> HttpResponse:
         "my_zone": display_zone_of(meeting.pair.enrolment_for(role)).key,
         "form": form,
         "existing": existing,
-        "is_held": meeting.status == MeetingStatus.HELD,
+        "is_held": meeting.is_held,
     }
     return render(request, "engagement/pulse.html", context, status=status)

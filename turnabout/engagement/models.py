@@ -7,6 +7,7 @@ sponsors only ever read metadata (meetings held, cadence, ratings in aggregate) 
 from __future__ import annotations
 
 import secrets
+from enum import StrEnum
 
 from django.conf import settings
 from django.db import models
@@ -35,6 +36,15 @@ class HealthState(models.TextChoices):
     AT_RISK = "at_risk", _("At risk")
 
 
+class PairQuerySet(models.QuerySet["Pair"]):
+    def active(self) -> PairQuerySet:
+        return self.filter(status=PairStatus.ACTIVE)
+
+    def open(self) -> PairQuerySet:
+        """Active and paused pairs: every pair not closed."""
+        return self.exclude(status=PairStatus.CLOSED)
+
+
 class Pair(TimestampedModel):
     """A formal, accepted mentor–mentee relationship in a program."""
 
@@ -46,7 +56,8 @@ class Pair(TimestampedModel):
     closed_at = models.DateTimeField(null=True, blank=True)
     close_reason = models.CharField(max_length=20, choices=CloseReason.choices, blank=True)
     continue_informally = models.BooleanField(null=True, blank=True)
-    # Pair health, recomputed by engagement.health (a pure function) from meetings, pulses and goals.
+    # Pair health, assessed by engagement.assessment (a pure function) from meetings, pulses and goals; stored by
+    # engagement.health.
     health_state = models.CharField(max_length=10, choices=HealthState.choices, default=HealthState.HEALTHY)
     health_score = models.PositiveSmallIntegerField(default=100)
     health_reasons = models.JSONField(default=list, blank=True)
@@ -55,12 +66,28 @@ class Pair(TimestampedModel):
     class Meta:
         ordering = ["-started_on", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["program", "mentor", "mentee"], condition=~models.Q(status="closed"), name="pair_open_once")
+            models.UniqueConstraint(
+                fields=["program", "mentor", "mentee"], condition=~models.Q(status=PairStatus.CLOSED), name="pair_open_once"
+            )
         ]
         indexes = [models.Index(fields=["program", "status", "health_state"])]
 
+    objects = PairQuerySet.as_manager()
+
     def __str__(self) -> str:
         return f"{self.mentor.person} and {self.mentee.person}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == PairStatus.ACTIVE
+
+    @property
+    def is_paused(self) -> bool:
+        return self.status == PairStatus.PAUSED
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == PairStatus.CLOSED
 
     def enrolment_for(self, role: str) -> Enrolment:
         return self.mentor if role == Role.MENTOR else self.mentee
@@ -143,6 +170,18 @@ class Goal(TimestampedModel):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def is_open(self) -> bool:
+        return self.status == GoalStatus.OPEN
+
+    @property
+    def is_done(self) -> bool:
+        return self.status == GoalStatus.DONE
+
+    @property
+    def is_dropped(self) -> bool:
+        return self.status == GoalStatus.DROPPED
+
 
 class Milestone(models.Model):
     goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="milestones")
@@ -161,6 +200,14 @@ class MeetingStatus(models.TextChoices):
     SCHEDULED = "scheduled", _("Scheduled")
     HELD = "held", _("Held")
     CANCELLED = "cancelled", _("Cancelled")
+
+
+class MeetingQuerySet(models.QuerySet["Meeting"]):
+    def scheduled(self) -> MeetingQuerySet:
+        return self.filter(status=MeetingStatus.SCHEDULED)
+
+    def held(self) -> MeetingQuerySet:
+        return self.filter(status=MeetingStatus.HELD)
 
 
 class Meeting(TimestampedModel):
@@ -184,8 +231,22 @@ class Meeting(TimestampedModel):
         ordering = ["starts_at"]
         indexes = [models.Index(fields=["pair", "status", "starts_at"]), models.Index(fields=["status", "starts_at"])]
 
+    objects = MeetingQuerySet.as_manager()
+
     def __str__(self) -> str:
         return f"Meeting of {self.pair} at {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_scheduled(self) -> bool:
+        return self.status == MeetingStatus.SCHEDULED
+
+    @property
+    def is_held(self) -> bool:
+        return self.status == MeetingStatus.HELD
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == MeetingStatus.CANCELLED
 
 
 class Pulse(models.Model):
@@ -267,6 +328,10 @@ class Concern(TimestampedModel):
     def __str__(self) -> str:
         return f"Concern #{self.pk} about {self.pair}"
 
+    @property
+    def is_open(self) -> bool:
+        return self.status == ConcernStatus.OPEN
+
 
 class Reflection(TimestampedModel):
     """Each side's final reflection at closure; visible to the pair only."""
@@ -282,6 +347,14 @@ class Reflection(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.role} reflection on {self.pair}"
+
+
+class ManagerActionKind(StrEnum):
+    """What a manager did (not shown to anyone, so not translated); a close is stored as "close:<reason>"."""
+
+    CHECK_IN = "check_in"
+    PAUSE = "pause"
+    RESUME = "resume"
 
 
 class ManagerAction(models.Model):
@@ -300,16 +373,6 @@ class ManagerAction(models.Model):
         return f"{self.kind} on {self.pair}"
 
 
-class SentNudge(models.Model):
-    """One sent nudge, keyed so that running a nudge job twice sends nothing twice."""
-
-    key = models.CharField(max_length=200, unique=True)
-    sent_at = models.DateTimeField()
-
-    def __str__(self) -> str:
-        return self.key
-
-
 class CalendarFeed(models.Model):
     """A secret address for a participant's personal calendar of pair meetings."""
 
@@ -319,3 +382,61 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"Calendar feed of {self.user}"
+
+
+class QuoteAttribution(models.TextChoices):
+    NAMED = "named", _("With my name and my role in the program")
+    ANONYMOUS = "anonymous", _("Anonymously, as “A participant”")
+
+
+class QuoteQuerySet(models.QuerySet["Quote"]):
+    def offered(self) -> QuoteQuerySet:
+        """Quotes still offered: every quote not withdrawn."""
+        return self.filter(withdrawn_at__isnull=True)
+
+    def chosen(self) -> QuoteQuerySet:
+        """Offered quotes a program manager chose for the dashboard and the executive report."""
+        return self.offered().filter(chosen_at__isnull=False)
+
+
+class Quote(TimestampedModel):
+    """Words a participant wrote and explicitly offered for the program's report: the one piece of a pair's content that
+    may reach program managers and sponsors, and only once a program manager chose it.
+
+    Withdrawing empties the text and the choice and keeps the row (who, which pair, when withdrawn), so that a program
+    manager choosing it from a page loaded earlier is told it was withdrawn rather than that it never existed.
+    """
+
+    pair = models.ForeignKey(Pair, on_delete=models.CASCADE, related_name="quotes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    author_role = models.CharField(max_length=10, choices=Role.choices)
+    text = models.TextField(blank=True)
+    attribution = models.CharField(max_length=10, choices=QuoteAttribution.choices, default=QuoteAttribution.ANONYMOUS)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    chosen_at = models.DateTimeField(null=True, blank=True)
+    chosen_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(withdrawn_at__isnull=True) | models.Q(chosen_at__isnull=True), name="quote_withdrawn_never_chosen"
+            )
+        ]
+
+    objects = QuoteQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"Quote #{self.pk} of {self.pair}"
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+    @property
+    def is_chosen(self) -> bool:
+        return self.chosen_at is not None and self.withdrawn_at is None
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.attribution == QuoteAttribution.ANONYMOUS

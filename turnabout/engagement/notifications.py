@@ -1,7 +1,8 @@
 """The emails of engagement: who receives each, what its context holds, and its key (``core.delivery``).
 
 Each function takes loaded objects, checks the email is still wanted, and sends it once through ``send_once``;
-the tasks in ``engagement.tasks`` only load by id and call one of these. Sign-in links are issued inside ``send``,
+the tasks in ``engagement.tasks`` only load by id and call one of these. Imports reads, pure modules and the health
+refresh (the digest refreshes first), never services or tasks. Sign-in links are issued inside ``send``,
 so a delivery that sends nothing issues no link.
 """
 
@@ -10,8 +11,7 @@ from collections.abc import Mapping
 from django.urls import reverse
 from django.utils import timezone
 
-from turnabout.accounts.models import Role as AccountRole
-from turnabout.accounts.models import User
+from turnabout.accounts.models import AccountRole, User
 from turnabout.core.delivery import (
     agenda_key,
     check_in_key,
@@ -25,11 +25,14 @@ from turnabout.core.delivery import (
     weekly_digest_key,
 )
 from turnabout.core.email import send_templated_email
+from turnabout.engagement.assessment import CADENCE_NAMES
 from turnabout.engagement.calendar import meeting_ics
-from turnabout.engagement.health import CADENCE_NAMES, CHECK_IN, refresh_program_health
-from turnabout.engagement.meetings import display_zone_of, pulse_token
-from turnabout.engagement.models import Concern, ManagerAction, Meeting, MeetingStatus, Pair, PairStatus
-from turnabout.engagement.nudges import REMINDER_LEAD, OverdueStretch, weekly_digest
+from turnabout.engagement.health import refresh_program_health
+from turnabout.engagement.models import Concern, ManagerAction, ManagerActionKind, Meeting, Pair
+from turnabout.engagement.nudges import REMINDER_LEAD, OverdueStretch
+from turnabout.engagement.pulse_links import pulse_token
+from turnabout.engagement.queries import weekly_digest
+from turnabout.engagement.scheduling import display_zone_of, local_wall_clock
 from turnabout.identity.links import sign_in_url
 from turnabout.people.models import Person
 from turnabout.programs.models import Program, Role
@@ -70,8 +73,7 @@ def meeting_context(meeting: Meeting, role: str) -> dict[str, object]:
         "partner": partner.person,
         "my_label": program.label_for(role),
         "partner_label": program.label_for(partner.role),
-        # Naive wall-clock time: templates would otherwise convert an aware datetime back to the server's zone.
-        "starts_at": meeting.starts_at.astimezone(zone).replace(tzinfo=None),
+        "starts_at": local_wall_clock(meeting.starts_at, zone),
         "time_zone": zone.key,
         "meeting_path": reverse("engagement:meeting", args=[meeting.pk]),
         "pair_path": reverse("engagement:pair", args=[pair.pk]),
@@ -96,7 +98,7 @@ def send_meeting_reminder(meeting: Meeting) -> None:
     """Remind both people of a meeting in the next 24 hours; once per meeting time. Agenda and notes stay out."""
     pair = meeting.pair
     now = timezone.now()
-    if meeting.status != MeetingStatus.SCHEDULED or pair.status != PairStatus.ACTIVE or not now < meeting.starts_at <= now + REMINDER_LEAD:
+    if not meeting.is_scheduled or not pair.is_active or not now < meeting.starts_at <= now + REMINDER_LEAD:
         return
 
     def send() -> None:
@@ -142,7 +144,7 @@ def send_weekly_digest(program: Program, *, week: str) -> None:
 def send_check_in(action: ManagerAction) -> None:
     """A manager's check-in: a short supportive note to both people, with nothing about health or content."""
     pair = action.pair
-    if action.kind != CHECK_IN or pair.status == PairStatus.CLOSED:
+    if action.kind != ManagerActionKind.CHECK_IN or pair.is_closed:
         return
 
     def send() -> None:
@@ -160,7 +162,7 @@ def send_meeting_invitation(meeting: Meeting, *, sequence: int, by_role: str) ->
 
     A later reschedule or a cancellation supersedes it: then nothing is sent.
     """
-    if meeting.status != MeetingStatus.SCHEDULED or meeting.ical_sequence != sequence:
+    if not meeting.is_scheduled or meeting.ical_sequence != sequence:
         return
     ics = meeting_ics(meeting, method="REQUEST")
     scheduler = meeting.pair.enrolment_for(by_role).person
@@ -178,7 +180,7 @@ def send_meeting_invitation(meeting: Meeting, *, sequence: int, by_role: str) ->
 
 def send_meeting_cancellation(meeting: Meeting, *, by_role: str) -> None:
     """Email the partner of the side that cancelled, with a CANCEL .ics; once per meeting."""
-    if meeting.status != MeetingStatus.CANCELLED:
+    if not meeting.is_cancelled:
         return
     partner_role = meeting.pair.partner_of(by_role).role
     context = {**meeting_context(meeting, partner_role), "canceller": meeting.pair.enrolment_for(by_role).person}
@@ -196,7 +198,7 @@ def send_meeting_cancellation(meeting: Meeting, *, by_role: str) -> None:
 
 def send_senior_cancellation_notice(meeting: Meeting) -> None:
     """Tell the program managers that the senior side cancelled a meeting: who and when, never agenda, place or notes."""
-    if meeting.status != MeetingStatus.CANCELLED or meeting.cancelled_by_role != Role.MENTEE:
+    if not meeting.is_cancelled or meeting.cancelled_by_role != Role.MENTEE:
         return
     program = meeting.pair.program
     managers = manager_emails(program)
@@ -219,7 +221,7 @@ def send_senior_cancellation_notice(meeting: Meeting) -> None:
 
 def send_agenda(meeting: Meeting) -> None:
     """Email the agenda to the mentee (the mentor wrote it); once per version of the agenda."""
-    if meeting.status != MeetingStatus.SCHEDULED or meeting.agenda_sent_at is None:
+    if not meeting.is_scheduled or meeting.agenda_sent_at is None:
         return
     context = meeting_context(meeting, Role.MENTEE)
     recipient = meeting.pair.mentee.person
@@ -233,7 +235,7 @@ def send_agenda(meeting: Meeting) -> None:
 
 def send_pulse_request(meeting: Meeting, *, role: str) -> None:
     """Ask one side for the one-minute pulse through a signed link; once per meeting and side, not after they gave it."""
-    if meeting.status != MeetingStatus.HELD or meeting.pulses.filter(role=role).exists():
+    if not meeting.is_held or meeting.pulses.filter(role=role).exists():
         return
     context = meeting_context(meeting, role)
     recipient = meeting.pair.enrolment_for(role).person

@@ -1,15 +1,15 @@
-"""Background jobs of engagement: load by id, then send one email (``engagement.notifications``) or call a service.
+"""The email tasks of engagement: load by id, then send one email (``engagement.notifications``).
 
-Safe to run twice: each email is sent once under its key (``core.delivery``).
+Safe to run twice: each email is sent once under its key (``core.delivery``). The periodic jobs, which call
+services, are in ``engagement.jobs``: services enqueue these tasks, so tasks never call services.
 """
 
 from django.tasks import task
 from django.utils import timezone
 
 from turnabout.engagement import notifications
-from turnabout.engagement.health import refresh_program_health
-from turnabout.engagement.models import Concern, ManagerAction, Meeting, PairStatus
-from turnabout.engagement.nudges import overdue_pairs, send_due_nudges
+from turnabout.engagement.models import Concern, ManagerAction, Meeting
+from turnabout.engagement.queries import overdue_pairs
 from turnabout.programs.models import Program
 
 
@@ -75,28 +75,3 @@ def send_agenda_email(meeting_id: int) -> None:
 def send_pulse_request(meeting_id: int, role: str) -> None:
     """Ask one side for the one-minute pulse; once per meeting and side."""
     notifications.send_pulse_request(Meeting.objects.select_related(*notifications.MEETING_RELATIONS).get(pk=meeting_id), role=role)
-
-
-# --- Periodic jobs (core.scheduler; registered in apps.py): the same services as the cron commands. ---------------
-
-
-@task()
-def send_nudges_job() -> str:
-    """The periodic job send-nudges (``turnabout send-nudges``): enqueue the reminders, nudges and digests due now."""
-    return str(send_due_nudges(now=timezone.now()))
-
-
-@task()
-def refresh_health_job() -> str:
-    """The periodic job refresh-health (``turnabout refresh-health``): one task per program with active pairs."""
-    program_ids = list(Program.objects.filter(pairs__status=PairStatus.ACTIVE).distinct().order_by("pk").values_list("pk", flat=True))
-    for program_id in program_ids:
-        refresh_program_health_task.enqueue(program_id)
-    return f"Enqueued the health refresh of {len(program_ids)} programs."
-
-
-@task()
-def refresh_program_health_task(program_id: int) -> str:
-    """Reassess the health of one program's active pairs; writes only what changed."""
-    result = refresh_program_health(program=Program.objects.get(pk=program_id))
-    return f"Assessed {result.assessed} active pairs: {result.changed} changed."

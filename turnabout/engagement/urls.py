@@ -1,6 +1,6 @@
 from django.urls import path
 
-from turnabout.engagement import health_views, meeting_views, views
+from turnabout.engagement import health_views, meeting_views, quote_views, views
 
 app_name = "engagement"
 
@@ -36,6 +36,13 @@ urlpatterns = [
     path("meetings/<int:meeting_id>/move/", meeting_views.meeting_reschedule, name="meeting_reschedule"),
     path("meetings/<int:meeting_id>/agenda/", meeting_views.meeting_agenda, name="meeting_agenda"),
     path("meetings/<int:meeting_id>/invite.ics", meeting_views.meeting_invite, name="meeting_invite"),
+    # Quotes offered for the program's report (engagement.quote_views).
+    path("<int:pair_id>/quotes/", quote_views.quotes, name="quotes"),
+    path("<int:pair_id>/quotes/edit/", quote_views.quote_edit, name="quote_edit"),
+    path("<int:pair_id>/quotes/withdraw/", quote_views.quote_withdraw, name="quote_withdraw"),
+    path("programs/<int:program_id>/quotes/", quote_views.program_quotes, name="program_quotes"),
+    path("programs/<int:program_id>/quotes/choose/", quote_views.quote_choose, name="quote_choose"),
+    path("programs/<int:program_id>/quotes/unchoose/", quote_views.quote_unchoose, name="quote_unchoose"),
     path("calendar/", meeting_views.calendar, name="calendar"),
     path("calendar/new-address/", meeting_views.calendar_rotate, name="calendar_rotate"),
     path("calendar/<str:token>.ics", meeting_views.calendar_feed, name="calendar_feed"),

@@ -13,15 +13,7 @@ from turnabout.accounts.access import access_organisation
 from turnabout.accounts.http import AuthenticatedRequest
 from turnabout.core.forms import form_problems
 from turnabout.engagement.access import access_pair
-from turnabout.engagement.agreements import (
-    AgreementTerms,
-    cadence_label,
-    current_agreement,
-    filled_agreement_text,
-    is_signed_by_both,
-    revise_agreement,
-    sign_agreement,
-)
+from turnabout.engagement.agreements import cadence_label, filled_agreement_text, is_signed_by_both
 from turnabout.engagement.certificates import certificate_filename, mentor_certificate_pdf
 from turnabout.engagement.errors import EngagementError
 from turnabout.engagement.forms import (
@@ -35,12 +27,24 @@ from turnabout.engagement.forms import (
     NoteForm,
     SignForm,
 )
-from turnabout.engagement.goals import add_goal, add_milestone, complete_milestone, update_goal_progress
 from turnabout.engagement.guides import suggested_guides, topic_guides
-from turnabout.engagement.journal import log_insight, notes_visible_to, raise_concern, resolve_concern, write_note, write_reflection
-from turnabout.engagement.models import CloseReason, Concern, Goal, GoalStatus, Milestone, NoteVisibility, Pair, PairStatus
-from turnabout.engagement.pairs import close_pair
-from turnabout.engagement.queries import achievements, pairs_of_user
+from turnabout.engagement.models import CloseReason, Concern, Goal, GoalStatus, Milestone, NoteVisibility, Pair
+from turnabout.engagement.queries import achievements, current_agreement, notes_visible_to, pairs_of_user
+from turnabout.engagement.services import (
+    AgreementTerms,
+    add_goal,
+    add_milestone,
+    close_pair,
+    complete_milestone,
+    log_insight,
+    raise_concern,
+    resolve_concern,
+    revise_agreement,
+    sign_agreement,
+    update_goal_progress,
+    write_note,
+    write_reflection,
+)
 from turnabout.programs.access import access_program
 from turnabout.programs.models import Role
 
@@ -85,7 +89,7 @@ def pair_home(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
         "insight_form": InsightForm(),
         "guides": suggested_guides(pair),
         "achievements": achievements(pair),
-        "is_open": pair.status != PairStatus.CLOSED,
+        "is_open": not pair.is_closed,
     }
     return render(request, "engagement/pair.html", context)
 
@@ -143,7 +147,7 @@ def goal_add(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
                 description=form.cleaned_data["description"],
                 by_role=role,
             )
-        except (EngagementError, ValueError) as error:
+        except EngagementError as error:
             messages.error(request, str(error))
     else:
         messages.error(request, form_problems(form))
@@ -172,7 +176,7 @@ def goal_update(request: AuthenticatedRequest, goal_id: int) -> HttpResponse:
                 status=GoalStatus(form.cleaned_data["status"]),
                 by_role=role,
             )
-        except (EngagementError, ValueError) as error:
+        except EngagementError as error:
             messages.error(request, str(error))
     else:
         messages.error(request, _("Progress is a percentage from 0 to 100."))
@@ -187,7 +191,7 @@ def milestone_add(request: AuthenticatedRequest, goal_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             add_milestone(goal=goal, title=form.cleaned_data["title"], due_on=form.cleaned_data["due_on"], by_role=role)
-        except (EngagementError, ValueError) as error:
+        except EngagementError as error:
             messages.error(request, str(error))
     else:
         messages.error(request, _("A milestone needs a title (and a valid date, if any)."))
@@ -223,7 +227,7 @@ def note_add(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
                 body=form.cleaned_data["body"],
                 visibility=NoteVisibility(form.cleaned_data["visibility"]),
             )
-        except (EngagementError, ValueError) as error:
+        except EngagementError as error:
             messages.error(request, str(error))
     else:
         messages.error(request, form_problems(form))
@@ -279,6 +283,7 @@ def closure(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
         "reflections": list(pair.reflections.all()),
         "goals": list(pair.goals.all()),
         "insights": list(pair.insights.all()),
+        "has_own_reflection": reflection is not None,
     }
     return render(request, "engagement/closure.html", context)
 

@@ -17,6 +17,7 @@ Examples
 
 from turnabout.engine._circles import CIRCLE_REASON_CODES, Circle, CircleCertificate, CircleMember, CircleResult, CircleSpec, form_circles
 from turnabout.engine._explain import REASON_CODES, RULE_CODES
+from turnabout.engine._features import overlap_minutes
 from turnabout.engine._io import InputError, load_problem, load_rules, write_pairs
 from turnabout.engine._problem import Mode, Participant, Problem, ProblemError, Rules, Taxonomy, Weights, Window
 from turnabout.engine._result import Baseline, Certificate, Diagnostics, MatchResult, Pair, Reason, Suggestion, Unmatched
@@ -53,6 +54,7 @@ __all__ = [
     "load_problem",
     "load_rules",
     "load_solvers",
+    "overlap_minutes",
     "solve",
     "suggest",
     "write_pairs",

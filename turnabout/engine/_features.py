@@ -89,6 +89,38 @@ def availability_slots(windows: Sequence[Window], timezone: str, reference_monda
     return np.array(_slot_bitmap(tuple(windows), timezone, reference_monday), dtype=np.uint64)
 
 
+def overlap_minutes(a: Participant, b: Participant, rules: Rules) -> int:
+    """Minutes a week two participants are both free, each in their own time zone: what ``min_overlap_minutes`` compares.
+
+    Both availabilities are laid on the engine's weekly calendar of 15-minute UTC slots with the UTC offsets
+    (daylight saving) of the week of ``rules.reference_monday``, exactly as :func:`solve` lays them; a pair breaks
+    the rule when this is below ``rules.min_overlap_minutes`` (and the rule is on, a minimum above 0).
+
+    Parameters
+    ----------
+    a, b : Participant
+        The two participants (a mentor and a mentee, in either order).
+    rules : Rules
+        The rules; only ``reference_monday`` is read.
+
+    Returns
+    -------
+    int
+        Shared minutes per week, a multiple of 15.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> paris = Participant("M1", grade=1, timezone="Europe/Paris", availability=(Window(0, "09:00", "11:00"),))
+    >>> london = Participant("E1", grade=6, timezone="Europe/London", availability=(Window(0, "09:00", "11:00"),))
+    >>> overlap_minutes(paris, london, Rules(reference_monday=dt.date(2025, 1, 6)))  # 08:00-10:00 and 09:00-11:00 UTC
+    60
+    """
+    left = _slot_bitmap(tuple(a.availability), a.timezone, rules.reference_monday)
+    right = _slot_bitmap(tuple(b.availability), b.timezone, rules.reference_monday)
+    return sum((x & y).bit_count() for x, y in zip(left, right, strict=True)) * SLOT_MINUTES
+
+
 class Vocabulary:
     """Strings to dense integer codes, in first-seen order."""
 

@@ -5,7 +5,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from turnabout.accounts.models import AuditAction, AuditGroup, Role
+from turnabout.accounts.models import AccountRole, AuditAction, AuditGroup
 from turnabout.core.forms import BoundedForm
 from turnabout.identity.models import TokenScope
 from turnabout.identity.queries import AuditFilters
@@ -24,17 +24,17 @@ class SetUpForm(BoundedForm):
 
 class GrantRoleForm(BoundedForm):
     email = forms.EmailField(label=_("Email"), max_length=254, help_text=_("A login, someone in the directory, or someone from outside."))
-    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    role = forms.ChoiceField(label=_("Role"), choices=AccountRole.choices)
     full_name = forms.CharField(label=_("Name (only for someone outside the directory)"), max_length=200, required=False)
 
 
 class ChangeRoleForm(BoundedForm):
-    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    role = forms.ChoiceField(label=_("Role"), choices=AccountRole.choices)
 
 
 class LoginSearchForm(BoundedForm):
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
-    role = forms.ChoiceField(label=_("Role"), required=False, choices=[("", _("Any role")), *Role.choices])
+    role = forms.ChoiceField(label=_("Role"), required=False, choices=[("", _("Any role")), *AccountRole.choices])
 
 
 class AuditFilterForm(BoundedForm):

@@ -18,11 +18,11 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from turnabout.accounts.models import AuditAction, Role, User
+from turnabout.accounts.models import AccountRole, AuditAction, User
 from turnabout.accounts.services import create_user, record_audit_entry
 from turnabout.identity.errors import LinkExpired, LinkInvalid, LinkUsed, LoginElsewhere, SignInRefused
 from turnabout.identity.models import SignInLink
-from turnabout.identity.sso.policy import sign_in_refusal, sso_only_provider, sso_sign_in_path
+from turnabout.identity.sign_in_policy import sign_in_refusal, sso_only_provider, sso_sign_in_path
 from turnabout.people.models import EmploymentStatus, Person
 from turnabout.people.services import link_user
 
@@ -135,7 +135,7 @@ def redeem_sign_in_link(*, token: str) -> tuple[User, str]:
 
 
 @transaction.atomic
-def login_for_person(*, person: Person, role: Role = Role.PARTICIPANT, by: User | None = None) -> User:
+def login_for_person(*, person: Person, role: AccountRole = AccountRole.PARTICIPANT, by: User | None = None) -> User:
     """The person's login, created with ``role`` and linked to them if they have none yet.
 
     An existing unlinked login of the same organisation and email is linked instead; an address

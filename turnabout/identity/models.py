@@ -148,10 +148,6 @@ class IdentityProvider(models.Model):
         return self.protocol == SsoProtocol.OIDC
 
     @property
-    def is_saml(self) -> bool:
-        return self.protocol == SsoProtocol.SAML
-
-    @property
     def maps_roles(self) -> bool:
         return bool(self.groups_claim and (self.admin_groups or self.program_manager_groups or self.sponsor_groups))
 

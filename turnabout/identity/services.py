@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from turnabout.accounts.models import AttemptKind, AuditAction, Organisation, Role, User
+from turnabout.accounts.models import AccountRole, AttemptKind, AuditAction, Organisation, User
 from turnabout.accounts.services import create_organisation, create_user, record_audit_entry, record_sign_in_attempt, sign_in_wait_seconds
 from turnabout.core.email import send_templated_email
 from turnabout.identity.errors import AlreadySetUp, LastAdmin, LoginElsewhere, NotInDirectory
@@ -52,7 +52,7 @@ def set_up_organisation(*, organisation_name: str, admin_email: str, admin_name:
         )
     organisation = create_organisation(name=organisation_name)
     ensure_grade_ladder(organisation=organisation)
-    admin = create_user(organisation=organisation, email=admin_email, role=Role.ADMIN, full_name=admin_name.strip())
+    admin = create_user(organisation=organisation, email=admin_email, role=AccountRole.ADMIN, full_name=admin_name.strip())
     record_audit_entry(
         organisation=organisation,
         actor=None,
@@ -103,7 +103,7 @@ def request_sign_in_link(*, email: str, ip_address: str | None, next_path: str =
 def _active_admins(organisation: Organisation) -> "list[int]":
     return list(
         User.objects.select_for_update()
-        .filter(organisation=organisation, role=Role.ADMIN, is_active=True, is_service_account=False)
+        .filter(organisation=organisation, role=AccountRole.ADMIN, is_active=True, is_service_account=False)
         .values_list("pk", flat=True)
     )
 
@@ -113,17 +113,17 @@ def _guard_last_admin(*, user: User, refusal: str) -> None:
 
     ``refusal`` is the whole translated sentence, with ``%(email)s`` for the administrator's address.
     """
-    if user.role == Role.ADMIN and user.is_active and _active_admins(user.organisation) == [user.pk]:  # type: ignore[arg-type]
+    if user.role == AccountRole.ADMIN and user.is_active and _active_admins(user.organisation) == [user.pk]:  # type: ignore[arg-type]
         raise LastAdmin(refusal % {"email": user.email})
 
 
 @transaction.atomic
-def change_role(*, user: User, role: Role, by: User) -> User:
+def change_role(*, user: User, role: AccountRole, by: User) -> User:
     """Give ``user`` another role; the last active administrator keeps theirs. Audited; no-op when unchanged."""
     user = User.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=user.pk)
     if user.role == role:
         return user
-    if role != Role.ADMIN:
+    if role != AccountRole.ADMIN:
         _guard_last_admin(
             user=user,
             refusal=_("%(email)s is the last active administrator: make someone else an administrator before you change their role."),
@@ -149,7 +149,7 @@ class Grant:
 
 
 @transaction.atomic
-def grant_role(*, organisation: Organisation, email: str, role: Role, by: User, full_name: str = "") -> Grant:
+def grant_role(*, organisation: Organisation, email: str, role: AccountRole, by: User, full_name: str = "") -> Grant:
     """Give the login for ``email`` the ``role``, creating it when needed, and tell a new login how to sign in.
 
     The address may belong to an existing login, to an active person in the directory (their login is
@@ -177,7 +177,7 @@ def grant_role(*, organisation: Organisation, email: str, role: Role, by: User, 
             raise NotInDirectory(
                 _("Nobody in the directory has the address %(email)s. To invite someone from outside, give their name.") % {"email": email}
             )
-        if role == Role.PARTICIPANT:
+        if role == AccountRole.PARTICIPANT:
             raise NotInDirectory(_("Participants come from the directory; invite someone from outside as a program manager or sponsor."))
         user = create_user(organisation=organisation, email=email, role=role, full_name=full_name.strip())
         record_audit_entry(

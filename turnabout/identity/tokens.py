@@ -12,7 +12,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from turnabout.accounts.models import AuditAction, Organisation, Role, User
+from turnabout.accounts.models import AccountRole, AuditAction, Organisation, User
 from turnabout.accounts.services import record_audit_entry
 from turnabout.identity.links import hash_secret
 from turnabout.identity.models import ApiToken, TokenKind, TokenScope
@@ -49,7 +49,7 @@ def create_api_token(*, owner: User, name: str, scope: TokenScope, expires_in_da
         principal = User(
             email=f"api-token-{secrets.token_hex(6)}@{organisation.slug}.tokens.invalid",
             organisation=organisation,
-            role=Role.ADMIN,
+            role=AccountRole.ADMIN,
             full_name=f"API token “{name}”",
             is_service_account=True,
         )

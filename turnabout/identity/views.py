@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from turnabout.accounts.access import access_admin_organisation, access_organisation
 from turnabout.accounts.http import AuthenticatedRequest, client_address
-from turnabout.accounts.models import AuditEntry, Role, SignInMethod
+from turnabout.accounts.models import AccountRole, AuditEntry, SignInMethod
 from turnabout.accounts.services import record_sign_in, record_sign_in_failure
 from turnabout.core.htmx import template_for
 from turnabout.identity import services, tokens
@@ -206,7 +206,7 @@ def users(request: AuthenticatedRequest) -> HttpResponse:
                 grant = services.grant_role(
                     organisation=organisation,
                     email=grant_form.cleaned_data["email"],
-                    role=Role(grant_form.cleaned_data["role"]),
+                    role=AccountRole(grant_form.cleaned_data["role"]),
                     full_name=grant_form.cleaned_data["full_name"],
                     by=request.user,
                 )
@@ -252,7 +252,7 @@ def user_action(request: AuthenticatedRequest, login_id: int, action: str) -> Ht
             if not form.is_valid():
                 messages.error(request, _("Choose one of the roles."))
                 return redirect("identity:user", login_id)
-            services.change_role(user=login_user, role=Role(form.cleaned_data["role"]), by=request.user)
+            services.change_role(user=login_user, role=AccountRole(form.cleaned_data["role"]), by=request.user)
             messages.success(request, _("%(email)s now has the role you chose.") % {"email": login_user.email})
         elif action == "deactivate":
             services.deactivate_user(user=login_user, by=request.user)

@@ -12,6 +12,7 @@ from ninja import Path, Router, Schema
 
 from turnabout.accounts.models import User
 from turnabout.core.api_types import DatabaseId, Text, refusals
+from turnabout.engagement.queries import chosen_quotes
 from turnabout.insights.access import access_insights_organisation, access_program_insights, may_read_program_insights
 from turnabout.insights.figures import Kpi
 from turnabout.insights.filters import program_filters
@@ -63,6 +64,14 @@ class MonthOut(Schema):
     suppressed: bool
 
 
+class QuoteOut(Schema):
+    """A quote a participant offered for the report and a program manager chose: the words and who said them
+    ("A participant" when anonymous)."""
+
+    text: str
+    attribution: str
+
+
 class ProgramKpisOut(Schema):
     program_id: int
     k: int
@@ -78,6 +87,7 @@ class ProgramKpisOut(Schema):
     reach_mentors: list[CountOut]
     reach_share: KpiOut
     reach_mentees_by_grade_band: list[CountOut]
+    quotes: list[QuoteOut]
 
 
 class RollupRowOut(Schema):
@@ -172,6 +182,7 @@ def get_program_kpis(request: HttpRequest, program_id: Path[DatabaseId], site: F
         reach_mentors=_counts(reach.mentors),
         reach_share=_kpi(reach.under_represented_share),
         reach_mentees_by_grade_band=_counts(reach.mentees_by_grade_band),
+        quotes=[QuoteOut(text=quote.text, attribution=quote.attribution) for quote in chosen_quotes(program)],
     )
 
 

@@ -1,4 +1,7 @@
-"""The CSV export and the executive one-page PDF of a program's outcomes: aggregates only, already suppressed."""
+"""The CSV export and the executive one-page PDF of a program's outcomes: aggregates only, already suppressed.
+
+The one exception in the PDF: the quotes participants offered for the report and program managers chose.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from django.utils.translation import gettext as _
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
+from turnabout.engagement.queries import ShownQuote, chosen_quotes
 from turnabout.insights.comparison import CAUTION
 from turnabout.insights.kpis import ProgramKpis
 from turnabout.insights.presentation import HIDDEN, HIDDEN_NOTE, group_label, kpi_line, shown
@@ -224,6 +228,7 @@ def report_pdf(kpis: ProgramKpis, reach: DiversityReach) -> FPDF:
         "bands": bands,
     }
     pdf.multi_cell(0, 4.5, _latin1(reached), new_x="LMARGIN", new_y="NEXT")
+    _quotes(pdf, chosen_quotes(program))
     if kpis.has_retention_figures:
         pdf.ln(2)
         pdf.set_font("Helvetica", "I", 8)
@@ -244,6 +249,19 @@ def program_report_pdf(kpis: ProgramKpis, reach: DiversityReach) -> bytes:
     Every text that can be long wraps (table cells grow to their content); nothing is cut.
     """
     return bytes(report_pdf(kpis, reach).output())
+
+
+def _quotes(pdf: FPDF, quotes: Sequence[ShownQuote]) -> None:
+    """The quotes program managers chose, each as its author offered it; nothing when none is chosen."""
+    if not quotes:
+        return
+    _heading(pdf, _("In participants’ own words"))
+    for quote in quotes:
+        pdf.set_font("Helvetica", "I", 9)
+        pdf.multi_cell(0, 4.5, _latin1(f'"{quote.text}"'), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("Helvetica", "", 8)
+        pdf.multi_cell(0, 4.5, _latin1(f"— {quote.attribution}"), new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(1)
 
 
 def _heading(pdf: FPDF, text: str) -> None:

@@ -89,10 +89,6 @@ class ProgramView:
         return units if self.lattice is None else [unit and kept for unit, kept in zip(units, self.keeps_pair, strict=True)]
 
     @property
-    def kept_people(self) -> list[EnrolmentRow]:
-        return [row for row, kept in zip(self.people, self.keeps_person, strict=True) if kept]
-
-    @property
     def kept_pairs(self) -> list[PairRow]:
         return [row for row, kept in zip(self.pairs, self.keeps_pair, strict=True) if kept]
 

@@ -49,6 +49,8 @@ from turnabout.insights.instants import EpochSeconds, local_date
 from turnabout.insights.lattice import Atom, FilterLattice
 from turnabout.insights.stats import nps, paired_gain_ci
 from turnabout.insights.suppression import SuppressedCounts, SuppressedTable, counts_pattern, table_pattern
+from turnabout.people.communities import counting_memberships
+from turnabout.people.models import CommunityMembership
 from turnabout.programs.models import (
     CADENCE_DAYS,
     Cadence,
@@ -90,12 +92,30 @@ class ProgramKpis:
     has_retention_figures: bool = False
     # Why a section ("enrolments", "health", "pulse_ratings") is withheld whole for this filter; absent when shown.
     table_notes: dict[str, str] = field(default_factory=dict)
+    # The community cut, when the view is one community's members (then site_id and cohort are None).
+    community_id: int | None = None
 
     def kpi(self, key: str) -> Kpi:
         return next(kpi for kpi in self.kpis if kpi.key == key)
 
 
-def program_kpis(program: Program, *, site_id: int | None = None, cohort: str | None = None, today: date | None = None) -> ProgramKpis:
+def _community_members(program: Program, person_ids: list[int]) -> list[tuple[int, list[bool]]]:
+    """Each community of the program's organisation with a member among ``person_ids``, by id, with a flag per person.
+
+    Only memberships that count are read (an identity-based one with the member's consent), as for eligibility. One query.
+    """
+    members: defaultdict[int, set[int]] = defaultdict(set)
+    memberships = CommunityMembership.objects.filter(counting_memberships(), person_id__in=person_ids)
+    for community_id, person_id in (
+        memberships.filter(community__organisation_id=program.organisation_id).order_by().values_list("community_id", "person_id")
+    ):
+        members[community_id].add(person_id)
+    return [(community_id, [person in members[community_id] for person in person_ids]) for community_id in sorted(members)]
+
+
+def program_kpis(
+    program: Program, *, site_id: int | None = None, cohort: str | None = None, today: date | None = None, community_id: int | None = None
+) -> ProgramKpis:
     """The program's KPIs (docs/insights.md), optionally for people at one site or of one enrolment month ("2026-01").
 
     A pair counts when either partner is in the filtered group. A filtered figure is shown only when comparing it with
@@ -105,11 +125,13 @@ def program_kpis(program: Program, *, site_id: int | None = None, cohort: str | 
     k = min_cell()
     today = today or timezone.localdate()
     label: dict[str, str] = {Role.MENTOR: program.mentor_label, Role.MENTEE: program.mentee_label}
-    filtered = site_id is not None or cohort is not None
+    if community_id is not None:
+        site_id, cohort = None, None  # a community cut stands alone (filters.program_filters)
+    filtered = site_id is not None or cohort is not None or community_id is not None
 
     fields: list[Any] = ["pk", "role", "status", EpochSeconds("decided_at")]
     if filtered:
-        fields += ["person__site_id", EpochSeconds("created_at")]
+        fields += ["person__site_id", EpochSeconds("created_at"), "person_id"]
     # No ordering: Enrolment's default one joins the directory to sort by family name, for nothing here.
     enrolment_rows = list(Enrolment.objects.filter(program=program).order_by().values_list(*fields))
     people: list[EnrolmentRow] = [(pk, role, status, decided_at) for pk, role, status, decided_at, *_atom in enrolment_rows]
@@ -134,12 +156,16 @@ def program_kpis(program: Program, *, site_id: int | None = None, cohort: str | 
     lattice: FilterLattice | None = None
     keeps_person = [True] * len(people)
     if filtered:
-        atoms: list[Atom] = [(site, _month(local_date(created, zone))) for *_row, site, created in enrolment_rows]
-        keeps_person = [(site_id in (None, site)) and (cohort in (None, month)) for site, month in atoms]
+        atoms: list[Atom] = [(site, _month(local_date(created, zone))) for *_row, site, created, _person in enrolment_rows]
+        communities = _community_members(program, [person for *_row, person in enrolment_rows])
+        if community_id is None:
+            keeps_person = [(site_id in (None, site)) and (cohort in (None, month)) for site, month in atoms]
+        else:
+            keeps_person = list(dict(communities).get(community_id, [False] * len(atoms)))
         position = {row[0]: number for number, row in enumerate(people)}
         partners = [(position[mentor_id], position[mentee_id]) for _pk, mentor_id, mentee_id, *_rest in pairs]
         keeps_pair = [keeps_person[mentor] or keeps_person[mentee] for mentor, mentee in partners]
-        lattice = FilterLattice.build(atoms, partners, (site_id, cohort), k=k)
+        lattice = FilterLattice.build(atoms, partners, (site_id, cohort), k=k, communities=communities, community=community_id)
     else:
         keeps_pair = [True] * len(pairs)
     view = ProgramView(program, k, today, people, ready_at, pairs, meetings_by_pair, keeps_person, keeps_pair, lattice)
@@ -170,6 +196,7 @@ def program_kpis(program: Program, *, site_id: int | None = None, cohort: str | 
         today=today,
         site_id=site_id,
         cohort=cohort,
+        community_id=community_id,
         kpis=kpis,
         enrolments=enrolments,
         health=health,

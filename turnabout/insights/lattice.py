@@ -1,7 +1,8 @@
 """The filter lattice of one program's outcomes: every view a viewer can ask for, and which of them a figure may show.
 
 A viewer filters the program dashboard, its CSV, its PDF and the JSON API by site, by cohort (enrolment month) or
-by both. The views are the unfiltered program, each site, each cohort and each site-and-cohort pair. A person is
+by both; the dashboard, its CSV and PDF also by community (a community's members, after every other view). The
+views are the unfiltered program, each site, each cohort and each site-and-cohort pair. A person is
 in a view when their site and cohort match it; a pair is in it when either partner is. Plain Python and NumPy, no
 Django: :mod:`turnabout.insights.kpis` reads the rows and asks here, per figure, whether the requested view may be
 shown; the rule itself is :func:`turnabout.insights.cross_filter.cross_filter_release`.
@@ -42,8 +43,22 @@ class FilterLattice:
     k: int
 
     @classmethod
-    def build(cls, atoms: Sequence[Atom], partners: Sequence[tuple[int, int]], view: View, *, k: int) -> FilterLattice:
-        """The lattice of people at ``atoms`` and pairs of ``partners`` (positions in ``atoms``: mentor, mentee)."""
+    def build(
+        cls,
+        atoms: Sequence[Atom],
+        partners: Sequence[tuple[int, int]],
+        view: View,
+        *,
+        k: int,
+        communities: Sequence[tuple[int, Sequence[bool]]] = (),
+        community: int | None = None,
+    ) -> FilterLattice:
+        """The lattice of people at ``atoms`` and pairs of ``partners`` (positions in ``atoms``: mentor, mentee).
+
+        A community cut (``community``, one of ``communities``: each a community id, by id, with a flag per person of
+        ``atoms`` for its members) comes after every site and cohort view, so it is decided against all of them and
+        against the communities before it. A person may be in several communities; ``view`` is then ignored.
+        """
         sites = sorted({site for site, _cohort in atoms if site is not None})
         cohorts = sorted({cohort for _site, cohort in atoms})
         site_number = {site: number for number, site in enumerate(sites)}
@@ -54,8 +69,15 @@ class FilterLattice:
         views += [(site, None) for site in sites]
         views += [(None, cohort) for cohort in cohorts]
         views += [(site, cohort) for site in sites for cohort in cohorts]
-        target = views.index(view) if view in views else None
-        rows = [_members(person_site, person_cohort, site_number, cohort_number, candidate) for candidate in views[: (target or 0) + 1]]
+        if community is None:
+            target = views.index(view) if view in views else None
+            rows = [_members(person_site, person_cohort, site_number, cohort_number, candidate) for candidate in views[: (target or 0) + 1]]
+        else:
+            ids = [pk for pk, _members_of in communities]
+            position = ids.index(community) if community in ids else None
+            target = None if position is None else len(views) + position
+            rows = [_members(person_site, person_cohort, site_number, cohort_number, candidate) for candidate in views]
+            rows += [np.asarray(members, dtype=np.bool_) for _pk, members in communities[: 0 if position is None else position + 1]]
         people = np.array(rows, dtype=np.bool_).reshape(len(rows), len(atoms))
         if target is not None and not people[target].any():
             target = None  # a site and a cohort that both exist but never meet
@@ -63,11 +85,6 @@ class FilterLattice:
         mentees = np.array([mentee for _mentor, mentee in partners], dtype=np.intp)
         pairs = people[:, mentors] | people[:, mentees]
         return cls(people=people, pairs=pairs, target=target, k=k)
-
-    @property
-    def is_needed(self) -> bool:
-        """Whether the requested view is a filtered one with somebody in it."""
-        return self.target is not None and self.target > 0
 
     def releases_people(self, units: Sequence[bool], **rule: Any) -> bool:
         """Whether a figure over the people marked by ``units`` may be shown for the requested view (see :meth:`releases`)."""

@@ -11,18 +11,22 @@ from django.shortcuts import render
 from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext as _
 
+from turnabout.accounts.access import MANAGING_ROLES
 from turnabout.accounts.http import AuthenticatedRequest
+from turnabout.engagement.queries import chosen_quotes
 from turnabout.insights.access import access_insights_organisation, access_program_insights, may_read_program_insights
 from turnabout.insights.exports import program_kpis_csv, program_report_pdf
 from turnabout.insights.figures import ROLES
-from turnabout.insights.filters import program_filters
+from turnabout.insights.filters import ProgramFilters, program_filters
+from turnabout.insights.interest import interest_results
 from turnabout.insights.kpis import ProgramKpis, program_kpis
 from turnabout.insights.presentation import HIDDEN, group_label, kpi_line, shown
 from turnabout.insights.reach import diversity_reach, organisation_rollup
 from turnabout.insights.retention import RetentionSection, program_retention, retention_section
 from turnabout.insights.services import ReachChannel, ReportFormat, record_diversity_reach_read, record_report_download
-from turnabout.people.models import Site
 from turnabout.programs.models import Program
+from turnabout.surveys.access import access_managed_interest_survey
+from turnabout.surveys.forms import CreateProgramFromSurveyForm
 
 
 @login_required
@@ -61,10 +65,11 @@ def organisation_dashboard(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "insights/organisation.html", context)
 
 
-def _read(request: AuthenticatedRequest, program_id: int) -> tuple[Program, ProgramKpis, list[Site]]:
+def _read(request: AuthenticatedRequest, program_id: int) -> tuple[Program, ProgramKpis, ProgramFilters]:
     program = access_program_insights(request.user, program_id)
-    filters = program_filters(program, site=request.GET.get("site"), cohort=request.GET.get("cohort"))
-    return program, program_kpis(program, site_id=filters.site_id, cohort=filters.cohort), filters.sites
+    get = request.GET.get
+    filters = program_filters(program, site=get("site"), cohort=get("cohort"), community=get("community"))
+    return program, program_kpis(program, site_id=filters.site_id, cohort=filters.cohort, community_id=filters.community_id), filters
 
 
 def _download(request: AuthenticatedRequest, kpis: ProgramKpis, report_format: ReportFormat) -> None:
@@ -79,7 +84,7 @@ def _with_retention(program: Program, kpis: ProgramKpis) -> tuple[ProgramKpis, R
 
 @login_required
 def program_dashboard(request: AuthenticatedRequest, program_id: int) -> HttpResponse:
-    program, kpis, sites = _read(request, program_id)
+    program, kpis, filters = _read(request, program_id)
     kpis, retention = _with_retention(program, kpis)
     reach = diversity_reach(program)
     record_diversity_reach_read(user=request.user, program=program, channel=ReachChannel.DASHBOARD)
@@ -115,7 +120,8 @@ def program_dashboard(request: AuthenticatedRequest, program_id: int) -> HttpRes
         "program": program,
         "kpis": kpis,
         "lines": [kpi_line(kpi) for kpi in kpis.kpis],
-        "sites": sites,
+        "sites": filters.sites,
+        "communities": filters.communities,
         "enrolment_rows": [
             {
                 "label": row,
@@ -140,6 +146,8 @@ def program_dashboard(request: AuthenticatedRequest, program_id: int) -> HttpRes
         "withheld": withheld,
         "retention": retention,
         "hidden": HIDDEN,
+        "quotes": chosen_quotes(program),
+        "may_choose_quotes": request.user.role in MANAGING_ROLES,
         "query": request.GET.urlencode(),
     }
     return render(request, "insights/program.html", context)
@@ -167,3 +175,11 @@ def program_report(request: AuthenticatedRequest, program_id: int) -> HttpRespon
     _download(request, kpis, ReportFormat.PDF)
     response["Content-Disposition"] = f'inline; filename="outcomes-{slugify(program.name) or program.pk}.pdf"'
     return response
+
+
+@login_required
+def interest_survey_results(request: AuthenticatedRequest, survey_id: int) -> HttpResponse:
+    """An interest survey's results: suppressed aggregates for its organisation's managers (sponsors and participants 403)."""
+    survey = access_managed_interest_survey(request.user, survey_id)
+    context = {"survey": survey, "results": interest_results(survey), "program_form": CreateProgramFromSurveyForm()}
+    return render(request, "surveys/interest_results.html", context)

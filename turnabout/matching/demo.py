@@ -13,15 +13,14 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from turnabout.accounts.models import Organisation, User
-from turnabout.engagement.agreements import current_agreement, sign_agreement
-from turnabout.engagement.goals import add_goal, update_goal_progress
 from turnabout.engagement.models import (
     Pair,
 )
+from turnabout.engagement.queries import current_agreement
+from turnabout.engagement.services import add_goal, sign_agreement, update_goal_progress
 from turnabout.matching.models import MatchRun, MatchStatus, PairRuleKind
+from turnabout.matching.runs import claim_match_run, execute_match_run
 from turnabout.matching.services import (
-    claim_match_run,
-    execute_match_run,
     publish_match_run,
     respond_to_match,
     set_pair_rule,

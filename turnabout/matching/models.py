@@ -8,7 +8,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from turnabout.core.models import TimestampedModel
-from turnabout.programs.models import Enrolment, Program
+from turnabout.engine import Mode
+from turnabout.matching.rule_breaks import rule_break_texts
+from turnabout.programs.models import Enrolment, EnrolmentStatus, Program
 
 
 class RunStatus(models.TextChoices):
@@ -18,13 +20,21 @@ class RunStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class RunMode(models.TextChoices):
+    """What a run optimises: the engine's modes (``turnabout.engine.Mode``), with the words the review page uses."""
+
+    SCORE = Mode.SCORE.value, _("Best total fit")
+    COVERAGE = Mode.COVERAGE.value, _("Match as many as possible")
+    FAIR = Mode.FAIR.value, _("Fairest: raise the weakest pair")
+
+
 class MatchRun(TimestampedModel):
     """One run of the engine over a program's ready pool, computed in the background."""
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="match_runs")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
-    mode = models.CharField(max_length=10, default="score")
+    mode = models.CharField(max_length=10, choices=RunMode.choices, default=RunMode.SCORE)
     progress = models.FloatField(default=0.0)
     stage = models.CharField(max_length=100, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -59,6 +69,18 @@ class MatchRun(TimestampedModel):
     @property
     def has_succeeded(self) -> bool:
         return self.status == RunStatus.SUCCEEDED
+
+    @property
+    def engine_mode(self) -> Mode:
+        return Mode(self.mode)
+
+    @property
+    def optimises_coverage(self) -> bool:
+        return self.mode == RunMode.COVERAGE
+
+    @property
+    def optimises_fairness(self) -> bool:
+        return self.mode == RunMode.FAIR
 
 
 class ProposedPair(models.Model):
@@ -141,6 +163,26 @@ class DeclineReason(models.TextChoices):
     OTHER = "other", _("Another reason (no explanation needed)")
 
 
+OPEN_STATUSES = (MatchStatus.PROPOSED, MatchStatus.ACTIVE)
+CLOSED_STATUSES = (MatchStatus.DECLINED, MatchStatus.ENDED)
+
+
+class MatchQuerySet(models.QuerySet["Match"]):
+    def open(self) -> MatchQuerySet:
+        """Proposed or running: the pairs that hold their two people."""
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def closed(self) -> MatchQuerySet:
+        """Declined or ended: pairs never proposed again."""
+        return self.filter(status__in=CLOSED_STATUSES)
+
+    def of_enrolment(self, enrolment: Enrolment) -> MatchQuerySet:
+        return self.filter(models.Q(mentor=enrolment) | models.Q(mentee=enrolment))
+
+    def with_a_side_withdrawn(self) -> MatchQuerySet:
+        return self.filter(models.Q(mentor__status=EnrolmentStatus.WITHDRAWN) | models.Q(mentee__status=EnrolmentStatus.WITHDRAWN))
+
+
 class Match(TimestampedModel):
     """A formal pair: proposed by a published run (or chosen by a mentee), accepted by both sides."""
 
@@ -159,6 +201,13 @@ class Match(TimestampedModel):
     decline_reason = models.CharField(max_length=20, choices=DeclineReason.choices, blank=True)
     ended_reason = models.CharField(max_length=200, blank=True)
     requested_by_mentee = models.BooleanField(default=False, help_text=_("Chosen by the mentee from suggestions (self-select programs)."))
+    # The hard rules the pair broke when last checked against the directory after a change (services.flag_rule_breaks),
+    # as codes and params naming both people ({"code", "params"}, rule_breaks.RuleBreak), worded in the reader's language
+    # when shown (rule_break_texts); empty when it keeps them all. Shown to program managers only.
+    rule_breaks = models.JSONField(default=list, blank=True)
+    rule_breaks_checked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MatchQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -177,4 +226,22 @@ class Match(TimestampedModel):
 
     @property
     def is_open(self) -> bool:
-        return self.status in (MatchStatus.PROPOSED, MatchStatus.ACTIVE)
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_proposed(self) -> bool:
+        return self.status == MatchStatus.PROPOSED
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == MatchStatus.ACTIVE
+
+    @property
+    def breaks_rules(self) -> bool:
+        """An open pair that a directory change made break a hard rule (``rule_breaks``)."""
+        return self.is_open and bool(self.rule_breaks)
+
+    @property
+    def rule_break_texts(self) -> list[str]:
+        """``rule_breaks`` in words, in the language active when read (the review page's reader's)."""
+        return rule_break_texts(self.rule_breaks)

@@ -11,7 +11,7 @@ from turnabout.core.email import send_templated_email
 from turnabout.identity.links import sign_in_url
 from turnabout.matching.models import Match, MatchStatus
 from turnabout.matching.presentation import WordedReason
-from turnabout.matching.services import waiting_for
+from turnabout.matching.queries import waiting_for
 from turnabout.programs.models import Enrolment, Role
 
 

@@ -9,25 +9,24 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from django.utils.functional import Promise
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 
 from turnabout.engine import Participant, Problem, Reason, Rules, Taxonomy, Weights, Window
-from turnabout.matching.models import Match, MatchStatus
+from turnabout.matching.models import Match
+from turnabout.matching.rule_breaks import (
+    FORBIDDEN_PAIR,
+    GRADE_GAP,
+    MENTEE_IN_MENTOR_LINE,
+    MENTOR_IN_MENTEE_LINE,
+    NO_SHARED_LANGUAGE,
+    SAME_DEPARTMENT,
+    RuleBreak,
+)
 from turnabout.people.models import Person, PersonSkill, SensitiveProfile, Skill
 from turnabout.programs.models import Enrolment, PairingFormat, Program, Role
 from turnabout.programs.queries import ready_for_matching
-from turnabout.programs.rules import DEFAULT_MATCH_RULES, DEFAULT_MATCH_WEIGHTS
+from turnabout.programs.rules import match_settings
 
-# The program's weight names → the engine's.
-_WEIGHT_NAMES = {
-    "learning_goals": "goals",
-    "common_ground": "common_ground",
-    "availability": "availability",
-    "crossing_boundaries": "boundaries",
-    "diversity": "diversity",
-    "grade_gap": "grade_gap",
-}
 # The engine's code of the reason on different perspectives, and its text once made generic.
 DIVERSITY_REASON = "diversity"
 GENERIC_DIVERSITY_REASON = "They bring different perspectives, as the program asks."
@@ -139,7 +138,7 @@ def rules_fingerprint(rules: Rules, weights: Weights, taxonomy: Taxonomy) -> dic
 
 
 def open_match_enrolment_ids(program: Program) -> set[int]:
-    matches = Match.objects.filter(program=program, status__in=[MatchStatus.PROPOSED, MatchStatus.ACTIVE])
+    matches = Match.objects.filter(program=program).open()
     return set(matches.values_list("mentor_id", flat=True)) | set(matches.values_list("mentee_id", flat=True))
 
 
@@ -179,7 +178,7 @@ def build_participants(program: Program, enrolments: Iterable[Enrolment]) -> lis
     directory_skills: dict[int, dict[str, int]] = {}
     for person_id, slug, level in PersonSkill.objects.filter(person_id__in=person_ids).values_list("person_id", "skill__slug", "level"):
         directory_skills.setdefault(person_id, {})[slug] = level
-    use_diversity = bool(program.match_rules.get("use_diversity_attributes"))
+    use_diversity = match_settings(program).use_diversity
     diversity: dict[int, dict[str, str]] = {}
     if use_diversity:
         consenting = [e.person_id for e in enrolments if e.diversity_consent]
@@ -228,14 +227,9 @@ def skill_taxonomy() -> Taxonomy:
 def engine_rules(
     program: Program, *, pinned: list[tuple[str, str]], forbidden: list[tuple[str, str]], past: list[tuple[str, str]]
 ) -> Rules:
-    rules = {**DEFAULT_MATCH_RULES, **program.match_rules}
     return Rules(
+        **match_settings(program).engine_rules(),
         min_grade_gap=program.min_grade_gap,
-        forbid_same_department=bool(rules["require_different_department"]),
-        require_shared_language=bool(rules["require_shared_language"]),
-        min_overlap_minutes=int(str(rules["min_availability_minutes"])),
-        min_pair_score=float(str(rules["min_pair_score"])),
-        use_diversity=bool(rules["use_diversity_attributes"]),
         max_mentors_per_mentee=2 if program.pairing_format == PairingFormat.TWO_MENTORS_ONE_MENTEE else 1,
         pinned=frozenset(pinned),
         forbidden=frozenset(forbidden),
@@ -244,19 +238,7 @@ def engine_rules(
 
 
 def engine_weights(program: Program) -> Weights:
-    weights = {
-        _WEIGHT_NAMES[name]: float(value)
-        for name, value in {**DEFAULT_MATCH_WEIGHTS, **program.match_weights}.items()
-        if name in _WEIGHT_NAMES
-    }
-    return Weights(
-        goals=weights["goals"],
-        common_ground=weights["common_ground"],
-        availability=weights["availability"],
-        boundaries=weights["boundaries"],
-        diversity=weights["diversity"],
-        grade_gap=weights["grade_gap"],
-    )
+    return Weights(**match_settings(program).engine_weights())
 
 
 def reason_code(reason: StoredReason) -> str:
@@ -277,31 +259,24 @@ def participant_safe_reasons(reasons: Iterable[Reason]) -> list[dict[str, Any]]:
     ]
 
 
-def pair_rule_breaks(mentor: Participant, mentee: Participant, rules: Rules, *, mentor_name: str, mentee_name: str) -> list[str]:
-    """The hard rules a pair breaks now, in words naming the people (availability is left to the fingerprint).
+def pair_rule_breaks(mentor: Participant, mentee: Participant, rules: Rules, *, mentor_name: str, mentee_name: str) -> list[RuleBreak]:
+    """The hard rules a pair breaks now, as codes with params naming the people (availability is left to the fingerprint).
 
-    No sensitive attribute is named: the engine never makes one a hard rule.
+    Worded when read (``rule_breaks.describe_rule_break``). No sensitive attribute is named: the engine never makes
+    one a hard rule.
     """
     names = {"mentor": mentor_name, "mentee": mentee_name}
     breaks = []
     if mentor.id in mentee.ancestors:
-        breaks.append(_("%(mentee)s now reports to %(mentor)s's line") % names)
+        breaks.append(RuleBreak(MENTEE_IN_MENTOR_LINE, names))
     if mentee.id in mentor.ancestors:
-        breaks.append(_("%(mentor)s now reports to %(mentee)s's line") % names)
-    gap = rules.min_grade_gap
-    if mentee.grade - mentor.grade < gap:
-        breaks.append(
-            ngettext(
-                "%(mentor)s is no longer %(gap)d grade junior to %(mentee)s",
-                "%(mentor)s is no longer %(gap)d grades junior to %(mentee)s",
-                gap,
-            )
-            % {**names, "gap": gap}
-        )
+        breaks.append(RuleBreak(MENTOR_IN_MENTEE_LINE, names))
+    if mentee.grade - mentor.grade < rules.min_grade_gap:
+        breaks.append(RuleBreak(GRADE_GAP, {**names, "gap": rules.min_grade_gap}))
     if rules.require_shared_language and not set(mentor.languages) & set(mentee.languages):
-        breaks.append(_("%(mentor)s and %(mentee)s no longer share a language") % names)
+        breaks.append(RuleBreak(NO_SHARED_LANGUAGE, names))
     if rules.forbid_same_department and mentor.department == mentee.department:
-        breaks.append(_("%(mentor)s and %(mentee)s are now in the same department") % names)
+        breaks.append(RuleBreak(SAME_DEPARTMENT, names))
     if (mentor.id, mentee.id) in rules.forbidden:
-        breaks.append(_("%(mentor)s and %(mentee)s are now forbidden as a pair") % names)
+        breaks.append(RuleBreak(FORBIDDEN_PAIR, names))
     return breaks

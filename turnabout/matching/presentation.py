@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
 from turnabout.core.content import content_text
 from turnabout.matching.models import MatchRun, UnmatchedEnrolment
 from turnabout.matching.pool import StoredReason
-from turnabout.matching.queries import RunReview, run_unmatched
-from turnabout.matching.services import roles_asked_first, stale_changes
+from turnabout.matching.queries import RunReview, roles_asked_first, run_unmatched
+from turnabout.matching.rechecks import stale_changes
 from turnabout.programs.models import Program, Role
 
 Params = Mapping[str, Any]

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
-from turnabout.matching.models import Match, MatchRun, MatchStatus, PairRule, ProposedPair, UnmatchedEnrolment
+from turnabout.matching.models import Match, MatchRun, PairRule, ProposedPair, Response, UnmatchedEnrolment
 from turnabout.matching.pool import DIVERSITY_REASON, GENERIC_DIVERSITY_REASON, StoredReason, reason_code
-from turnabout.programs.models import Enrolment, Program
-from turnabout.programs.rules import DEFAULT_MATCH_RULES, DEFAULT_MATCH_WEIGHTS
+from turnabout.programs.models import AcceptanceOrder, Enrolment, Program, Role
+from turnabout.programs.rules import match_settings
 
 _PERSON = ["person", "person__grade", "person__department", "person__site"]
 DIVERSITY = "diversity"
@@ -73,9 +73,8 @@ class RunReview:
 
 
 def _uses_diversity(program: Program) -> bool:
-    weights = {**DEFAULT_MATCH_WEIGHTS, **program.match_weights}
-    rules = {**DEFAULT_MATCH_RULES, **program.match_rules}
-    return bool(rules["use_diversity_attributes"]) and float(weights[DIVERSITY]) > 0
+    settings = match_settings(program)
+    return settings.use_diversity and settings.diversity > 0
 
 
 def _summary_without_diversity(summary: dict[str, object], scores: list[float]) -> dict[str, object]:
@@ -127,8 +126,25 @@ def matches_of_user(user_id: int) -> QuerySet[Match]:
 
 
 def open_match_for(enrolment: Enrolment) -> Match | None:
-    return (
-        Match.objects.filter(Q(mentor=enrolment) | Q(mentee=enrolment), status__in=[MatchStatus.PROPOSED, MatchStatus.ACTIVE])
-        .select_related("mentor__person", "mentee__person")
-        .first()
-    )
+    return Match.objects.of_enrolment(enrolment).open().select_related("mentor__person", "mentee__person").first()
+
+
+def roles_asked_first(program: Program) -> list[str]:
+    """The sides a published match asks first, by the program's acceptance order (both at once by default)."""
+    if program.acceptance_order == AcceptanceOrder.MENTEE_FIRST:
+        return [Role.MENTEE]
+    if program.acceptance_order == AcceptanceOrder.MENTOR_FIRST:
+        return [Role.MENTOR]
+    return [Role.MENTOR, Role.MENTEE]
+
+
+def waiting_for(match: Match) -> list[str]:
+    """The sides whose answer is awaited now, given the program's acceptance order."""
+    if not match.is_proposed:
+        return []
+    pending: list[str] = [role for role in (Role.MENTOR, Role.MENTEE) if getattr(match, f"{role}_response") == Response.PENDING]
+    order = match.program.acceptance_order
+    first = Role.MENTEE if order == AcceptanceOrder.MENTEE_FIRST else Role.MENTOR if order == AcceptanceOrder.MENTOR_FIRST else None
+    if first is not None and first in pending:
+        return [first]
+    return pending

@@ -17,7 +17,7 @@ from turnabout.engagement.access import access_managed_pair
 from turnabout.matching.access import access_match_run, access_own_match
 from turnabout.matching.errors import MatchingError
 from turnabout.matching.forms import MentorRequestForm, PairRuleForm
-from turnabout.matching.models import DeclineReason, Match, PairRuleKind
+from turnabout.matching.models import DeclineReason, Match, PairRuleKind, RunMode
 from turnabout.matching.presentation import (
     publish_preview,
     reason_texts,
@@ -34,17 +34,17 @@ from turnabout.matching.queries import (
     program_pair_rules,
     run_proposals,
     run_unmatched,
+    waiting_for,
 )
+from turnabout.matching.rechecks import stale_changes
 from turnabout.matching.services import (
     publish_match_run,
     rematch_pair,
     request_mentor,
     respond_to_match,
     set_pair_rule,
-    stale_changes,
     start_match_run,
     suggestions_for,
-    waiting_for,
 )
 from turnabout.programs.access import access_own_enrolment, access_program
 from turnabout.programs.models import MatchingStyle, Role
@@ -88,7 +88,7 @@ def run_progress(request: AuthenticatedRequest, run_id: int) -> HttpResponse:
 def start_run(request: AuthenticatedRequest, program_id: int) -> HttpResponse:
     program = access_program(request.user, program_id, write=True)
     mode = request.POST.get("mode") or None
-    if mode not in (None, "score", "coverage", "fair"):
+    if mode is not None and mode not in RunMode.values:
         messages.error(request, _("Unknown matching mode."))
         return redirect("matching:review", program.pk)
     try:

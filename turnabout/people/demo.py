@@ -16,7 +16,7 @@ from typing import Any
 
 from django.db import transaction
 
-from turnabout.accounts.models import Organisation, Role, User
+from turnabout.accounts.models import AccountRole, Organisation, User
 from turnabout.accounts.services import create_organisation, create_user
 from turnabout.people.models import AgeBand, Department, EmploymentStatus, Grade, Person, Site, Skill
 from turnabout.people.services import (
@@ -655,7 +655,7 @@ class DemoOrganisation:
 @dataclass(frozen=True)
 class LoginSpec:
     mailbox: str
-    role: Role
+    role: AccountRole
     description: str
 
     @property
@@ -664,11 +664,11 @@ class LoginSpec:
 
 
 LOGINS: tuple[LoginSpec, ...] = (
-    LoginSpec("admin", Role.ADMIN, "administrator"),
-    LoginSpec("pm", Role.PROGRAM_MANAGER, "program manager"),
-    LoginSpec("sponsor", Role.SPONSOR, "executive sponsor"),
-    LoginSpec("mentor", Role.PARTICIPANT, "participant, a junior who could mentor"),
-    LoginSpec("mentee", Role.PARTICIPANT, "participant, a senior leader who could be mentored"),
+    LoginSpec("admin", AccountRole.ADMIN, "administrator"),
+    LoginSpec("pm", AccountRole.PROGRAM_MANAGER, "program manager"),
+    LoginSpec("sponsor", AccountRole.SPONSOR, "executive sponsor"),
+    LoginSpec("mentor", AccountRole.PARTICIPANT, "participant, a junior who could mentor"),
+    LoginSpec("mentee", AccountRole.PARTICIPANT, "participant, a senior leader who could be mentored"),
 )
 
 

@@ -30,3 +30,22 @@ class ImportRejected(PeopleError):
 
 class ImportAlreadyApplied(PeopleError):
     code = "import_already_applied"
+
+
+class CommunityError(PeopleError):
+    code = "community_error"
+
+
+class CommunityNameTaken(CommunityError):
+    code = "community_name_taken"
+
+
+class CommunityClosed(CommunityError):
+    """Only an open community takes members who join, or let go of members who leave, themselves."""
+
+    code = "community_closed"
+
+
+class CellRefused(ValueError):
+    """One cell of an HRIS file cannot be stored; the message is the reason the import's problem list shows after the
+    cell's value (e.g. "is not an email address"). Caught by the import and turned into a problem, never shown raw."""

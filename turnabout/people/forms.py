@@ -56,3 +56,21 @@ class SensitiveProfileForm(BoundedForm):
     has_disability = forms.NullBooleanField(required=False, label=_("Do you consider yourself to have a disability?"))
     is_under_represented = forms.NullBooleanField(required=False, label=_("Do you belong to a group under-represented in our leadership?"))
     age_band = forms.ChoiceField(label=_("Age band"), required=False, choices=[("", _("Prefer not to say")), *AgeBand.choices])
+
+
+class CommunityForm(BoundedForm):
+    """A new community: its name, purpose, whether people join it themselves, whether membership is sensitive, its leads."""
+
+    name = forms.CharField(max_length=150, label=_("Name"))
+    purpose = forms.CharField(max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3}), label=_("Purpose"))
+    is_open = forms.BooleanField(required=False, label=_("Open: people join and leave it themselves"))
+    is_identity_based = forms.BooleanField(
+        required=False, label=_("Identity-based: membership is sensitive, shown only to the member and counted only in aggregates")
+    )
+    lead_emails = forms.CharField(
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), label=_("Leads (work email addresses)")
+    )
+
+    def clean_lead_emails(self) -> list[str]:
+        raw: str = self.cleaned_data["lead_emails"]
+        return sorted({item.strip().lower() for item in raw.replace(";", ",").replace("\n", ",").split(",") if item.strip()})

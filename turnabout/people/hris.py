@@ -22,20 +22,11 @@ from django.utils import timezone
 from django.utils.translation import ngettext_lazy
 
 from turnabout.accounts.models import Organisation, User
-from turnabout.core.hooks import people_left
-from turnabout.people.errors import ImportRejected
+from turnabout.core.hooks import people_changed, people_left
+from turnabout.people.errors import CellRefused, ImportRejected
+from turnabout.people.hris_columns import COLUMN_INDEX, COLUMN_NAMED, COLUMNS, guess_mapping
 from turnabout.people.hris_directory import DirectoryNames, DirectoryPeople, manager_cycles, people_of
-from turnabout.people.hris_reading import (
-    CLEANERS,
-    FIELD_INDEX,
-    FIELD_LABELS,
-    FIELDS,
-    REQUIRED_FIELDS,
-    ImportFile,
-    guess_mapping,
-    iter_rows,
-    read_headers,
-)
+from turnabout.people.hris_reading import ImportFile, iter_rows, read_headers
 from turnabout.people.hris_results import ImportProblem, ImportProgress, ImportResult
 from turnabout.people.hris_writing import insert_many, larger_page_cache, reserve_person_ids, update_many
 from turnabout.people.models import Department, EmploymentStatus, GradeChange, Person, Site
@@ -49,37 +40,20 @@ MAX_PROBLEMS = 5000  # kept in full; beyond it only counted, so a wholly wrong 1
 SAMPLE_CHANGES = 20
 SHOWN_VALUE_CHARS = 100  # a cell may hold 10,000 characters; a problem shows the start of it
 
-# Person columns read for comparison, index-aligned with FIELDS, then the primary key.
-_EXISTING_COLUMNS = (
-    "employee_id", "given_name", "family_name", "email", "job_title", "grade__code", "department__name", "site__name",
-    "country", "timezone", "manager__employee_id", "hire_date", "end_date", "languages", "employment_status",
-    "preferred_language", "id",
-)  # fmt: skip
-_DEFAULTS: tuple[Any, ...] = ("", "", "", "", "", None, None, None, "", "UTC", None, None, None, (), EmploymentStatus.ACTIVE.value, "")
-_PROBLEM_CODES = {
-    "email": "bad_email",
-    "country": "bad_country",
-    "timezone": "unknown_timezone",
-    "hire_date": "bad_date",
-    "end_date": "bad_date",
-    "languages": "bad_language",
-    "employment_status": "unknown_status",
-    "preferred_language": "unknown_preferred_language",
-}
-# Person fields an import writes, in the order of _ImportRun._model_values; the reporting line (manager, path, depth) follows.
-_WRITTEN_FIELDS = (
-    "employee_id", "given_name", "family_name", "email", "job_title", "grade_id", "department_id", "site_id",
-    "country", "timezone", "hire_date", "end_date", "languages", "employment_status",
-    "preferred_language",
-)  # fmt: skip
+# What the import reads of each person to compare, in the order of COLUMNS, then the primary key; a new person's values.
+_EXISTING_COLUMNS = (*(column.compared for column in COLUMNS), "id")
+_DEFAULTS: tuple[Any, ...] = tuple(column.default for column in COLUMNS)
+_REQUIRED = tuple(column for column in COLUMNS if column.required)
 
-EMPLOYEE_ID, EMAIL, GRADE, DEPARTMENT, SITE = (FIELD_INDEX[name] for name in ("employee_id", "email", "grade", "department", "site"))
-MANAGER, HIRE_DATE, END_DATE, LANGUAGES, STATUS, TIMEZONE = (
-    FIELD_INDEX[name] for name in ("manager_employee_id", "hire_date", "end_date", "languages", "employment_status", "timezone")
+EMPLOYEE_ID, EMAIL, GRADE, DEPARTMENT, SITE = (COLUMN_INDEX[name] for name in ("employee_id", "email", "grade", "department", "site"))
+MANAGER, HIRE_DATE, END_DATE, LANGUAGES, STATUS = (
+    COLUMN_INDEX[name] for name in ("manager_employee_id", "hire_date", "end_date", "languages", "employment_status")
 )
-PREFERRED_LANGUAGE = FIELD_INDEX["preferred_language"]
+# Person fields an import writes, in the order of COLUMNS: every column but the manager, whom the reporting line
+# (manager, path, depth) that follows carries.
+_WRITTEN = tuple(index for index in range(len(COLUMNS)) if index != MANAGER)
+_WRITTEN_FIELDS = tuple(COLUMNS[index].written for index in _WRITTEN)
 _REPORTING_LINE = ("manager", "reporting_path", "reporting_depth")
-_BLANK_WHEN_EMPTY = tuple(FIELD_INDEX[name] for name in ("given_name", "family_name", "job_title", "country", "preferred_language"))
 
 # Why a file that passed its check is refused after all, keyed on the number of problems.
 DIRECTORY_CHANGED = ngettext_lazy(
@@ -89,7 +63,7 @@ DIRECTORY_CHANGED = ngettext_lazy(
 )
 
 
-class _UnknownGrade(ValueError):
+class _UnknownGrade(CellRefused):
     pass
 
 
@@ -162,6 +136,8 @@ def apply_people_import(
             if newly_left:
                 end_leavers_sign_in(organisation=organisation)
                 transaction.on_commit(lambda: people_left.fire(organisation_id=organisation.pk, count=newly_left))
+            if run.result.updated:
+                transaction.on_commit(lambda: people_changed.fire(organisation_id=organisation.pk))
             record_import_applied(organisation=organisation, by=by, file_name=file.name, result=run.result)
             if progress is not None:
                 progress.applied(run.result)
@@ -193,6 +169,7 @@ class _ImportRun:
         # (field index, column index, header) for each mapped field
         self.columns: list[tuple[int, int, str]] = []
         self.mapped = frozenset(self.mapping)
+        self.mapped_columns = tuple(column.name in self.mapped for column in COLUMNS)
         # Status and end date are decided together: either column makes both "mapped".
         self.status_mapped = bool(self.mapped & {"employment_status", "end_date"})
         self.names = DirectoryNames(organisation)
@@ -250,19 +227,21 @@ class _ImportRun:
         self.result.problems.sort(key=lambda p: (p.row, self.headers.index(p.column) if p.column in self.headers else -1))
 
     def _check_mapping(self) -> None:
-        for name in sorted(REQUIRED_FIELDS - self.mapped, key=FIELDS.index):
-            self.problem(1, FIELD_LABELS[name], "", f"no column is mapped to {FIELD_LABELS[name]}, which is required", "unmapped_required")
+        for column in _REQUIRED:
+            if column.name not in self.mapped:
+                label = column.label
+                self.problem(1, label, "", f"no column is mapped to {label}, which is required", "unmapped_required")
         for name, header in self.mapping.items():
-            if name not in FIELD_INDEX:
+            if name not in COLUMN_INDEX:
                 self.problem(1, header, header, f"'{name}' is not a field that can be imported", "unknown_field")
             elif self.headers.count(header) == 0:
                 self.problem(
-                    1, header, header, f"the file has no column headed '{header}' (mapped to {FIELD_LABELS[name]})", "unknown_header"
+                    1, header, header, f"the file has no column headed '{header}' (mapped to {COLUMN_NAMED[name].label})", "unknown_header"
                 )
             elif self.headers.count(header) > 1:
                 self.problem(1, header, header, f"two columns are headed '{header}'; rename one so it can be mapped", "duplicate_header")
             else:
-                self.columns.append((FIELD_INDEX[name], self.headers.index(header), header))
+                self.columns.append((COLUMN_INDEX[name], self.headers.index(header), header))
 
     def _file_chunks(self) -> Iterator[list[tuple[int, list[Any]]]]:
         """Clean the file's rows, yielding lists of ``(row, values)`` for the rows without problems.
@@ -307,23 +286,23 @@ class _ImportRun:
                 return
 
     def _clean(self, row_number: int, values: list[str]) -> list[Any] | None:
-        cleaned: list[Any] = [None] * len(FIELDS)
+        cleaned: list[Any] = [None] * len(COLUMNS)
         ok = True
         width = len(values)
         for index, column, header in self.columns:
             raw = values[column] if column < width else ""
-            name = FIELDS[index]
+            target = COLUMNS[index]
             if not raw:
-                if name in REQUIRED_FIELDS:
-                    self.problem(row_number, header, raw, f"{FIELD_LABELS[name]} is required", "missing_value")
+                if target.required:
+                    self.problem(row_number, header, raw, f"{target.label} is required", "missing_value")
                     ok = False
                 continue
             try:
-                value = CLEANERS[name](raw)
+                value = target.parse(raw)
                 if index == GRADE:
                     self._grade(raw)  # checked here so a row reports every fault; resolved by _resolve
-            except ValueError as error:
-                code = "unknown_grade" if isinstance(error, _UnknownGrade) else _PROBLEM_CODES.get(name, "too_long")
+            except CellRefused as error:
+                code = "unknown_grade" if isinstance(error, _UnknownGrade) else target.problem_code
                 self.problem(row_number, header, raw, f"'{_shown(raw)}' {error}", code)
                 ok = False
                 continue
@@ -364,7 +343,7 @@ class _ImportRun:
             raise _UnknownGrade(f"is not a grade of this organisation's ladder ({ladder})") from None
 
     def _header(self, name: str) -> str:
-        return self.mapping.get(name, FIELD_LABELS[name])
+        return self.mapping.get(name, COLUMN_NAMED[name].label)
 
     def _check_row(self, row_number: int, cleaned: list[Any]) -> list[Any] | None:
         employee_id, email, manager = cleaned[EMPLOYEE_ID], cleaned[EMAIL], cleaned[MANAGER]
@@ -469,17 +448,13 @@ class _ImportRun:
 
     def _final(self, cleaned: list[Any], existing: tuple[Any, ...] | None) -> tuple[Any, ...]:
         base = _DEFAULTS if existing is None else existing
+        # A mapped column's empty cell stands for the field's default (a blank name, UTC, no languages).
         final: list[Any] = [
-            cleaned[index] if name in self.mapped else (tuple(base[index]) if index == LANGUAGES else base[index])
-            for index, name in enumerate(FIELDS)
+            (_DEFAULTS[index] if cleaned[index] is None else cleaned[index])
+            if mapped
+            else (tuple(base[index]) if index == LANGUAGES else base[index])
+            for index, mapped in enumerate(self.mapped_columns)
         ]
-        if "timezone" in self.mapped and final[TIMEZONE] is None:
-            final[TIMEZONE] = "UTC"
-        for index in _BLANK_WHEN_EMPTY:
-            if final[index] is None:
-                final[index] = ""
-        if "languages" in self.mapped and final[LANGUAGES] is None:
-            final[LANGUAGES] = ()
         if self.status_mapped:
             status = cleaned[STATUS] if "employment_status" in self.mapped else None
             end: date | None = final[END_DATE]
@@ -513,9 +488,7 @@ class _ImportRun:
                     "row": row_number,
                     "employee_id": final[EMPLOYEE_ID],
                     "action": "update",
-                    "fields": [
-                        {"field": FIELD_LABELS[FIELDS[i]], "old": _display(existing[i]), "new": _display(final[i])} for i in changed
-                    ],
+                    "fields": [{"field": COLUMNS[i].label, "old": _display(existing[i]), "new": _display(final[i])} for i in changed],
                 }
             )
 
@@ -600,20 +573,17 @@ class _ImportRun:
         """The values of _WRITTEN_FIELDS, foreign keys as ids."""
         grade, department, site = final[GRADE], final[DEPARTMENT], final[SITE]
         names = self.names
-        return (
-            *(final[FIELD_INDEX[name]] for name in _WRITTEN_FIELDS[:5]),
-            names.grades[grade] if grade else None,
-            names.departments[department.casefold()][1] if department else None,
-            names.sites[site.casefold()][1] if site else None,
-            *(final[FIELD_INDEX[name]] for name in _WRITTEN_FIELDS[8:12]),
-            list(final[LANGUAGES]),
-            final[STATUS],
-            final[PREFERRED_LANGUAGE],
-        )
+        stored = {
+            GRADE: names.grades[grade] if grade else None,
+            DEPARTMENT: names.departments[department.casefold()][1] if department else None,
+            SITE: names.sites[site.casefold()][1] if site else None,
+            LANGUAGES: list(final[LANGUAGES]),
+        }
+        return tuple(stored[index] if index in stored else final[index] for index in _WRITTEN)
 
 
 def _changed_fields(final: tuple[Any, ...], existing: tuple[Any, ...]) -> list[int]:
-    return [index for index in range(len(FIELDS)) if (tuple(existing[index]) if index == LANGUAGES else existing[index]) != final[index]]
+    return [index for index in range(len(COLUMNS)) if (tuple(existing[index]) if index == LANGUAGES else existing[index]) != final[index]]
 
 
 def _shown(value: str) -> str:

@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 
 from turnabout.accounts.models import Organisation, User
 from turnabout.people.errors import ImportAlreadyApplied
-from turnabout.people.hris_reading import ImportFile, guess_mapping, read_headers
+from turnabout.people.hris_columns import guess_mapping
+from turnabout.people.hris_reading import ImportFile, read_headers
 from turnabout.people.models import ImportJob, ImportJobStatus
 from turnabout.people.tasks import apply_import_job_task, preview_import_job_task
 

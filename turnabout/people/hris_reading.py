@@ -1,4 +1,4 @@
-"""Reading HRIS exports: CSV or XLSX files streamed row by row, header mapping, and per-cell cleaning.
+"""Reading HRIS exports: CSV or XLSX files streamed row by row (the columns and their cells are ``hris_columns``).
 
 Nothing here touches the database. Rows are yielded as ``(row_number, values)`` where row numbers are
 what a spreadsheet shows (the header is row 1, so the first data row is row 2; a quoted multi-line cell
@@ -10,19 +10,14 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import zipfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import IO, Any
-from zoneinfo import available_timezones
 
-from django.utils.translation import gettext_noop
-
-from turnabout.core.email import DIRECTION_CONTROLS
 from turnabout.people.errors import ImportFileUnreadable
 from turnabout.people.hris_limits import (
     MAX_CELL_CHARS,
@@ -33,105 +28,6 @@ from turnabout.people.hris_limits import (
     check_xlsx_archive,
     within_columns,
 )
-from turnabout.people.languages import language_codes, supported_language
-
-# The target fields, in the order every cleaned row tuple uses.
-FIELDS: tuple[str, ...] = (
-    "employee_id",
-    "given_name",
-    "family_name",
-    "email",
-    "job_title",
-    "grade",
-    "department",
-    "site",
-    "country",
-    "timezone",
-    "manager_employee_id",
-    "hire_date",
-    "end_date",
-    "languages",
-    "employment_status",
-    "preferred_language",
-)
-FIELD_INDEX: dict[str, int] = {name: index for index, name in enumerate(FIELDS)}
-REQUIRED_FIELDS: frozenset[str] = frozenset({"employee_id", "email"})
-# English, as the audit trail and stored summaries keep them; pages show gettext(label).
-FIELD_LABELS: dict[str, str] = {
-    "employee_id": gettext_noop("Employee id"),
-    "given_name": gettext_noop("Given name"),
-    "family_name": gettext_noop("Family name"),
-    "email": gettext_noop("Email"),
-    "job_title": gettext_noop("Job title"),
-    "grade": gettext_noop("Grade"),
-    "department": gettext_noop("Department"),
-    "site": gettext_noop("Site"),
-    "country": gettext_noop("Country"),
-    "timezone": gettext_noop("Time zone"),
-    "manager_employee_id": gettext_noop("Manager employee id"),
-    "hire_date": gettext_noop("Hire date"),
-    "end_date": gettext_noop("End date"),
-    "languages": gettext_noop("Languages"),
-    "employment_status": gettext_noop("Employment status"),
-    "preferred_language": gettext_noop("Preferred language"),
-}
-
-# Header names HRIS exports commonly use, compared after normalise_header().
-HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "employee_id": ("employeeid", "employeenumber", "employeeno", "employeenum", "empid", "empno", "staffid", "staffnumber",
-                    "personnelnumber", "personid", "workerid", "payrollnumber", "employeecode", "id"),
-    "given_name": ("givenname", "firstname", "forename", "legalfirstname", "first"),
-    "family_name": ("familyname", "lastname", "surname", "legallastname", "last"),
-    "email": ("email", "emailaddress", "workemail", "workemailaddress", "businessemail", "officeemail", "primaryemail", "mail"),
-    "job_title": ("jobtitle", "title", "position", "positiontitle", "businesstitle", "jobname", "role"),
-    "grade": ("grade", "jobgrade", "gradecode", "paygrade", "salarygrade", "band", "jobband", "level", "joblevel"),
-    "department": ("department", "departmentname", "dept", "team", "division", "businessunit", "orgunit", "organisationunit",
-                   "organizationunit"),
-    "site": ("site", "sitename", "location", "worklocation", "office", "officelocation", "workplace"),
-    "country": ("country", "countrycode", "workcountry", "countryiso"),
-    "timezone": ("timezone", "tz", "timezonename", "iana", "ianatimezone"),
-    "manager_employee_id": ("manageremployeeid", "managerid", "manageremployeenumber", "managernumber", "managerempid", "managerno",
-                            "reportsto", "reportstoid", "supervisorid", "supervisoremployeeid", "linemanagerid", "linemanageremployeeid"),
-    "hire_date": ("hiredate", "startdate", "dateofhire", "joindate", "joiningdate", "datejoined", "originalhiredate",
-                  "employmentstartdate", "datehired"),
-    "end_date": ("enddate", "terminationdate", "leavingdate", "leavedate", "exitdate", "lastworkingday", "lastdayofwork",
-                 "employmentenddate", "dateleft"),
-    "languages": ("languages", "language", "spokenlanguages", "languagecodes"),
-    "employment_status": ("employmentstatus", "status", "employeestatus", "workerstatus"),
-    "preferred_language": ("preferredlanguage", "displaylanguage", "uilanguage", "locale", "languagepreference",
-                           "communicationlanguage", "correspondencelanguage"),
-}  # fmt: skip
-
-_NOT_ALPHANUMERIC = re.compile(r"[^0-9a-z]+")
-
-
-def normalise_header(header: str) -> str:
-    """Compare headers without case, spaces, underscores or punctuation.
-
-    >>> normalise_header(" Work_E-mail ")
-    'workemail'
-    """
-    return _NOT_ALPHANUMERIC.sub("", header.casefold())
-
-
-def guess_mapping(headers: list[str]) -> dict[str, str]:
-    """Map target fields to the file's headers by name and common HRIS synonyms; unknown headers stay unmapped.
-
-    >>> mapping = guess_mapping(["Employee Number", "Work Email", "Manager ID", "Start Date", "Location", "Job Grade", "Notes"])
-    >>> mapping["employee_id"], mapping["email"], mapping["site"], "Notes" in mapping.values()
-    ('Employee Number', 'Work Email', 'Location', False)
-    """
-    field_for = {synonym: field for field, synonyms in HEADER_SYNONYMS.items() for synonym in synonyms}
-    mapping: dict[str, str] = {}
-    for header in headers:
-        field = field_for.get(normalise_header(header))
-        if field is not None and field not in mapping:
-            mapping[field] = header
-    return mapping
-
-
-# --------------------------------------------------------------------------------------------------
-# Files
 
 
 @dataclass(frozen=True)
@@ -308,145 +204,3 @@ def _cell_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))  # numeric employee ids arrive as 1001.0
     return str(value).strip()
-
-
-# --------------------------------------------------------------------------------------------------
-# Cell cleaning: each cleaner returns the stored value or raises ValueError with the reason a person reads.
-
-# ISO 3166-1 alpha-2, plus XK (Kosovo), which HR systems use although it is user-assigned.
-COUNTRY_CODES = frozenset(
-    """AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ CA CC CD
-    CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH
-    GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW
-    KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG
-    NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN
-    SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS XK YE
-    YT ZA ZM ZW""".split()  # noqa: SIM905
-)
-# ISO 639-1 two-letter language codes.
-LANGUAGE_CODES = frozenset(
-    """aa ab ae af ak am an ar as av ay az ba be bg bi bm bn bo br bs ca ce ch co cr cs cu cv cy da de dv dz ee el en eo es et
-    eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu hy hz ia id ie ig ii ik io is it iu ja jv ka kg ki kj kk kl
-    km kn ko kr ks ku kv kw ky la lb lg li ln lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb nd ne ng nl nn no nr nv ny oc oj
-    om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm sn so sq sr ss st su sv sw ta te tg th ti tk tl tn to
-    tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za zh zu""".split()  # noqa: SIM905
-)
-_LANGUAGE_SEPARATORS = re.compile(r"[;|,\s]+")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-# Not a full RFC 5322 check: one @, no spaces, a dot in the domain — what HR exports get wrong in practice.
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
-STATUS_WORDS = {"active": "active", "leaver": "leaver", "left": "leaver", "terminated": "leaver", "inactive": "leaver"}
-
-
-@cache
-def _timezones() -> frozenset[str]:
-    return frozenset(available_timezones())
-
-
-def _limited(maximum: int) -> Callable[[str], str]:
-    def clean(value: str) -> str:
-        if len(value) > maximum:
-            raise ValueError(f"is {len(value)} characters long; at most {maximum} fit")
-        return value
-
-    return clean
-
-
-def clean_email(value: str) -> str:
-    if len(value) > 254 or not _EMAIL.fullmatch(value):
-        raise ValueError("is not an email address")
-    return value.lower()
-
-
-def clean_country(value: str) -> str:
-    code = value.upper()
-    if code == "UK":
-        raise ValueError("is not an ISO 3166 country code; the United Kingdom is GB")
-    if len(code) != 2 or code not in COUNTRY_CODES:
-        raise ValueError("is not an ISO 3166-1 alpha-2 country code (two letters, e.g. GB, FR, US)")
-    return code
-
-
-def clean_timezone(value: str) -> str:
-    if value not in _timezones():
-        raise ValueError("is not an IANA time zone (e.g. Europe/London, America/New_York; names are case-sensitive)")
-    return value
-
-
-def clean_date(value: str) -> date:
-    if not _ISO_DATE.fullmatch(value):
-        raise ValueError("is not a date in YYYY-MM-DD form (day/month order is ambiguous, so 03/04/2024 is refused)")
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValueError("is not a real calendar date") from None
-
-
-def clean_languages(value: str) -> tuple[str, ...]:
-    codes: list[str] = []
-    for code in _LANGUAGE_SEPARATORS.split(value.lower()):
-        if not code:
-            continue
-        if code not in LANGUAGE_CODES:
-            raise ValueError(f"contains '{code}', which is not an ISO 639-1 language code (two letters, e.g. en, fr)")
-        if code not in codes:
-            codes.append(code)
-    return tuple(codes)
-
-
-def clean_preferred_language(value: str) -> str:
-    """One of the languages Turnabout speaks (settings.LANGUAGES), or a regional variant of one (es-MX is es)."""
-    code = supported_language(value)
-    if code is None:
-        raise ValueError(f"is not a language Turnabout speaks: use one of {', '.join(language_codes())}")
-    return code
-
-
-def clean_status(value: str) -> str:
-    try:
-        return STATUS_WORDS[value.lower()]
-    except KeyError:
-        raise ValueError("is not an employment status: use active or leaver") from None
-
-
-# Control characters other than tab and line breaks (a multi-line job title is fine; the PDF and emails flatten it),
-# and the direction controls, which would show the text after them reversed (the marks U+200E/U+200F are text).
-_CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_DIRECTION_CONTROL = re.compile(f"[{DIRECTION_CONTROLS}]")
-
-
-def _printable(clean: Callable[[str], Any]) -> Callable[[str], Any]:
-    """``clean``, after refusing control characters: a NUL passed the email check, then PostgreSQL refused to store it."""
-
-    def checked(value: str) -> Any:
-        found = _CONTROL_CHARACTER.search(value)
-        if found:
-            raise ValueError(f"contains a control character (U+{ord(found.group()):04X}), which cannot be stored")
-        found = _DIRECTION_CONTROL.search(value)
-        if found:
-            code_point = f"U+{ord(found.group()):04X}"
-            raise ValueError(f"contains a direction control character ({code_point}), which would show the text after it reversed")
-        return clean(value)
-
-    return checked
-
-
-_FIELD_CLEANERS: Mapping[str, Callable[[str], Any]] = {
-    "employee_id": _limited(64),
-    "given_name": _limited(100),
-    "family_name": _limited(100),
-    "email": clean_email,
-    "job_title": _limited(200),
-    "grade": _limited(30),
-    "department": _limited(150),
-    "site": _limited(150),
-    "country": clean_country,
-    "timezone": clean_timezone,
-    "manager_employee_id": _limited(64),
-    "hire_date": clean_date,
-    "end_date": clean_date,
-    "languages": clean_languages,
-    "employment_status": clean_status,
-    "preferred_language": clean_preferred_language,
-}
-CLEANERS: Mapping[str, Callable[[str], Any]] = {name: _printable(clean) for name, clean in _FIELD_CLEANERS.items()}

@@ -12,7 +12,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from turnabout.core.forms import BoundedForm
-from turnabout.people.hris_reading import ACCEPTED_EXTENSIONS, FIELD_LABELS, FIELDS, REQUIRED_FIELDS
+from turnabout.people.hris_columns import COLUMN_NAMES, COLUMNS
+from turnabout.people.hris_reading import ACCEPTED_EXTENSIONS
 
 NOT_IMPORTED = ""
 
@@ -53,13 +54,15 @@ class ImportMappingForm(BoundedForm):
     def __init__(self, *args: Any, headers: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choices = [(NOT_IMPORTED, gettext("— not imported —")), *[(header, header) for header in headers]]
-        for name in FIELDS:
-            field_label = gettext(FIELD_LABELS[name])
-            label = gettext("%(field)s (required)") % {"field": field_label} if name in REQUIRED_FIELDS else field_label
-            self.fields[name] = forms.ChoiceField(label=label, choices=choices, required=name in REQUIRED_FIELDS)
-            self.fields[name].error_messages["required"] = gettext("Choose the column that holds “%(field)s”.") % {"field": field_label}
+        for column in COLUMNS:
+            field_label = gettext(column.label)
+            label = gettext("%(field)s (required)") % {"field": field_label} if column.required else field_label
+            self.fields[column.name] = forms.ChoiceField(label=label, choices=choices, required=column.required)
+            self.fields[column.name].error_messages["required"] = gettext("Choose the column that holds “%(field)s”.") % {
+                "field": field_label
+            }
         # Keep the checkbox last, after the columns.
-        self.order_fields([*FIELDS, "mark_missing_as_leavers"])
+        self.order_fields([*COLUMN_NAMES, "mark_missing_as_leavers"])
 
     def mapping(self) -> dict[str, str]:
-        return {name: self.cleaned_data[name] for name in FIELDS if self.cleaned_data.get(name)}
+        return {name: self.cleaned_data[name] for name in COLUMN_NAMES if self.cleaned_data.get(name)}

@@ -17,8 +17,8 @@ from turnabout.accounts.access import access_managed_organisation
 from turnabout.core.htmx import is_htmx
 from turnabout.people.access import access_import_job
 from turnabout.people.errors import ImportAlreadyApplied, ImportFileUnreadable
+from turnabout.people.hris_columns import COLUMN_NAMED
 from turnabout.people.hris_jobs import create_import_job, recent_import_jobs, request_import_apply, request_import_preview
-from turnabout.people.hris_reading import FIELD_LABELS
 from turnabout.people.import_forms import ImportMappingForm, ImportUploadForm
 from turnabout.people.models import ImportJobStatus
 
@@ -75,7 +75,7 @@ def import_preview(request: HttpRequest, job_id: int) -> HttpResponse:
         if not job.is_running:
             response["HX-Refresh"] = "true"  # done: the whole page changes (summary, problems or outcome)
         return response
-    mapped = [(FIELD_LABELS[name], header) for name, header in job.mapping.items() if name in FIELD_LABELS]
+    mapped = [(COLUMN_NAMED[name].label, header) for name, header in job.mapping.items() if name in COLUMN_NAMED]
     step = "apply" if job.is_applied or job.is_applying else "preview"
     return render(request, "people/import_preview.html", {"job": job, "summary": job.summary, "mapped": mapped, "step": step})
 

@@ -1,5 +1,7 @@
 """The people directory: employees, their place in the organisation, and their skills."""
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
@@ -181,10 +183,6 @@ class Skill(models.Model):
         """The skill's name in the reader's language (a shipped skill is translated; an organisation's own is not)."""
         return content_text(self.name)
 
-    @property
-    def description_label(self) -> str:
-        return content_text(self.description)
-
 
 class SkillLevel(models.IntegerChoices):
     AWARE = 1, _("Aware")
@@ -311,3 +309,59 @@ class ImportJob(models.Model):
     def can_apply(self) -> bool:
         """Previewed (or failed, to try again once the file or the directory is fixed) and not running."""
         return self.status in (ImportJobStatus.PREVIEWED, ImportJobStatus.FAILED)
+
+
+class Community(TimestampedModel):
+    """An employee resource group or network: a name, a purpose, leads and members (docs/communities.md).
+
+    Members join an open community themselves. The membership of an identity-based network is sensitive: it is shown
+    only to the member, counted only in suppressed aggregates, and counts for a program's eligibility only with the
+    member's consent.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="communities")
+    name = models.CharField(max_length=150)
+    purpose = models.TextField(blank=True)
+    is_open = models.BooleanField(default=False, help_text=_("Anyone in the organisation may join or leave it themselves."))
+    is_identity_based = models.BooleanField(
+        default=False, help_text=_("Membership says something sensitive about a person (for example a network of LGBTQ+ colleagues).")
+    )
+    leads: "models.ManyToManyField[Person, Any]" = models.ManyToManyField(Person, blank=True, related_name="led_communities")
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = _("communities")
+        constraints = [models.UniqueConstraint("organisation", Lower("name"), name="community_name_ci_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MembershipSource(models.TextChoices):
+    JOINED = "joined", _("Joined themselves")
+
+
+class CommunityMembership(models.Model):
+    """One person's membership of one community, with where it came from.
+
+    ``consented_at`` is when the member agreed that the membership may be used (for a program's eligibility and
+    reports): joining is that consent. A membership of an identity-based community without it is never used.
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="community_memberships")
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="memberships")
+    source = models.CharField(max_length=10, choices=MembershipSource.choices)
+    joined_at = models.DateTimeField(default=timezone.now)
+    consented_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["community", "person__family_name", "person__given_name"]
+        constraints = [models.UniqueConstraint(fields=["person", "community"], name="community_membership_once")]
+
+    def __str__(self) -> str:
+        return f"Membership of person #{self.person_id} in community #{self.community_id}"
+
+    @property
+    def counts_for_eligibility(self) -> bool:
+        """Usable for a program's eligibility: any membership of an ordinary community; of an identity-based one, with consent."""
+        return not self.community.is_identity_based or self.consented_at is not None

@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 
 from turnabout.accounts.models import AuditAction, Organisation, User
 from turnabout.accounts.services import record_audit_entry
-from turnabout.core.hooks import people_left
+from turnabout.core.hooks import people_changed, people_left
 from turnabout.people.errors import ManagerCycle
 from turnabout.people.hris_results import ImportResult
 from turnabout.people.models import (
@@ -111,17 +111,24 @@ def create_person(*, organisation: Organisation, employee_id: str, manager: Pers
     return person
 
 
+# Besides the manager, the fields matching reads of a person: a change fires people_changed, as an import's does.
+MATCHED_ON_FIELDS = frozenset({"grade", "department", "site", "timezone", "languages"})
+
+
 @transaction.atomic
 def update_person(*, person: Person, **fields: Any) -> Person:
     """Change a person's fields; a new manager moves their whole subtree, refusing cycles.
 
-    A new grade is recorded as a GradeChange dated today (local date), in the same transaction.
+    A new grade is recorded as a GradeChange dated today (local date), in the same transaction. A change of the
+    manager or of a field matching reads (``MATCHED_ON_FIELDS``) fires ``people_changed`` after commit.
     """
     unknown = set(fields) - PERSON_FIELDS - {"manager"}
     if unknown:
         raise TypeError(f"Unknown person fields: {', '.join(sorted(unknown))}")
     new_manager = fields.pop("manager", person.manager)
     old_grade_id = person.grade_id
+    watched = sorted(MATCHED_ON_FIELDS & set(fields))
+    matched_on_before = [person.serializable_value(name) for name in watched]
     for name, value in fields.items():
         setattr(person, name, value)
     if new_manager is not None and (new_manager.pk == person.pk or new_manager.reporting_path.startswith(person.reporting_path)):
@@ -137,6 +144,9 @@ def update_person(*, person: Person, **fields: Any) -> Person:
     if manager_changed:
         rebuild_reporting_paths(organisation=person.organisation)
         person.refresh_from_db(fields=["reporting_path", "reporting_depth"])
+    if manager_changed or matched_on_before != [person.serializable_value(name) for name in watched]:
+        organisation_id = person.organisation_id
+        transaction.on_commit(lambda: people_changed.fire(organisation_id=organisation_id))
     return person
 
 

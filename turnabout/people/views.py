@@ -6,12 +6,33 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_http_methods, require_POST
 
+from turnabout.accounts.access import access_managed_organisation
 from turnabout.accounts.http import AuthenticatedRequest
 from turnabout.core.htmx import template_for
-from turnabout.people.access import access_directory, access_own_person, access_person, sees_employment_details
+from turnabout.people.access import (
+    access_community,
+    access_directory,
+    access_managed_community,
+    access_own_person,
+    access_person,
+    leads_community,
+    sees_community_members,
+    sees_employment_details,
+)
+from turnabout.people.communities import (
+    communities_of,
+    community_memberships,
+    create_community,
+    join_community,
+    leave_community,
+    member_count,
+    membership_of,
+    set_community_leads,
+)
 from turnabout.people.erasure import is_erased
-from turnabout.people.forms import DirectoryFilterForm, SensitiveProfileForm
-from turnabout.people.models import SensitiveProfile
+from turnabout.people.errors import CommunityError
+from turnabout.people.forms import CommunityForm, DirectoryFilterForm, SensitiveProfileForm
+from turnabout.people.models import Person, SensitiveProfile
 from turnabout.people.queries import direct_reports, directory_choices, directory_page, reporting_chain, top_of_organisation
 from turnabout.people.services import record_sensitive_profile, withdraw_sensitive_profile
 
@@ -77,7 +98,12 @@ def my_privacy(request: AuthenticatedRequest) -> HttpResponse:
         record_sensitive_profile(person=person, consent_purpose=SENSITIVE_PURPOSE, consent_legal_basis=SENSITIVE_LEGAL_BASIS, **data)
         messages.success(request, _("Your answers are saved. Only you can see them."))
         return redirect("people:my_privacy")
-    context = {"form": form, "profile": profile, "purpose": _(SENSITIVE_PURPOSE), "legal_basis": _(SENSITIVE_LEGAL_BASIS)}
+    context = {
+        "form": form,
+        "profile": profile,
+        "purpose": _(SENSITIVE_PURPOSE),
+        "legal_basis": _(SENSITIVE_LEGAL_BASIS),
+    }
     return render(request, "people/my_privacy.html", context)
 
 
@@ -88,3 +114,112 @@ def withdraw_privacy(request: AuthenticatedRequest) -> HttpResponse:
     if withdraw_sensitive_profile(person=person):
         messages.success(request, _("Your answers are deleted and your consent is withdrawn."))
     return redirect("people:my_privacy")
+
+
+def _people_by_email(organisation_id: int, emails: list[str]) -> tuple[list[Person], str]:
+    """The organisation's people with these addresses, and what to say about addresses nobody has (empty when none)."""
+    people = list(Person.objects.filter(organisation_id=organisation_id, email__in=emails))
+    unknown = sorted(set(emails) - {person.email.lower() for person in people})
+    if not unknown:
+        return people, ""
+    return people, _("Nobody in the directory has these addresses: %(addresses)s.") % {"addresses": ", ".join(unknown)}
+
+
+@login_required
+def community_list(request: AuthenticatedRequest) -> HttpResponse:
+    organisation = access_directory(request.user)
+    context = {"rows": communities_of(organisation), "may_create": sees_employment_details(request.user)}
+    return render(request, "people/communities.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def community_new(request: AuthenticatedRequest) -> HttpResponse:
+    organisation = access_managed_organisation(request.user)
+    form = CommunityForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        leads, unknown = _people_by_email(organisation.pk, data["lead_emails"])
+        if unknown:
+            form.add_error("lead_emails", unknown)
+        else:
+            try:
+                community = create_community(
+                    organisation=organisation,
+                    name=data["name"],
+                    purpose=data["purpose"],
+                    is_open=data["is_open"],
+                    is_identity_based=data["is_identity_based"],
+                    leads=leads,
+                )
+            except CommunityError as error:
+                form.add_error("name", error.message)
+            else:
+                messages.success(request, _("The community “%(name)s” is created.") % {"name": community.name})
+                return redirect("people:community", community.pk)
+    return render(request, "people/community_new.html", {"form": form})
+
+
+@login_required
+def community_detail(request: AuthenticatedRequest, community_id: int) -> HttpResponse:
+    community = access_community(request.user, community_id)
+    own = Person.objects.filter(user=request.user, organisation=community.organisation).first()
+    leading = leads_community(request.user, community)
+    context = {
+        "community": community,
+        "leads": list(community.leads.order_by("family_name", "given_name")),
+        "member_count": member_count(community),
+        "members": list(community_memberships(community)) if sees_community_members(request.user, community) else None,
+        "membership": membership_of(own, community) if own is not None else None,
+        "is_person": own is not None,
+        "leading": leading,
+        "may_name_leads": sees_employment_details(request.user),
+        "programs": list(community.programs.order_by("-created_at")) if leading or sees_employment_details(request.user) else [],
+    }
+    return render(request, "people/community_detail.html", context)
+
+
+@login_required
+@require_POST
+def community_join(request: AuthenticatedRequest, community_id: int) -> HttpResponse:
+    community = access_community(request.user, community_id)
+    person = access_own_person(request.user)
+    try:
+        join_community(community=community, person=person)
+    except CommunityError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("You joined %(community)s.") % {"community": community.name})
+    return redirect("people:community", community.pk)
+
+
+@login_required
+@require_POST
+def community_leave(request: AuthenticatedRequest, community_id: int) -> HttpResponse:
+    community = access_community(request.user, community_id)
+    person = access_own_person(request.user)
+    try:
+        leave_community(community=community, person=person)
+    except CommunityError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("You left %(community)s.") % {"community": community.name})
+    return redirect("people:community", community.pk)
+
+
+@login_required
+@require_POST
+def community_leads(request: AuthenticatedRequest, community_id: int) -> HttpResponse:
+    community = access_managed_community(request.user, community_id)
+    form = CommunityForm({"name": community.name, "lead_emails": request.POST.get("lead_emails", "")})
+    if not form.is_valid():
+        messages.error(request, " ".join(str(error) for errors in form.errors.values() for error in errors))
+        return redirect("people:community", community.pk)
+    emails = form.cleaned_data["lead_emails"]
+    leads, unknown = _people_by_email(community.organisation_id, emails)
+    if unknown:
+        messages.error(request, unknown)
+    else:
+        set_community_leads(community=community, leads=leads)
+        messages.success(request, _("The community's leads are saved."))
+    return redirect("people:community", community.pk)

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from turnabout.accounts.models import AuditEntry, User
-from turnabout.engagement.models import Concern, Meeting, Note, Pair, Pulse, Reflection
+from turnabout.engagement.models import Concern, Meeting, Note, Pair, Pulse, Quote, Reflection
 from turnabout.identity.models import ApiToken
 from turnabout.matching.models import Match
 from turnabout.matching.presentation import reason_texts
@@ -209,6 +209,7 @@ def _pairs(person: Person, user: User | None) -> list[dict[str, Any]]:
             Prefetch(
                 "concerns", queryset=Concern.objects.filter(raised_by=user).order_by("created_at", "pk") if user else Concern.objects.none()
             ),
+            Prefetch("quotes", queryset=Quote.objects.filter(author=user).order_by("created_at", "pk") if user else Quote.objects.none()),
         )
         .order_by("started_on", "pk")
     )
@@ -310,6 +311,16 @@ def _pair(pair: Pair, role: Role) -> dict[str, Any]:
         "insights": [
             {"description": insight.description, "owner": insight.owner, "adopted_on": insight.adopted_on}
             for insight in pair.insights.all()
+        ],
+        "quotes_you_offered": [
+            {
+                "text": quote.text,
+                "signed": quote.get_attribution_display(),
+                "offered_at": quote.created_at,
+                "chosen_for_the_report_at": quote.chosen_at,
+                "withdrawn_at": quote.withdrawn_at,
+            }
+            for quote in pair.quotes.all()
         ],
         "program_manager_actions": [
             {"kind": action.kind, "taken_at": action.taken_at, "message": action.message} for action in pair.manager_actions.all()

@@ -5,6 +5,7 @@ answers 422 in ninja's shape (``{"detail": [{"loc": [...], "msg": ..., "type": .
 """
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
@@ -21,6 +22,7 @@ from turnabout.programs.models import Enrolment, Program, ProgramStatus, Role
 from turnabout.programs.queries import programs_of
 from turnabout.programs.rules import launch_problems
 from turnabout.programs.schemas import (
+    API_SETTING_NAMES,
     DecisionIn,
     EnrolmentOut,
     InvitationIn,
@@ -51,14 +53,15 @@ def _invalid(errors: Mapping[str, Iterable[ValidationError]]) -> InvalidInput:
     """Form or model errors in ninja's own 422 shape, each located at the API's name for the field.
 
     The page's names differ from the API's in three places: ``sponsor`` is ``sponsor_id``, and the
-    page's ``weight_x`` and ``rule_x`` fields are keys ``x`` of ``match_weights`` and ``match_rules``.
+    page's ``weight_x`` and ``rule_x`` fields are the keys of ``match_weights`` and ``match_rules`` that
+    the API names for the stored setting ``x`` (API_SETTING_NAMES).
     """
     located = []
     for name, field_errors in errors.items():
         if name.startswith("weight_"):
-            path = ["match_weights", name.removeprefix("weight_")]
+            path = ["match_weights", API_SETTING_NAMES["match_weights"][name.removeprefix("weight_")]]
         elif name.startswith("rule_"):
-            path = ["match_rules", name.removeprefix("rule_")]
+            path = ["match_rules", API_SETTING_NAMES["match_rules"][name.removeprefix("rule_")]]
         else:
             path = [] if name == "__all__" else ["sponsor_id" if name == "sponsor" else name]
         for error in field_errors:
@@ -66,8 +69,25 @@ def _invalid(errors: Mapping[str, Iterable[ValidationError]]) -> InvalidInput:
     return InvalidInput(located)
 
 
-def _program_out(program: Program) -> ProgramOut:
+def _stored_settings(changes: dict[str, Any]) -> dict[str, Any]:
+    """``changes`` with the keys of its settings documents (the API's names) turned into the stored names."""
+    for document, names in API_SETTING_NAMES.items():
+        if isinstance(changes.get(document), Mapping):
+            stored = {api: name for name, api in names.items()}
+            changes[document] = {stored[key]: value for key, value in changes[document].items()}
+    return changes
+
+
+def _settings_out(program: Program) -> ProgramOut:
+    """The program as the API shows it, its settings documents under the API's names."""
     out = ProgramOut.from_orm(program)
+    for document, names in API_SETTING_NAMES.items():
+        setattr(out, document, {names.get(key, key): value for key, value in getattr(program, document).items()})
+    return out
+
+
+def _program_out(program: Program) -> ProgramOut:
+    out = _settings_out(program)
     if program.status == ProgramStatus.DRAFT:
         out.launch_problems = launch_problems(program)
     return out
@@ -87,7 +107,7 @@ def _enrolment_out(enrolment: Enrolment) -> EnrolmentOut:
 @router.get("", response={200: list[ProgramOut], **refusals(401, 403)}, summary="Programs of your organisation (managers)")
 def list_programs(request: HttpRequest) -> list[ProgramOut]:
     organisation = access_managed_organisation(_user(request))
-    return [ProgramOut.from_orm(program) for program in programs_of(organisation)]
+    return [_settings_out(program) for program in programs_of(organisation)]
 
 
 @router.post("", response={201: ProgramOut, **refusals(400, 401, 403, 422)}, summary="Create a draft from a strategic driver's template")
@@ -109,7 +129,7 @@ def get_program(request: HttpRequest, program_id: Path[DatabaseId]) -> ProgramOu
 )
 def patch_program(request: HttpRequest, program_id: Path[DatabaseId], payload: ProgramUpdateIn) -> ProgramOut:
     program = access_program(_user(request), program_id, write=True)
-    changes = payload.dict(exclude_unset=True)
+    changes = _stored_settings(payload.dict(exclude_unset=True))
     if "sponsor_id" in changes:
         changes["sponsor"] = changes.pop("sponsor_id")
     # The form shows locked settings disabled and ignores what is posted for them; the API refuses them.

@@ -39,3 +39,13 @@ class EnrolmentStateError(ProgramError):
 
 class TrainingAnswerWrong(ProgramError):
     code = "training_answer_wrong"
+
+
+class UnknownMatchSetting(ProgramError):
+    """A stored matching setting the engine has no field for (its weights and rules are stored under its names)."""
+
+    code = "unknown_match_setting"
+
+    def __init__(self, names: list[str]) -> None:
+        super().__init__(gettext("These are not matching settings: %(names)s.") % {"names": ", ".join(names)})
+        self.names = names

@@ -13,10 +13,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from turnabout.accounts.models import Role as AccountRole
-from turnabout.accounts.models import User
+from turnabout.accounts.models import AccountRole, User
 from turnabout.core.forms import BoundedForm, BoundedTextMixin, set_max_length
-from turnabout.people.models import Department, Grade, Site, Skill
+from turnabout.people.models import Community, Department, Grade, Site, Skill
 from turnabout.programs.models import (
     LABEL_MAX_LENGTH,
     PAIRING_FORMAT_WORDED,
@@ -28,14 +27,15 @@ from turnabout.programs.models import (
     TrainingModule,
     Wording,
 )
-from turnabout.programs.rules import DEFAULT_MATCH_RULES, DEFAULT_MATCH_WEIGHTS, EDITABLE_FIELDS
-from turnabout.programs.services import MAX_MIN_AVAILABILITY_MINUTES, PROGRAM_TEXT_MAX_LENGTHS
+from turnabout.programs.rules import EDITABLE_FIELDS, RULE_NAMES, WEIGHT_NAMES, match_settings
+from turnabout.programs.services import MAX_MIN_OVERLAP_MINUTES, PROGRAM_TEXT_MAX_LENGTHS
 
+# The label of each of the engine's weights (WEIGHT_NAMES), in order.
 WEIGHT_LABELS = {
-    "learning_goals": _("Weight: learning goals covered"),
+    "goals": _("Weight: learning goals covered"),
     "common_ground": _("Weight: common ground (interests and values)"),
     "availability": _("Weight: overlapping availability"),
-    "crossing_boundaries": _("Weight: crossing departments and sites"),
+    "boundaries": _("Weight: crossing departments and sites"),
     "diversity": _("Weight: different backgrounds (only with consent)"),
     "grade_gap": _("Weight: a clear grade gap"),
 }
@@ -97,7 +97,7 @@ class ProgramSetupForm(BoundedTextMixin, forms.ModelForm[Program]):
             "outcomes_for_organisation", "topics", "sponsor", "enrolment_opens_on", "enrolment_closes_on", "starts_on", "ends_on",
             "cadence", "target_meeting_count", "pairing_format", "matching_style", "acceptance_order", "wording",
             "custom_mentor_label", "custom_mentee_label", "mentee_min_grade", "mentor_max_grade", "min_grade_gap",
-            "min_tenure_months", "eligible_sites", "eligible_departments", "code_of_conduct", "agreement_template",
+            "min_tenure_months", "eligible_sites", "eligible_departments", "eligible_communities", "code_of_conduct", "agreement_template",
             "training_required", "training_modules",
         ]  # fmt: skip
         widgets = {
@@ -123,36 +123,36 @@ class ProgramSetupForm(BoundedTextMixin, forms.ModelForm[Program]):
             self.fields[name].queryset = Grade.objects.filter(organisation=organisation)  # type: ignore[attr-defined]
         self.fields["eligible_sites"].queryset = Site.objects.filter(organisation=organisation)  # type: ignore[attr-defined]
         self.fields["eligible_departments"].queryset = Department.objects.filter(organisation=organisation)  # type: ignore[attr-defined]
+        self.fields["eligible_communities"].queryset = Community.objects.filter(organisation=organisation)  # type: ignore[attr-defined]
         self.fields["topics"].queryset = Skill.objects.order_by("name")  # type: ignore[attr-defined]
         self.fields["training_modules"].queryset = TrainingModule.objects.all()  # type: ignore[attr-defined]
         for name, limit in PROGRAM_TEXT_MAX_LENGTHS.items():
             field = self.fields[name]
             assert isinstance(field, forms.CharField)
             set_max_length(field, limit)
-        weights = {**DEFAULT_MATCH_WEIGHTS, **program.match_weights}
-        rules = {**DEFAULT_MATCH_RULES, **program.match_rules}
+        current = match_settings(program)
         for name, label in WEIGHT_LABELS.items():
-            self.fields[f"weight_{name}"] = forms.FloatField(min_value=0, max_value=1, label=label, initial=weights[name])
-        self.fields["rule_mode"] = forms.ChoiceField(choices=MODE_CHOICES, label=_("Matching goal"), initial=rules["mode"])
-        self.fields["rule_require_different_department"] = forms.BooleanField(
-            required=False, label=_("Never pair people from the same department"), initial=rules["require_different_department"]
+            self.fields[f"weight_{name}"] = forms.FloatField(min_value=0, max_value=1, label=label, initial=getattr(current, name))
+        self.fields["rule_mode"] = forms.ChoiceField(choices=MODE_CHOICES, label=_("Matching goal"), initial=current.mode.value)
+        self.fields["rule_forbid_same_department"] = forms.BooleanField(
+            required=False, label=_("Never pair people from the same department"), initial=current.forbid_same_department
         )
         self.fields["rule_require_shared_language"] = forms.BooleanField(
-            required=False, label=_("Pairs must share a language"), initial=rules["require_shared_language"]
+            required=False, label=_("Pairs must share a language"), initial=current.require_shared_language
         )
-        self.fields["rule_min_availability_minutes"] = forms.IntegerField(
+        self.fields["rule_min_overlap_minutes"] = forms.IntegerField(
             min_value=0,
-            max_value=MAX_MIN_AVAILABILITY_MINUTES,
+            max_value=MAX_MIN_OVERLAP_MINUTES,
             label=_("Minimum overlapping availability (minutes a week)"),
-            initial=rules["min_availability_minutes"],
+            initial=current.min_overlap_minutes,
         )
         self.fields["rule_min_pair_score"] = forms.FloatField(
-            min_value=0, max_value=1, label=_("Lowest acceptable pair score (0–1)"), initial=rules["min_pair_score"]
+            min_value=0, max_value=1, label=_("Lowest acceptable pair score (0–1)"), initial=current.min_pair_score
         )
-        self.fields["rule_use_diversity_attributes"] = forms.BooleanField(
+        self.fields["rule_use_diversity"] = forms.BooleanField(
             required=False,
             label=_("Use consented diversity answers to pair across backgrounds"),
-            initial=rules["use_diversity_attributes"],
+            initial=current.use_diversity,
         )
         words = {"mentor": program.mentor_label, "mentee": program.mentee_label}
         words |= {"mentors": program.mentors_label, "mentees": program.mentees_label}
@@ -188,7 +188,7 @@ class ProgramSetupForm(BoundedTextMixin, forms.ModelForm[Program]):
         ``changes`` names model fields; ``match_weights`` and ``match_rules`` may hold some of their keys, and
         null stands for no value in each. A name the form does not have is a programming error (ValueError).
         """
-        documents = {"match_weights": ("weight_", list(WEIGHT_LABELS)), "match_rules": ("rule_", list(DEFAULT_MATCH_RULES))}
+        documents = {"match_weights": ("weight_", WEIGHT_NAMES), "match_rules": ("rule_", RULE_NAMES)}
         current = cls(instance=program)
         data = {name: current[name].value() for name in current.fields}
         for name, value in changes.items():
@@ -207,7 +207,7 @@ class ProgramSetupForm(BoundedTextMixin, forms.ModelForm[Program]):
         cleaned = super().clean() or {}
         weights = [cleaned.get(f"weight_{name}") for name in WEIGHT_LABELS]
         if all(weight is not None for weight in weights) and sum(weights) <= 0:  # type: ignore[arg-type]
-            self.add_error("weight_learning_goals", gettext("At least one weight must be above zero."))
+            self.add_error("weight_goals", gettext("At least one weight must be above zero."))
         self._clean_labels(cleaned)
         return cleaned
 
@@ -348,7 +348,7 @@ class ApplicationForm(BoundedForm):
         self.fields["capacity"].choices = [(n, str(n)) for n in range(1, most + 1)]  # type: ignore[attr-defined]
         partners = program.plural_for(Role.MENTEE if role == Role.MENTOR else Role.MENTOR)
         self.fields["capacity"].label = gettext("How many %(partners)s could you take on?") % {"partners": partners}
-        if not program.match_rules.get("use_diversity_attributes"):
+        if not match_settings(program).use_diversity:
             del self.fields["diversity_consent"]
         else:
             self.fields["diversity_consent"].label = _(

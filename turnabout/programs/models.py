@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from turnabout.accounts.models import Organisation
 from turnabout.core.content import content_text
 from turnabout.core.models import TimestampedModel
-from turnabout.people.models import Department, Grade, Person, Site, Skill
+from turnabout.people.models import Community, Department, Grade, Person, Site, Skill
 from turnabout.programs.catalogue import structure_section, training_catalogue
 
 
@@ -248,6 +248,8 @@ class Program(TimestampedModel):
     name = models.CharField(max_length=200)
     status = models.CharField(max_length=10, choices=ProgramStatus.choices, default=ProgramStatus.DRAFT)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    # The community that runs the program (an employee resource group, a network): its leads manage the program.
+    community = models.ForeignKey(Community, null=True, blank=True, on_delete=models.PROTECT, related_name="programs")
 
     # Purpose: required before enrolment opens.
     purpose_statement = models.TextField(blank=True)
@@ -286,8 +288,10 @@ class Program(TimestampedModel):
     min_tenure_months = models.PositiveSmallIntegerField(default=0)
     eligible_sites = models.ManyToManyField(Site, blank=True, related_name="+")
     eligible_departments = models.ManyToManyField(Department, blank=True, related_name="+")
+    # Members of any of these communities are eligible (a membership that counts: see CommunityMembership).
+    eligible_communities = models.ManyToManyField(Community, blank=True, related_name="+")
 
-    # The engine's weights and rules (see programs.matching_settings for defaults and meaning).
+    # The engine's weights and rules (see programs.rules.match_settings for defaults and meaning).
     match_weights = models.JSONField(default=dict, blank=True)
     match_rules = models.JSONField(default=dict, blank=True)
 
@@ -302,6 +306,29 @@ class Program(TimestampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == ProgramStatus.DRAFT
+
+    @property
+    def is_matching(self) -> bool:
+        return self.status == ProgramStatus.MATCHING
+
+    @property
+    def accepts_invitations(self) -> bool:
+        """A draft or enrolling program: people can still be invited."""
+        return self.status in (ProgramStatus.DRAFT, ProgramStatus.ENROLLING)
+
+    @property
+    def is_past_enrolment(self) -> bool:
+        """Enrolment has closed: the program is matching, running, closing or closed."""
+        return not self.accepts_invitations
+
+    @property
+    def is_under_way(self) -> bool:
+        """Pairs are meeting: the program is running or closing."""
+        return self.status in (ProgramStatus.RUNNING, ProgramStatus.CLOSING)
 
     def clean(self) -> None:
         """Refuse dates out of order (enrolment opens ≤ closes ≤ start < end), naming both fields of each pair."""
@@ -424,6 +451,21 @@ class Enrolment(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.person} as {self.role} in {self.program}"
+
+    @property
+    def is_invited(self) -> bool:
+        return self.status == EnrolmentStatus.INVITED
+
+    @property
+    def may_choose_mentor(self) -> bool:
+        """An approved mentee of a self-select program that is matching: they choose from suggestions now."""
+        program = self.program
+        return (
+            program.matching_style == MatchingStyle.SELF_SELECT
+            and self.role == Role.MENTEE
+            and self.status == EnrolmentStatus.APPROVED
+            and program.is_matching
+        )
 
 
 class EnrolmentSkill(models.Model):

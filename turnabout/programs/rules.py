@@ -4,31 +4,96 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
 from datetime import date
+from typing import Any
 
 from django.utils.translation import gettext, ngettext
 
+from turnabout.engine import Mode, Rules, Weights
+from turnabout.people.communities import counting_memberships, eligible_member_ids
 from turnabout.people.models import Person
+from turnabout.programs.errors import UnknownMatchSetting
 from turnabout.programs.models import Program, ProgramStatus, Role, StrategicDriver
 
 _TEMPLATE_BLANK = re.compile(r"\[[^\]]{3,}\]")
 
-DEFAULT_MATCH_WEIGHTS: dict[str, float] = {
-    "learning_goals": 0.45,
-    "common_ground": 0.15,
-    "availability": 0.15,
-    "crossing_boundaries": 0.10,
+# A program's matching settings, stored under the engine's own names: the score weights (``Weights``' components),
+# the program-wide hard rules (``Rules``' switches; the grade gap, capacity, pins and bans come from elsewhere) and the
+# solve mode (``solve``'s ``mode``, stored among the rules).
+WEIGHT_NAMES: tuple[str, ...] = ("goals", "common_ground", "availability", "boundaries", "diversity", "grade_gap")
+RULE_NAMES: tuple[str, ...] = ("mode", "forbid_same_department", "require_shared_language", "min_overlap_minutes", "min_pair_score",
+                               "use_diversity")  # fmt: skip
+ENGINE_RULE_NAMES: tuple[str, ...] = RULE_NAMES[1:]
+
+# The one place a program's default differs from the engine's (Rules' and Weights' own); every other setting of a
+# program defaults to the engine's value. A new program's weights add up to 1 with diversity left out.
+PRODUCT_DEFAULTS: dict[str, float] = {
+    # Diversity is opt-in: a program counts it only once it turns use_diversity on and gives it a weight (engine: 0.10).
     "diversity": 0.0,
+    # Covering the mentee's learning goals is what a program is for: it takes half of diversity's share (engine: 0.40).
+    "goals": 0.45,
+    # A clear grade gap is what makes the mentoring reverse: it takes the other half (engine: 0.10).
     "grade_gap": 0.15,
-}
-DEFAULT_MATCH_RULES: dict[str, object] = {
-    "mode": "score",
-    "require_different_department": False,
-    "require_shared_language": True,
-    "min_availability_minutes": 60,
+    # Weak pairs are not proposed: a person left for the manager to pair by hand beats a pair with little in common
+    # (engine: 0.0, every pair that passes the hard rules).
     "min_pair_score": 0.15,
-    "use_diversity_attributes": False,
 }
+
+
+def _engine_defaults(engine_class: type[Rules] | type[Weights], names: tuple[str, ...]) -> dict[str, Any]:
+    """The defaults of ``names``, fields of ``engine_class`` (a KeyError on import if the engine renames one)."""
+    defaults = {item.name: item.default for item in dataclass_fields(engine_class)}
+    return {name: PRODUCT_DEFAULTS.get(name, defaults[name]) for name in names}
+
+
+DEFAULT_WEIGHTS: dict[str, float] = _engine_defaults(Weights, WEIGHT_NAMES)
+# The mode defaults to solve()'s own.
+DEFAULT_RULES: dict[str, object] = {"mode": Mode.SCORE.value, **_engine_defaults(Rules, ENGINE_RULE_NAMES)}
+
+
+@dataclass(frozen=True)
+class MatchSettings:
+    """A program's matching settings, typed, under the engine's names; what it does not store is the default."""
+
+    mode: Mode
+    forbid_same_department: bool
+    require_shared_language: bool
+    min_overlap_minutes: int
+    min_pair_score: float
+    use_diversity: bool
+    goals: float
+    common_ground: float
+    availability: float
+    boundaries: float
+    diversity: float
+    grade_gap: float
+
+    @classmethod
+    def from_stored(cls, weights: Mapping[str, object], rules: Mapping[str, object]) -> MatchSettings:
+        """The settings from a program's stored documents; raises UnknownMatchSetting for a name the engine does not have."""
+        unknown = sorted({*(set(weights) - set(WEIGHT_NAMES)), *(set(rules) - set(RULE_NAMES))})
+        if unknown:
+            raise UnknownMatchSetting(unknown)
+        values: dict[str, Any] = {**DEFAULT_WEIGHTS, **DEFAULT_RULES, **weights, **rules}
+        values["mode"] = Mode(values["mode"])
+        return cls(**values)
+
+    def engine_rules(self) -> dict[str, Any]:
+        """The keyword arguments of ``Rules`` these settings give."""
+        return {name: getattr(self, name) for name in ENGINE_RULE_NAMES}
+
+    def engine_weights(self) -> dict[str, Any]:
+        """The keyword arguments of ``Weights`` these settings give."""
+        return {name: getattr(self, name) for name in WEIGHT_NAMES}
+
+
+def match_settings(program: Program) -> MatchSettings:
+    """The program's matching settings, typed."""
+    return MatchSettings.from_stored(program.match_weights, program.match_rules)
+
 
 TRANSITIONS: dict[ProgramStatus, frozenset[ProgramStatus]] = {
     ProgramStatus.DRAFT: frozenset({ProgramStatus.ENROLLING}),
@@ -73,6 +138,7 @@ _ELIGIBILITY = frozenset(
         "min_tenure_months",
         "eligible_sites",
         "eligible_departments",
+        "eligible_communities",
         "training_required",
         "training_modules",
     }
@@ -135,7 +201,29 @@ def launch_problems(program: Program) -> list[str]:
         problems.append(gettext("Write a code of conduct"))
     if program.training_required and not program.training_modules.exists():
         problems.append(gettext("Choose the training modules, or do not require training"))
+    problems.extend(community_problems(program))
     return problems
+
+
+def community_problems(program: Program, *, today: date | None = None) -> list[str]:
+    """Each community the program is open to in which nobody meets its eligibility (on either side) yet."""
+    communities = list(program.eligible_communities.order_by("name"))
+    if not communities:
+        return []
+    day = today or date.today()
+    members = Person.objects.filter(pk__in=eligible_member_ids(communities)).select_related("grade")
+    member_ids = {community.pk: set(community.memberships.filter(counting_memberships()).values_list("person_id", flat=True))
+                  for community in communities}  # fmt: skip
+    eligible = {
+        person.pk
+        for person in members
+        if any(not eligibility_problems(program, person, role, today=day) for role in (Role.MENTOR, Role.MENTEE))
+    }
+    return [
+        gettext("No one in %(community)s meets this program's eligibility yet.") % {"community": community.name}
+        for community in communities
+        if not member_ids[community.pk] & eligible
+    ]
 
 
 def deletion_problems(program: Program) -> list[str]:
@@ -184,4 +272,7 @@ def eligibility_problems(program: Program, person: Person, role: Role | str, *, 
     department_ids = {department.pk for department in program.eligible_departments.all()}
     if department_ids and person.department_id not in department_ids:
         problems.append(gettext("works in a department outside the program"))
+    communities = list(program.eligible_communities.all())
+    if communities and not person.community_memberships.filter(counting_memberships(), community__in=communities).exists():
+        problems.append(gettext("is not a member of %(communities)s") % {"communities": ", ".join(c.name for c in communities)})
     return problems

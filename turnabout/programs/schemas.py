@@ -15,7 +15,7 @@ from turnabout.core.api_types import CONTROL_CHARACTERS, SMALL_COUNT_MAX, Docume
 from turnabout.engine import Mode
 from turnabout.programs.forms import INVITE_EMAILS_MAX_LENGTH
 from turnabout.programs.models import Cadence, Program, ProgramStatus, Role, StrategicDriver
-from turnabout.programs.services import MAX_MIN_AVAILABILITY_MINUTES, PROGRAM_TEXT_MAX_LENGTHS
+from turnabout.programs.services import MAX_MIN_OVERLAP_MINUTES, PROGRAM_TEXT_MAX_LENGTHS
 
 # A JSON number from 0 to 1: true and "0.5" are refused rather than read as 1.0 and 0.5; the form refuses out of range.
 Weight = Annotated[float, Strict(), Documented(minimum=0, maximum=1)]
@@ -27,6 +27,29 @@ _NOT_IN_ADDRESS = f"@\\s,{CONTROL_CHARACTERS}"
 EMAIL_PATTERN = f"^ *[^{_NOT_IN_ADDRESS}]+@[^{_NOT_IN_ADDRESS}]+\\.[^{_NOT_IN_ADDRESS}]+ *$"
 # As many addresses as the form's text takes, one a line, each at its longest.
 INVITATION_MAX_EMAILS = INVITE_EMAILS_MAX_LENGTH // (EMAIL_MAX_LENGTH + 1)
+
+
+# Version 1 of the API names the matching settings as programs stored them before they took the engine's names
+# (``Weights`` and ``Rules``), and keeps those names until a version 2 (docs/api.md, "Versioning and stability").
+# The API's name of each stored setting (turnabout/programs/rules.py, WEIGHT_NAMES and RULE_NAMES):
+API_WEIGHT_NAMES = {
+    "goals": "learning_goals",
+    "common_ground": "common_ground",
+    "availability": "availability",
+    "boundaries": "crossing_boundaries",
+    "diversity": "diversity",
+    "grade_gap": "grade_gap",
+}
+API_RULE_NAMES = {
+    "mode": "mode",
+    "forbid_same_department": "require_different_department",
+    "require_shared_language": "require_shared_language",
+    "min_overlap_minutes": "min_availability_minutes",
+    "min_pair_score": "min_pair_score",
+    "use_diversity": "use_diversity_attributes",
+}
+# Each settings document of the API: its stored names → the API's.
+API_SETTING_NAMES = {"match_weights": API_WEIGHT_NAMES, "match_rules": API_RULE_NAMES}
 
 
 class ProgramOut(Schema):
@@ -54,7 +77,7 @@ class ProgramCreateIn(Schema):
 
 
 class MatchWeightsIn(Schema):
-    """Any of the engine's weights (0 to 1); the others keep their values."""
+    """Any of the engine's weights (0 to 1), by their API names (API_WEIGHT_NAMES); the others keep their values."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -67,14 +90,14 @@ class MatchWeightsIn(Schema):
 
 
 class MatchRulesIn(Schema):
-    """Any of the engine's rules; the others keep their values."""
+    """Any of the engine's rules, by their API names (API_RULE_NAMES); the others keep their values."""
 
     model_config = ConfigDict(extra="forbid")
 
     mode: Annotated[str, Documented(enum=[mode.value for mode in Mode])] | None = None
     require_different_department: StrictBool | None = None
     require_shared_language: StrictBool | None = None
-    min_availability_minutes: Annotated[JsonInteger, Documented(minimum=0, maximum=MAX_MIN_AVAILABILITY_MINUTES)] | None = None
+    min_availability_minutes: Annotated[JsonInteger, Documented(minimum=0, maximum=MAX_MIN_OVERLAP_MINUTES)] | None = None
     min_pair_score: Weight | None = None
     use_diversity_attributes: StrictBool | None = None
 

@@ -17,12 +17,11 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from turnabout.accounts.models import Organisation, User
-from turnabout.accounts.models import Role as AccountRole
+from turnabout.accounts.models import AccountRole, Organisation, User
 from turnabout.core.content import content_text
 from turnabout.core.email import DIRECTION_CONTROLS
 from turnabout.engine import Mode
-from turnabout.people.models import Department, EmploymentStatus, Person, Site, Skill
+from turnabout.people.models import Community, Department, EmploymentStatus, Person, Site, Skill
 from turnabout.programs.catalogue import program_presets, structure_section, training_catalogue
 from turnabout.programs.errors import (
     EnrolmentStateError,
@@ -45,10 +44,12 @@ from turnabout.programs.models import (
     TrainingModule,
 )
 from turnabout.programs.rules import (
-    DEFAULT_MATCH_RULES,
-    DEFAULT_MATCH_WEIGHTS,
+    DEFAULT_RULES,
+    DEFAULT_WEIGHTS,
     EDITABLE_FIELDS,
+    RULE_NAMES,
     TRANSITIONS,
+    WEIGHT_NAMES,
     add_months,
     deletion_problems,
     eligibility_problems,
@@ -83,13 +84,21 @@ def sync_training_modules() -> int:
 
 @transaction.atomic
 def create_program_from_preset(
-    *, organisation: Organisation, driver: StrategicDriver | str, by: User, today: date | None = None
+    *,
+    organisation: Organisation,
+    driver: StrategicDriver | str,
+    by: User,
+    today: date | None = None,
+    community: Community | None = None,
 ) -> Program:
     """A draft program filled in from the driver's preset, with every training module required.
 
     The preset's texts are written in the language of the manager creating it (the active one): they become the
-    program's own texts, which its managers then edit.
+    program's own texts, which its managers then edit. A program of a ``community`` is run by its leads and open to
+    its members (its eligible communities start as that one).
     """
+    if community is not None and community.organisation_id != organisation.pk:
+        raise ValueError("A program's community belongs to the program's organisation.")
     preset: dict[str, Any] = {
         key: content_text(value) if key in PRESET_TEXTS else value for key, value in program_presets()[str(driver)].items()
     }
@@ -100,6 +109,7 @@ def create_program_from_preset(
         organisation=organisation,
         name=preset["name"],
         created_by=by,
+        community=community,
         strategic_driver=preset["driver"],
         purpose_statement=preset["purpose_statement"],
         outcomes_for_mentors=preset["outcomes_for_mentors"],
@@ -114,11 +124,11 @@ def create_program_from_preset(
         enrolment_closes_on=add_months(today, 1),
         starts_on=starts,
         ends_on=add_months(starts, preset["duration_months"]),
-        match_weights={**DEFAULT_MATCH_WEIGHTS, **preset["weights"]},
+        match_weights={**DEFAULT_WEIGHTS, **preset["weights"]},
         match_rules={
-            **DEFAULT_MATCH_RULES,
-            "require_different_department": preset["require_different_department"],
-            "use_diversity_attributes": preset["use_diversity_attributes"],
+            **DEFAULT_RULES,
+            "forbid_same_department": preset["forbid_same_department"],
+            "use_diversity": preset["use_diversity"],
         },
         code_of_conduct=preset["code_of_conduct"],
     )
@@ -131,6 +141,8 @@ def create_program_from_preset(
     if not TrainingModule.objects.exists():
         sync_training_modules()
     program.training_modules.set(TrainingModule.objects.all())
+    if community is not None:
+        program.eligible_communities.set([community])
     return program
 
 
@@ -143,40 +155,40 @@ PROGRAM_TEXT_MAX_LENGTHS: dict[str, int] = {
     "code_of_conduct": 10_000,
     "agreement_template": 10_000,
 }
-MAX_MIN_AVAILABILITY_MINUTES = 600
+MAX_MIN_OVERLAP_MINUTES = 600
 
 
 def _is_number_from(value: object, low: float, high: float) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and low <= value <= high
 
 
-# What each engine rule accepts, and how to say so; the keys are exactly DEFAULT_MATCH_RULES'.
+# What each engine rule accepts, and how to say so; the keys are exactly RULE_NAMES.
 # Each rule's check, with the message when it fails (%(name)s: the rule; %(modes)s: the engine's modes; %(limit)s: the
 # largest number of minutes).
 _MATCH_RULE_CHECKS: dict[str, tuple[Callable[[object], bool], Promise]] = {
     "mode": (lambda value: isinstance(value, str) and value in {mode.value for mode in Mode}, _("%(name)s must be one of %(modes)s.")),
-    "require_different_department": (lambda value: isinstance(value, bool), _("%(name)s must be true or false.")),
+    "forbid_same_department": (lambda value: isinstance(value, bool), _("%(name)s must be true or false.")),
     "require_shared_language": (lambda value: isinstance(value, bool), _("%(name)s must be true or false.")),
-    "min_availability_minutes": (
-        lambda value: isinstance(value, int) and _is_number_from(value, 0, MAX_MIN_AVAILABILITY_MINUTES),
+    "min_overlap_minutes": (
+        lambda value: isinstance(value, int) and _is_number_from(value, 0, MAX_MIN_OVERLAP_MINUTES),
         _("%(name)s must be a whole number of minutes from 0 to %(limit)s."),
     ),
     "min_pair_score": (lambda value: _is_number_from(value, 0, 1), _("%(name)s must be a number from 0 to 1.")),
-    "use_diversity_attributes": (lambda value: isinstance(value, bool), _("%(name)s must be true or false.")),
+    "use_diversity": (lambda value: isinstance(value, bool), _("%(name)s must be true or false.")),
 }
 
 
 def _match_weights_problems(weights: object) -> list[str]:
     if not isinstance(weights, dict):
         return [gettext("Give the weights as names with numbers.")]
-    problems = [gettext("%(name)s is not a weight.") % {"name": name} for name in sorted(set(weights) - set(DEFAULT_MATCH_WEIGHTS))]
-    merged = {**DEFAULT_MATCH_WEIGHTS, **weights}
+    problems = [gettext("%(name)s is not a weight.") % {"name": name} for name in sorted(set(weights) - set(WEIGHT_NAMES))]
+    merged = {**DEFAULT_WEIGHTS, **weights}
     problems += [
         gettext("%(name)s must be a number from 0 to 1.") % {"name": name}
-        for name in DEFAULT_MATCH_WEIGHTS
+        for name in WEIGHT_NAMES
         if not _is_number_from(merged[name], 0, 1)
     ]
-    if not problems and sum(merged[name] for name in DEFAULT_MATCH_WEIGHTS) <= 0:
+    if not problems and sum(merged[name] for name in WEIGHT_NAMES) <= 0:
         problems.append(gettext("At least one weight must be above zero."))
     return problems
 
@@ -184,9 +196,9 @@ def _match_weights_problems(weights: object) -> list[str]:
 def _match_rules_problems(rules: object) -> list[str]:
     if not isinstance(rules, dict):
         return [gettext("Give the rules as names with values.")]
-    problems = [gettext("%(name)s is not a rule.") % {"name": name} for name in sorted(set(rules) - set(_MATCH_RULE_CHECKS))]
-    merged = {**DEFAULT_MATCH_RULES, **rules}
-    details = {"modes": ", ".join(Mode), "limit": MAX_MIN_AVAILABILITY_MINUTES}
+    problems = [gettext("%(name)s is not a rule.") % {"name": name} for name in sorted(set(rules) - set(RULE_NAMES))]
+    merged = {**DEFAULT_RULES, **rules}
+    details = {"modes": ", ".join(Mode), "limit": MAX_MIN_OVERLAP_MINUTES}
     problems += [
         str(message) % {"name": name, **details} for name, (accepts, message) in _MATCH_RULE_CHECKS.items() if not accepts(merged[name])
     ]
@@ -237,9 +249,10 @@ def _program_settings_errors(program: Program, *, changed: set[str], many_to_man
         grade = getattr(program, name) if name in changed and name not in errors else None
         if grade is not None and grade.organisation_id != organisation_id:
             errors[name] = [gettext("Choose a grade of the program's organisation.")]
-    choices: tuple[tuple[str, type[Site] | type[Department], str], ...] = (
+    choices: tuple[tuple[str, type[Site] | type[Department] | type[Community], str], ...] = (
         ("eligible_sites", Site, gettext("Choose only sites of the program's organisation.")),
         ("eligible_departments", Department, gettext("Choose only departments of the program's organisation.")),
+        ("eligible_communities", Community, gettext("Choose only communities of the program's organisation.")),
     )
     for name, model, message in choices:
         if name in many_to_many:
@@ -326,14 +339,14 @@ def invite_people(*, program: Program, people: Iterable[Person], role: Role, by:
     are eligible, the first ones in the order of ``people``; ``over_limit`` counts the eligible ones left out.
     Invitation emails are sent by a background task after commit.
     """
-    if program.status not in (ProgramStatus.DRAFT, ProgramStatus.ENROLLING):
+    if not program.accepts_invitations:
         raise InvalidTransition(gettext("Invitations are sent while a program is a draft or enrolling."))
     if limit is not None and limit < 1:
         raise ValueError(f"An invitation limit is at least 1, not {limit}.")
     people = list(people)
     # Eligibility reads the program's site and department lists: load them once, not once per person.
     program = (
-        Program.objects.prefetch_related("eligible_sites", "eligible_departments")
+        Program.objects.prefetch_related("eligible_sites", "eligible_departments", "eligible_communities")
         .select_related("mentee_min_grade", "mentor_max_grade")
         .get(pk=program.pk)
     )

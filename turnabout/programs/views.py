@@ -10,10 +10,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from turnabout.accounts.access import access_managed_organisation, access_organisation
+from turnabout.accounts.access import access_organisation
 from turnabout.accounts.http import AuthenticatedRequest
+from turnabout.people.access import led_communities
 from turnabout.people.models import EmploymentStatus, Person, Skill
-from turnabout.programs.access import access_managed_enrolment, access_own_enrolment, access_program, access_training_module
+from turnabout.programs.access import (
+    access_managed_enrolment,
+    access_own_enrolment,
+    access_program,
+    access_program_creation,
+    access_training_module,
+    managed_programs,
+)
 from turnabout.programs.catalogue import program_presets
 from turnabout.programs.errors import ProgramError
 from turnabout.programs.forms import (
@@ -47,10 +55,13 @@ from turnabout.programs.services import (
 def program_list(request: AuthenticatedRequest) -> HttpResponse:
     organisation = access_organisation(request.user)
     managing = request.user.role in {"admin", "program_manager"}
+    # A community's lead manages their community's programs only.
+    leading = not managing and bool(led_communities(request.user))
+    programs = programs_of(organisation) if managing else programs_of(organisation).filter(pk__in=managed_programs(request.user))
     context = {
-        "programs": programs_of(organisation) if managing else [],
+        "programs": programs if managing or leading else [],
         "enrolments": enrolments_of_user(request.user),
-        "managing": managing,
+        "managing": managing or leading,
     }
     return render(request, "programs/list.html", context)
 
@@ -58,14 +69,20 @@ def program_list(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def program_new(request: AuthenticatedRequest) -> HttpResponse:
-    organisation = access_managed_organisation(request.user)
+    organisation, communities = access_program_creation(request.user)
+    # A lead's program belongs to one of their communities; a manager's to a community or to none.
+    community_required = request.user.role not in {"admin", "program_manager"}
     presets = program_presets()
     if request.method == "POST":
         driver = request.POST.get("driver", "")
+        raw_community = request.POST.get("community", "")
+        community = next((item for item in communities if str(item.pk) == raw_community), None)
         if driver not in StrategicDriver.values:
             messages.error(request, _("Choose one of the templates."))
+        elif community is None and (raw_community or community_required):
+            messages.error(request, _("Choose one of the communities you lead."))
         else:
-            program = create_program_from_preset(organisation=organisation, driver=driver, by=request.user)
+            program = create_program_from_preset(organisation=organisation, driver=driver, by=request.user, community=community)
             messages.success(
                 request,
                 _("You created a draft from the %(template)s template. Review every setting before opening enrolment.")
@@ -86,7 +103,8 @@ def program_new(request: AuthenticatedRequest) -> HttpResponse:
                 "format": worded.pairing_format_label,
             }
         )
-    return render(request, "programs/new.html", {"templates": templates})
+    context = {"templates": templates, "communities": communities, "community_required": community_required}
+    return render(request, "programs/new.html", context)
 
 
 @login_required

@@ -21,10 +21,6 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from turnabout.accounts.models import Organisation, User
-from turnabout.engagement.agreements import current_agreement, sign_agreement
-from turnabout.engagement.goals import add_goal, add_milestone, complete_milestone, update_goal_progress
-from turnabout.engagement.journal import log_insight
-from turnabout.engagement.meetings import cancel_meeting, log_meeting_held, schedule_meeting, submit_pulse
 from turnabout.engagement.models import (
     Agreement,
     AgreementSignature,
@@ -39,7 +35,20 @@ from turnabout.engagement.models import (
     Pair,
     Pulse,
 )
-from turnabout.engagement.pairs import close_pair
+from turnabout.engagement.queries import current_agreement
+from turnabout.engagement.services import (
+    add_goal,
+    add_milestone,
+    cancel_meeting,
+    close_pair,
+    complete_milestone,
+    log_insight,
+    log_meeting_held,
+    schedule_meeting,
+    sign_agreement,
+    submit_pulse,
+    update_goal_progress,
+)
 from turnabout.matching.demo import (
     DEMO_SLUG,
     DIGITAL,
@@ -51,10 +60,9 @@ from turnabout.matching.demo import (
     train_for_demo,
 )
 from turnabout.matching.models import Match, MatchRun
+from turnabout.matching.runs import claim_match_run, execute_match_run
 from turnabout.matching.services import (
-    claim_match_run,
     end_matches_of_withdrawn,
-    execute_match_run,
     publish_match_run,
     respond_to_match,
 )

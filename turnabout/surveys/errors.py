@@ -31,3 +31,19 @@ class AnswersInvalid(SurveyError):
             ngettext("%(count)d answer needs attention.", "%(count)d answers need attention.", len(errors)) % {"count": len(errors)}
         )
         self.errors = errors
+
+
+class EmptyPopulation(SurveyError):
+    code = "empty_population"
+
+
+class InterestSurveyClosed(SurveyError):
+    code = "interest_survey_closed"
+
+
+class InterestAnswerInvalid(SurveyError):
+    code = "interest_answer_invalid"
+
+
+class ProgramAlreadyCreated(SurveyError):
+    code = "program_already_created"

@@ -6,12 +6,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django import forms
 from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
 
+from turnabout.accounts.models import Organisation
 from turnabout.core.content import content_text
-from turnabout.programs.models import Program
+from turnabout.core.forms import BoundedForm
+from turnabout.people.models import Community, Department, Grade, Site, Skill
+from turnabout.programs.models import Program, Role, StrategicDriver
 from turnabout.surveys.catalogue import in_program_wording
-from turnabout.surveys.models import Instrument, ScaleType
+from turnabout.surveys.models import Instrument, InterestAnswer, InterestSurvey, ScaleType
+from turnabout.surveys.queries import PopulationFilter
 
 
 def answers_from_post(data: QueryDict, instruments: list[Instrument]) -> dict[str, dict[str, str]]:
@@ -48,6 +54,14 @@ class Section:
     anchors: tuple[str, str] | None
     rows: list[QuestionRow]
     scale_labels: list[str]  # the column headings of a Likert grid, lowest point first
+
+    @property
+    def is_likert(self) -> bool:
+        return self.scale_type == ScaleType.LIKERT
+
+    @property
+    def is_proficiency(self) -> bool:
+        return self.scale_type == ScaleType.PROFICIENCY
 
 
 def _choice_labels(instrument: Instrument) -> list[str]:
@@ -88,3 +102,57 @@ def survey_sections(
         sections.append(Section(instrument=instrument, name=wording(instrument.name), instructions=wording(instrument.instructions),
                                 scale_type=instrument.scale_type, anchors=anchors, rows=rows, scale_labels=labels))  # fmt: skip
     return sections
+
+
+# --- Interest surveys ---------------------------------------------------------------------------------------------
+
+
+class InterestSurveyForm(BoundedForm):
+    """A new interest survey: its title, the population by filter, and the topics to ask about."""
+
+    title = forms.CharField(max_length=200, label=_("Title"), help_text=_("What you ask about, as people will read it."))
+    min_grade = forms.ModelChoiceField(queryset=Grade.objects.none(), required=False, label=_("Grade at least"), empty_label=_("Any grade"))
+    max_grade = forms.ModelChoiceField(queryset=Grade.objects.none(), required=False, label=_("Grade at most"), empty_label=_("Any grade"))
+    department = forms.ModelChoiceField(
+        queryset=Department.objects.none(), required=False, label=_("Department"), empty_label=_("Any department")
+    )
+    site = forms.ModelChoiceField(queryset=Site.objects.none(), required=False, label=_("Site"), empty_label=_("Any site"))
+    community = forms.ModelChoiceField(
+        queryset=Community.objects.none(), required=False, label=_("Community"), empty_label=_("Any community")
+    )
+    topics = forms.ModelMultipleChoiceField(queryset=Skill.objects.none(), required=False, label=_("Topics to ask about"),
+                                            widget=forms.SelectMultiple(attrs={"size": 8}))  # fmt: skip
+
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["min_grade"].queryset = Grade.objects.filter(organisation=organisation)  # type: ignore[attr-defined]
+        self.fields["max_grade"].queryset = Grade.objects.filter(organisation=organisation)  # type: ignore[attr-defined]
+        self.fields["department"].queryset = Department.objects.filter(organisation=organisation)  # type: ignore[attr-defined]
+        self.fields["site"].queryset = Site.objects.filter(organisation=organisation)  # type: ignore[attr-defined]
+        self.fields["community"].queryset = Community.objects.filter(organisation=organisation)  # type: ignore[attr-defined]
+        self.fields["topics"].queryset = Skill.objects.order_by("name")  # type: ignore[attr-defined]
+
+    @property
+    def population(self) -> PopulationFilter:
+        data = self.cleaned_data
+        return PopulationFilter(min_grade=data["min_grade"], max_grade=data["max_grade"], department=data["department"], site=data["site"],
+                                community=data["community"])  # fmt: skip
+
+
+class InterestAnswerForm(BoundedForm):
+    """The three questions: would you take part, on which side, which topics."""
+
+    answer = forms.ChoiceField(
+        choices=InterestAnswer.choices, widget=forms.RadioSelect, label=_("Would you take part in a reverse-mentoring program?")
+    )
+    role = forms.ChoiceField(choices=Role.choices, widget=forms.RadioSelect, required=False, label=_("Which role would you take?"))
+    topics = forms.ModelMultipleChoiceField(queryset=Skill.objects.none(), widget=forms.CheckboxSelectMultiple, required=False,
+                                            label=_("Which topics interest you?"))  # fmt: skip
+
+    def __init__(self, *args: Any, survey: InterestSurvey, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["topics"].queryset = survey.topics.order_by("name")  # type: ignore[attr-defined]
+
+
+class CreateProgramFromSurveyForm(BoundedForm):
+    driver = forms.ChoiceField(choices=StrategicDriver.choices, label=_("Strategic driver"), initial=StrategicDriver.LEADERSHIP_DEVELOPMENT)

@@ -9,11 +9,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from turnabout.accounts.models import Organisation
 from turnabout.core.models import TimestampedModel
-from turnabout.programs.models import Enrolment, Program
+from turnabout.people.models import Community, Department, Grade, Person, Site, Skill
+from turnabout.programs.models import Enrolment, Program, Role
 
 
 class Audience(models.TextChoices):
@@ -86,6 +89,14 @@ class WaveStatus(models.TextChoices):
     OPEN = "open", _("Open")
     CLOSED = "closed", _("Closed")
 
+    @property
+    def is_open(self) -> bool:
+        return self is WaveStatus.OPEN
+
+    @property
+    def is_closed(self) -> bool:
+        return self is WaveStatus.CLOSED
+
 
 class SurveyWave(TimestampedModel):
     """One of a program's three survey rounds. Opened once (``invited_at``); answers are accepted until ``closes_on``."""
@@ -144,3 +155,61 @@ class SurveyResponse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.instrument} answered {self.submitted_at:%Y-%m-%d}"
+
+
+# --- Interest surveys: asked before a program exists ------------------------------------------------------------
+
+
+class InterestAnswer(models.TextChoices):
+    YES = "yes", _("Yes")
+    MAYBE = "maybe", _("Maybe")
+    NO = "no", _("No")
+
+
+class InterestSurvey(TimestampedModel):
+    """A short survey sent to a population chosen by filter before a program exists: would you take part, which
+    topics, which role. Its results are read as suppressed aggregates only (``insights.interest``); a program can be
+    created from it, inviting those who said yes.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="interest_surveys")
+    title = models.CharField(max_length=200)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    # The population: active employees matching every filter given.
+    min_grade = models.ForeignKey(Grade, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    max_grade = models.ForeignKey(Grade, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    site = models.ForeignKey(Site, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    community = models.ForeignKey(Community, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    topics = models.ManyToManyField(Skill, blank=True, related_name="+")
+    closed_at = models.DateTimeField(null=True, blank=True)
+    program = models.ForeignKey(Program, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
+
+
+class InterestInvitation(TimestampedModel):
+    """One person of the population asked to answer; their answers belong to them and are read only in aggregates."""
+
+    survey = models.ForeignKey(InterestSurvey, on_delete=models.CASCADE, related_name="invitations")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="interest_invitations")
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answer = models.CharField(max_length=10, choices=InterestAnswer.choices, blank=True)
+    role = models.CharField(max_length=10, choices=Role.choices, blank=True)
+    topics = models.ManyToManyField(Skill, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["survey", "pk"]
+        constraints = [models.UniqueConstraint(fields=["survey", "person"], name="interest_invitation_once_per_person")]
+
+    def __str__(self) -> str:
+        return f"Interest survey #{self.survey_id} for person #{self.person_id}"

@@ -7,10 +7,10 @@
 from django.urls import reverse
 from django.utils import timezone
 
-from turnabout.core.delivery import send_once, survey_invitation_key
+from turnabout.core.delivery import interest_invitation_key, send_once, survey_invitation_key
 from turnabout.core.email import send_templated_email
 from turnabout.identity.links import sign_in_url
-from turnabout.surveys.models import SurveyAssignment, WaveStatus
+from turnabout.surveys.models import InterestInvitation, SurveyAssignment, WaveStatus
 
 
 def send_survey_invitation(assignment: SurveyAssignment) -> None:
@@ -34,3 +34,21 @@ def send_survey_invitation(assignment: SurveyAssignment) -> None:
         SurveyAssignment.objects.filter(pk=assignment.pk).update(invitation_emailed_at=timezone.now())
 
     send_once(survey_invitation_key(assignment.pk), send)
+
+
+def send_interest_invitation(invitation: InterestInvitation) -> None:
+    """Ask one person to answer an interest survey; never after they answered, it closed, or it was already sent."""
+    if invitation.answered_at is not None or invitation.emailed_at is not None or invitation.survey.is_closed:
+        return
+    person = invitation.person
+
+    def send() -> None:
+        context = {
+            "survey": invitation.survey,
+            "person": person,
+            "action_url": sign_in_url(person=person, next_path=reverse("surveys:interest_answer", args=[invitation.pk])),
+        }
+        send_templated_email(to=[person.email], template="surveys/email/interest_invitation", context=context)
+        InterestInvitation.objects.filter(pk=invitation.pk).update(emailed_at=timezone.now())
+
+    send_once(interest_invitation_key(invitation.pk), send)

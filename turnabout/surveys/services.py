@@ -6,7 +6,7 @@ Answers are never returned per person: ``wave_aggregates`` yields rows per wave,
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -17,12 +17,27 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from turnabout.accounts.models import Organisation, User
 from turnabout.engagement.models import PairStatus
-from turnabout.programs.models import Enrolment, EnrolmentStatus, Program, Role
+from turnabout.people.models import Skill
+from turnabout.programs.models import Enrolment, EnrolmentStatus, Program, Role, StrategicDriver
+from turnabout.programs.services import create_program_from_preset, invite_people, update_program
 from turnabout.surveys.catalogue import in_program_wording, instrument_catalogue
-from turnabout.surveys.errors import AnswersInvalid, ProgramNotScheduled, WaveClosed, WaveNotOpen
+from turnabout.surveys.errors import (
+    AnswersInvalid,
+    EmptyPopulation,
+    InterestAnswerInvalid,
+    InterestSurveyClosed,
+    ProgramAlreadyCreated,
+    ProgramNotScheduled,
+    WaveClosed,
+    WaveNotOpen,
+)
 from turnabout.surveys.models import (
     Instrument,
+    InterestAnswer,
+    InterestInvitation,
+    InterestSurvey,
     ScaleType,
     SurveyAssignment,
     SurveyResponse,
@@ -30,7 +45,9 @@ from turnabout.surveys.models import (
     WaveKind,
     WaveStatus,
 )
+from turnabout.surveys.queries import PopulationFilter, interest_population
 from turnabout.surveys.scoring import AggregateRow, net_promoter, subscale_score
+from turnabout.surveys.tasks import send_interest_invitation, send_survey_invitation
 
 WAVE_OPEN_DAYS = 21
 # Midpoint and end ask about the relationship, so only people who have been in a pair are asked.
@@ -129,8 +146,6 @@ def open_wave(*, wave: SurveyWave, now: datetime) -> OpenedWave:
     after commit, one per assignment not yet emailed; the task claims the assignment, so nobody is emailed twice.
     Locks the wave row so two runs cannot both create assignments.
     """
-    from turnabout.surveys.tasks import send_survey_invitation
-
     wave = SurveyWave.objects.select_for_update().select_related("program").get(pk=wave.pk)
     today = timezone.localdate(now)
     if wave.status_on(today) == WaveStatus.CLOSED:
@@ -310,3 +325,107 @@ def wave_aggregates(*, program: Program, kind: WaveKind | str, role: Role | str 
                 )
             )
     return rows
+
+
+# --- Interest surveys: before a program exists -------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_interest_survey(
+    *, organisation: Organisation, title: str, population: PopulationFilter, topics: Iterable[Skill], by: User
+) -> InterestSurvey:
+    """Create the survey and ask everyone the population filter chooses now; the emails go after commit, once each.
+
+    EmptyPopulation, and nothing created, when the filter chooses nobody.
+    """
+    for chosen in (population.min_grade, population.max_grade, population.department, population.site, population.community):
+        if chosen is not None and chosen.organisation_id != organisation.pk:
+            raise ValueError("An interest survey's population filters belong to its organisation.")
+    people = list(interest_population(organisation, population))
+    if not people:
+        raise EmptyPopulation(_("Nobody matches this population, so nobody would be asked. Widen the filters and try again."))
+    survey = InterestSurvey.objects.create(
+        organisation=organisation,
+        title=title.strip(),
+        created_by=by,
+        min_grade=population.min_grade,
+        max_grade=population.max_grade,
+        department=population.department,
+        site=population.site,
+        community=population.community,
+    )
+    survey.topics.set(list(topics))
+    invitations = InterestInvitation.objects.bulk_create([InterestInvitation(survey=survey, person=person) for person in people])
+    ids = [invitation.pk for invitation in invitations]
+    transaction.on_commit(lambda: [send_interest_invitation.enqueue(invitation_id) for invitation_id in ids])
+    return survey
+
+
+@transaction.atomic
+def answer_interest_survey(
+    *, invitation: InterestInvitation, answer: str, role: str, topics: Iterable[Skill], now: datetime | None = None
+) -> InterestInvitation:
+    """Store the respondent's answer; answering again while the survey is open replaces the earlier answer.
+
+    Whoever says no gives no role and no topics. Assumes the caller is the respondent (see access_own_interest_invitation).
+    """
+    now = now or timezone.now()
+    invitation = InterestInvitation.objects.select_for_update().select_related("survey").get(pk=invitation.pk)
+    if invitation.survey.is_closed:
+        raise InterestSurveyClosed(_("This survey has closed; your answers can no longer change."))
+    if answer not in InterestAnswer.values:
+        raise InterestAnswerInvalid(_("Choose yes, maybe or no."))
+    chosen = list(topics)
+    if answer == InterestAnswer.NO:
+        role, chosen = "", []
+    elif role not in Role.values:
+        raise InterestAnswerInvalid(_("Choose the role you would take."))
+    offered = set(invitation.survey.topics.values_list("pk", flat=True))
+    if any(topic.pk not in offered for topic in chosen):
+        raise InterestAnswerInvalid(_("Choose topics from the survey's list."))
+    invitation.answer, invitation.role, invitation.answered_at = answer, role, now
+    invitation.save(update_fields=["answer", "role", "answered_at", "updated_at"])
+    invitation.topics.set(chosen)
+    return invitation
+
+
+@transaction.atomic
+def close_interest_survey(*, survey: InterestSurvey, now: datetime | None = None) -> InterestSurvey:
+    """Stop accepting answers; idempotent (a closed survey keeps its first closing time)."""
+    survey = InterestSurvey.objects.select_for_update().get(pk=survey.pk)
+    if survey.closed_at is None:
+        survey.closed_at = now or timezone.now()
+        survey.save(update_fields=["closed_at", "updated_at"])
+    return survey
+
+
+@dataclass(frozen=True)
+class SeededProgram:
+    program: Program
+    invited: int
+    not_eligible: int
+
+
+@transaction.atomic
+def create_program_from_interest_survey(*, survey: InterestSurvey, driver: StrategicDriver | str, by: User) -> SeededProgram:
+    """A draft program from the driver's preset, named after the survey, with the survey's topics, inviting on their
+    preferred side everyone who said yes (never who said maybe or no); they hear of it when enrolment opens.
+
+    Closes the survey first, so nobody answers after the invitations were decided. Once per survey.
+    """
+    survey = close_interest_survey(survey=survey)
+    if survey.program_id is not None:
+        raise ProgramAlreadyCreated(_("A program was already created from this survey."))
+    program = create_program_from_preset(organisation=survey.organisation, driver=driver, by=by, community=survey.community)
+    program = update_program(program=program, changes={"name": survey.title, "topics": list(survey.topics.all())}, by=by)
+    yes = InterestInvitation.objects.filter(survey=survey, answer=InterestAnswer.YES).select_related("person__grade")
+    invited = not_eligible = 0
+    for role in (Role.MENTOR, Role.MENTEE):
+        result = invite_people(
+            program=program, people=[invitation.person for invitation in yes if invitation.role == role], role=role, by=by
+        )
+        invited += len(result.invited)
+        not_eligible += len(result.not_eligible)
+    survey.program = program
+    survey.save(update_fields=["program", "updated_at"])
+    return SeededProgram(program=program, invited=invited, not_eligible=not_eligible)

@@ -1,11 +1,11 @@
-"""Background jobs of surveys: load by id, then send one email (``surveys.notifications``) or call a service. Safe to run twice."""
+"""The emails of surveys as background tasks: load by id, then send one email (``surveys.notifications``). Safe to run twice.
+
+The services enqueue these; the periodic job that calls the services lives in ``surveys.jobs``."""
 
 from django.tasks import task
-from django.utils import timezone
 
 from turnabout.surveys import notifications
-from turnabout.surveys.models import SurveyAssignment
-from turnabout.surveys.services import open_due_waves
+from turnabout.surveys.models import InterestInvitation, SurveyAssignment
 
 
 @task()
@@ -16,6 +16,7 @@ def send_survey_invitation(assignment_id: int) -> None:
 
 
 @task()
-def open_due_waves_job() -> str:
-    """The periodic job open-due-waves (``turnabout open-due-waves``): open the waves due today, enqueue invitations."""
-    return str(open_due_waves(now=timezone.now()))
+def send_interest_invitation(invitation_id: int) -> None:
+    """Ask one person of an interest survey's population to answer; once, never after they answered or it closed."""
+    invitation = InterestInvitation.objects.select_related("survey", "person").get(pk=invitation_id)
+    notifications.send_interest_invitation(invitation)

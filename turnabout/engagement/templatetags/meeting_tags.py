@@ -3,8 +3,8 @@
 from django import template
 from django.utils import timezone
 
-from turnabout.engagement.meetings import MeetingOverview, meeting_overview
 from turnabout.engagement.models import Pair
+from turnabout.engagement.queries import MeetingOverview, meeting_overview
 
 register = template.Library()
 

@@ -16,10 +16,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Model
 from django.utils import timezone
 from scim2_models import InvalidValueException, UniquenessException
 
-from turnabout.accounts.models import AuditAction, Organisation, Role, User
+from turnabout.accounts.models import AccountRole, AuditAction, Organisation, User
 from turnabout.accounts.services import record_audit_entry
 from turnabout.core.forms import ControlCharacterValidator
 from turnabout.identity.models import ApiToken, TokenKind, TokenScope
@@ -27,21 +28,27 @@ from turnabout.identity.scim.queries import scim_person
 from turnabout.identity.scim.resources import POLICY, WantedPerson, user_of, wanted_person_of
 from turnabout.identity.tokens import NewToken, issue_token
 from turnabout.people.errors import ManagerCycle
-from turnabout.people.models import EmploymentStatus, Person
+from turnabout.people.models import Department, EmploymentStatus, Person
 from turnabout.people.services import create_person, department_named, mark_leaver, update_person
 
 SCIM_TOKEN_NAME = "SCIM provisioning"
 SCIM_TOKEN_EXPIRY_DAYS = 365
 
-# Longest values the directory keeps (Person's field lengths): longer ones are refused, never cut.
+
+def _max_length(model: type[Model], name: str) -> int:
+    field: Any = model._meta.get_field(name)
+    return int(field.max_length)
+
+
+# Longest values the directory keeps (read from Person's fields): longer ones are refused, never cut.
 _MAX_LENGTHS = {
-    "userName": 254,
-    "employeeNumber": 64,
-    "name.givenName": 100,
-    "name.familyName": 100,
-    "title": 200,
-    "department": 150,
-    "externalId": 255,
+    "userName": _max_length(Person, "email"),
+    "employeeNumber": _max_length(Person, "employee_id"),
+    "name.givenName": _max_length(Person, "given_name"),
+    "name.familyName": _max_length(Person, "family_name"),
+    "title": _max_length(Person, "job_title"),
+    "department": _max_length(Department, "name"),
+    "externalId": _max_length(Person, "scim_external_id"),
 }
 _ONE_LINE = ControlCharacterValidator(multiline=False)
 _LABELS = {
@@ -68,7 +75,7 @@ def _scim_login(organisation: Organisation) -> User:
     email = f"scim@{organisation.slug}.tokens.invalid"
     login = User.objects.filter(email=email, organisation=organisation, is_service_account=True).first()
     if login is None:
-        login = User(email=email, organisation=organisation, role=Role.ADMIN, full_name=SCIM_TOKEN_NAME, is_service_account=True)
+        login = User(email=email, organisation=organisation, role=AccountRole.ADMIN, full_name=SCIM_TOKEN_NAME, is_service_account=True)
         login.set_unusable_password()
         login.save()
     elif not login.is_active:

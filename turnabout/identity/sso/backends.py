@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
 from turnabout.accounts.models import User
-from turnabout.identity.sso.policy import sign_in_refusal
+from turnabout.identity.sign_in_policy import sign_in_refusal
 
 
 class SingleSignOnPolicyBackend(ModelBackend):

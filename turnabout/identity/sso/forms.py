@@ -6,7 +6,7 @@ from django import forms
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from turnabout.accounts.models import Organisation, Role, User
+from turnabout.accounts.models import AccountRole, Organisation, User
 from turnabout.core.forms import BoundedForm
 from turnabout.identity.models import SsoProtocol
 from turnabout.identity.sso.social_apps import SECRET_VARIABLE_PREFIX
@@ -88,9 +88,9 @@ class SignInRulesForm(BoundedForm):
         super().__init__(*args, **kwargs)
         field = self.fields["break_glass_admin"]
         assert isinstance(field, LoginChoiceField)
-        field.queryset = User.objects.filter(organisation=organisation, role=Role.ADMIN, is_active=True, is_service_account=False).order_by(
-            "email"
-        )
+        field.queryset = User.objects.filter(
+            organisation=organisation, role=AccountRole.ADMIN, is_active=True, is_service_account=False
+        ).order_by("email")
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

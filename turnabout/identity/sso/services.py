@@ -24,7 +24,7 @@ from lxml.etree import XMLSyntaxError
 from onelogin.saml2.constants import OneLogin_Saml2_Constants
 from onelogin.saml2.idp_metadata_parser import OneLogin_Saml2_IdPMetadataParser
 
-from turnabout.accounts.models import AuditAction, Organisation, Role, User
+from turnabout.accounts.models import AccountRole, AuditAction, Organisation, User
 from turnabout.accounts.services import record_audit_entry
 from turnabout.identity.errors import LoginElsewhere
 from turnabout.identity.links import login_for_person
@@ -353,7 +353,10 @@ def update_sign_in_rules(*, identity_provider: IdentityProvider, rules: SignInRu
         raise SsoConfigurationInvalid(_("“SSO only” needs the sign-in button shown: turn single sign-on on first."), field="is_sso_only")
     glass = rules.break_glass_admin
     if glass is not None and (
-        glass.organisation_id != provider.organisation_id or glass.role != Role.ADMIN or not glass.is_active or glass.is_service_account
+        glass.organisation_id != provider.organisation_id
+        or glass.role != AccountRole.ADMIN
+        or not glass.is_active
+        or glass.is_service_account
     ):
         raise SsoConfigurationInvalid(
             _("The break-glass login must be an active administrator of your organisation."), field="break_glass_admin"
@@ -393,17 +396,17 @@ def update_sign_in_rules(*, identity_provider: IdentityProvider, rules: SignInRu
     return provider
 
 
-def role_from_groups(*, identity_provider: IdentityProvider, groups: tuple[str, ...]) -> Role:
+def role_from_groups(*, identity_provider: IdentityProvider, groups: tuple[str, ...]) -> AccountRole:
     """The role the groups give, the highest first (case-insensitive): admin, program manager, sponsor, else participant."""
     have = {group.casefold() for group in groups}
     for role, listed in (
-        (Role.ADMIN, identity_provider.admin_groups),
-        (Role.PROGRAM_MANAGER, identity_provider.program_manager_groups),
-        (Role.SPONSOR, identity_provider.sponsor_groups),
+        (AccountRole.ADMIN, identity_provider.admin_groups),
+        (AccountRole.PROGRAM_MANAGER, identity_provider.program_manager_groups),
+        (AccountRole.SPONSOR, identity_provider.sponsor_groups),
     ):
         if have & {group.casefold() for group in listed}:
             return role
-    return Role.PARTICIPANT
+    return AccountRole.PARTICIPANT
 
 
 def _apply_role_mapping(*, identity_provider: IdentityProvider, user: User, groups: tuple[str, ...] | None) -> None:
@@ -415,10 +418,10 @@ def _apply_role_mapping(*, identity_provider: IdentityProvider, user: User, grou
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.role == role:
         return
-    if user.role == Role.ADMIN:
+    if user.role == AccountRole.ADMIN:
         # Lock every active admin row (as user administration does), so two admins signing in at once are not both demoted.
         admins = User.objects.select_for_update().filter(
-            organisation=identity_provider.organisation, role=Role.ADMIN, is_active=True, is_service_account=False
+            organisation=identity_provider.organisation, role=AccountRole.ADMIN, is_active=True, is_service_account=False
         )
         if list(admins.values_list("pk", flat=True)) == [user.pk]:
             return
@@ -527,7 +530,7 @@ def _sign_in(*, identity_provider: IdentityProvider, assertion: Assertion, email
         )
     if linked_user is None:
         assert person is not None
-        role = Role.PARTICIPANT
+        role = AccountRole.PARTICIPANT
         if identity_provider.maps_roles and assertion.groups is not None:
             role = role_from_groups(identity_provider=identity_provider, groups=assertion.groups)
         try:

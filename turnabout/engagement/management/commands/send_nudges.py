@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from turnabout.engagement.nudges import send_due_nudges
+from turnabout.engagement.services import send_due_nudges
 
 
 class Command(BaseCommand):

@@ -10,7 +10,8 @@ from django.core.management.base import BaseCommand, CommandError
 from turnabout.accounts.models import Organisation
 from turnabout.people.errors import ImportFileUnreadable, ImportRejected
 from turnabout.people.hris import ImportResult, apply_people_import, preview_people_import
-from turnabout.people.hris_reading import FIELDS, ImportFile, guess_mapping, read_headers
+from turnabout.people.hris_columns import COLUMN_NAMES, guess_mapping
+from turnabout.people.hris_reading import ImportFile, read_headers
 
 
 class Command(BaseCommand):
@@ -28,7 +29,7 @@ class Command(BaseCommand):
             nargs="+",
             default=[],
             metavar="FIELD=Header",
-            help=f"map a field to a column header (the rest is guessed from the headers); fields: {', '.join(FIELDS)}",
+            help=f"map a field to a column header (the rest is guessed from the headers); fields: {', '.join(COLUMN_NAMES)}",
         )
         parser.add_argument(
             "--mark-missing-as-leavers", action="store_true", help="mark active people absent from the file as leavers today"
@@ -86,8 +87,8 @@ class Command(BaseCommand):
         mapping: dict[str, str] = {}
         for pair in pairs:
             field, _, header = pair.partition("=")
-            if not header or field.strip() not in FIELDS:
-                raise CommandError(f"--mapping takes FIELD=Header with FIELD one of {', '.join(FIELDS)}; got {pair!r}.")
+            if not header or field.strip() not in COLUMN_NAMES:
+                raise CommandError(f"--mapping takes FIELD=Header with FIELD one of {', '.join(COLUMN_NAMES)}; got {pair!r}.")
             mapping[field.strip()] = header.strip()
         guessed = {field: header for field, header in guess_mapping(read_headers(file)).items() if header not in mapping.values()}
         return {**guessed, **mapping}

@@ -1,0 +1,118 @@
+"""Communities (employee resource groups, networks): every write of a community or a membership, and what pages read.
+
+A membership comes from the person joining an open community themselves (``source=joined``), which is their consent to
+it being used. The HRIS import does not read memberships yet (docs/communities.md); ``counting_memberships`` already
+keeps any identity-based membership without consent out of eligibility and reports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from turnabout.accounts.models import Organisation
+from turnabout.people.errors import CommunityClosed, CommunityNameTaken
+from turnabout.people.models import Community, CommunityMembership, EmploymentStatus, MembershipSource, Person
+
+
+@dataclass(frozen=True, slots=True)
+class CommunityRow:
+    """A community as the list shows it: its member count, ``None`` when an identity-based count is under k."""
+
+    community: Community
+    members: int | None
+
+
+def published_member_count(community: Community, count: int) -> int | None:
+    """How many members a page may say ``community`` has: an identity-based network's count only from k members."""
+    if community.is_identity_based and 0 < count < settings.INSIGHTS_MIN_CELL:
+        return None
+    return count
+
+
+def communities_of(organisation: Organisation) -> list[CommunityRow]:
+    """The organisation's communities by name, with their member counts as pages may publish them. One query."""
+    communities = Community.objects.filter(organisation=organisation).annotate(member_count=Count("memberships")).order_by("name")
+    return [CommunityRow(community, published_member_count(community, community.member_count)) for community in communities]
+
+
+def community_memberships(community: Community) -> QuerySet[CommunityMembership]:
+    """The community's memberships with their people, by name."""
+    return community.memberships.select_related("person", "person__department").order_by("person__family_name", "person__given_name")
+
+
+def member_count(community: Community) -> int | None:
+    return published_member_count(community, community.memberships.count())
+
+
+def membership_of(person: Person, community: Community) -> CommunityMembership | None:
+    return CommunityMembership.objects.filter(person=person, community=community).first()
+
+
+def counting_memberships() -> Q:
+    """The memberships a program's eligibility may use (on ``CommunityMembership``): consented, or of an ordinary community."""
+    return Q(community__is_identity_based=False) | Q(consented_at__isnull=False)
+
+
+def eligible_member_ids(communities: Iterable[Community]) -> set[int]:
+    """The active people whose membership of any of ``communities`` counts for a program's eligibility."""
+    return set(
+        CommunityMembership.objects.filter(counting_memberships(), community__in=list(communities))
+        .filter(person__employment_status=EmploymentStatus.ACTIVE)
+        .values_list("person_id", flat=True)
+    )
+
+
+@transaction.atomic
+def create_community(
+    *, organisation: Organisation, name: str, purpose: str, is_open: bool, is_identity_based: bool, leads: Iterable[Person]
+) -> Community:
+    """A new community of the organisation with its leads; raises CommunityNameTaken for a name in use (any case)."""
+    name = name.strip()
+    if Community.objects.filter(organisation=organisation, name__iexact=name).exists():
+        raise CommunityNameTaken(_("A community called “%(name)s” already exists.") % {"name": name})
+    try:
+        with transaction.atomic():
+            community = Community.objects.create(
+                organisation=organisation, name=name, purpose=purpose.strip(), is_open=is_open, is_identity_based=is_identity_based
+            )
+    except IntegrityError:
+        raise CommunityNameTaken(_("A community called “%(name)s” already exists.") % {"name": name}) from None
+    community.leads.set([person for person in leads if person.organisation_id == organisation.pk])
+    return community
+
+
+@transaction.atomic
+def set_community_leads(*, community: Community, leads: Iterable[Person]) -> Community:
+    """The community's leads become ``leads`` (people of its organisation only)."""
+    community.leads.set([person for person in leads if person.organisation_id == community.organisation_id])
+    return community
+
+
+@transaction.atomic
+def join_community(*, community: Community, person: Person) -> CommunityMembership:
+    """``person`` joins an open community; joining is their consent to the membership being used. Idempotent."""
+    if not community.is_open:
+        raise CommunityClosed(_("This community is not open: people do not join it themselves."))
+    now = timezone.now()
+    membership, created = CommunityMembership.objects.get_or_create(
+        person=person, community=community, defaults={"source": MembershipSource.JOINED, "joined_at": now, "consented_at": now}
+    )
+    if not created and membership.consented_at is None:
+        membership.consented_at = now
+        membership.save(update_fields=["consented_at"])
+    return membership
+
+
+@transaction.atomic
+def leave_community(*, community: Community, person: Person) -> None:
+    """``person`` leaves an open community."""
+    if not community.is_open:
+        raise CommunityClosed(_("This community is not open: people do not leave it themselves."))
+    CommunityMembership.objects.filter(person=person, community=community).delete()
