@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from turnabout.accounts.models import Organisation, User
+from turnabout.accounts.models import AccountRole, Organisation, User
+from turnabout.accounts.services import create_user
+from turnabout.engagement.models import Pair
+from turnabout.engagement.services import start_pair
 from turnabout.people.models import Department, Person, Skill
-from turnabout.people.services import create_person
-from turnabout.programs.models import Enrolment, Program, Role
+from turnabout.people.services import create_person, link_user
+from turnabout.programs.models import Enrolment, Program, ProgramStatus, Role
 from turnabout.programs.services import (
     Application,
+    change_program_status,
     complete_training_module,
     decide_application,
     invite_people,
@@ -67,3 +71,19 @@ def make_ready(
             complete_training_module(enrolment=enrolment, module=module, answers=[q["answer"] for q in module.check_questions])
     enrolment.refresh_from_db()
     return enrolment
+
+
+def signed_up_pair(organisation: Organisation, manager: User, program: Program, *, password: str) -> tuple[Person, Person, Pair]:
+    """An active pair in ``program`` (enrolling): Ada (G2, Technology) mentors Ben (G9, Finance), both under a CEO, both
+    with a login under ``password``; the program moves to matching to start the pair."""
+    ceo = add_person(organisation, "CEO", grade="G10", department="Board")
+    ada = add_person(organisation, "ADA", grade="G2", department="Technology", manager=ceo)
+    ben = add_person(organisation, "BEN", grade="G9", department="Finance", manager=ceo)
+    mentor = make_ready(program, ada, Role.MENTOR, manager, skills={"generative-ai-prompting": 5})
+    mentee = make_ready(program, ben, Role.MENTEE, manager, skills={"generative-ai-prompting": 3})
+    for person in (ada, ben):
+        link_user(
+            person=person, user=create_user(organisation=organisation, email=person.email, role=AccountRole.PARTICIPANT, password=password)
+        )
+    change_program_status(program=program, to=ProgramStatus.MATCHING, by=manager)
+    return ada, ben, start_pair(program=program, mentor=mentor, mentee=mentee)

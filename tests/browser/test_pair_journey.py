@@ -9,15 +9,9 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import sign_in
-from tests.builders import add_person, make_ready
+from tests.builders import signed_up_pair
 from tests.conftest import PASSWORD
-from turnabout.accounts.models import AccountRole
-from turnabout.accounts.services import create_user
 from turnabout.engagement.models import Meeting, MeetingStatus, Pulse
-from turnabout.engagement.services import start_pair
-from turnabout.people.services import link_user
-from turnabout.programs.models import ProgramStatus, Role
-from turnabout.programs.services import change_program_status
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 PRIVATE = "I was nervous about asking basic questions"
@@ -31,15 +25,7 @@ def switch(page: Page, base: str, email: str) -> None:
 def test_pair_journey_agreement_goals_meeting_pulses_private_note(page: Page, live_server, acme, manager, matching_program) -> None:
     # given an active pair: Ada (junior) and Ben (senior), both signed up
     base = live_server.url
-    ceo = add_person(acme, "CEO", grade="G10", department="Board")
-    ada = add_person(acme, "ADA", grade="G2", department="Technology", manager=ceo)
-    ben = add_person(acme, "BEN", grade="G9", department="Finance", manager=ceo)
-    mentor = make_ready(matching_program, ada, Role.MENTOR, manager, skills={"generative-ai-prompting": 5})
-    mentee = make_ready(matching_program, ben, Role.MENTEE, manager, skills={"generative-ai-prompting": 3})
-    for person in (ada, ben):
-        link_user(person=person, user=create_user(organisation=acme, email=person.email, role=AccountRole.PARTICIPANT, password=PASSWORD))
-    change_program_status(program=matching_program, to=ProgramStatus.MATCHING, by=manager)
-    pair = start_pair(program=matching_program, mentor=mentor, mentee=mentee)
+    ada, ben, pair = signed_up_pair(acme, manager, matching_program, password=PASSWORD)
     pair_url = f"{base}/pairs/{pair.pk}/"
 
     # both sign the agreement

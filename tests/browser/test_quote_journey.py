@@ -9,15 +9,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import sign_in
-from tests.builders import add_person, make_ready
+from tests.builders import signed_up_pair
 from tests.conftest import PASSWORD
-from turnabout.accounts.models import AccountRole
-from turnabout.accounts.services import create_user
 from turnabout.engagement.models import Quote
-from turnabout.engagement.services import start_pair
-from turnabout.people.services import link_user
-from turnabout.programs.models import ProgramStatus, Role
-from turnabout.programs.services import change_program_status
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 WORDS = "We now webcast in addition to emailing a memo."
@@ -49,15 +43,7 @@ def test_a_consented_quote_reaches_the_executive_pdf_and_disappears_when_withdra
 ) -> None:
     # given an active pair: Ada (junior) and Ben (senior, the mentee), both signed up
     base = live_server.url
-    ceo = add_person(acme, "CEO", grade="G10", department="Board")
-    ada = add_person(acme, "ADA", grade="G2", department="Technology", manager=ceo)
-    ben = add_person(acme, "BEN", grade="G9", department="Finance", manager=ceo)
-    mentor = make_ready(matching_program, ada, Role.MENTOR, manager, skills={"generative-ai-prompting": 5})
-    mentee = make_ready(matching_program, ben, Role.MENTEE, manager, skills={"generative-ai-prompting": 3})
-    for person in (ada, ben):
-        link_user(person=person, user=create_user(organisation=acme, email=person.email, role=AccountRole.PARTICIPANT, password=PASSWORD))
-    change_program_status(program=matching_program, to=ProgramStatus.MATCHING, by=manager)
-    pair = start_pair(program=matching_program, mentor=mentor, mentee=mentee)
+    _ada, ben, pair = signed_up_pair(acme, manager, matching_program, password=PASSWORD)
     dashboard = f"{base}/insights/programs/{matching_program.pk}/"
     report = f"{base}/insights/programs/{matching_program.pk}/report.pdf"
     attribution = f"{ben.full_name}, {matching_program.mentee_label}"
@@ -66,8 +52,7 @@ def test_a_consented_quote_reaches_the_executive_pdf_and_disappears_when_withdra
     switch(page, base, ben.email)
     page.goto(f"{base}/pairs/{pair.pk}/")
     log = page.locator("#insights")
-    # the goal form's description shares the id "id_description", so its label points there: fill by name
-    log.locator('input[name="description"]').fill(WORDS)
+    log.get_by_label("What changed").fill(WORDS)
     log.get_by_label("Who carries it forward").fill("Ben")
     log.get_by_label("Adopted on").fill("2026-01-05")
     log.get_by_role("button", name="Log it").click()

@@ -1,32 +1,21 @@
 """Agreement, goals, notes, insights, concerns and closure, through the pages, with the named cast."""
 
+import re
+
 import pytest
 from django.core import mail
 from django.urls import reverse
 
-from tests.matching.conftest import add_person, make_ready
-from turnabout.accounts.models import AccountRole
-from turnabout.accounts.services import create_user
+from tests.builders import signed_up_pair
 from turnabout.engagement.models import AgreementSignature, Concern, Goal, GoalStatus, Note, Pair, PairStatus, Reflection
 from turnabout.engagement.queries import current_agreement
-from turnabout.engagement.services import start_pair
-from turnabout.people.services import link_user
-from turnabout.programs.models import ProgramStatus, Role
-from turnabout.programs.services import change_program_status
+from turnabout.programs.models import Role
 
 
 @pytest.fixture
 def pair(acme, manager, matching_program) -> Pair:
     """Ada (junior, mentor) and Ben (senior, mentee), both with logins, in an active pair."""
-    ceo = add_person(acme, "CEO", grade="G10", department="Board")
-    ada = add_person(acme, "ADA", grade="G2", department="Technology", manager=ceo)
-    ben = add_person(acme, "BEN", grade="G9", department="Finance", manager=ceo)
-    mentor = make_ready(matching_program, ada, Role.MENTOR, manager, skills={"generative-ai-prompting": 5})
-    mentee = make_ready(matching_program, ben, Role.MENTEE, manager, skills={"generative-ai-prompting": 3})
-    for person in (ada, ben):
-        link_user(person=person, user=create_user(organisation=acme, email=person.email, role=AccountRole.PARTICIPANT, password="x" * 12))
-    change_program_status(program=matching_program, to=ProgramStatus.MATCHING, by=manager)
-    return start_pair(program=matching_program, mentor=mentor, mentee=mentee)
+    return signed_up_pair(acme, manager, matching_program, password="x" * 12)[2]
 
 
 def login(client, pair, role):
@@ -180,3 +169,16 @@ def test_accepting_a_match_on_both_sides_starts_the_pair(matching_program, pool,
     assert "[name]" not in body
     assert created.mentor.person.full_name in body
     assert created.mentee.person.full_name in body
+
+
+def test_every_id_on_the_pair_page_is_unique(client, pair):
+    # given both sides of the pair, each on the page with all its forms
+    for role in (Role.MENTOR, Role.MENTEE):
+        login(client, pair, role)
+
+        # when
+        html = client.get(reverse("engagement:pair", args=[pair.pk])).content.decode()
+
+        # then no two elements share an id, so each label names its own field
+        ids = re.findall(r'\sid="([^"]+)"', html)
+        assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})

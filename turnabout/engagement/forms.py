@@ -111,6 +111,11 @@ class InsightForm(BoundedForm):
     owner = forms.CharField(max_length=120, label=_("Who carries it forward"))
     adopted_on = forms.DateField(widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}), label=_("Adopted on"))
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Its own ids: the pair page shows it beside the goal form, whose description would otherwise share the id.
+        kwargs.setdefault("auto_id", "id_insight_%s")
+        super().__init__(*args, **kwargs)
+
 
 class ConcernForm(BoundedForm):
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), max_length=CONCERN_MAX_LENGTH, label=_("What worries you?"))
