@@ -4,11 +4,19 @@ import pytest
 from django.db.models import CharField
 
 from turnabout.people.hris import apply_people_import
-from turnabout.people.hris_columns import COLUMN_INDEX, COLUMN_NAMED, COLUMN_NAMES, COLUMNS, guess_mapping, normalise_header
+from turnabout.people.hris_columns import (
+    COLUMN_INDEX,
+    COLUMN_NAMED,
+    COLUMN_NAMES,
+    COLUMNS,
+    FIELD_COLUMNS,
+    guess_mapping,
+    normalise_header,
+)
 from turnabout.people.hris_reading import ImportFile
 from turnabout.people.import_forms import ImportMappingForm
 from turnabout.people.management.commands.import_people import Command
-from turnabout.people.models import Person
+from turnabout.people.models import Community, CommunityMembership, MembershipSource, Person
 
 
 def test_each_column_is_described_once():
@@ -17,10 +25,11 @@ def test_each_column_is_described_once():
     labels = [column.label for column in COLUMNS]
     aliases = [alias for column in COLUMNS for alias in column.aliases]
 
-    # then no name, label, Person field or alias belongs to two columns
+    # then no name, label, Person field, relation or alias belongs to two columns
     assert len(set(names)) == len(names)
     assert len(set(labels)) == len(labels)
-    assert len({column.field for column in COLUMNS}) == len(COLUMNS)
+    assert len({column.field for column in FIELD_COLUMNS}) == len(FIELD_COLUMNS)
+    assert len({(column.field, column.relation) for column in COLUMNS}) == len(COLUMNS)
     assert len(set(aliases)) == len(aliases)
     # and every alias is written as a header is compared
     assert all(normalise_header(alias) == alias for alias in aliases)
@@ -32,11 +41,17 @@ def test_the_derived_views_agree_with_the_table():
     assert tuple(column.name for column in COLUMNS) == COLUMN_NAMES
     assert all(COLUMNS[COLUMN_INDEX[name]].name == name for name in COLUMN_NAMES)
     assert all(COLUMN_NAMED[column.name] is column for column in COLUMNS)
-    # and every column has a label, a parser or a length its text is held to, and a Person field
+    # and every column has a label, a parser or a length its text is held to, and a Person field or else a relation
     for column in COLUMNS:
         assert column.label
         assert column.clean is not None or column.max_length is not None, column.name
-        assert column.model_field.model is Person
+        if column.field is None:
+            assert column.relation, column.name
+        else:
+            assert column.model_field.model is Person
+    # and the Person-field columns come first, in the table's order, then the relation columns
+    assert COLUMNS[: len(FIELD_COLUMNS)] == FIELD_COLUMNS
+    assert all(column.field is None for column in COLUMNS[len(FIELD_COLUMNS) :])
     # and a file headed with the columns' own names is mapped to every column
     assert guess_mapping(list(COLUMN_NAMES)) == {name: name for name in COLUMN_NAMES}
 
@@ -75,9 +90,12 @@ def test_the_command_names_every_column_in_its_help():
 
 @pytest.mark.django_db
 def test_every_column_reads_and_writes_its_person_field(acme):
-    # given a file holding every column
+    # given a file holding every column, the communities column naming two of the organisation's communities
+    women = Community.objects.create(organisation=acme, name="Women in Tech")
+    pride = Community.objects.create(organisation=acme, name="Pride", is_identity_based=True)
+    assert COLUMN_NAMES[len(FIELD_COLUMNS) :] == ("communities",)
     header = ",".join(COLUMN_NAMES)
-    row = "E1,Grace,Hopper,grace@acme.test,CEO,G10,Board,London,GB,Europe/London,,2001-02-03,,en fr,active,fr"
+    row = "E1,Grace,Hopper,grace@acme.test,CEO,G10,Board,London,GB,Europe/London,,2001-02-03,,en fr,active,fr,women in tech; PRIDE"
     file = ImportFile.from_bytes("people.csv", f"{header}\n{row}\n".encode())
 
     # when it is applied
@@ -85,8 +103,14 @@ def test_every_column_reads_and_writes_its_person_field(acme):
 
     # then each column's value is read back from the field the table names for it
     assert result.created == 1
-    stored = Person.objects.filter(organisation=acme, employee_id="E1").values_list(*(column.compared for column in COLUMNS)).get()
+    stored = Person.objects.filter(organisation=acme, employee_id="E1").values_list(*(column.compared for column in FIELD_COLUMNS)).get()
     assert stored == (
         "E1", "Grace", "Hopper", "grace@acme.test", "CEO", "G10", "Board", "London", "GB", "Europe/London", None,
         Person._meta.get_field("hire_date").to_python("2001-02-03"), None, ["en", "fr"], "active", "fr",
     )  # fmt: skip
+    # and the relation column wrote the person's memberships, from the HR system and not yet consented to
+    memberships = CommunityMembership.objects.filter(person__employee_id="E1", person__organisation=acme)
+    assert sorted(memberships.values_list("community_id", "source", "consented_at")) == sorted(
+        [(women.pk, MembershipSource.HRIS, None), (pride.pk, MembershipSource.HRIS, None)]
+    )
+    assert result.memberships_added == 2

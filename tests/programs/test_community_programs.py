@@ -9,7 +9,7 @@ from turnabout.people.communities import create_community, join_community
 from turnabout.programs.errors import NotReadyToLaunch
 from turnabout.programs.models import Program, ProgramStatus, Role, StrategicDriver
 from turnabout.programs.rules import eligibility_problems, launch_problems
-from turnabout.programs.services import change_program_status, create_program_from_preset, update_program
+from turnabout.programs.services import change_program_status, create_program_from_preset, invite_people, update_program
 
 TODAY = date(2026, 12, 3)
 
@@ -172,3 +172,89 @@ def test_once_a_member_is_eligible_the_lead_opens_enrolment(client, erg, erg_pro
     # then
     erg_program.refresh_from_db()
     assert erg_program.status == ProgramStatus.ENROLLING
+
+
+@pytest.fixture
+def network(acme, mentor):
+    """An identity-based network led by Charlie."""
+    return create_community(organisation=acme, name="Pride network", purpose="", is_open=True, is_identity_based=True,
+                            leads=[mentor.person])  # fmt: skip
+
+
+@pytest.fixture
+def network_program(acme, network, mentor, sponsor):
+    program = create_program_from_preset(organisation=acme, driver=StrategicDriver.DIVERSITY_INCLUSION, by=mentor, community=network)
+    return update_program(program=program, changes={"sponsor": sponsor}, by=mentor)
+
+
+def _invite_by_email(client, program, emails):
+    response = client.post(
+        reverse("programs:invite", args=[program.pk]), {"mode": "emails", "email-role": Role.MENTEE, "email-emails": emails}, follow=True
+    )
+    return " ".join(str(message) for message in response.context["messages"])
+
+
+def test_the_invite_result_of_an_identity_based_communitys_program_names_no_non_member(
+    client, network, network_program, mentor, mentee, manager, sponsor
+):
+    # given Bob is in the network; Alice (also below the mentees' grade) and Diana are not
+    join_community(community=network, person=mentee.person)
+    client.force_login(mentor)
+
+    # when
+    summary = _invite_by_email(client, network_program, "bob@acme.test, alice@acme.test, diana@acme.test")
+
+    # then
+    assert [enrolment.person for enrolment in network_program.enrolments.all()] == [mentee.person]
+    assert "2 people were not invited: the program is open only to members of its communities." in summary
+    assert "Alice" not in summary
+    assert "Diana" not in summary
+    assert "Pride network" not in summary
+
+
+def test_the_service_counts_non_members_of_an_identity_based_community_without_naming_them(network, network_program, mentor, sponsor):
+    # given nobody has joined the network
+
+    # when
+    result = invite_people(program=network_program, people=[sponsor.person], role=Role.MENTEE, by=mentor)
+
+    # then
+    assert (result.invited, result.not_eligible, result.outside_communities) == ([], {}, 1)
+
+
+def test_the_invite_result_of_an_ordinary_communitys_program_still_names_non_members(client, erg, erg_program, mentor, mentee, sponsor):
+    # given Bob is in the ERG, Diana is not
+    join_community(community=erg, person=mentee.person)
+    client.force_login(mentor)
+
+    # when
+    summary = _invite_by_email(client, erg_program, "bob@acme.test, diana@acme.test")
+
+    # then
+    assert [enrolment.person for enrolment in erg_program.enrolments.all()] == [mentee.person]
+    assert "1 is not eligible (Diana Sponsor: is not a member of Early careers)." in summary
+    assert "open only to members of its communities" not in summary
+
+
+def test_the_program_page_names_its_community_and_explains_inviting_for_an_identity_based_one(client, network_program, mentor):
+    # given
+    client.force_login(mentor)
+
+    # when
+    html = client.get(reverse("programs:detail", args=[network_program.pk])).content.decode()
+
+    # then
+    assert "<dt>Community</dt><dd>Pride network</dd>" in html
+    assert "everyone you invite is a member, so treat its roster as confidential." in html
+
+
+def test_an_ordinary_communitys_program_page_does_not_explain_identity_based_inviting(client, erg_program, mentor):
+    # given
+    client.force_login(mentor)
+
+    # when
+    html = client.get(reverse("programs:detail", args=[erg_program.pk])).content.decode()
+
+    # then
+    assert "<dt>Community</dt><dd>Early careers</dd>" in html
+    assert "treat its roster as confidential" not in html

@@ -191,6 +191,9 @@ MATRIX: dict[str, Row] = {
     "people:community": row(GET="200 200 200 403 404 login login login", POST="200 200 200 403 404 login login login"),
     "people:community_join": row(GET="405 405 405 405 405 login login login", POST="302 302 302 403 404 login login login"),
     "people:community_leave": row(GET="405 405 405 405 405 login login login", POST="302 302 302 403 404 login login login"),
+    # Only a person the HR system lists in an identity-based network confirms or removes that membership; the cast has none.
+    "people:confirm_listed_network": row(GET="405 405 405 405 405 login login login", POST="404 404 404 404 404 login login login"),
+    "people:remove_listed_network": row(GET="405 405 405 405 405 login login login", POST="404 404 404 404 404 login login login"),
     "people:community_leads": row(GET="405 405 405 405 405 login login login", POST="302 302 403 403 404 login login login",
         data={"lead_emails": "alice@acme.test"}),
     "programs:list": row(GET="200 200 200 200 200 login login login", POST="200 200 200 200 200 login login login"),

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
@@ -24,10 +25,13 @@ from turnabout.insights.kpis import ProgramKpis
 from turnabout.insights.presentation import HIDDEN, HIDDEN_NOTE, group_label, kpi_line, shown
 from turnabout.insights.reach import DiversityReach
 from turnabout.insights.suppression import SuppressedCounts
+from turnabout.people.models import Community
 
 # The CSV's machine interface, never translated: the column keys and each row's ``section``. A row's ``figure`` (the
 # program's wording) and ``note`` are text for people, in the reader's language.
 CSV_HEADER = ["section", "figure", "value", "low", "high", "n", "note"]
+# Said wherever figures are cut by a community, as the dashboard says it (templates/insights/program.html).
+COMMUNITY_CUT_STANDS_ALONE = gettext_noop("A community cut stands alone: the site and cohort are not applied with it.")
 # A spreadsheet runs a cell starting with one of these as a formula (OWASP, "CSV injection"): a program's role label
 # "=HYPERLINK(…)" would reach the export inside "=HYPERLINK(…): Enrolled".
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -67,6 +71,9 @@ def program_kpis_csv(kpis: ProgramKpis, reach: DiversityReach) -> str:
     buffer = io.StringIO()
     writer = _SafeWriter(buffer)
     writer.writerow(CSV_HEADER)
+    community = community_cut(kpis)
+    if community is not None:
+        writer.writerow(["community cut", community, "", "", "", "", _(COMMUNITY_CUT_STANDS_ALONE)])
     hidden = str(HIDDEN_NOTE)
     for kpi in kpis.kpis:
         withheld = kpi.is_withheld
@@ -102,6 +109,14 @@ def program_kpis_csv(kpis: ProgramKpis, reach: DiversityReach) -> str:
     _counts_rows(writer, "consenting mentors", reach.mentors, hidden)
     _counts_rows(writer, "mentees reached by grade band", reach.mentees_by_grade_band, hidden)
     return buffer.getvalue()
+
+
+def community_cut(kpis: ProgramKpis) -> str | None:
+    """The name of the community the figures are cut by, or ``None`` for no community cut (its id was checked by the filters)."""
+    if kpis.community_id is None:
+        return None
+    communities = Community.objects.filter(pk=kpis.community_id, organisation_id=kpis.program.organisation_id)
+    return communities.values_list("name", flat=True).first()
 
 
 def _number(value: float | None) -> str:
@@ -202,6 +217,10 @@ def report_pdf(kpis: ProgramKpis, reach: DiversityReach) -> FPDF:
         "hidden": HIDDEN,
     }
     pdf.multi_cell(0, 5, _latin1(as_of), new_x="LMARGIN", new_y="NEXT")
+    community = community_cut(kpis)
+    if community is not None:
+        cut = _("Figures of the members of %(community)s only.") % {"community": community}
+        pdf.multi_cell(0, 5, _latin1(f"{cut} {_(COMMUNITY_CUT_STANDS_ALONE)}"), new_x="LMARGIN", new_y="NEXT")
     if program.purpose_statement:
         _heading(pdf, _("Purpose"))
         pdf.set_font("Helvetica", "", 9)

@@ -1,14 +1,16 @@
 """Communities (employee resource groups, networks): every write of a community or a membership, and what pages read.
 
 A membership comes from the person joining an open community themselves (``source=joined``), which is their consent to
-it being used. The HRIS import does not read memberships yet (docs/communities.md); ``counting_memberships`` already
-keeps any identity-based membership without consent out of eligibility and reports.
+it being used, or from the HRIS import's ``communities`` column (``source=hris``, set to exactly the listed communities
+by each import that maps it: ``plan_hris_memberships`` and ``apply_hris_memberships``). An HRIS-sourced membership has
+no consent: ``counting_memberships`` keeps it out of eligibility and reports for an identity-based community until the
+member confirms it on their privacy page (``confirm_listed_membership``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -53,6 +55,15 @@ def member_count(community: Community) -> int | None:
 
 def membership_of(person: Person, community: Community) -> CommunityMembership | None:
     return CommunityMembership.objects.filter(person=person, community=community).first()
+
+
+def listed_memberships(person: Person) -> QuerySet[CommunityMembership]:
+    """The person's memberships of identity-based communities that the HR system lists (only they see these)."""
+    return (
+        person.community_memberships.filter(source=MembershipSource.HRIS, community__is_identity_based=True)
+        .select_related("community")
+        .order_by("community__name")
+    )
 
 
 def counting_memberships() -> Q:
@@ -116,3 +127,67 @@ def leave_community(*, community: Community, person: Person) -> None:
     if not community.is_open:
         raise CommunityClosed(_("This community is not open: people do not leave it themselves."))
     CommunityMembership.objects.filter(person=person, community=community).delete()
+
+
+@transaction.atomic
+def confirm_listed_membership(*, membership: CommunityMembership) -> CommunityMembership:
+    """The member agrees that a membership the HR system lists may be used (for programs' eligibility and reports)."""
+    if membership.consented_at is None:
+        membership.consented_at = timezone.now()
+        membership.save(update_fields=["consented_at"])
+    return membership
+
+
+@transaction.atomic
+def remove_listed_membership(*, membership: CommunityMembership) -> None:
+    """The member removes a membership the HR system lists; the next import that lists it adds it again, unconfirmed."""
+    membership.delete()
+
+
+@dataclass(frozen=True, slots=True)
+class HrisMembershipPlan:
+    """What an HRIS import changes in community memberships: the memberships to add and the HRIS-sourced ones to delete."""
+
+    added: list[tuple[str, int]] = field(default_factory=list)  # (employee id, community id)
+    removed: list[int] = field(default_factory=list)  # membership ids
+
+
+def plan_hris_memberships(organisation: Organisation, listed: Mapping[str, frozenset[int]]) -> HrisMembershipPlan:
+    """How the memberships of the people ``listed`` (employee id → community ids) become exactly those communities.
+
+    Only HRIS-sourced memberships are removed; a membership the person joined themselves stays whatever the file says,
+    and a listed community they already belong to (from either source) adds nothing. Reads, never writes.
+    """
+    plan = HrisMembershipPlan()
+    if not listed:
+        return plan
+    held: dict[str, set[int]] = {}
+    rows = CommunityMembership.objects.filter(person__organisation=organisation).values_list(
+        "id", "person__employee_id", "community_id", "source"
+    )
+    for membership_id, employee_id, community_id, source in rows:
+        if employee_id not in listed:
+            continue
+        held.setdefault(employee_id, set()).add(community_id)
+        if source == MembershipSource.HRIS and community_id not in listed[employee_id]:
+            plan.removed.append(membership_id)
+    for employee_id, communities in listed.items():
+        current = held.get(employee_id, set())
+        plan.added.extend((employee_id, community_id) for community_id in sorted(communities - current))
+    return plan
+
+
+def apply_hris_memberships(plan: HrisMembershipPlan, person_ids: Mapping[str, int]) -> None:
+    """Write ``plan`` (``person_ids``: employee id → person id); called inside the HRIS import's transaction.
+
+    A new membership has no consent: of an identity-based community it counts only once the member confirms it.
+    """
+    CommunityMembership.objects.filter(pk__in=plan.removed, source=MembershipSource.HRIS).delete()
+    now = timezone.now()
+    CommunityMembership.objects.bulk_create(
+        [
+            CommunityMembership(person_id=person_ids[employee_id], community_id=community_id, source=MembershipSource.HRIS, joined_at=now)
+            for employee_id, community_id in plan.added
+        ],
+        batch_size=1000,
+    )

@@ -23,8 +23,9 @@ from django.utils.translation import ngettext_lazy
 
 from turnabout.accounts.models import Organisation, User
 from turnabout.core.hooks import people_changed, people_left
+from turnabout.people.communities import HrisMembershipPlan, apply_hris_memberships, plan_hris_memberships
 from turnabout.people.errors import CellRefused, ImportRejected
-from turnabout.people.hris_columns import COLUMN_INDEX, COLUMN_NAMED, COLUMNS, guess_mapping
+from turnabout.people.hris_columns import COLUMN_INDEX, COLUMN_NAMED, COLUMNS, FIELD_COLUMNS, guess_mapping
 from turnabout.people.hris_directory import DirectoryNames, DirectoryPeople, manager_cycles, people_of
 from turnabout.people.hris_reading import ImportFile, iter_rows, read_headers
 from turnabout.people.hris_results import ImportProblem, ImportProgress, ImportResult
@@ -40,18 +41,20 @@ MAX_PROBLEMS = 5000  # kept in full; beyond it only counted, so a wholly wrong 1
 SAMPLE_CHANGES = 20
 SHOWN_VALUE_CHARS = 100  # a cell may hold 10,000 characters; a problem shows the start of it
 
-# What the import reads of each person to compare, in the order of COLUMNS, then the primary key; a new person's values.
-_EXISTING_COLUMNS = (*(column.compared for column in COLUMNS), "id")
-_DEFAULTS: tuple[Any, ...] = tuple(column.default for column in COLUMNS)
+# What the import reads of each person to compare, in the order of FIELD_COLUMNS (the first values of a cleaned row),
+# then the primary key; a new person's values. The relation columns (communities) are written apart.
+_EXISTING_COLUMNS = (*(column.compared for column in FIELD_COLUMNS), "id")
+_DEFAULTS: tuple[Any, ...] = tuple(column.default for column in FIELD_COLUMNS)
 _REQUIRED = tuple(column for column in COLUMNS if column.required)
 
 EMPLOYEE_ID, EMAIL, GRADE, DEPARTMENT, SITE = (COLUMN_INDEX[name] for name in ("employee_id", "email", "grade", "department", "site"))
 MANAGER, HIRE_DATE, END_DATE, LANGUAGES, STATUS = (
     COLUMN_INDEX[name] for name in ("manager_employee_id", "hire_date", "end_date", "languages", "employment_status")
 )
-# Person fields an import writes, in the order of COLUMNS: every column but the manager, whom the reporting line
-# (manager, path, depth) that follows carries.
-_WRITTEN = tuple(index for index in range(len(COLUMNS)) if index != MANAGER)
+COMMUNITIES = COLUMN_INDEX["communities"]
+# Person fields an import writes, in the order of FIELD_COLUMNS: every field column but the manager, whom the reporting
+# line (manager, path, depth) that follows carries.
+_WRITTEN = tuple(index for index in range(len(FIELD_COLUMNS)) if index != MANAGER)
 _WRITTEN_FIELDS = tuple(COLUMNS[index].written for index in _WRITTEN)
 _REPORTING_LINE = ("manager", "reporting_path", "reporting_depth")
 
@@ -169,7 +172,7 @@ class _ImportRun:
         # (field index, column index, header) for each mapped field
         self.columns: list[tuple[int, int, str]] = []
         self.mapped = frozenset(self.mapping)
-        self.mapped_columns = tuple(column.name in self.mapped for column in COLUMNS)
+        self.mapped_columns = tuple(column.name in self.mapped for column in FIELD_COLUMNS)
         # Status and end date are decided together: either column makes both "mapped".
         self.status_mapped = bool(self.mapped & {"employment_status", "end_date"})
         self.names = DirectoryNames(organisation)
@@ -181,6 +184,10 @@ class _ImportRun:
         self.departments_used: dict[str, str] = {}  # casefold → the spelling first seen; new departments get it
         self.sites_used: dict[str, str] = {}
         self.email_movers: set[str] = set()  # people of the file whose current email goes to someone else of the file
+        # Employee id → the communities its row lists (as the file spells them), when the communities column is mapped.
+        self.communities_mapped = "communities" in self.mapped
+        self.listed_communities: dict[str, tuple[str, ...]] = {}
+        self.membership_plan = HrisMembershipPlan()
 
     def problem(self, row: int, column: str, value: str, reason: str, code: str) -> None:
         self.result.problem_count += 1
@@ -214,6 +221,7 @@ class _ImportRun:
         """
         result = self.result
         result.created = result.updated = result.unchanged = result.leavers_marked = result.missing_marked = 0
+        result.memberships_added = result.memberships_removed = 0
         result.changes = []
         self.names = DirectoryNames(self.organisation)
         people = DirectoryPeople(self.organisation)
@@ -222,9 +230,31 @@ class _ImportRun:
         return people
 
     def _finish(self) -> None:
+        if self.communities_mapped:
+            self._plan_memberships()
         self.result.departments_created = sorted(n for key, n in self.departments_used.items() if key not in self.names.departments)
         self.result.sites_created = sorted(n for key, n in self.sites_used.items() if key not in self.names.sites)
         self.result.problems.sort(key=lambda p: (p.row, self.headers.index(p.column) if p.column in self.headers else -1))
+
+    def _plan_memberships(self) -> None:
+        """Match each row's communities against the directory as it is now, and count the memberships to add and remove.
+
+        A name the check accepted but the directory no longer has (the community was deleted since) is a problem.
+        """
+        header = self._header("communities")
+        listed: dict[str, frozenset[int]] = {}
+        for employee_id, names in self.listed_communities.items():
+            ids: set[int] = set()
+            for name in names:
+                community_id = self.names.communities.get(name.casefold())
+                if community_id is None:
+                    self.problem(self.row_of[employee_id], header, name, _unknown_community(name), "unknown_community")
+                else:
+                    ids.add(community_id)
+            listed[employee_id] = frozenset(ids)
+        self.membership_plan = plan_hris_memberships(self.organisation, listed)
+        self.result.memberships_added = len(self.membership_plan.added)
+        self.result.memberships_removed = len(self.membership_plan.removed)
 
     def _check_mapping(self) -> None:
         for column in _REQUIRED:
@@ -258,6 +288,8 @@ class _ImportRun:
             if cleaned is None or resolved is None:
                 continue
             self.email_owner[resolved[EMAIL]] = (row_number, resolved[EMPLOYEE_ID])
+            if self.communities_mapped:
+                self.listed_communities[resolved[EMPLOYEE_ID]] = cleaned[COMMUNITIES] or ()
             chunk.append((row_number, resolved))
             spooled.append((row_number, cleaned))
             if len(chunk) >= CHUNK_ROWS:
@@ -306,6 +338,13 @@ class _ImportRun:
                 self.problem(row_number, header, raw, f"'{_shown(raw)}' {error}", code)
                 ok = False
                 continue
+            if index == COMMUNITIES:
+                unknown = [name for name in value if name.casefold() not in self.names.communities]
+                for name in unknown:
+                    self.problem(row_number, header, name, _unknown_community(name), target.problem_code)
+                if unknown:
+                    ok = False
+                    continue
             if index == DEPARTMENT:
                 self.departments_used.setdefault(value.casefold(), value)
             elif index == SITE:
@@ -555,6 +594,7 @@ class _ImportRun:
         # People the file does not rewrite whose path changes because someone above them moved.
         repathed = [(*paths[pk], pk) for pk, _, _, _, _, path, depth in people.rows if pk not in rewritten and paths[pk] != (path, depth)]
         update_many(["reporting_path", "reporting_depth"], repathed)
+        apply_hris_memberships(self.membership_plan, id_of)
         if self.mark_missing_as_leavers:
             leaving = [(EmploymentStatus.LEAVER.value, self.today, now, pk) for pk in people.active_missing(self.row_of)]
             update_many(["employment_status", "end_date", "updated_at"], leaving)
@@ -583,7 +623,13 @@ class _ImportRun:
 
 
 def _changed_fields(final: tuple[Any, ...], existing: tuple[Any, ...]) -> list[int]:
-    return [index for index in range(len(COLUMNS)) if (tuple(existing[index]) if index == LANGUAGES else existing[index]) != final[index]]
+    return [
+        index for index in range(len(FIELD_COLUMNS)) if (tuple(existing[index]) if index == LANGUAGES else existing[index]) != final[index]
+    ]
+
+
+def _unknown_community(name: str) -> str:
+    return f"'{_shown(name)}' is not a community of this organisation; create it first"
 
 
 def _shown(value: str) -> str:

@@ -2,8 +2,11 @@
 
 Every other view of them is derived from that table: the order of a cleaned row (``COLUMN_NAMES``, ``COLUMN_INDEX``),
 the header guess (``guess_mapping``), the mapping page's choices, the ``import-people`` command's field names, the
-Person values the import compares and writes, the defaults of a new person and the longest value a text cell may hold
-(both read from the Person model, which keeps them). Nothing here touches the database.
+Person values the import compares and writes (``FIELD_COLUMNS``), the defaults of a new person and the longest value a
+text cell may hold (both read from the Person model, which keeps them). A column is of one of two kinds: it fills a
+Person ``field``, or it sets the person's rows of a ``relation`` (``communities``: their HRIS-sourced community
+memberships); relation columns come last, so a field column's position is the same in both tables. Nothing here
+touches the database.
 """
 
 from __future__ import annotations
@@ -125,6 +128,16 @@ def clean_status(value: str) -> str:
         raise CellRefused("is not an employment status: use active or leaver") from None
 
 
+def clean_community_names(value: str) -> tuple[str, ...]:
+    """Community names separated by ``;``, each once (compared ignoring case); the import matches them to the directory."""
+    names: dict[str, str] = {}
+    for name in value.split(";"):
+        name = name.strip()
+        if name:
+            names.setdefault(name.casefold(), name)
+    return tuple(names.values())
+
+
 def _refuse_unprintable(value: str) -> None:
     """Refuse control characters before any other check: a NUL passed the email check, then PostgreSQL refused to store it."""
     found = _CONTROL_CHARACTER.search(value)
@@ -147,22 +160,29 @@ class Column:
     ``label`` is English (``gettext_noop``), as problems, the audit trail and stored summaries keep it; pages show
     ``gettext(label)``. ``aliases`` are the headers guessed as this column, compared after ``normalise_header``.
     A cell names a person's ``field`` directly or, for a key, the related row by its ``matched_by`` field (a grade by
-    its code). ``clean`` turns a cell into the stored value; a column without one keeps the text, refused past the
-    model field's length. ``problem_code`` is the code of a cell ``clean`` refuses.
+    its code). A column without a field fills the ``relation`` it names instead (``communities``: the cell lists the
+    person's communities, and the import sets their HRIS-sourced memberships to exactly those). ``clean`` turns a cell
+    into the stored value; a column without one keeps the text, refused past the model field's length.
+    ``problem_code`` is the code of a cell ``clean`` refuses.
     """
 
     name: str
     label: str
     aliases: tuple[str, ...]
-    field: str
+    field: str | None
     matched_by: str | None = None
     required: bool = False
     clean: Callable[[str], Any] | None = None
     problem_code: str = "too_long"
+    relation: str | None = None
+
+    def __post_init__(self) -> None:
+        assert (self.field is None) != (self.relation is None), f"{self.name}: a column fills a field or a relation"
 
     @cached_property
     def model_field(self) -> Field[Any, Any]:
-        """The Person field the column fills."""
+        """The Person field the column fills (a relation column has none)."""
+        assert self.field is not None, f"{self.name} fills the relation {self.relation}, not a Person field"
         field = Person._meta.get_field(self.field)
         assert isinstance(field, Field)
         return field
@@ -180,6 +200,7 @@ class Column:
     @property
     def compared(self) -> str:
         """What the import reads of an existing person to compare with the cell (``values_list`` path)."""
+        assert self.field is not None, f"{self.name} fills the relation {self.relation}, not a Person field"
         return self.field if self.matched_by is None else f"{self.field}__{self.matched_by}"
 
     @property
@@ -247,7 +268,15 @@ COLUMNS: tuple[Column, ...] = (
            problem_code="unknown_preferred_language", aliases=(
         "preferredlanguage", "displaylanguage", "uilanguage", "locale", "languagepreference", "communicationlanguage",
         "correspondencelanguage")),
+    # Relation columns, after every field column.
+    Column("communities", gettext_noop("Communities"), field=None, relation="communities", clean=clean_community_names,
+           problem_code="unknown_community", aliases=(
+        "communities", "community", "networks", "employeenetworks", "employeeresourcegroups", "ergs", "erg")),
 )  # fmt: skip
+
+# The columns that fill a Person field: a prefix of COLUMNS, so a cleaned row's first values are theirs, in this order.
+FIELD_COLUMNS: tuple[Column, ...] = tuple(column for column in COLUMNS if column.field is not None)
+assert COLUMNS[: len(FIELD_COLUMNS)] == FIELD_COLUMNS, "relation columns come after every field column"
 
 COLUMN_NAMES: tuple[str, ...] = tuple(column.name for column in COLUMNS)
 COLUMN_INDEX: dict[str, int] = {name: index for index, name in enumerate(COLUMN_NAMES)}

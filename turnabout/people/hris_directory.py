@@ -12,11 +12,11 @@ from django.db.models import QuerySet
 from django.db.models.functions import Lower
 
 from turnabout.accounts.models import Organisation
-from turnabout.people.models import Department, EmploymentStatus, Grade, Person, Site
+from turnabout.people.models import Community, Department, EmploymentStatus, Grade, Person, Site
 
 
 class DirectoryNames:
-    """The organisation's grade codes, departments and sites, which cells are matched against."""
+    """The organisation's grade codes, departments, sites and communities, which cells are matched against."""
 
     def __init__(self, organisation: Organisation) -> None:
         self.grades: dict[str, int] = dict(Grade.objects.filter(organisation=organisation).values_list("code", "id"))
@@ -26,6 +26,9 @@ class DirectoryNames:
             name.casefold(): (name, pk) for pk, name in Department.objects.filter(organisation=organisation).values_list("id", "name")
         }
         self.sites = {name.casefold(): (name, pk) for pk, name in Site.objects.filter(organisation=organisation).values_list("id", "name")}
+        self.communities = {
+            name.casefold(): pk for pk, name in Community.objects.filter(organisation=organisation).values_list("id", "name")
+        }
 
 
 class DirectoryPeople:

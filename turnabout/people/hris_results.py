@@ -32,6 +32,8 @@ class ImportResult:
     missing_marked: int = 0
     departments_created: list[str] = field(default_factory=list)
     sites_created: list[str] = field(default_factory=list)
+    memberships_added: int = 0  # HRIS-sourced community memberships, when the communities column is mapped
+    memberships_removed: int = 0
     changes: list[dict[str, Any]] = field(default_factory=list)
     problems: list[ImportProblem] = field(default_factory=list)
     problem_count: int = 0
@@ -48,6 +50,8 @@ class ImportResult:
         line += f"{self.leavers_marked} newly marked as leavers"
         if self.missing_marked:
             line += f", {self.missing_marked} missing from the file marked as leavers"
+        if self.memberships_added or self.memberships_removed:
+            line += f"; community memberships: {self.memberships_added} added, {self.memberships_removed} removed"
         return line + "."
 
     def as_dict(self) -> dict[str, Any]:
@@ -56,6 +60,7 @@ class ImportResult:
             "rows": self.rows, "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
             "leavers_marked": self.leavers_marked, "missing_marked": self.missing_marked,
             "departments_created": self.departments_created, "sites_created": self.sites_created,
+            "memberships_added": self.memberships_added, "memberships_removed": self.memberships_removed,
             "changes": self.changes, "problem_count": self.problem_count, "applied": self.applied,
             "summary_line": self.summary_line(),
             "problems": [{"row": p.row, "column": p.column, "value": p.value, "reason": p.reason, "code": p.code} for p in self.problems],

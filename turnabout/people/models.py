@@ -339,6 +339,7 @@ class Community(TimestampedModel):
 
 class MembershipSource(models.TextChoices):
     JOINED = "joined", _("Joined themselves")
+    HRIS = "hris", _("From the HR system")
 
 
 class CommunityMembership(models.Model):

@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_http_methods, require_POST
@@ -22,11 +22,14 @@ from turnabout.people.access import (
 from turnabout.people.communities import (
     communities_of,
     community_memberships,
+    confirm_listed_membership,
     create_community,
     join_community,
     leave_community,
+    listed_memberships,
     member_count,
     membership_of,
+    remove_listed_membership,
     set_community_leads,
 )
 from turnabout.people.erasure import is_erased
@@ -103,8 +106,27 @@ def my_privacy(request: AuthenticatedRequest) -> HttpResponse:
         "profile": profile,
         "purpose": _(SENSITIVE_PURPOSE),
         "legal_basis": _(SENSITIVE_LEGAL_BASIS),
+        "listed_memberships": listed_memberships(person),
     }
     return render(request, "people/my_privacy.html", context)
+
+
+@login_required
+@require_POST
+def confirm_listed_network(request: AuthenticatedRequest, community_id: int) -> HttpResponse:
+    membership = get_object_or_404(listed_memberships(access_own_person(request.user)), community_id=community_id)
+    confirm_listed_membership(membership=membership)
+    messages.success(request, _("Programs of %(community)s may now count your membership.") % {"community": membership.community.name})
+    return redirect("people:my_privacy")
+
+
+@login_required
+@require_POST
+def remove_listed_network(request: AuthenticatedRequest, community_id: int) -> HttpResponse:
+    membership = get_object_or_404(listed_memberships(access_own_person(request.user)), community_id=community_id)
+    remove_listed_membership(membership=membership)
+    messages.success(request, _("Your membership of %(community)s is removed.") % {"community": membership.community.name})
+    return redirect("people:my_privacy")
 
 
 @login_required

@@ -168,7 +168,12 @@ def post_invitations(request: HttpRequest, program_id: Path[DatabaseId], payload
     if unknown:
         raise _invalid({"emails": [ValidationError("Nobody in the directory has these addresses: " + ", ".join(unknown), code="unknown")]})
     result = invite_people(program=program, people=people, role=Role(form.cleaned_data["role"]), by=_user(request))
-    return InvitationOut(invited=len(result.invited), already_enrolled=result.already_enrolled, not_eligible=result.not_eligible)
+    return InvitationOut(
+        invited=len(result.invited),
+        already_enrolled=result.already_enrolled,
+        not_eligible=result.not_eligible,
+        outside_communities=result.outside_communities,
+    )
 
 
 @router.get("/{program_id}/enrolments", response={200: list[EnrolmentOut], **refusals(401, 403, 404, 422)})

@@ -273,6 +273,21 @@ def eligibility_problems(program: Program, person: Person, role: Role | str, *, 
     if department_ids and person.department_id not in department_ids:
         problems.append(gettext("works in a department outside the program"))
     communities = list(program.eligible_communities.all())
-    if communities and not person.community_memberships.filter(counting_memberships(), community__in=communities).exists():
+    if not is_in_eligible_communities(program, person):
         problems.append(gettext("is not a member of %(communities)s") % {"communities": ", ".join(c.name for c in communities)})
     return problems
+
+
+def is_in_eligible_communities(program: Program, person: Person) -> bool:
+    """Whether ``person`` meets the program's community rule: a membership that counts in one of them, or no rule."""
+    communities = list(program.eligible_communities.all())
+    return not communities or person.community_memberships.filter(counting_memberships(), community__in=communities).exists()
+
+
+def withholds_non_members(program: Program) -> bool:
+    """Whether the program's community rule must not name who fails it: it names an identity-based community.
+
+    Who is not a member of an identity-based community is as sensitive as who is one, so a person failing the rule
+    of such a program is counted, never named, to whoever invites them (docs/communities.md).
+    """
+    return any(community.is_identity_based for community in program.eligible_communities.all())

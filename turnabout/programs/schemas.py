@@ -143,6 +143,8 @@ class InvitationOut(Schema):
     invited: int
     already_enrolled: int
     not_eligible: dict[str, list[str]]
+    # Counted, never named: the people not in the program's communities when one of them is identity-based.
+    outside_communities: int = 0
 
 
 class EnrolmentOut(Schema):

@@ -53,7 +53,9 @@ from turnabout.programs.rules import (
     add_months,
     deletion_problems,
     eligibility_problems,
+    is_in_eligible_communities,
     launch_problems,
+    withholds_non_members,
 )
 from turnabout.programs.tasks import send_invitation_email
 
@@ -326,9 +328,13 @@ def change_program_status(*, program: Program, to: ProgramStatus, by: User) -> P
 class InvitationResult:
     invited: list[Enrolment]
     already_enrolled: int
+    # Not eligible, by name, with the reasons; never someone failing an identity-based community's rule.
     not_eligible: dict[str, list[str]]
     # Eligible people left out because the limit was reached.
     over_limit: int = 0
+    # Not eligible, counted only: people who are not members of the program's communities when one of them is
+    # identity-based (naming them would tell the inviter who is and is not in it), whatever their other reasons.
+    outside_communities: int = 0
 
 
 @transaction.atomic
@@ -354,11 +360,15 @@ def invite_people(*, program: Program, people: Iterable[Person], role: Role, by:
     now, today = timezone.now(), timezone.localdate()
     to_invite: list[Enrolment] = []
     not_eligible: dict[str, list[str]] = {}
-    over_limit = 0
+    over_limit = outside_communities = 0
+    withhold = withholds_non_members(program)
     for person in people:
         if person.pk in enrolled:
             continue
         problems = eligibility_problems(program, person, role, today=today)
+        if problems and withhold and not is_in_eligible_communities(program, person):
+            outside_communities += 1
+            continue
         if problems:
             not_eligible[person.full_name] = problems
             continue
@@ -372,7 +382,13 @@ def invite_people(*, program: Program, people: Iterable[Person], role: Role, by:
     if program.status == ProgramStatus.ENROLLING:
         ids = [enrolment.pk for enrolment in invited]
         transaction.on_commit(lambda: [send_invitation_email.enqueue(enrolment_id) for enrolment_id in ids])
-    return InvitationResult(invited=invited, already_enrolled=len(enrolled), not_eligible=not_eligible, over_limit=over_limit)
+    return InvitationResult(
+        invited=invited,
+        already_enrolled=len(enrolled),
+        not_eligible=not_eligible,
+        over_limit=over_limit,
+        outside_communities=outside_communities,
+    )
 
 
 @transaction.atomic

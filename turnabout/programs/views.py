@@ -36,7 +36,7 @@ from turnabout.programs.forms import (
 )
 from turnabout.programs.models import Cadence, EnrolmentStatus, Program, ProgramStatus, Role, StrategicDriver
 from turnabout.programs.queries import enrolments_of_user, program_roster, programs_of, required_modules
-from turnabout.programs.rules import TRANSITIONS, deletion_problems, launch_problems
+from turnabout.programs.rules import TRANSITIONS, deletion_problems, launch_problems, withholds_non_members
 from turnabout.programs.services import (
     Application,
     InvitationResult,
@@ -119,6 +119,7 @@ def program_detail(request: AuthenticatedRequest, program_id: int) -> HttpRespon
         "filter_form": InviteByFilterForm(program=program),
         "email_form": InviteByEmailForm(program=program),
         "topics": program.topics.all(),
+        "withholds_non_members": withholds_non_members(program),
     }
     return render(request, "programs/detail.html", context)
 
@@ -258,6 +259,16 @@ def _invitation_summary(*, program: Program, role: str, result: InvitationResult
         parts.append(
             ngettext("%(count)d is not eligible (%(first)s).", "%(count)d are not eligible (%(first)s).", len(result.not_eligible))
             % {"count": len(result.not_eligible), "first": first}
+        )
+    if result.outside_communities:
+        # Counted, never named: who is not in an identity-based community is as sensitive as who is.
+        parts.append(
+            ngettext(
+                "%(count)d person was not invited: the program is open only to members of its communities.",
+                "%(count)d people were not invited: the program is open only to members of its communities.",
+                result.outside_communities,
+            )
+            % {"count": result.outside_communities}
         )
     return " ".join(parts)
 
