@@ -401,10 +401,6 @@ class WeeklyDigest:
     meetings_held: int
     senior_cancellations: list[SeniorCancellations]
 
-    @property
-    def senior_cancellation_count(self) -> int:
-        return sum(item.count for item in self.senior_cancellations)
-
 
 def senior_cancellations(program: Program, *, start: datetime, end: datetime) -> list[SeniorCancellations]:
     """Meetings the senior side cancelled in the window, per pair (flagged to managers in the digest)."""

@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -201,32 +203,30 @@ def community_detail(request: AuthenticatedRequest, community_id: int) -> HttpRe
     return render(request, "people/community_detail.html", context)
 
 
-@login_required
-@require_POST
-def community_join(request: AuthenticatedRequest, community_id: int) -> HttpResponse:
+def _change_own_membership(
+    request: AuthenticatedRequest, community_id: int, change: Callable[..., object], done: Callable[[str], str]
+) -> HttpResponse:
+    """Join or leave a community as oneself: ``change`` is the service, ``done`` the sentence for its community's name."""
     community = access_community(request.user, community_id)
-    person = access_own_person(request.user)
     try:
-        join_community(community=community, person=person)
+        change(community=community, person=access_own_person(request.user))
     except CommunityError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("You joined %(community)s.") % {"community": community.name})
+        messages.success(request, done(community.name))
     return redirect("people:community", community.pk)
+
+
+@login_required
+@require_POST
+def community_join(request: AuthenticatedRequest, community_id: int) -> HttpResponse:
+    return _change_own_membership(request, community_id, join_community, lambda name: _("You joined %(community)s.") % {"community": name})
 
 
 @login_required
 @require_POST
 def community_leave(request: AuthenticatedRequest, community_id: int) -> HttpResponse:
-    community = access_community(request.user, community_id)
-    person = access_own_person(request.user)
-    try:
-        leave_community(community=community, person=person)
-    except CommunityError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("You left %(community)s.") % {"community": community.name})
-    return redirect("people:community", community.pk)
+    return _change_own_membership(request, community_id, leave_community, lambda name: _("You left %(community)s.") % {"community": name})
 
 
 @login_required
