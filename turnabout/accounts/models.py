@@ -27,6 +27,8 @@ class AccountRole(models.TextChoices):
     PROGRAM_MANAGER = "program_manager", _("Program manager")
     PARTICIPANT = "participant", _("Participant")
     SPONSOR = "sponsor", _("Executive sponsor")
+    # An outside participant (people.PersonKind.GUEST): their own programs, pairs and guides, nothing of the organisation.
+    GUEST = "guest", _("Guest participant")
 
 
 class UserManager(BaseUserManager["User"]):

@@ -1,5 +1,6 @@
 """The people directory: employees, their place in the organisation, and their skills."""
 
+from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -61,8 +62,29 @@ class EmploymentStatus(models.TextChoices):
     LEAVER = "leaver", _("Left the organisation")
 
 
+class PersonKind(models.TextChoices):
+    EMPLOYEE = "employee", _("Employee")
+    GUEST = "guest", _("Guest from outside")
+
+
+class PersonQuerySet(models.QuerySet["Person"]):
+    def employees(self) -> "PersonQuerySet":
+        """The directory: everyone but guests. Directory pages, the org chart, imports, SCIM and HR figures read these."""
+        return self.filter(kind=PersonKind.EMPLOYEE)
+
+    def guests(self) -> "PersonQuerySet":
+        """Outside participants a program manager invited (``programs.guests``): never in the directory."""
+        return self.filter(kind=PersonKind.GUEST)
+
+
 class Person(TimestampedModel):
-    """An employee as the HR system knows them; a login (User) is optional and linked later."""
+    """An employee as the HR system knows them, or a guest from outside a program invited; a login (User) is optional
+    and linked later.
+
+    A guest (``kind`` guest: a partner university's student, an outside mentor) has no place in the organisation —
+    no grade, department, site or manager — and is never listed in the directory, the org chart, the HRIS import or
+    SCIM: they take part only in the programs they were invited to, until ``access_ends_on``.
+    """
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="people")
     employee_id = models.CharField(max_length=64)
@@ -93,6 +115,12 @@ class Person(TimestampedModel):
     # them. A deleted person stays in the directory as a leaver (history is kept) but SCIM no longer shows them.
     scim_external_id = models.CharField(max_length=255, blank=True)
     scim_deleted_at = models.DateTimeField(null=True, blank=True)
+    kind = models.CharField(max_length=10, choices=PersonKind.choices, default=PersonKind.EMPLOYEE)
+    # A guest's own organisation (e.g. "University of Miami") and the last day they may sign in; blank for employees.
+    guest_organisation = models.CharField(max_length=200, blank=True)
+    access_ends_on = models.DateField(null=True, blank=True)
+
+    objects = PersonQuerySet.as_manager()
 
     class Meta:
         ordering = ["family_name", "given_name", "employee_id"]
@@ -117,6 +145,14 @@ class Person(TimestampedModel):
     @property
     def is_active_employee(self) -> bool:
         return self.employment_status == EmploymentStatus.ACTIVE
+
+    @property
+    def is_guest(self) -> bool:
+        return self.kind == PersonKind.GUEST
+
+    def guest_access_ended(self, today: "date") -> bool:
+        """A guest whose last day of access (``access_ends_on``) is before ``today``; never an employee."""
+        return self.is_guest and self.access_ends_on is not None and self.access_ends_on < today
 
     @property
     def ancestor_ids(self) -> list[int]:

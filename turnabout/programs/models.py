@@ -285,6 +285,9 @@ class Program(TimestampedModel):
     mentee_min_grade = models.ForeignKey(Grade, null=True, blank=True, on_delete=models.RESTRICT, related_name="+")
     mentor_max_grade = models.ForeignKey(Grade, null=True, blank=True, on_delete=models.RESTRICT, related_name="+")
     min_grade_gap = models.PositiveSmallIntegerField(default=2)
+    # Where guests (people from outside, people.PersonKind.GUEST) stand on the grade ladder, for eligibility and the
+    # grade-gap rule; guests cannot be invited to a program with grade rules until it is set.
+    guest_grade = models.ForeignKey(Grade, null=True, blank=True, on_delete=models.RESTRICT, related_name="+")
     min_tenure_months = models.PositiveSmallIntegerField(default=0)
     eligible_sites = models.ManyToManyField(Site, blank=True, related_name="+")
     eligible_departments = models.ManyToManyField(Department, blank=True, related_name="+")
