@@ -5,7 +5,7 @@ from __future__ import annotations
 from turnabout.accounts.models import AccountRole, Organisation, User
 from turnabout.accounts.services import create_user
 from turnabout.engagement.models import Pair
-from turnabout.engagement.services import start_pair
+from turnabout.engagement.services import start_circle, start_pair
 from turnabout.people.models import Department, Person, Skill
 from turnabout.people.services import create_person, link_user
 from turnabout.programs.models import Enrolment, Program, ProgramStatus, Role
@@ -87,3 +87,27 @@ def signed_up_pair(organisation: Organisation, manager: User, program: Program, 
         )
     change_program_status(program=program, to=ProgramStatus.MATCHING, by=manager)
     return ada, ben, start_pair(program=program, mentor=mentor, mentee=mentee)
+
+
+def signed_up_circle(
+    organisation: Organisation, manager: User, program: Program, *, password: str, mentors: int = 4, mentees: int = 3
+) -> tuple[list[Person], list[Person], Pair]:
+    """An active circle in ``program`` (enrolling): juniors J1… (G2) mentor seniors S1… (G9), each in a department of
+    their own under a CEO, all with a login under ``password``; the program moves to matching to start the circle."""
+    ceo = add_person(organisation, "CEO", grade="G10", department="Board")
+    juniors = [
+        add_person(organisation, f"J{number}", grade="G2", department=f"Junior team {number}", manager=ceo)
+        for number in range(1, mentors + 1)
+    ]
+    seniors = [
+        add_person(organisation, f"S{number}", grade="G9", department=f"Senior team {number}", manager=ceo)
+        for number in range(1, mentees + 1)
+    ]
+    mentor_enrolments = [make_ready(program, person, Role.MENTOR, manager, skills={"generative-ai-prompting": 5}) for person in juniors]
+    mentee_enrolments = [make_ready(program, person, Role.MENTEE, manager, skills={"generative-ai-prompting": 3}) for person in seniors]
+    for person in (*juniors, *seniors):
+        link_user(
+            person=person, user=create_user(organisation=organisation, email=person.email, role=AccountRole.PARTICIPANT, password=password)
+        )
+    change_program_status(program=program, to=ProgramStatus.MATCHING, by=manager)
+    return juniors, seniors, start_circle(program=program, mentors=mentor_enrolments, mentees=mentee_enrolments)

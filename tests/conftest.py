@@ -13,7 +13,7 @@ from turnabout.accounts.models import AccountRole, Organisation, User
 from turnabout.accounts.services import create_organisation, create_user
 from turnabout.people.models import Person
 from turnabout.people.services import create_person, ensure_grade_ladder, link_user
-from turnabout.programs.models import Program, ProgramStatus, StrategicDriver
+from turnabout.programs.models import PairingFormat, Program, ProgramStatus, StrategicDriver
 from turnabout.programs.models import Role as ProgramRole
 from turnabout.programs.services import change_program_status, create_program_from_preset, update_program
 
@@ -110,6 +110,24 @@ def matching_program(acme, manager, sponsor) -> Program:
     """A digital program at Acme, enrolling, with three senior mentees and four junior mentors ready."""
     program = create_program_from_preset(organisation=acme, driver=StrategicDriver.DIGITAL_TRANSFORMATION, by=manager)
     program = update_program(program=program, changes={"sponsor": sponsor, "min_grade_gap": 2}, by=manager)
+    return change_program_status(program=program, to=ProgramStatus.ENROLLING, by=manager)
+
+
+@pytest.fixture
+def circle_program(acme, manager, sponsor) -> Program:
+    """A junior board at Acme from the digital preset, enrolling: circles of 4–8 junior mentors with 3–6 senior mentees."""
+    program = create_program_from_preset(organisation=acme, driver=StrategicDriver.DIGITAL_TRANSFORMATION, by=manager)
+    changes = {
+        "name": "Junior board",
+        "sponsor": sponsor,
+        "min_grade_gap": 2,
+        "pairing_format": PairingFormat.CIRCLES,
+        "circle_min_mentors": 4,
+        "circle_max_mentors": 8,
+        "circle_min_mentees": 3,
+        "circle_max_mentees": 6,
+    }
+    program = update_program(program=program, changes=changes, by=manager)
     return change_program_status(program=program, to=ProgramStatus.ENROLLING, by=manager)
 
 

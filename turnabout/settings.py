@@ -218,6 +218,7 @@ MIDDLEWARE = [
     # Before any process_view (CSRF reads the body): oversized bodies are refused unread.
     "turnabout.accounts.middleware.RequestBodyLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "turnabout.identity.guest_access.GuestAccessMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # allauth's request context, and the refusal pages its flows raise as ImmediateHttpResponse.

@@ -7,12 +7,15 @@ from django.views.decorators.http import require_safe
 
 from turnabout.accounts.models import AccountRole, User
 from turnabout.core.health import check_health
+from turnabout.engagement.queries import pairs_of_user
 from turnabout.identity.services import needs_first_run
 from turnabout.insights.access import access_insights_organisation, may_read_program_insights
 from turnabout.insights.kpis import program_kpis
 from turnabout.insights.presentation import HIDDEN, kpi_line, shown
 from turnabout.insights.reach import organisation_rollup
+from turnabout.matching.queries import matches_of_user
 from turnabout.programs.models import Program
+from turnabout.programs.queries import enrolments_of_user
 
 # The figures a sponsor's home page shows of each program, as its dashboard publishes them (withheld stays withheld).
 SPONSOR_HEADLINE_KPIS = ("active_pair_rate", "meetings_per_month", "pairs_with_insight")
@@ -27,7 +30,22 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect_to_login(request.get_full_path())
     if user.role in {AccountRole.ADMIN, AccountRole.PROGRAM_MANAGER, AccountRole.PARTICIPANT}:
         return redirect("people:directory")
+    if user.is_guest:
+        return _guest_home(user)
     return _sponsor_home(request, user)
+
+
+def _guest_home(user: User) -> HttpResponse:
+    """A guest has no directory to start from: their pair once one is open, else their matches while one is open, else
+    their latest enrolment (where a participant without a pair applies and trains)."""
+    if any(not pair.is_closed for pair in pairs_of_user(user)):
+        return redirect("engagement:my_pairs")
+    if any(match.is_open for match in matches_of_user(user.pk)):
+        return redirect("matching:my_matches")
+    enrolment = enrolments_of_user(user).first()
+    if enrolment is not None:
+        return redirect("programs:enrolment", enrolment.pk)
+    return redirect("matching:my_matches")
 
 
 def _sponsor_home(request: HttpRequest, user: User) -> HttpResponse:

@@ -31,6 +31,12 @@ def test_every_declared_hook_handler_names_a_declared_hook_and_a_callable():
 
 def test_every_declared_periodic_job_names_a_task():
     jobs = [job for config in apps.get_app_configs() for job in getattr(config, "periodic_jobs", ())]
-    assert sorted(name for name, _path, _every in jobs) == ["open-due-waves", "prune-task-results", "refresh-health", "send-nudges"]
+    assert sorted(name for name, _path, _every in jobs) == [
+        "deactivate-ended-guests",
+        "open-due-waves",
+        "prune-task-results",
+        "refresh-health",
+        "send-nudges",
+    ]
     for _name, path, _every in jobs:
         assert isinstance(import_string(path), Task), path

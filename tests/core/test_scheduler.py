@@ -29,6 +29,7 @@ from turnabout.core.services import enqueue_if_due
 # managers' weekly digest (keyed 2026-W08) is due.
 MONDAY = datetime(2026, 2, 16, 9, 0, tzinfo=UTC)
 JOBS = {
+    "deactivate-ended-guests": ("turnabout.identity.jobs.deactivate_ended_guests_job", timedelta(days=1)),
     "open-due-waves": ("turnabout.surveys.jobs.open_due_waves_job", timedelta(hours=1)),
     "prune-task-results": ("turnabout.core.tasks.prune_task_results_job", timedelta(days=1)),
     "refresh-health": ("turnabout.engagement.jobs.refresh_health_job", timedelta(minutes=15)),
@@ -73,10 +74,10 @@ def test_a_tick_enqueues_each_due_job_and_sweeps(db, database_tasks):
 
     # then
     assert [tick.enqueued for tick in ticks] == [
-        ["open-due-waves", "prune-task-results", "refresh-health", "send-nudges"],
+        ["deactivate-ended-guests", "open-due-waves", "prune-task-results", "refresh-health", "send-nudges"],
         ["refresh-health", "send-nudges"],
         ["open-due-waves", "refresh-health", "send-nudges"],
-        ["open-due-waves", "prune-task-results", "refresh-health", "send-nudges"],
+        ["deactivate-ended-guests", "open-due-waves", "prune-task-results", "refresh-health", "send-nudges"],
     ]
     assert str(ticks[1]) == "Enqueued refresh-health, send-nudges; failed 0 task(s) abandoned by stopped workers."
 
@@ -190,7 +191,8 @@ def test_the_command_ticks_once_and_says_what_it_did(db, database_tasks):
 
     # then
     assert output.getvalue().splitlines() == [
-        "Enqueued open-due-waves, prune-task-results, refresh-health, send-nudges; failed 0 task(s) abandoned by stopped workers.",
+        "Enqueued deactivate-ended-guests, open-due-waves, prune-task-results, refresh-health, send-nudges; failed 0 task(s) abandoned"
+        " by stopped workers.",
         "Enqueued no job (none due); failed 0 task(s) abandoned by stopped workers.",
     ]
 

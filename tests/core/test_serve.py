@@ -171,7 +171,7 @@ def test_serve_runs_all_three_and_stops_on_sigterm_or_when_a_child_dies(tmp_path
         first = serve(install, port)
         processes = children_of(first.pid)
         assert sorted(processes) == ["scheduler", "web", "web-1", "worker"]
-        wait_for(lambda: install.rows("SELECT COUNT(*) FROM core_scheduledjob") == [(4,)], timeout=60, what="the scheduler's first tick")
+        wait_for(lambda: install.rows("SELECT COUNT(*) FROM core_scheduledjob") == [(5,)], timeout=60, what="the scheduler's first tick")
 
         # when its worker dies
         os.kill(processes["worker"], signal.SIGKILL)

@@ -399,7 +399,8 @@ def test_applying_200_rows_takes_a_bounded_number_of_queries(acme, django_assert
     with django_assert_max_num_queries(30):
         result = apply_people_import(organisation=acme, file=csv_file(text))
     assert result.created == 200
-    with django_assert_max_num_queries(20):
+    # 21: the guests, whom no row may name, are read by the check and again by the write's re-check
+    with django_assert_max_num_queries(21):
         again = apply_people_import(organisation=acme, file=csv_file(text))
     assert again.unchanged == 200
 

@@ -66,7 +66,14 @@ from turnabout.people.import_forms import ImportMappingForm, ImportUploadForm
 from turnabout.people.models import ImportJobStatus
 from turnabout.people.queries import directory_choices
 from turnabout.personal_data.forms import ErasureForm, LanguageForm
-from turnabout.programs.forms import ApplicationForm, InviteByEmailForm, InviteByFilterForm, ProgramSetupForm, TrainingCheckForm
+from turnabout.programs.forms import (
+    ApplicationForm,
+    GuestInvitationForm,
+    InviteByEmailForm,
+    InviteByFilterForm,
+    ProgramSetupForm,
+    TrainingCheckForm,
+)
 from turnabout.programs.models import Program, Role, TrainingModule
 from turnabout.programs.services import invite_people
 from turnabout.surveys.forms import CreateProgramFromSurveyForm, InterestAnswerForm, InterestSurveyForm
@@ -128,6 +135,7 @@ def builders(acme, admin, manager, mentee, program) -> dict[type[forms.BaseForm]
         ProgramSetupForm: lambda data, files: ProgramSetupForm(data, instance=program),
         InviteByFilterForm: lambda data, files: InviteByFilterForm(data, program=program),
         InviteByEmailForm: lambda data, files: InviteByEmailForm(data, program=program),
+        GuestInvitationForm: lambda data, files: GuestInvitationForm(data),
         ApplicationForm: lambda data, files: ApplicationForm(data, enrolment=enrolment),
         TrainingCheckForm: lambda data, files: TrainingCheckForm(data, module=module),
         AgreementForm: lambda data, files: AgreementForm(data, program=program, agreement=Agreement()),

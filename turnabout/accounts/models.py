@@ -77,6 +77,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.role == AccountRole.ADMIN
 
     @property
+    def is_guest(self) -> bool:
+        """An outside participant: their own programs, pairs and guides only (accounts.access.WITH_GUESTS)."""
+        return self.role == AccountRole.GUEST
+
+    @property
     def sees_individual_records(self) -> bool:
         """Sponsors see aggregates only; every other role may open individual records."""
         return self.role != AccountRole.SPONSOR

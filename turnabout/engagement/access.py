@@ -6,7 +6,7 @@ The one exception is a quote its author offered for the report: program managers
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from turnabout.accounts.access import access_organisation
+from turnabout.accounts.access import WITH_GUESTS, access_organisation
 from turnabout.accounts.models import User
 from turnabout.engagement.models import Meeting, Pair, Quote
 from turnabout.programs.access import manages_program
@@ -16,8 +16,8 @@ _PAIR_RELATIONS = ("program", "mentor__person", "mentee__person", "mentor__perso
 
 
 def access_pair(user: User, pair_id: int) -> tuple[Pair, Role]:
-    """The user's own pair with their side. Anyone else, managers included, gets 404: content is the pair's."""
-    organisation = access_organisation(user)
+    """The user's own pair with their side (a guest's too). Anyone else, managers included, gets 404: content is the pair's."""
+    organisation = access_organisation(user, roles=WITH_GUESTS)
     pair = Pair.objects.select_related(*_PAIR_RELATIONS).filter(pk=pair_id, program__organisation=organisation).first()
     role = _side(user, pair) if pair is not None else None
     if pair is None or role is None:
@@ -46,8 +46,9 @@ def access_managed_pair(user: User, pair_id: int) -> Pair:
 
 
 def access_meeting(user: User, meeting_id: int) -> tuple[Meeting, Role]:
-    """A meeting of the user's own pair, with their side: one query, the pair loaded with it as ``access_pair`` loads it."""
-    organisation = access_organisation(user)
+    """A meeting of the user's own pair (a guest's too), with their side: one query, the pair loaded with it as
+    ``access_pair`` loads it."""
+    organisation = access_organisation(user, roles=WITH_GUESTS)
     meeting = (
         Meeting.objects.select_related(*[f"pair__{relation}" for relation in _PAIR_RELATIONS])
         .filter(pk=meeting_id, pair__program__organisation=organisation)

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from turnabout.accounts.models import User
-from turnabout.engagement.models import Agreement, CalendarFeed, Concern, Goal, Insight, Note, Pair, Pulse, Quote, Reflection
+from turnabout.engagement.models import Agreement, CalendarFeed, Concern, Goal, Insight, Note, Pair, PairKind, Pulse, Quote, Reflection
 from turnabout.people.models import Person
 from turnabout.programs.models import Role
 
@@ -37,15 +37,22 @@ class EngagementErasure:
 
 
 def open_pair_count(person: Person) -> int:
-    """How many active or paused pairs ``person`` is in, on either side. Reads only."""
-    return Pair.objects.open().filter(Q(mentor__person=person) | Q(mentee__person=person)).count()
+    """How many active or paused pairs or circles ``person`` is in, on either side. Reads only."""
+    return (
+        Pair.objects.open()
+        .filter(Q(mentor__person=person) | Q(mentee__person=person) | Q(members__enrolment__person=person, members__left_at__isnull=True))
+        .distinct()
+        .count()
+    )
 
 
 def _own_side(person: Person) -> Q:
-    """Rows of a pair (pulses, reflections, goals) on ``person``'s side of it: ``role`` names the side."""
+    """Rows of a relationship (pulses, reflections) that are ``person``'s: their member's rows, and the rows without a
+    member on their side of a pair (``role`` names the side)."""
     as_mentor = Pair.objects.filter(mentor__person=person).values("pk")
     as_mentee = Pair.objects.filter(mentee__person=person).values("pk")
-    return Q(pair__in=as_mentor, role=Role.MENTOR) | Q(pair__in=as_mentee, role=Role.MENTEE)
+    by_side = Q(pair__in=as_mentor, role=Role.MENTOR) | Q(pair__in=as_mentee, role=Role.MENTEE)
+    return Q(member__enrolment__person=person) | Q(member__isnull=True) & by_side
 
 
 @transaction.atomic
@@ -59,7 +66,9 @@ def erase_engagement_content(*, person: Person, user: User | None) -> Engagement
     pulses = Pulse.objects.filter(side).exclude(learned="").update(learned="")
     reflections = Reflection.objects.filter(side).update(learned="", proudest="", next_steps="")
     goals = Goal.objects.filter(
-        Q(pair__mentor__person=person, owner_role=Role.MENTOR) | Q(pair__mentee__person=person, owner_role=Role.MENTEE)
+        Q(owner_member__enrolment__person=person)
+        | Q(owner_member__isnull=True, pair__kind=PairKind.PAIR)
+        & (Q(pair__mentor__person=person, owner_role=Role.MENTOR) | Q(pair__mentee__person=person, owner_role=Role.MENTEE))
     )
     goal_descriptions = goals.exclude(description="").update(description="")
     agreements = Agreement.objects.filter(pair__mentor__person=person).update(mentor_goals="")

@@ -43,3 +43,15 @@ class QuoteWithdrawn(EngagementError):
     """The quote's author withdrew it: it can no longer be chosen, shown or edited."""
 
     code = "quote_withdrawn"
+
+
+class AlreadyInCircle(EngagementError):
+    """An enrolment asked to join a circle is already a current member of an open pair or circle."""
+
+    code = "already_in_circle"
+
+
+class InvalidCircle(EngagementError):
+    """A circle asked for without a mentor or a mentee, or with someone from another program or on the wrong side."""
+
+    code = "invalid_circle"

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from turnabout.accounts.access import access_organisation
+from turnabout.accounts.access import WITH_GUESTS, access_organisation
 from turnabout.accounts.http import AuthenticatedRequest
 from turnabout.engagement.access import access_meeting, access_pair
 from turnabout.engagement.calendar import feed_ics, meeting_ics
@@ -256,7 +256,7 @@ def meeting_invite(request: AuthenticatedRequest, meeting_id: int) -> HttpRespon
 @login_required
 @require_GET
 def calendar(request: AuthenticatedRequest) -> HttpResponse:
-    access_organisation(request.user)
+    access_organisation(request.user, roles=WITH_GUESTS)
     feed = ensure_calendar_feed(user=request.user)
     feed_url = settings.SITE_URL + reverse("engagement:calendar_feed", args=[feed.token])
     webcal_url = "webcal://" + feed_url.split("://", 1)[1]
@@ -266,7 +266,7 @@ def calendar(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 @require_POST
 def calendar_rotate(request: AuthenticatedRequest) -> HttpResponse:
-    access_organisation(request.user)
+    access_organisation(request.user, roles=WITH_GUESTS)
     rotate_calendar_feed(user=request.user)
     messages.success(request, _("Your calendar has a new address. The old one no longer works: subscribe again with the new one."))
     return redirect("engagement:calendar")
@@ -293,7 +293,7 @@ def pulse(request: AuthenticatedRequest, token: str) -> HttpResponse:
     try:
         meeting_id, token_role = read_pulse_token(token)
     except PulseLinkExpired as error:
-        access_organisation(request.user)
+        access_organisation(request.user, roles=WITH_GUESTS)
         return render(request, "engagement/pulse.html", {"expired": error.message}, status=410)
     except InvalidPulse as error:
         raise Http404(error.message) from error

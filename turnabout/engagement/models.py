@@ -36,6 +36,11 @@ class HealthState(models.TextChoices):
     AT_RISK = "at_risk", _("At risk")
 
 
+class PairKind(models.TextChoices):
+    PAIR = "pair", _("Pair")
+    CIRCLE = "circle", _("Circle")
+
+
 class PairQuerySet(models.QuerySet["Pair"]):
     def active(self) -> PairQuerySet:
         return self.filter(status=PairStatus.ACTIVE)
@@ -46,9 +51,14 @@ class PairQuerySet(models.QuerySet["Pair"]):
 
 
 class Pair(TimestampedModel):
-    """A formal, accepted mentor–mentee relationship in a program."""
+    """A formal, accepted relationship in a program: a 1:1 pair, or a circle of mentors and mentees (ADR 0008).
+
+    Its people are its `members`. Until the contract migration, `mentor` and `mentee` are a pair's two sides and a
+    circle's lead members (its first mentor and first mentee by member id); circle code reads `members`.
+    """
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="pairs")
+    kind = models.CharField(max_length=10, choices=PairKind.choices, default=PairKind.PAIR)
     mentor = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="pairs_as_mentor")
     mentee = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="pairs_as_mentee")
     status = models.CharField(max_length=10, choices=PairStatus.choices, default=PairStatus.ACTIVE)
@@ -78,6 +88,10 @@ class Pair(TimestampedModel):
         return f"{self.mentor.person} and {self.mentee.person}"
 
     @property
+    def is_circle(self) -> bool:
+        return self.kind == PairKind.CIRCLE
+
+    @property
     def is_active(self) -> bool:
         return self.status == PairStatus.ACTIVE
 
@@ -94,6 +108,49 @@ class Pair(TimestampedModel):
 
     def partner_of(self, role: str) -> Enrolment:
         return self.mentee if role == Role.MENTOR else self.mentor
+
+    def sole_member(self, role: str) -> PairMember:
+        """The one current member on that side; a circle with several of that role raises MultipleObjectsReturned."""
+        return self.members.current().get(role=role)
+
+    def member_for_user(self, user_id: int) -> PairMember | None:
+        """The current member who is that user, or None."""
+        return self.members.current().filter(enrolment__person__user_id=user_id).select_related("enrolment").first()
+
+
+class PairMemberQuerySet(models.QuerySet["PairMember"]):
+    def current(self) -> PairMemberQuerySet:
+        """Members who have not left."""
+        return self.filter(left_at__isnull=True)
+
+    def mentors(self) -> PairMemberQuerySet:
+        return self.filter(role=Role.MENTOR)
+
+    def mentees(self) -> PairMemberQuerySet:
+        return self.filter(role=Role.MENTEE)
+
+
+class PairMember(models.Model):
+    """One enrolment's place in a relationship: a pair has two members, a circle several on each side."""
+
+    pair = models.ForeignKey(Pair, on_delete=models.CASCADE, related_name="members")
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices)
+    joined_at = models.DateTimeField()
+    left_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PairMemberQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["pair", "pk"]
+        constraints = [models.UniqueConstraint(fields=["pair", "enrolment"], name="pair_member_once")]
+
+    def __str__(self) -> str:
+        return f"{self.role} #{self.enrolment_id} of pair #{self.pair_id}"
+
+    @property
+    def has_left(self) -> bool:
+        return self.left_at is not None
 
 
 class ManagerSharing(models.TextChoices):
@@ -136,11 +193,20 @@ class Agreement(models.Model):
 class AgreementSignature(models.Model):
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="signatures")
     role = models.CharField(max_length=10, choices=Role.choices)
+    member = models.ForeignKey(PairMember, null=True, on_delete=models.CASCADE, related_name="+")
     signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     signed_at = models.DateTimeField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["agreement", "role"], name="agreement_signed_once_per_side")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agreement", "member"], condition=models.Q(member__isnull=False), name="agreement_signed_once_per_member"
+            ),
+            # Guards rows written without a member (code not yet converted); a circle's rows always carry one.
+            models.UniqueConstraint(
+                fields=["agreement", "role"], condition=models.Q(member__isnull=True), name="agreement_signed_once_per_side"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.role} signed v{self.agreement.version} at {self.signed_at:%Y-%m-%d %H:%M}"
@@ -157,6 +223,8 @@ class Goal(TimestampedModel):
 
     pair = models.ForeignKey(Pair, on_delete=models.CASCADE, related_name="goals")
     owner_role = models.CharField(max_length=10, choices=Role.choices)
+    # The owner side's member for a pair; in a circle, None means a goal shared by the whole circle.
+    owner_member = models.ForeignKey(PairMember, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     progress_percent = models.PositiveSmallIntegerField(default=0)
@@ -218,6 +286,7 @@ class Meeting(TimestampedModel):
     location = models.CharField(max_length=300, blank=True, help_text="A room, or a video link.")
     status = models.CharField(max_length=10, choices=MeetingStatus.choices, default=MeetingStatus.SCHEDULED)
     cancelled_by_role = models.CharField(max_length=10, choices=Role.choices, blank=True)
+    cancelled_by_member = models.ForeignKey(PairMember, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     cancelled_at = models.DateTimeField(null=True, blank=True)
     held_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
     topics = models.JSONField(default=list, blank=True)
@@ -256,13 +325,16 @@ class Pulse(models.Model):
     # Always the meeting's pair, copied so that per-pair and per-program figures need not join the meetings.
     pair = models.ForeignKey(Pair, on_delete=models.CASCADE, related_name="pulses")
     role = models.CharField(max_length=10, choices=Role.choices)
+    member = models.ForeignKey(PairMember, null=True, on_delete=models.CASCADE, related_name="+")
     rating = models.PositiveSmallIntegerField()
     learned = models.TextField(blank=True)
     submitted_at = models.DateTimeField()
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["meeting", "role"], name="pulse_once_per_side"),
+            models.UniqueConstraint(fields=["meeting", "member"], condition=models.Q(member__isnull=False), name="pulse_once_per_member"),
+            # Guards rows written without a member (code not yet converted); a circle's rows always carry one.
+            models.UniqueConstraint(fields=["meeting", "role"], condition=models.Q(member__isnull=True), name="pulse_once_per_side"),
             models.CheckConstraint(condition=models.Q(rating__gte=1, rating__lte=5), name="pulse_rating_range"),
         ]
         # Covers the insights dashboard's pass over a program's pulses: counts per role and rating without table reads.
@@ -281,6 +353,7 @@ class Note(TimestampedModel):
     pair = models.ForeignKey(Pair, on_delete=models.CASCADE, related_name="notes")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     author_role = models.CharField(max_length=10, choices=Role.choices)
+    author_member = models.ForeignKey(PairMember, null=True, on_delete=models.CASCADE, related_name="+")
     visibility = models.CharField(max_length=10, choices=NoteVisibility.choices, default=NoteVisibility.PRIVATE)
     body = models.TextField()
 
@@ -318,6 +391,7 @@ class Concern(TimestampedModel):
     pair = models.ForeignKey(Pair, on_delete=models.CASCADE, related_name="concerns")
     raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     raised_by_role = models.CharField(max_length=10, choices=Role.choices)
+    raised_by_member = models.ForeignKey(PairMember, null=True, on_delete=models.CASCADE, related_name="+")
     body = models.TextField()
     status = models.CharField(max_length=10, choices=ConcernStatus.choices, default=ConcernStatus.OPEN)
     resolved_at = models.DateTimeField(null=True, blank=True)
@@ -338,12 +412,17 @@ class Reflection(TimestampedModel):
 
     pair = models.ForeignKey(Pair, on_delete=models.CASCADE, related_name="reflections")
     role = models.CharField(max_length=10, choices=Role.choices)
+    member = models.ForeignKey(PairMember, null=True, on_delete=models.CASCADE, related_name="+")
     learned = models.TextField()
     proudest = models.TextField(blank=True)
     next_steps = models.TextField(blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["pair", "role"], name="reflection_once_per_side")]
+        constraints = [
+            models.UniqueConstraint(fields=["pair", "member"], condition=models.Q(member__isnull=False), name="reflection_once_per_member"),
+            # Guards rows written without a member (code not yet converted); a circle's rows always carry one.
+            models.UniqueConstraint(fields=["pair", "role"], condition=models.Q(member__isnull=True), name="reflection_once_per_side"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.role} reflection on {self.pair}"
@@ -410,6 +489,7 @@ class Quote(TimestampedModel):
     pair = models.ForeignKey(Pair, on_delete=models.CASCADE, related_name="quotes")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     author_role = models.CharField(max_length=10, choices=Role.choices)
+    author_member = models.ForeignKey(PairMember, null=True, on_delete=models.CASCADE, related_name="+")
     text = models.TextField(blank=True)
     attribution = models.CharField(max_length=10, choices=QuoteAttribution.choices, default=QuoteAttribution.ANONYMOUS)
     withdrawn_at = models.DateTimeField(null=True, blank=True)

@@ -8,7 +8,7 @@ here hands them to program managers or sponsors (the notice of a senior-side can
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
@@ -23,7 +23,9 @@ from turnabout.accounts.models import AccountRole, User
 from turnabout.core.delivery import claimed_keys, weekly_digest_key
 from turnabout.engagement.agreements import filled_agreement_text
 from turnabout.engagement.errors import (
+    AlreadyInCircle,
     AlreadySigned,
+    InvalidCircle,
     InvalidEntry,
     InvalidMeeting,
     InvalidPulse,
@@ -52,6 +54,8 @@ from turnabout.engagement.models import (
     Note,
     NoteVisibility,
     Pair,
+    PairKind,
+    PairMember,
     PairStatus,
     Pulse,
     Quote,
@@ -130,7 +134,9 @@ def sign_agreement(*, agreement: Agreement, role: Role, by: User | None) -> Agre
         raise AlreadySigned(_("A newer version exists: read and sign that one."))
     if AgreementSignature.objects.filter(agreement=agreement, role=role).exists():
         raise AlreadySigned(_("You have already signed this version."))
-    return AgreementSignature.objects.create(agreement=agreement, role=role, signed_by=by, signed_at=timezone.now())
+    return AgreementSignature.objects.create(
+        agreement=agreement, role=role, member=_member_of(agreement.pair, role), signed_by=by, signed_at=timezone.now()
+    )
 
 
 # --- Pairs ---------------------------------------------------------------------------------------------------------
@@ -144,6 +150,55 @@ def start_pair(*, program: Program, mentor: Enrolment, mentee: Enrolment) -> Pai
     if existing is not None:
         return existing
     pair = Pair.objects.create(program=program, mentor=mentor, mentee=mentee, started_on=timezone.localdate())
+    _add_members(pair, [mentor, mentee])
+    _draft_first_agreement(pair)
+    return pair
+
+
+@transaction.atomic
+def start_circle(*, program: Program, mentors: Sequence[Enrolment], mentees: Sequence[Enrolment]) -> Pair:
+    """Open a circle of every mentor and mentee given, with a first agreement drafted as for a pair.
+
+    The first mentor and the first mentee are the circle's lead members (``Pair.mentor``/``Pair.mentee``, ADR 0008).
+    Raises InvalidCircle when a side is empty or someone is from another program or on the other side, and
+    AlreadyInCircle when someone is already a current member of an open pair or circle.
+    """
+    if not mentors or not mentees:
+        raise InvalidCircle(_("A circle needs at least one mentor and one mentee."))
+    enrolments = [*mentors, *mentees]
+    if len({enrolment.pk for enrolment in enrolments}) != len(enrolments):
+        raise InvalidCircle(_("Someone is named twice in this circle."))
+    for enrolment, role in [*((mentor, Role.MENTOR) for mentor in mentors), *((mentee, Role.MENTEE) for mentee in mentees)]:
+        if enrolment.program_id != program.pk:
+            raise InvalidCircle(_("%(name)s is not enrolled in this program.") % {"name": enrolment.person})
+        if enrolment.role != role:
+            raise InvalidCircle(
+                _("%(name)s is enrolled as a %(role)s, not as a %(side)s.")
+                % {"name": enrolment.person, "role": program.label_for(enrolment.role), "side": program.label_for(role)}
+            )
+    taken = (
+        PairMember.objects.current()
+        .filter(enrolment__in=enrolments, pair__in=Pair.objects.open())
+        .select_related("enrolment__person")
+        .order_by("pk")
+        .first()
+    )
+    if taken is not None:
+        raise AlreadyInCircle(_("%(name)s is already in an open pair or circle.") % {"name": taken.enrolment.person})
+    pair = Pair.objects.create(program=program, kind=PairKind.CIRCLE, mentor=mentors[0], mentee=mentees[0], started_on=timezone.localdate())
+    _add_members(pair, enrolments)
+    _draft_first_agreement(pair)
+    return pair
+
+
+def _add_members(pair: Pair, enrolments: Sequence[Enrolment]) -> None:
+    """Members in the order given (mentors first), so that the lead members have the lowest member ids."""
+    for enrolment in enrolments:
+        PairMember.objects.create(pair=pair, enrolment=enrolment, role=enrolment.role, joined_at=pair.created_at)
+
+
+def _draft_first_agreement(pair: Pair) -> Agreement:
+    program = pair.program
     agreement = Agreement.objects.create(
         pair=pair,
         version=1,
@@ -158,7 +213,21 @@ def start_pair(*, program: Program, mentor: Enrolment, mentee: Enrolment) -> Pai
     )
     agreement.body = filled_agreement_text(agreement)
     agreement.save(update_fields=["body"])
-    return pair
+    return agreement
+
+
+def _member_of(pair: Pair, role: str) -> PairMember | None:
+    """The member on that side, written beside the role on every new row (ADR 0008, expand step).
+
+    A pair's sole member of that role; a circle's lead member of that role (the side an unconverted caller acts
+    for); None for a pair without member rows (made outside ``start_pair``), whose rows the per-side constraints guard.
+    """
+    if pair.is_circle:
+        return pair.members.current().filter(enrolment=pair.enrolment_for(role)).first()
+    try:
+        return pair.sole_member(role)
+    except PairMember.DoesNotExist:
+        return None
 
 
 def _require_open(pair: Pair) -> None:
@@ -235,7 +304,9 @@ def add_goal(*, pair: Pair, owner_role: Role, title: str, description: str = "",
     _require_owner(pair=pair, owner_role=owner_role, by_role=by_role)
     if not title.strip():
         raise InvalidEntry(_("A goal needs a title."))
-    return Goal.objects.create(pair=pair, owner_role=owner_role, title=title.strip()[:200], description=description)
+    return Goal.objects.create(
+        pair=pair, owner_role=owner_role, owner_member=_member_of(pair, owner_role), title=title.strip()[:200], description=description
+    )
 
 
 @transaction.atomic
@@ -300,7 +371,9 @@ def write_note(*, pair: Pair, author: User, role: Role, body: str, visibility: N
         raise PairNotActive(_("This pair is closed."))
     if not body.strip():
         raise InvalidEntry(_("A note needs some text."))
-    return Note.objects.create(pair=pair, author=author, author_role=role, body=body.strip(), visibility=visibility)
+    return Note.objects.create(
+        pair=pair, author=author, author_role=role, author_member=_member_of(pair, role), body=body.strip(), visibility=visibility
+    )
 
 
 @transaction.atomic
@@ -319,7 +392,9 @@ def raise_concern(*, pair: Pair, by: User, role: Role, body: str) -> Concern:
     (without saying who raised it) until it is resolved."""
     if not body.strip():
         raise InvalidEntry(_("Say what worries you; only the program manager will read it."))
-    concern = Concern.objects.create(pair=pair, raised_by=by, raised_by_role=role, body=body.strip())
+    concern = Concern.objects.create(
+        pair=pair, raised_by=by, raised_by_role=role, raised_by_member=_member_of(pair, role), body=body.strip()
+    )
     refresh_pair_health(pair=pair)  # an open concern lowers the pair's health at once
     transaction.on_commit(lambda: send_concern_email.enqueue(concern.pk))
     return concern
@@ -340,7 +415,14 @@ def write_reflection(*, pair: Pair, role: Role, learned: str, proudest: str = ""
     if not learned.strip():
         raise InvalidEntry(_("Say what you learned."))
     reflection, _created = Reflection.objects.update_or_create(
-        pair=pair, role=role, defaults={"learned": learned.strip(), "proudest": proudest.strip(), "next_steps": next_steps.strip()}
+        pair=pair,
+        role=role,
+        defaults={
+            "member": _member_of(pair, role),
+            "learned": learned.strip(),
+            "proudest": proudest.strip(),
+            "next_steps": next_steps.strip(),
+        },
     )
     return reflection
 
@@ -380,7 +462,9 @@ def _locked_quote(quote: Quote) -> Quote:
 def offer_quote(*, pair: Pair, author: User, role: Role, text: str, attribution: str, consent: bool) -> Quote:
     """Offer words for the program's report; nobody but the author sees them until a program manager chooses them."""
     text = _clean_quote(text=text, attribution=attribution, consent=consent)
-    return Quote.objects.create(pair=pair, author=author, author_role=role, text=text, attribution=attribution)
+    return Quote.objects.create(
+        pair=pair, author=author, author_role=role, author_member=_member_of(pair, role), text=text, attribution=attribution
+    )
 
 
 @transaction.atomic
@@ -561,9 +645,10 @@ def cancel_meeting(*, meeting: Meeting, by_role: str) -> Meeting:
         raise InvalidMeeting(_("This meeting is already held.") if meeting.is_held else _("This meeting is already cancelled."))
     meeting.status = MeetingStatus.CANCELLED
     meeting.cancelled_by_role = by_role
+    meeting.cancelled_by_member = _member_of(meeting.pair, by_role)
     meeting.cancelled_at = timezone.now()
     meeting.ical_sequence += 1
-    meeting.save(update_fields=["status", "cancelled_by_role", "cancelled_at", "ical_sequence", "updated_at"])
+    meeting.save(update_fields=["status", "cancelled_by_role", "cancelled_by_member", "cancelled_at", "ical_sequence", "updated_at"])
     transaction.on_commit(partial(send_meeting_cancellation.enqueue, meeting.pk, str(by_role)))
     if by_role == Role.MENTEE:
         transaction.on_commit(partial(send_senior_cancellation_notice.enqueue, meeting.pk))
@@ -690,7 +775,13 @@ def submit_pulse(*, meeting: Meeting, role: str, rating: int, learned: str) -> P
         try:
             with transaction.atomic():
                 return Pulse.objects.create(
-                    meeting=meeting, pair_id=meeting.pair_id, role=role, rating=rating, learned=learned, submitted_at=now
+                    meeting=meeting,
+                    pair_id=meeting.pair_id,
+                    role=role,
+                    member=_member_of(meeting.pair, role),
+                    rating=rating,
+                    learned=learned,
+                    submitted_at=now,
                 )
         except IntegrityError:
             # The same side submitted twice at once; the other request's row is there now.

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from turnabout.accounts.access import access_organisation
+from turnabout.accounts.access import WITH_GUESTS, access_organisation
 from turnabout.accounts.http import AuthenticatedRequest
 from turnabout.core.forms import form_problems
 from turnabout.engagement.access import access_pair
@@ -300,13 +300,13 @@ def certificate(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
 
 @login_required
 def guides(request: AuthenticatedRequest) -> HttpResponse:
-    access_organisation(request.user)
+    access_organisation(request.user, roles=WITH_GUESTS)
     return render(request, "engagement/guides.html", {"guides": topic_guides().values()})
 
 
 @login_required
 def guide(request: AuthenticatedRequest, slug: str) -> HttpResponse:
-    access_organisation(request.user)
+    access_organisation(request.user, roles=WITH_GUESTS)
     found = topic_guides().get(slug)
     if found is None:
         raise Http404(_("No such guide."))

@@ -43,3 +43,16 @@ class LoginElsewhere(IdentityError):
     """The address already has a login in another organisation: one login belongs to one organisation."""
 
     code = "login_elsewhere"
+
+
+class GuestRoleRefused(IdentityError):
+    """The guest role comes only with a program's invitation of a guest, and a guest's login keeps it: user
+    administration neither gives it nor changes it (the program manager extends or ends a guest's access)."""
+
+    code = "guest_role_refused"
+
+
+class GuestAccessEnded(IdentityError):
+    """A guest's access ended (``Person.access_ends_on`` passed): their login is not reactivated nor sent a link."""
+
+    code = "guest_access_ended"

@@ -22,14 +22,18 @@ class SetUpForm(BoundedForm):
     admin_name = forms.CharField(label=_("Your name"), max_length=200, required=False)
 
 
+# The roles user administration gives: every role but guest, which comes only with a program's invitation of a guest.
+GRANTED_ROLE_CHOICES = [(value, label) for value, label in AccountRole.choices if value != AccountRole.GUEST]
+
+
 class GrantRoleForm(BoundedForm):
     email = forms.EmailField(label=_("Email"), max_length=254, help_text=_("A login, someone in the directory, or someone from outside."))
-    role = forms.ChoiceField(label=_("Role"), choices=AccountRole.choices)
+    role = forms.ChoiceField(label=_("Role"), choices=GRANTED_ROLE_CHOICES)
     full_name = forms.CharField(label=_("Name (only for someone outside the directory)"), max_length=200, required=False)
 
 
 class ChangeRoleForm(BoundedForm):
-    role = forms.ChoiceField(label=_("Role"), choices=AccountRole.choices)
+    role = forms.ChoiceField(label=_("Role"), choices=GRANTED_ROLE_CHOICES)
 
 
 class LoginSearchForm(BoundedForm):

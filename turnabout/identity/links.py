@@ -3,7 +3,8 @@
 A link is single use, expires after ``SIGN_IN_LINK_MAX_AGE_DAYS``, is bound to one person (or one login
 that has no person, such as an invited sponsor from outside) and is stored only as a SHA-256 hash: the
 token itself exists only in the email. Opening a link proves the email, so a person's login is created
-then, with the participant role, and linked to their directory record.
+then, with the participant role (the guest role for a guest from outside), and linked to their record. A guest whose
+access ended (``sign_in_policy.guest_access_refusal``) is issued no link, and a link issued before is refused.
 """
 
 import hashlib
@@ -22,7 +23,7 @@ from turnabout.accounts.models import AccountRole, AuditAction, User
 from turnabout.accounts.services import create_user, record_audit_entry
 from turnabout.identity.errors import LinkExpired, LinkInvalid, LinkUsed, LoginElsewhere, SignInRefused
 from turnabout.identity.models import SignInLink
-from turnabout.identity.sign_in_policy import sign_in_refusal, sso_only_provider, sso_sign_in_path
+from turnabout.identity.sign_in_policy import guest_access_refusal, sign_in_refusal, sso_only_provider, sso_sign_in_path
 from turnabout.people.models import EmploymentStatus, Person
 from turnabout.people.services import link_user
 
@@ -52,12 +53,15 @@ def safe_next_path(next_path: str) -> str:
 def issue_sign_in_link(*, person: Person | None = None, user: User | None = None, next_path: str = "") -> str:
     """Create a link for ``person`` (or for ``user`` when there is no person) and return its absolute URL.
 
-    The URL is the only place the token exists; put it in one email and nowhere else (no logs).
+    The URL is the only place the token exists; put it in one email and nowhere else (no logs). Raises
+    SignInRefused, issuing nothing, for a guest whose access ended.
     """
     if person is None and user is None:
         raise ValueError("A sign-in link is bound to a person or a login.")
     if person is None and user is not None and hasattr(user, "person"):
         person = user.person
+    if person is not None and (ended := guest_access_refusal(person=person)) is not None:
+        raise SignInRefused(ended)
     organisation_id = person.organisation_id if person is not None else user.organisation_id  # type: ignore[union-attr]
     if organisation_id is None:
         raise ValueError("A login without an organisation cannot sign in by link.")
@@ -79,9 +83,13 @@ def sign_in_url(*, person: Person, next_path: str) -> str:
     """The address to put in an email to ``person`` whose action lives at ``next_path``.
 
     A fresh single-use link that signs the person in (creating their login the first time) and then
-    opens ``next_path``; for an employee of an "SSO only" organisation, its single sign-on page instead.
+    opens ``next_path``; for an employee of an "SSO only" organisation, its single sign-on page instead. For a
+    guest whose access ended, the page's own address and no link: it signs nobody in, and the sign-in page refuses
+    them saying why (an email task that raised would stop the other recipients' emails with it).
     Call from the background task that sends the email.
     """
+    if guest_access_refusal(person=person) is not None:
+        return f"{settings.SITE_URL}{safe_next_path(next_path) or reverse('home')}"
     provider = sso_only_provider(person=person)
     if provider is not None:
         return f"{settings.SITE_URL}{sso_sign_in_path(provider, next_path=safe_next_path(next_path))}"
@@ -104,9 +112,9 @@ def find_link(*, token: str) -> SignInLink:
 def redeem_sign_in_link(*, token: str) -> tuple[User, str]:
     """Use the link once and return the login it signs in, with the path to open next.
 
-    Creates (and links) the person's login on first use. Refuses leavers and deactivated logins, and
-    changes nothing when it refuses. Holds a row lock on the link so a link opened twice at once signs
-    in once.
+    Creates (and links) the person's login on first use. Refuses leavers, deactivated logins, guests whose access
+    ended and employees of an "SSO only" organisation, and changes nothing when it refuses. Holds a row lock on the
+    link so a link opened twice at once signs in once.
     """
     found = find_link(token=token)
     link = SignInLink.objects.select_for_update().get(pk=found.pk)
@@ -135,8 +143,10 @@ def redeem_sign_in_link(*, token: str) -> tuple[User, str]:
 
 
 @transaction.atomic
-def login_for_person(*, person: Person, role: AccountRole = AccountRole.PARTICIPANT, by: User | None = None) -> User:
+def login_for_person(*, person: Person, role: AccountRole | None = None, by: User | None = None) -> User:
     """The person's login, created with ``role`` and linked to them if they have none yet.
+
+    Without ``role``, a guest's login gets the guest role and an employee's the participant role.
 
     An existing unlinked login of the same organisation and email is linked instead; an address
     with a login in another organisation raises LoginElsewhere. Records the creation in the audit log.
@@ -144,6 +154,8 @@ def login_for_person(*, person: Person, role: AccountRole = AccountRole.PARTICIP
     if person.user_id is not None:
         assert person.user is not None
         return person.user
+    if role is None:
+        role = AccountRole.GUEST if person.is_guest else AccountRole.PARTICIPANT
     email = person.email.strip().lower()
     user = User.objects.filter(email__iexact=email).first()
     if (user is not None and user.is_service_account) or is_service_login_address(email):
@@ -167,7 +179,7 @@ def login_for_person(*, person: Person, role: AccountRole = AccountRole.PARTICIP
 def sign_in_link_recipient(*, email: str) -> tuple[Person | None, User | None]:
     """Who a requested link for ``email`` would sign in: an active directory person, else an active login without one.
 
-    Service logins and leavers get nothing. Reads only.
+    Service logins, leavers and guests whose access ended get nothing. Reads only.
     """
     email = email.strip().lower()
     person = (

@@ -4,6 +4,7 @@ Every change an administrator makes is recorded in the organisation's audit log 
 """
 
 from dataclasses import dataclass
+from datetime import date
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -12,11 +13,11 @@ from django.utils.translation import gettext as _
 from turnabout.accounts.models import AccountRole, AttemptKind, AuditAction, Organisation, User
 from turnabout.accounts.services import create_organisation, create_user, record_audit_entry, record_sign_in_attempt, sign_in_wait_seconds
 from turnabout.core.email import send_templated_email
-from turnabout.identity.errors import AlreadySetUp, LastAdmin, LoginElsewhere, NotInDirectory
+from turnabout.identity.errors import AlreadySetUp, GuestAccessEnded, GuestRoleRefused, LastAdmin, LoginElsewhere, NotInDirectory
 from turnabout.identity.links import is_service_login_address, issue_sign_in_link, login_for_person, safe_next_path
 from turnabout.identity.models import ApiToken
 from turnabout.identity.tasks import send_requested_sign_in_link, send_welcome_link
-from turnabout.people.models import EmploymentStatus, Person
+from turnabout.people.models import EmploymentStatus, Person, PersonKind
 from turnabout.people.services import ensure_grade_ladder
 
 
@@ -88,7 +89,8 @@ def request_sign_in_link(*, email: str, ip_address: str | None, next_path: str =
     """Ask for a link to be emailed to ``email``; False when throttled (too many requests for it or from here).
 
     The answer never depends on whether the address is known: the lookup and the email happen in the
-    worker, so neither the reply nor its timing enumerates accounts.
+    worker, so neither the reply nor its timing enumerates accounts. The worker sends nothing to an unknown
+    address, a leaver or a guest whose access ended (``links.sign_in_link_recipient``), and the reply is the same.
     """
     email = email.strip().lower()
     if sign_in_wait_seconds(kind=AttemptKind.LINK_REQUEST, email=email, ip_address=ip_address):
@@ -117,12 +119,26 @@ def _guard_last_admin(*, user: User, refusal: str) -> None:
         raise LastAdmin(refusal % {"email": user.email})
 
 
+def _refuse_guest_role(*, user: User | None, role: AccountRole) -> None:
+    """Refuse the guest role, and any change of a guest's login (its role comes with the program's invitation)."""
+    if role == AccountRole.GUEST:
+        raise GuestRoleRefused(_("The guest role comes only with a program's invitation of a guest from outside; choose another role."))
+    if user is not None and user.role == AccountRole.GUEST and Person.objects.guests().filter(user=user).exists():
+        raise GuestRoleRefused(
+            _("%(email)s is a guest from outside: their program's invitation manages their access, not their role.") % {"email": user.email}
+        )
+
+
 @transaction.atomic
 def change_role(*, user: User, role: AccountRole, by: User) -> User:
-    """Give ``user`` another role; the last active administrator keeps theirs. Audited; no-op when unchanged."""
+    """Give ``user`` another role; the last active administrator keeps theirs. Audited; no-op when unchanged.
+
+    Refuses (GuestRoleRefused) the guest role and a guest's login: guests come and go with their program's invitation.
+    """
     user = User.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=user.pk)
     if user.role == role:
         return user
+    _refuse_guest_role(user=user, role=role)
     if role != AccountRole.ADMIN:
         _guard_last_admin(
             user=user,
@@ -154,9 +170,11 @@ def grant_role(*, organisation: Organisation, email: str, role: AccountRole, by:
 
     The address may belong to an existing login, to an active person in the directory (their login is
     created and linked), or — with ``full_name`` — to someone outside the directory, invited as a
-    program manager or sponsor (never as a participant: participants come from the directory).
+    program manager or sponsor (never as a participant: participants come from the directory). Never the guest
+    role, and never to a guest (GuestRoleRefused): guests come with their program's invitation.
     """
     email = email.strip().lower()
+    _refuse_guest_role(user=None, role=role)
     if is_service_login_address(email):
         raise LoginElsewhere(_("%(email)s is reserved for a Turnabout API or SCIM token, not a person's login.") % {"email": email})
     user = User.objects.filter(email__iexact=email).first()
@@ -165,6 +183,11 @@ def grant_role(*, organisation: Organisation, email: str, role: AccountRole, by:
             raise LoginElsewhere(_("%(email)s already has a Turnabout login in another organisation.") % {"email": email})
         return Grant(user=change_role(user=user, role=role, by=by), created=False)
     person = Person.objects.select_related("user").filter(organisation=organisation, email__iexact=email).first()
+    if person is not None and person.is_guest:
+        raise GuestRoleRefused(
+            _("%(email)s belongs to a guest from %(organisation)s: their program's invitation manages their access, not a role.")
+            % {"email": email, "organisation": person.guest_organisation}
+        )
     if person is not None and person.user is not None:
         # Their login kept an earlier address (the directory changed it since): that login gets the role.
         return Grant(user=change_role(user=person.user, role=role, by=by), created=False)
@@ -228,15 +251,46 @@ def deactivate_user(*, user: User, by: User) -> User:
     return user
 
 
+def _refuse_ended_guest(person: Person | None) -> None:
+    if person is not None and person.guest_access_ended(timezone.localdate()):
+        raise GuestAccessEnded(
+            _("%(name)s is a guest whose access ended: the program manager who invited them can extend it.") % {"name": person.full_name}
+        )
+
+
+@transaction.atomic
+def deactivate_ended_guest_logins(*, today: date) -> int:
+    """Deactivate the active logins of guests whose access ended before ``today`` (their API tokens revoked), each
+    audited as a deactivation by the system; returns how many. Idempotent: an inactive login is left alone.
+
+    Holds the row locks of those logins; the daily job ``deactivate-ended-guests`` calls it.
+    """
+    logins = (
+        User.objects.select_for_update(of=("self",))
+        .select_related("organisation", "person")
+        .filter(is_active=True, person__kind=PersonKind.GUEST, person__access_ends_on__lt=today)
+        .order_by("pk")
+    )
+    count = 0
+    for login in logins:
+        ended_on = login.person.access_ends_on
+        assert ended_on is not None
+        _end_sign_in(user=login, by=None, summary=f"{login.email} deactivated: guest access ended on {ended_on.isoformat()}")
+        count += 1
+    return count
+
+
 @transaction.atomic
 def reactivate_user(*, user: User, by: User) -> User:
-    """Let a deactivated login sign in again; refused for someone the directory lists as a leaver."""
+    """Let a deactivated login sign in again; refused for someone the directory lists as a leaver, and for a guest
+    whose access ended (their program's invitation extends it)."""
     user = User.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=user.pk)
     if user.is_active:
         return user
     person = Person.objects.filter(user=user).first()
     if person is not None and person.employment_status != EmploymentStatus.ACTIVE:
         raise NotInDirectory(_("The directory lists %(name)s as having left; they cannot be reactivated.") % {"name": person.full_name})
+    _refuse_ended_guest(person)
     user.is_active = True
     user.save(update_fields=["is_active"])
     record_audit_entry(
@@ -251,9 +305,10 @@ def reactivate_user(*, user: User, by: User) -> User:
 
 @transaction.atomic
 def resend_sign_in_link(*, user: User, by: User) -> None:
-    """Email ``user`` a fresh sign-in link; audited. Inactive logins get nothing."""
+    """Email ``user`` a fresh sign-in link; audited. Inactive logins and guests whose access ended get nothing."""
     if not user.is_active or user.is_service_account:
         raise NotInDirectory(_("%(email)s is deactivated: reactivate the login first.") % {"email": user.email})
+    _refuse_ended_guest(Person.objects.filter(user=user).first())
     record_audit_entry(
         organisation=user.organisation,  # type: ignore[arg-type]
         actor=by,

@@ -15,7 +15,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from turnabout.accounts.access import access_admin_organisation, access_organisation
+from turnabout.accounts.access import WITH_GUESTS, access_admin_organisation, access_organisation
 from turnabout.accounts.http import AuthenticatedRequest, client_address
 from turnabout.accounts.models import AccountRole, AuditEntry, SignInMethod
 from turnabout.accounts.services import record_sign_in, record_sign_in_failure
@@ -128,8 +128,8 @@ def setup(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def my_account(request: AuthenticatedRequest) -> HttpResponse:
-    """One's own login: choose a password, and personal API tokens."""
-    access_organisation(request.user)
+    """One's own login: choose a password, and personal API tokens (not for guests from outside)."""
+    access_organisation(request.user, roles=WITH_GUESTS)
     user = request.user
     needs_current = user.has_usable_password() and not request.session.get(SIGNED_IN_BY_LINK)
     password_form = ChoosePasswordForm(user=user)

@@ -8,15 +8,17 @@ echoes the ones applied; what a filtered view may show is decided in :mod:`turna
 from typing import Annotated
 
 from django.http import HttpRequest
-from ninja import Path, Router, Schema
+from ninja import Field, Path, Router, Schema
 
 from turnabout.accounts.models import User
 from turnabout.core.api_types import DatabaseId, Text, refusals
 from turnabout.engagement.queries import chosen_quotes
 from turnabout.insights.access import access_insights_organisation, access_program_insights, may_read_program_insights
+from turnabout.insights.breakdowns import GuestSplit
 from turnabout.insights.figures import Kpi
 from turnabout.insights.filters import program_filters
 from turnabout.insights.kpis import program_kpis
+from turnabout.insights.presentation import HIDDEN_NOTE, guest_split_lines
 from turnabout.insights.reach import diversity_reach, organisation_rollup
 from turnabout.insights.services import ReachChannel, record_diversity_reach_read
 from turnabout.insights.suppression import SuppressedCounts, SuppressedTable
@@ -72,6 +74,21 @@ class QuoteOut(Schema):
     attribution: str
 
 
+class GuestSplitOut(Schema):
+    """A participant count split into employees and guests from outside (people invited into the program, such as a
+    partner university's students): ``enrolled.mentor`` and ``enrolled.mentee`` split a side's approved participants
+    (the "Enrolled" cell of ``enrolments``), ``pairs_running`` the active pairs (``guests``: pairs with a guest partner).
+    Guests' own organisations are never broken down. A guest count from 1 to k − 1 is suppressed, and the employees with
+    it, since the total less the one gives the other; where ``total`` is suppressed, so is the whole split."""
+
+    key: str
+    label: str
+    total: CountOut
+    employees: CountOut
+    guests: CountOut
+    note: str
+
+
 class ProgramKpisOut(Schema):
     program_id: int
     k: int
@@ -88,6 +105,9 @@ class ProgramKpisOut(Schema):
     reach_share: KpiOut
     reach_mentees_by_grade_band: list[CountOut]
     quotes: list[QuoteOut]
+    guest_splits: list[GuestSplitOut] = Field(
+        description="Enrolled participants per side and running pairs, split into employees and guests from outside"
+    )
 
 
 class RollupRowOut(Schema):
@@ -96,16 +116,21 @@ class RollupRowOut(Schema):
     may_open: bool
     participants: list[CountOut]
     participants_total: CountOut
+    guests: CountOut = Field(description="Approved guests from outside, as the program's dashboard splits them; not in participants")
     pairs: CountOut
     meetings_held: CountOut
 
 
 class RollupOut(Schema):
+    """Per program: approved employees per role (``participants``; guests from outside never counted there), guests
+    apart, pairs and meetings held, each as the program's dashboard shows it."""
+
     k: int
     columns: list[str]
     rows: list[RollupRowOut]
     participants_totals: list[CountOut]
     participants_grand_total: CountOut
+    guests_total: CountOut
     pairs_total: CountOut
     meetings_total: CountOut
 
@@ -136,6 +161,17 @@ def _table(table: SuppressedTable) -> TableOut:
         ],
         column_totals=[_count(column, table.column_totals[column]) for column in table.columns],
         grand_total=_count("Total", table.grand_total),
+    )
+
+
+def _guest_split(split: GuestSplit, label: str) -> GuestSplitOut:
+    return GuestSplitOut(
+        key=split.key,
+        label=label,
+        total=_count("Total", split.total),
+        employees=_count("Employees", split.employees),
+        guests=_count("Guests", split.guests),
+        note=(split.note or str(HIDDEN_NOTE)) if split.is_withheld else "",
     )
 
 
@@ -183,6 +219,10 @@ def get_program_kpis(request: HttpRequest, program_id: Path[DatabaseId], site: F
         reach_share=_kpi(reach.under_represented_share),
         reach_mentees_by_grade_band=_counts(reach.mentees_by_grade_band),
         quotes=[QuoteOut(text=quote.text, attribution=quote.attribution) for quote in chosen_quotes(program)],
+        guest_splits=[
+            _guest_split(split, line.label)
+            for split, line in zip(kpis.guest_splits, guest_split_lines(program, kpis.guest_splits), strict=True)
+        ],
     )
 
 
@@ -203,6 +243,7 @@ def get_rollup(request: HttpRequest) -> RollupOut:
                 may_open=may_read_program_insights(user, row.program),
                 participants=[_count(column, table.value(label, column)) for column in table.columns],
                 participants_total=_count("Total", table.row_totals[label]),
+                guests=_count("Guests", row.guests),
                 pairs=_count("Pairs", row.pairs),
                 meetings_held=_count("Meetings held", row.meetings_held),
             )
@@ -210,6 +251,7 @@ def get_rollup(request: HttpRequest) -> RollupOut:
         ],
         participants_totals=[_count(column, table.column_totals[column]) for column in table.columns],
         participants_grand_total=_count("Total", table.grand_total),
+        guests_total=_count("Guests", rollup.guests_total),
         pairs_total=_count("Pairs", rollup.pairs_total),
         meetings_total=_count("Meetings held", rollup.meetings_total),
     )

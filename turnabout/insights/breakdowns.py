@@ -1,12 +1,14 @@
 """The breakdowns shown beside the KPIs — enrolment by role and status, running pairs by health, pulse ratings by
-role — each suppressed inside its view, and for a filtered view shown only if the cross-filter rule allows the whole
-table (:meth:`~turnabout.insights.figures.ProgramView.releases_people`); withheld, every figure of it is hidden.
+role, participants split into employees and guests from outside — each suppressed inside its view, and for a
+filtered view shown only if the cross-filter rule allows the whole table
+(:meth:`~turnabout.insights.figures.ProgramView.releases_people`); withheld, every figure of it is hidden.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from django.utils.functional import Promise
@@ -36,6 +38,30 @@ BREAKDOWN_LABELS: dict[str, Promise] = {
     HEALTH_LABELS[HealthState.AT_RISK]: gettext_lazy("At risk"),
 }
 RATINGS = ("1", "2", "3", "4", "5")
+# The two groups of a guest split (GuestSplit): keys, so English, like the tables' columns.
+EMPLOYEES, GUESTS = "Employees", "Guests"
+
+
+@dataclass(frozen=True, slots=True)
+class GuestSplit:
+    """A participant count split into employees and guests from outside, as every output publishes it.
+
+    ``key`` is ``enrolled.<role>`` (approved participants of a side) or ``pairs_running`` (active pairs, ``guests``
+    then counting the pairs with a guest partner). ``total`` is the figure the dashboard already publishes for it (the
+    enrolment table's "Enrolled" cell, the running pairs' total); ``None`` where hidden. Guests' own organisations are
+    never broken down. ``note`` says why a filtered view withholds the split (the cross-filter rule); a split hidden
+    for a small group of its own has none, and reads as every hidden count does.
+    """
+
+    key: str
+    total: int | None
+    employees: int | None
+    guests: int | None
+    note: str = ""
+
+    @property
+    def is_withheld(self) -> bool:
+        return self.guests is None
 
 
 def enrolment_table(counts: Mapping[tuple[str, bool], int], label: Mapping[str, str], k: int) -> SuppressedTable:
@@ -138,3 +164,53 @@ def withheld_table(table: SuppressedTable) -> SuppressedTable:
 
 def withheld_counts(counts: SuppressedCounts) -> SuppressedCounts:
     return SuppressedCounts(values=dict.fromkeys(counts.values), hidden=frozenset(counts.values), total=None, k=counts.k)
+
+
+def guest_splits(view: ProgramView, label: Mapping[str, str], enrolments: SuppressedTable, health: SuppressedCounts) -> list[GuestSplit]:
+    """Each side's enrolled participants, and the running pairs, split into employees and guests from outside.
+
+    A guest count is a count of people like the enrolment table's: hidden from 1 to ``k − 1``, and its total is
+    published (the table's "Enrolled" cell, the running pairs' total), so employees = total − guests is a complement:
+    the split is one breakdown with its total shown (:func:`suppress_counts`), which hides the employees beside a hidden
+    guest count (and the guests beside a small employee count). Where the total itself is hidden, so is the whole split;
+    a filtered view shows it only where the cross-filter rule allows. With nobody a guest, each split is the total and 0.
+    """
+    guests = list(view.guests) or [False] * len(view.people)
+    splits = []
+    for role in ROLES:
+        units = [person_role == role and status == EnrolmentStatus.APPROVED for _pk, person_role, status, _d in view.people]
+        splits.append(_split(view, f"enrolled.{role}", enrolments.value(label[role], ENROLLED), units, guests, people=True))
+    with_guest = {pk for (pk, *_row), is_guest in zip(view.people, guests, strict=True) if is_guest}
+    active = [status == PairStatus.ACTIVE for _pk, _m, _e, status, *_rest in view.pairs]
+    pair_guests = [mentor in with_guest or mentee in with_guest for _pk, mentor, mentee, *_rest in view.pairs]
+    splits.append(_split(view, "pairs_running", health.total, active, pair_guests, people=False))
+    return splits
+
+
+def _split(view: ProgramView, key: str, total: int | None, units: Sequence[bool], guests: Sequence[bool], *, people: bool) -> GuestSplit:
+    if total is None:
+        return GuestSplit(key, None, None, None)
+    kept = view.kept_people_units(units) if people else view.kept_pair_units(units)
+    guest_count = sum(1 for unit, is_guest in zip(kept, guests, strict=True) if unit and is_guest)
+    employees, guest_value = split_counts(total, sum(kept) - guest_count, guest_count, view.k)
+    if view.is_filtered:
+        contributions = np.array([[int(not is_guest), int(is_guest)] for is_guest in guests], dtype=np.int64).reshape(len(guests), 2)
+        releases = view.releases_people if people else view.releases_pairs
+        released = releases(
+            units,
+            contributions=contributions,
+            suppress=lambda counts: counts_pattern(suppress_counts({EMPLOYEES: counts[0], GUESTS: counts[1]}, k=view.k)),
+        )
+        if not released:
+            return GuestSplit(key, total, None, None, cross_filter_note(view.k))
+    return GuestSplit(key, total, employees, guest_value)
+
+
+def split_counts(total: int | None, employees: int, guests: int, k: int) -> tuple[int | None, int | None]:
+    """(employees, guests) of a published ``total`` as every output shows them, ``None`` where hidden: both hidden
+    when the total is, or when either is from 1 to ``k − 1`` (the total less the other would give it). The one
+    decision the dashboard's split and the organisation roll-up's employee counts share."""
+    if total is None:
+        return None, None
+    counts = suppress_counts({EMPLOYEES: employees, GUESTS: guests}, k=k)
+    return counts.values[EMPLOYEES], counts.values[GUESTS]

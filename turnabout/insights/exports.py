@@ -22,7 +22,7 @@ from fpdf.fonts import FontFace
 from turnabout.engagement.queries import ShownQuote, chosen_quotes
 from turnabout.insights.comparison import CAUTION
 from turnabout.insights.kpis import ProgramKpis
-from turnabout.insights.presentation import HIDDEN, HIDDEN_NOTE, group_label, kpi_line, shown
+from turnabout.insights.presentation import HIDDEN, HIDDEN_NOTE, group_label, guest_split_lines, kpi_line, shown
 from turnabout.insights.reach import DiversityReach
 from turnabout.insights.suppression import SuppressedCounts
 from turnabout.people.models import Community
@@ -95,6 +95,11 @@ def program_kpis_csv(kpis: ProgramKpis, reach: DiversityReach) -> str:
             figure = _("%(row)s: %(column)s") % {"row": row, "column": group_label(column)}
             _count_row(writer, "enrolments", figure, table.value(row, column), hidden_note)
         _count_row(writer, "enrolments", _("%(row)s: total") % {"row": row}, table.row_totals[row], hidden_note)
+    for split, line in zip(kpis.guest_splits, guest_split_lines(kpis.program, kpis.guest_splits), strict=True):
+        split_note = split.note or hidden
+        _count_row(writer, "employees and guests", _("%(row)s: total") % {"row": line.label}, split.total, split_note)
+        _count_row(writer, "employees and guests", _("%(row)s: employees") % {"row": line.label}, split.employees, split_note)
+        _count_row(writer, "employees and guests", _("%(row)s: guests from outside") % {"row": line.label}, split.guests, split_note)
     _counts_rows(writer, "pairs by health", kpis.health, kpis.table_notes.get("health", hidden))
     pulses = kpis.pulse_ratings
     hidden_note = kpis.table_notes.get("pulse_ratings", hidden)
@@ -227,6 +232,11 @@ def report_pdf(kpis: ProgramKpis, reach: DiversityReach) -> FPDF:
         pdf.multi_cell(0, 4.5, _latin1(program.purpose_statement[:600]), new_x="LMARGIN", new_y="NEXT")
     _heading(pdf, _("Key figures"))
     _key_figures(pdf, kpis)
+    _heading(pdf, _("Employees and guests from outside"))
+    pdf.set_font("Helvetica", "", 8)
+    for line in guest_split_lines(program, kpis.guest_splits):
+        text = f"{line.sentence} ({line.note})" if line.note else line.sentence
+        pdf.multi_cell(0, 4.5, _latin1(text), new_x="LMARGIN", new_y="NEXT")
     for chart in report_charts(kpis):
         _heading(pdf, chart.title)
         _bar_chart(pdf, chart)

@@ -63,6 +63,7 @@ class ProgramView:
 
     ``keeps_person[i]`` and ``keeps_pair[j]`` say whether ``people[i]`` and ``pairs[j]`` count in the view (a pair
     counts when either partner does); both are all true for the unfiltered program, and ``lattice`` is ``None``.
+    ``guests[i]`` says whether ``people[i]`` is a guest from outside (empty: nobody is).
     """
 
     program: Program
@@ -75,6 +76,8 @@ class ProgramView:
     keeps_person: list[bool]
     keeps_pair: list[bool]
     lattice: FilterLattice | None
+    # Whether ``people[i]`` is a guest from outside (people.PersonKind.GUEST): counted apart from the employees.
+    guests: Sequence[bool] = ()
 
     @property
     def is_filtered(self) -> bool:

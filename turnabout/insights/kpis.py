@@ -29,7 +29,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from turnabout.engagement.models import CloseReason, Goal, GoalStatus, Insight, Meeting, MeetingStatus, Pair, PairStatus, Pulse
-from turnabout.insights.breakdowns import RATINGS, enrolments_breakdown, health_breakdown, meetings_by_month, pulse_table, withheld_table
+from turnabout.insights.breakdowns import (
+    RATINGS,
+    GuestSplit,
+    enrolments_breakdown,
+    guest_splits,
+    health_breakdown,
+    meetings_by_month,
+    pulse_table,
+    withheld_table,
+)
 from turnabout.insights.figures import (
     ROLES,
     EnrolmentRow,
@@ -50,7 +59,7 @@ from turnabout.insights.lattice import Atom, FilterLattice
 from turnabout.insights.stats import nps, paired_gain_ci
 from turnabout.insights.suppression import SuppressedCounts, SuppressedTable, counts_pattern, table_pattern
 from turnabout.people.communities import counting_memberships
-from turnabout.people.models import CommunityMembership
+from turnabout.people.models import CommunityMembership, PersonKind
 from turnabout.programs.models import (
     CADENCE_DAYS,
     Cadence,
@@ -94,6 +103,8 @@ class ProgramKpis:
     table_notes: dict[str, str] = field(default_factory=dict)
     # The community cut, when the view is one community's members (then site_id and cohort are None).
     community_id: int | None = None
+    # Each side's enrolled participants and the running pairs, split into employees and guests from outside.
+    guest_splits: list[GuestSplit] = field(default_factory=list)
 
     def kpi(self, key: str) -> Kpi:
         return next(kpi for kpi in self.kpis if kpi.key == key)
@@ -102,10 +113,11 @@ class ProgramKpis:
 def _community_members(program: Program, person_ids: list[int]) -> list[tuple[int, list[bool]]]:
     """Each community of the program's organisation with a member among ``person_ids``, by id, with a flag per person.
 
-    Only memberships that count are read (an identity-based one with the member's consent), as for eligibility. One query.
+    Only memberships that count are read (an identity-based one with the member's consent), as for eligibility, and only
+    employees': a community is of the organisation, and a guest from outside is never in a community's figures. One query.
     """
     members: defaultdict[int, set[int]] = defaultdict(set)
-    memberships = CommunityMembership.objects.filter(counting_memberships(), person_id__in=person_ids)
+    memberships = CommunityMembership.objects.filter(counting_memberships(), person_id__in=person_ids, person__kind=PersonKind.EMPLOYEE)
     for community_id, person_id in (
         memberships.filter(community__organisation_id=program.organisation_id).order_by().values_list("community_id", "person_id")
     ):
@@ -129,12 +141,13 @@ def program_kpis(
         site_id, cohort = None, None  # a community cut stands alone (filters.program_filters)
     filtered = site_id is not None or cohort is not None or community_id is not None
 
-    fields: list[Any] = ["pk", "role", "status", EpochSeconds("decided_at")]
+    fields: list[Any] = ["pk", "role", "status", EpochSeconds("decided_at"), "person__kind"]
     if filtered:
         fields += ["person__site_id", EpochSeconds("created_at"), "person_id"]
     # No ordering: Enrolment's default one joins the directory to sort by family name, for nothing here.
     enrolment_rows = list(Enrolment.objects.filter(program=program).order_by().values_list(*fields))
-    people: list[EnrolmentRow] = [(pk, role, status, decided_at) for pk, role, status, decided_at, *_atom in enrolment_rows]
+    people: list[EnrolmentRow] = [(pk, role, status, decided_at) for pk, role, status, decided_at, _kind, *_atom in enrolment_rows]
+    guests = [kind == PersonKind.GUEST for _pk, _role, _status, _decided_at, kind, *_atom in enrolment_rows]
     ready_at = _ready_at(program, people)
     program_pairs = Pair.objects.filter(program=program)
     pairs: list[PairRow] = list(
@@ -168,7 +181,7 @@ def program_kpis(
         lattice = FilterLattice.build(atoms, partners, (site_id, cohort), k=k, communities=communities, community=community_id)
     else:
         keeps_pair = [True] * len(pairs)
-    view = ProgramView(program, k, today, people, ready_at, pairs, meetings_by_pair, keeps_person, keeps_pair, lattice)
+    view = ProgramView(program, k, today, people, ready_at, pairs, meetings_by_pair, keeps_person, keeps_pair, lattice, guests)
     held = Meeting.objects.filter(status=MeetingStatus.HELD)
     held = held.filter(pair_id__in=pair_ids)
 
@@ -189,6 +202,7 @@ def program_kpis(
 
     meetings_per_month, meetings_note = _meetings_per_month(view, held)
     health, health_note = health_breakdown(view)
+    splits = guest_splits(view, label, enrolments, health)
     notes = {"enrolments": enrolments_note, "health": health_note, "pulse_ratings": pulses_note}
     return ProgramKpis(
         program=program,
@@ -204,6 +218,7 @@ def program_kpis(
         meetings_per_month=meetings_per_month,
         meetings_note=meetings_note,
         table_notes={section: note for section, note in notes.items() if note},
+        guest_splits=splits,
     )
 
 

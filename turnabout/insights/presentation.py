@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from turnabout.insights.breakdowns import BREAKDOWN_LABELS
-from turnabout.insights.figures import Kpi
+from turnabout.insights.breakdowns import BREAKDOWN_LABELS, GuestSplit
+from turnabout.insights.figures import ROLES, Kpi
 from turnabout.insights.reach import REACH_LABELS
+from turnabout.programs.models import Program
 
 HIDDEN = "—"
 HIDDEN_NOTE = gettext_lazy("hidden to protect small groups")
@@ -61,3 +64,36 @@ def group_label(key: str) -> str:
 def shown(count: int | None) -> str:
     """A published count, or the dash of a hidden one."""
     return HIDDEN if count is None else str(count)
+
+
+@dataclass(frozen=True, slots=True)
+class GuestSplitLine:
+    """A participant count split into employees and guests, ready to show: "Mentors enrolled: 12 (of whom 3 guests
+    from outside)". Each count is a published figure or the dash of a hidden one."""
+
+    key: str
+    label: str
+    total: str
+    employees: str
+    guests: str
+    sentence: str
+    note: str
+
+
+def guest_split_lines(program: Program, splits: Iterable[GuestSplit]) -> list[GuestSplitLine]:
+    """The lines of ``splits`` in the program's wording, for the dashboard, the CSV and the PDF alike."""
+    sides = {f"enrolled.{role}": program.plural_for(role) for role in ROLES}
+    lines = []
+    for split in splits:
+        values = {"total": shown(split.total), "guests": shown(split.guests)}
+        if split.key in sides:
+            label = _("%(people)s enrolled") % {"people": capfirst(sides[split.key])}
+            detail = _("%(total)s (of whom %(guests)s guests from outside)") % values
+        else:
+            label = _("Pairs running")
+            detail = _("%(total)s (of which %(guests)s with a guest from outside)") % values
+        note = (split.note or str(HIDDEN_NOTE)) if split.is_withheld else ""
+        lines.append(
+            GuestSplitLine(split.key, label, values["total"], shown(split.employees), values["guests"], f"{label}: {detail}", note)
+        )
+    return lines

@@ -4,6 +4,11 @@ The roll-up is the organisation "unfiltered", each program's dashboard a filter 
 what that program's dashboard shows (its enrolment table's "Enrolled" column, its pair count, its meetings), and an
 organisation total is shown only when every figure it adds up is shown: a total minus the programs' own figures can
 then never give a hidden one.
+
+Both count the organisation's people, so employees only: a guest from outside (``people.PersonKind.GUEST``) is in
+no diversity group, grade band or roll-up cell. The roll-up shows each program's employees as its dashboard's split
+into employees and guests does (:func:`~turnabout.insights.breakdowns.split_counts`), and the guests beside them, never
+broken down by their own organisation.
 """
 
 from __future__ import annotations
@@ -19,9 +24,10 @@ from django.utils.translation import gettext_lazy
 
 from turnabout.accounts.models import Organisation
 from turnabout.engagement.models import Meeting, MeetingStatus, Pair
-from turnabout.insights.breakdowns import ENROLLED, enrolment_table, meetings_held_total
+from turnabout.insights.breakdowns import ENROLLED, enrolment_table, meetings_held_total, split_counts
 from turnabout.insights.figures import ROLES, Kpi, min_cell, proportion_kpi
 from turnabout.insights.suppression import SuppressedCounts, SuppressedTable, suppress_counts
+from turnabout.people.models import PersonKind
 from turnabout.programs.models import Enrolment, EnrolmentStatus, Program, Role
 
 # The groups' keys, looked up by code (and the API's labels), so English; REACH_LABELS gives the words shown for them.
@@ -50,11 +56,13 @@ class RollupRow:
     program: Program
     pairs: int | None
     meetings_held: int | None
+    # Approved guests from outside of both sides, as the program's dashboard splits them; None when hidden there.
+    guests: int | None = 0
 
 
 @dataclass(frozen=True, slots=True)
 class OrganisationRollup:
-    """Per program: approved participants per role (a suppressed table with totals), pairs and meetings held."""
+    """Per program: approved employees per role (a suppressed table with totals), guests, pairs and meetings held."""
 
     k: int
     rows: list[RollupRow]
@@ -62,14 +70,20 @@ class OrganisationRollup:
     pairs_total: int | None
     meetings_total: int | None
     notes: list[str] = field(default_factory=list)
+    guests_total: int | None = 0
 
 
 def diversity_reach(program: Program) -> DiversityReach:
-    """Consenting mentors by under-represented status and mentees reached by grade band; suppressed at ``k``. Three queries."""
+    """Consenting mentors by under-represented status and mentees reached by grade band; suppressed at ``k``. Three queries.
+
+    Employees only: a guest from outside has no grade and no place in the organisation's diversity figures.
+    """
     k = min_cell()
     # No ordering anywhere below: the models' default ones sort by names and dates that no figure here needs.
     answers = (
-        Enrolment.objects.filter(program=program, role=Role.MENTOR, status=EnrolmentStatus.APPROVED, diversity_consent=True)
+        Enrolment.objects.filter(
+            program=program, role=Role.MENTOR, status=EnrolmentStatus.APPROVED, diversity_consent=True, person__kind=PersonKind.EMPLOYEE
+        )
         .order_by()
         .values_list("person__sensitive_profile__is_under_represented", flat=True)
     )
@@ -85,7 +99,12 @@ def diversity_reach(program: Program) -> DiversityReach:
 
     ranks = list(program.organisation.grades.order_by("rank").values_list("rank", "code"))
     band_of = {rank: grade_band_label(ranks, position) for position, (rank, _code) in enumerate(ranks)}
-    reached = Pair.objects.filter(program=program).order_by().values_list("mentee__person_id", "mentee__person__grade__rank").distinct()
+    reached = (
+        Pair.objects.filter(program=program, mentee__person__kind=PersonKind.EMPLOYEE)
+        .order_by()
+        .values_list("mentee__person_id", "mentee__person__grade__rank")
+        .distinct()
+    )
     by_band = Counter(band_of.get(rank, NO_GRADE) if rank is not None else NO_GRADE for _person, rank in set(reached))
     bands = list(dict.fromkeys(band_of.values()))
     if by_band.get(NO_GRADE):
@@ -102,8 +121,8 @@ def grade_band_label(ranks: list[tuple[int, str]], position: int) -> str:
 
 
 def organisation_rollup(organisation: Organisation, *, programs: Iterable[Program] | None = None) -> OrganisationRollup:
-    """Per program of the organisation (or the given ones): approved participants per role, pairs and meetings held,
-    each shown as the program's own dashboard shows it, with totals shown where every part is. Three queries.
+    """Per program of the organisation (or the given ones): approved employees per role and guests, pairs and meetings
+    held, each shown as the program's own dashboard shows it, with totals shown where every part is. Three queries.
     """
     k = min_cell()
     chosen = list(programs) if programs is not None else list(Program.objects.filter(organisation=organisation).order_by("name"))
@@ -115,14 +134,17 @@ def organisation_rollup(organisation: Organisation, *, programs: Iterable[Progra
         .annotate(
             approved=Count("pk", filter=Q(status=EnrolmentStatus.APPROVED)),
             others=Count("pk", filter=~Q(status=EnrolmentStatus.APPROVED)),
+            guests=Count("pk", filter=Q(status=EnrolmentStatus.APPROVED, person__kind=PersonKind.GUEST)),
         )
-        .values_list("program_id", "role", "approved", "others")
+        .values_list("program_id", "role", "approved", "others", "guests")
     )
     counts: dict[int, dict[tuple[str, bool], int]] = {pk: {} for pk in ids}
-    for program_id, role, approved, others in enrolments:
+    guests: dict[int, dict[str, int]] = {pk: {} for pk in ids}
+    for program_id, role, approved, others, guest_count in enrolments:
         counts[program_id].update({(role, True): approved, (role, False): others})
+        guests[program_id][role] = guest_count
     names = {program.pk: f"{program.name} (#{program.pk})" for program in chosen}
-    participants = _participants(chosen, names, counts, k)
+    participants, guests_shown = _participants(chosen, names, counts, guests, k)
     pair_counts = dict(
         Pair.objects.filter(program_id__in=ids).values("program_id").annotate(count=Count("pk")).values_list("program_id", "count")
     )
@@ -143,6 +165,7 @@ def organisation_rollup(organisation: Organisation, *, programs: Iterable[Progra
                 # The dashboard's figures: pairs as the n of its pair rates; meetings as its chart, once k pairs have met.
                 pairs=pairs if pairs == 0 or pairs >= k else None,
                 meetings_held=meetings_held_total(held, pairs_met, k),
+                guests=guests_shown[program.pk],
             )
         )
     return OrganisationRollup(
@@ -151,29 +174,46 @@ def organisation_rollup(organisation: Organisation, *, programs: Iterable[Progra
         participants=participants,
         pairs_total=_total(row.pairs for row in rows),
         meetings_total=_total(row.meetings_held for row in rows),
+        guests_total=_total(row.guests for row in rows),
     )
 
 
 def _participants(
-    programs: list[Program], names: dict[int, str], counts: dict[int, dict[tuple[str, bool], int]], k: int
-) -> SuppressedTable:
-    """Program × role table of approved participants: each row the "Enrolled" column of the program's enrolment table."""
+    programs: list[Program],
+    names: dict[int, str],
+    counts: dict[int, dict[tuple[str, bool], int]],
+    guests: dict[int, dict[str, int]],
+    k: int,
+) -> tuple[SuppressedTable, dict[int, int | None]]:
+    """Program × role table of approved employees, and each program's approved guests (``None`` when hidden).
+
+    Each cell is the employees of the program's split of its "Enrolled" cell, as its dashboard shows it; a row total is
+    the sum of its shown cells, or, in a program without guests, the enrolment table's "Enrolled" total (then the
+    employees' own): a total shown beside a hidden split would give the employees less the guests of the other side.
+    """
     columns = [str(role.label) for role in ROLES]  # the labels are lazy: read once, in the active language, as keys
     cells: dict[tuple[str, str], int | None] = {}
     row_totals: dict[str, int | None] = {}
+    guests_shown: dict[int, int | None] = {}
     for program in programs:
         label: dict[str, str] = {Role.MENTOR: program.mentor_label, Role.MENTEE: program.mentee_label}
         table = enrolment_table(counts[program.pk], label, k)
         name = names[program.pk]
+        program_guests: list[int | None] = []
         for role, column in zip(ROLES, columns, strict=True):
-            cells[name, column] = table.value(label[role], ENROLLED)
-        row_totals[name] = table.column_totals[ENROLLED]
+            guest_count = guests[program.pk].get(role, 0)
+            employees = counts[program.pk].get((role, True), 0) - guest_count
+            cells[name, column], shown_guests = split_counts(table.value(label[role], ENROLLED), employees, guest_count, k)
+            program_guests.append(shown_guests)
+        has_guests = any(guests[program.pk].values())
+        row_totals[name] = _total(cells[name, column] for column in columns) if has_guests else table.column_totals[ENROLLED]
+        guests_shown[program.pk] = _total(program_guests)
     rows = [names[program.pk] for program in programs]
     column_totals = {column: _total(cells[row, column] for row in rows) for column in columns}
     grand_total = _total(row_totals.values())
     if grand_total is None:
         grand_total = _total(column_totals.values())
-    return SuppressedTable(
+    table = SuppressedTable(
         rows=tuple(rows),
         columns=tuple(columns),
         cells=cells,
@@ -183,6 +223,7 @@ def _participants(
         hidden=frozenset(cell for cell, value in cells.items() if value is None),
         k=k,
     )
+    return table, guests_shown
 
 
 def _total(parts: Iterable[int | None]) -> int | None:

@@ -52,7 +52,8 @@ def program_retention(program: Program, *, today: date) -> ComparisonReport | No
     department and tenure band, or ``None`` when the program has no start date or starts after ``today``.
 
     Participants: people with an approved enrolment in the program or in one of its pairs. Everyone else of the
-    organisation employed on the start date is a possible match, in the grade they held that day (read back from
+    organisation employed on the start date is a possible match (employees only: a guest from outside is never a
+    participant or a colleague here), in the grade they held that day (read back from
     GradeChange). People without a grade, department or hire date cannot be matched and are left out. An outcome
     whose horizon is after ``today`` is not yet observable (``None``).
     Read-only; four queries. Counts in the report are raw: pass them through suppression before showing them.
@@ -75,7 +76,8 @@ def program_retention(program: Program, *, today: date) -> ComparisonReport | No
     band_of_grade = {grade_id: grade_band_label(ladder, position) for position, (grade_id, _rank, _code) in enumerate(ranks)}
 
     employed_on_start = (
-        Person.objects.filter(organisation_id=program.organisation_id, hire_date__lte=start, department__isnull=False)
+        Person.objects.employees()
+        .filter(organisation_id=program.organisation_id, hire_date__lte=start, department__isnull=False)
         .filter(Q(end_date__gt=start) | Q(end_date__isnull=True, employment_status=EmploymentStatus.ACTIVE))
         .order_by()
     )

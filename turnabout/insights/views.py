@@ -20,7 +20,7 @@ from turnabout.insights.figures import ROLES
 from turnabout.insights.filters import ProgramFilters, program_filters
 from turnabout.insights.interest import interest_results
 from turnabout.insights.kpis import ProgramKpis, program_kpis
-from turnabout.insights.presentation import HIDDEN, group_label, kpi_line, shown
+from turnabout.insights.presentation import HIDDEN, group_label, guest_split_lines, kpi_line, shown
 from turnabout.insights.reach import diversity_reach, organisation_rollup
 from turnabout.insights.retention import RetentionSection, program_retention, retention_section
 from turnabout.insights.services import ReachChannel, ReportFormat, record_diversity_reach_read, record_report_download
@@ -47,6 +47,7 @@ def organisation_dashboard(request: AuthenticatedRequest) -> HttpResponse:
                 for column, role_label in zip(table.columns, wording, strict=True)
             ],
             "participants_total": shown(table.row_totals[label]),
+            "guests": shown(row.guests),
             "pairs": shown(row.pairs),
             "meetings_held": shown(row.meetings_held),
         }
@@ -60,6 +61,7 @@ def organisation_dashboard(request: AuthenticatedRequest) -> HttpResponse:
         "column_totals": [shown(table.column_totals[column]) for column in table.columns],
         "grand_total": shown(table.grand_total),
         "pairs_total": shown(rollup.pairs_total),
+        "guests_total": shown(rollup.guests_total),
         "meetings_total": shown(rollup.meetings_total),
     }
     return render(request, "insights/organisation.html", context)
@@ -133,6 +135,7 @@ def program_dashboard(request: AuthenticatedRequest, program_id: int) -> HttpRes
         "enrolment_columns": [group_label(column) for column in enrolments.columns],
         "enrolment_totals": [shown(enrolments.column_totals[column]) for column in enrolments.columns],
         "enrolment_grand_total": shown(enrolments.grand_total),
+        "guest_lines": guest_split_lines(program, kpis.guest_splits),
         "meeting_months": [(month, shown(count)) for month, count in kpis.meetings_per_month],
         "health": [(group_label(state), shown(count)) for state, count in kpis.health.values.items()],
         "pulse_rows": [{"label": row, "cells": [shown(pulses.value(row, column)) for column in pulses.columns]} for row in pulses.rows],

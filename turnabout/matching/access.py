@@ -3,7 +3,7 @@
 from django.http import Http404
 from django.utils.translation import gettext
 
-from turnabout.accounts.access import access_organisation
+from turnabout.accounts.access import WITH_GUESTS, access_organisation
 from turnabout.accounts.models import User
 from turnabout.matching.models import Match, MatchRun
 from turnabout.programs.access import access_program
@@ -23,8 +23,8 @@ def access_match_run(user: User, run_id: int) -> MatchRun:
 
 
 def access_own_match(user: User, match_id: int) -> tuple[Match, Role]:
-    """A match the user is part of, with their side; anyone else's answers 404."""
-    organisation = access_organisation(user)
+    """A match the user is part of (a guest's too), with their side; anyone else's answers 404."""
+    organisation = access_organisation(user, roles=WITH_GUESTS)
     match = (
         Match.objects.select_related("program", "mentor__person", "mentee__person", "mentor__person__grade", "mentee__person__grade")
         .filter(pk=match_id, program__organisation=organisation)

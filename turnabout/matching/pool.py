@@ -25,7 +25,7 @@ from turnabout.matching.rule_breaks import (
 from turnabout.people.models import Person, PersonSkill, SensitiveProfile, Skill
 from turnabout.programs.models import Enrolment, PairingFormat, Program, Role
 from turnabout.programs.queries import ready_for_matching
-from turnabout.programs.rules import match_settings
+from turnabout.programs.rules import grade_of, match_settings
 
 # The engine's code of the reason on different perspectives, and its text once made generic.
 DIVERSITY_REASON = "diversity"
@@ -194,9 +194,11 @@ def build_participants(program: Program, enrolments: Iterable[Enrolment]) -> lis
     for enrolment in enrolments:
         person: Person = enrolment.person
         own = {item.skill.slug: item.strength for item in enrolment.skills.all()}
+        # A guest stands where the program puts guests (``guest_grade``); without one, at the bottom, as a junior.
+        grade = grade_of(program, person)
         participant = Participant(
             participant_id(enrolment),
-            grade=person.grade.rank if person.grade else 0,
+            grade=grade.rank if grade else 0,
             department=person.department.name if person.department else "",
             site=person.site.name if person.site else "",
             timezone=enrolment.timezone or person.timezone,

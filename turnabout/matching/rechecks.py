@@ -27,6 +27,7 @@ from turnabout.matching.pool import (
 )
 from turnabout.matching.rule_breaks import NO_SHARED_AVAILABILITY, RuleBreak, rule_break_texts
 from turnabout.programs.models import Enrolment, Program
+from turnabout.programs.rules import grade_of
 
 
 def engine_pair_rules(program: Program, *, pool_ids: set[str]) -> dict[str, list[tuple[str, str]]]:
@@ -89,7 +90,8 @@ def stale_changes(run: MatchRun) -> list[str]:
             changes.append(_("%(name)s's details changed") % {"name": enrolment.person.full_name})
             continue
         aspects = sorted(aspect for aspect in set(before) | set(after) if before.get(aspect) != after.get(aspect))
-        changes.extend(_describe_change(enrolment, participants[participant_id(enrolment)].timezone, aspect) for aspect in aspects)
+        zone = participants[participant_id(enrolment)].timezone
+        changes.extend(_describe_change(program, enrolment, zone, aspect) for aspect in aspects)
     then_rules = run.summary.get("rules_fingerprint", {})
     now_rules = rules_fingerprint(rules, engine_weights(program), pool.problem.taxonomy)
     changes.extend(
@@ -115,7 +117,7 @@ def _broken_pairs(run: MatchRun, pool: Pool, rules: Rules) -> list[RuleBreak]:
     return breaks
 
 
-def _describe_change(enrolment: Enrolment, timezone_now: str, aspect: str) -> str:
+def _describe_change(program: Program, enrolment: Enrolment, timezone_now: str, aspect: str) -> str:
     person = enrolment.person
     name = person.full_name
     if aspect == "reporting line":
@@ -126,9 +128,11 @@ def _describe_change(enrolment: Enrolment, timezone_now: str, aspect: str) -> st
             "manager": person.manager.full_name,
         }
     if aspect == "grade":
-        if person.grade is None:
+        # A guest's grade is the program's guest grade.
+        grade = grade_of(program, person)
+        if grade is None:
             return _("%(name)s's grade is now unset") % {"name": name}
-        return _("%(name)s's grade is now %(grade)s") % {"name": name, "grade": person.grade.code}
+        return _("%(name)s's grade is now %(grade)s") % {"name": name, "grade": grade.code}
     if aspect == "time zone":
         return _("%(name)s's time zone is now %(zone)s") % {"name": name, "zone": timezone_now}
     return _("%(name)s's %(aspect)s changed") % {"name": name, "aspect": aspect_words(aspect)}

@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from turnabout.accounts.access import access_managed_organisation, access_organisation
+from turnabout.accounts.access import MANAGING_ROLES, WITH_GUESTS, access_managed_organisation, access_organisation
 from turnabout.accounts.models import AccountRole, Organisation, User
 from turnabout.people.models import Community, ImportJob, Person
 
@@ -17,19 +17,22 @@ def access_directory(user: User) -> Organisation:
 
 
 def access_person(user: User, person_id: int) -> Person:
-    """One person of the user's own organisation; 404 for anyone else's, 403 for sponsors."""
+    """One person of the user's own organisation; 404 for anyone else's, 403 for sponsors.
+
+    A guest from outside is not in the directory: only administrators and program managers, who invite them, open
+    their record; to a participant it does not exist.
+    """
     organisation = access_directory(user)
+    people = Person.objects.all() if user.role in MANAGING_ROLES else Person.objects.employees()
     try:
-        return Person.objects.select_related("grade", "department", "site", "manager", "organisation").get(
-            pk=person_id, organisation=organisation
-        )
+        return people.select_related("grade", "department", "site", "manager", "organisation").get(pk=person_id, organisation=organisation)
     except Person.DoesNotExist:
         raise Http404(_("No such person in your organisation.")) from None
 
 
 def access_own_person(user: User) -> Person:
-    """The person record linked to the signed-in user (for their own privacy settings)."""
-    organisation = access_organisation(user)
+    """The person record linked to the signed-in user (for their own privacy settings and data), guests' too."""
+    organisation = access_organisation(user, roles=WITH_GUESTS)
     try:
         return Person.objects.get(user=user, organisation=organisation)
     except Person.DoesNotExist:

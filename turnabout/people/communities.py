@@ -4,7 +4,8 @@ A membership comes from the person joining an open community themselves (``sourc
 it being used, or from the HRIS import's ``communities`` column (``source=hris``, set to exactly the listed communities
 by each import that maps it: ``plan_hris_memberships`` and ``apply_hris_memberships``). An HRIS-sourced membership has
 no consent: ``counting_memberships`` keeps it out of eligibility and reports for an identity-based community until the
-member confirms it on their privacy page (``confirm_listed_membership``).
+member confirms it on their privacy page (``confirm_listed_membership``). Communities are the organisation's own:
+a guest from outside is never a member or a lead (GuestNotInCommunity).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from turnabout.accounts.models import Organisation
-from turnabout.people.errors import CommunityClosed, CommunityNameTaken
+from turnabout.people.errors import CommunityClosed, CommunityNameTaken, GuestNotInCommunity
 from turnabout.people.models import Community, CommunityMembership, EmploymentStatus, MembershipSource, Person
 
 
@@ -80,11 +81,24 @@ def eligible_member_ids(communities: Iterable[Community]) -> set[int]:
     )
 
 
+def _refuse_guests(people: Iterable[Person]) -> None:
+    """Raise GuestNotInCommunity for the first guest from outside among ``people``."""
+    for person in people:
+        if person.is_guest:
+            raise GuestNotInCommunity(
+                _("%(name)s is a guest from %(organisation)s; a guest is never a member or a lead of a community.")
+                % {"name": person.full_name, "organisation": person.guest_organisation}
+            )
+
+
 @transaction.atomic
 def create_community(
     *, organisation: Organisation, name: str, purpose: str, is_open: bool, is_identity_based: bool, leads: Iterable[Person]
 ) -> Community:
-    """A new community of the organisation with its leads; raises CommunityNameTaken for a name in use (any case)."""
+    """A new community of the organisation with its leads; raises CommunityNameTaken for a name in use (any case), and
+    GuestNotInCommunity for a guest among ``leads``."""
+    leads = list(leads)
+    _refuse_guests(leads)
     name = name.strip()
     if Community.objects.filter(organisation=organisation, name__iexact=name).exists():
         raise CommunityNameTaken(_("A community called “%(name)s” already exists.") % {"name": name})
@@ -101,14 +115,19 @@ def create_community(
 
 @transaction.atomic
 def set_community_leads(*, community: Community, leads: Iterable[Person]) -> Community:
-    """The community's leads become ``leads`` (people of its organisation only)."""
+    """The community's leads become ``leads`` (people of its organisation only); GuestNotInCommunity for a guest."""
+    leads = list(leads)
+    _refuse_guests(leads)
     community.leads.set([person for person in leads if person.organisation_id == community.organisation_id])
     return community
 
 
 @transaction.atomic
 def join_community(*, community: Community, person: Person) -> CommunityMembership:
-    """``person`` joins an open community; joining is their consent to the membership being used. Idempotent."""
+    """``person`` joins an open community; joining is their consent to the membership being used. Idempotent.
+
+    Refused for a guest from outside (GuestNotInCommunity)."""
+    _refuse_guests([person])
     if not community.is_open:
         raise CommunityClosed(_("This community is not open: people do not join it themselves."))
     now = timezone.now()

@@ -49,3 +49,9 @@ class CommunityClosed(CommunityError):
 class CellRefused(ValueError):
     """One cell of an HRIS file cannot be stored; the message is the reason the import's problem list shows after the
     cell's value (e.g. "is not an email address"). Caught by the import and turned into a problem, never shown raw."""
+
+
+class GuestNotInCommunity(CommunityError):
+    """Communities are the organisation's own: a guest from outside is never a member or a lead of one."""
+
+    code = "guest_not_in_community"

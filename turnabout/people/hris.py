@@ -5,6 +5,10 @@ holds a few strings per employee, never the rows. To apply, the cleaned rows als
 one short transaction checks the directory again as it is then and writes from the spool, parsing nothing, so
 the database's write lock is held for the write alone. ``preview_people_import`` and ``apply_people_import``
 are the entry points; the UI (through a background task) and the ``import-people`` command both call them.
+
+The file describes employees only. Guests from outside (``Person.is_guest``), whom a program manager invited, are
+never touched: a row with a guest's email or employee id is a problem, no row names a guest as manager, and a full
+import (``mark_missing_as_leavers``) never marks a guest as having left.
 """
 
 from __future__ import annotations
@@ -12,12 +16,13 @@ from __future__ import annotations
 import pickle
 import tempfile
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from typing import IO, Any
 
 from django.db import transaction
 from django.db.models import CharField, QuerySet, Value
-from django.db.models.functions import Cast, Concat
+from django.db.models.functions import Cast, Concat, Lower
 from django.utils import timezone
 from django.utils.translation import ngettext_lazy
 
@@ -188,6 +193,7 @@ class _ImportRun:
         self.communities_mapped = "communities" in self.mapped
         self.listed_communities: dict[str, tuple[str, ...]] = {}
         self.membership_plan = HrisMembershipPlan()
+        self.guests = _Guests()  # read by each check against the directory
 
     def problem(self, row: int, column: str, value: str, reason: str, code: str) -> None:
         self.result.problem_count += 1
@@ -422,9 +428,29 @@ class _ImportRun:
     def _check_directory(self, people: DirectoryPeople) -> None:
         """The checks that depend on who is in the directory now: emails taken, managers, reporting loops, people missing."""
         self.email_movers = set()
+        self.guests = guests = _guests_of(self.organisation)
         header = self._header("email")
         holder_of_email = people.holder_of_email
+        for employee_id, row_number in self.row_of.items():
+            if employee_id in guests.organisation_of_employee_id:
+                organisation = guests.organisation_of_employee_id[employee_id]
+                self.problem(
+                    row_number,
+                    self._header("employee_id"),
+                    employee_id,
+                    f"employee id '{employee_id}' belongs to a guest from {organisation}; a guest is not an employee",
+                    "guest_employee_id",
+                )
         for email, (row_number, employee_id) in self.email_owner.items():
+            if email in guests.organisation_of_email:
+                self.problem(
+                    row_number,
+                    header,
+                    email,
+                    f"{email} belongs to a guest from {guests.organisation_of_email[email]}; a guest is not an employee",
+                    "guest_email",
+                )
+                continue
             holder = holder_of_email.get(email)
             if holder is None or holder == employee_id:
                 continue
@@ -436,10 +462,12 @@ class _ImportRun:
         if "manager_employee_id" in self.mapped:
             self._check_managers(people)
         if self.mark_missing_as_leavers:
-            self.result.missing_marked = len(people.active_missing(self.row_of))
+            self.result.missing_marked = len(self._missing(people))
 
     def _check_managers(self, people: DirectoryPeople) -> None:
         managers = people.managers_by_employee_id()
+        for employee_id in self.guests.organisation_of_employee_id:
+            managers.pop(employee_id, None)  # a guest manages nobody: naming one is naming no one of the directory
         header = self._header("manager_employee_id")
         for employee_id, manager in self.manager_of.items():
             if manager is not None and manager not in self.row_of and manager not in managers:
@@ -596,9 +624,13 @@ class _ImportRun:
         update_many(["reporting_path", "reporting_depth"], repathed)
         apply_hris_memberships(self.membership_plan, id_of)
         if self.mark_missing_as_leavers:
-            leaving = [(EmploymentStatus.LEAVER.value, self.today, now, pk) for pk in people.active_missing(self.row_of)]
+            leaving = [(EmploymentStatus.LEAVER.value, self.today, now, pk) for pk in self._missing(people)]
             update_many(["employment_status", "end_date", "updated_at"], leaving)
         self.result.applied = True
+
+    def _missing(self, people: DirectoryPeople) -> list[int]:
+        """Ids of the active employees the file leaves out (a full import marks them as leavers); never a guest."""
+        return [pk for pk in people.active_missing(self.row_of) if pk not in self.guests.ids]
 
     def _create_departments_and_sites(self) -> None:
         organisation, names = self.organisation, self.names
@@ -620,6 +652,27 @@ class _ImportRun:
             LANGUAGES: list(final[LANGUAGES]),
         }
         return tuple(stored[index] if index in stored else final[index] for index in _WRITTEN)
+
+
+@dataclass(frozen=True, slots=True)
+class _Guests:
+    """The organisation's guests from outside, which an import never touches: ids, and their own organisation's name
+    by employee id and by email (lower case)."""
+
+    ids: frozenset[int] = frozenset()
+    organisation_of_employee_id: Mapping[str, str] = field(default_factory=dict)
+    organisation_of_email: Mapping[str, str] = field(default_factory=dict)
+
+
+def _guests_of(organisation: Organisation) -> _Guests:
+    """The organisation's guests, in one query."""
+    guests = Person.objects.guests().filter(organisation=organisation).order_by()
+    rows = list(guests.values_list("id", "employee_id", Lower("email"), "guest_organisation"))
+    return _Guests(
+        ids=frozenset(pk for pk, *_ in rows),
+        organisation_of_employee_id={employee_id: name for _, employee_id, _, name in rows},
+        organisation_of_email={email: name for _, _, email, name in rows},
+    )
 
 
 def _changed_fields(final: tuple[Any, ...], existing: tuple[Any, ...]) -> list[int]:

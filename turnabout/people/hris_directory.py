@@ -59,8 +59,9 @@ class DirectoryPeople:
 
 
 def people_of(organisation: Organisation) -> QuerySet[Person]:
-    """The organisation's people, unordered: Person's default ordering would make SQLite walk the name index."""
-    return Person.objects.filter(organisation=organisation).order_by()
+    """The organisation's employees (guests are never the import's), unordered: Person's default ordering would make
+    SQLite walk the name index."""
+    return Person.objects.employees().filter(organisation=organisation).order_by()
 
 
 def manager_cycles(managers: Mapping[str, str | None]) -> Iterator[list[str]]:

@@ -1,4 +1,8 @@
-"""Reads of the people directory, each in a fixed number of queries."""
+"""Reads of the people directory, each in a fixed number of queries.
+
+The directory is the organisation's employees (``Person.objects.employees()``): guests from outside, whom a program
+manager invited to a program, are never listed, searched, nor placed in the org chart.
+"""
 
 from __future__ import annotations
 
@@ -50,7 +54,7 @@ def directory_people(organisation: Organisation, filters: DirectoryFilters | Non
     """The people matching ``filters``, in directory order; nobody for ``None`` (a refused search)."""
     if filters is None:
         return Person.objects.none()
-    people = Person.objects.filter(organisation=organisation).select_related("grade", "department", "site")
+    people = Person.objects.employees().filter(organisation=organisation).select_related("grade", "department", "site")
     if not filters.include_leavers:
         people = people.filter(employment_status=EmploymentStatus.ACTIVE)
     for word in filters.text.split():
@@ -93,14 +97,16 @@ def directory_choices(organisation: Organisation) -> DirectoryChoices:
 def reporting_chain(person: Person) -> list[Person]:
     """The person's managers from the top of the organisation down, in one query."""
     ancestor_ids = person.ancestor_ids
-    by_id = Person.objects.select_related("grade").in_bulk(ancestor_ids)
+    by_id = Person.objects.employees().select_related("grade").in_bulk(ancestor_ids)
     return [by_id[ancestor_id] for ancestor_id in ancestor_ids if ancestor_id in by_id]
 
 
 def descendants(person: Person) -> QuerySet[Person]:
     """Everyone who reports to ``person`` at any depth: one indexed prefix match."""
-    return Person.objects.filter(organisation_id=person.organisation_id, reporting_path__startswith=person.reporting_path).exclude(
-        pk=person.pk
+    return (
+        Person.objects.employees()
+        .filter(organisation_id=person.organisation_id, reporting_path__startswith=person.reporting_path)
+        .exclude(pk=person.pk)
     )
 
 
@@ -109,7 +115,9 @@ def direct_reports(person: Person, page_number: str | int | None = 1) -> Page[Pe
 
     At most three queries, whatever the number of reports; any page number gives a page, never an error.
     """
-    reports = person.direct_reports.select_related("grade", "department").filter(employment_status=EmploymentStatus.ACTIVE)
+    reports = (
+        Person.objects.employees().filter(manager=person, employment_status=EmploymentStatus.ACTIVE).select_related("grade", "department")
+    )
     return _siblings_page(reports, page_number, parent_path=person.reporting_path)
 
 
@@ -118,7 +126,7 @@ def top_of_organisation(organisation: Organisation, page_number: str | int | Non
 
     At most three queries, however flat the organisation (security finding 9); any page number gives a page.
     """
-    roots = Person.objects.filter(organisation=organisation, manager__isnull=True, employment_status=EmploymentStatus.ACTIVE)
+    roots = Person.objects.employees().filter(organisation=organisation, manager__isnull=True, employment_status=EmploymentStatus.ACTIVE)
     return _siblings_page(roots.select_related("grade", "department"), page_number, parent_path="/")
 
 
@@ -141,7 +149,8 @@ def _attach_team_sizes(siblings: list[Person], *, parent_path: str) -> None:
     below_parent = Substr("reporting_path", len(parent_path) + 1)
     sibling_id = Left(below_parent, StrIndex(below_parent, Value("/")) - 1)
     counts = dict(
-        Person.objects.filter(
+        Person.objects.employees()
+        .filter(
             organisation_id=siblings[0].organisation_id,
             employment_status=EmploymentStatus.ACTIVE,
             reporting_path__startswith=parent_path,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -25,6 +26,7 @@ from turnabout.people.models import (
     Grade,
     GradeChange,
     Person,
+    PersonKind,
     PersonSkill,
     SensitiveProfile,
     Site,
@@ -108,6 +110,56 @@ def create_person(*, organisation: Organisation, employee_id: str, manager: Pers
     person.reporting_path = f"{parent_path}{person.pk}/"
     person.reporting_depth = parent_depth + 1
     person.save(update_fields=["reporting_path", "reporting_depth"])
+    return person
+
+
+GUEST_ID_PREFIX = "guest-"
+
+
+@transaction.atomic
+def create_guest(
+    *,
+    organisation: Organisation,
+    email: str,
+    given_name: str,
+    family_name: str,
+    guest_organisation: str,
+    access_ends_on: date,
+    by: User | None,
+) -> Person:
+    """The guest from outside with ``email`` in ``organisation``: created, or the existing one found and extended.
+
+    An existing guest keeps their name; their own organisation's name becomes ``guest_organisation`` and their access
+    moves to ``access_ends_on`` when that is later (never earlier). A new guest has a generated ``employee_id``, no
+    grade, department, site or manager, the default time zone and no languages. The caller checked the invitation
+    (``programs.services.invite_guests``): an address that is an employee's raises ValueError, a programming error.
+    """
+    address = email.strip().lower()
+    existing = Person.objects.select_for_update().filter(organisation=organisation, email__iexact=address).first()
+    if existing is not None and not existing.is_guest:
+        raise ValueError(f"Person #{existing.pk} with this address is an employee, not a guest.")
+    if existing is not None:
+        existing.guest_organisation = guest_organisation.strip()
+        if existing.access_ends_on is None or access_ends_on > existing.access_ends_on:
+            existing.access_ends_on = access_ends_on
+        existing.save(update_fields=["guest_organisation", "access_ends_on", "updated_at"])
+        return existing
+    employee_id = f"{GUEST_ID_PREFIX}{secrets.token_hex(8)}"
+    while Person.objects.filter(organisation=organisation, employee_id=employee_id).exists():
+        employee_id = f"{GUEST_ID_PREFIX}{secrets.token_hex(8)}"
+    person = Person.objects.create(
+        organisation=organisation,
+        employee_id=employee_id,
+        kind=PersonKind.GUEST,
+        given_name=given_name.strip(),
+        family_name=family_name.strip(),
+        email=address,
+        guest_organisation=guest_organisation.strip(),
+        access_ends_on=access_ends_on,
+    )
+    # Nobody's report and nobody's manager: a reporting chain of their own.
+    person.reporting_path = f"/{person.pk}/"
+    person.save(update_fields=["reporting_path"])
     return person
 
 

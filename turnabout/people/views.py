@@ -2,7 +2,7 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -58,13 +58,22 @@ def directory(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, template_for(request, "people/directory.html", "results"), {"form": form, "page": page})
 
 
+def _directory_person(request: AuthenticatedRequest, person_id: int) -> Person:
+    """``access_person``, and a guest from outside only for administrators and program managers (404 for others)."""
+    person = access_person(request.user, person_id)
+    if person.is_guest and not sees_employment_details(request.user):
+        raise Http404(_("No such person in your organisation."))
+    return person
+
+
 @login_required
 def person_detail(request: AuthenticatedRequest, person_id: int) -> HttpResponse:
-    person = access_person(request.user, person_id)
+    person = _directory_person(request, person_id)
     context = {
         "person": person,
-        "chain": reporting_chain(person),
-        "reports": direct_reports(person),  # the first page: the org chart pages through the rest
+        # A guest from outside has no place in the org chart: no chain, no reports.
+        "chain": [] if person.is_guest else reporting_chain(person),
+        "reports": None if person.is_guest else direct_reports(person),  # the first page: the org chart pages through the rest
         "skill_levels": person.skill_levels.select_related("skill", "skill__category"),
         "show_employment": sees_employment_details(request.user),
         # Administrators answer requests to be forgotten from here (turnabout.personal_data).
@@ -82,6 +91,8 @@ def org_chart(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 def org_chart_reports(request: AuthenticatedRequest, person_id: int) -> HttpResponse:
     person = access_person(request.user, person_id)
+    if person.is_guest:
+        raise Http404(_("No such person in your organisation."))
     return render(request, "people/org_chart.html#branch", {"page": direct_reports(person, request.GET.get("page")), "manager": person})
 
 
@@ -141,8 +152,10 @@ def withdraw_privacy(request: AuthenticatedRequest) -> HttpResponse:
 
 
 def _people_by_email(organisation_id: int, emails: list[str]) -> tuple[list[Person], str]:
-    """The organisation's people with these addresses, and what to say about addresses nobody has (empty when none)."""
-    people = list(Person.objects.filter(organisation_id=organisation_id, email__in=emails))
+    """The organisation's employees with these addresses, and what to say about addresses nobody has (empty when none).
+
+    Guests from outside are not in the directory: their addresses read as nobody's."""
+    people = list(Person.objects.employees().filter(organisation_id=organisation_id, email__in=emails))
     unknown = sorted(set(emails) - {person.email.lower() for person in people})
     if not unknown:
         return people, ""

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from turnabout.accounts.models import AuditEntry, User
-from turnabout.engagement.models import Concern, Meeting, Note, Pair, Pulse, Quote, Reflection
+from turnabout.engagement.models import Concern, Meeting, Note, Pair, PairMember, Pulse, Quote, Reflection
 from turnabout.identity.models import ApiToken
 from turnabout.matching.models import Match
 from turnabout.matching.presentation import reason_texts
@@ -194,9 +194,11 @@ def _matches(person: Person) -> list[dict[str, Any]]:
 
 def _pairs(person: Person, user: User | None) -> list[dict[str, Any]]:
     pairs = (
-        Pair.objects.filter(Q(mentor__person=person) | Q(mentee__person=person))
+        Pair.objects.filter(Q(mentor__person=person) | Q(mentee__person=person) | Q(members__enrolment__person=person))
+        .distinct()
         .select_related("program", "mentor__person", "mentee__person")
         .prefetch_related(
+            Prefetch("members", queryset=PairMember.objects.filter(enrolment__person=person), to_attr="own_members"),
             "agreements__signatures",
             "goals__milestones",
             Prefetch("meetings", queryset=Meeting.objects.order_by("starts_at", "pk")),
@@ -213,15 +215,26 @@ def _pairs(person: Person, user: User | None) -> list[dict[str, Any]]:
         )
         .order_by("started_on", "pk")
     )
-    return [_pair(pair, Role.MENTOR if pair.mentor.person_id == person.pk else Role.MENTEE) for pair in pairs]
+    return [_pair(pair, person) for pair in pairs]
 
 
-def _pair(pair: Pair, role: Role) -> dict[str, Any]:
+def _pair(pair: Pair, person: Person) -> dict[str, Any]:
+    member: PairMember | None = next(iter(pair.own_members), None)  # type: ignore[attr-defined]
+    # Their member's side; a pair without member rows tells it from its sides.
+    role = Role(member.role) if member is not None else Role.MENTOR if pair.mentor.person_id == person.pk else Role.MENTEE
+
+    def own(member_id: int | None, row_role: str) -> bool:
+        """A row of theirs: by its member once written, else (rows of a pair without members) by its side."""
+        return member_id == member.pk if member is not None and member_id is not None else row_role == role
+
     partner = pair.partner_of(role)
-    reflection: Reflection | None = next((item for item in pair.reflections.all() if item.role == role), None)
+    reflection: Reflection | None = next((item for item in pair.reflections.all() if own(item.member_id, item.role)), None)
     return {
         "program": pair.program.name,
+        "kind": pair.get_kind_display(),
         "your_side": _side(role, pair),
+        "joined_at": member.joined_at if member is not None else None,
+        "left_at": member.left_at if member is not None else None,
         "partner": partner.person.full_name,
         "status": pair.get_status_display(),
         "started_on": pair.started_on,
@@ -283,7 +296,7 @@ def _pair(pair: Pair, role: Role) -> dict[str, Any]:
                 "submitted_at": pulse.submitted_at,
             }
             for pulse in pair.pulses.all()
-            if pulse.role == role
+            if own(pulse.member_id, pulse.role)
         ],
         "your_notes": [
             {"visibility": note.get_visibility_display(), "body": note.body, "created_at": note.created_at, "updated_at": note.updated_at}

@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from turnabout.accounts.access import MANAGING_ROLES, access_organisation
+from turnabout.accounts.access import MANAGING_ROLES, WITH_GUESTS, access_organisation
 from turnabout.accounts.models import AccountRole, Organisation, User
 from turnabout.people.access import led_communities
 from turnabout.people.models import Community
@@ -41,8 +41,8 @@ def access_program(user: User, program_id: int, *, write: bool = False) -> Progr
 
 
 def access_own_enrolment(user: User, enrolment_id: int) -> Enrolment:
-    """The signed-in participant's own enrolment; anyone else's answers 404, so ids reveal nothing."""
-    organisation = access_organisation(user)
+    """The signed-in participant's own enrolment (a guest's too); anyone else's answers 404, so ids reveal nothing."""
+    organisation = access_organisation(user, roles=WITH_GUESTS)
     try:
         return Enrolment.objects.select_related("program", "person", "person__grade").get(
             pk=enrolment_id, person__user=user, program__organisation=organisation

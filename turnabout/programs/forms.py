@@ -17,6 +17,8 @@ from turnabout.accounts.models import AccountRole, User
 from turnabout.core.forms import BoundedForm, BoundedTextMixin, set_max_length
 from turnabout.people.models import Community, Department, Grade, Site, Skill
 from turnabout.programs.models import (
+    CIRCLE_MAX_SIZE,
+    CIRCLE_SIZE_FIELDS,
     LABEL_MAX_LENGTH,
     PAIRING_FORMAT_WORDED,
     Enrolment,
@@ -27,8 +29,14 @@ from turnabout.programs.models import (
     TrainingModule,
     Wording,
 )
-from turnabout.programs.rules import EDITABLE_FIELDS, RULE_NAMES, WEIGHT_NAMES, match_settings
-from turnabout.programs.services import MAX_MIN_OVERLAP_MINUTES, PROGRAM_TEXT_MAX_LENGTHS
+from turnabout.programs.rules import EDITABLE_FIELDS, RULE_NAMES, WEIGHT_NAMES, circle_size_problems, match_settings
+from turnabout.programs.services import (
+    GUEST_NAME_MAX_LENGTH,
+    GUEST_ORGANISATION_MAX_LENGTH,
+    MAX_MIN_OVERLAP_MINUTES,
+    PROGRAM_TEXT_MAX_LENGTHS,
+    GuestInvitation,
+)
 
 # The label of each of the engine's weights (WEIGHT_NAMES), in order.
 WEIGHT_LABELS = {
@@ -62,6 +70,9 @@ OTHER_STRENGTH = {Role.MENTEE: 1, Role.MENTOR: 3}
 _TIME = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d)?$")
 # Invitations by email address: about a thousand addresses at once.
 INVITE_EMAILS_MAX_LENGTH = 50_000
+# Guests from outside, one a line ("given name, family name, email"): about two hundred at once.
+INVITE_GUESTS_MAX_LENGTH = 20_000
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 def label_languages() -> list[tuple[str, str]]:
@@ -96,9 +107,10 @@ class ProgramSetupForm(BoundedTextMixin, forms.ModelForm[Program]):
             "name", "purpose_statement", "strategic_driver", "custom_driver", "outcomes_for_mentors", "outcomes_for_mentees",
             "outcomes_for_organisation", "topics", "sponsor", "enrolment_opens_on", "enrolment_closes_on", "starts_on", "ends_on",
             "cadence", "target_meeting_count", "pairing_format", "matching_style", "acceptance_order", "wording",
-            "custom_mentor_label", "custom_mentee_label", "mentee_min_grade", "mentor_max_grade", "min_grade_gap",
+            "custom_mentor_label", "custom_mentee_label", "mentee_min_grade", "mentor_max_grade", "guest_grade", "min_grade_gap",
             "min_tenure_months", "eligible_sites", "eligible_departments", "eligible_communities", "code_of_conduct", "agreement_template",
-            "training_required", "training_modules",
+            "training_required", "training_modules", "circle_min_mentors", "circle_max_mentors", "circle_min_mentees",
+            "circle_max_mentees",
         ]  # fmt: skip
         widgets = {
             "purpose_statement": forms.Textarea(attrs={"rows": 3}),
@@ -119,8 +131,13 @@ class ProgramSetupForm(BoundedTextMixin, forms.ModelForm[Program]):
         program = self.instance
         organisation = program.organisation
         self.fields["sponsor"].queryset = User.objects.filter(organisation=organisation, role=AccountRole.SPONSOR)  # type: ignore[attr-defined]
-        for name in ("mentee_min_grade", "mentor_max_grade"):
+        for name in ("mentee_min_grade", "mentor_max_grade", "guest_grade"):
             self.fields[name].queryset = Grade.objects.filter(organisation=organisation)  # type: ignore[attr-defined]
+        self.fields["guest_grade"].label = _("Where guests from outside stand on the grade ladder")
+        self.fields["guest_grade"].help_text = _(
+            "Guests have no grade of their own: the grade rules and the grade gap read this one. Needed before inviting guests "
+            "to a program with grade rules."
+        )
         self.fields["eligible_sites"].queryset = Site.objects.filter(organisation=organisation)  # type: ignore[attr-defined]
         self.fields["eligible_departments"].queryset = Department.objects.filter(organisation=organisation)  # type: ignore[attr-defined]
         self.fields["eligible_communities"].queryset = Community.objects.filter(organisation=organisation)  # type: ignore[attr-defined]
@@ -159,6 +176,7 @@ class ProgramSetupForm(BoundedTextMixin, forms.ModelForm[Program]):
         self.fields["pairing_format"].choices = [  # type: ignore[attr-defined]
             (value, str(PAIRING_FORMAT_WORDED[value]).format(**words)) for value in PairingFormat.values
         ]
+        self._label_circle_sizes(program)
         self.fields["custom_mentor_label"].help_text = _("With the custom wording: what the program calls the junior side.")
         self.fields["custom_mentee_label"].help_text = _("With the custom wording: what the program calls the senior side.")
         given = program.custom_labels if isinstance(program.custom_labels, dict) else {}
@@ -180,6 +198,33 @@ class ProgramSetupForm(BoundedTextMixin, forms.ModelForm[Program]):
             setting = "custom_labels" if name.startswith("label_") else setting
             if setting not in editable:
                 field.disabled = True
+
+    def _label_circle_sizes(self, program: Program) -> None:
+        """The four circle sizes, labelled in the program's own words, each a number from 1 to CIRCLE_MAX_SIZE."""
+        labels = {
+            "circle_min_mentors": gettext("Fewest %(side)s in a circle"),
+            "circle_max_mentors": gettext("Most %(side)s in a circle"),
+            "circle_min_mentees": gettext("Fewest %(side)s in a circle"),
+            "circle_max_mentees": gettext("Most %(side)s in a circle"),
+        }
+        for side, names in CIRCLE_SIZE_FIELDS.items():
+            for name in names:
+                field = self.fields[name]
+                assert isinstance(field, forms.IntegerField)
+                field.label = labels[name] % {"side": program.plural_for(side)}
+                field.help_text = gettext("From 1 to %(limit)s; used only when the program forms circles.") % {"limit": CIRCLE_MAX_SIZE}
+                field.widget.attrs.update({"min": 1, "max": CIRCLE_MAX_SIZE})
+
+    @property
+    def circle_size_fields(self) -> list[forms.BoundField]:
+        """The circle sizes, shown together on the settings page."""
+        return [self[name] for names in CIRCLE_SIZE_FIELDS.values() for name in names]
+
+    @property
+    def other_fields(self) -> list[forms.BoundField]:
+        """Every field but the circle sizes, in the form's order."""
+        sizes = {name for names in CIRCLE_SIZE_FIELDS.values() for name in names}
+        return [self[name] for name in self.fields if name not in sizes]
 
     @classmethod
     def bound_to_changes(cls, program: Program, changes: Mapping[str, Any]) -> ProgramSetupForm:
@@ -209,7 +254,26 @@ class ProgramSetupForm(BoundedTextMixin, forms.ModelForm[Program]):
         if all(weight is not None for weight in weights) and sum(weights) <= 0:  # type: ignore[arg-type]
             self.add_error("weight_goals", gettext("At least one weight must be above zero."))
         self._clean_labels(cleaned)
+        self._clean_circle_pool(cleaned)
         return cleaned
+
+    def _clean_circle_pool(self, cleaned: dict[str, Any]) -> None:
+        """While a circle program is matching, a change of sizes its approved enrolments cannot fill is refused, naming why."""
+        program = self.instance
+        sizes = [name for names in CIRCLE_SIZE_FIELDS.values() for name in names]
+        changed = [name for name in sizes if name in self.changed_data and not self.fields[name].disabled]
+        if not (program.is_circles and program.is_matching and changed) or any(name in self.errors for name in sizes):
+            return
+        proposed = Program(
+            wording=program.wording,
+            custom_mentor_label=program.custom_mentor_label,
+            custom_mentee_label=program.custom_mentee_label,
+            custom_labels=program.custom_labels,
+            **{name: cleaned.get(name, getattr(program, name)) for name in sizes},
+        )
+        counts = program.approved_counts()
+        for sentence in circle_size_problems(proposed, mentors=counts[Role.MENTOR], mentees=counts[Role.MENTEE]):
+            self.add_error(changed[0], sentence)
 
     def _clean_labels(self, cleaned: dict[str, Any]) -> None:
         """A custom wording names both sides; a language's own labels name both sides or neither."""
@@ -296,6 +360,73 @@ class InviteByEmailForm(BoundedForm):
                 ngettext("Not an email address: %(bad)s", "Not email addresses: %(bad)s", len(bad)) % {"bad": ", ".join(bad)}
             )
         return emails
+
+
+class GuestInvitationForm(BoundedForm):
+    """Guests from outside, one a line, with the organisation they come from and the last day of their access."""
+
+    prefix = "guest"
+    guests = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=INVITE_GUESTS_MAX_LENGTH,
+        label=_("Guests"),
+        help_text=_("One guest per line: given name, family name, email."),
+    )
+    guest_organisation = forms.CharField(
+        max_length=GUEST_ORGANISATION_MAX_LENGTH, label=_("Their organisation"), help_text=_("For example University of Miami.")
+    )
+    access_ends_on = forms.DateField(
+        label=_("Access until"),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+        help_text=_("The last day they can sign in."),
+    )
+
+    def clean_guests(self) -> list[tuple[str, str, str]]:
+        """Each line as (given name, family name, email); every line's problem is named with its number."""
+        rows: list[tuple[str, str, str]] = []
+        problems: list[str] = []
+        first_line: dict[str, int] = {}
+        for number, line in enumerate(self.cleaned_data["guests"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            parts = [part.strip() for part in line.split(",")]
+            if len(parts) != 3 or not all(parts):
+                problems.append(
+                    gettext("Line %(line)d: give the given name, family name and email, separated by commas.") % {"line": number}
+                )
+                continue
+            given_name, family_name, email = parts[0], parts[1], parts[2].lower()
+            if not _EMAIL.fullmatch(email):
+                problems.append(gettext("Line %(line)d: “%(value)s” is not an email address.") % {"line": number, "value": parts[2]})
+            elif email in first_line:
+                repeated = gettext("Line %(line)d: %(email)s is on line %(first)d too.")
+                problems.append(repeated % {"line": number, "email": email, "first": first_line[email]})
+            elif len(given_name) > GUEST_NAME_MAX_LENGTH or len(family_name) > GUEST_NAME_MAX_LENGTH:
+                problems.append(
+                    gettext("Line %(line)d: keep each name to %(limit)d characters.") % {"line": number, "limit": GUEST_NAME_MAX_LENGTH}
+                )
+            else:
+                first_line[email] = number
+                rows.append((given_name, family_name, email))
+        if problems:
+            raise ValidationError(problems)
+        if not rows:
+            raise ValidationError(gettext("Give at least one guest to invite."))
+        return rows
+
+    def invitations(self) -> list[GuestInvitation]:
+        """The guests as the service invites them; call once the form is valid."""
+        data = self.cleaned_data
+        return [
+            GuestInvitation(
+                given_name=given_name,
+                family_name=family_name,
+                email=email,
+                guest_organisation=data["guest_organisation"],
+                access_ends_on=data["access_ends_on"],
+            )
+            for given_name, family_name, email in data["guests"]
+        ]
 
 
 class ApplicationForm(BoundedForm):

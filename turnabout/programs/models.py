@@ -8,9 +8,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.functional import Promise
-from django.utils.translation import get_language, pgettext, pgettext_lazy
+from django.utils.translation import get_language, gettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from turnabout.accounts.models import Organisation
@@ -52,6 +53,7 @@ class PairingFormat(models.TextChoices):
     ONE_TO_ONE = "one_to_one", _("One mentor, one mentee")
     TWO_MENTORS_ONE_MENTEE = "two_mentors_one_mentee", _("Two mentors for one mentee")
     ONE_MENTOR_SEVERAL_MENTEES = "one_mentor_several_mentees", _("One mentor with several mentees")
+    CIRCLES = "circles", _("Circles of mentors and mentees")
 
 
 # Each format in the program's own wording ({mentor}, {mentee}: the program's labels; {mentors}, {mentees}: the plurals).
@@ -59,6 +61,16 @@ PAIRING_FORMAT_WORDED: dict[str, Promise] = {
     PairingFormat.ONE_TO_ONE: _("One {mentor}, one {mentee}"),
     PairingFormat.TWO_MENTORS_ONE_MENTEE: _("Two {mentors} for one {mentee}"),
     PairingFormat.ONE_MENTOR_SEVERAL_MENTEES: _("One {mentor} with several {mentees}"),
+    PairingFormat.CIRCLES: _("Circles of {mentors} and {mentees}"),
+}
+# A circle program's format with its sizes: {mentors}, {mentees} are each side's size in words ("1 junior", "3–5 leaders").
+CIRCLES_WORDED_WITH_SIZES = _("Circles of {mentors} with {mentees}")
+# The largest number of people on one side of a circle (the engine's CircleSpec refuses more).
+CIRCLE_MAX_SIZE = 20
+# The four sizes of a program's circles, by side: (smallest field, largest field).
+CIRCLE_SIZE_FIELDS: dict[str, tuple[str, str]] = {
+    "mentor": ("circle_min_mentors", "circle_max_mentors"),
+    "mentee": ("circle_min_mentees", "circle_max_mentees"),
 }
 
 
@@ -284,7 +296,8 @@ class Program(TimestampedModel):
     # Eligibility.
     mentee_min_grade = models.ForeignKey(Grade, null=True, blank=True, on_delete=models.RESTRICT, related_name="+")
     mentor_max_grade = models.ForeignKey(Grade, null=True, blank=True, on_delete=models.RESTRICT, related_name="+")
-    min_grade_gap = models.PositiveSmallIntegerField(default=2)
+    # Grades the mentee stands above the mentor, at least; 1 is the smallest (the engine's Rules refuse less).
+    min_grade_gap = models.PositiveSmallIntegerField(default=2, validators=[MinValueValidator(1)])
     # Where guests (people from outside, people.PersonKind.GUEST) stand on the grade ladder, for eligibility and the
     # grade-gap rule; guests cannot be invited to a program with grade rules until it is set.
     guest_grade = models.ForeignKey(Grade, null=True, blank=True, on_delete=models.RESTRICT, related_name="+")
@@ -303,9 +316,27 @@ class Program(TimestampedModel):
     training_required = models.BooleanField(default=True, help_text=_("Participants finish their training before matching."))
     training_modules = models.ManyToManyField(TrainingModule, blank=True, related_name="programs")
 
+    # The sizes of a circle program's circles (PairingFormat.CIRCLES), each side from 1 to CIRCLE_MAX_SIZE.
+    circle_min_mentors = models.PositiveSmallIntegerField(default=1, help_text=_("The fewest mentors in a circle."))
+    circle_max_mentors = models.PositiveSmallIntegerField(default=1, help_text=_("The most mentors in a circle."))
+    circle_min_mentees = models.PositiveSmallIntegerField(default=3, help_text=_("The fewest mentees in a circle."))
+    circle_max_mentees = models.PositiveSmallIntegerField(default=5, help_text=_("The most mentees in a circle."))
+
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["organisation", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(circle_min_mentors__gte=1)
+                & models.Q(circle_min_mentors__lte=models.F("circle_max_mentors"))
+                & models.Q(circle_max_mentors__lte=CIRCLE_MAX_SIZE)
+                & models.Q(circle_min_mentees__gte=1)
+                & models.Q(circle_min_mentees__lte=models.F("circle_max_mentees"))
+                & models.Q(circle_max_mentees__lte=CIRCLE_MAX_SIZE),
+                name="program_circle_sizes",
+                violation_error_message=_("A circle has from 1 to 20 people on each side, the fewest no more than the most."),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -329,15 +360,51 @@ class Program(TimestampedModel):
         return not self.accepts_invitations
 
     @property
+    def is_circles(self) -> bool:
+        """The program forms circles of several mentors and mentees rather than pairs."""
+        return self.pairing_format == PairingFormat.CIRCLES
+
+    @property
     def is_under_way(self) -> bool:
         """Pairs are meeting: the program is running or closing."""
         return self.status in (ProgramStatus.RUNNING, ProgramStatus.CLOSING)
 
     def clean(self) -> None:
-        """Refuse dates out of order (enrolment opens ≤ closes ≤ start < end), naming both fields of each pair."""
+        """Refuse dates out of order (enrolment opens ≤ closes ≤ start < end), naming both fields of each pair, circle
+        sizes out of range or order, and circles with a matching style or acceptance order circles cannot have."""
         errors = schedule_order_errors({name: getattr(self, name) for name, _same_day in SCHEDULE_ORDER})
+        for name, messages in self.circle_settings_errors().items():
+            errors.setdefault(name, []).extend(messages)
         if errors:
             raise ValidationError(errors)
+
+    def circle_settings_errors(self) -> dict[str, list[str]]:
+        """What is wrong with the circle settings, by field: each size from 1 to CIRCLE_MAX_SIZE, the smallest no larger than
+        the largest; a circle program matched by its manager, every member asked at once. Empty when nothing is."""
+        errors: dict[str, list[str]] = {}
+        for side, (low_name, high_name) in CIRCLE_SIZE_FIELDS.items():
+            plural = self.plural_for(side)
+            sizes = {name: getattr(self, name) for name in (low_name, high_name)}
+            for name, value in sizes.items():
+                if value is None or not 1 <= value <= CIRCLE_MAX_SIZE:
+                    errors[name] = [
+                        str(_("Give a number of %(side)s per circle from 1 to %(limit)s.")) % {"side": plural, "limit": CIRCLE_MAX_SIZE}
+                    ]
+            if not errors.keys() & sizes.keys() and sizes[low_name] > sizes[high_name]:
+                errors[low_name] = [
+                    str(_("The fewest %(side)s in a circle (%(low)s) must not be more than the most (%(high)s)."))
+                    % {"side": plural, "low": sizes[low_name], "high": sizes[high_name]}
+                ]
+        if self.is_circles:
+            if self.matching_style != MatchingStyle.MANAGED:
+                errors["matching_style"] = [
+                    str(_("Circles are formed by the program manager: choose managed matching, or another format."))
+                ]
+            if self.acceptance_order != AcceptanceOrder.BOTH_AT_ONCE:
+                errors["acceptance_order"] = [
+                    str(_("Everyone in a circle is asked at once: choose that acceptance order, or another format."))
+                ]
+        return errors
 
     def _label(self, side: str) -> str:
         """What the program calls ``side`` ("mentor" or "mentee") in the active language.
@@ -397,12 +464,67 @@ class Program(TimestampedModel):
     @property
     def pairing_format_label(self) -> str:
         """The pairing format in the program's wording: "One advisor, one learner"."""
+        if self.is_circles:
+            return str(CIRCLES_WORDED_WITH_SIZES).format(
+                mentors=self.circle_side_size_label(Role.MENTOR), mentees=self.circle_side_size_label(Role.MENTEE)
+            )
         worded = PAIRING_FORMAT_WORDED.get(self.pairing_format)
         if worded is None:
             return self.get_pairing_format_display()
         return str(worded).format(
             mentor=self.mentor_label, mentee=self.mentee_label, mentors=self.mentors_label, mentees=self.mentees_label
         )
+
+    def count_label(self, role: str, count: int) -> str:
+        """``count`` people of the side in the program's labels: "1 junior", "4 juniors"."""
+        label = self.label_for(role) if count == 1 else self.plural_for(role)
+        return pgettext("people of a side", "%(count)s %(label)s") % {"count": count, "label": label}
+
+    def circle_side_size_label(self, role: str) -> str:
+        """A circle's size on the side in the program's labels: "1 junior", "3–5 leaders"."""
+        low_name, high_name = CIRCLE_SIZE_FIELDS[str(role)]
+        low, high = getattr(self, low_name), getattr(self, high_name)
+        if low == high:
+            return self.count_label(role, low)
+        return pgettext("a range of people of a side", "%(low)s–%(high)s %(label)s") % {
+            "low": low,
+            "high": high,
+            "label": self.plural_for(role),
+        }
+
+    def circle_size_problems(self, *, mentors: int, mentees: int) -> list[str]:
+        """Why a pool of ``mentors`` and ``mentees`` cannot fill even one circle, in the program's labels; empty when it can.
+
+        "A circle needs at least 4 juniors and 3 executives; the pool has 2 juniors."
+        """
+        sides = ((Role.MENTOR, mentors, self.circle_min_mentors), (Role.MENTEE, mentees, self.circle_min_mentees))
+        short = [self.count_label(role, count) for role, count, least in sides if count < least]
+        if not short:
+            return []
+        has = gettext("%(first)s and %(second)s") % {"first": short[0], "second": short[1]} if len(short) == 2 else short[0]
+        return [
+            gettext("A circle needs at least %(mentors)s and %(mentees)s; the pool has %(short)s.")
+            % {
+                "mentors": self.count_label(Role.MENTOR, self.circle_min_mentors),
+                "mentees": self.count_label(Role.MENTEE, self.circle_min_mentees),
+                "short": has,
+            }
+        ]
+
+    def approved_counts(self) -> dict[str, int]:
+        """How many approved enrolments the program has on each side, by role."""
+        counts = dict.fromkeys(Role.values, 0)
+        for role in self.enrolments.filter(status=EnrolmentStatus.APPROVED).values_list("role", flat=True):
+            counts[role] += 1
+        return counts
+
+    @property
+    def circle_pool_problems(self) -> list[str]:
+        """For a circle program enrolling or matching, why its approved enrolments cannot fill one circle yet; else empty."""
+        if not self.is_circles or self.status not in (ProgramStatus.ENROLLING, ProgramStatus.MATCHING):
+            return []
+        counts = self.approved_counts()
+        return self.circle_size_problems(mentors=counts[Role.MENTOR], mentees=counts[Role.MENTEE])
 
     @property
     def driver_label(self) -> str:

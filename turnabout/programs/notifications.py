@@ -1,5 +1,7 @@
 """The email of the programs app: the invitation to a program, sent once (``core.delivery``).
 
+A guest from outside is told who invites them, as a guest of which organisation and until when they may sign in.
+
 ``Enrolment.invitation_emailed_at`` records the send: it is set once the email went, and an enrolment that has it
 (an invitation sent before the send-once keys existed, too) is not emailed again.
 """
@@ -27,6 +29,7 @@ def send_invitation(enrolment: Enrolment) -> None:
             context={
                 "person": person,
                 "program": program,
+                "inviting_organisation": program.organisation.name,
                 # Lazy: the labels are read while the email renders, in the recipient's language.
                 "role_label": lazy(program.label_for, str)(enrolment.role),
                 "partner_label": lazy(program.label_for, str)(Role.MENTEE if enrolment.role == Role.MENTOR else Role.MENTOR),

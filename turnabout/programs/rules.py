@@ -12,11 +12,11 @@ from typing import Any
 
 from django.utils.translation import gettext, ngettext
 
-from turnabout.engine import Mode, Rules, Weights
+from turnabout.engine import CircleSpec, Mode, Rules, Weights
 from turnabout.people.communities import counting_memberships, eligible_member_ids
-from turnabout.people.models import Person
+from turnabout.people.models import Grade, Person
 from turnabout.programs.errors import UnknownMatchSetting
-from turnabout.programs.models import Program, ProgramStatus, Role, StrategicDriver
+from turnabout.programs.models import CIRCLE_SIZE_FIELDS, Program, ProgramStatus, Role, StrategicDriver
 
 _TEMPLATE_BLANK = re.compile(r"\[[^\]]{3,}\]")
 
@@ -95,6 +95,22 @@ def match_settings(program: Program) -> MatchSettings:
     return MatchSettings.from_stored(program.match_weights, program.match_rules)
 
 
+def circle_spec(program: Program) -> CircleSpec:
+    """The sizes of the program's circles as the engine reads them."""
+    return CircleSpec(
+        mentors_per_circle=(program.circle_min_mentors, program.circle_max_mentors),
+        mentees_per_circle=(program.circle_min_mentees, program.circle_max_mentees),
+    )
+
+
+def circle_size_problems(program: Program, *, mentors: int, mentees: int) -> list[str]:
+    """Why a pool of ``mentors`` and ``mentees`` cannot fill even one of the program's circles, in its labels; empty when it can.
+
+    "A circle needs at least 4 juniors and 3 executives; the pool has 2 juniors." (``Program.circle_size_problems``).
+    """
+    return program.circle_size_problems(mentors=mentors, mentees=mentees)
+
+
 TRANSITIONS: dict[ProgramStatus, frozenset[ProgramStatus]] = {
     ProgramStatus.DRAFT: frozenset({ProgramStatus.ENROLLING}),
     ProgramStatus.ENROLLING: frozenset({ProgramStatus.MATCHING, ProgramStatus.DRAFT}),
@@ -134,6 +150,7 @@ _ELIGIBILITY = frozenset(
     {
         "mentee_min_grade",
         "mentor_max_grade",
+        "guest_grade",
         "min_grade_gap",
         "min_tenure_months",
         "eligible_sites",
@@ -143,7 +160,8 @@ _ELIGIBILITY = frozenset(
         "training_modules",
     }
 )
-_ENGINE = frozenset({"match_weights", "match_rules"})
+# A circle program's sizes are matching settings: they change with the engine's, until pairs run.
+_ENGINE = frozenset({"match_weights", "match_rules", *(name for names in CIRCLE_SIZE_FIELDS.values() for name in names)})
 _SCHEDULE = frozenset({"enrolment_opens_on", "enrolment_closes_on", "starts_on", "ends_on", "cadence", "target_meeting_count"})
 
 # Settings people have signed up to freeze once they apply; the engine's settings freeze once pairs run.
@@ -249,18 +267,48 @@ def deletion_problems(program: Program) -> list[str]:
     return problems
 
 
+def grade_of(program: Program, person: Person) -> Grade | None:
+    """The grade ``program``'s grade rules and matching read for ``person``: a guest stands at the program's guest grade."""
+    return program.guest_grade if person.is_guest else person.grade
+
+
+def has_grade_rules(program: Program) -> bool:
+    """Whether the program's rules need a guest's grade: a grade limit on either side, or a grade gap above one.
+
+    A gap of one (the engine's least: the mentor is junior to the mentee) needs none, as a guest without a grade stands
+    below every grade of the ladder, as a junior (``matching.pool``).
+    """
+    return program.mentee_min_grade_id is not None or program.mentor_max_grade_id is not None or program.min_grade_gap > 1
+
+
 def eligibility_problems(program: Program, person: Person, role: Role | str, *, today: date) -> list[str]:
-    """Why ``person`` may not join on ``role``'s side; empty when eligible."""
+    """Why ``person`` may not join on ``role``'s side; empty when eligible.
+
+    A guest from outside joins on the mentor side only, while their access lasts; the rules of a place in the
+    organisation (tenure, sites, departments, communities) do not apply to them, as the program manager invited them
+    by name, and the grade rules read the program's guest grade. A guest reads no related rows, saved or not.
+    """
     problems = []
     if person.organisation_id != program.organisation_id:
         return [gettext("belongs to another organisation")]
     if not person.is_active_employee:
         problems.append(gettext("has left the organisation"))
-    rank = person.grade.rank if person.grade else None
+    if person.is_guest:
+        if role == Role.MENTEE:
+            problems.append(gettext("is a guest, and guests take part as %(mentors)s") % {"mentors": program.plural_for(Role.MENTOR)})
+        if person.guest_access_ended(today):
+            problems.append(gettext("their guest access has ended"))
+        if has_grade_rules(program) and program.guest_grade_id is None:
+            problems.append(gettext("the program does not say where guests stand on the grade ladder"))
+            return problems
+    grade = grade_of(program, person)
+    rank = grade.rank if grade else None
     if role == Role.MENTEE and program.mentee_min_grade and (rank is None or rank < program.mentee_min_grade.rank):
         problems.append(gettext("grade is below %(grade)s") % {"grade": program.mentee_min_grade.code})
     if role == Role.MENTOR and program.mentor_max_grade and (rank is None or rank > program.mentor_max_grade.rank):
         problems.append(gettext("grade is above %(grade)s") % {"grade": program.mentor_max_grade.code})
+    if person.is_guest:
+        return problems
     if program.min_tenure_months and (person.hire_date is None or months_between(person.hire_date, today) < program.min_tenure_months):
         problems.append(
             ngettext("has been with us less than %(count)d month", "has been with us less than %(count)d months", program.min_tenure_months)

@@ -14,13 +14,15 @@ from pydantic import ConfigDict, Strict, StrictBool
 from turnabout.core.api_types import CONTROL_CHARACTERS, SMALL_COUNT_MAX, Documented, JsonDatabaseId, JsonInteger, Text
 from turnabout.engine import Mode
 from turnabout.programs.forms import INVITE_EMAILS_MAX_LENGTH
-from turnabout.programs.models import Cadence, Program, ProgramStatus, Role, StrategicDriver
+from turnabout.programs.models import CIRCLE_MAX_SIZE, Cadence, PairingFormat, Program, ProgramStatus, Role, StrategicDriver
 from turnabout.programs.services import MAX_MIN_OVERLAP_MINUTES, PROGRAM_TEXT_MAX_LENGTHS
 
 # A JSON number from 0 to 1: true and "0.5" are refused rather than read as 1.0 and 0.5; the form refuses out of range.
 Weight = Annotated[float, Strict(), Documented(minimum=0, maximum=1)]
 # A PositiveSmallIntegerField, refused beyond its range by the form.
 FormSmallCount = Annotated[JsonInteger, Documented(minimum=0, maximum=SMALL_COUNT_MAX)]
+# A side of a circle: the form refuses a size outside 1 to CIRCLE_MAX_SIZE, or the fewest above the most, naming the field.
+CircleSize = Annotated[JsonInteger, Documented(minimum=1, maximum=CIRCLE_MAX_SIZE)]
 # An address as the invitation form reads one (commas and line breaks would split it), within an EmailField's bound.
 EMAIL_MAX_LENGTH = 254
 _NOT_IN_ADDRESS = f"@\\s,{CONTROL_CHARACTERS}"
@@ -67,9 +69,16 @@ class ProgramOut(Schema):
     starts_on: date | None
     ends_on: date | None
     sponsor_id: int | None
+    pairing_format: str
+    circle_min_mentors: int
+    circle_max_mentors: int
+    circle_min_mentees: int
+    circle_max_mentees: int
     match_weights: dict[str, float]
     match_rules: dict[str, object]
     launch_problems: list[str] = []
+    # A circle program enrolling or matching: why its approved enrolments cannot fill one circle yet.
+    circle_pool_problems: list[str] = []
 
 
 class ProgramCreateIn(Schema):
@@ -122,6 +131,11 @@ class ProgramUpdateIn(Schema):
     cadence: Annotated[str, Documented(enum=Cadence.values)] | None = None
     target_meeting_count: FormSmallCount | None = None
     min_grade_gap: FormSmallCount | None = None
+    pairing_format: Annotated[str, Documented(enum=PairingFormat.values)] | None = None
+    circle_min_mentors: CircleSize | None = None
+    circle_max_mentors: CircleSize | None = None
+    circle_min_mentees: CircleSize | None = None
+    circle_max_mentees: CircleSize | None = None
     match_weights: MatchWeightsIn | None = None
     match_rules: MatchRulesIn | None = None
 

@@ -11,8 +11,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -21,11 +22,20 @@ from turnabout.accounts.models import AccountRole, Organisation, User
 from turnabout.core.content import content_text
 from turnabout.core.email import DIRECTION_CONTROLS
 from turnabout.engine import Mode
-from turnabout.people.models import Community, Department, EmploymentStatus, Person, Site, Skill
+from turnabout.identity.links import is_service_login_address
+from turnabout.people.models import Community, Department, EmploymentStatus, Person, PersonKind, Site, Skill
+from turnabout.people.services import create_guest
 from turnabout.programs.catalogue import program_presets, structure_section, training_catalogue
 from turnabout.programs.errors import (
     EnrolmentStateError,
     FieldLocked,
+    GuestAccessEndInvalid,
+    GuestGradeMissing,
+    GuestIsEmployee,
+    GuestListInvalid,
+    GuestLoginElsewhere,
+    GuestNotEligible,
+    GuestOrganisationMissing,
     InvalidTransition,
     NotReadyToLaunch,
     ProgramNotDeletable,
@@ -53,6 +63,7 @@ from turnabout.programs.rules import (
     add_months,
     deletion_problems,
     eligibility_problems,
+    has_grade_rules,
     is_in_eligible_communities,
     launch_problems,
     withholds_non_members,
@@ -232,6 +243,8 @@ def _program_settings_errors(program: Program, *, changed: set[str], many_to_man
     """What is wrong with the ``changed`` settings of the unsaved ``program``, by field; empty when nothing is."""
     errors: dict[str, list[str]] = {}
     unchanged = [field.name for field in Program._meta.concrete_fields if field.name not in changed]
+    # Program.clean checks what involves several fields whatever changed: the dates in order, and the circle settings
+    # (each size from 1 to 20, the fewest no more than the most, circles managed and asked all at once).
     try:
         program.full_clean(exclude=unchanged, validate_unique=False, validate_constraints=False)
     except ValidationError as error:
@@ -247,7 +260,7 @@ def _program_settings_errors(program: Program, *, changed: set[str], many_to_man
     sponsor = program.sponsor if "sponsor" in changed and "sponsor" not in errors else None
     if sponsor is not None and (sponsor.organisation_id != organisation_id or sponsor.role != AccountRole.SPONSOR):
         errors["sponsor"] = [gettext("Choose an executive sponsor of the program's organisation.")]
-    for name in ("mentee_min_grade", "mentor_max_grade"):
+    for name in ("mentee_min_grade", "mentor_max_grade", "guest_grade"):
         grade = getattr(program, name) if name in changed and name not in errors else None
         if grade is not None and grade.organisation_id != organisation_id:
             errors[name] = [gettext("Choose a grade of the program's organisation.")]
@@ -353,7 +366,7 @@ def invite_people(*, program: Program, people: Iterable[Person], role: Role, by:
     # Eligibility reads the program's site and department lists: load them once, not once per person.
     program = (
         Program.objects.prefetch_related("eligible_sites", "eligible_departments", "eligible_communities")
-        .select_related("mentee_min_grade", "mentor_max_grade")
+        .select_related("mentee_min_grade", "mentor_max_grade", "guest_grade")
         .get(pk=program.pk)
     )
     enrolled = set(Enrolment.objects.filter(program=program, person__in=people).values_list("person_id", flat=True))
@@ -389,6 +402,112 @@ def invite_people(*, program: Program, people: Iterable[Person], role: Role, by:
         over_limit=over_limit,
         outside_communities=outside_communities,
     )
+
+
+# A guest's access lasts at most this many months from the day they are invited (or invited again).
+GUEST_ACCESS_MAX_MONTHS = 24
+GUEST_NAME_MAX_LENGTH = Person._meta.get_field("given_name").max_length or 100
+GUEST_ORGANISATION_MAX_LENGTH = Person._meta.get_field("guest_organisation").max_length or 200
+
+
+@dataclass(frozen=True)
+class GuestInvitation:
+    """One guest from outside to invite: their name and address, their own organisation and the last day of their access."""
+
+    given_name: str
+    family_name: str
+    email: str
+    guest_organisation: str
+    access_ends_on: date
+
+
+def _guest_refusal(program: Program, guest: GuestInvitation, *, role: Role, today: date) -> Exception | None:
+    """Why ``guest`` cannot be invited to ``program`` on ``role``'s side, as the error to raise; None when they can. Reads only."""
+    email = guest.email.strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        return GuestListInvalid(gettext("“%(email)s” is not an email address.") % {"email": guest.email})
+    names = (guest.given_name.strip(), guest.family_name.strip())
+    if not all(names) or any(len(name) > GUEST_NAME_MAX_LENGTH for name in names):
+        return GuestListInvalid(
+            gettext("Give %(email)s's given and family names, each up to %(limit)s characters.")
+            % {"email": email, "limit": GUEST_NAME_MAX_LENGTH}
+        )
+    organisation_name = guest.guest_organisation.strip()
+    if not organisation_name or len(organisation_name) > GUEST_ORGANISATION_MAX_LENGTH:
+        return GuestOrganisationMissing(
+            gettext("Name the organisation %(email)s comes from, in up to %(limit)s characters.")
+            % {"email": email, "limit": GUEST_ORGANISATION_MAX_LENGTH}
+        )
+    latest = add_months(today, GUEST_ACCESS_MAX_MONTHS)
+    if guest.access_ends_on <= today:
+        return GuestAccessEndInvalid(
+            gettext("The access of %(email)s must end after today, not on %(date)s.")
+            % {"email": email, "date": formats.date_format(guest.access_ends_on)}
+        )
+    if guest.access_ends_on > latest:
+        return GuestAccessEndInvalid(
+            gettext("A guest's access lasts at most two years: end the access of %(email)s by %(date)s.")
+            % {"email": email, "date": formats.date_format(latest)}
+        )
+    login = User.objects.filter(email__iexact=email).first()
+    if is_service_login_address(email) or (login is not None and login.is_service_account):
+        reserved = gettext("%(email)s is reserved for a Turnabout API or SCIM token, not a person's login.")
+        return GuestLoginElsewhere(reserved % {"email": email})
+    if login is not None and login.organisation_id != program.organisation_id:
+        return GuestLoginElsewhere(gettext("%(email)s already has a Turnabout login in another organisation.") % {"email": email})
+    person = Person.objects.filter(organisation_id=program.organisation_id, email__iexact=email).first()
+    if person is not None and not person.is_guest:
+        return GuestIsEmployee(email=email, name=person.full_name)
+    # Eligibility as the guest will stand once invited: a new one, or the existing one with the later access end.
+    candidate = person or Person(organisation_id=program.organisation_id, email=email, kind=PersonKind.GUEST)
+    if candidate.access_ends_on is None or guest.access_ends_on > candidate.access_ends_on:
+        candidate.access_ends_on = guest.access_ends_on
+    problems = eligibility_problems(program, candidate, role, today=today)
+    return GuestNotEligible(email=email, problems=problems) if problems else None
+
+
+@transaction.atomic
+def invite_guests(*, program: Program, guests: list[GuestInvitation], role: Role = Role.MENTOR, by: User) -> InvitationResult:
+    """Invite guests from outside to ``program``: every row is checked first, and one refusal writes nothing.
+
+    Raises a ``GuestInvitationRefused`` naming the first row that cannot go ahead (an address that is an employee's,
+    a login of another organisation or a token's, an access end that is not after today or more than two years ahead,
+    a blank organisation name, a guest the program's rules refuse) and ``GuestGradeMissing`` when the program has grade
+    rules but does not say where guests stand. Then each guest is created, or found and their access extended
+    (``people.services.create_guest``), and invited as ``invite_people`` invites (emailed after commit when enrolling).
+    """
+    if not program.accepts_invitations:
+        raise InvalidTransition(gettext("Invitations are sent while a program is a draft or enrolling."))
+    program = Program.objects.select_related("organisation", "mentee_min_grade", "mentor_max_grade", "guest_grade").get(pk=program.pk)
+    if not guests:
+        raise GuestListInvalid(gettext("Give at least one guest to invite."))
+    if has_grade_rules(program) and program.guest_grade_id is None:
+        raise GuestGradeMissing(gettext("Say where guests stand on the grade ladder (the program's settings) before inviting guests."))
+    today = timezone.localdate()
+    seen: set[str] = set()
+    for guest in guests:
+        email = guest.email.strip().lower()
+        if email in seen:
+            raise GuestListInvalid(gettext("%(email)s is in the list twice.") % {"email": email})
+        seen.add(email)
+        refusal = _guest_refusal(program, guest, role=role, today=today)
+        if refusal is not None:
+            raise refusal
+    people = [
+        create_guest(
+            organisation=program.organisation,
+            email=guest.email,
+            given_name=guest.given_name,
+            family_name=guest.family_name,
+            guest_organisation=guest.guest_organisation,
+            access_ends_on=guest.access_ends_on,
+            by=by,
+        )
+        for guest in guests
+    ]
+    return invite_people(program=program, people=people, role=role, by=by)
 
 
 @transaction.atomic

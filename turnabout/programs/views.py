@@ -28,6 +28,7 @@ from turnabout.programs.forms import (
     MAIN_STRENGTH,
     OTHER_STRENGTH,
     ApplicationForm,
+    GuestInvitationForm,
     InviteByEmailForm,
     InviteByFilterForm,
     ProgramSetupForm,
@@ -45,6 +46,7 @@ from turnabout.programs.services import (
     create_program_from_preset,
     decide_application,
     delete_draft_program,
+    invite_guests,
     invite_people,
     submit_application,
     update_program,
@@ -110,18 +112,24 @@ def program_new(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 def program_detail(request: AuthenticatedRequest, program_id: int) -> HttpResponse:
     program = access_program(request.user, program_id)
-    context = {
+    return render(request, "programs/detail.html", _detail_context(program, guest_form=GuestInvitationForm()))
+
+
+def _detail_context(program: Program, *, guest_form: GuestInvitationForm) -> dict[str, object]:
+    roster = program_roster(program)
+    return {
         "program": program,
-        "roster": program_roster(program),
+        "roster": roster,
+        "guests": [enrolment for enrolment in roster.enrolments if enrolment.person.is_guest],
         "problems": launch_problems(program) if program.status == ProgramStatus.DRAFT else [],
         "deletable": not deletion_problems(program),
         "next_statuses": sorted(TRANSITIONS[ProgramStatus(program.status)], key=list(ProgramStatus).index),
         "filter_form": InviteByFilterForm(program=program),
         "email_form": InviteByEmailForm(program=program),
+        "guest_form": guest_form,
         "topics": program.topics.all(),
         "withholds_non_members": withholds_non_members(program),
     }
-    return render(request, "programs/detail.html", context)
 
 
 @login_required
@@ -220,6 +228,23 @@ def program_invite(request: AuthenticatedRequest, program_id: int) -> HttpRespon
         return redirect("programs:detail", program.pk)
     messages.success(request, _invitation_summary(program=program, role=role, result=result, limit=limit))
     return redirect("programs:detail", program.pk)
+
+
+@login_required
+@require_POST
+def program_invite_guests(request: AuthenticatedRequest, program_id: int) -> HttpResponse:
+    """Invite guests from outside; a refused list shows the page again with the form as posted and what to fix."""
+    program = access_program(request.user, program_id, write=True)
+    form = GuestInvitationForm(request.POST)
+    if form.is_valid():
+        try:
+            result = invite_guests(program=program, guests=form.invitations(), role=Role.MENTOR, by=request.user)
+        except ProgramError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _invitation_summary(program=program, role=Role.MENTOR, result=result, limit=None))
+            return redirect("programs:detail", program.pk)
+    return render(request, "programs/detail.html", _detail_context(program, guest_form=form))
 
 
 def _invitation_summary(*, program: Program, role: str, result: InvitationResult, limit: int | None) -> str:

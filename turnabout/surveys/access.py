@@ -5,15 +5,16 @@ programs (counts only, never answers); sponsors are refused by ``access_program`
 from django.http import Http404
 from django.utils.translation import gettext
 
-from turnabout.accounts.access import access_managed_organisation, access_organisation
+from turnabout.accounts.access import WITH_GUESTS, access_managed_organisation, access_organisation
 from turnabout.accounts.models import User
 from turnabout.programs.access import access_program
 from turnabout.surveys.models import InterestInvitation, InterestSurvey, SurveyAssignment, SurveyWave
 
 
 def access_own_assignment(user: User, assignment_id: int) -> SurveyAssignment:
-    """The signed-in participant's own assignment; anyone else's, managers' included, answers 404."""
-    organisation = access_organisation(user)
+    """The signed-in participant's own assignment (a guest's too: their program's surveys); anyone else's, managers'
+    included, answers 404."""
+    organisation = access_organisation(user, roles=WITH_GUESTS)
     assignment = (
         SurveyAssignment.objects.select_related("wave__program", "enrolment__person")
         .filter(pk=assignment_id, enrolment__person__user=user, wave__program__organisation=organisation)

@@ -160,7 +160,12 @@ def open_wave(*, wave: SurveyWave, now: datetime) -> OpenedWave:
     instruments = instruments_for_wave(wave.kind)
     enrolments = Enrolment.objects.filter(program=wave.program, status=EnrolmentStatus.APPROVED).exclude(survey_assignments__wave=wave)
     if wave.kind != WaveKind.BASELINE:
-        paired = Q(pairs_as_mentor__status__in=PAIRED_STATUSES) | Q(pairs_as_mentee__status__in=PAIRED_STATUSES)
+        # A member of a pair or circle (a circle's members beyond its lead members are reached through memberships).
+        paired = (
+            Q(pairs_as_mentor__status__in=PAIRED_STATUSES)
+            | Q(pairs_as_mentee__status__in=PAIRED_STATUSES)
+            | Q(memberships__pair__status__in=PAIRED_STATUSES)
+        )
         enrolments = enrolments.filter(paired).distinct()
     assigned = 0
     for enrolment in enrolments.order_by("pk"):

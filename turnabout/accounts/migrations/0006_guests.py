@@ -4,15 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0005_audit_trail'),
+        ("accounts", "0005_audit_trail"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='user',
-            name='role',
-            field=models.CharField(choices=[('admin', 'Administrator'), ('program_manager', 'Program manager'), ('participant', 'Participant'), ('sponsor', 'Executive sponsor'), ('guest', 'Guest participant')], default='participant', max_length=20),
+            model_name="user",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("admin", "Administrator"),
+                    ("program_manager", "Program manager"),
+                    ("participant", "Participant"),
+                    ("sponsor", "Executive sponsor"),
+                    ("guest", "Guest participant"),
+                ],
+                default="participant",
+                max_length=20,
+            ),
         ),
     ]

@@ -32,8 +32,11 @@ ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:user:"
 
 
 def scim_people(*, organisation: Organisation) -> "QuerySet[Person]":
-    """The organisation's people as SCIM shows them: leavers included (active false), those SCIM deleted not."""
-    return Person.objects.filter(organisation=organisation, scim_deleted_at__isnull=True).select_related("department").order_by("pk")
+    """The organisation's employees as SCIM shows them: leavers included (active false), those SCIM deleted not, and
+    guests from outside never (they are not in the identity provider; SCIM neither lists, returns, changes nor deletes
+    them)."""
+    employees = Person.objects.employees().filter(organisation=organisation, scim_deleted_at__isnull=True)
+    return employees.select_related("department").order_by("pk")
 
 
 def scim_person(*, organisation: Organisation, user_id: str) -> Person | None:

@@ -5,7 +5,9 @@ Every write goes through the people services, so SCIM and the HRIS import run th
 inactive (``active: false``) or deletes is marked as a leaver by ``people.services.mark_leaver``, whose
 ``people_left`` hook withdraws their enrolments, tells their partners and ends their sign-in — exactly as when the
 import marks them. Nobody is ever removed from the directory: a deleted person keeps their record and history
-for reports, and SCIM answers 404 for them from then on (RFC 7644 §3.6).
+for reports, and SCIM answers 404 for them from then on (RFC 7644 §3.6). Guests from outside, whom a program
+manager invited, are not SCIM's: it never sees them (``queries.scim_people``), and a userName or employeeNumber of a
+guest is refused as taken (409).
 
 The caller has authenticated the organisation's SCIM token; ``by`` is its service login, the actor of every
 audit entry. Refusals raise scim2-models exceptions, which carry the status and ``scimType`` of the answer.
@@ -16,7 +18,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Model
+from django.db.models import Model, Q
 from django.utils import timezone
 from scim2_models import InvalidValueException, UniquenessException
 
@@ -175,6 +177,11 @@ def _check_wanted(*, organisation: Organisation, wanted: WantedPerson, person: P
     others = Person.objects.filter(organisation=organisation)
     if person is not None:
         others = others.exclude(pk=person.pk)
+    guests = Person.objects.guests().filter(organisation=organisation)
+    guest = guests.filter(Q(email__iexact=wanted.email) | Q(employee_id=wanted.employee_id)).first()
+    if guest is not None:
+        taken = f"userName {wanted.email}" if guest.email.lower() == wanted.email.lower() else f"employeeNumber {wanted.employee_id}"
+        raise UniquenessException(detail=f"{taken} belongs to a guest from {guest.guest_organisation}; a guest is not an employee.")
     if others.filter(email__iexact=wanted.email).exists():
         raise UniquenessException(detail=f"userName {wanted.email} belongs to another person of the directory.")
     if others.filter(employee_id=wanted.employee_id).exists():
@@ -200,11 +207,12 @@ def provision_person(*, organisation: Organisation, user: Any, by: User) -> Pers
 
     Someone SCIM deleted earlier with the same employeeNumber is the same employee back (a re-hire): their record
     is shown again and updated, keeping its id and history. Otherwise a userName or employeeNumber someone already
-    has is refused (409). A user created inactive is added as a leaver. Audited.
+    has, an employee or a guest from outside, is refused (409). A user created inactive is added as a leaver. Audited.
     """
     wanted = wanted_person_of(user)
     returning = (
-        Person.objects.select_for_update(of=("self",))
+        Person.objects.employees()
+        .select_for_update(of=("self",))
         .select_related("department", "organisation", "user")
         .filter(organisation=organisation, employee_id=wanted.employee_id, scim_deleted_at__isnull=False)
         .first()

@@ -4,25 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('people', '0009_community_membership_source_hris'),
+        ("people", "0009_community_membership_source_hris"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='person',
-            name='access_ends_on',
+            model_name="person",
+            name="access_ends_on",
             field=models.DateField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='person',
-            name='guest_organisation',
+            model_name="person",
+            name="guest_organisation",
             field=models.CharField(blank=True, max_length=200),
         ),
         migrations.AddField(
-            model_name='person',
-            name='kind',
-            field=models.CharField(choices=[('employee', 'Employee'), ('guest', 'Guest from outside')], default='employee', max_length=10),
+            model_name="person",
+            name="kind",
+            field=models.CharField(choices=[("employee", "Employee"), ("guest", "Guest from outside")], default="employee", max_length=10),
         ),
     ]
