@@ -3,8 +3,11 @@
 from datetime import date
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from tests.builders import add_person
 from turnabout.people.communities import create_community, join_community
 from turnabout.programs.errors import NotReadyToLaunch
 from turnabout.programs.models import Program, ProgramStatus, Role, StrategicDriver
@@ -258,3 +261,22 @@ def test_an_ordinary_communitys_program_page_does_not_explain_identity_based_inv
     # then
     assert "<dt>Community</dt><dd>Early careers</dd>" in html
     assert "treat its roster as confidential" not in html
+
+
+def test_inviting_to_a_communitys_program_reads_the_memberships_once_whatever_the_number_of_people(acme, erg, erg_program, mentor):
+    # given twelve colleagues, half of them in the ERG
+    people = [add_person(acme, f"C{number:02d}", grade="G9", department="Sales") for number in range(12)]
+    for person in people[::2]:
+        join_community(community=erg, person=person)
+
+    def queries_to_invite(invited: list) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            invite_people(program=erg_program, people=invited, role=Role.MENTEE, by=mentor)
+        return len(captured.captured_queries)
+
+    # when three are invited, then the other nine
+    few, many = queries_to_invite(people[:3]), queries_to_invite(people[3:])
+
+    # then the count does not grow with the people, and only members are invited
+    assert few == many
+    assert sorted(e.person.employee_id for e in erg_program.enrolments.all()) == [p.employee_id for p in people[::2]]

@@ -58,7 +58,7 @@ from turnabout.identity.forms import (
     TokenForm,
 )
 from turnabout.identity.sso.forms import DiscoverForm, ProviderForm, SignInRulesForm
-from turnabout.matching.forms import MentorRequestForm, PairRuleForm
+from turnabout.matching.forms import CircleBanForm, CirclePinForm, MentorRequestForm, PairRuleForm
 from turnabout.people.admin import PersonAdminForm
 from turnabout.people.forms import CommunityForm, DirectoryFilterForm, SensitiveProfileForm
 from turnabout.people.hris_jobs import create_import_job
@@ -159,6 +159,8 @@ def builders(acme, admin, manager, mentee, program) -> dict[type[forms.BaseForm]
         PauseForm: lambda data, files: PauseForm(data),
         PairRuleForm: lambda data, files: PairRuleForm(data, program=program),
         MentorRequestForm: lambda data, files: MentorRequestForm(data, program=program),
+        CirclePinForm: lambda data, files: CirclePinForm(data, program=program),
+        CircleBanForm: lambda data, files: CircleBanForm(data, program=program),
         QuoteForm: lambda data, files: QuoteForm(data),
         QuoteChoiceForm: lambda data, files: QuoteChoiceForm(data),
         InterestSurveyForm: lambda data, files: InterestSurveyForm(data, organisation=acme),

@@ -223,6 +223,14 @@ MATRIX: dict[str, Row] = {
     "matching:my_matches": row(GET="200 200 200 200 200 login login login", POST="200 200 200 200 200 login login login"),
     "matching:my_match": row(GET="404 404 200 404 404 login login login", POST="404 404 302 404 404 login login login",
         data={"answer": "decline", "reason": "workload", "confirm": "yes"}),
+    # The cast's program forms pairs, so it has no circle match (a member's page answers 404 to all) and no proposed
+    # circle (a pin or ban is refused by the form and redirects a manager back to the review).
+    "matching:my_circle": row(GET="404 404 404 404 404 login login login", POST="404 404 404 404 404 login login login",
+        data={"answer": "decline", "reason": "workload", "confirm": "yes"}),
+    "matching:circle_pin": row(GET="405 405 405 405 405 login login login", POST="302 302 403 403 404 login login login",
+        data={"circle": "0"}),
+    "matching:circle_ban": row(GET="405 405 405 405 405 login login login", POST="302 302 403 403 404 login login login",
+        data=_pair_rule),
     "matching:suggestions": row(GET="404 404 302 404 404 login login login", POST="404 404 302 404 404 login login login",
         data=_suggestion),
     "matching:rematch": row(GET="405 405 405 405 405 login login login", POST="302 302 403 403 404 login login login",

@@ -71,13 +71,13 @@ def concern_key(concern_id: int) -> str:
     return f"concern:{concern_id}"
 
 
-def meeting_invitation_key(meeting_id: int, *, sequence: int, role: str) -> str:
+def meeting_invitation_key(meeting_id: int, *, sequence: int, role: str, member_id: int | None = None) -> str:
     """One per side and version of the invitation (an update has the next iCalendar sequence)."""
-    return f"invite:{meeting_id}:{sequence}:{role}"
+    return f"invite:{meeting_id}:{sequence}:{role}" + _member_suffix(member_id)
 
 
-def meeting_cancellation_key(meeting_id: int, *, role: str) -> str:
-    return f"cancel:{meeting_id}:{role}"
+def meeting_cancellation_key(meeting_id: int, *, role: str, member_id: int | None = None) -> str:
+    return f"cancel:{meeting_id}:{role}" + _member_suffix(member_id)
 
 
 def senior_cancellation_key(meeting_id: int) -> str:
@@ -89,8 +89,13 @@ def agenda_key(meeting_id: int, agenda_sent_at: datetime) -> str:
     return f"agenda:{meeting_id}:{agenda_sent_at.isoformat()}"
 
 
-def pulse_request_key(meeting_id: int, *, role: str) -> str:
-    return f"pulse-request:{meeting_id}:{role}"
+def pulse_request_key(meeting_id: int, *, role: str, member_id: int | None = None) -> str:
+    return f"pulse-request:{meeting_id}:{role}" + _member_suffix(member_id)
+
+
+def _member_suffix(member_id: int | None) -> str:
+    """A circle's keys end in the member (``:m<id>``); a pair's keep their text, so nothing sent before is sent again."""
+    return "" if member_id is None else f":m{member_id}"
 
 
 def program_invitation_key(enrolment_id: int) -> str:
@@ -127,3 +132,13 @@ def sign_in_link_key(task_result_id: str) -> str:
 def welcome_key(task_result_id: str) -> str:
     """Each invitation or new role is its own welcome, keyed like a sign-in link by the task that sends it."""
     return f"welcome:{task_result_id}"
+
+
+def circle_proposed_key(match_id: int, *, enrolment_id: int) -> str:
+    """Each member of a circle proposal is asked once."""
+    return f"circle-proposed:{match_id}:{enrolment_id}"
+
+
+def circle_outcome_key(match_id: int, *, enrolment_id: int) -> str:
+    """A circle proposal has one outcome (started or declined), told once to each member."""
+    return f"circle-outcome:{match_id}:{enrolment_id}"

@@ -8,7 +8,7 @@ from django.http import Http404
 
 from turnabout.accounts.access import WITH_GUESTS, access_organisation
 from turnabout.accounts.models import User
-from turnabout.engagement.models import Meeting, Pair, Quote
+from turnabout.engagement.models import Meeting, Pair, PairMember, Quote
 from turnabout.programs.access import manages_program
 from turnabout.programs.models import Program, Role
 
@@ -25,8 +25,34 @@ def access_pair(user: User, pair_id: int) -> tuple[Pair, Role]:
     return pair, role
 
 
+def access_pair_member(user: User, pair_id: int) -> tuple[Pair, Role, PairMember | None]:
+    """``access_pair`` with the user's current member row: always set for a circle, None only for a pair made without
+    member rows (ADR 0008, expand step)."""
+    pair, role = access_pair(user, pair_id)
+    return pair, role, _member(user, pair)
+
+
+def access_meeting_member(user: User, meeting_id: int) -> tuple[Meeting, Role, PairMember | None]:
+    """``access_meeting`` with the user's current member row, as ``access_pair_member``."""
+    meeting, role = access_meeting(user, meeting_id)
+    return meeting, role, _member(user, meeting.pair)
+
+
+def _member(user: User, pair: Pair) -> PairMember | None:
+    member = pair.members.current().filter(enrolment__person__user_id=user.pk).select_related("enrolment__person").first()
+    if member is None and pair.is_circle:
+        raise Http404("No such pair of yours.")
+    return member
+
+
 def _side(user: User, pair: Pair) -> Role | None:
-    """The user's side of the pair, None when it is not theirs."""
+    """The user's side of the pair (in a circle, their member's role), None when it is not theirs.
+
+    A circle member who left has no side any more.
+    """
+    if pair.is_circle:
+        role = pair.members.current().filter(enrolment__person__user_id=user.pk).values_list("role", flat=True).first()
+        return Role(role) if role is not None else None
     if pair.mentor.person.user_id == user.pk:
         return Role.MENTOR
     if pair.mentee.person.user_id == user.pk:

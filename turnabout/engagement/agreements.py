@@ -104,3 +104,10 @@ def filled_agreement_text(agreement: Agreement) -> str:
 
 def is_signed_by_both(agreement: Agreement) -> bool:
     return {signature.role for signature in agreement.signatures.all()} == {Role.MENTOR, Role.MENTEE}
+
+
+def is_signed_by_every_member(agreement: Agreement) -> bool:
+    """A circle's agreement is signed once every current member signed it."""
+    signed = {signature.member_id for signature in agreement.signatures.all()}
+    current = set(agreement.pair.members.current().values_list("pk", flat=True))
+    return bool(current) and current <= signed

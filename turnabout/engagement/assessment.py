@@ -18,7 +18,13 @@ Goal activity  days since any goal or milestone was created or updated (since th
                started when it has none): 60 days or more, or 120 days or more
 Concerns       open concerns a participant raised with the program manager (either side;   40
                the reason does not say which)
+Missing pulses a circle only: half or more of the members sent no pulse for the last held     20
+               meeting (counts only, never names)
 =============  ==========================================================================  ============
+
+A circle's pulse trend runs on each meeting's mean rating (``meeting_pulse_means``) instead of single ratings, so
+a circle of eight is read meeting by meeting like a pair. Pairs keep the defaults (two members, no means), which
+give exactly the numbers they had before circles.
 
 States: healthy at 70 or more, watch from 40 to 69, at risk below 40. Reasons are phrased from metadata
 only (counts, dates, ratings), never from notes, pulse text, agendas or goal contents.
@@ -57,6 +63,8 @@ PULSE_FALL_POINTS = ((2.0, 40), (1.0, 20))
 GOAL_IDLE_POINTS = ((120, 35), (60, 20))
 # An open concern alone puts a pair on watch (100 − 40 < HEALTHY_FROM) until the program manager resolves it.
 OPEN_CONCERN_POINTS = 40
+# A circle where half or more of the members sent no pulse for the last held meeting.
+MISSING_PULSE_POINTS = 20
 
 # The cadence as an adjective in a sentence: "against a monthly cadence", "every fortnightly meeting".
 CADENCE_NAMES = {
@@ -98,6 +106,11 @@ class HealthFacts:
     mentor_label: str = "mentor"
     mentee_label: str = "mentee"
     open_concerns: int = 0
+    # Circles: how many current members, each held meeting's mean pulse rating (newest first), and how many pulses
+    # the last held meeting got (None when nothing was held or the count is not known).
+    member_count: int = 2
+    meeting_pulse_means: tuple[float, ...] = ()
+    last_meeting_pulses: int | None = None
 
     @property
     def last_held_on(self) -> date | None:
@@ -192,6 +205,7 @@ def assess_health(facts: HealthFacts, *, today: date) -> HealthAssessment:
             _pulse_trend(facts),
             _goal_activity(facts, today),
             _open_concerns(facts),
+            _missing_pulses(facts),
         )
         if reason is not None
     ]
@@ -275,6 +289,13 @@ def describe_reason(code: str, params: ReasonParams, *, mentor_label: str, mente
             "%(count)d open concerns raised with the program manager",
             count,
         ) % {"count": count}
+    if code == "missing_pulses":
+        missing, members = params["missing"], params["members"]
+        return ngettext(
+            "%(missing)d of %(members)d members sent no pulse for the last meeting",
+            "%(missing)d of %(members)d members sent no pulse for the last meeting",
+            missing,
+        ) % {"missing": missing, "members": members}
     raise KeyError(code)
 
 
@@ -357,7 +378,8 @@ def _one_decimal(value: float) -> str:
 
 
 def _pulse_trend(facts: HealthFacts) -> HealthReason | None:
-    ratings = facts.pulse_ratings
+    # A circle's trend runs on each meeting's mean, a pair's on its single ratings.
+    ratings: tuple[float, ...] = facts.meeting_pulse_means if facts.member_count > 2 else tuple(facts.pulse_ratings)
     if len(ratings) < 2 * PULSE_WINDOW:
         return None
     recent = sum(ratings[:PULSE_WINDOW]) / PULSE_WINDOW
@@ -385,6 +407,17 @@ def _open_concerns(facts: HealthFacts) -> HealthReason | None:
     if facts.open_concerns == 0:
         return None
     return _reason("open_concern", {"count": facts.open_concerns}, facts, OPEN_CONCERN_POINTS)
+
+
+def _missing_pulses(facts: HealthFacts) -> HealthReason | None:
+    """Half or more of a circle's members sent no pulse for the last held meeting. Pairs are not assessed here:
+    two pulses a meeting were never a health concern of their own."""
+    if facts.member_count <= 2 or facts.last_meeting_pulses is None:
+        return None
+    missing = max(0, facts.member_count - facts.last_meeting_pulses)
+    if 2 * missing < facts.member_count:
+        return None
+    return _reason("missing_pulses", {"missing": missing, "members": facts.member_count}, facts, MISSING_PULSE_POINTS)
 
 
 def agreed_cadence(cadence: str | None, program: Program) -> str:

@@ -23,7 +23,8 @@ from icalendar.enums import PARTSTAT, ROLE, STATUS
 
 from turnabout.accounts.models import User
 from turnabout.core.email import plain_text
-from turnabout.engagement.models import Meeting
+from turnabout.engagement.models import Meeting, PairMember
+from turnabout.programs.models import Role
 
 PRODID = "-//Turnabout//Reverse mentoring meetings//EN"
 UID_DOMAIN = "turnabout"
@@ -38,6 +39,8 @@ def _event(meeting: Meeting, *, cancelled: bool) -> Event:
     mentor, mentee = pair.mentor.person, pair.mentee.person
     pair_url = settings.SITE_URL + reverse("engagement:pair", args=[pair.pk])
     starts_at = meeting.starts_at.astimezone(UTC)
+    if pair.is_circle:
+        return _circle_event(meeting, cancelled=cancelled, pair_url=pair_url)
     return Event.new(
         uid=f"{meeting.ical_uid}@{UID_DOMAIN}",
         sequence=meeting.ical_sequence,
@@ -71,6 +74,41 @@ def _event(meeting: Meeting, *, cancelled: bool) -> Event:
     )
 
 
+def _circle_event(meeting: Meeting, *, cancelled: bool, pair_url: str) -> Event:
+    """A circle's meeting: the first current mentor (by member id, stable across updates) organises; every current
+    member attends."""
+    pair, program = meeting.pair, meeting.pair.program
+    members = list(pair.members.current().select_related("enrolment__person").order_by("pk"))
+    mentors = [member for member in members if member.role == Role.MENTOR]
+    organiser = (mentors or members)[0].enrolment.person
+    starts_at = meeting.starts_at.astimezone(UTC)
+    return Event.new(
+        uid=f"{meeting.ical_uid}@{UID_DOMAIN}",
+        sequence=meeting.ical_sequence,
+        stamp=timezone.now().astimezone(UTC),
+        start=starts_at,
+        end=starts_at + timedelta(minutes=meeting.duration_minutes),
+        summary=_line(_("Reverse mentoring circle: %(program)s") % {"program": program.name}),
+        description=(
+            _line(", ".join(member.enrolment.person.full_name for member in members)) + "\n" + _("Details: %(url)s") % {"url": pair_url}
+        ),
+        location=_line(meeting.location or meeting.get_mode_display()),
+        url=pair_url,
+        status=STATUS.CANCELLED if cancelled else STATUS.CONFIRMED,
+        organizer=vCalAddress.new(organiser.email, cn=_line(organiser.full_name)),
+        attendees=[
+            vCalAddress.new(
+                member.enrolment.person.email,
+                cn=_line(member.enrolment.person.full_name),
+                role=ROLE.REQ_PARTICIPANT,
+                partstat=PARTSTAT.ACCEPTED if member.enrolment.person.pk == organiser.pk else PARTSTAT.NEEDS_ACTION,
+                rsvp=member.enrolment.person.pk != organiser.pk,
+            )
+            for member in members
+        ],
+    )
+
+
 def _calendar(events: list[Event], *, method: str | None, name: str | None = None) -> bytes:
     calendar = Calendar.new(prodid=PRODID, method=method, name=name, subcomponents=events)
     # Calendar.new invents a random calendar UID; drop it so the same meeting always gives the same document.
@@ -88,9 +126,14 @@ def meeting_ics(meeting: Meeting, *, method: Literal["REQUEST", "CANCEL"] = "REQ
 
 
 def feed_ics(user: User) -> bytes:
-    """Every meeting of every pair the user is in, cancelled ones marked CANCELLED; one query."""
+    """Every meeting of every pair and circle the user is in, cancelled ones marked CANCELLED; one query (and one per
+    circle meeting for its members)."""
     meetings = (
-        Meeting.objects.filter(Q(pair__mentor__person__user=user) | Q(pair__mentee__person__user=user))
+        Meeting.objects.filter(
+            Q(pair__mentor__person__user=user)
+            | Q(pair__mentee__person__user=user)
+            | Q(pair__in=PairMember.objects.current().filter(enrolment__person__user=user).values("pair_id"))
+        )
         .select_related("pair__program", "pair__mentor__person", "pair__mentee__person")
         .order_by("starts_at", "pk")
     )

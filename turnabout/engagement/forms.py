@@ -73,6 +73,10 @@ class PauseForm(BoundedForm):
     )
 
 
+CIRCLE_PERSONAL_GOAL = "personal"
+CIRCLE_SHARED_GOAL = "shared"
+
+
 class GoalForm(BoundedForm):
     owner_role = forms.ChoiceField(choices=Role.choices, label=_("Whose goal"))
     title = forms.CharField(max_length=200, label=_("Title"))
@@ -80,9 +84,18 @@ class GoalForm(BoundedForm):
         widget=forms.Textarea(attrs={"rows": 2}), max_length=GOAL_DESCRIPTION_MAX_LENGTH, required=False, label=_("Description")
     )
 
-    def __init__(self, *args: Any, program: Program, role: Role | None = None, **kwargs: Any) -> None:
-        """``role``: the side adding the goal, who may add only their own goals (None offers both sides)."""
+    def __init__(self, *args: Any, program: Program, role: Role | None = None, circle: bool = False, **kwargs: Any) -> None:
+        """``role``: the side adding the goal, who may add only their own goals (None offers both sides).
+
+        In a circle the choice is a personal goal of the member adding it or a goal shared by the whole circle.
+        """
         super().__init__(*args, **kwargs)
+        if circle:
+            self.fields["owner_role"].choices = [  # type: ignore[attr-defined]
+                (CIRCLE_PERSONAL_GOAL, gettext("My personal goal")),
+                (CIRCLE_SHARED_GOAL, gettext("A goal of the whole circle")),
+            ]
+            return
         choices = [
             (Role.MENTEE, gettext("The %(mentee)s's learning goal") % {"mentee": program.mentee_label}),
             (Role.MENTOR, gettext("The %(mentor)s's leadership goal") % {"mentor": program.mentor_label}),
@@ -104,6 +117,15 @@ class MilestoneForm(BoundedForm):
 class NoteForm(BoundedForm):
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=NOTE_MAX_LENGTH, label=_("Note"))
     visibility = forms.ChoiceField(choices=NoteVisibility.choices, initial=NoteVisibility.PRIVATE, label=_("Who can read it"))
+
+    def __init__(self, *args: Any, circle: bool = False, **kwargs: Any) -> None:
+        """In a circle a shared note is the whole circle's."""
+        super().__init__(*args, **kwargs)
+        if circle:
+            self.fields["visibility"].choices = [  # type: ignore[attr-defined]
+                (NoteVisibility.PRIVATE, gettext("Only me")),
+                (NoteVisibility.SHARED, gettext("The whole circle")),
+            ]
 
 
 class InsightForm(BoundedForm):

@@ -5,11 +5,14 @@ Managers see metadata only: state, score, reasons phrased from metadata, last me
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from turnabout.accounts.http import AuthenticatedRequest
@@ -18,15 +21,31 @@ from turnabout.engagement.access import access_managed_pair
 from turnabout.engagement.errors import EngagementError
 from turnabout.engagement.forms import PauseForm
 from turnabout.engagement.models import CloseReason, Pair
-from turnabout.engagement.queries import program_health
+from turnabout.engagement.queries import PairHealthRow, program_health
 from turnabout.engagement.services import check_in_on_pair, close_pair, pause_pair, resume_pair
 from turnabout.programs.access import access_program
+from turnabout.programs.models import Role
+
+
+@dataclass(frozen=True)
+class HealthSection:
+    """One table of the page: at risk, or watch."""
+
+    section_id: str
+    title: str
+    rows: list[PairHealthRow]
+    empty: str
 
 
 @login_required
 def health(request: AuthenticatedRequest, program_id: int) -> HttpResponse:
     program = access_program(request.user, program_id)
-    return render(request, "engagement/health.html", {"program": program, "health": program_health(program)})
+    health = program_health(program)
+    sections = [
+        HealthSection("at-risk", pgettext("pair health", "At risk"), health.at_risk, _("No pair is at risk.")),
+        HealthSection("watch", pgettext("pair health", "Watch"), health.watch, _("No pair to watch.")),
+    ]
+    return render(request, "engagement/health.html", {"program": program, "health": health, "sections": sections})
 
 
 def _back(pair: Pair) -> HttpResponse:
@@ -34,7 +53,12 @@ def _back(pair: Pair) -> HttpResponse:
 
 
 def _names(pair: Pair) -> str:
-    return _("%(mentor)s and %(mentee)s") % {"mentor": pair.mentor.person.full_name, "mentee": pair.mentee.person.full_name}
+    """The pair's names, "Ana and Cy"; a circle's current members, "Ana, Ben with Cy, Di, Ed"."""
+    if not pair.is_circle:
+        return _("%(mentor)s and %(mentee)s") % {"mentor": pair.mentor.person.full_name, "mentee": pair.mentee.person.full_name}
+    members = list(pair.members.current().order_by("pk").select_related("enrolment__person"))
+    sides = {role: ", ".join(member.enrolment.person.full_name for member in members if member.role == role) for role in Role}
+    return _("%(mentors)s with %(mentees)s") % {"mentors": sides[Role.MENTOR], "mentees": sides[Role.MENTEE]}
 
 
 @login_required

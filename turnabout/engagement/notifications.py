@@ -28,10 +28,10 @@ from turnabout.core.email import send_templated_email
 from turnabout.engagement.assessment import CADENCE_NAMES
 from turnabout.engagement.calendar import meeting_ics
 from turnabout.engagement.health import refresh_program_health
-from turnabout.engagement.models import Concern, ManagerAction, ManagerActionKind, Meeting, Pair
+from turnabout.engagement.models import Concern, ManagerAction, ManagerActionKind, Meeting, Pair, PairMember
 from turnabout.engagement.nudges import REMINDER_LEAD, OverdueStretch
 from turnabout.engagement.pulse_links import pulse_token
-from turnabout.engagement.queries import weekly_digest
+from turnabout.engagement.queries import circle_members, weekly_digest
 from turnabout.engagement.scheduling import display_zone_of, local_wall_clock
 from turnabout.identity.links import sign_in_url
 from turnabout.people.models import Person
@@ -52,6 +52,10 @@ def manager_emails(program: Program) -> list[str]:
 
 
 def _each_side(pair: Pair) -> list[tuple[Role, Person, Person]]:
+    """Each side with its person and partner; in a circle every current member, with the lead of the other side as the
+    partner the wording names."""
+    if pair.is_circle:
+        return [(Role(member.role), member.enrolment.person, pair.partner_of(member.role).person) for member in circle_members(pair)]
     return [(Role.MENTOR, pair.mentor.person, pair.mentee.person), (Role.MENTEE, pair.mentee.person, pair.mentor.person)]
 
 
@@ -60,12 +64,29 @@ def _with_sign_in(context: Mapping[str, object], *, person: Person, path: str) -
     return {**context, "action_url": sign_in_url(person=person, next_path=path)}
 
 
-def meeting_context(meeting: Meeting, role: str) -> dict[str, object]:
-    """What one side's email needs: their names and wording, and times in their own zone."""
+def _member_for(pair: Pair, member_id: int | None, role: str) -> PairMember | None:
+    """The member a circle's task names; an argument that is a role (queued before circles) reads as the sole member."""
+    if not pair.is_circle:
+        return None
+    if member_id is not None:
+        return pair.members.select_related("enrolment__person").filter(pk=member_id).first()
+    return pair.members.current().select_related("enrolment__person").filter(role=role).order_by("pk").first()
+
+
+def meeting_context(meeting: Meeting, role: str, member: PairMember | None = None) -> dict[str, object]:
+    """What one side's (in a circle, one member's) email needs: their names and wording, and times in their own zone.
+
+    For a circle, ``others`` names every other current member.
+    """
     pair, program = meeting.pair, meeting.pair.program
     me, partner = pair.enrolment_for(role), pair.partner_of(role)
+    others = ""
+    if member is not None:
+        me = member.enrolment
+        others = ", ".join(m.enrolment.person.full_name for m in circle_members(pair) if m.pk != member.pk)
     zone = display_zone_of(me)
     return {
+        "others": others,
         "meeting": meeting,
         "pair": pair,
         "program": program,
@@ -102,6 +123,14 @@ def send_meeting_reminder(meeting: Meeting) -> None:
         return
 
     def send() -> None:
+        if pair.is_circle:
+            for member in circle_members(pair):
+                person = member.enrolment.person
+                context = _with_sign_in(
+                    meeting_context(meeting, member.role, member), person=person, path=reverse("engagement:meeting", args=[meeting.pk])
+                )
+                send_templated_email(to=[person.email], template="engagement/email/meeting_reminder", context=context)
+            return
         for role in (Role.MENTOR, Role.MENTEE):
             # Same context as the invitation: names, wording and the time in this side's own zone.
             person = pair.enrolment_for(role).person
@@ -157,14 +186,28 @@ def send_check_in(action: ManagerAction) -> None:
     send_once(check_in_key(action.pk), send)
 
 
-def send_meeting_invitation(meeting: Meeting, *, sequence: int, by_role: str) -> None:
-    """Email both people the invitation (sequence 0) or update with a REQUEST .ics; once per side and sequence.
+def send_meeting_invitation(meeting: Meeting, *, sequence: int, by_role: str, by_member_id: int | None = None) -> None:
+    """Email both people (in a circle, every current member) the invitation (sequence 0) or update with a REQUEST
+    .ics; once per side (member) and sequence.
 
     A later reschedule or a cancellation supersedes it: then nothing is sent.
     """
     if not meeting.is_scheduled or meeting.ical_sequence != sequence:
         return
     ics = meeting_ics(meeting, method="REQUEST")
+    if meeting.pair.is_circle:
+        by = _member_for(meeting.pair, by_member_id, by_role)
+        for member in circle_members(meeting.pair):
+            context = {**meeting_context(meeting, member.role, member), "is_update": sequence > 0,
+                       "scheduler": by.enrolment.person if by else None}  # fmt: skip
+
+            def send_one(context: dict[str, object] = context, recipient: Person = member.enrolment.person) -> None:
+                signed_in = _with_sign_in(context, person=recipient, path=reverse("engagement:meeting", args=[meeting.pk]))
+                send_templated_email(to=[recipient.email], template="engagement/email/meeting_invitation", context=signed_in,
+                                     attachments=[("invitation.ics", ics, "text/calendar; method=REQUEST")])  # fmt: skip
+
+            send_once(meeting_invitation_key(meeting.pk, sequence=sequence, role=member.role, member_id=member.pk), send_one)
+        return
     scheduler = meeting.pair.enrolment_for(by_role).person
     for role in (Role.MENTOR, Role.MENTEE):
         context = {**meeting_context(meeting, role), "is_update": sequence > 0, "scheduler": scheduler}
@@ -178,9 +221,25 @@ def send_meeting_invitation(meeting: Meeting, *, sequence: int, by_role: str) ->
         send_once(meeting_invitation_key(meeting.pk, sequence=sequence, role=role), send)
 
 
-def send_meeting_cancellation(meeting: Meeting, *, by_role: str) -> None:
-    """Email the partner of the side that cancelled, with a CANCEL .ics; once per meeting."""
+def send_meeting_cancellation(meeting: Meeting, *, by_role: str, by_member_id: int | None = None) -> None:
+    """Email the partner of the side that cancelled (in a circle, every other current member), with a CANCEL .ics;
+    once per meeting and recipient."""
     if not meeting.is_cancelled:
+        return
+    if meeting.pair.is_circle:
+        by = _member_for(meeting.pair, by_member_id, by_role)
+        document = meeting_ics(meeting, method="CANCEL")
+        for member in circle_members(meeting.pair):
+            if by is not None and member.pk == by.pk:
+                continue
+            context = {**meeting_context(meeting, member.role, member), "canceller": by.enrolment.person if by else None}
+
+            def send_one(context: dict[str, object] = context, recipient: Person = member.enrolment.person) -> None:
+                signed_in = _with_sign_in(context, person=recipient, path=reverse("engagement:meetings", args=[meeting.pair_id]))
+                send_templated_email(to=[recipient.email], template="engagement/email/meeting_cancelled", context=signed_in,
+                                     attachments=[("cancellation.ics", document, "text/calendar; method=CANCEL")])  # fmt: skip
+
+            send_once(meeting_cancellation_key(meeting.pk, role=member.role, member_id=member.pk), send_one)
         return
     partner_role = meeting.pair.partner_of(by_role).role
     context = {**meeting_context(meeting, partner_role), "canceller": meeting.pair.enrolment_for(by_role).person}
@@ -225,6 +284,17 @@ def send_agenda(meeting: Meeting) -> None:
         return
     context = meeting_context(meeting, Role.MENTEE)
     recipient = meeting.pair.mentee.person
+    if meeting.pair.is_circle:
+        members = [member for member in circle_members(meeting.pair) if member.role == Role.MENTEE]
+
+        def send_circle() -> None:
+            for member in members:
+                signed_in = _with_sign_in(meeting_context(meeting, member.role, member), person=member.enrolment.person,
+                                          path=reverse("engagement:meeting", args=[meeting.pk]))  # fmt: skip
+                send_templated_email(to=[member.enrolment.person.email], template="engagement/email/agenda", context=signed_in)
+
+        send_once(agenda_key(meeting.pk, meeting.agenda_sent_at), send_circle)
+        return
 
     def send() -> None:
         signed_in = _with_sign_in(context, person=recipient, path=reverse("engagement:meeting", args=[meeting.pk]))
@@ -233,8 +303,22 @@ def send_agenda(meeting: Meeting) -> None:
     send_once(agenda_key(meeting.pk, meeting.agenda_sent_at), send)
 
 
-def send_pulse_request(meeting: Meeting, *, role: str) -> None:
-    """Ask one side for the one-minute pulse through a signed link; once per meeting and side, not after they gave it."""
+def send_pulse_request(meeting: Meeting, *, role: str, member_id: int | None = None) -> None:
+    """Ask one side (in a circle, one member) for the one-minute pulse through a signed link; once per meeting and
+    side (member), not after they gave it."""
+    member = _member_for(meeting.pair, member_id, role)
+    if member is not None:
+        if not meeting.is_held or member.left_at is not None or meeting.pulses.filter(member=member).exists():
+            return
+        member_context = meeting_context(meeting, member.role, member)
+        link = reverse("engagement:pulse", args=[pulse_token(meeting, member)])
+
+        def send_member() -> None:
+            signed_in = _with_sign_in(member_context, person=member.enrolment.person, path=link)
+            send_templated_email(to=[member.enrolment.person.email], template="engagement/email/pulse_request", context=signed_in)
+
+        send_once(pulse_request_key(meeting.pk, role=member.role, member_id=member.pk), send_member)
+        return
     if not meeting.is_held or meeting.pulses.filter(role=role).exists():
         return
     context = meeting_context(meeting, role)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -31,6 +31,8 @@ from turnabout.engagement.models import (
     Note,
     NoteVisibility,
     Pair,
+    PairKind,
+    PairMember,
     PairStatus,
     Pulse,
     Quote,
@@ -45,13 +47,25 @@ from turnabout.engagement.scheduling import (
     display_zone_of,
     free_slots,
     intersect,
+    intersect_all,
 )
 from turnabout.programs.models import CADENCE_DAYS, Cadence, Program, ProgramStatus, Role
 
 
+def circle_members(pair: Pair) -> list[PairMember]:
+    """A circle's current members, mentors first (by member id), with their people loaded."""
+    members = list(pair.members.current().select_related("enrolment__person").order_by("pk"))
+    return [member for member in members if member.role == Role.MENTOR] + [member for member in members if member.role != Role.MENTOR]
+
+
 def pairs_of_user(user: User) -> QuerySet[Pair]:
+    """The user's pairs, and the circles they are a current member of (as any member, not only as a lead)."""
+    circles = PairMember.objects.current().filter(enrolment__person__user=user).values("pair_id")
     return (
-        Pair.objects.filter(Q(mentor__person__user=user) | Q(mentee__person__user=user))
+        Pair.objects.filter(
+            (Q(kind=PairKind.PAIR) & (Q(mentor__person__user=user) | Q(mentee__person__user=user)))
+            | Q(kind=PairKind.CIRCLE, pk__in=circles)
+        )
         .select_related("program", "mentor__person", "mentee__person")
         .order_by("status", "-started_on")
     )
@@ -64,10 +78,11 @@ class Achievements:
     goals_achieved_by_mentee: int
     goals_achieved_by_mentor: int
     insights_adopted: int
+    goals_achieved_together: int = 0  # a circle's shared goals (no owner)
 
     @property
     def goals_achieved(self) -> int:
-        return self.goals_achieved_by_mentee + self.goals_achieved_by_mentor
+        return self.goals_achieved_by_mentee + self.goals_achieved_by_mentor + self.goals_achieved_together
 
 
 def achievements(pair: Pair) -> Achievements:
@@ -81,6 +96,7 @@ def achievements(pair: Pair) -> Achievements:
         goals_achieved_by_mentee=goals.get(Role.MENTEE, 0),
         goals_achieved_by_mentor=goals.get(Role.MENTOR, 0),
         insights_adopted=pair.insights.count(),
+        goals_achieved_together=goals.get("", 0),
     )
 
 
@@ -124,21 +140,49 @@ def _end_of(today: date) -> datetime:
 
 
 def facts_for_pairs(pairs: Sequence[Pair], *, today: date) -> dict[int, HealthFacts]:
-    """Facts for many pairs of any programs in six queries; the pairs need ``program`` loaded."""
+    """Facts for many pairs and circles of any programs in six queries (seven with circles); the pairs need
+    ``program`` loaded.
+
+    A circle's facts count every member's pulses and cancellations; its pulse trend runs on each held meeting's mean.
+    """
     pair_ids = [pair.pk for pair in pairs]
     until = _end_of(today)
     meetings: dict[int, list[PastMeeting]] = defaultdict(list)
-    for pair_id, starts_at, status, role in Meeting.objects.filter(
+    last_held: dict[int, tuple[datetime, int]] = {}
+    held_at: dict[int, datetime] = {}
+    for meeting_id, pair_id, starts_at, status, role in Meeting.objects.filter(
         pair_id__in=pair_ids, status__in=[MeetingStatus.HELD, MeetingStatus.CANCELLED], starts_at__lte=until
-    ).values_list("pair_id", "starts_at", "status", "cancelled_by_role"):
-        meetings[pair_id].append(PastMeeting(on=timezone.localdate(starts_at), held=status == MeetingStatus.HELD, cancelled_by_role=role))
+    ).values_list("pk", "pair_id", "starts_at", "status", "cancelled_by_role"):
+        held = status == MeetingStatus.HELD
+        meetings[pair_id].append(PastMeeting(on=timezone.localdate(starts_at), held=held, cancelled_by_role=role))
+        if held:
+            held_at[meeting_id] = starts_at
+        if held and (pair_id not in last_held or (starts_at, meeting_id) > last_held[pair_id]):
+            last_held[pair_id] = (starts_at, meeting_id)
     ratings: dict[int, list[int]] = defaultdict(list)
-    for pair_id, rating in (
+    by_meeting: dict[int, list[int]] = defaultdict(list)
+    meeting_order: dict[int, list[int]] = defaultdict(list)  # each pair's pulsed meetings
+    for pair_id, meeting_id, rating in (
         Pulse.objects.filter(pair_id__in=pair_ids, submitted_at__lte=until)
         .order_by("-submitted_at", "-pk")
-        .values_list("pair_id", "rating")
+        .values_list("pair_id", "meeting_id", "rating")
     ):
         ratings[pair_id].append(rating)
+        if meeting_id not in by_meeting:
+            meeting_order[pair_id].append(meeting_id)
+        by_meeting[meeting_id].append(rating)
+    circle_ids = [pair.pk for pair in pairs if pair.is_circle]
+    member_counts = (
+        dict(
+            PairMember.objects.current()
+            .filter(pair_id__in=circle_ids)
+            .values("pair_id")
+            .annotate(count=Count("pk"))
+            .values_list("pair_id", "count")
+        )
+        if circle_ids
+        else {}
+    )  # a pair has two members: asked only when there are circles
     goal_activity: dict[int, datetime] = {}
     for pair_id, updated_at in (
         Goal.objects.filter(pair_id__in=pair_ids).values("pair_id").annotate(last=Max("updated_at")).values_list("pair_id", "last")
@@ -177,6 +221,18 @@ def facts_for_pairs(pairs: Sequence[Pair], *, today: date) -> dict[int, HealthFa
             mentee_label=pair.program.mentee_label,
             open_concerns=open_concerns.get(pair.pk, 0),
         )
+        if pair.is_circle:
+            last = last_held.get(pair.pk)
+            facts[pair.pk] = replace(
+                facts[pair.pk],
+                member_count=member_counts.get(pair.pk, 0),
+                meeting_pulse_means=tuple(
+                    sum(by_meeting[meeting_id]) / len(by_meeting[meeting_id])
+                    # newest held meeting first (a pulse on a meeting not held by today counts as of today)
+                    for meeting_id in sorted(meeting_order[pair.pk], key=lambda mid: held_at.get(mid, until), reverse=True)
+                ),
+                last_meeting_pulses=len(by_meeting.get(last[1], [])) if last else None,
+            )
     return facts
 
 
@@ -187,6 +243,9 @@ def gather_health_facts(pair: Pair, *, today: date) -> HealthFacts:
 
 @dataclass(frozen=True)
 class PairHealthRow:
+    """One pair or circle on the health page and in the digest: ``mentor_name``/``mentee_name`` are the side's names
+    joined ("Ana, Ben"), one name for a pair."""
+
     pair: Pair
     mentor_name: str
     mentee_name: str
@@ -196,6 +255,13 @@ class PairHealthRow:
     last_held_on: date | None
     cadence_label: str | Promise  # lazy: the digest email renders it in each recipient's language
     last_check_in_at: datetime | None
+    is_circle: bool = False
+
+    @property
+    def names(self) -> str:
+        """Both sides: "Ana, Ben with Cy, Di, Ed" for a circle, "Ana and Cy" for a pair."""
+        template = gettext("%(mentors)s with %(mentees)s") if self.is_circle else gettext("%(mentors)s and %(mentees)s")
+        return template % {"mentors": self.mentor_name, "mentees": self.mentee_name}
 
     @property
     def reasons(self) -> list[str]:
@@ -215,41 +281,57 @@ class ProgramHealth:
         return sum(self.counts.values())
 
 
-def _row(pair: Any) -> PairHealthRow:
+def _circle_sides(pairs: Sequence[Pair]) -> dict[tuple[int, str], str]:
+    """Each circle's sides by name, current members joined in member order ("Ana, Ben"), in one query (none without
+    circles)."""
+    circle_ids = [pair.pk for pair in pairs if pair.is_circle]
+    names: dict[tuple[int, str], list[str]] = defaultdict(list)
+    if circle_ids:
+        for member in PairMember.objects.current().filter(pair_id__in=circle_ids).order_by("pk").select_related("enrolment__person"):
+            names[member.pair_id, member.role].append(member.enrolment.person.full_name)
+    return {key: ", ".join(value) for key, value in names.items()}
+
+
+def _row(pair: Any, sides: dict[tuple[int, str], str]) -> PairHealthRow:
     cadence = agreed_cadence(pair.agreed_cadence_value, pair.program)
     return PairHealthRow(
         pair=pair,
-        mentor_name=pair.mentor.person.full_name,
-        mentee_name=pair.mentee.person.full_name,
+        mentor_name=sides.get((pair.pk, Role.MENTOR), "") if pair.is_circle else pair.mentor.person.full_name,
+        mentee_name=sides.get((pair.pk, Role.MENTEE), "") if pair.is_circle else pair.mentee.person.full_name,
         state=pair.health_state,
         score=pair.health_score,
         stored_reasons=list(pair.health_reasons or []),
         last_held_on=timezone.localdate(pair.last_held_at) if pair.last_held_at else None,
         cadence_label=Cadence(cadence).label,
         last_check_in_at=pair.last_check_in_at,
+        is_circle=pair.is_circle,
     )
 
 
 def program_health(program: Program) -> ProgramHealth:
-    """Open pairs of the program by stored health, in one query: at risk and watch (worst first) and paused ones."""
-    pairs = with_health_metadata(
-        Pair.objects.open()
-        .filter(program=program)
-        .select_related("mentor__person", "mentee__person")
-        .annotate(last_check_in_at=Max("manager_actions__taken_at", filter=Q(manager_actions__kind=ManagerActionKind.CHECK_IN)))
-    ).order_by("health_score", "pk")
+    """Open pairs and circles of the program by stored health, in one query (two with circles; a circle is one row
+    with its members' names): at risk and watch (worst first) and paused ones."""
+    pairs = list(
+        with_health_metadata(
+            Pair.objects.open()
+            .filter(program=program)
+            .select_related("mentor__person", "mentee__person")
+            .annotate(last_check_in_at=Max("manager_actions__taken_at", filter=Q(manager_actions__kind=ManagerActionKind.CHECK_IN)))
+        ).order_by("health_score", "pk")
+    )
+    sides = _circle_sides(pairs)
     counts = {state.value: 0 for state in HealthState}
     at_risk, watch, paused = [], [], []
     for pair in pairs:
         pair.program = program  # already loaded; saves a query per row
         if pair.is_paused:
-            paused.append(_row(pair))
+            paused.append(_row(pair, sides))
             continue
         counts[pair.health_state] += 1
         if pair.health_state == HealthState.AT_RISK:
-            at_risk.append(_row(pair))
+            at_risk.append(_row(pair, sides))
         elif pair.health_state == HealthState.WATCH:
-            watch.append(_row(pair))
+            watch.append(_row(pair, sides))
     return ProgramHealth(counts=counts, at_risk=at_risk, watch=watch, paused=paused)
 
 
@@ -257,10 +339,15 @@ def program_health(program: Program) -> ProgramHealth:
 
 
 def busy_intervals(pair: Pair, *, start: datetime, end: datetime) -> list[Interval]:
-    """Scheduled or held meetings of either person, in any of their pairs."""
-    person_ids = [pair.mentor.person_id, pair.mentee.person_id]
+    """Scheduled or held meetings of either person (every current member of a circle), in any of their pairs and
+    circles."""
+    if pair.is_circle:
+        person_ids = list(pair.members.current().values_list("enrolment__person_id", flat=True))
+    else:
+        person_ids = [pair.mentor.person_id, pair.mentee.person_id]
+    circles = PairMember.objects.current().filter(enrolment__person_id__in=person_ids, pair__kind=PairKind.CIRCLE).values("pair_id")
     meetings = Meeting.objects.filter(
-        Q(pair__mentor__person_id__in=person_ids) | Q(pair__mentee__person_id__in=person_ids),
+        Q(pair__mentor__person_id__in=person_ids) | Q(pair__mentee__person_id__in=person_ids) | Q(pair_id__in=circles),
         status__in=[MeetingStatus.SCHEDULED, MeetingStatus.HELD],
         starts_at__lt=end,
         starts_at__gte=start - timedelta(minutes=LONGEST_MEETING_MINUTES),
@@ -285,7 +372,11 @@ def propose_times(*, pair: Pair, now: datetime, count: int = 5, duration_minutes
     if timezone.is_naive(now):
         raise ValueError("now must be timezone-aware.")
     start, end = now.astimezone(UTC), now.astimezone(UTC) + timedelta(days=days_ahead)
-    common = intersect(available_intervals(pair.mentor, start=start, end=end), available_intervals(pair.mentee, start=start, end=end))
+    if pair.is_circle:
+        members = pair.members.current().select_related("enrolment").order_by("pk")
+        common = intersect_all([available_intervals(member.enrolment, start=start, end=end) for member in members])
+    else:
+        common = intersect(available_intervals(pair.mentor, start=start, end=end), available_intervals(pair.mentee, start=start, end=end))
     busy = busy_intervals(pair, start=start, end=end)
     return free_slots(common, busy, start=start, length=timedelta(minutes=duration_minutes), count=count)
 
@@ -317,8 +408,11 @@ class MeetingOverview:
     timezone: str
 
 
-def meeting_overview(pair: Pair, role: str, *, now: datetime) -> MeetingOverview:
-    """The pair's meetings for one side, in two queries: coming up, then past ones newest first."""
+def meeting_overview(pair: Pair, role: str | PairMember, *, now: datetime) -> MeetingOverview:
+    """The pair's meetings for one side (or a circle's member, passed as ``role``), in two queries: coming up, then
+    past ones newest first. A circle member sees their own pulse and the others' mean rating."""
+    if isinstance(role, PairMember):
+        return _circle_meeting_overview(pair, role, now=now)
     role = require_role(role)
     partner_role = Role.MENTEE if role == Role.MENTOR else Role.MENTOR
     partner_name = pair.enrolment_for(partner_role).person.given_name
@@ -346,6 +440,36 @@ def meeting_overview(pair: Pair, role: str, *, now: datetime) -> MeetingOverview
         )
     past.reverse()
     return MeetingOverview(upcoming=upcoming, past=past, timezone=display_zone_of(pair.enrolment_for(role)).key)
+
+
+def _circle_meeting_overview(pair: Pair, member: PairMember, *, now: datetime) -> MeetingOverview:
+    upcoming: list[Meeting] = []
+    past: list[PastMeetingRow] = []
+    names = {m.pk: m.enrolment.person.given_name for m in pair.members.select_related("enrolment__person")}
+    for meeting in pair.meetings.prefetch_related("pulses").order_by("starts_at"):
+        ends_at = meeting.starts_at + timedelta(minutes=meeting.duration_minutes)
+        if meeting.is_scheduled and ends_at > now:
+            upcoming.append(meeting)
+            continue
+        pulses = list(meeting.pulses.all())
+        mine = next((pulse for pulse in pulses if pulse.member_id == member.pk), None)
+        others = [pulse.rating for pulse in pulses if pulse.member_id != member.pk]
+        cancelled_by = ""
+        if meeting.is_cancelled:
+            by = meeting.cancelled_by_member_id
+            cancelled_by = CANCELLED_BY_ME if by == member.pk else names.get(by or 0, "")
+        past.append(
+            PastMeetingRow(
+                meeting=meeting,
+                my_pulse=mine,
+                partner_rating=round(sum(others) / len(others)) if others else None,
+                cancelled_by=cancelled_by,
+                needs_logging=meeting.is_scheduled,
+                pulse_token=pulse_token(meeting, member) if meeting.is_held else None,
+            )
+        )
+    past.reverse()
+    return MeetingOverview(upcoming=upcoming, past=past, timezone=display_zone_of(member.enrolment).key)
 
 
 # --- Nudges and the weekly digest -----------------------------------------------------------------------------------

@@ -16,21 +16,21 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from turnabout.accounts.http import AuthenticatedRequest
 from turnabout.core.forms import form_problems
-from turnabout.engagement.access import access_own_quote, access_pair, access_program_quote
+from turnabout.engagement.access import access_own_quote, access_pair, access_pair_member, access_program_quote
 from turnabout.engagement.errors import EngagementError
 from turnabout.engagement.forms import QuoteChoiceForm, QuoteForm
-from turnabout.engagement.models import Pair, Quote
+from turnabout.engagement.models import Pair, PairMember, Quote
 from turnabout.engagement.queries import offered_quotes, own_quotes, quote_attribution
 from turnabout.engagement.services import choose_quote, edit_quote, offer_quote, unchoose_quote, withdraw_quote
 from turnabout.programs.access import access_program
 from turnabout.programs.models import Role
 
 
-def _prefill(request: AuthenticatedRequest, pair: Pair, role: Role) -> str:
+def _prefill(request: AuthenticatedRequest, pair: Pair, role: Role, member: PairMember | None = None) -> str:
     """The user's own words to start from: their reflection (``?from=reflection``) or an insight they logged
     (``?insight=<id>``). Nothing the partner wrote is ever offered."""
     if request.GET.get("from") == "reflection":
-        reflection = pair.reflections.filter(role=role).first()
+        reflection = (pair.reflections.filter(member=member) if pair.is_circle else pair.reflections.filter(role=role)).first()
         return reflection.learned if reflection else ""
     insight_id = request.GET.get("insight", "")
     if insight_id.isdigit():
@@ -46,13 +46,19 @@ def _edit_form(quote: Quote) -> QuoteForm:
 @login_required
 @require_http_methods(["GET", "POST"])
 def quotes(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
-    pair, role = access_pair(request.user, pair_id)
-    form = QuoteForm(request.POST or None, initial={"text": _prefill(request, pair, role)})
+    pair, role, member = access_pair_member(request.user, pair_id)
+    form = QuoteForm(request.POST or None, initial={"text": _prefill(request, pair, role, member)})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             offer_quote(
-                pair=pair, author=request.user, role=role, text=data["text"], attribution=data["attribution"], consent=data["consent"]
+                pair=pair,
+                author=request.user,
+                role=role,
+                text=data["text"],
+                attribution=data["attribution"],
+                consent=data["consent"],
+                member=member,
             )
         except EngagementError as error:
             form.add_error(None, error.message)

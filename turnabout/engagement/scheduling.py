@@ -128,6 +128,16 @@ def intersect(first: list[Interval], second: list[Interval]) -> list[Interval]:
     return overlaps
 
 
+def intersect_all(intervals: Sequence[list[Interval]]) -> list[Interval]:
+    """The times in every list of merged intervals (a circle's members); none for no lists."""
+    if not intervals:
+        return []
+    common = intervals[0]
+    for other in intervals[1:]:
+        common = intersect(common, other)
+    return common
+
+
 def _ceil(moment: datetime, step: timedelta) -> datetime:
     epoch = datetime(2000, 1, 1, tzinfo=UTC)
     remainder = (moment - epoch) % step

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -127,15 +128,20 @@ def revise_agreement(*, pair: Pair, terms: AgreementTerms, by: User) -> Agreemen
 
 
 @transaction.atomic
-def sign_agreement(*, agreement: Agreement, role: Role, by: User | None) -> AgreementSignature:
-    """Record who signed which version, and when. Only the latest version can be signed."""
+def sign_agreement(*, agreement: Agreement, role: Role, by: User | None, member: PairMember | None = None) -> AgreementSignature:
+    """Record who signed which version, and when. Only the latest version can be signed.
+
+    ``member`` is the signing member (a circle's every member signs once); without it, the member of ``role``'s side.
+    """
     latest = Agreement.objects.select_for_update().filter(pair_id=agreement.pair_id).order_by("-version").first()
     if latest is None or latest.pk != agreement.pk:
         raise AlreadySigned(_("A newer version exists: read and sign that one."))
-    if AgreementSignature.objects.filter(agreement=agreement, role=role).exists():
+    member = _acting(agreement.pair, role, member)
+    signed = AgreementSignature.objects.filter(agreement=agreement)
+    if (signed.filter(member=member) if member is not None and agreement.pair.is_circle else signed.filter(role=role)).exists():
         raise AlreadySigned(_("You have already signed this version."))
     return AgreementSignature.objects.create(
-        agreement=agreement, role=role, member=_member_of(agreement.pair, role), signed_by=by, signed_at=timezone.now()
+        agreement=agreement, role=member.role if member else role, member=member, signed_by=by, signed_at=timezone.now()
     )
 
 
@@ -230,6 +236,15 @@ def _member_of(pair: Pair, role: str) -> PairMember | None:
         return None
 
 
+def _acting(pair: Pair, role: str, member: PairMember | None) -> PairMember | None:
+    """The acting member: the one given (a circle's caller names it), else the member of ``role``'s side."""
+    if member is not None:
+        if member.pair_id != pair.pk or member.left_at is not None:
+            raise NotAllowed(_("Only a current member of this circle can do that."))
+        return member
+    return _member_of(pair, role)
+
+
 def _require_open(pair: Pair) -> None:
     if pair.is_closed:
         raise PairNotActive(_("This pair is closed."))
@@ -281,7 +296,14 @@ def close_pair(*, pair: Pair, reason: CloseReason, by: User | None, continue_inf
 # ``by_role`` is the side acting; ``None`` means no participant acts (the demo seeding its pairs).
 
 
-def _require_owner(*, pair: Pair, owner_role: str, by_role: Role | None) -> None:
+def _require_owner(
+    *, pair: Pair, owner_role: str, by_role: Role | None, owner_member_id: int | None = None, by_member: PairMember | None = None
+) -> None:
+    if pair.is_circle:
+        # A shared goal (no owner) is anyone's in the circle; a personal goal only its owner's.
+        if by_member is not None and owner_member_id is not None and by_member.pk != owner_member_id:
+            raise NotAllowed(_("Only its owner changes a personal goal; you can read it."))
+        return
     if by_role is not None and by_role != owner_role:
         owner = pair.program.label_for(owner_role)
         raise NotAllowed(_("Only the %(owner)s changes the %(owner)s's goals; you can read them.") % {"owner": owner})
@@ -299,19 +321,40 @@ def _save_progress(goal: Goal, progress_percent: int) -> Goal:
 
 
 @transaction.atomic
-def add_goal(*, pair: Pair, owner_role: Role, title: str, description: str = "", by_role: Role | None = None) -> Goal:
+def add_goal(
+    *,
+    pair: Pair,
+    owner_role: Role,
+    title: str,
+    description: str = "",
+    by_role: Role | None = None,
+    by_member: PairMember | None = None,
+    shared: bool = False,
+) -> Goal:
+    """A goal of one side of a pair; in a circle, ``by_member``'s personal goal, or with ``shared`` the whole circle's
+    (no owner, any member updates it)."""
     _require_open(pair)
-    _require_owner(pair=pair, owner_role=owner_role, by_role=by_role)
+    if pair.is_circle and by_member is not None:
+        owner_member = None if shared else _acting(pair, by_member.role, by_member)
+        owner_role_value: str = "" if shared else by_member.role
+    else:
+        _require_owner(pair=pair, owner_role=owner_role, by_role=by_role)
+        owner_member, owner_role_value = _member_of(pair, owner_role), owner_role
     if not title.strip():
         raise InvalidEntry(_("A goal needs a title."))
     return Goal.objects.create(
-        pair=pair, owner_role=owner_role, owner_member=_member_of(pair, owner_role), title=title.strip()[:200], description=description
+        pair=pair, owner_role=owner_role_value, owner_member=owner_member, title=title.strip()[:200], description=description
     )
 
 
 @transaction.atomic
 def update_goal_progress(
-    *, goal: Goal, progress_percent: int | None = None, status: GoalStatus | None = None, by_role: Role | None = None
+    *,
+    goal: Goal,
+    progress_percent: int | None = None,
+    status: GoalStatus | None = None,
+    by_role: Role | None = None,
+    by_member: PairMember | None = None,
 ) -> Goal:
     """Set the status and, on a goal without milestones, the progress (0–100); 100 % there marks it achieved.
 
@@ -319,7 +362,7 @@ def update_goal_progress(
     any goal achieved sets it to 100 %.
     """
     _require_open(goal.pair)
-    _require_owner(pair=goal.pair, owner_role=goal.owner_role, by_role=by_role)
+    _require_owner(pair=goal.pair, owner_role=goal.owner_role, by_role=by_role, owner_member_id=goal.owner_member_id, by_member=by_member)
     if progress_percent is not None and not 0 <= progress_percent <= 100:
         raise InvalidEntry(_("Progress is a percentage from 0 to 100."))
     share = milestone_share(goal)
@@ -338,10 +381,12 @@ def update_goal_progress(
 
 
 @transaction.atomic
-def add_milestone(*, goal: Goal, title: str, due_on: date | None = None, by_role: Role | None = None) -> Milestone:
+def add_milestone(
+    *, goal: Goal, title: str, due_on: date | None = None, by_role: Role | None = None, by_member: PairMember | None = None
+) -> Milestone:
     """Add a milestone; from then on the goal's progress is the share of its milestones done."""
     _require_open(goal.pair)
-    _require_owner(pair=goal.pair, owner_role=goal.owner_role, by_role=by_role)
+    _require_owner(pair=goal.pair, owner_role=goal.owner_role, by_role=by_role, owner_member_id=goal.owner_member_id, by_member=by_member)
     if not title.strip():
         raise InvalidEntry(_("A milestone needs a title."))
     milestone = Milestone.objects.create(goal=goal, title=title.strip()[:200], due_on=due_on)
@@ -350,11 +395,11 @@ def add_milestone(*, goal: Goal, title: str, due_on: date | None = None, by_role
 
 
 @transaction.atomic
-def complete_milestone(*, milestone: Milestone, by_role: Role | None = None) -> Milestone:
+def complete_milestone(*, milestone: Milestone, by_role: Role | None = None, by_member: PairMember | None = None) -> Milestone:
     """Mark a milestone done and set its goal's progress to the share of milestones done (its status stays)."""
     goal = milestone.goal
     _require_open(goal.pair)
-    _require_owner(pair=goal.pair, owner_role=goal.owner_role, by_role=by_role)
+    _require_owner(pair=goal.pair, owner_role=goal.owner_role, by_role=by_role, owner_member_id=goal.owner_member_id, by_member=by_member)
     if milestone.done_at is None:
         milestone.done_at = timezone.now()
         milestone.save(update_fields=["done_at"])
@@ -366,13 +411,13 @@ def complete_milestone(*, milestone: Milestone, by_role: Role | None = None) -> 
 
 
 @transaction.atomic
-def write_note(*, pair: Pair, author: User, role: Role, body: str, visibility: NoteVisibility) -> Note:
+def write_note(*, pair: Pair, author: User, role: Role, body: str, visibility: NoteVisibility, member: PairMember | None = None) -> Note:
     if pair.is_closed:
         raise PairNotActive(_("This pair is closed."))
     if not body.strip():
         raise InvalidEntry(_("A note needs some text."))
     return Note.objects.create(
-        pair=pair, author=author, author_role=role, author_member=_member_of(pair, role), body=body.strip(), visibility=visibility
+        pair=pair, author=author, author_role=role, author_member=_acting(pair, role, member), body=body.strip(), visibility=visibility
     )
 
 
@@ -387,13 +432,13 @@ def log_insight(*, pair: Pair, description: str, owner: str, adopted_on: date, b
 
 
 @transaction.atomic
-def raise_concern(*, pair: Pair, by: User, role: Role, body: str) -> Concern:
+def raise_concern(*, pair: Pair, by: User, role: Role, body: str, member: PairMember | None = None) -> Concern:
     """A private message to the program manager; they are emailed after commit, and the pair's health counts it
     (without saying who raised it) until it is resolved."""
     if not body.strip():
         raise InvalidEntry(_("Say what worries you; only the program manager will read it."))
     concern = Concern.objects.create(
-        pair=pair, raised_by=by, raised_by_role=role, raised_by_member=_member_of(pair, role), body=body.strip()
+        pair=pair, raised_by=by, raised_by_role=role, raised_by_member=_acting(pair, role, member), body=body.strip()
     )
     refresh_pair_health(pair=pair)  # an open concern lowers the pair's health at once
     transaction.on_commit(lambda: send_concern_email.enqueue(concern.pk))
@@ -410,15 +455,20 @@ def resolve_concern(*, concern: Concern) -> Concern:
 
 
 @transaction.atomic
-def write_reflection(*, pair: Pair, role: Role, learned: str, proudest: str = "", next_steps: str = "") -> Reflection:
-    """Each side's final reflection (can be revised until the pair closes)."""
+def write_reflection(
+    *, pair: Pair, role: Role, learned: str, proudest: str = "", next_steps: str = "", member: PairMember | None = None
+) -> Reflection:
+    """Each side's (in a circle, each member's) final reflection (can be revised until the pair closes)."""
     if not learned.strip():
         raise InvalidEntry(_("Say what you learned."))
+    acting = _acting(pair, role, member)
+    keys: dict[str, Any] = {"member": acting} if pair.is_circle and acting is not None else {"role": role}
     reflection, _created = Reflection.objects.update_or_create(
         pair=pair,
-        role=role,
+        **keys,
         defaults={
-            "member": _member_of(pair, role),
+            "role": acting.role if acting is not None else role,
+            "member": acting,
             "learned": learned.strip(),
             "proudest": proudest.strip(),
             "next_steps": next_steps.strip(),
@@ -459,11 +509,13 @@ def _locked_quote(quote: Quote) -> Quote:
 
 
 @transaction.atomic
-def offer_quote(*, pair: Pair, author: User, role: Role, text: str, attribution: str, consent: bool) -> Quote:
+def offer_quote(
+    *, pair: Pair, author: User, role: Role, text: str, attribution: str, consent: bool, member: PairMember | None = None
+) -> Quote:
     """Offer words for the program's report; nobody but the author sees them until a program manager chooses them."""
     text = _clean_quote(text=text, attribution=attribution, consent=consent)
     return Quote.objects.create(
-        pair=pair, author=author, author_role=role, author_member=_member_of(pair, role), text=text, attribution=attribution
+        pair=pair, author=author, author_role=role, author_member=_acting(pair, role, member), text=text, attribution=attribution
     )
 
 
@@ -564,7 +616,9 @@ def _mode_list() -> str:
 
 
 @transaction.atomic
-def schedule_meeting(*, pair: Pair, starts_at: datetime, duration_minutes: int, mode: str, location: str, by_role: str) -> Meeting:
+def schedule_meeting(
+    *, pair: Pair, starts_at: datetime, duration_minutes: int, mode: str, location: str, by_role: str, by: PairMember | None = None
+) -> Meeting:
     """Schedule a meeting of an active pair; both people get an invitation with an .ics after commit.
 
     Locks the pair row so two requests cannot book overlapping meetings. Refuses past times, paused or closed
@@ -581,12 +635,14 @@ def schedule_meeting(*, pair: Pair, starts_at: datetime, duration_minutes: int, 
     location = location.strip()
     _check_slot(pair=pair, starts_at=starts_at, duration_minutes=duration_minutes, mode=mode, location=location, moving=None)
     meeting = Meeting.objects.create(pair=pair, starts_at=starts_at, duration_minutes=duration_minutes, mode=mode, location=location)
-    _enqueue_invitation(meeting, by_role)
+    _enqueue_invitation(meeting, by_role, _acting(pair, by_role, by))
     return meeting
 
 
-def _enqueue_invitation(meeting: Meeting, by_role: Role) -> None:
-    transaction.on_commit(partial(send_meeting_invitation.enqueue, meeting.pk, meeting.ical_sequence, str(by_role)))
+def _enqueue_invitation(meeting: Meeting, by_role: Role, by: PairMember | None) -> None:
+    """A circle's invitation task names the scheduling member (every member is invited); a pair's names the side."""
+    member_id = by.pk if by is not None and meeting.pair.is_circle else None
+    transaction.on_commit(partial(send_meeting_invitation.enqueue, meeting.pk, meeting.ical_sequence, str(by_role), member_id))
 
 
 def _locked(meeting: Meeting) -> Meeting:
@@ -605,6 +661,7 @@ def reschedule_meeting(
     mode: str | None = None,
     location: str | None = None,
     by_role: str,
+    by: PairMember | None = None,
 ) -> Meeting:
     """Move a scheduled meeting: same UID, sequence raised by one, and a fresh invitation to both after commit."""
     by_role = require_role(by_role)
@@ -628,12 +685,12 @@ def reschedule_meeting(
     meeting.starts_at, meeting.duration_minutes, meeting.mode, meeting.location = starts_at, duration_minutes, mode, location
     meeting.ical_sequence += 1
     meeting.save(update_fields=["starts_at", "duration_minutes", "mode", "location", "ical_sequence", "updated_at"])
-    _enqueue_invitation(meeting, by_role)
+    _enqueue_invitation(meeting, by_role, _acting(meeting.pair, by_role, by))
     return meeting
 
 
 @transaction.atomic
-def cancel_meeting(*, meeting: Meeting, by_role: str) -> Meeting:
+def cancel_meeting(*, meeting: Meeting, by_role: str, by: PairMember | None = None) -> Meeting:
     """Cancel a scheduled meeting, recording which side cancelled and when; raises the iCalendar sequence.
 
     After commit the partner gets a CANCEL .ics; when the mentee (the senior) cancels, the program managers
@@ -645,11 +702,12 @@ def cancel_meeting(*, meeting: Meeting, by_role: str) -> Meeting:
         raise InvalidMeeting(_("This meeting is already held.") if meeting.is_held else _("This meeting is already cancelled."))
     meeting.status = MeetingStatus.CANCELLED
     meeting.cancelled_by_role = by_role
-    meeting.cancelled_by_member = _member_of(meeting.pair, by_role)
+    meeting.cancelled_by_member = _acting(meeting.pair, by_role, by)
     meeting.cancelled_at = timezone.now()
     meeting.ical_sequence += 1
     meeting.save(update_fields=["status", "cancelled_by_role", "cancelled_by_member", "cancelled_at", "ical_sequence", "updated_at"])
-    transaction.on_commit(partial(send_meeting_cancellation.enqueue, meeting.pk, str(by_role)))
+    member_id = meeting.cancelled_by_member.pk if meeting.pair.is_circle and meeting.cancelled_by_member else None
+    transaction.on_commit(partial(send_meeting_cancellation.enqueue, meeting.pk, str(by_role), member_id))
     if by_role == Role.MENTEE:
         transaction.on_commit(partial(send_senior_cancellation_notice.enqueue, meeting.pk))
     return meeting
@@ -679,7 +737,8 @@ def _clean_topics(topics: Iterable[str]) -> list[str]:
 def log_meeting_held(*, meeting: Meeting, held_minutes: int, topics: Iterable[str], mode: str) -> Meeting:
     """Record that a meeting whose start has passed took place; logging it again corrects the record.
 
-    The first time, each side is sent a pulse request with a signed link after commit (once per side).
+    The first time, each side (in a circle, every current member) is sent a pulse request with a signed link after
+    commit (once each).
     """
     meeting = _locked(meeting)
     if meeting.is_cancelled:
@@ -703,14 +762,17 @@ def log_meeting_held(*, meeting: Meeting, held_minutes: int, topics: Iterable[st
     meeting.topics = _clean_topics(topics)
     meeting.mode = mode
     meeting.save(update_fields=["status", "held_minutes", "topics", "mode", "updated_at"])
-    if first_time:
+    if first_time and meeting.pair.is_circle:
+        for member in meeting.pair.members.current().order_by("pk"):
+            transaction.on_commit(partial(send_pulse_request.enqueue, meeting.pk, str(member.role), member.pk))
+    elif first_time:
         for role in (Role.MENTOR, Role.MENTEE):
             transaction.on_commit(partial(send_pulse_request.enqueue, meeting.pk, str(role)))
     return meeting
 
 
 @transaction.atomic
-def send_agenda(*, meeting: Meeting, agenda: str, by_role: str) -> Meeting:
+def send_agenda(*, meeting: Meeting, agenda: str, by_role: str, by: PairMember | None = None) -> Meeting:
     """The mentor sends (or re-sends) the agenda of an upcoming meeting; the partner is emailed after commit.
 
     Raises NotAllowed for the mentee. The agenda is the pair's: only the two of them ever see it.
@@ -747,8 +809,9 @@ def send_agenda(*, meeting: Meeting, agenda: str, by_role: str) -> Meeting:
 
 
 @transaction.atomic
-def submit_pulse(*, meeting: Meeting, role: str, rating: int, learned: str) -> Pulse:
-    """One side's one-minute pulse on a held meeting; a second submission within 7 days updates it.
+def submit_pulse(*, meeting: Meeting, role: str, rating: int, learned: str, member: PairMember | None = None) -> Pulse:
+    """One side's (in a circle, one member's) one-minute pulse on a held meeting; a second submission within 7 days
+    updates it.
 
     Raises InvalidPulse before the meeting is logged as held, for a rating outside 1–5, and for changes after
     7 days. The rating feeds pair health; ``learned`` stays with the pair.
@@ -770,22 +833,24 @@ def submit_pulse(*, meeting: Meeting, role: str, rating: int, learned: str) -> P
             % {"count": LONGEST_LEARNED_CHARACTERS}
         )
     now = timezone.now()
-    existing = Pulse.objects.filter(meeting=meeting, role=role).first()
+    acting = _acting(meeting.pair, role, member)
+    own: dict[str, Any] = {"member": acting} if meeting.pair.is_circle and acting is not None else {"role": role}
+    existing = Pulse.objects.filter(meeting=meeting, **own).first()
     if existing is None:
         try:
             with transaction.atomic():
                 return Pulse.objects.create(
                     meeting=meeting,
                     pair_id=meeting.pair_id,
-                    role=role,
-                    member=_member_of(meeting.pair, role),
+                    role=acting.role if acting is not None else role,
+                    member=acting,
                     rating=rating,
                     learned=learned,
                     submitted_at=now,
                 )
         except IntegrityError:
             # The same side submitted twice at once; the other request's row is there now.
-            existing = Pulse.objects.get(meeting=meeting, role=role)
+            existing = Pulse.objects.get(meeting=meeting, **own)
     if now - existing.submitted_at > PULSE_EDIT_WINDOW:
         raise InvalidPulse(
             ngettext(

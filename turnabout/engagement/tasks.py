@@ -46,17 +46,17 @@ def send_check_in_email(action_id: int) -> None:
 
 
 @task()
-def send_meeting_invitation(meeting_id: int, sequence: int, by_role: str) -> None:
-    """Email both people the invitation or update; once per side and sequence."""
+def send_meeting_invitation(meeting_id: int, sequence: int, by_role: str, by_member_id: int | None = None) -> None:
+    """Email both people (every member of a circle) the invitation or update; once per side (member) and sequence."""
     meeting = Meeting.objects.select_related(*notifications.MEETING_RELATIONS).get(pk=meeting_id)
-    notifications.send_meeting_invitation(meeting, sequence=sequence, by_role=by_role)
+    notifications.send_meeting_invitation(meeting, sequence=sequence, by_role=by_role, by_member_id=by_member_id)
 
 
 @task()
-def send_meeting_cancellation(meeting_id: int, by_role: str) -> None:
-    """Email the partner of the side that cancelled; once per meeting."""
+def send_meeting_cancellation(meeting_id: int, by_role: str, by_member_id: int | None = None) -> None:
+    """Email the partner of the side that cancelled (a circle's other members); once per meeting and recipient."""
     meeting = Meeting.objects.select_related(*notifications.MEETING_RELATIONS).get(pk=meeting_id)
-    notifications.send_meeting_cancellation(meeting, by_role=by_role)
+    notifications.send_meeting_cancellation(meeting, by_role=by_role, by_member_id=by_member_id)
 
 
 @task()
@@ -72,6 +72,7 @@ def send_agenda_email(meeting_id: int) -> None:
 
 
 @task()
-def send_pulse_request(meeting_id: int, role: str) -> None:
-    """Ask one side for the one-minute pulse; once per meeting and side."""
-    notifications.send_pulse_request(Meeting.objects.select_related(*notifications.MEETING_RELATIONS).get(pk=meeting_id), role=role)
+def send_pulse_request(meeting_id: int, role: str, member_id: int | None = None) -> None:
+    """Ask one side (a circle's member) for the one-minute pulse; once per meeting and side (member)."""
+    meeting = Meeting.objects.select_related(*notifications.MEETING_RELATIONS).get(pk=meeting_id)
+    notifications.send_pulse_request(meeting, role=role, member_id=member_id)

@@ -12,11 +12,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from turnabout.accounts.access import WITH_GUESTS, access_organisation
 from turnabout.accounts.http import AuthenticatedRequest
 from turnabout.core.forms import form_problems
-from turnabout.engagement.access import access_pair
-from turnabout.engagement.agreements import cadence_label, filled_agreement_text, is_signed_by_both
+from turnabout.engagement.access import access_pair, access_pair_member
+from turnabout.engagement.agreements import cadence_label, filled_agreement_text, is_signed_by_both, is_signed_by_every_member
 from turnabout.engagement.certificates import certificate_filename, mentor_certificate_pdf
 from turnabout.engagement.errors import EngagementError
 from turnabout.engagement.forms import (
+    CIRCLE_SHARED_GOAL,
     AgreementForm,
     ClosureForm,
     ConcernForm,
@@ -28,8 +29,9 @@ from turnabout.engagement.forms import (
     SignForm,
 )
 from turnabout.engagement.guides import suggested_guides, topic_guides
-from turnabout.engagement.models import CloseReason, Concern, Goal, GoalStatus, Milestone, NoteVisibility, Pair
-from turnabout.engagement.queries import achievements, current_agreement, notes_visible_to, pairs_of_user
+from turnabout.engagement.models import Agreement, CloseReason, Concern, Goal, GoalStatus, Milestone, NoteVisibility, Pair, PairMember
+from turnabout.engagement.queries import achievements, circle_members, current_agreement, notes_visible_to, pairs_of_user
+from turnabout.engagement.scheduling import display_zone_of
 from turnabout.engagement.services import (
     AgreementTerms,
     add_goal,
@@ -64,9 +66,33 @@ def my_pairs(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "engagement/my_pairs.html", {"pairs": pairs})
 
 
+def _circle_context(pair: Pair, member: PairMember, agreement: Agreement) -> dict[str, object]:
+    """What a circle's pages add: every current member by side (name, label, time zone, signed or not) and the count of
+    signatures of the current agreement."""
+    signed = {signature.member_id for signature in agreement.signatures.all()}
+    members = [
+        {"member": other, "person": other.enrolment.person, "label": pair.program.label_for(other.role),
+         "zone": display_zone_of(other.enrolment).key, "signed": other.pk in signed, "is_me": other.pk == member.pk}
+        for other in circle_members(pair)
+    ]  # fmt: skip
+    return {
+        "circle": True,
+        "member": member,
+        "members": members,
+        "mentor_members": [row for row in members if row["member"].role == Role.MENTOR],  # type: ignore[attr-defined]
+        "mentee_members": [row for row in members if row["member"].role == Role.MENTEE],  # type: ignore[attr-defined]
+        "signed_count": sum(1 for row in members if row["signed"]),
+        "member_count": len(members),
+        "i_signed": member.pk in signed,
+        "agreement_signed": is_signed_by_every_member(agreement),
+    }
+
+
 @login_required
 def pair_home(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
-    pair, role = access_pair(request.user, pair_id)
+    pair, role, member = access_pair_member(request.user, pair_id)
+    if pair.is_circle and member is not None:
+        return _circle_home(request, pair, role, member)
     program = pair.program
     agreement = current_agreement(pair)
     goals = list(pair.goals.prefetch_related("milestones"))
@@ -94,10 +120,36 @@ def pair_home(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
     return render(request, "engagement/pair.html", context)
 
 
+def _circle_home(request: AuthenticatedRequest, pair: Pair, role: Role, member: PairMember) -> HttpResponse:
+    program = pair.program
+    agreement = current_agreement(pair)
+    goals = list(pair.goals.select_related("owner_member__enrolment__person").prefetch_related("milestones"))
+    context = {
+        "pair": pair,
+        "program": program,
+        "role": role,
+        "my_label": program.label_for(role),
+        "agreement": agreement,
+        "shared_goals": [goal for goal in goals if goal.owner_member_id is None],
+        "personal_goals": [goal for goal in goals if goal.owner_member_id is not None],
+        "editable_goals": {goal.pk for goal in goals if goal.owner_member_id in (None, member.pk)},
+        "goal_form": GoalForm(program=program, circle=True),
+        "notes": notes_visible_to(pair, request.user),
+        "note_form": NoteForm(circle=True),
+        "insights": pair.insights.all(),
+        "insight_form": InsightForm(),
+        "guides": suggested_guides(pair),
+        "achievements": achievements(pair),
+        "is_open": not pair.is_closed,
+        **_circle_context(pair, member, agreement),
+    }
+    return render(request, "engagement/pair.html", context)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def agreement(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
-    pair, role = access_pair(request.user, pair_id)
+    pair, role, member = access_pair_member(request.user, pair_id)
     current = current_agreement(pair)
     form = AgreementForm(request.POST or None, program=pair.program, agreement=current)
     if request.method == "POST" and form.is_valid():
@@ -106,26 +158,33 @@ def agreement(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
         except EngagementError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, _("Saved as a new version. Both of you sign it again."))
+            messages.success(
+                request,
+                _("Saved as a new version. Every member signs it again.")
+                if pair.is_circle
+                else _("Saved as a new version. Both of you sign it again."),
+            )
             return redirect("engagement:agreement", pair.pk)
     versions = list(pair.agreements.prefetch_related("signatures__signed_by"))
     context = {"pair": pair, "program": pair.program, "role": role, "agreement": current, "form": form, "versions": versions,
                "agreement_text": filled_agreement_text(current), "cadence": cadence_label(current),
                "signed_roles": {signature.role for signature in current.signatures.all()}}  # fmt: skip
+    if pair.is_circle and member is not None:
+        context.update(_circle_context(pair, member, current))
     return render(request, "engagement/agreement.html", context)
 
 
 @login_required
 @require_POST
 def sign(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
-    pair, role = access_pair(request.user, pair_id)
+    pair, role, member = access_pair_member(request.user, pair_id)
     form = SignForm(request.POST, pair=pair)
     if not form.is_valid():
         messages.error(request, form_problems(form))
         return redirect("engagement:agreement", pair.pk)
     agreement = form.cleaned_data["agreement"]
     try:
-        sign_agreement(agreement=agreement, role=role, by=request.user)
+        sign_agreement(agreement=agreement, role=role, by=request.user, member=member)
     except EngagementError as error:
         messages.error(request, error.message)
     else:
@@ -136,16 +195,18 @@ def sign(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def goal_add(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
-    pair, role = access_pair(request.user, pair_id)
-    form = GoalForm(request.POST, program=pair.program, role=role)
+    pair, role, member = access_pair_member(request.user, pair_id)
+    form = GoalForm(request.POST, program=pair.program, role=role, circle=pair.is_circle)
     if form.is_valid():
         try:
             add_goal(
                 pair=pair,
-                owner_role=Role(form.cleaned_data["owner_role"]),
+                owner_role=role if pair.is_circle else Role(form.cleaned_data["owner_role"]),
                 title=form.cleaned_data["title"],
                 description=form.cleaned_data["description"],
                 by_role=role,
+                by_member=member if pair.is_circle else None,
+                shared=pair.is_circle and form.cleaned_data["owner_role"] == CIRCLE_SHARED_GOAL,
             )
         except EngagementError as error:
             messages.error(request, str(error))
@@ -154,19 +215,20 @@ def goal_add(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
     return _pair_redirect(pair, "goals")
 
 
-def _pair_goal(request: AuthenticatedRequest, goal_id: int) -> tuple[Goal, Role]:
-    """A goal of one of the user's pairs and the user's side in it (the service refuses the partner's changes)."""
+def _pair_goal(request: AuthenticatedRequest, goal_id: int) -> tuple[Goal, Role, PairMember | None]:
+    """A goal of one of the user's pairs, the user's side in it and, in a circle, their member (the service refuses
+    the partner's changes, and another member's personal goal)."""
     goal = Goal.objects.filter(pk=goal_id).only("pair_id").first()
     if goal is None:
         raise Http404(_("No such goal."))
-    pair, role = access_pair(request.user, goal.pair_id)
-    return Goal.objects.select_related("pair__program").get(pk=goal_id, pair=pair), role
+    pair, role, member = access_pair_member(request.user, goal.pair_id)
+    return Goal.objects.select_related("pair__program").get(pk=goal_id, pair=pair), role, member if pair.is_circle else None
 
 
 @login_required
 @require_POST
 def goal_update(request: AuthenticatedRequest, goal_id: int) -> HttpResponse:
-    goal, role = _pair_goal(request, goal_id)
+    goal, role, member = _pair_goal(request, goal_id)
     form = GoalProgressForm(request.POST)
     if form.is_valid():
         try:
@@ -175,6 +237,7 @@ def goal_update(request: AuthenticatedRequest, goal_id: int) -> HttpResponse:
                 progress_percent=form.cleaned_data["progress_percent"],
                 status=GoalStatus(form.cleaned_data["status"]),
                 by_role=role,
+                by_member=member,
             )
         except EngagementError as error:
             messages.error(request, str(error))
@@ -186,11 +249,11 @@ def goal_update(request: AuthenticatedRequest, goal_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def milestone_add(request: AuthenticatedRequest, goal_id: int) -> HttpResponse:
-    goal, role = _pair_goal(request, goal_id)
+    goal, role, member = _pair_goal(request, goal_id)
     form = MilestoneForm(request.POST)
     if form.is_valid():
         try:
-            add_milestone(goal=goal, title=form.cleaned_data["title"], due_on=form.cleaned_data["due_on"], by_role=role)
+            add_milestone(goal=goal, title=form.cleaned_data["title"], due_on=form.cleaned_data["due_on"], by_role=role, by_member=member)
         except EngagementError as error:
             messages.error(request, str(error))
     else:
@@ -204,10 +267,10 @@ def milestone_done(request: AuthenticatedRequest, milestone_id: int) -> HttpResp
     milestone = Milestone.objects.filter(pk=milestone_id).only("goal_id").first()
     if milestone is None:
         raise Http404(_("No such milestone."))
-    goal, role = _pair_goal(request, milestone.goal_id)
+    goal, role, member = _pair_goal(request, milestone.goal_id)
     milestone = Milestone.objects.select_related("goal__pair__program").get(pk=milestone_id, goal=goal)
     try:
-        complete_milestone(milestone=milestone, by_role=role)
+        complete_milestone(milestone=milestone, by_role=role, by_member=member)
     except EngagementError as error:
         messages.error(request, error.message)
     return _pair_redirect(goal.pair, "goals")
@@ -216,8 +279,8 @@ def milestone_done(request: AuthenticatedRequest, milestone_id: int) -> HttpResp
 @login_required
 @require_POST
 def note_add(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
-    pair, role = access_pair(request.user, pair_id)
-    form = NoteForm(request.POST)
+    pair, role, member = access_pair_member(request.user, pair_id)
+    form = NoteForm(request.POST, circle=pair.is_circle)
     if form.is_valid():
         try:
             write_note(
@@ -226,6 +289,7 @@ def note_add(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
                 role=role,
                 body=form.cleaned_data["body"],
                 visibility=NoteVisibility(form.cleaned_data["visibility"]),
+                member=member,
             )
         except EngagementError as error:
             messages.error(request, str(error))
@@ -249,10 +313,10 @@ def insight_add(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def concern(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
-    pair, role = access_pair(request.user, pair_id)
+    pair, role, member = access_pair_member(request.user, pair_id)
     form = ConcernForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        raise_concern(pair=pair, by=request.user, role=role, body=form.cleaned_data["body"])
+        raise_concern(pair=pair, by=request.user, role=role, body=form.cleaned_data["body"], member=member)
         messages.success(request, _("Your concern went to the program manager only. They will contact you."))
         return redirect("engagement:pair", pair.pk)
     return render(request, "engagement/concern.html", {"pair": pair, "program": pair.program, "form": form})
@@ -261,13 +325,18 @@ def concern(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def closure(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
-    pair, role = access_pair(request.user, pair_id)
-    reflection = pair.reflections.filter(role=role).first()
+    pair, role, member = access_pair_member(request.user, pair_id)
+    mine = {"member": member} if pair.is_circle else {"role": role}
+    reflection = pair.reflections.filter(**mine).first()
     initial = {"learned": reflection.learned, "proudest": reflection.proudest, "next_steps": reflection.next_steps} if reflection else {}
     form = ClosureForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        write_reflection(pair=pair, role=role, learned=data["learned"], proudest=data["proudest"], next_steps=data["next_steps"])
+        write_reflection(
+            pair=pair, role=role, learned=data["learned"], proudest=data["proudest"], next_steps=data["next_steps"], member=member
+        )
+        if pair.is_circle:
+            return _circle_reflected(request, pair, continue_informally=data["continue_informally"])
         if pair.reflections.count() == 2:
             close_pair(pair=pair, reason=CloseReason.COMPLETED, by=request.user, continue_informally=data["continue_informally"])
             messages.success(request, _("Both reflections are in: your pair is complete. Thank you."))
@@ -286,6 +355,18 @@ def closure(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
         "has_own_reflection": reflection is not None,
     }
     return render(request, "engagement/closure.html", context)
+
+
+def _circle_reflected(request: AuthenticatedRequest, pair: Pair, *, continue_informally: bool) -> HttpResponse:
+    """A circle completes when every current member has written their reflection."""
+    current = set(pair.members.current().values_list("pk", flat=True))
+    reflected = set(pair.reflections.filter(member__in=current).values_list("member_id", flat=True))
+    if current <= reflected:
+        close_pair(pair=pair, reason=CloseReason.COMPLETED, by=request.user, continue_informally=continue_informally)
+        messages.success(request, _("Every member's reflection is in: your circle is complete. Thank you."))
+    else:
+        messages.success(request, _("Your reflection is saved. The circle completes when every member has added theirs."))
+    return redirect("engagement:closure", pair.pk)
 
 
 @login_required

@@ -182,7 +182,8 @@ def guest_splits(view: ProgramView, label: Mapping[str, str], enrolments: Suppre
         splits.append(_split(view, f"enrolled.{role}", enrolments.value(label[role], ENROLLED), units, guests, people=True))
     with_guest = {pk for (pk, *_row), is_guest in zip(view.people, guests, strict=True) if is_guest}
     active = [status == PairStatus.ACTIVE for _pk, _m, _e, status, *_rest in view.pairs]
-    pair_guests = [mentor in with_guest or mentee in with_guest for _pk, mentor, mentee, *_rest in view.pairs]
+    # A circle runs "with a guest" when any of its members is one.
+    pair_guests = [any(member in with_guest for member in view.members_of(row)) for row in view.pairs]
     splits.append(_split(view, "pairs_running", health.total, active, pair_guests, people=False))
     return splits
 

@@ -188,11 +188,13 @@ def report_charts(kpis: ProgramKpis) -> list[BarChart]:
         [BarSeries(_("Meetings held"), [count for _month, count in months])],
         empty=withheld if any(count is None for _month, count in months) else meetings_empty,
     )
+    circles = kpis.program.is_circles
     health = BarChart(
-        _("Active pairs by health"),
+        _("Active circles by health") if circles else _("Active pairs by health"),
         [group_label(state) for state in kpis.health.values],
-        [BarSeries(_("Pairs"), list(kpis.health.values.values()))],
-        empty=kpis.table_notes.get("health") or (withheld if None in kpis.health.values.values() else _("No active pairs yet.")),
+        [BarSeries(_("Circles") if circles else _("Pairs"), list(kpis.health.values.values()))],
+        empty=kpis.table_notes.get("health")
+        or (withheld if None in kpis.health.values.values() else _("No active circles yet.") if circles else _("No active pairs yet.")),
     )
     pulses = kpis.pulse_ratings
     ratings = BarChart(

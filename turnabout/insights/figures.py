@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -24,7 +24,8 @@ ROLES = (Role.MENTOR, Role.MENTEE)
 
 # (pk, role, status, decided_at as seconds since the epoch)
 EnrolmentRow = tuple[int, str, str, int | None]
-# (pk, mentor enrolment, mentee enrolment, status, started_on, closed_at, close_reason, health_state)
+# (pk, mentor enrolment, mentee enrolment, status, started_on, closed_at, close_reason, health_state): one row per
+# relationship, a circle's row naming its lead members (ADR 8); every member is in ``ProgramView.members``.
 PairRow = tuple[int, int, int, str, date, datetime | None, str, str]
 # pair pk → (meetings held, local date of the first held, local date of the last held)
 MeetingSpans = Mapping[int, tuple[int, date, date]]
@@ -63,7 +64,8 @@ class ProgramView:
 
     ``keeps_person[i]`` and ``keeps_pair[j]`` say whether ``people[i]`` and ``pairs[j]`` count in the view (a pair
     counts when either partner does); both are all true for the unfiltered program, and ``lattice`` is ``None``.
-    ``guests[i]`` says whether ``people[i]`` is a guest from outside (empty: nobody is).
+    ``guests[i]`` says whether ``people[i]`` is a guest from outside (empty: nobody is). A circle is one row of
+    ``pairs``, one unit as a pair is; ``members`` gives its members' enrolments (a pair without an entry has its two).
     """
 
     program: Program
@@ -78,6 +80,12 @@ class ProgramView:
     lattice: FilterLattice | None
     # Whether ``people[i]`` is a guest from outside (people.PersonKind.GUEST): counted apart from the employees.
     guests: Sequence[bool] = ()
+    # pair pk → the enrolments of all its members, joined or left (circles only; a pair is its mentor and mentee).
+    members: Mapping[int, tuple[int, ...]] = field(default_factory=dict)
+
+    def members_of(self, row: PairRow) -> tuple[int, ...]:
+        """The enrolments of a relationship's members: a circle's every member, a pair's mentor and mentee."""
+        return self.members.get(row[0]) or (row[1], row[2])
 
     @property
     def is_filtered(self) -> bool:

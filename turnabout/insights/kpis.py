@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from turnabout.engagement.models import CloseReason, Goal, GoalStatus, Insight, Meeting, MeetingStatus, Pair, PairStatus, Pulse
+from turnabout.engagement.models import CloseReason, Goal, GoalStatus, Insight, Meeting, MeetingStatus, Pair, PairMember, PairStatus, Pulse
 from turnabout.insights.breakdowns import (
     RATINGS,
     GuestSplit,
@@ -156,6 +156,13 @@ def program_kpis(
         )
     )
     pair_ids = program_pairs.values("pk")
+    # A circle is one unit with all its members (ADR 8); asked only of a circles program, a pair being its two.
+    members: dict[int, tuple[int, ...]] = {}
+    if program.is_circles:
+        grouped: dict[int, list[int]] = defaultdict(list)
+        for pair_id, enrolment_id in PairMember.objects.filter(pair__program=program).order_by("pk").values_list("pair_id", "enrolment_id"):
+            grouped[pair_id].append(enrolment_id)
+        members = {pair_id: tuple(enrolments) for pair_id, enrolments in grouped.items()}
     zone = timezone.get_current_timezone()  # looked up once: timezone.localdate() per row costs more than the query
     # Instants read as epoch seconds: an aware datetime per row costs more in Python than the query.
     meetings_by_pair = {
@@ -176,12 +183,15 @@ def program_kpis(
         else:
             keeps_person = list(dict(communities).get(community_id, [False] * len(atoms)))
         position = {row[0]: number for number, row in enumerate(people)}
-        partners = [(position[mentor_id], position[mentee_id]) for _pk, mentor_id, mentee_id, *_rest in pairs]
-        keeps_pair = [keeps_person[mentor] or keeps_person[mentee] for mentor, mentee in partners]
+        partners = [
+            tuple(position[enrolment_id] for enrolment_id in members.get(pk) or (mentor_id, mentee_id))
+            for pk, mentor_id, mentee_id, *_rest in pairs
+        ]
+        keeps_pair = [any(keeps_person[member] for member in pair_members) for pair_members in partners]
         lattice = FilterLattice.build(atoms, partners, (site_id, cohort), k=k, communities=communities, community=community_id)
     else:
         keeps_pair = [True] * len(pairs)
-    view = ProgramView(program, k, today, people, ready_at, pairs, meetings_by_pair, keeps_person, keeps_pair, lattice, guests)
+    view = ProgramView(program, k, today, people, ready_at, pairs, meetings_by_pair, keeps_person, keeps_pair, lattice, guests, members)
     held = Meeting.objects.filter(status=MeetingStatus.HELD)
     held = held.filter(pair_id__in=pair_ids)
 
@@ -275,8 +285,9 @@ def _participation(view: ProgramView, label: Mapping[str, str], enrolments: Supp
 def _match_rate_and_time_to_match(view: ProgramView, label: Mapping[str, str]) -> list[Kpi]:
     k = view.k
     first_pair: dict[int, date] = {}
-    for _pk, mentor_id, mentee_id, _status, started_on, *_rest in view.pairs:
-        for enrolment_id in (mentor_id, mentee_id):
+    for row in view.pairs:
+        started_on = row[4]
+        for enrolment_id in view.members_of(row):
             if enrolment_id not in first_pair or started_on < first_pair[enrolment_id]:
                 first_pair[enrolment_id] = started_on
     zone = timezone.get_current_timezone()
@@ -315,7 +326,8 @@ def _match_rate_and_time_to_match(view: ProgramView, label: Mapping[str, str]) -
             note = _("people still waiting: %(note)s") % {"note": cross_filter_note(k)}
     elif 0 < len(waiting) < k:
         note = _("fewer than %(k)d still waiting") % {"k": k}
-    kpi = distribution_kpi("days_to_match", _("Days to match (ready → pair accepted)"), days_to_match, k, note)
+    title = _("Days to match (ready → circle accepted)") if view.program.is_circles else _("Days to match (ready → pair accepted)")
+    kpi = distribution_kpi("days_to_match", title, days_to_match, k, note)
     kpis.append(released(view, kpi, matched_units, note=note))
     return kpis
 
@@ -332,10 +344,16 @@ def _time_to_first_meeting(view: ProgramView) -> Kpi:
     note = ""
     # The number without a meeting is shown only when the number that met it leaves (of all pairs, which other figures
     # count) is no small group: 7 pairs and 5 without a meeting would tell 2 that met.
+    circles = view.program.is_circles
     if without >= k and not 0 < len(days) < k:
-        note = ngettext("%(count)d pair without a meeting yet", "%(count)d pairs without a meeting yet", without) % {"count": without}
+        if circles:
+            text = ngettext("%(count)d circle without a meeting yet", "%(count)d circles without a meeting yet", without)
+        else:
+            text = ngettext("%(count)d pair without a meeting yet", "%(count)d pairs without a meeting yet", without)
+        note = text % {"count": without}
     elif 0 < without < k:
-        note = _("fewer than %(k)d pairs without a meeting yet") % {"k": k}
+        few = _("fewer than %(k)d circles without a meeting yet") if circles else _("fewer than %(k)d pairs without a meeting yet")
+        note = few % {"k": k}
     if without >= k and view.is_filtered and not view.releases_pairs([not has_met for has_met in met]):
         note = _("pairs without a meeting yet: %(note)s") % {"note": cross_filter_note(k)}
     kpi = distribution_kpi("days_to_first_meeting", _("Days to first meeting held"), days, k, note)
@@ -343,9 +361,15 @@ def _time_to_first_meeting(view: ProgramView) -> Kpi:
 
 
 def _active_pair_rate(view: ProgramView) -> Kpi:
-    title = _("Active-pair rate (met within 1.5 × cadence)")
+    circles = view.program.is_circles
+    title = _("Active-circle rate (met within 1.5 × cadence)") if circles else _("Active-pair rate (met within 1.5 × cadence)")
     if view.program.status == ProgramStatus.CLOSED:
-        return Kpi("active_pair_rate", title, "percent", note=_("not measured: the program has closed, so no pair is running"))
+        closed = (
+            _("not measured: the program has closed, so no circle is running")
+            if circles
+            else _("not measured: the program has closed, so no pair is running")
+        )
+        return Kpi("active_pair_rate", title, "percent", note=closed)
     window = timedelta(days=1.5 * CADENCE_DAYS[Cadence(view.program.cadence)])
     since = view.today - window
     eligible = [status != PairStatus.CLOSED and started_on <= since for _pk, _m, _e, status, started_on, *_r in view.pairs]
@@ -380,9 +404,13 @@ def _cadence(view: ProgramView) -> list[Kpi]:
     ratio_label = ngettext(
         "Cadence ratio (1.0 = one meeting every %(days)d day)", "Cadence ratio (1.0 = one meeting every %(days)d days)", cadence_days
     ) % {"days": cadence_days}
-    on_cadence_label = _("Pairs on cadence (ratio ≥ %(ratio)s)") % {"ratio": ON_CADENCE_RATIO}
+    circles = view.program.is_circles
+    on_cadence_label = (_("Circles on cadence (ratio ≥ %(ratio)s)") if circles else _("Pairs on cadence (ratio ≥ %(ratio)s)")) % {
+        "ratio": ON_CADENCE_RATIO
+    }
     pairs = len(counted)
-    per_month = rate_kpi("meetings_per_month", _("Meetings per pair per month"), "per_month", meetings, months, k, n=pairs)
+    per_month_label = _("Meetings per circle per month") if circles else _("Meetings per pair per month")
+    per_month = rate_kpi("meetings_per_month", per_month_label, "per_month", meetings, months, k, n=pairs)
     ratio = rate_kpi("cadence_ratio", ratio_label, "ratio", meetings, months * target_per_month, k, n=pairs)
     return [
         released(view, per_month, units, pairs=True),
@@ -566,15 +594,20 @@ def _insights_adopted(view: ProgramView, pair_ids: PairIds) -> list[Kpi]:
     every_pair = [True] * len(view.pairs)
     with_an_idea = [int(pk in per_pair) for pk, *_rest in view.pairs]
     with_ideas = sum(1 for value in values if value)
+    circles = view.program.is_circles
     labels = {
         "insights_adopted": (_("Ideas adopted by seniors"), "count"),
-        "insights_per_pair": (_("Ideas adopted per pair"), "count"),
-        "pairs_with_insight": (_("Pairs with at least one idea adopted"), "percent"),
+        "insights_per_pair": (_("Ideas adopted per circle") if circles else _("Ideas adopted per pair"), "count"),
+        "pairs_with_insight": (
+            _("Circles with at least one idea adopted") if circles else _("Pairs with at least one idea adopted"),
+            "percent",
+        ),
     }
     share = proportion_kpi("pairs_with_insight", labels["pairs_with_insight"][0], with_ideas, pair_count, k)
     share = released(view, share, every_pair, pairs=True, strata=with_an_idea)
     if share.is_withheld:
-        note = _("withheld: fewer than %(k)d pairs") % {"k": k} if pair_count < k else share.note
+        few = _("withheld: fewer than %(k)d circles") if circles else _("withheld: fewer than %(k)d pairs")
+        note = few % {"k": k} if pair_count < k else share.note
         return [Kpi(key, label, unit, note=note) for key, (label, unit) in labels.items()]
     total = sum(values)
     adopted = Kpi("insights_adopted", labels["insights_adopted"][0], "count", float(total), n=pair_count)
@@ -595,6 +628,8 @@ def _meetings_per_month(view: ProgramView, held: QuerySet[Meeting, Any]) -> tupl
     kept_met = view.kept_pair_units(met)
     spans = [view.meetings_by_pair[pk] for (pk, *_rest), unit in zip(view.pairs, kept_met, strict=True) if unit]
     if len(spans) < view.k:
+        if view.program.is_circles:
+            return [], _("withheld: fewer than %(k)d circles have met") % {"k": view.k}
         return [], _("withheld: fewer than %(k)d pairs have met") % {"k": view.k}
     if view.is_filtered:
         spans = list(view.meetings_by_pair.values())

@@ -46,14 +46,15 @@ class FilterLattice:
     def build(
         cls,
         atoms: Sequence[Atom],
-        partners: Sequence[tuple[int, int]],
+        partners: Sequence[Sequence[int]],
         view: View,
         *,
         k: int,
         communities: Sequence[tuple[int, Sequence[bool]]] = (),
         community: int | None = None,
     ) -> FilterLattice:
-        """The lattice of people at ``atoms`` and pairs of ``partners`` (positions in ``atoms``: mentor, mentee).
+        """The lattice of people at ``atoms`` and pairs of ``partners`` (positions in ``atoms`` of each pair's members:
+        mentor and mentee, or every member of a circle; a pair is in a view when any member is).
 
         A community cut (``community``, one of ``communities``: each a community id, by id, with a flag per person of
         ``atoms`` for its members) comes after every site and cohort view, so it is decided against all of them and
@@ -81,10 +82,7 @@ class FilterLattice:
         people = np.array(rows, dtype=np.bool_).reshape(len(rows), len(atoms))
         if target is not None and not people[target].any():
             target = None  # a site and a cohort that both exist but never meet
-        mentors = np.array([mentor for mentor, _mentee in partners], dtype=np.intp)
-        mentees = np.array([mentee for _mentor, mentee in partners], dtype=np.intp)
-        pairs = people[:, mentors] | people[:, mentees]
-        return cls(people=people, pairs=pairs, target=target, k=k)
+        return cls(people=people, pairs=_pairs_of(people, partners), target=target, k=k)
 
     def releases_people(self, units: Sequence[bool], **rule: Any) -> bool:
         """Whether a figure over the people marked by ``units`` may be shown for the requested view (see :meth:`releases`)."""
@@ -119,6 +117,16 @@ class FilterLattice:
             suppress=suppress,
         )
         return decisions[self.target]
+
+
+def _pairs_of(people: npt.NDArray[np.bool_], partners: Sequence[Sequence[int]]) -> npt.NDArray[np.bool_]:
+    """Per view, whether each pair has a member there: its members' columns of ``people`` or-ed together."""
+    if not partners:
+        return np.zeros((people.shape[0], 0), dtype=np.bool_)
+    sizes = np.array([len(members) for members in partners], dtype=np.intp)
+    flat = np.fromiter((member for members in partners for member in members), dtype=np.intp, count=int(sizes.sum()))
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    return np.logical_or.reduceat(people[:, flat], starts, axis=1)
 
 
 def _members(

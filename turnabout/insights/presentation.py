@@ -90,7 +90,8 @@ def guest_split_lines(program: Program, splits: Iterable[GuestSplit]) -> list[Gu
             label = _("%(people)s enrolled") % {"people": capfirst(sides[split.key])}
             detail = _("%(total)s (of whom %(guests)s guests from outside)") % values
         else:
-            label = _("Pairs running")
+            # A circle is one unit, counted once as a pair is (ADR 8).
+            label = _("Circles running") if program.is_circles else _("Pairs running")
             detail = _("%(total)s (of which %(guests)s with a guest from outside)") % values
         note = (split.note or str(HIDDEN_NOTE)) if split.is_withheld else ""
         lines.append(

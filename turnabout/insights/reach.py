@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from turnabout.accounts.models import Organisation
-from turnabout.engagement.models import Meeting, MeetingStatus, Pair
+from turnabout.engagement.models import Meeting, MeetingStatus, Pair, PairMember
 from turnabout.insights.breakdowns import ENROLLED, enrolment_table, meetings_held_total, split_counts
 from turnabout.insights.figures import ROLES, Kpi, min_cell, proportion_kpi
 from turnabout.insights.suppression import SuppressedCounts, SuppressedTable, suppress_counts
@@ -99,12 +99,21 @@ def diversity_reach(program: Program) -> DiversityReach:
 
     ranks = list(program.organisation.grades.order_by("rank").values_list("rank", "code"))
     band_of = {rank: grade_band_label(ranks, position) for position, (rank, _code) in enumerate(ranks)}
-    reached = (
-        Pair.objects.filter(program=program, mentee__person__kind=PersonKind.EMPLOYEE)
-        .order_by()
-        .values_list("mentee__person_id", "mentee__person__grade__rank")
-        .distinct()
-    )
+    reached: Iterable[tuple[int, int | None]]
+    if program.is_circles:  # every senior member of a circle, not only its lead
+        reached = (
+            PairMember.objects.filter(pair__program=program, role=Role.MENTEE, enrolment__person__kind=PersonKind.EMPLOYEE)
+            .order_by()
+            .values_list("enrolment__person_id", "enrolment__person__grade__rank")
+            .distinct()
+        )
+    else:
+        reached = (
+            Pair.objects.filter(program=program, mentee__person__kind=PersonKind.EMPLOYEE)
+            .order_by()
+            .values_list("mentee__person_id", "mentee__person__grade__rank")
+            .distinct()
+        )
     by_band = Counter(band_of.get(rank, NO_GRADE) if rank is not None else NO_GRADE for _person, rank in set(reached))
     bands = list(dict.fromkeys(band_of.values()))
     if by_band.get(NO_GRADE):

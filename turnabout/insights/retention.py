@@ -16,7 +16,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from turnabout.engagement.models import Pair
+from turnabout.engagement.models import Pair, PairMember
 from turnabout.insights.comparison import CAUTION, ComparisonReport, Employee, Outcome, compare_outcomes
 from turnabout.insights.figures import min_cell
 from turnabout.insights.reach import grade_band_label
@@ -65,9 +65,15 @@ def program_retention(program: Program, *, today: date) -> ComparisonReport | No
     observable = {months: horizon <= today for months, horizon in horizons.items()}
 
     pair_people = Pair.objects.filter(program=program)
+    members = PairMember.objects.filter(pair__program=program)  # every member of a circle, and a pair's two
     participant_ids = set(
         Enrolment.objects.filter(program=program)
-        .filter(Q(status=EnrolmentStatus.APPROVED) | Q(pk__in=pair_people.values("mentor_id")) | Q(pk__in=pair_people.values("mentee_id")))
+        .filter(
+            Q(status=EnrolmentStatus.APPROVED)
+            | Q(pk__in=pair_people.values("mentor_id"))
+            | Q(pk__in=pair_people.values("mentee_id"))
+            | Q(pk__in=members.values("enrolment_id"))
+        )
         .order_by()  # the default ordering joins the directory to sort by name, for a set
         .values_list("person_id", flat=True)
     )

@@ -5,7 +5,7 @@ from django.utils.translation import gettext
 
 from turnabout.accounts.access import WITH_GUESTS, access_organisation
 from turnabout.accounts.models import User
-from turnabout.matching.models import Match, MatchRun
+from turnabout.matching.models import CircleMatch, CircleMatchMember, Match, MatchRun
 from turnabout.programs.access import access_program
 from turnabout.programs.models import Role
 
@@ -37,3 +37,18 @@ def access_own_match(user: User, match_id: int) -> tuple[Match, Role]:
     if match.mentee.person.user_id == user.pk:
         return match, Role.MENTEE
     raise Http404(gettext("No such match of yours."))
+
+
+def access_circle_match(user: User, match_id: int) -> tuple[CircleMatch, CircleMatchMember]:
+    """A circle proposal the user is a member of (a guest's too), with their membership; anyone else's answers 404."""
+    organisation = access_organisation(user, roles=WITH_GUESTS)
+    match = (
+        CircleMatch.objects.select_related("program")
+        .prefetch_related("members__enrolment__person")
+        .filter(pk=match_id, program__organisation=organisation)
+        .first()
+    )
+    mine = next((member for member in match.members.all() if member.enrolment.person.user_id == user.pk), None) if match else None
+    if match is None or mine is None:
+        raise Http404(gettext("No such match of yours."))
+    return match, mine

@@ -52,3 +52,26 @@ class InvalidPairRule(MatchingError):
 
 class DeclineReasonRequired(MatchingError):
     code = "decline_reason_required"
+
+
+class PinNotForCircles(MatchingError):
+    """A pin of one mentor with one mentee, in a program that forms circles (pin a whole circle instead)."""
+
+    code = "pin_not_for_circles"
+
+
+class InvalidCircleRule(MatchingError):
+    """A circle pin or ban that names someone outside the proposed circle, or a circle of another program."""
+
+    code = "invalid_circle_rule"
+
+
+class CircleNoLongerAllowed(PairNoLongerAllowed):
+    """At acceptance: the directory changed since publishing, and the circle now breaks a hard rule."""
+
+    code = "circle_no_longer_allowed"
+
+    def __init__(self, changes: list[str]) -> None:
+        message = _("This circle no longer meets the program's rules: %(changes)s. The program manager can form it again.")
+        MatchingError.__init__(self, message % {"changes": "; ".join(changes)})
+        self.changes = changes

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from turnabout.core.models import TimestampedModel
 from turnabout.engine import Mode
 from turnabout.matching.rule_breaks import rule_break_texts
-from turnabout.programs.models import Enrolment, EnrolmentStatus, Program
+from turnabout.programs.models import Enrolment, EnrolmentStatus, Program, Role
 
 
 class RunStatus(models.TextChoices):
@@ -245,3 +245,149 @@ class Match(TimestampedModel):
     def rule_break_texts(self) -> list[str]:
         """``rule_breaks`` in words, in the language active when read (the review page's reader's)."""
         return rule_break_texts(self.rule_breaks)
+
+
+class ProposedCircle(models.Model):
+    """A circle a run of a circle program proposes: its score, the languages all members share and their common weekly time."""
+
+    run = models.ForeignKey(MatchRun, on_delete=models.CASCADE, related_name="proposed_circles")
+    score = models.FloatField()
+    languages = models.JSONField(default=list)
+    common_minutes = models.PositiveIntegerField(default=0)
+    is_pinned = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-is_pinned", "-score", "pk"]
+
+    def __str__(self) -> str:
+        return gettext("Circle #%(number)s (%(score).2f)") % {"number": self.pk, "score": self.score}
+
+    @property
+    def mentor_members(self) -> list[ProposedCircleMember]:
+        return [member for member in self.members.all() if member.role == Role.MENTOR]
+
+    @property
+    def mentee_members(self) -> list[ProposedCircleMember]:
+        return [member for member in self.members.all() if member.role == Role.MENTEE]
+
+
+class ProposedCircleMember(models.Model):
+    """One member of a proposed circle: their side, their score with the other side of the circle and why they are there."""
+
+    circle = models.ForeignKey(ProposedCircle, on_delete=models.CASCADE, related_name="members")
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="+")
+    role = models.CharField(max_length=10, choices=Role.choices)
+    score = models.FloatField(default=0.0)
+    reasons = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["role", "pk"]
+        constraints = [models.UniqueConstraint(fields=["circle", "enrolment"], name="proposed_circle_member_once")]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment.person} ({self.role})"
+
+
+class CirclePin(models.Model):
+    """A program manager's decision that these people stay one circle in the next runs, while they still fit together."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="circle_pins")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return gettext("Pinned circle #%(number)s") % {"number": self.pk}
+
+
+class CirclePinMember(models.Model):
+    pin = models.ForeignKey(CirclePin, on_delete=models.CASCADE, related_name="members")
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["enrolment"], name="circle_pin_member_once")]
+
+    def __str__(self) -> str:
+        return f"{self.pin}: {self.enrolment.person}"
+
+
+class CircleMatchQuerySet(models.QuerySet["CircleMatch"]):
+    def open(self) -> CircleMatchQuerySet:
+        return self.filter(status__in=OPEN_STATUSES)
+
+
+class CircleMatch(TimestampedModel):
+    """A formal circle: proposed by a published run, answered by every member at once, ending in one engagement circle."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="circle_matches")
+    run = models.ForeignKey(MatchRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="circle_matches")
+    status = models.CharField(max_length=10, choices=MatchStatus.choices, default=MatchStatus.PROPOSED)
+    score = models.FloatField(default=0.0)
+    pair = models.OneToOneField("engagement.Pair", null=True, blank=True, on_delete=models.SET_NULL, related_name="circle_match")
+    rule_breaks = models.JSONField(default=list, blank=True)
+    rule_breaks_checked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CircleMatchQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["program", "status"])]
+
+    def __str__(self) -> str:
+        return gettext("Circle proposal #%(number)s (%(status)s)") % {"number": self.pk, "status": self.get_status_display()}
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_proposed(self) -> bool:
+        return self.status == MatchStatus.PROPOSED
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == MatchStatus.ACTIVE
+
+    @property
+    def is_declined(self) -> bool:
+        return self.status == MatchStatus.DECLINED
+
+    @property
+    def current_members(self) -> list[CircleMatchMember]:
+        """The members still in the circle: everyone who has not declined."""
+        return [member for member in self.members.all() if not member.has_declined]
+
+    @property
+    def rule_break_texts(self) -> list[str]:
+        return rule_break_texts(self.rule_breaks)
+
+
+class CircleMatchMember(models.Model):
+    """One member of a circle proposal and their answer; a decline takes them out of the circle without fault."""
+
+    match = models.ForeignKey(CircleMatch, on_delete=models.CASCADE, related_name="members")
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="circle_match_memberships")
+    role = models.CharField(max_length=10, choices=Role.choices)
+    response = models.CharField(max_length=10, choices=Response.choices, default=Response.PENDING)
+    responded_at = models.DateTimeField(null=True, blank=True)
+    decline_reason = models.CharField(max_length=20, choices=DeclineReason.choices, blank=True)
+    score = models.FloatField(default=0.0)
+    reasons = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["role", "pk"]
+        constraints = [models.UniqueConstraint(fields=["match", "enrolment"], name="circle_match_member_once")]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment.person} ({self.get_response_display()})"
+
+    @property
+    def has_accepted(self) -> bool:
+        return self.response == Response.ACCEPTED
+
+    @property
+    def has_declined(self) -> bool:
+        return self.response == Response.DECLINED
+
+    @property
+    def is_pending(self) -> bool:
+        return self.response == Response.PENDING

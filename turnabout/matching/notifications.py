@@ -6,10 +6,17 @@ outcome once, and told once that its partner left.
 
 from django.urls import reverse
 
-from turnabout.core.delivery import match_outcome_key, match_proposed_key, partner_withdrawn_key, send_once
+from turnabout.core.delivery import (
+    circle_outcome_key,
+    circle_proposed_key,
+    match_outcome_key,
+    match_proposed_key,
+    partner_withdrawn_key,
+    send_once,
+)
 from turnabout.core.email import send_templated_email
 from turnabout.identity.links import sign_in_url
-from turnabout.matching.models import Match, MatchStatus
+from turnabout.matching.models import CircleMatch, Match, MatchStatus
 from turnabout.matching.presentation import WordedReason
 from turnabout.matching.queries import waiting_for
 from turnabout.programs.models import Enrolment, Role
@@ -74,3 +81,43 @@ def send_partner_withdrawn(match: Match, *, leaving_role: str) -> None:
         )
 
     send_once(partner_withdrawn_key(match.pk), send)
+
+
+def send_circle_proposed(match: CircleMatch, *, enrolment_id: int) -> None:
+    """Ask one member of a circle proposal to accept; nothing when their answer is no longer awaited, or they were asked."""
+    member = next((item for item in match.members.all() if item.enrolment_id == enrolment_id), None)
+    if member is None or not match.is_proposed or not member.is_pending:
+        return
+    me = member.enrolment.person
+    program = match.program
+
+    def send() -> None:
+        send_templated_email(
+            to=[me.email],
+            template="matching/email/circle_proposed",
+            context={
+                "match": match,
+                "me": me,
+                "my_label": program.label_for(member.role),
+                "program": program,
+                "others": [(item.enrolment.person, program.label_for(item.role)) for item in match.members.all() if item.pk != member.pk],
+                "reasons": [WordedReason(reason, program) for reason in member.reasons],
+                "action_url": sign_in_url(person=me, next_path=reverse("matching:my_circle", args=[match.pk])),
+            },
+        )
+
+    send_once(circle_proposed_key(match.pk, enrolment_id=enrolment_id), send)
+
+
+def send_circle_outcome(match: CircleMatch) -> None:
+    """Tell every member who did not decline that the circle has started, or that it will not go ahead (naming nobody)."""
+    if match.status not in (MatchStatus.ACTIVE, MatchStatus.DECLINED):
+        return
+    for member in match.current_members:
+        me = member.enrolment.person
+        context: dict[str, object] = {"match": match, "me": me, "program": match.program}
+
+        def send(recipient: str = me.email, context: dict[str, object] = context) -> None:
+            send_templated_email(to=[recipient], template="matching/email/circle_outcome", context=context)
+
+        send_once(circle_outcome_key(match.pk, enrolment_id=member.enrolment_id), send)

@@ -12,7 +12,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
 from turnabout.engine import Participant, Problem, Reason, Rules, Taxonomy, Weights, Window
-from turnabout.matching.models import Match
+from turnabout.matching.models import OPEN_STATUSES, CircleMatchMember, Match, Response
 from turnabout.matching.rule_breaks import (
     FORBIDDEN_PAIR,
     GRADE_GAP,
@@ -138,8 +138,16 @@ def rules_fingerprint(rules: Rules, weights: Weights, taxonomy: Taxonomy) -> dic
 
 
 def open_match_enrolment_ids(program: Program) -> set[int]:
+    """Enrolments held by an open match: a pair's two people, and the members of an open circle who have not declined."""
     matches = Match.objects.filter(program=program).open()
-    return set(matches.values_list("mentor_id", flat=True)) | set(matches.values_list("mentee_id", flat=True))
+    in_circles = CircleMatchMember.objects.filter(match__program=program, match__status__in=OPEN_STATUSES).exclude(
+        response=Response.DECLINED
+    )
+    return (
+        set(matches.values_list("mentor_id", flat=True))
+        | set(matches.values_list("mentee_id", flat=True))
+        | set(in_circles.values_list("enrolment_id", flat=True))
+    )
 
 
 def available_enrolments(program: Program) -> list[Enrolment]:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
 
 from turnabout.core.content import content_text
-from turnabout.matching.models import MatchRun, UnmatchedEnrolment
+from turnabout.matching.models import MatchRun, ProposedCircle, ProposedCircleMember, UnmatchedEnrolment
 from turnabout.matching.pool import StoredReason
 from turnabout.matching.queries import RunReview, roles_asked_first, run_unmatched
 from turnabout.matching.rechecks import stale_changes
@@ -87,6 +87,28 @@ REASON_MESSAGES: dict[str, dict[str, Promise]] = {
             "score higher overall.",
             "count",
         )
+    },
+    # Circles (turnabout.engine.CIRCLE_REASON_CODES): a member's place, and why someone is in no circle.
+    "circle_fit": {"": gettext_lazy("%(member)s is in a circle with %(others)s: %(clauses)s.")},
+    "no_circle_fits": {
+        "": ngettext_lazy(
+            "The one circle formed could not take them: %(blockers)s.",
+            "None of the %(count)s circles formed could take them: %(blockers)s.",
+            "count",
+        )
+    },
+    "circle_not_formed": {
+        "mentor": ngettext_lazy(
+            "No circle around them reached the program's minimum of %(count)s %(other)s: those who fit them are in circles "
+            "that score higher, or do not fit together.",
+            "No circle around them reached the program's minimum of %(count)s people taking part as %(other)s: those who fit "
+            "them are in circles that score higher, or do not fit together.",
+            "count",
+        ),
+        "mentee": gettext_lazy(
+            "No circle with them reached the program's minimum size (%(mentors)s as %(mentor)s and %(mentees)s as %(mentee)s) "
+            "with everyone fitting together."
+        ),
     },
 }
 
@@ -205,6 +227,58 @@ def _fairness(params: Params, program: Program) -> tuple[str, dict[str, object]]
     return "", {**_other(params, program), "floor": number_format(float(params.get("fairness_floor") or 0), 2)}
 
 
+# What kept someone out of each circle formed (the engine's blocker codes of "no_circle_fits"), by how many circles.
+CIRCLE_BLOCKERS: dict[str, Promise] = {
+    "full": ngettext_lazy("%(count)s is full", "%(count)s are full", "count"),
+    "pair_rules": ngettext_lazy(
+        "%(count)s has a member they may not be paired with under the program's rules",
+        "%(count)s have a member they may not be paired with under the program's rules",
+        "count",
+    ),
+    "reporting_line": ngettext_lazy(
+        "%(count)s has a member in their reporting line", "%(count)s have a member in their reporting line", "count"
+    ),
+    "language": ngettext_lazy("%(count)s shares no language with them", "%(count)s share no language with them", "count"),
+    "availability": ngettext_lazy(
+        "%(count)s has no common weekly window of %(duration)s with them",
+        "%(count)s have no common weekly window of %(duration)s with them",
+        "count",
+    ),
+}
+
+
+def _circle_fit(params: Params, program: Program) -> tuple[str, dict[str, object]]:
+    others = [str(name) for name in params.get("others") or []]
+    languages, minutes = params.get("languages") or [], int(params.get("minutes") or 0)
+    clauses = []
+    if languages:
+        clauses.append(_("everyone speaks %(languages)s") % {"languages": join_words(languages)})
+    clauses.append(_("nobody is in anyone else's reporting line"))
+    if minutes:
+        clauses.append(
+            _("all %(count)s are free together %(duration)s a week") % {"count": len(others) + 1, "duration": _duration(minutes)}
+        )
+    return "", {"member": params.get("member", ""), "others": join_words(others), "clauses": join_words(clauses)}
+
+
+def _no_circle_fits(params: Params, program: Program) -> tuple[str, dict[str, object]]:
+    counts = params.get("counts") or {}
+    duration = _duration(int(params.get("min_overlap_minutes") or 0))
+    blockers = [
+        str(phrase % {"count": int(counts.get(code) or 0), "duration": duration})
+        for code, phrase in CIRCLE_BLOCKERS.items()
+        if int(counts.get(code) or 0)
+    ]
+    return "", {"count": int(params.get("circles") or 0), "blockers": join_words(blockers)}
+
+
+def _circle_not_formed(params: Params, program: Program) -> tuple[str, dict[str, object]]:
+    mentors, mentees = int(params.get("mentors") or 0), int(params.get("mentees") or 0)
+    if params.get("side") == Role.MENTOR:
+        return "mentor", {"count": mentees, "other": program.mentee_label}
+    return "mentee", {"mentors": mentors, "mentees": mentees, "mentor": program.mentor_label, "mentee": program.mentee_label}
+
+
 def _plain(params: Params, program: Program) -> tuple[str, dict[str, object]]:
     return "", {**params, **_other(params, program)}
 
@@ -230,6 +304,9 @@ _FILLERS: dict[str, Callable[[Params, Program], tuple[str, dict[str, object]]]] 
     "below_fairness_floor": _fairness,
     "partner_taken": _plain,
     "partners_taken": _plain,
+    "circle_fit": _circle_fit,
+    "no_circle_fits": _no_circle_fits,
+    "circle_not_formed": _circle_not_formed,
 }
 
 
@@ -300,6 +377,7 @@ RUN_STAGES: dict[str, Promise] = {
     "pricing": gettext_lazy("Looking for better pairs"),
     "proving optimality": gettext_lazy("Checking that no better set of pairs exists"),
     "explaining": gettext_lazy("Writing the reasons"),
+    "forming circles": gettext_lazy("Forming circles"),
     "done": gettext_lazy("Done"),
 }
 
@@ -368,4 +446,102 @@ def publish_preview(run: MatchRun, review: RunReview) -> PublishPreview:
         emails=pairs * len(first),
         stale=stale_changes(run) if pending else [],
         unmatched=unmatched_rows(run_unmatched(run), program),
+    )
+
+
+@dataclass(frozen=True)
+class WordedCircleMember:
+    """A member of a proposed circle as the review page shows them: name, side in the program's words, score and reasons."""
+
+    member: ProposedCircleMember
+    role_label: str
+    reasons: list[str]
+
+    @property
+    def person_name(self) -> str:
+        return self.member.enrolment.person.full_name
+
+
+@dataclass(frozen=True)
+class ReviewedCircle:
+    """A proposed circle for the review page: its members by side, score, common languages and weekly overlap in words."""
+
+    circle: ProposedCircle
+    mentors: list[WordedCircleMember]
+    mentees: list[WordedCircleMember]
+    overlap: str
+
+    @property
+    def members(self) -> list[WordedCircleMember]:
+        return [*self.mentors, *self.mentees]
+
+    @property
+    def languages(self) -> str:
+        return join_words(str(language) for language in self.circle.languages)
+
+
+def reviewed_circles(circles: Iterable[ProposedCircle], program: Program) -> list[ReviewedCircle]:
+    """The run's proposed circles with each member's place worded (``reason_text``)."""
+    reviewed = []
+    for circle in circles:
+        worded = [
+            WordedCircleMember(member, _role(program, member.role), reason_texts(member.reasons, program))
+            for member in circle.members.all()
+        ]
+        reviewed.append(
+            ReviewedCircle(
+                circle,
+                [member for member in worded if member.member.role == Role.MENTOR],
+                [member for member in worded if member.member.role == Role.MENTEE],
+                _duration(circle.common_minutes) if circle.common_minutes else "",
+            )
+        )
+    return reviewed
+
+
+def circle_certificate_line(summary: Mapping[str, Any]) -> str:
+    """The certificate in words: "optimal", or how close to the best possible the circles are (a percentage of the bound)."""
+    certificate = summary.get("certificate") or {}
+    if not isinstance(certificate, Mapping) or not certificate:
+        return ""
+    if certificate.get("optimal"):
+        return _("These circles are optimal: no other set of circles scores higher under the program's rules.")
+    bound, gap = float(certificate.get("upper_bound") or 0), float(certificate.get("gap") or 0)
+    percent = number_format(100 * gap / bound, 1) if bound > 0 else "0"
+    return _("These circles are within %(percent)s %% of the best possible total under the program's rules.") % {"percent": percent}
+
+
+@dataclass(frozen=True)
+class CirclePublishPreview:
+    """What publishing a circle run will do: the circles proposed and one email to every member, all at once."""
+
+    run: MatchRun
+    circles: int
+    emails: int
+    stale: list[str]
+    unmatched: list[UnmatchedRow]
+
+    @property
+    def confirm_label(self) -> str:
+        """The publish button's words: "Publish 2 circles and send 11 emails"."""
+        emails = ngettext("%(count)s email", "%(count)s emails", self.emails) % {"count": self.emails}
+        return ngettext("Publish %(count)s circle and send %(emails)s", "Publish %(count)s circles and send %(emails)s", self.circles) % {
+            "count": self.circles,
+            "emails": emails,
+        }
+
+    @property
+    def can_publish(self) -> bool:
+        return self.circles > 0 and not self.stale and self.run.published_at is None and self.run.has_succeeded
+
+
+def circle_publish_preview(run: MatchRun, circles: list[ReviewedCircle]) -> CirclePublishPreview:
+    """The confirmation page's figures for a finished circle run; the service checks the same again when it publishes."""
+    pending = run.published_at is None and bool(circles)
+    return CirclePublishPreview(
+        run=run,
+        circles=len(circles),
+        emails=sum(len(circle.members) for circle in circles),
+        stale=stale_changes(run) if pending else [],
+        unmatched=unmatched_rows(run_unmatched(run), run.program),
     )

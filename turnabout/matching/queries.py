@@ -6,9 +6,20 @@ import statistics
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
-from turnabout.matching.models import Match, MatchRun, PairRule, ProposedPair, Response, UnmatchedEnrolment
+from turnabout.matching.models import (
+    CircleMatch,
+    CirclePin,
+    Match,
+    MatchRun,
+    PairRule,
+    ProposedCircle,
+    ProposedCircleMember,
+    ProposedPair,
+    Response,
+    UnmatchedEnrolment,
+)
 from turnabout.matching.pool import DIVERSITY_REASON, GENERIC_DIVERSITY_REASON, StoredReason, reason_code
 from turnabout.programs.models import AcceptanceOrder, Enrolment, Program, Role
 from turnabout.programs.rules import match_settings
@@ -148,3 +159,28 @@ def waiting_for(match: Match) -> list[str]:
     if first is not None and first in pending:
         return [first]
     return pending
+
+
+def run_circles(run: MatchRun) -> list[ProposedCircle]:
+    """The run's proposed circles, pinned first then by score, with their members and people (two queries)."""
+    members = ProposedCircleMember.objects.select_related(*[f"enrolment__{path}" for path in _PERSON]).order_by("role", "pk")
+    return list(run.proposed_circles.prefetch_related(Prefetch("members", queryset=members)).order_by("-is_pinned", "-score", "pk"))
+
+
+def program_circle_pins(program: Program) -> list[CirclePin]:
+    return list(program.circle_pins.prefetch_related("members__enrolment__person").order_by("pk"))
+
+
+def program_circle_matches(program: Program) -> list[CircleMatch]:
+    return list(program.circle_matches.prefetch_related("members__enrolment__person").order_by("status", "-score"))
+
+
+def circle_matches_of_user(user_id: int) -> list[CircleMatch]:
+    """The circle proposals the user is a member of, newest first."""
+    return list(
+        CircleMatch.objects.filter(members__enrolment__person__user_id=user_id)
+        .distinct()
+        .select_related("program")
+        .prefetch_related("members__enrolment__person")
+        .order_by("-created_at")
+    )

@@ -26,7 +26,7 @@ from turnabout.matching.pool import (
     rules_fingerprint,
 )
 from turnabout.matching.rule_breaks import NO_SHARED_AVAILABILITY, RuleBreak, rule_break_texts
-from turnabout.programs.models import Enrolment, Program
+from turnabout.programs.models import Enrolment, Program, Role
 from turnabout.programs.rules import grade_of
 
 
@@ -181,3 +181,23 @@ def open_matches_to_recheck(*, organisation_id: int) -> list[Match]:
     """The organisation's proposed and running matches: those a directory change may have broken, or mended."""
     matches = Match.objects.filter(program__organisation_id=organisation_id).open().select_related("program")
     return list(matches.order_by("program_id", "pk"))
+
+
+def circle_rule_breaks(program: Program, enrolments: Iterable[Enrolment]) -> list[RuleBreak]:
+    """The hard rules a circle of these enrolments breaks against the current directory: every mentor–mentee pair inside it.
+
+    Each pair is checked as ``pairs_rule_breaks`` checks a pair (reporting line, grade gap, language, department, bans and
+    the weekly overlap), in a fixed number of queries.
+    """
+    chosen = Enrolment.objects.filter(pk__in=[enrolment.pk for enrolment in enrolments]).select_related(*ENROLMENT_RELATED)
+    people = build_participants(program, chosen.prefetch_related("skills__skill").order_by("pk"))
+    pair_rules = engine_pair_rules(program, pool_ids={participant.id for participant, _enrolment in people})
+    rules = engine_rules(program, pinned=[], forbidden=pair_rules["forbidden"], past=[])
+    breaks: list[RuleBreak] = []
+    mentors = [(participant, enrolment) for participant, enrolment in people if enrolment.role == Role.MENTOR]
+    mentees = [(participant, enrolment) for participant, enrolment in people if enrolment.role == Role.MENTEE]
+    for mentor, mentor_enrolment in mentors:
+        for mentee, mentee_enrolment in mentees:
+            names = {"mentor_name": mentor_enrolment.person.full_name, "mentee_name": mentee_enrolment.person.full_name}
+            breaks += [*pair_rule_breaks(mentor, mentee, rules, **names), *availability_break(mentor, mentee, rules, **names)]
+    return breaks

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_noop
 
 from turnabout.core.services import task_arguments_waiting
 from turnabout.engine import MatchResult, solve
+from turnabout.matching.circle_runs import execute_circle_run
 from turnabout.matching.models import MatchRun, ProposedPair, RunStatus, UnmatchedEnrolment
 from turnabout.matching.pool import build_pool, engine_rules, engine_weights, participant_safe_reasons, rules_fingerprint
 from turnabout.matching.rechecks import engine_pair_rules
@@ -98,6 +99,8 @@ def execute_match_run(*, run_id: int) -> MatchRun:
     """Compute a claimed run and store its proposals in one transaction; a crash leaves the run failed, never half-written."""
     run = MatchRun.objects.select_related("program").get(pk=run_id)
     program = run.program
+    if program.is_circles:
+        return execute_circle_run(run_id=run_id)
     try:
         pool = build_pool(program)
         rules = engine_pair_rules(program, pool_ids=set(pool.enrolments))

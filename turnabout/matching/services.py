@@ -18,22 +18,40 @@ from django.utils.translation import gettext as _
 from turnabout.accounts.models import AuditAction, User
 from turnabout.accounts.services import record_audit_entry
 from turnabout.engagement.models import CloseReason, Pair, PairStatus
-from turnabout.engagement.services import close_pair, start_pair
+from turnabout.engagement.services import close_pair, start_circle, start_pair
 from turnabout.engine import suggest
 from turnabout.matching.errors import (
     AlreadyPublished,
+    CircleNoLongerAllowed,
     DeclineReasonRequired,
+    InvalidCircleRule,
     InvalidPairRule,
     MatchClosed,
     NotYourTurn,
     PairNoLongerAllowed,
+    PinNotForCircles,
     RunNotReady,
     StalePool,
 )
-from turnabout.matching.models import DeclineReason, Match, MatchRun, MatchStatus, PairRule, PairRuleKind, Response
-from turnabout.matching.pool import build_pool, engine_rules, engine_weights, participant_id, participant_safe_reasons
+from turnabout.matching.models import (
+    OPEN_STATUSES,
+    CircleMatch,
+    CircleMatchMember,
+    CirclePin,
+    CirclePinMember,
+    DeclineReason,
+    Match,
+    MatchRun,
+    MatchStatus,
+    PairRule,
+    PairRuleKind,
+    ProposedCircle,
+    Response,
+)
+from turnabout.matching.pool import available_enrolments, build_pool, engine_rules, engine_weights, participant_id, participant_safe_reasons
 from turnabout.matching.queries import roles_asked_first, waiting_for
 from turnabout.matching.rechecks import (
+    circle_rule_breaks,
     current_pair_rule_breaks,
     engine_pair_rules,
     open_matches_to_recheck,
@@ -42,9 +60,16 @@ from turnabout.matching.rechecks import (
 )
 from turnabout.matching.rule_breaks import rule_break_texts, stored_rule_breaks
 from turnabout.matching.runs import compute_match_run
-from turnabout.matching.tasks import send_match_outcome_email, send_match_proposed_email, send_partner_withdrawn_email
+from turnabout.matching.tasks import (
+    send_circle_outcome_email,
+    send_circle_proposed_email,
+    send_match_outcome_email,
+    send_match_proposed_email,
+    send_partner_withdrawn_email,
+)
+from turnabout.programs.errors import CircleSizesUnfillable
 from turnabout.programs.models import AcceptanceOrder, Enrolment, EnrolmentStatus, Program, Role
-from turnabout.programs.rules import match_settings
+from turnabout.programs.rules import circle_size_problems, match_settings
 
 
 @transaction.atomic
@@ -52,6 +77,15 @@ def start_match_run(*, program: Program, by: User, mode: str | None = None) -> M
     """Queue a run of the engine over the program's current pool; the worker computes it after commit (``runs``)."""
     if not program.is_matching:
         raise RunNotReady(_("Move the program to matching before running the engine."))
+    if program.is_circles:
+        ready = available_enrolments(program)
+        problems = circle_size_problems(
+            program,
+            mentors=sum(1 for enrolment in ready if enrolment.role == Role.MENTOR),
+            mentees=sum(1 for enrolment in ready if enrolment.role == Role.MENTEE),
+        )
+        if problems:
+            raise CircleSizesUnfillable(problems)
     run = MatchRun.objects.create(program=program, requested_by=by, mode=mode or match_settings(program).mode.value)
     transaction.on_commit(lambda: compute_match_run.enqueue(run.pk))
     return run
@@ -65,6 +99,8 @@ def set_pair_rule(*, program: Program, mentor: Enrolment, mentee: Enrolment, kin
             _("A pin or ban joins a %(mentor)s and a %(mentee)s of this program.")
             % {"mentor": program.mentor_label, "mentee": program.mentee_label}
         )
+    if kind == PairRuleKind.PIN and program.is_circles:
+        raise PinNotForCircles(_("In a program of circles, pin a whole circle on the review page instead of one pair."))
     if kind is None:
         PairRule.objects.filter(program=program, mentor=mentor, mentee=mentee).delete()
         return None
@@ -87,6 +123,8 @@ def publish_match_run(*, run: MatchRun, by: User) -> list[Match]:
         raise AlreadyPublished(_("This run was already published on %(date)s.") % {"date": published})
     if not run.has_succeeded:
         raise RunNotReady(_("Only a finished run can be published."))
+    if run.program.is_circles:
+        raise RunNotReady(_("This run proposes circles: publish it from the review page, where its circles are shown."))
     changes = stale_changes(run)
     if changes:
         raise StalePool(changes)
@@ -167,6 +205,7 @@ def end_matches_of_withdrawn(*, program: Program | None = None, organisation_id:
     if organisation_id is not None:
         matches = matches.filter(program__organisation_id=organisation_id)
     ended = list(matches.select_related("mentor", "mentee"))
+    _take_withdrawn_out_of_circles(program=program, organisation_id=organisation_id)
     for match in ended:
         match.status = MatchStatus.ENDED
         match.ended_reason = "A partner is no longer in the program"
@@ -250,3 +289,182 @@ def flag_rule_breaks(*, organisation_id: int) -> list[Match]:
             if match.rule_breaks:
                 flagged.append(match)
     return flagged
+
+
+@transaction.atomic
+def pin_circle(*, proposed_circle: ProposedCircle, by: User) -> CirclePin:
+    """Keep this proposed circle's members together in the next runs, while they still fit together as one circle.
+
+    Someone pinned into another circle before is moved: an enrolment is in one circle pin at most.
+    """
+    enrolment_ids = list(proposed_circle.members.values_list("enrolment_id", flat=True))
+    program = proposed_circle.run.program
+    CirclePinMember.objects.filter(enrolment_id__in=enrolment_ids).delete()
+    CirclePin.objects.filter(program=program, members__isnull=True).delete()
+    pin = CirclePin.objects.create(program=program, created_by=by)
+    CirclePinMember.objects.bulk_create([CirclePinMember(pin=pin, enrolment_id=enrolment_id) for enrolment_id in enrolment_ids])
+    ProposedCircle.objects.filter(pk=proposed_circle.pk).update(is_pinned=True)
+    return pin
+
+
+@transaction.atomic
+def unpin_circle(*, pin: CirclePin, by: User) -> None:
+    """Let the next runs form these people into any circle again."""
+    CirclePin.objects.filter(pk=pin.pk).delete()
+
+
+@transaction.atomic
+def ban_from_circle(*, proposed_circle: ProposedCircle, enrolment: Enrolment, by: User) -> list[PairRule]:
+    """Keep one member out of this circle in the next runs: a ban between them and each member of the circle's other side.
+
+    A circle pin holding them with those people is lifted, since it could no longer be kept. Each ban is lifted with
+    ``set_pair_rule(kind=None)``.
+    """
+    members = list(proposed_circle.members.select_related("enrolment"))
+    program = proposed_circle.run.program
+    if enrolment.pk not in {member.enrolment_id for member in members}:
+        raise InvalidCircleRule(_("%(name)s is not in this circle.") % {"name": enrolment.person.full_name})
+    others = [member.enrolment for member in members if member.role != enrolment.role]
+    rules = []
+    for other in others:
+        mentor, mentee = (enrolment, other) if enrolment.role == Role.MENTOR else (other, enrolment)
+        rule = set_pair_rule(program=program, mentor=mentor, mentee=mentee, kind=PairRuleKind.FORBID, by=by)
+        if rule is not None:
+            rules.append(rule)
+    CirclePin.objects.filter(program=program, members__enrolment=enrolment).delete()
+    return rules
+
+
+@transaction.atomic
+def publish_circle_run(*, run: MatchRun, by: User) -> list[CircleMatch]:
+    """Turn a circle run's proposed circles into circle matches awaiting every member's answer, once; refuses stale runs.
+
+    Locks the run row; an enrolment already in an open circle match is refused under that lock. Every member is emailed
+    after commit; audited in the same transaction.
+    """
+    run = MatchRun.objects.select_for_update().select_related("program").get(pk=run.pk)
+    if run.published_at is not None:
+        published = date_format(timezone.localtime(run.published_at), "j M Y, H:i")
+        raise AlreadyPublished(_("This run was already published on %(date)s.") % {"date": published})
+    if not run.has_succeeded:
+        raise RunNotReady(_("Only a finished run can be published."))
+    changes = stale_changes(run)
+    if changes:
+        raise StalePool(changes)
+    program = run.program
+    circles = list(run.proposed_circles.prefetch_related("members__enrolment__person"))
+    enrolment_ids = [member.enrolment_id for circle in circles for member in circle.members.all()]
+    taken = (
+        CircleMatchMember.objects.filter(enrolment_id__in=enrolment_ids, match__status__in=OPEN_STATUSES)
+        .exclude(response=Response.DECLINED)
+        .select_related("enrolment__person")
+        .first()
+    )
+    if taken is not None:
+        raise StalePool([_("%(name)s is already in an open circle") % {"name": taken.enrolment.person.full_name}])
+    matches = []
+    for circle in circles:
+        match = CircleMatch.objects.create(program=program, run=run, score=circle.score)
+        CircleMatchMember.objects.bulk_create(
+            [
+                CircleMatchMember(
+                    match=match, enrolment_id=member.enrolment_id, role=member.role, score=member.score, reasons=member.reasons
+                )
+                for member in circle.members.all()
+            ]
+        )
+        matches.append(match)
+    run.published_at, run.published_by = timezone.now(), by
+    run.save(update_fields=["published_at", "published_by", "updated_at"])
+    record_audit_entry(
+        organisation=program.organisation,
+        actor=by,
+        action=AuditAction.MATCH_RUN_PUBLISHED,
+        summary=f"Match run #{run.pk} of {program.name} published: {len(matches)} circle{'s' if len(matches) != 1 else ''} proposed",
+        details={"run_id": run.pk, "program_id": program.pk, "circles": len(matches)},
+    )
+    emails = [(match.pk, member.enrolment_id) for match, circle in zip(matches, circles, strict=True) for member in circle.members.all()]
+    transaction.on_commit(lambda: [send_circle_proposed_email.enqueue(match_id, enrolment_id) for match_id, enrolment_id in emails])
+    return matches
+
+
+def _circle_reaches_minimum(program: Program, members: list[CircleMatchMember]) -> bool:
+    mentors = sum(1 for member in members if member.role == Role.MENTOR)
+    mentees = sum(1 for member in members if member.role == Role.MENTEE)
+    return mentors >= program.circle_min_mentors and mentees >= program.circle_min_mentees
+
+
+@transaction.atomic
+def respond_to_circle_match(*, match: CircleMatch, enrolment: Enrolment, accept: bool, reason: DeclineReason | str = "") -> CircleMatch:
+    """Record one member's answer; when every remaining member has accepted, the circle starts (``start_circle``).
+
+    A decline takes that member out without fault: the circle goes on while its sides still reach the program's
+    minimum sizes, else it is declined and everyone returns to the pool. An acceptance re-checks the circle's hard
+    rules against the current directory (``rechecks.circle_rule_breaks``). Locks the match row; outcomes are emailed
+    after commit.
+    """
+    match = CircleMatch.objects.select_for_update().select_related("program").get(pk=match.pk)
+    if not match.is_proposed:
+        raise MatchClosed(_("This match is %(status)s; it no longer takes answers.") % {"status": match.get_status_display().lower()})
+    members = list(match.members.select_related("enrolment__person").order_by("pk"))
+    member = next((item for item in members if item.enrolment_id == enrolment.pk), None)
+    if member is None or not member.is_pending:
+        raise NotYourTurn(_("Your answer is not needed yet, or you have already answered."))
+    if not accept and reason not in DeclineReason.values:
+        raise DeclineReasonRequired(_("Choose one of the reasons: none of them blames anyone."))
+    remaining = [item for item in members if not item.has_declined and (accept or item.pk != member.pk)]
+    if accept:
+        breaks = circle_rule_breaks(match.program, [item.enrolment for item in remaining])
+        if breaks:
+            raise CircleNoLongerAllowed(rule_break_texts(breaks))
+    member.response = Response.ACCEPTED if accept else Response.DECLINED
+    member.responded_at = timezone.now()
+    member.decline_reason = "" if accept else reason
+    member.save(update_fields=["response", "responded_at", "decline_reason"])
+    program = match.program
+    if not _circle_reaches_minimum(program, remaining):
+        match.status = MatchStatus.DECLINED
+    elif all(item.has_accepted for item in remaining):
+        mentors = [item.enrolment for item in remaining if item.role == Role.MENTOR]
+        mentees = [item.enrolment for item in remaining if item.role == Role.MENTEE]
+        match.pair = start_circle(program=program, mentors=mentors, mentees=mentees)
+        match.status = MatchStatus.ACTIVE
+    match.save(update_fields=["status", "pair", "updated_at"])
+    if not match.is_proposed:
+        match_id = match.pk
+        transaction.on_commit(lambda: send_circle_outcome_email.enqueue(match_id))
+    return match
+
+
+def _take_withdrawn_out_of_circles(*, program: Program | None, organisation_id: int | None) -> list[CircleMatch]:
+    """Take withdrawn members out of circle proposals still awaiting answers, as a decline would; the changed matches.
+
+    A proposal that falls below the program's minimum sizes is declined and everyone returns to the pool; one whose
+    remaining members have all accepted starts. A started circle loses a member through engagement's own closing.
+    """
+    members = CircleMatchMember.objects.filter(match__status=MatchStatus.PROPOSED, enrolment__status=EnrolmentStatus.WITHDRAWN).exclude(
+        response=Response.DECLINED
+    )
+    if program is not None:
+        members = members.filter(match__program=program)
+    if organisation_id is not None:
+        members = members.filter(match__program__organisation_id=organisation_id)
+    match_ids = sorted(set(members.values_list("match_id", flat=True)))
+    members.update(response=Response.DECLINED, responded_at=timezone.now())
+    changed = []
+    for match in CircleMatch.objects.select_for_update().select_related("program").filter(pk__in=match_ids).order_by("pk"):
+        remaining = [item for item in match.members.select_related("enrolment").order_by("pk") if not item.has_declined]
+        if not _circle_reaches_minimum(match.program, remaining):
+            match.status = MatchStatus.DECLINED
+        elif all(item.has_accepted for item in remaining):
+            match.pair = start_circle(
+                program=match.program,
+                mentors=[item.enrolment for item in remaining if item.role == Role.MENTOR],
+                mentees=[item.enrolment for item in remaining if item.role == Role.MENTEE],
+            )
+            match.status = MatchStatus.ACTIVE
+        match.save(update_fields=["status", "pair", "updated_at"])
+        if not match.is_proposed:
+            transaction.on_commit(partial(send_circle_outcome_email.enqueue, match.pk))
+        changed.append(match)
+    return changed

@@ -14,40 +14,53 @@ from turnabout.accounts.http import AuthenticatedRequest
 from turnabout.core.forms import CONFIRMED, form_problems, is_confirmed
 from turnabout.core.htmx import is_htmx
 from turnabout.engagement.access import access_managed_pair
-from turnabout.matching.access import access_match_run, access_own_match
+from turnabout.matching.access import access_circle_match, access_match_run, access_own_match
 from turnabout.matching.errors import MatchingError
-from turnabout.matching.forms import MentorRequestForm, PairRuleForm
-from turnabout.matching.models import DeclineReason, Match, PairRuleKind, RunMode
+from turnabout.matching.forms import CircleBanForm, CirclePinForm, MentorRequestForm, PairRuleForm
+from turnabout.matching.models import CircleMatch, CircleMatchMember, DeclineReason, Match, MatchRun, PairRuleKind, RunMode
 from turnabout.matching.presentation import (
+    circle_certificate_line,
+    circle_publish_preview,
     publish_preview,
     reason_texts,
+    reviewed_circles,
     run_stage,
     score_distribution,
     unmatched_rows,
     worded_review,
 )
 from turnabout.matching.queries import (
+    circle_matches_of_user,
     latest_run,
     matches_of_user,
     open_match_for,
+    program_circle_matches,
+    program_circle_pins,
     program_matches,
     program_pair_rules,
+    run_circles,
     run_proposals,
     run_unmatched,
     waiting_for,
 )
 from turnabout.matching.rechecks import stale_changes
 from turnabout.matching.services import (
+    ban_from_circle,
+    pin_circle,
+    publish_circle_run,
     publish_match_run,
     rematch_pair,
     request_mentor,
+    respond_to_circle_match,
     respond_to_match,
     set_pair_rule,
     start_match_run,
     suggestions_for,
+    unpin_circle,
 )
 from turnabout.programs.access import access_own_enrolment, access_program
-from turnabout.programs.models import MatchingStyle, Role
+from turnabout.programs.errors import CircleSizesUnfillable
+from turnabout.programs.models import MatchingStyle, Program, Role
 
 
 @login_required
@@ -56,6 +69,8 @@ def review(request: AuthenticatedRequest, program_id: int) -> HttpResponse:
     program = access_program(request.user, program_id)
     run = latest_run(program)
     finished = run if run and run.has_succeeded else None
+    if program.is_circles:
+        return _circle_review(request, program, run, finished)
     proposals = worded_review(run_proposals(finished), program) if finished else None
     context = {
         "program": program,
@@ -93,7 +108,7 @@ def start_run(request: AuthenticatedRequest, program_id: int) -> HttpResponse:
         return redirect("matching:review", program.pk)
     try:
         start_match_run(program=program, by=request.user, mode=mode)
-    except MatchingError as error:
+    except (MatchingError, CircleSizesUnfillable) as error:
         messages.error(request, error.message)
     return redirect("matching:review", program.pk)
 
@@ -130,6 +145,8 @@ def publish(request: AuthenticatedRequest, run_id: int) -> HttpResponse:
     nothing to publish and is refused here; the service checks the rest (finished, not yet published, pool unchanged).
     """
     run = access_match_run(request.user, run_id)
+    if run.program.is_circles:
+        return _publish_circles(request, run)
     if request.method == "GET":
         proposals = run_proposals(run)
         context = {"program": run.program, "run": run, "proposals": proposals, "preview": publish_preview(run, proposals)}
@@ -150,7 +167,8 @@ def publish(request: AuthenticatedRequest, run_id: int) -> HttpResponse:
 
 @login_required
 def my_matches(request: AuthenticatedRequest) -> HttpResponse:
-    return render(request, "matching/my_matches.html", {"matches": matches_of_user(request.user.pk)})
+    context = {"matches": matches_of_user(request.user.pk), "circle_matches": circle_matches_of_user(request.user.pk)}
+    return render(request, "matching/my_matches.html", context)
 
 
 @login_required
@@ -238,3 +256,122 @@ def rematch(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
     rematch_pair(pair=pair, by=request.user)
     messages.success(request, _("%(pair)s is closed without fault; both are back in the pool for the next matching run.") % {"pair": pair})
     return redirect("matching:review", pair.program_id)
+
+
+def _circle_review(request: AuthenticatedRequest, program: Program, run: MatchRun | None, finished: MatchRun | None) -> HttpResponse:
+    """The review page of a circle program: the proposed circles with each member's place, the certificate, pins and bans."""
+    circles = reviewed_circles(run_circles(finished), program) if finished else []
+    context = {
+        "program": program,
+        "run": run,
+        "stage": run_stage(run) if run else "",
+        "circles": circles,
+        "summary": finished.summary if finished else {},
+        "certificate": circle_certificate_line(finished.summary) if finished else "",
+        "unmatched": unmatched_rows(run_unmatched(finished), program) if finished else [],
+        "stale": stale_changes(finished) if finished and circles and not finished.published_at else [],
+        "rules": program_pair_rules(program),
+        "pins": program_circle_pins(program),
+        "circle_matches": program_circle_matches(program),
+    }
+    return render(request, "matching/circle_review.html", context)
+
+
+def _publish_circles(request: AuthenticatedRequest, run: MatchRun) -> HttpResponse:
+    """``publish`` for a circle run: the confirmation page (GET), or publishing every proposed circle (POST)."""
+    if request.method == "GET":
+        circles = reviewed_circles(run_circles(run), run.program)
+        context = {"program": run.program, "run": run, "circles": circles, "preview": circle_publish_preview(run, circles)}
+        return render(request, "matching/circle_publish.html", context)
+    if run.has_succeeded and not run.proposed_circles.exists():
+        messages.error(request, _("No circle could be formed in this run, so there is nothing to publish."))
+        return redirect("matching:review", run.program_id)
+    try:
+        matches = publish_circle_run(run=run, by=request.user)
+    except MatchingError as error:
+        messages.error(request, error.message)
+    else:
+        count = len(matches)
+        published = ngettext("Published %(count)d circle", "Published %(count)d circles", count) % {"count": count}
+        messages.success(request, _("%(published)s; the emails asking to accept are on their way.") % {"published": published})
+    return redirect("matching:review", run.program_id)
+
+
+@login_required
+@require_POST
+def circle_pin(request: AuthenticatedRequest, program_id: int) -> HttpResponse:
+    """Pin a proposed circle for the next runs, or lift its pin."""
+    program = access_program(request.user, program_id, write=True)
+    form = CirclePinForm(request.POST, program=program)
+    if not form.is_valid():
+        messages.error(request, form_problems(form))
+        return redirect("matching:review", program.pk)
+    circle = form.cleaned_data["circle"]
+    if form.cleaned_data["unpin"]:
+        for pin in program.circle_pins.filter(members__enrolment__in=circle.members.values("enrolment")).distinct():
+            unpin_circle(pin=pin, by=request.user)
+        messages.success(request, _("The circle is no longer pinned. Re-run matching to apply it."))
+    else:
+        pin_circle(proposed_circle=circle, by=request.user)
+        messages.success(request, _("Pinned this circle: the next runs keep it while its members still fit together."))
+    return redirect("matching:review", program.pk)
+
+
+@login_required
+@require_POST
+def circle_ban(request: AuthenticatedRequest, program_id: int) -> HttpResponse:
+    """Keep one member out of a proposed circle in the next runs."""
+    program = access_program(request.user, program_id, write=True)
+    form = CircleBanForm(request.POST, program=program)
+    if not form.is_valid():
+        messages.error(request, form_problems(form))
+        return redirect("matching:review", program.pk)
+    enrolment = form.cleaned_data["enrolment"]
+    try:
+        ban_from_circle(proposed_circle=form.cleaned_data["circle"], enrolment=enrolment, by=request.user)
+    except MatchingError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, _("%(name)s will be kept out of this circle. Re-run matching to apply it.") % {"name": enrolment.person.full_name}
+        )
+    return redirect("matching:review", program.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def my_circle(request: AuthenticatedRequest, match_id: int) -> HttpResponse:
+    """A member's circle proposal: why they are in it, every member by name and side, and their answer."""
+    match, member = access_circle_match(request.user, match_id)
+    if request.method == "POST":
+        accept = request.POST.get("answer") == "accept"
+        reason = request.POST.get("reason", "")
+        if not accept and not is_confirmed(request.POST) and member.is_pending and match.is_proposed and reason in DeclineReason.values:
+            # Declining cannot be undone: the first post asks to confirm.
+            return render(request, "matching/circle_decline.html", _circle_context(match, member) | {"reason": DeclineReason(reason)})
+        try:
+            respond_to_circle_match(match=match, enrolment=member.enrolment, accept=accept, reason=reason)
+        except MatchingError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request, _("Thank you: you accepted.") if accept else _("Thank you. You are back in the pool; nobody is at fault.")
+            )
+        return redirect("matching:my_circle", match.pk)
+    return render(request, "matching/my_circle.html", _circle_context(match, member))
+
+
+def _circle_context(match: CircleMatch, member: CircleMatchMember) -> dict[str, object]:
+    program = match.program
+    others = [(item.enrolment.person, program.label_for(item.role)) for item in match.current_members if item.pk != member.pk]
+    return {
+        "match": match,
+        "member": member,
+        "program": program,
+        "reasons": reason_texts(member.reasons, program),
+        "my_label": program.label_for(member.role),
+        "others": others,
+        "my_turn": match.is_proposed and member.is_pending,
+        "decline_reasons": DeclineReason.choices,
+        "confirmed": CONFIRMED,
+    }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import fields as dataclass_fields
 from datetime import date
@@ -14,7 +14,7 @@ from django.utils.translation import gettext, ngettext
 
 from turnabout.engine import CircleSpec, Mode, Rules, Weights
 from turnabout.people.communities import counting_memberships, eligible_member_ids
-from turnabout.people.models import Grade, Person
+from turnabout.people.models import CommunityMembership, Grade, Person
 from turnabout.programs.errors import UnknownMatchSetting
 from turnabout.programs.models import CIRCLE_SIZE_FIELDS, Program, ProgramStatus, Role, StrategicDriver
 
@@ -281,8 +281,13 @@ def has_grade_rules(program: Program) -> bool:
     return program.mentee_min_grade_id is not None or program.mentor_max_grade_id is not None or program.min_grade_gap > 1
 
 
-def eligibility_problems(program: Program, person: Person, role: Role | str, *, today: date) -> list[str]:
+def eligibility_problems(
+    program: Program, person: Person, role: Role | str, *, today: date, community_members: frozenset[int] | None = None
+) -> list[str]:
     """Why ``person`` may not join on ``role``'s side; empty when eligible.
+
+    ``community_members`` (from ``eligible_community_members``) answers the community rule for many people at once;
+    without it, the rule reads the person's memberships.
 
     A guest from outside joins on the mentor side only, while their access lasts; the rules of a place in the
     organisation (tenure, sites, departments, communities) do not apply to them, as the program manager invited them
@@ -321,15 +326,29 @@ def eligibility_problems(program: Program, person: Person, role: Role | str, *, 
     if department_ids and person.department_id not in department_ids:
         problems.append(gettext("works in a department outside the program"))
     communities = list(program.eligible_communities.all())
-    if not is_in_eligible_communities(program, person):
+    if not is_in_eligible_communities(program, person, community_members=community_members):
         problems.append(gettext("is not a member of %(communities)s") % {"communities": ", ".join(c.name for c in communities)})
     return problems
 
 
-def is_in_eligible_communities(program: Program, person: Person) -> bool:
+def is_in_eligible_communities(program: Program, person: Person, *, community_members: frozenset[int] | None = None) -> bool:
     """Whether ``person`` meets the program's community rule: a membership that counts in one of them, or no rule."""
     communities = list(program.eligible_communities.all())
-    return not communities or person.community_memberships.filter(counting_memberships(), community__in=communities).exists()
+    if not communities:
+        return True
+    if community_members is not None:
+        return person.pk in community_members
+    return person.community_memberships.filter(counting_memberships(), community__in=communities).exists()
+
+
+def eligible_community_members(program: Program, people: Sequence[Person]) -> frozenset[int]:
+    """The ids of ``people`` whose membership of one of the program's communities counts, in one query (none when the
+    program has no community rule)."""
+    communities = list(program.eligible_communities.all())
+    if not communities:
+        return frozenset()
+    memberships = CommunityMembership.objects.filter(counting_memberships(), community__in=communities, person__in=people)
+    return frozenset(memberships.values_list("person_id", flat=True))
 
 
 def withholds_non_members(program: Program) -> bool:

@@ -63,6 +63,7 @@ from turnabout.programs.rules import (
     add_months,
     deletion_problems,
     eligibility_problems,
+    eligible_community_members,
     has_grade_rules,
     is_in_eligible_communities,
     launch_problems,
@@ -375,11 +376,12 @@ def invite_people(*, program: Program, people: Iterable[Person], role: Role, by:
     not_eligible: dict[str, list[str]] = {}
     over_limit = outside_communities = 0
     withhold = withholds_non_members(program)
+    members = eligible_community_members(program, people)
     for person in people:
         if person.pk in enrolled:
             continue
-        problems = eligibility_problems(program, person, role, today=today)
-        if problems and withhold and not is_in_eligible_communities(program, person):
+        problems = eligibility_problems(program, person, role, today=today, community_members=members)
+        if problems and withhold and not is_in_eligible_communities(program, person, community_members=members):
             outside_communities += 1
             continue
         if problems:
