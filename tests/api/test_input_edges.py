@@ -301,4 +301,4 @@ def test_a_match_whose_partner_lost_their_login_is_still_listed(
         (cast.match.pk, "mentee", "Charlie Junior")
     ]
     assert rollup.status_code == 200
-    assert [row["program_id"] for row in rollup.json()["rows"]] == [program.pk]
+    assert [row["program_id"] for row in rollup.json()["rows"]] == [program.pk, cast.circle_program.pk]

@@ -184,6 +184,8 @@ def _generated(operation: Any, mode: GenerationMode, identity: Identity, cast: C
             "enrolment_id": cast.mentee_enrolment.pk,
             "run_id": cast.run.pk,
             "match_id": cast.match.pk,
+            "circle_id": cast.proposed_circle.pk,
+            "circle_match_id": cast.circle_match.pk,
         }
         strategy = st.one_of(strategy, operation.as_strategy(generation_mode=mode, path_parameters={name: ids[name] for name in names}))
 
@@ -228,5 +230,5 @@ def test_the_api_answers_every_request_as_its_openapi_document_says(name, cast, 
             findings += _generated(operation, GenerationMode.POSITIVE, identity, cast)
 
     # then
-    assert len(operations) == 19
+    assert len(operations) == 27
     assert findings == [], f"{len(findings)} findings:\n\n" + "\n\n".join(findings)

@@ -179,3 +179,56 @@ def test_logging_as_held_asks_every_member_once_and_each_gives_a_pulse_through_t
     client.post(reverse("engagement:pulse", args=[pulse_token(meeting, member)]), {"rating": "4", "learned": "More"})
     assert Pulse.objects.filter(meeting=meeting).count() == 7
     assert Pulse.objects.get(meeting=meeting, member=member).rating == 4
+
+
+@pytest.mark.django_db
+def test_the_schedule_form_and_the_meeting_page_show_every_other_members_zone(client, circle, committed):
+    people, pair = circle
+    client.force_login(people[0].user)  # J1, in London
+    page = client.get(reverse("engagement:meetings", args=[pair.pk]))
+    _value, label = page.context["form"].fields["slot"].widget.choices[0]
+    assert label == "Tue 14 Jan 2025, 13:00 your time · 08:00 for J2, S1 · 18:30 for J3, S2 · 13:00 for J4, S3"
+    _schedule(client, pair, people[0], at(14, 13), committed)
+    meeting = Meeting.objects.get(pair=pair)
+    text = client.get(reverse("engagement:meeting", args=[meeting.pk])).content.decode()
+    for zone in ("America/New_York", "Asia/Kolkata", "Europe/London"):
+        assert zone in text
+    assert "Tue 08:00 for J2, S1 (America/New_York) · Tue 18:30 for J3, S2 (Asia/Kolkata)" in text
+
+
+@pytest.mark.django_db
+def test_any_mentor_member_sends_the_agenda_to_every_mentee_and_a_mentee_member_cannot(client, circle, committed):
+    people, pair = circle
+    _schedule(client, pair, people[0], at(14, 13), committed)
+    meeting = Meeting.objects.get(pair=pair)
+    mail.outbox.clear()
+    client.force_login(people[2].user)  # J3, not the lead mentor
+    assert client.get(reverse("engagement:meeting", args=[meeting.pk])).context["can_send_agenda"] is True
+    with committed():
+        response = client.post(reverse("engagement:meeting_agenda", args=[meeting.pk]), {"agenda": "The AI pilot"})
+    assert response.status_code == 302
+    assert Meeting.objects.get(pk=meeting.pk).agenda == "The AI pilot"
+    assert sorted(message.to[0] for message in mail.outbox) == sorted(person.email for person in people[4:])
+    client.force_login(people[5].user)  # S2, a mentee member
+    assert client.get(reverse("engagement:meeting", args=[meeting.pk])).context["can_send_agenda"] is False
+    refused = client.post(reverse("engagement:meeting_agenda", args=[meeting.pk]), {"agenda": "Something else"})
+    assert refused.status_code == 400
+    assert Meeting.objects.get(pk=meeting.pk).agenda == "The AI pilot"
+
+
+@pytest.mark.django_db
+def test_a_mentee_member_who_is_not_the_lead_cancelling_tells_the_managers_who_cancelled(client, circle, committed, manager):
+    people, pair = circle
+    _schedule(client, pair, people[0], at(14, 13), committed)
+    meeting = Meeting.objects.get(pair=pair)
+    mail.outbox.clear()
+    client.force_login(people[5].user)  # S2; the lead mentee is S1
+    with committed():
+        client.post(reverse("engagement:meeting_cancel", args=[meeting.pk]))
+    cancelled = Meeting.objects.get(pk=meeting.pk)
+    assert cancelled.cancelled_by_member == _member(pair, people[5])
+    assert cancelled.cancelled_by_role == "mentee"
+    (notice,) = [message for message in mail.outbox if message.to == [manager.email]]
+    assert "the mentee S2 Tester cancelled a meeting of their circle planned for 14 January 2025" in " ".join(notice.body.split())
+    assert "S1 Tester" not in notice.body
+    assert "J1 Tester" not in notice.body

@@ -1,14 +1,22 @@
 """A circle's pages through every member (ADR 0008, package 4): the circle page, the agreement, goals, notes, access."""
 
+from datetime import timedelta
+
 import pytest
+from django.core import mail
 from django.urls import reverse
 
 from tests.builders import add_person, signed_up_circle
 from turnabout.accounts.models import AccountRole
 from turnabout.accounts.services import create_user
+from turnabout.engagement.certificates import recognition_text
 from turnabout.engagement.models import AgreementSignature, Concern, Goal, Note, Pair, PairMember, Quote, Reflection
+from turnabout.engagement.notifications import send_overdue_nudge
+from turnabout.engagement.nudges import OverdueStretch
 from turnabout.engagement.queries import achievements, current_agreement, pairs_of_user
+from turnabout.engagement.services import check_in_on_pair
 from turnabout.people.services import link_user
+from turnabout.programs.models import Cadence
 
 PASSWORD = "x" * 12
 
@@ -143,3 +151,39 @@ def test_concerns_quotes_and_reflections_are_by_member_and_the_circle_completes_
     assert sorted(Reflection.objects.filter(pair=pair).values_list("member_id", flat=True)) == sorted(
         pair.members.values_list("pk", flat=True)
     )
+
+
+@pytest.mark.django_db
+def test_a_members_certificate_names_them_and_the_others_of_their_circle_not_the_lead_as_partner(client, circle):
+    people, pair = circle
+    member = _member(pair, people[1])  # J2, not the lead mentor
+    text = recognition_text(pair, member)
+    assert text.startswith("served as mentor in Junior board with the members of their circle: J1 Tester, J3 Tester, J4 Tester, S1")
+    assert "J2 Tester" not in text
+    assert "to S1 Tester" not in text
+    senior = recognition_text(pair, _member(pair, people[5]))
+    assert senior.startswith("took part as mentee in Junior board with the members of their circle: J1 Tester")
+    for person in (people[1], people[5]):
+        client.force_login(person.user)
+        response = client.get(reverse("engagement:certificate", args=[pair.pk]))
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/pdf"
+
+
+@pytest.mark.django_db
+def test_check_in_and_overdue_emails_to_a_circle_name_your_circle_not_the_leads(circle, manager, django_capture_on_commit_callbacks):
+    people, pair = circle
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        check_in_on_pair(pair=pair, by=manager)
+    send_overdue_nudge(OverdueStretch(pair=pair, since=pair.started_on - timedelta(days=40), never_met=True, cadence=Cadence.MONTHLY))
+    assert sorted(message.to[0] for message in mail.outbox) == sorted([person.email for person in people] * 2)
+    for message in mail.outbox:
+        body = " ".join(message.body.split())
+        assert "your circle" in body
+        assert "your circle page" in body
+        assert "S1 Tester" not in body
+        assert "J1 Tester" not in body
+    overdue = [message for message in mail.outbox if "next meeting" in message.subject]
+    assert {message.subject for message in overdue} == {"Junior board: time to book your circle's next meeting"}
+    assert "Your circle started 40 days ago and has not met yet" in overdue[0].body

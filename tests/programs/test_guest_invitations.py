@@ -15,6 +15,8 @@ from django.utils import formats, timezone
 
 from tests.builders import add_person
 from tests.programs.sign_in_links import sign_in_link_in
+from turnabout.accounts.models import AccountRole
+from turnabout.accounts.services import create_user
 from turnabout.people.models import Department, Person, PersonKind
 from turnabout.people.services import create_guest
 from turnabout.programs.errors import (
@@ -126,6 +128,24 @@ def test_a_login_elsewhere_or_a_service_address_is_refused(acme, manager, outsid
 
     # then
     assert refused.value.message == message
+    assert nothing_written(guest_program) == (0, 0)
+
+
+def test_a_login_of_the_organisation_without_a_directory_record_is_never_made_a_guest(acme, manager, guest_program):
+    # given an administrator of Acme whose login has no directory person
+    admin = create_user(organisation=acme, email="root@acme.test", role=AccountRole.ADMIN, password="x" * 12)
+
+    # when a program manager invites that address as a guest
+    with pytest.raises(GuestLoginElsewhere) as refused:
+        invite_guests(program=guest_program, guests=[guest_row("Root", admin.email)], by=manager)
+
+    # then it is refused, the login keeps its role and no guest is bound to it
+    assert (
+        refused.value.message
+        == "root@acme.test already signs in to Turnabout here as administrator: a login of the organisation is never a guest's."
+    )
+    admin.refresh_from_db()
+    assert (admin.role, admin.is_active) == (AccountRole.ADMIN, True)
     assert nothing_written(guest_program) == (0, 0)
 
 

@@ -5,7 +5,10 @@ the mentor of the pair), Bob (participant, the mentee), Diana (sponsor), Eve (ad
 them: a running program whose match run was published and accepted, so Charlie and Bob are a pair with an
 agreement, goals, notes, an insight, a concern, a held meeting (with Charlie's pulse link) and a scheduled one; an
 open baseline survey; an import job; a SAML identity provider; Acme's SCIM token (the scim identity); API tokens;
-Frank, a newcomer with a sign-in link; a calendar feed; and a live task worker, as on a healthy install. Everything happens at ``NOW``
+Frank, a newcomer with a sign-in link; a calendar feed; and a live task worker, as on a healthy install. Beside the
+pair program, a second one, "Junior board", forms circles (1–2 mentors, 2–3 mentees): its run was published, so
+Charlie (its mentor), Bob and Helen Elder (a senior with no login) are a circle proposal awaiting their answers.
+Everything happens at ``NOW``
 (tests/security/conftest.py stops the clock there for every test), when the baseline survey is open.
 """
 
@@ -41,15 +44,15 @@ from turnabout.identity.models import ApiToken, IdentityProvider, TokenScope
 from turnabout.identity.scim.services import rotate_scim_token
 from turnabout.identity.sso import services as sso_services
 from turnabout.identity.tokens import create_api_token
-from turnabout.matching.models import Match, MatchRun
+from turnabout.matching.models import CircleMatch, Match, MatchRun, ProposedCircle
 from turnabout.matching.runs import execute_match_run
-from turnabout.matching.services import publish_match_run, respond_to_match, start_match_run
+from turnabout.matching.services import publish_circle_run, publish_match_run, respond_to_match, start_match_run
 from turnabout.people.communities import create_community
 from turnabout.people.hris_jobs import create_import_job
 from turnabout.people.models import ImportJob, Person
 from turnabout.people.services import create_person, department_named, update_person
-from turnabout.programs.models import Enrolment, Program, ProgramStatus, Role, TrainingModule
-from turnabout.programs.services import change_program_status, update_program
+from turnabout.programs.models import Enrolment, PairingFormat, Program, ProgramStatus, Role, StrategicDriver, TrainingModule
+from turnabout.programs.services import change_program_status, create_program_from_preset, update_program
 from turnabout.surveys.models import SurveyAssignment, SurveyWave, WaveKind
 from turnabout.surveys.queries import PopulationFilter
 from turnabout.surveys.services import create_interest_survey, open_wave, schedule_waves
@@ -95,6 +98,11 @@ class Cast:
     personal_token: ApiToken  # Ada's own
     scim_secret: str  # the scim identity: Acme's SCIM provisioning token
     newcomer: Person  # Frank: in the directory, no login yet, in no program (his sign-in link is sign_in_token)
+    circle_program: Program  # "Junior board": circles of 1–2 mentors and 2–3 mentees, matching
+    circle_run: MatchRun  # its published run
+    proposed_circle: ProposedCircle  # the run's one circle: Charlie, Bob and Helen
+    circle_match: CircleMatch  # that circle, published, awaiting every member's answer
+    circle_enrolment: Enrolment  # Charlie's enrolment in the junior board
 
 
 def saml_metadata(entity_id: str = "https://idp.acme.test/saml/metadata") -> str:
@@ -199,6 +207,9 @@ def build_cast(
     # An interest survey asking Technology (Charlie): the interest pages' rows (the matrix's survey_id and invitation_id).
     technology = PopulationFilter(department=mentor.person.department)
     create_interest_survey(organisation=acme, title="Would you take part?", population=technology, topics=[], by=manager)
+    circle_program, circle_run, circle_match, circle_enrolment = _junior_board(
+        acme=acme, manager=manager, sponsor=sponsor, mentor=mentor, mentee=mentee
+    )
     training = TrainingModule.objects.filter(pk__in=program.training_modules.all()).order_by("pk")
     module = next(module for module in training if module.is_for(Role.MENTOR))
     return Cast(
@@ -235,4 +246,33 @@ def build_cast(
         personal_token=personal_token.token,
         scim_secret=scim_token.secret,
         newcomer=newcomer,
+        circle_program=circle_program,
+        circle_run=circle_run,
+        proposed_circle=ProposedCircle.objects.get(run=circle_run),
+        circle_match=circle_match,
+        circle_enrolment=circle_enrolment,
     )
+
+
+def _junior_board(
+    *, acme: Organisation, manager: User, sponsor: User, mentor: User, mentee: User
+) -> tuple[Program, MatchRun, CircleMatch, Enrolment]:
+    """The circle program of the module docstring, its published run, its one circle match and Charlie's enrolment in it."""
+    board = create_program_from_preset(organisation=acme, driver=StrategicDriver.DIGITAL_TRANSFORMATION, by=manager)
+    sizes = {"circle_min_mentors": 1, "circle_max_mentors": 2, "circle_min_mentees": 2, "circle_max_mentees": 3}
+    changes = {"name": "Junior board", "sponsor": sponsor, "min_grade_gap": 2, "pairing_format": PairingFormat.CIRCLES, **sizes}
+    board = update_program(program=board, changes=changes, by=manager)
+    board = change_program_status(program=board, to=ProgramStatus.ENROLLING, by=manager)
+    helen = create_person(
+        organisation=acme, employee_id="A101", given_name="Helen", family_name="Elder", email="helen@acme.test",
+        grade=acme.grades.get(code="G9"), department=department_named(organisation=acme, name="Operations"),
+    )  # fmt: skip
+    enrolment = make_ready(board, mentor.person, Role.MENTOR, manager, skills={SKILL: 5})
+    for senior in (mentee.person, helen):
+        make_ready(board, senior, Role.MENTEE, manager, skills={SKILL: 3})
+    board = change_program_status(program=board, to=ProgramStatus.MATCHING, by=manager)
+    run = start_match_run(program=board, by=manager)
+    execute_match_run(run_id=run.pk)
+    (circle_match,) = publish_circle_run(run=run, by=manager)
+    run.refresh_from_db()
+    return board, run, circle_match, enrolment

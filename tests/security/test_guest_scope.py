@@ -89,6 +89,8 @@ SELF_PAGES: dict[str, dict[str, str]] = {
     # Their own matches (none yet: their pair was started for them), in the page and in the API.
     "matching:my_matches": answers(GET="200", POST="200"),
     "api:my_matches": answers(GET="200"),
+    # Their own circle proposals (none: their program forms pairs), in the API.
+    "api:my_circles": answers(GET="200"),
     # Their own pairs: one, so the page sends them on to it.
     "engagement:my_pairs": answers(GET="302", POST="302"),
     # The topic guides every participant reads.

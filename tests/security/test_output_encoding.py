@@ -176,7 +176,7 @@ def test_the_emails_of_the_cast_are_plain_text_with_the_names_as_typed(hostile_c
     assert f'Meeting scheduled: Charlie "Chuck" {FORMULA} evil Bcc: eve@evil.test, Tue 13 Jan, 09:00' in subjects
     assert all(message.message()["Bcc"] is None for message in mail.outbox)
     assert {address for message in mail.outbox for address in message.recipients()} == {
-        "alice@acme.test", "bob@acme.test", "charlie@acme.test"
+        "alice@acme.test", "bob@acme.test", "charlie@acme.test", "helen@acme.test"
     }  # fmt: skip
 
 

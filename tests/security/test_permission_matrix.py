@@ -73,6 +73,18 @@ def _api_pair_rule(cast: Cast) -> dict[str, Any]:
     return {"mentor_enrolment_id": cast.mentor_enrolment.pk, "mentee_enrolment_id": cast.mentee_enrolment.pk, "kind": "forbid"}
 
 
+def _circle_pin(cast: Cast) -> dict[str, Any]:
+    return {"circle": cast.proposed_circle.pk}
+
+
+def _circle_ban(cast: Cast) -> dict[str, Any]:
+    return {"circle": cast.proposed_circle.pk, "enrolment": cast.circle_enrolment.pk}
+
+
+def _api_circle_ban(cast: Cast) -> dict[str, Any]:
+    return {"enrolment_id": cast.circle_enrolment.pk}
+
+
 def _erasure(cast: Cast) -> dict[str, str]:
     return {"confirmation": cast.newcomer.full_name}
 
@@ -223,14 +235,13 @@ MATRIX: dict[str, Row] = {
     "matching:my_matches": row(GET="200 200 200 200 200 login login login", POST="200 200 200 200 200 login login login"),
     "matching:my_match": row(GET="404 404 200 404 404 login login login", POST="404 404 302 404 404 login login login",
         data={"answer": "decline", "reason": "workload", "confirm": "yes"}),
-    # The cast's program forms pairs, so it has no circle match (a member's page answers 404 to all) and no proposed
-    # circle (a pin or ban is refused by the form and redirects a manager back to the review).
-    "matching:my_circle": row(GET="404 404 404 404 404 login login login", POST="404 404 404 404 404 login login login",
-        data={"answer": "decline", "reason": "workload", "confirm": "yes"}),
+    # The junior board's circle (tests/security/cast.py): Charlie is its mentor, so he alone reads and answers it.
+    "matching:my_circle": row(GET="404 404 200 404 404 login login login", POST="404 404 302 404 404 login login login",
+        data={"answer": "decline", "reason": "workload", "confirm": "yes"}, path={"match_id": "circle_match"}),
     "matching:circle_pin": row(GET="405 405 405 405 405 login login login", POST="302 302 403 403 404 login login login",
-        data={"circle": "0"}),
+        data=_circle_pin, path={"program_id": "circle_program"}),
     "matching:circle_ban": row(GET="405 405 405 405 405 login login login", POST="302 302 403 403 404 login login login",
-        data=_pair_rule),
+        data=_circle_ban, path={"program_id": "circle_program"}),
     "matching:suggestions": row(GET="404 404 302 404 404 login login login", POST="404 404 302 404 404 login login login",
         data=_suggestion),
     "matching:rematch": row(GET="405 405 405 405 405 login login login", POST="302 302 403 403 404 login login login",
@@ -330,6 +341,16 @@ MATRIX: dict[str, Row] = {
     "api:post_pair_rule": row(POST="204 204 403 403 404 401 403 401", json_body=True, data=_api_pair_rule),
     "api:my_matches": row(GET="200 200 200 200 200 401 200 401"),
     "api:post_response": row(POST="404 404 409 404 404 401 403 401", json_body=True, data={"accept": False, "reason": "workload"}),
+    "api:get_run_circles": row(GET="200 200 403 403 404 401 200 401", path={"run_id": "circle_run"}),
+    "api:post_circle_pin": row(POST="204 204 403 403 404 401 403 401", json_body=True, path={"program_id": "circle_program"}),
+    "api:delete_circle_pin": row(DELETE="204 204 403 403 404 401 403 401", json_body=True, path={"program_id": "circle_program"}),
+    "api:post_circle_ban": row(POST="204 204 403 403 404 401 403 401", json_body=True, data=_api_circle_ban,
+        path={"program_id": "circle_program"}),
+    # Published when the cast was built, so publishing again is refused (409) to those who may publish.
+    "api:post_publish_circles": row(POST="409 409 403 403 404 401 403 401", json_body=True, path={"run_id": "circle_run"}),
+    "api:my_circles": row(GET="200 200 200 200 200 401 200 401"),
+    "api:get_circle": row(GET="404 404 200 404 404 401 404 401"),
+    "api:post_circle_response": row(POST="404 404 200 404 404 401 403 401", json_body=True, data={"accept": False, "reason": "workload"}),
     "api:get_program_kpis": row(GET="200 200 403 200 404 401 200 401"),
     "api:get_rollup": row(GET="200 200 403 200 200 401 200 401"),
     "scim:root": row(**scim_only(GET="404", POST="404"), json_body=True, data=SCIM_NEW_USER),
@@ -444,6 +465,8 @@ WRITES = {
     ("programs:edit", "POST", "manager"): {"programs_program"},
     ("api:patch_program", "PATCH", "admin"): {"programs_program"},
     ("engagement:health_pause", "POST", "manager"): {"engagement_pair", "engagement_manageraction"},
+    ("matching:circle_pin", "POST", "manager"): {"matching_circlepin", "matching_circlepinmember", "matching_proposedcircle"},
+    ("api:post_circle_response", "POST", "participant"): {"matching_circlematch", "matching_circlematchmember"},
     ("scim:users", "POST", "scim"): {"people_person", "accounts_auditentry"},
     ("scim:user", "PUT", "scim"): {"people_person", "accounts_auditentry"},
     ("scim:user", "PATCH", "scim"): {"people_person", "accounts_auditentry"},

@@ -5,7 +5,7 @@ One test: loading the 2,000-person demo and its programs is the expensive part, 
 """
 
 import dataclasses
-from datetime import timedelta
+from datetime import date, timedelta
 from io import StringIO
 
 from django.core.management import call_command
@@ -15,15 +15,29 @@ from django.urls import reverse
 from django.utils import timezone
 
 from turnabout.accounts.models import User
-from turnabout.engagement.models import CloseReason, GoalStatus, Insight, Meeting, MeetingStatus, Pair, PairStatus, Pulse
+from turnabout.engagement.models import (
+    CloseReason,
+    GoalStatus,
+    HealthState,
+    Insight,
+    Meeting,
+    MeetingStatus,
+    Pair,
+    PairKind,
+    PairStatus,
+    Pulse,
+)
 from turnabout.insights.exports import report_charts, report_pdf
 from turnabout.insights.kpis import ProgramKpis, program_kpis
 from turnabout.insights.reach import diversity_reach
 from turnabout.insights.retention import program_retention, retention_section
 from turnabout.matching.demo import ENROLLING_NAME, RUNNING_NAME, seed_demo_programs
-from turnabout.people.models import EmploymentStatus, GradeChange, Person
-from turnabout.programs.models import Program, ProgramStatus
+from turnabout.matching.models import CircleMatch, CircleMatchMember, MatchRun, MatchStatus, Response
+from turnabout.people.models import EmploymentStatus, Grade, GradeChange, Person, PersonKind
+from turnabout.programs.models import Enrolment, Program, ProgramStatus, Role
+from turnabout.programs.rules import add_months
 from turnabout.surveys.demo import COMPLETED_PREFIX, completed_name, seed_demo_history
+from turnabout.surveys.demo_formats import CAMPUS_NAME, JUNIOR_BOARD_NAME, UNIVERSITY, seed_demo_formats
 from turnabout.surveys.models import SurveyResponse, WaveKind
 
 # The one card a closed program cannot show, by design: the active-pair rate counts running pairs (active or paused),
@@ -43,7 +57,7 @@ def test_the_demo_loads_a_completed_year_that_shows_every_figure_and_pairs_the_d
     # then: the completed program, closed, with a year of history
     name = completed_name(today)
     assert name.startswith(COMPLETED_PREFIX)
-    assert out.getvalue().startswith(f"Demo programs: {RUNNING_NAME}, {ENROLLING_NAME}, {name};")
+    assert out.getvalue().startswith(f"Demo programs: {RUNNING_NAME}, {ENROLLING_NAME}, {name}, {CAMPUS_NAME}, {JUNIOR_BOARD_NAME};")
     program = Program.objects.get(name=name)
     assert program.status == ProgramStatus.CLOSED
     assert program.starts_on is not None
@@ -96,11 +110,18 @@ def test_the_demo_loads_a_completed_year_that_shows_every_figure_and_pairs_the_d
         .exists()
     )
 
-    # (e) idempotent: a second run adds nothing
+    # (e) the junior board runs two circles formed by a match run, every member accepted, signed and pulsed
+    _assert_junior_board(Program.objects.get(name=JUNIOR_BOARD_NAME), client)
+
+    # (f) the campus mentors are three guests from outside, each in an active pair with a held meeting
+    _assert_campus_mentors(Program.objects.get(name=CAMPUS_NAME), today, client)
+
+    # (g) idempotent: a second run adds nothing
     counts = _counts()
     again = seed_demo_programs(seed=1)
     assert again.created == []
     assert seed_demo_history(seed=1) is None
+    assert seed_demo_formats(seed=1).created == []
     assert _counts() == counts
 
 
@@ -140,6 +161,83 @@ def _assert_history(program: Program) -> None:
     assert leavers - participants
 
 
+def _assert_junior_board(program: Program, client: Client) -> None:
+    assert program.is_circles
+    assert program.status == ProgramStatus.RUNNING
+    assert program.sponsor is not None
+    circles = Pair.objects.filter(program=program, kind=PairKind.CIRCLE, status=PairStatus.ACTIVE)
+    assert circles.count() == 2
+    assert not Pair.objects.filter(program=program).exclude(pk__in=circles).exists()
+    assert MatchRun.objects.filter(program=program).exclude(published_at=None).count() == 1
+    matches = CircleMatch.objects.filter(program=program)
+    assert set(matches.values_list("status", flat=True)) == {MatchStatus.ACTIVE}
+    assert not CircleMatchMember.objects.filter(match__program=program).exclude(response=Response.ACCEPTED).exists()
+    mentors = mentees = 0
+    ratings = []
+    for circle in circles:
+        members = circle.members.current()
+        mentors += members.filter(role=Role.MENTOR).count()
+        mentees += members.filter(role=Role.MENTEE).count()
+        agreement = circle.agreements.get()
+        assert set(agreement.signatures.values_list("member_id", flat=True)) == set(members.values_list("pk", flat=True))
+        meeting = Meeting.objects.get(pair=circle, status=MeetingStatus.HELD)
+        assert meeting.starts_at < timezone.now()
+        assert set(meeting.pulses.values_list("member_id", flat=True)) == set(members.values_list("pk", flat=True))
+        ratings += list(meeting.pulses.values_list("rating", flat=True))
+        assert circle.goals.filter(owner_member=None, owner_role="").count() == 1
+        enrolments = [member.enrolment for member in members.select_related("enrolment__person")]
+        for junior in (e.person for e in enrolments if e.role == Role.MENTOR):
+            for senior in (e.person for e in enrolments if e.role == Role.MENTEE):
+                assert junior.pk not in senior.ancestor_ids
+                assert senior.pk not in junior.ancestor_ids
+    assert 4 <= mentors <= 6
+    assert 3 <= mentees <= 4
+    assert len(set(ratings)) > 1
+    manager = User.objects.get(email__startswith="pm@")
+    client.force_login(manager)
+    pages = {}
+    for page in ("matching:review", "engagement:health", "insights:program"):
+        response = client.get(reverse(page, args=[program.pk]))
+        assert response.status_code == 200, page
+        pages[page] = response.content.decode()
+    assert pages["matching:review"].count('data-testid="circle"') == 2
+    # Circle health: both circles assessed (healthy after a month with their meeting held and every pulse in).
+    assert "Circle health" in pages["engagement:health"]
+    assert set(circles.values_list("health_state", flat=True)) == {HealthState.HEALTHY}
+    # The dashboard counts circles as its units, and two are fewer than k.
+    assert "withheld: fewer than 5 circles" in pages["insights:program"]
+
+
+def _assert_campus_mentors(program: Program, today: date, client: Client) -> None:
+    assert program.status == ProgramStatus.RUNNING
+    guests = Person.objects.guests().filter(enrolments__program=program)
+    assert guests.count() == 3
+    assert set(guests.values_list("guest_organisation", flat=True)) == {UNIVERSITY}
+    assert set(guests.values_list("access_ends_on", flat=True)) == {add_months(today, 6)}
+    assert not Person.objects.employees().filter(pk__in=guests).exists()
+    pairs = Pair.objects.filter(program=program, status=PairStatus.ACTIVE)
+    assert pairs.count() == 3
+    assert set(pairs.values_list("mentor__person_id", flat=True)) == set(guests.values_list("pk", flat=True))
+    seniors = Person.objects.filter(pk__in=pairs.values_list("mentee__person_id", flat=True))
+    assert set(seniors.values_list("kind", flat=True)) == {PersonKind.EMPLOYEE}
+    assert {grade.rank for grade in Grade.objects.filter(people__in=seniors)} == {7}
+    for pair in pairs:
+        assert pair.agreements.get().signatures.count() == 2
+        assert Meeting.objects.filter(pair=pair, status=MeetingStatus.HELD).count() == 1
+        assert Pulse.objects.filter(pair=pair).count() == 2
+    manager = User.objects.get(email__startswith="pm@")
+    client.force_login(manager)
+    page = client.get(reverse("programs:detail", args=[program.pk]))
+    assert page.status_code == 200
+    for guest in guests:
+        assert guest.full_name in page.content.decode()
+    dashboard = client.get(reverse("insights:program", args=[program.pk]))
+    assert dashboard.status_code == 200
+    # The split between employees and guests is shown, and withheld: three guests are fewer than k.
+    assert 'data-testid="guest-split"' in dashboard.content.decode()
+    assert "(of whom — guests from outside)" in dashboard.content.decode()
+
+
 def _assert_report(kpis: ProgramKpis) -> None:
     charts = {chart.title: chart for chart in report_charts(kpis)}
     assert charts["Meetings held per month"].has_values
@@ -156,6 +254,10 @@ def _counts() -> tuple[int, ...]:
         Pair.objects.count(),
         Meeting.objects.count(),
         Pulse.objects.count(),
+        Person.objects.count(),
+        Enrolment.objects.count(),
+        CircleMatch.objects.count(),
+        MatchRun.objects.count(),
         GradeChange.objects.count(),
         Person.objects.filter(employment_status=EmploymentStatus.LEAVER).count(),
         SurveyResponse.objects.count(),

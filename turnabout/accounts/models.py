@@ -83,8 +83,9 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def sees_individual_records(self) -> bool:
-        """Sponsors see aggregates only; every other role may open individual records."""
-        return self.role != AccountRole.SPONSOR
+        """Sponsors see aggregates only, guests from outside their own records only; every other role may open
+        individual records."""
+        return self.role not in {AccountRole.SPONSOR, AccountRole.GUEST}
 
 
 class AttemptKind(models.TextChoices):

@@ -49,14 +49,14 @@ def claimed_keys(keys: Iterable[str]) -> set[str]:
 # --- Keys: one function per kind of email. The engagement keys are those of the SentNudge rows they replace. -------
 
 
-def meeting_reminder_key(meeting_id: int, starts_at: datetime) -> str:
+def meeting_reminder_key(meeting_id: int, starts_at: datetime, *, member_id: int | None = None) -> str:
     """Moving a meeting changes its key, so the new time gets its own reminder."""
-    return f"reminder:{meeting_id}:{starts_at.isoformat()}"
+    return f"reminder:{meeting_id}:{starts_at.isoformat()}" + _member_suffix(member_id)
 
 
-def overdue_nudge_key(pair_id: int, since: date) -> str:
+def overdue_nudge_key(pair_id: int, since: date, *, member_id: int | None = None) -> str:
     """One nudge per overdue stretch: a newly held meeting starts a new stretch with a new key."""
-    return f"overdue:{pair_id}:{since.isoformat()}"
+    return f"overdue:{pair_id}:{since.isoformat()}" + _member_suffix(member_id)
 
 
 def weekly_digest_key(program_id: int, week: str) -> str:
@@ -84,9 +84,9 @@ def senior_cancellation_key(meeting_id: int) -> str:
     return f"senior-cancel:{meeting_id}"
 
 
-def agenda_key(meeting_id: int, agenda_sent_at: datetime) -> str:
+def agenda_key(meeting_id: int, agenda_sent_at: datetime, *, member_id: int | None = None) -> str:
     """One per version of the agenda."""
-    return f"agenda:{meeting_id}:{agenda_sent_at.isoformat()}"
+    return f"agenda:{meeting_id}:{agenda_sent_at.isoformat()}" + _member_suffix(member_id)
 
 
 def pulse_request_key(meeting_id: int, *, role: str, member_id: int | None = None) -> str:

@@ -14,7 +14,7 @@ from datetime import UTC, timedelta
 from typing import Literal
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,7 +23,7 @@ from icalendar.enums import PARTSTAT, ROLE, STATUS
 
 from turnabout.accounts.models import User
 from turnabout.core.email import plain_text
-from turnabout.engagement.models import Meeting, PairMember
+from turnabout.engagement.models import Meeting, PairKind, PairMember
 from turnabout.programs.models import Role
 
 PRODID = "-//Turnabout//Reverse mentoring meetings//EN"
@@ -78,7 +78,8 @@ def _circle_event(meeting: Meeting, *, cancelled: bool, pair_url: str) -> Event:
     """A circle's meeting: the first current mentor (by member id, stable across updates) organises; every current
     member attends."""
     pair, program = meeting.pair, meeting.pair.program
-    members = list(pair.members.current().select_related("enrolment__person").order_by("pk"))
+    prefetched: list[PairMember] | None = getattr(pair, "feed_members", None)
+    members = prefetched if prefetched is not None else list(pair.members.current().select_related("enrolment__person").order_by("pk"))
     mentors = [member for member in members if member.role == Role.MENTOR]
     organiser = (mentors or members)[0].enrolment.person
     starts_at = meeting.starts_at.astimezone(UTC)
@@ -126,15 +127,24 @@ def meeting_ics(meeting: Meeting, *, method: Literal["REQUEST", "CANCEL"] = "REQ
 
 
 def feed_ics(user: User) -> bytes:
-    """Every meeting of every pair and circle the user is in, cancelled ones marked CANCELLED; one query (and one per
-    circle meeting for its members)."""
+    """Every meeting of every pair and circle the user is in (a circle while they are a current member), cancelled ones
+    marked CANCELLED; two queries (the second for the circles' current members)."""
     meetings = (
         Meeting.objects.filter(
-            Q(pair__mentor__person__user=user)
-            | Q(pair__mentee__person__user=user)
-            | Q(pair__in=PairMember.objects.current().filter(enrolment__person__user=user).values("pair_id"))
+            Q(pair__kind=PairKind.PAIR) & (Q(pair__mentor__person__user=user) | Q(pair__mentee__person__user=user))
+            | Q(
+                pair__kind=PairKind.CIRCLE,
+                pair__in=PairMember.objects.current().filter(enrolment__person__user=user).values("pair_id"),
+            )
         )
         .select_related("pair__program", "pair__mentor__person", "pair__mentee__person")
+        .prefetch_related(
+            Prefetch(
+                "pair__members",
+                queryset=PairMember.objects.current().select_related("enrolment__person").order_by("pk"),
+                to_attr="feed_members",
+            )
+        )
         .order_by("starts_at", "pk")
     )
     events = [_event(meeting, cancelled=meeting.is_cancelled) for meeting in meetings]

@@ -1,4 +1,4 @@
-"""The recognition certificate for the mentor: a one-page PDF."""
+"""The recognition certificate: a one-page PDF for a pair's mentor, or for one member of a circle."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 from fpdf import FPDF
 
-from turnabout.engagement.models import Pair
+from turnabout.engagement.models import Pair, PairMember
+from turnabout.engagement.queries import circle_members
+from turnabout.programs.models import Role
 
 
 def _one_line(text: str) -> str:
@@ -33,20 +35,68 @@ def _latin1(text: str) -> str:
     return _one_line(text).replace("–", "-").replace("’", "'").encode("latin-1", "replace").decode("latin-1")
 
 
-def certificate_filename(pair: Pair) -> str:
+def certificate_filename(pair: Pair, member: PairMember | None = None) -> str:
     """The certificate's download name, safe in a Content-Disposition header: ASCII letters, digits and hyphens.
 
     A header value cannot hold a newline or, in Django, a character outside Latin-1, and a family name can.
     """
-    return f"certificate-{slugify(pair.mentor.person.family_name) or pair.pk}.pdf"
+    person = member.enrolment.person if pair.is_circle and member is not None else pair.mentor.person
+    return f"certificate-{slugify(person.family_name) or pair.pk}.pdf"
 
 
-def mentor_certificate_pdf(pair: Pair, *, meetings_held: int, goals_achieved: int) -> bytes:
-    """Recognise the junior's contribution: who they mentored, in which program, and what they achieved together."""
+def recognition_text(pair: Pair, member: PairMember | None = None) -> str:
+    """What the certificate says its person did: a pair's mentor served the mentee; a circle's member (``member``)
+    took part with the other members of their circle, named."""
     program = pair.program
-    mentor, mentee = pair.mentor.person, pair.mentee.person
+    values = {"start": date_format(pair.started_on, "d F Y"), "program": program.name}
+    if pair.is_circle and member is not None:
+        others = [other.enrolment.person.full_name for other in circle_members(pair) if other.pk != member.pk]
+        values |= {"role": program.label_for(member.role), "members": ", ".join(others)}
+        if member.role == Role.MENTOR and pair.closed_at:
+            text = _(
+                "served as %(role)s in %(program)s with the members of their circle: %(members)s, sharing expertise with "
+                "senior leaders and leading the learning from %(start)s to %(end)s."
+            )
+        elif member.role == Role.MENTOR:
+            text = _(
+                "served as %(role)s in %(program)s with the members of their circle: %(members)s, sharing expertise with "
+                "senior leaders and leading the learning from %(start)s."
+            )
+        elif pair.closed_at:
+            text = _(
+                "took part as %(role)s in %(program)s with the members of their circle: %(members)s, learning from their "
+                "junior colleagues from %(start)s to %(end)s."
+            )
+        else:
+            text = _(
+                "took part as %(role)s in %(program)s with the members of their circle: %(members)s, learning from their "
+                "junior colleagues from %(start)s."
+            )
+        return text % ({**values, "end": date_format(pair.closed_at, "d F Y")} if pair.closed_at else values)
+    values |= {"role": program.mentor_label, "mentee": pair.mentee.person.full_name}
+    if pair.closed_at:
+        return _(
+            "served as %(role)s to %(mentee)s in %(program)s, sharing expertise with a senior leader and leading the "
+            "learning from %(start)s to %(end)s."
+        ) % {**values, "end": date_format(pair.closed_at, "d F Y")}
+    return (
+        _(
+            "served as %(role)s to %(mentee)s in %(program)s, sharing expertise with a senior leader and leading the "
+            "learning from %(start)s."
+        )
+        % values
+    )
+
+
+def mentor_certificate_pdf(pair: Pair, *, meetings_held: int, goals_achieved: int, member: PairMember | None = None) -> bytes:
+    """Recognise the junior's contribution: who they mentored, in which program, and what they achieved together.
+
+    For a circle, the certificate is ``member``'s (any member's), naming the others of their circle.
+    """
+    program = pair.program
+    person = member.enrolment.person if pair.is_circle and member is not None else pair.mentor.person
     pdf = FPDF(orientation="landscape", format="A4")
-    pdf.set_title(_one_line(_("Certificate of recognition - %(name)s") % {"name": mentor.full_name}))
+    pdf.set_title(_one_line(_("Certificate of recognition - %(name)s") % {"name": person.full_name}))
     pdf.set_author("Turnabout")
     pdf.add_page()
     pdf.set_draw_color(43, 89, 195)
@@ -59,27 +109,9 @@ def mentor_certificate_pdf(pair: Pair, *, meetings_held: int, goals_achieved: in
     pdf.ln(6)
     pdf.cell(0, 9, _latin1(_("This certifies that")), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "B", 24)
-    pdf.cell(0, 14, _latin1(mentor.full_name), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 14, _latin1(person.full_name), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 15)
-    values = {
-        "role": program.mentor_label,
-        "mentee": mentee.full_name,
-        "program": program.name,
-        "start": date_format(pair.started_on, "d F Y"),
-    }
-    if pair.closed_at:
-        served = _(
-            "served as %(role)s to %(mentee)s in %(program)s, sharing expertise with a senior leader and leading the "
-            "learning from %(start)s to %(end)s."
-        ) % {**values, "end": date_format(pair.closed_at, "d F Y")}
-    else:
-        served = (
-            _(
-                "served as %(role)s to %(mentee)s in %(program)s, sharing expertise with a senior leader and leading the "
-                "learning from %(start)s."
-            )
-            % values
-        )
+    served = recognition_text(pair, member)
     pdf.multi_cell(0, 9, _latin1(served), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     pdf.set_font("Helvetica", "I", 13)

@@ -71,8 +71,9 @@ def erase_engagement_content(*, person: Person, user: User | None) -> Engagement
         & (Q(pair__mentor__person=person, owner_role=Role.MENTOR) | Q(pair__mentee__person=person, owner_role=Role.MENTEE))
     )
     goal_descriptions = goals.exclude(description="").update(description="")
-    agreements = Agreement.objects.filter(pair__mentor__person=person).update(mentor_goals="")
-    agreements += Agreement.objects.filter(pair__mentee__person=person).update(mentee_goals="")
+    # A circle's agreement goals are the circle's shared text, not one person's data.
+    agreements = Agreement.objects.filter(pair__kind=PairKind.PAIR, pair__mentor__person=person).update(mentor_goals="")
+    agreements += Agreement.objects.filter(pair__kind=PairKind.PAIR, pair__mentee__person=person).update(mentee_goals="")
     concerns = insights = quotes = 0
     if user is not None:
         concerns = Concern.objects.filter(raised_by=user).update(body="")

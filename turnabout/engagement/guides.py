@@ -12,6 +12,7 @@ from django.utils.translation import get_language
 from turnabout.core.content import content_text
 from turnabout.engagement.models import Pair
 from turnabout.programs.catalogue import structure_section
+from turnabout.programs.models import EnrolmentSkill
 
 GUIDES_FILE = Path(__file__).resolve().parent / "data" / "guides.json"
 
@@ -46,7 +47,13 @@ def topic_guides() -> dict[str, dict[str, Any]]:
 
 
 def suggested_guides(pair: Pair, *, limit: int = 3) -> list[dict[str, Any]]:
-    """Guides whose skills overlap the pair's goals and expertise most, best first."""
-    skills = set(pair.mentee.skills.values_list("skill__slug", flat=True)) | set(pair.mentor.skills.values_list("skill__slug", flat=True))
+    """Guides whose skills overlap the pair's (every current circle member's) goals and expertise most, best first."""
+    if pair.is_circle:
+        members = pair.members.current().values("enrolment_id")
+        skills = set(EnrolmentSkill.objects.filter(enrolment_id__in=members).values_list("skill__slug", flat=True))
+    else:
+        skills = set(pair.mentee.skills.values_list("skill__slug", flat=True)) | set(
+            pair.mentor.skills.values_list("skill__slug", flat=True)
+        )
     scored = [(len(skills & set(guide["skill_slugs"])), slug, guide) for slug, guide in topic_guides().items()]
     return [guide for overlap, _slug, guide in sorted(scored, key=lambda item: (-item[0], item[1])) if overlap][:limit]

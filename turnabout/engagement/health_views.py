@@ -41,9 +41,17 @@ class HealthSection:
 def health(request: AuthenticatedRequest, program_id: int) -> HttpResponse:
     program = access_program(request.user, program_id)
     health = program_health(program)
+    circles = program.is_circles
     sections = [
-        HealthSection("at-risk", pgettext("pair health", "At risk"), health.at_risk, _("No pair is at risk.")),
-        HealthSection("watch", pgettext("pair health", "Watch"), health.watch, _("No pair to watch.")),
+        HealthSection(
+            "at-risk",
+            pgettext("pair health", "At risk"),
+            health.at_risk,
+            _("No circle is at risk.") if circles else _("No pair is at risk."),
+        ),
+        HealthSection(
+            "watch", pgettext("pair health", "Watch"), health.watch, _("No circle to watch.") if circles else _("No pair to watch.")
+        ),
     ]
     return render(request, "engagement/health.html", {"program": program, "health": health, "sections": sections})
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,7 +12,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from turnabout.core.forms import BoundedForm
@@ -78,18 +79,37 @@ class ScheduleForm(_MeetingDetailsForm):
     field_order = ["slot", "starts_at", "duration_minutes", "mode", "location"]
 
     def __init__(
-        self, *args: Any, zone: ZoneInfo, proposals: list[datetime], partner: Person, partner_zone: ZoneInfo, **kwargs: Any
+        self,
+        *args: Any,
+        zone: ZoneInfo,
+        proposals: list[datetime],
+        partner: Person,
+        partner_zone: ZoneInfo,
+        others: Sequence[tuple[str, ZoneInfo]] = (),
+        **kwargs: Any,
     ) -> None:
+        """``others`` are a circle's other members by zone, (their names, the zone): each proposal reads in all of
+        them; without it, in the partner's zone."""
         super().__init__(*args, zone=zone, **kwargs)
         choices = []
         for proposal in proposals:
-            mine, theirs = proposal.astimezone(zone), proposal.astimezone(partner_zone)
-            theirs_format = "%H:%M" if mine.date() == theirs.date() else "%a %H:%M"
-            label = gettext("%(mine)s your time · %(theirs)s for %(partner)s") % {
-                "mine": f"{mine:%a %d %b %Y, %H:%M}",
-                "theirs": theirs.strftime(theirs_format),
-                "partner": partner.given_name,
-            }
+            mine = proposal.astimezone(zone)
+
+            def clock(other_zone: ZoneInfo, mine: datetime = mine, proposal: datetime = proposal) -> str:
+                theirs = proposal.astimezone(other_zone)
+                return theirs.strftime("%H:%M" if mine.date() == theirs.date() else "%a %H:%M")
+
+            if others:
+                theirs = pgettext("list separator", " · ").join(
+                    gettext("%(time)s for %(names)s") % {"time": clock(other_zone), "names": names} for names, other_zone in others
+                )
+                label = gettext("%(mine)s your time · %(theirs)s") % {"mine": f"{mine:%a %d %b %Y, %H:%M}", "theirs": theirs}
+            else:
+                label = gettext("%(mine)s your time · %(theirs)s for %(partner)s") % {
+                    "mine": f"{mine:%a %d %b %Y, %H:%M}",
+                    "theirs": clock(partner_zone),
+                    "partner": partner.given_name,
+                }
             choices.append((proposal.astimezone(UTC).isoformat(), label))
         self.fields["slot"].widget.choices = choices
         self.fields["starts_at"].label = gettext("Or another time (your time, %(zone)s)") % {"zone": zone.key}

@@ -36,6 +36,8 @@ from turnabout.engagement.services import (
     send_agenda,
     submit_pulse,
 )
+from turnabout.identity.sign_in_policy import guest_access_refusal
+from turnabout.people.models import Person
 from turnabout.programs.models import Enrolment, Role
 
 # --- The pair's meetings and scheduling ---------------------------------------------------------------
@@ -53,6 +55,21 @@ def _other(pair: Pair, role: Role, member: PairMember | None) -> Enrolment:
 
 def _mine(pair: Pair, role: Role, member: PairMember | None) -> Enrolment:
     return member.enrolment if pair.is_circle and member is not None else pair.enrolment_for(role)
+
+
+def _other_zones(pair: Pair, member: PairMember | None) -> list[tuple[str, ZoneInfo]]:
+    """A circle's other current members by time zone: (their given names, the zone), zones in member order; empty
+    for a pair."""
+    if not pair.is_circle or member is None:
+        return []
+    names: dict[str, list[str]] = {}
+    zones: dict[str, ZoneInfo] = {}
+    for other in circle_members(pair):
+        if other.pk != member.pk:
+            zone = display_zone_of(other.enrolment)
+            names.setdefault(zone.key, []).append(other.enrolment.person.given_name)
+            zones[zone.key] = zone
+    return [(", ".join(given), zones[key]) for key, given in names.items()]
 
 
 def _circle_context(pair: Pair, member: PairMember | None) -> dict[str, object]:
@@ -76,6 +93,7 @@ def _schedule_form(pair: Pair, role: Role, data: Any = None, member: PairMember 
         proposals=proposals,
         partner=partner.person,
         partner_zone=display_zone_of(partner),
+        others=_other_zones(pair, member),
         initial={"mode": current_agreement(pair).meeting_mode, "duration_minutes": 45},
     )
     return form, problem
@@ -171,11 +189,15 @@ def _render_meeting(
         "partner_label": program.label_for(partner.role),
         "my_zone": zone.key,
         "partner_zone": display_zone_of(partner).key,
+        "other_times": [
+            {"names": names, "zone": zone.key, "starts_at": local_wall_clock(meeting.starts_at, zone)}
+            for names, zone in _other_zones(pair, member)
+        ],
         "cancelled_by": _cancelled_by(meeting, role, member),
         "can_log": not meeting.is_cancelled and meeting.starts_at <= now,
         "can_cancel": is_scheduled,
         "can_move": is_scheduled and pair.is_active,
-        "can_send_agenda": role == Role.MENTOR and is_scheduled and meeting.starts_at > now,
+        "can_send_agenda": (member.role if pair.is_circle and member else role) == Role.MENTOR and is_scheduled and meeting.starts_at > now,
         "log_form": log_form or LogHeldForm(initial=_log_initial(meeting)),
         "agenda_form": agenda_form or AgendaForm(initial={"agenda": meeting.agenda}),
         "reschedule_form": reschedule_form or RescheduleForm(zone=zone, initial=_move_initial(meeting, zone)),
@@ -286,7 +308,12 @@ def meeting_agenda(request: AuthenticatedRequest, meeting_id: int) -> HttpRespon
             send_agenda(meeting=meeting, agenda=form.cleaned_data["agenda"], by_role=role, by=member)
         except EngagementError as error:
             return _render_meeting(request, meeting, role, agenda_form=form, error=error.message, status=400, member=member)
-        messages.success(request, _("Agenda sent to %(partner)s.") % {"partner": meeting.pair.partner_of(role).person.given_name})
+        messages.success(
+            request,
+            _("Agenda sent to the circle.")
+            if meeting.pair.is_circle
+            else _("Agenda sent to %(partner)s.") % {"partner": meeting.pair.partner_of(role).person.given_name},
+        )
         return redirect("engagement:meeting", meeting.pk)
     return _render_meeting(request, meeting, role, agenda_form=form, status=400, member=member)
 
@@ -330,6 +357,10 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     """No sign-in: the secret token is the credential (calendar apps cannot log in)."""
     feed = CalendarFeed.objects.select_related("user").filter(token=token, user__is_active=True).first()
     if feed is None:
+        raise Http404(_("No such calendar."))
+    # A guest whose access ended loses the feed at once, not when the daily job deactivates them.
+    person = Person.objects.filter(user=feed.user).first()
+    if person is not None and guest_access_refusal(person=person) is not None:
         raise Http404(_("No such calendar."))
     response = HttpResponse(feed_ics(feed.user), content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, max-age=900"

@@ -7,6 +7,7 @@ so a delivery that sends nothing issues no link.
 """
 
 from collections.abc import Mapping
+from functools import partial
 
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +20,7 @@ from turnabout.core.delivery import (
     meeting_cancellation_key,
     meeting_invitation_key,
     meeting_reminder_key,
+    overdue_nudge_key,
     pulse_request_key,
     send_once,
     senior_cancellation_key,
@@ -51,12 +53,14 @@ def manager_emails(program: Program) -> list[str]:
     return []
 
 
-def _each_side(pair: Pair) -> list[tuple[Role, Person, Person]]:
-    """Each side with its person and partner; in a circle every current member, with the lead of the other side as the
-    partner the wording names."""
+def _each_side(pair: Pair) -> list[tuple[Role, Person, Person, int | None]]:
+    """Each side with its person, partner and member id (None in a pair); in a circle every current member, with the
+    lead of the other side as ``partner`` (the circle's emails name "your circle", never that partner)."""
     if pair.is_circle:
-        return [(Role(member.role), member.enrolment.person, pair.partner_of(member.role).person) for member in circle_members(pair)]
-    return [(Role.MENTOR, pair.mentor.person, pair.mentee.person), (Role.MENTEE, pair.mentee.person, pair.mentor.person)]
+        return [
+            (Role(member.role), member.enrolment.person, pair.partner_of(member.role).person, member.pk) for member in circle_members(pair)
+        ]
+    return [(Role.MENTOR, pair.mentor.person, pair.mentee.person, None), (Role.MENTEE, pair.mentee.person, pair.mentor.person, None)]
 
 
 def _with_sign_in(context: Mapping[str, object], *, person: Person, path: str) -> dict[str, object]:
@@ -122,14 +126,18 @@ def send_meeting_reminder(meeting: Meeting) -> None:
     if not meeting.is_scheduled or not pair.is_active or not now < meeting.starts_at <= now + REMINDER_LEAD:
         return
 
+    def remind(member: PairMember) -> None:
+        person = member.enrolment.person
+        context = _with_sign_in(
+            meeting_context(meeting, member.role, member), person=person, path=reverse("engagement:meeting", args=[meeting.pk])
+        )
+        send_templated_email(to=[person.email], template="engagement/email/meeting_reminder", context=context)
+
     def send() -> None:
         if pair.is_circle:
+            # A key per member inside the meeting's key: a retry after a failure reaches only those not yet reminded.
             for member in circle_members(pair):
-                person = member.enrolment.person
-                context = _with_sign_in(
-                    meeting_context(meeting, member.role, member), person=person, path=reverse("engagement:meeting", args=[meeting.pk])
-                )
-                send_templated_email(to=[person.email], template="engagement/email/meeting_reminder", context=context)
+                send_once(meeting_reminder_key(meeting.pk, meeting.starts_at, member_id=member.pk), partial(remind, member))
             return
         for role in (Role.MENTOR, Role.MENTEE):
             # Same context as the invitation: names, wording and the time in this side's own zone.
@@ -145,13 +153,19 @@ def send_overdue_nudge(stretch: OverdueStretch) -> None:
     pair = stretch.pair
     days = (timezone.localdate() - stretch.since).days
 
+    def nudge(role: Role, person: Person, partner: Person) -> None:
+        context = {"program": pair.program, "pair": pair, "person": person, "partner": partner,
+                   "partner_label": pair.program.label_for(pair.partner_of(role).role), "days": days,
+                   "never_met": stretch.never_met, "cadence": CADENCE_NAMES[stretch.cadence]}  # fmt: skip
+        signed_in = _with_sign_in(context, person=person, path=reverse("engagement:pair", args=[pair.pk]))
+        send_templated_email(to=[person.email], template="engagement/email/overdue", context=signed_in)
+
     def send() -> None:
-        for role, person, partner in _each_side(pair):
-            context = {"program": pair.program, "pair": pair, "person": person, "partner": partner,
-                       "partner_label": pair.program.label_for(pair.partner_of(role).role), "days": days,
-                       "never_met": stretch.never_met, "cadence": CADENCE_NAMES[stretch.cadence]}  # fmt: skip
-            signed_in = _with_sign_in(context, person=person, path=reverse("engagement:pair", args=[pair.pk]))
-            send_templated_email(to=[person.email], template="engagement/email/overdue", context=signed_in)
+        for role, person, partner, member_id in _each_side(pair):
+            if member_id is None:
+                nudge(role, person, partner)
+            else:
+                send_once(overdue_nudge_key(pair.pk, stretch.since, member_id=member_id), partial(nudge, role, person, partner))
 
     send_once(stretch.key, send)
 
@@ -177,7 +191,7 @@ def send_check_in(action: ManagerAction) -> None:
         return
 
     def send() -> None:
-        for role, person, partner in _each_side(pair):
+        for role, person, partner, _member_id in _each_side(pair):
             context = {"program": pair.program, "pair": pair, "person": person, "partner": partner, "manager": action.taken_by,
                        "partner_label": pair.program.label_for(pair.partner_of(role).role)}  # fmt: skip
             signed_in = _with_sign_in(context, person=person, path=reverse("engagement:pair", args=[pair.pk]))
@@ -263,11 +277,15 @@ def send_senior_cancellation_notice(meeting: Meeting) -> None:
     managers = manager_emails(program)
     if not managers:
         return
-    # Deliberately a narrow context: the template cannot reach the meeting's agenda, location or topics.
+    # Deliberately a narrow context: the template cannot reach the meeting's agenda, location or topics. In a circle
+    # the mentee is whichever mentee member cancelled, and the meeting is the circle's.
+    canceller = meeting.cancelled_by_member
+    is_circle = meeting.pair.is_circle and canceller is not None
     context = {
         "program": program,
-        "mentee": meeting.pair.mentee.person,
-        "mentor": meeting.pair.mentor.person,
+        "is_circle": is_circle,
+        "mentee": canceller.enrolment.person if is_circle and canceller else meeting.pair.mentee.person,
+        "mentor": None if is_circle else meeting.pair.mentor.person,
         "planned_for": meeting.starts_at.date(),
         "cancelled_on": (meeting.cancelled_at or timezone.now()).date(),
     }
@@ -287,11 +305,15 @@ def send_agenda(meeting: Meeting) -> None:
     if meeting.pair.is_circle:
         members = [member for member in circle_members(meeting.pair) if member.role == Role.MENTEE]
 
+        def send_member(member: PairMember) -> None:
+            signed_in = _with_sign_in(meeting_context(meeting, member.role, member), person=member.enrolment.person,
+                                      path=reverse("engagement:meeting", args=[meeting.pk]))  # fmt: skip
+            send_templated_email(to=[member.enrolment.person.email], template="engagement/email/agenda", context=signed_in)
+
         def send_circle() -> None:
+            assert meeting.agenda_sent_at is not None
             for member in members:
-                signed_in = _with_sign_in(meeting_context(meeting, member.role, member), person=member.enrolment.person,
-                                          path=reverse("engagement:meeting", args=[meeting.pk]))  # fmt: skip
-                send_templated_email(to=[member.enrolment.person.email], template="engagement/email/agenda", context=signed_in)
+                send_once(agenda_key(meeting.pk, meeting.agenda_sent_at, member_id=member.pk), partial(send_member, member))
 
         send_once(agenda_key(meeting.pk, meeting.agenda_sent_at), send_circle)
         return

@@ -347,7 +347,8 @@ def busy_intervals(pair: Pair, *, start: datetime, end: datetime) -> list[Interv
         person_ids = [pair.mentor.person_id, pair.mentee.person_id]
     circles = PairMember.objects.current().filter(enrolment__person_id__in=person_ids, pair__kind=PairKind.CIRCLE).values("pair_id")
     meetings = Meeting.objects.filter(
-        Q(pair__mentor__person_id__in=person_ids) | Q(pair__mentee__person_id__in=person_ids) | Q(pair_id__in=circles),
+        Q(pair__kind=PairKind.PAIR) & (Q(pair__mentor__person_id__in=person_ids) | Q(pair__mentee__person_id__in=person_ids))
+        | Q(pair_id__in=circles),
         status__in=[MeetingStatus.SCHEDULED, MeetingStatus.HELD],
         starts_at__lt=end,
         starts_at__gte=start - timedelta(minutes=LONGEST_MEETING_MINUTES),
@@ -532,9 +533,10 @@ def senior_cancellations(program: Program, *, start: datetime, end: datetime) ->
     names: dict[int, tuple[str, str]] = {}
     for meeting in Meeting.objects.filter(
         pair__program=program, status=MeetingStatus.CANCELLED, cancelled_by_role=Role.MENTEE, cancelled_at__gte=start, cancelled_at__lt=end
-    ).select_related("pair__mentor__person", "pair__mentee__person"):
+    ).select_related("pair__mentor__person", "pair__mentee__person", "cancelled_by_member__enrolment__person"):
         counts[meeting.pair_id] = counts.get(meeting.pair_id, 0) + 1
-        names[meeting.pair_id] = (meeting.pair.mentor.person.full_name, meeting.pair.mentee.person.full_name)
+        senior = meeting.cancelled_by_member.enrolment if meeting.cancelled_by_member is not None else meeting.pair.mentee
+        names[meeting.pair_id] = (meeting.pair.mentor.person.full_name, senior.person.full_name)
     return [
         SeniorCancellations(mentor_name=names[pair_id][0], mentee_name=names[pair_id][1], count=count) for pair_id, count in counts.items()
     ]
@@ -567,7 +569,7 @@ def offered_quotes(program: Program) -> QuerySet[Quote]:
     return (
         Quote.objects.offered()
         .filter(pair__program=program)
-        .select_related("pair__program", "pair__mentor__person", "pair__mentee__person")
+        .select_related("pair__program", "pair__mentor__person", "pair__mentee__person", "author_member__enrolment__person")
     )
 
 
@@ -585,7 +587,8 @@ def quote_attribution(quote: Quote) -> str:
     if quote.is_anonymous:
         return gettext("A participant")
     program = quote.pair.program
-    person = quote.pair.enrolment_for(quote.author_role).person
+    author = quote.author_member.enrolment if quote.author_member is not None else quote.pair.enrolment_for(quote.author_role)
+    person = author.person
     return gettext("%(name)s, %(role)s") % {"name": person.full_name, "role": program.label_for(quote.author_role)}
 
 
@@ -595,7 +598,7 @@ def chosen_quotes(program: Program) -> list[ShownQuote]:
     quotes = (
         Quote.objects.chosen()
         .filter(pair__program=program)
-        .select_related("pair__program", "pair__mentor__person", "pair__mentee__person")
+        .select_related("pair__program", "pair__mentor__person", "pair__mentee__person", "author_member__enrolment__person")
         .order_by("chosen_at", "pk")
     )
     return [ShownQuote(text=quote.text, attribution=quote_attribution(quote)) for quote in quotes]

@@ -182,6 +182,8 @@ def start_circle(*, program: Program, mentors: Sequence[Enrolment], mentees: Seq
                 _("%(name)s is enrolled as a %(role)s, not as a %(side)s.")
                 % {"name": enrolment.person, "role": program.label_for(enrolment.role), "side": program.label_for(role)}
             )
+    # The program's row is the lock: two starts at once cannot both pass the check below for the same enrolment.
+    Program.objects.select_for_update().get(pk=program.pk)
     taken = (
         PairMember.objects.current()
         .filter(enrolment__in=enrolments, pair__in=Pair.objects.open())
@@ -286,6 +288,52 @@ def close_pair(*, pair: Pair, reason: CloseReason, by: User | None, continue_inf
     if by is not None and by.role in {AccountRole.ADMIN, AccountRole.PROGRAM_MANAGER}:
         ManagerAction.objects.create(pair=pair, kind=f"close:{reason}", taken_by=by, taken_at=pair.closed_at, message=message)
     return pair
+
+
+@transaction.atomic
+def end_membership(*, member: PairMember, reason: CloseReason, by: User | None) -> Pair:
+    """A member leaves their relationship (idempotent): ``left_at`` is set, and they lose access to it.
+
+    A circle left with fewer current mentors or mentees than its program's minimum sizes closes with
+    ``PARTNER_LEFT``, as a pair closes when a partner leaves, and its scheduled meetings are cancelled (every other
+    member gets the cancellation). Otherwise it goes on with the rest: scheduled meetings stay, and their next update
+    and the member lists no longer name the leaver. A leaving lead member hands the lead field (``Pair.mentor``/
+    ``Pair.mentee``, ADR 0008) to the next current member of that side. A pair closes whenever a member leaves.
+    ``reason`` is a pair's close reason; a circle falling short always closes with ``PARTNER_LEFT``.
+    """
+    pair = Pair.objects.select_for_update().select_related("program").get(pk=member.pair_id)
+    member = PairMember.objects.select_for_update().get(pk=member.pk)
+    if member.has_left:
+        return pair
+    now = timezone.now()
+    member.left_at = now
+    member.save(update_fields=["left_at"])
+    if pair.is_closed:
+        return pair
+    if not pair.is_circle:
+        return close_pair(pair=pair, reason=reason, by=by)
+    current = pair.members.current()
+    lead_field = "mentor" if member.role == Role.MENTOR else "mentee"
+    if getattr(pair, f"{lead_field}_id") == member.enrolment_id:
+        successor = current.filter(role=member.role).order_by("pk").first()
+        if successor is not None:
+            setattr(pair, f"{lead_field}_id", successor.enrolment_id)
+            pair.save(update_fields=[lead_field, "updated_at"])
+    program = pair.program
+    if current.mentors().count() < program.circle_min_mentors or current.mentees().count() < program.circle_min_mentees:
+        pair = close_pair(pair=pair, reason=CloseReason.PARTNER_LEFT, by=by)
+        _cancel_scheduled_meetings(pair, now=now)
+    return pair
+
+
+def _cancel_scheduled_meetings(pair: Pair, *, now: datetime) -> None:
+    """Cancel a closing circle's scheduled meetings, blaming no member: every current member gets a CANCEL .ics."""
+    for meeting in pair.meetings.scheduled().select_for_update().order_by("starts_at"):
+        meeting.status = MeetingStatus.CANCELLED
+        meeting.cancelled_at = now
+        meeting.ical_sequence += 1
+        meeting.save(update_fields=["status", "cancelled_at", "ical_sequence", "updated_at"])
+        transaction.on_commit(partial(send_meeting_cancellation.enqueue, meeting.pk, "", None))
 
 
 # --- Goals ---------------------------------------------------------------------------------------------------------
@@ -456,11 +504,25 @@ def resolve_concern(*, concern: Concern) -> Concern:
 
 @transaction.atomic
 def write_reflection(
-    *, pair: Pair, role: Role, learned: str, proudest: str = "", next_steps: str = "", member: PairMember | None = None
+    *,
+    pair: Pair,
+    role: Role,
+    learned: str,
+    proudest: str = "",
+    next_steps: str = "",
+    member: PairMember | None = None,
+    by: User | None = None,
+    continue_informally: bool | None = None,
 ) -> Reflection:
-    """Each side's (in a circle, each member's) final reflection (can be revised until the pair closes)."""
+    """Each side's (in a circle, each member's) final reflection (can be revised until the pair closes).
+
+    A circle completes (``close_pair`` with COMPLETED, by ``by``) when this is the last current member's reflection;
+    the circle's row is locked first, so two last reflections at once still complete it.
+    """
     if not learned.strip():
         raise InvalidEntry(_("Say what you learned."))
+    if pair.is_circle:
+        pair = Pair.objects.select_for_update().get(pk=pair.pk)
     acting = _acting(pair, role, member)
     keys: dict[str, Any] = {"member": acting} if pair.is_circle and acting is not None else {"role": role}
     reflection, _created = Reflection.objects.update_or_create(
@@ -474,6 +536,11 @@ def write_reflection(
             "next_steps": next_steps.strip(),
         },
     )
+    if pair.is_circle and not pair.is_closed:
+        current = set(pair.members.current().values_list("pk", flat=True))
+        reflected = set(pair.reflections.filter(member__in=current).values_list("member_id", flat=True))
+        if current <= reflected:
+            close_pair(pair=pair, reason=CloseReason.COMPLETED, by=by, continue_informally=continue_informally)
     return reflection
 
 
@@ -701,14 +768,15 @@ def cancel_meeting(*, meeting: Meeting, by_role: str, by: PairMember | None = No
     if not meeting.is_scheduled:
         raise InvalidMeeting(_("This meeting is already held.") if meeting.is_held else _("This meeting is already cancelled."))
     meeting.status = MeetingStatus.CANCELLED
-    meeting.cancelled_by_role = by_role
     meeting.cancelled_by_member = _acting(meeting.pair, by_role, by)
+    # A circle's cancelling member is on their own side, whatever side the caller named.
+    meeting.cancelled_by_role = meeting.cancelled_by_member.role if meeting.pair.is_circle and meeting.cancelled_by_member else by_role
     meeting.cancelled_at = timezone.now()
     meeting.ical_sequence += 1
     meeting.save(update_fields=["status", "cancelled_by_role", "cancelled_by_member", "cancelled_at", "ical_sequence", "updated_at"])
     member_id = meeting.cancelled_by_member.pk if meeting.pair.is_circle and meeting.cancelled_by_member else None
     transaction.on_commit(partial(send_meeting_cancellation.enqueue, meeting.pk, str(by_role), member_id))
-    if by_role == Role.MENTEE:
+    if meeting.cancelled_by_role == Role.MENTEE:
         transaction.on_commit(partial(send_senior_cancellation_notice.enqueue, meeting.pk))
     return meeting
 
@@ -773,12 +841,16 @@ def log_meeting_held(*, meeting: Meeting, held_minutes: int, topics: Iterable[st
 
 @transaction.atomic
 def send_agenda(*, meeting: Meeting, agenda: str, by_role: str, by: PairMember | None = None) -> Meeting:
-    """The mentor sends (or re-sends) the agenda of an upcoming meeting; the partner is emailed after commit.
+    """The mentor (in a circle, any current mentor member, ``by``) sends (or re-sends) the agenda of an upcoming
+    meeting; the partner (the circle's mentee members) is emailed after commit.
 
-    Raises NotAllowed for the mentee. The agenda is the pair's: only the two of them ever see it.
+    Raises NotAllowed for the mentee side. The agenda is the pair's: only its members ever see it.
     """
     by_role = require_role(by_role)
     program = meeting.pair.program
+    if meeting.pair.is_circle and by is not None:
+        _acting(meeting.pair, by_role, by)  # refuses a member of another relationship, or one who left
+        by_role = Role(by.role)
     if by_role != Role.MENTOR:
         raise NotAllowed(_("Only the %(mentor)s sends the agenda.") % {"mentor": program.mentor_label})
     meeting = _locked(meeting)

@@ -332,11 +332,21 @@ def closure(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
     form = ClosureForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        if pair.is_circle:
+            write_reflection(
+                pair=pair,
+                role=role,
+                learned=data["learned"],
+                proudest=data["proudest"],
+                next_steps=data["next_steps"],
+                member=member,
+                by=request.user,
+                continue_informally=data["continue_informally"],
+            )
+            return _circle_reflected(request, pair)
         write_reflection(
             pair=pair, role=role, learned=data["learned"], proudest=data["proudest"], next_steps=data["next_steps"], member=member
         )
-        if pair.is_circle:
-            return _circle_reflected(request, pair, continue_informally=data["continue_informally"])
         if pair.reflections.count() == 2:
             close_pair(pair=pair, reason=CloseReason.COMPLETED, by=request.user, continue_informally=data["continue_informally"])
             messages.success(request, _("Both reflections are in: your pair is complete. Thank you."))
@@ -357,12 +367,10 @@ def closure(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
     return render(request, "engagement/closure.html", context)
 
 
-def _circle_reflected(request: AuthenticatedRequest, pair: Pair, *, continue_informally: bool) -> HttpResponse:
-    """A circle completes when every current member has written their reflection."""
-    current = set(pair.members.current().values_list("pk", flat=True))
-    reflected = set(pair.reflections.filter(member__in=current).values_list("member_id", flat=True))
-    if current <= reflected:
-        close_pair(pair=pair, reason=CloseReason.COMPLETED, by=request.user, continue_informally=continue_informally)
+def _circle_reflected(request: AuthenticatedRequest, pair: Pair) -> HttpResponse:
+    """A circle completes when every current member has written their reflection (``write_reflection`` closes it)."""
+    pair.refresh_from_db(fields=["status"])
+    if pair.is_closed:
         messages.success(request, _("Every member's reflection is in: your circle is complete. Thank you."))
     else:
         messages.success(request, _("Your reflection is saved. The circle completes when every member has added theirs."))
@@ -371,11 +379,11 @@ def _circle_reflected(request: AuthenticatedRequest, pair: Pair, *, continue_inf
 
 @login_required
 def certificate(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
-    pair, _role = access_pair(request.user, pair_id)
+    pair, _role, member = access_pair_member(request.user, pair_id)
     done = achievements(pair)
-    pdf = mentor_certificate_pdf(pair, meetings_held=done.meetings_held, goals_achieved=done.goals_achieved)
+    pdf = mentor_certificate_pdf(pair, meetings_held=done.meetings_held, goals_achieved=done.goals_achieved, member=member)
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{certificate_filename(pair)}"'
+    response["Content-Disposition"] = f'inline; filename="{certificate_filename(pair, member)}"'
     return response
 
 

@@ -268,7 +268,7 @@ def deactivate_ended_guest_logins(*, today: date) -> int:
     logins = (
         User.objects.select_for_update(of=("self",))
         .select_related("organisation", "person")
-        .filter(is_active=True, person__kind=PersonKind.GUEST, person__access_ends_on__lt=today)
+        .filter(is_active=True, role=AccountRole.GUEST, person__kind=PersonKind.GUEST, person__access_ends_on__lt=today)
         .order_by("pk")
     )
     count = 0

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from turnabout.engine import Participant, Rules, overlap_minutes
-from turnabout.matching.models import Match, MatchRun, PairRule, PairRuleKind
+from turnabout.matching.models import CircleMatch, Match, MatchRun, PairRule, PairRuleKind
 from turnabout.matching.pool import (
     ENROLMENT_RELATED,
     Pool,
@@ -181,6 +181,12 @@ def open_matches_to_recheck(*, organisation_id: int) -> list[Match]:
     """The organisation's proposed and running matches: those a directory change may have broken, or mended."""
     matches = Match.objects.filter(program__organisation_id=organisation_id).open().select_related("program")
     return list(matches.order_by("program_id", "pk"))
+
+
+def open_circle_matches_to_recheck(*, organisation_id: int) -> list[CircleMatch]:
+    """The organisation's proposed and running circle matches, with their members: those a directory change may have broken, or mended."""
+    matches = CircleMatch.objects.filter(program__organisation_id=organisation_id).open().select_related("program")
+    return list(matches.prefetch_related("members__enrolment").order_by("program_id", "pk"))
 
 
 def circle_rule_breaks(program: Program, enrolments: Iterable[Enrolment]) -> list[RuleBreak]:

@@ -69,3 +69,64 @@ class ResponseIn(Schema):
 
     accept: StrictBool
     reason: DeclineReason | Literal[""] = ""
+
+
+class CertificateOut(Schema):
+    """How close a circle run is to the best possible total under the program's rules (the engine's certificate)."""
+
+    optimal: bool
+    objective: float
+    upper_bound: float
+    gap: float
+    method: str
+    summary: str = Field(description="The certificate in words, as the review page shows it.")
+
+
+class ProposedCircleMemberOut(Schema):
+    enrolment_id: int
+    name: str
+    role: str
+    score: float = Field(description="The member's fit with the other side of the circle.")
+    reasons: list[str] = Field(description="Why the member is in this circle, in the reader's language.")
+
+
+class ProposedCircleOut(Schema):
+    """A proposed circle of a run: its members by side, its score, the languages all share and their common weekly time."""
+
+    id: int
+    score: float
+    languages: list[str]
+    common_minutes: int
+    pinned: bool
+    members: list[ProposedCircleMemberOut]
+
+
+class RunCirclesOut(Schema):
+    """A circle run's proposals; ``certificate`` is null until the run has finished."""
+
+    certificate: CertificateOut | None
+    circles: list[ProposedCircleOut]
+
+
+class CircleBanIn(Schema):
+    """A member of the proposed circle to keep out of it in the next runs."""
+
+    enrolment_id: JsonDatabaseId
+
+
+class CircleMemberOut(Schema):
+    name: str
+    role: str
+
+
+class CircleMatchOut(Schema):
+    """A circle proposal as one of its members sees it: every current member by name and side, and their own answer."""
+
+    id: int
+    program_id: int
+    status: str
+    pair_id: int | None = Field(description="The engagement circle, once every member has accepted.")
+    your_role: str | None = None
+    your_response: str | None = None
+    reasons: list[str] = Field(description="Why you are in this circle (empty for a program manager).")
+    members: list[CircleMemberOut]

@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 
 from turnabout.accounts.models import AuditAction, User
 from turnabout.accounts.services import record_audit_entry
-from turnabout.engagement.models import CloseReason, Pair, PairStatus
-from turnabout.engagement.services import close_pair, start_circle, start_pair
+from turnabout.engagement.models import CloseReason, Pair, PairKind, PairMember, PairStatus
+from turnabout.engagement.services import close_pair, end_membership, start_circle, start_pair
 from turnabout.engine import suggest
 from turnabout.matching.errors import (
     AlreadyPublished,
@@ -54,6 +54,7 @@ from turnabout.matching.rechecks import (
     circle_rule_breaks,
     current_pair_rule_breaks,
     engine_pair_rules,
+    open_circle_matches_to_recheck,
     open_matches_to_recheck,
     pairs_rule_breaks,
     stale_changes,
@@ -206,6 +207,7 @@ def end_matches_of_withdrawn(*, program: Program | None = None, organisation_id:
         matches = matches.filter(program__organisation_id=organisation_id)
     ended = list(matches.select_related("mentor", "mentee"))
     _take_withdrawn_out_of_circles(program=program, organisation_id=organisation_id)
+    _end_withdrawn_memberships(program=program, organisation_id=organisation_id)
     for match in ended:
         match.status = MatchStatus.ENDED
         match.ended_reason = "A partner is no longer in the program"
@@ -217,6 +219,26 @@ def end_matches_of_withdrawn(*, program: Program | None = None, organisation_id:
         leaving_role = Role.MENTOR if match.mentor.status == EnrolmentStatus.WITHDRAWN else Role.MENTEE
         transaction.on_commit(partial(send_partner_withdrawn_email.enqueue, match.pk, leaving_role))
     return ended
+
+
+def _end_withdrawn_memberships(*, program: Program | None, organisation_id: int | None) -> list[PairMember]:
+    """Take withdrawn members out of open circles (``end_membership``); a circle that falls below the program's
+    minimum sizes closes, and its circle match ends. The memberships ended."""
+    members = (
+        PairMember.objects.current()
+        .filter(pair__kind=PairKind.CIRCLE, enrolment__status=EnrolmentStatus.WITHDRAWN)
+        .exclude(pair__status=PairStatus.CLOSED)
+    )
+    if program is not None:
+        members = members.filter(pair__program=program)
+    if organisation_id is not None:
+        members = members.filter(pair__program__organisation_id=organisation_id)
+    leaving = list(members.order_by("pair_id", "pk"))
+    for member in leaving:
+        pair = end_membership(member=member, reason=CloseReason.PARTNER_LEFT, by=None)
+        if pair.is_closed:
+            CircleMatch.objects.filter(pair=pair, status=MatchStatus.ACTIVE).update(status=MatchStatus.ENDED, updated_at=timezone.now())
+    return leaving
 
 
 def suggestions_for(*, enrolment: Enrolment, top_n: int = 3) -> list[tuple[Enrolment, float, list[dict[str, Any]]]]:
@@ -268,8 +290,8 @@ def rematch_pair(*, pair: Pair, by: User) -> Pair:
     return pair
 
 
-def flag_rule_breaks(*, organisation_id: int) -> list[Match]:
-    """Check every open match of the organisation against the current directory; store what each breaks, or clear it.
+def flag_rule_breaks(*, organisation_id: int) -> list[Match | CircleMatch]:
+    """Check every open match and circle match of the organisation against the current directory; store what each breaks, or clear it.
 
     Run after a directory change (``core.hooks.people_changed``, by ``jobs.recheck_open_matches_task``): a pair
     proposed or running when an HRIS import, a SCIM update or an edit of a person moves a manager into the line, or
@@ -288,6 +310,19 @@ def flag_rule_breaks(*, organisation_id: int) -> list[Match]:
                 match.rule_breaks = stored
             if match.rule_breaks:
                 flagged.append(match)
+    return [*flagged, *_flag_circle_rule_breaks(organisation_id=organisation_id)]
+
+
+def _flag_circle_rule_breaks(*, organisation_id: int) -> list[CircleMatch]:
+    """``flag_rule_breaks`` for circle matches: every mentor–mentee pair among the current members (``rechecks.circle_rule_breaks``)."""
+    flagged = []
+    for match in open_circle_matches_to_recheck(organisation_id=organisation_id):
+        stored = stored_rule_breaks(circle_rule_breaks(match.program, [member.enrolment for member in match.current_members]))
+        if stored != match.rule_breaks:
+            CircleMatch.objects.filter(pk=match.pk).open().update(rule_breaks=stored, rule_breaks_checked_at=timezone.now())
+            match.rule_breaks = stored
+        if match.rule_breaks:
+            flagged.append(match)
     return flagged
 
 
@@ -311,6 +346,15 @@ def pin_circle(*, proposed_circle: ProposedCircle, by: User) -> CirclePin:
 def unpin_circle(*, pin: CirclePin, by: User) -> None:
     """Let the next runs form these people into any circle again."""
     CirclePin.objects.filter(pk=pin.pk).delete()
+
+
+@transaction.atomic
+def unpin_proposed_circle(*, proposed_circle: ProposedCircle, by: User) -> None:
+    """Lift every circle pin holding a member of this proposed circle, so the next runs may form them into any circle."""
+    pins = CirclePin.objects.filter(program=proposed_circle.run.program, members__enrolment__in=proposed_circle.members.values("enrolment"))
+    for pin in pins.distinct():
+        unpin_circle(pin=pin, by=by)
+    ProposedCircle.objects.filter(pk=proposed_circle.pk).update(is_pinned=False)
 
 
 @transaction.atomic
@@ -339,9 +383,11 @@ def ban_from_circle(*, proposed_circle: ProposedCircle, enrolment: Enrolment, by
 def publish_circle_run(*, run: MatchRun, by: User) -> list[CircleMatch]:
     """Turn a circle run's proposed circles into circle matches awaiting every member's answer, once; refuses stale runs.
 
-    Locks the run row; an enrolment already in an open circle match is refused under that lock. Every member is emailed
-    after commit; audited in the same transaction.
+    Locks the program row, then the run row: two runs of the program published at once take turns, so an enrolment
+    already in an open circle match is refused under that lock. Every member is emailed after commit; audited in the
+    same transaction.
     """
+    Program.objects.select_for_update().filter(pk=run.program_id).first()
     run = MatchRun.objects.select_for_update().select_related("program").get(pk=run.pk)
     if run.published_at is not None:
         published = date_format(timezone.localtime(run.published_at), "j M Y, H:i")

@@ -56,7 +56,7 @@ from turnabout.matching.services import (
     set_pair_rule,
     start_match_run,
     suggestions_for,
-    unpin_circle,
+    unpin_proposed_circle,
 )
 from turnabout.programs.access import access_own_enrolment, access_program
 from turnabout.programs.errors import CircleSizesUnfillable
@@ -308,8 +308,7 @@ def circle_pin(request: AuthenticatedRequest, program_id: int) -> HttpResponse:
         return redirect("matching:review", program.pk)
     circle = form.cleaned_data["circle"]
     if form.cleaned_data["unpin"]:
-        for pin in program.circle_pins.filter(members__enrolment__in=circle.members.values("enrolment")).distinct():
-            unpin_circle(pin=pin, by=request.user)
+        unpin_proposed_circle(proposed_circle=circle, by=request.user)
         messages.success(request, _("The circle is no longer pinned. Re-run matching to apply it."))
     else:
         pin_circle(proposed_circle=circle, by=request.user)

@@ -462,6 +462,13 @@ def _guest_refusal(program: Program, guest: GuestInvitation, *, role: Role, toda
     person = Person.objects.filter(organisation_id=program.organisation_id, email__iexact=email).first()
     if person is not None and not person.is_guest:
         return GuestIsEmployee(email=email, name=person.full_name)
+    if login is not None and login.role != AccountRole.GUEST:
+        # An administrator, sponsor or program manager of this organisation without a directory record: making their
+        # address a guest's would bind their login to a guest whose access ends.
+        return GuestLoginElsewhere(
+            gettext("%(email)s already signs in to Turnabout here as %(role)s: a login of the organisation is never a guest's.")
+            % {"email": email, "role": login.get_role_display().lower()}
+        )
     # Eligibility as the guest will stand once invited: a new one, or the existing one with the later access end.
     candidate = person or Person(organisation_id=program.organisation_id, email=email, kind=PersonKind.GUEST)
     if candidate.access_ends_on is None or guest.access_ends_on > candidate.access_ends_on:

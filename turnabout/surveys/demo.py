@@ -1,7 +1,7 @@
 """Last year's completed demo program: twelve months of meetings, pulses, goals, surveys, closures, promotions, leavers.
 
 Built through the services, as the other demo programs are (``turnabout.matching.demo``); where a service acts only
-"now", its rows are moved back in time afterwards (``_move_back``). It lives here, in the surveys layer, because it
+"now", its rows are moved back in time afterwards (``move_back``). It lives here, in the surveys layer, because it
 answers the program's baseline, midpoint and end surveys. Deterministic per seed; idempotent. The emails its services
 queue (invitations, pulse requests, survey invitations for last year) are discarded once it is committed: nobody is
 told today about meetings of last year.
@@ -128,12 +128,12 @@ def completed_name(today: date) -> str:
     return f"{COMPLETED_PREFIX} {starts.year}–{add_months(starts, 12).year}"
 
 
-def _at(day: date, hour: int = 10, minute: int = 0) -> datetime:
+def at_local(day: date, hour: int = 10, minute: int = 0) -> datetime:
     """``day`` at ``hour`` in the current time zone: the instants of the backdated history."""
     return timezone.make_aware(datetime.combine(day, time(hour, minute)), timezone.get_current_timezone())
 
 
-def _move_back(queryset: QuerySet[Any, Any], **values: Any) -> int:
+def move_back(queryset: QuerySet[Any, Any], **values: Any) -> int:
     """Move timestamps a service set to "now" back to when the completed program's step happened.
 
     The services record what happens today (a meeting is scheduled in the future, a pair starts today, a pulse is
@@ -143,14 +143,14 @@ def _move_back(queryset: QuerySet[Any, Any], **values: Any) -> int:
     return queryset.update(**values)
 
 
-def _move_back_each(rows: list[Any], *fields: str) -> None:
-    """:func:`_move_back` for rows that each get their own date (set on the instances): one bulk update."""
+def move_back_each(rows: list[Any], *fields: str) -> None:
+    """:func:`move_back` for rows that each get their own date (set on the instances): one bulk update."""
     if rows:
         type(rows[0]).objects.bulk_update(rows, list(fields))
 
 
 def _completed_program(organisation: Organisation, manager: User, sponsor: User, rng: random.Random, today: date) -> Program:
-    """Last year's program, run through the services from enrolment to its close, its dates moved back (_move_back)."""
+    """Last year's program, run through the services from enrolment to its close, its dates moved back (move_back)."""
     # Whole months, from the first of the month thirteen months ago to the first of last month: each month of meetings
     # is a full one, and the twelve-month outcomes are observable today.
     starts = add_months(today.replace(day=1), -13)
@@ -180,9 +180,9 @@ def _completed_program(organisation: Organisation, manager: User, sponsor: User,
             continue
         reason = early[pair.pk]
         close_pair(pair=pair, reason=reason, by=manager, continue_informally=False)
-        closed_at = _at(closes_on[pair.pk] + timedelta(days=1), 16)
-        _move_back(Pair.objects.filter(pk=pair.pk), closed_at=closed_at)
-        _move_back(ManagerAction.objects.filter(pair=pair), taken_at=closed_at)
+        closed_at = at_local(closes_on[pair.pk] + timedelta(days=1), 16)
+        move_back(Pair.objects.filter(pk=pair.pk), closed_at=closed_at)
+        move_back(ManagerAction.objects.filter(pair=pair), taken_at=closed_at)
         if reason == CloseReason.PARTNER_LEFT:
             leavers.append(pair.mentor.person)
     for person in leavers:
@@ -198,7 +198,7 @@ def _completed_program(organisation: Organisation, manager: User, sponsor: User,
         if pair.pk in early:
             continue
         close_pair(pair=pair, reason=CloseReason.COMPLETED, by=None, continue_informally=rng.random() < 0.4)
-    _move_back(Pair.objects.filter(program=program, close_reason=CloseReason.COMPLETED), closed_at=_at(ends, 17))
+    move_back(Pair.objects.filter(program=program, close_reason=CloseReason.COMPLETED), closed_at=at_local(ends, 17))
     program = change_program_status(program=program, to=ProgramStatus.CLOSED, by=manager)
     _record_hris_history(organisation, program, rng, starts=starts, ends=ends)
     return program
@@ -223,8 +223,11 @@ def _enrol_and_match(
     invited += invite_people(program=program, people=mentees, role=Role.MENTEE, by=manager).invited
     for enrolment in invited:
         offset = rng.randint(0, 16)
-        _move_back(
-            Enrolment.objects.filter(pk=enrolment.pk), created_at=_at(opens), invited_at=_at(opens), invitation_emailed_at=_at(opens, 11)
+        move_back(
+            Enrolment.objects.filter(pk=enrolment.pk),
+            created_at=at_local(opens),
+            invited_at=at_local(opens),
+            invitation_emailed_at=at_local(opens, 11),
         )
         enrolment.refresh_from_db()
         index = (mentors if enrolment.role == Role.MENTOR else mentees).index(enrolment.person)
@@ -235,37 +238,37 @@ def _enrol_and_match(
         apply_for_demo(enrolment, rng, digital, flexible=True)
         approve = index < COMPLETED_PAIRS
         decide_application(enrolment=enrolment, approve=approve, by=manager)
-        applied, decided = _at(opens + timedelta(days=offset), 9), _at(opens + timedelta(days=offset + 2), 15)
-        _move_back(Enrolment.objects.filter(pk=enrolment.pk), applied_at=applied, conduct_acknowledged_at=applied, decided_at=decided)
+        applied, decided = at_local(opens + timedelta(days=offset), 9), at_local(opens + timedelta(days=offset + 2), 15)
+        move_back(Enrolment.objects.filter(pk=enrolment.pk), applied_at=applied, conduct_acknowledged_at=applied, decided_at=decided)
         if approve:
             train_for_demo(enrolment)
-            _move_back(TrainingCompletion.objects.filter(enrolment=enrolment), completed_at=_at(opens + timedelta(days=offset + 4), 12))
+            move_back(TrainingCompletion.objects.filter(enrolment=enrolment), completed_at=at_local(opens + timedelta(days=offset + 4), 12))
     change_program_status(program=program, to=ProgramStatus.MATCHING, by=manager)
     run = MatchRun.objects.create(program=program, requested_by=manager)
     claim_match_run(run.pk)
     run = execute_match_run(run_id=run.pk)
     matches = publish_match_run(run=run, by=manager)
     matched_on = add_months(opens, 1) - timedelta(days=7)
-    _move_back(
+    move_back(
         MatchRun.objects.filter(pk=run.pk),
-        created_at=_at(matched_on, 9),
-        started_at=_at(matched_on, 9),
-        finished_at=_at(matched_on, 9, 1),
-        published_at=_at(matched_on, 11),
+        created_at=at_local(matched_on, 9),
+        started_at=at_local(matched_on, 9),
+        finished_at=at_local(matched_on, 9, 1),
+        published_at=at_local(matched_on, 11),
     )
     for match in matches:
         respond_to_match(match=match, role=Role.MENTEE, accept=True)
         respond_to_match(match=match, role=Role.MENTOR, accept=True)
-    _move_back(
+    move_back(
         Match.objects.filter(pk__in=[match.pk for match in matches]),
-        created_at=_at(matched_on, 11),
-        mentee_responded_at=_at(matched_on + timedelta(days=2), 9),
-        mentor_responded_at=_at(matched_on + timedelta(days=3), 9),
+        created_at=at_local(matched_on, 11),
+        mentee_responded_at=at_local(matched_on + timedelta(days=2), 9),
+        mentor_responded_at=at_local(matched_on + timedelta(days=3), 9),
     )
     change_program_status(program=program, to=ProgramStatus.RUNNING, by=manager)
     pairs = list(Pair.objects.filter(program=program).order_by("pk").select_related("mentor__person__user", "mentee__person__user"))
-    _move_back(Pair.objects.filter(program=program), started_on=starts)
-    _move_back(Agreement.objects.filter(pair__program=program), created_at=_at(starts, 9))
+    move_back(Pair.objects.filter(program=program), started_on=starts)
+    move_back(Agreement.objects.filter(pair__program=program), created_at=at_local(starts, 9))
     for pair in pairs:
         pair.started_on = starts
     return pairs
@@ -278,21 +281,21 @@ def _work_through_the_year(pair: Pair, rng: random.Random, manager: User, *, sta
     agreement = current_agreement(pair)
     for role, days in ((Role.MENTOR, 3), (Role.MENTEE, 5)):
         sign_agreement(agreement=agreement, role=role, by=users[role])
-        _move_back(AgreementSignature.objects.filter(agreement=agreement, role=role), signed_at=_at(starts + timedelta(days=days), 12))
+        move_back(AgreementSignature.objects.filter(agreement=agreement, role=role), signed_at=at_local(starts + timedelta(days=days), 12))
     meetings: list[Meeting] = []
     pulses: list[Pulse] = []
     day = starts + timedelta(days=rng.randint(5, 20))
     soon = timezone.now() + timedelta(days=1)
     while day <= last_day:
-        starts_at = _at(day, rng.choice([9, 10, 11, 14, 15, 16]), rng.choice([0, 30]))
+        starts_at = at_local(day, rng.choice([9, 10, 11, 14, 15, 16]), rng.choice([0, 30]))
         meeting = schedule_meeting(
             pair=pair, starts_at=soon, duration_minutes=45, mode=rng.choice(MeetingMode.values), location="", by_role=Role.MENTOR
         )
-        _move_back(Meeting.objects.filter(pk=meeting.pk), starts_at=starts_at, created_at=starts_at - timedelta(days=6))
+        move_back(Meeting.objects.filter(pk=meeting.pk), starts_at=starts_at, created_at=starts_at - timedelta(days=6))
         meeting.starts_at = starts_at
         if rng.random() < 0.06:
             cancel_meeting(meeting=meeting, by_role=rng.choice([Role.MENTOR, Role.MENTEE]))
-            _move_back(Meeting.objects.filter(pk=meeting.pk), cancelled_at=starts_at - timedelta(days=1))
+            move_back(Meeting.objects.filter(pk=meeting.pk), cancelled_at=starts_at - timedelta(days=1))
         else:
             log_meeting_held(
                 meeting=meeting, held_minutes=rng.choice([30, 45, 45, 60, 75]), topics=rng.sample(TOPICS, 2), mode=meeting.mode
@@ -305,7 +308,7 @@ def _work_through_the_year(pair: Pair, rng: random.Random, manager: User, *, sta
                     pulse.submitted_at = starts_at + timedelta(hours=rng.randint(2, 30))
                     pulses.append(pulse)
         day += timedelta(days=rng.randint(42, 70) if slow else rng.randint(16, 38))
-    _move_back_each(pulses, "submitted_at")
+    move_back_each(pulses, "submitted_at")
     span = max((last_day - starts).days, 1)
     for number, (title, _progress) in enumerate(rng.sample(MENTEE_GOALS, 2)):
         goal = add_goal(pair=pair, owner_role=Role.MENTEE, title=title)
@@ -318,7 +321,7 @@ def _work_through_the_year(pair: Pair, rng: random.Random, manager: User, *, sta
             for i, milestone in enumerate(milestones):
                 if done_share > (i + 0.5) / len(milestones):
                     complete_milestone(milestone=milestone)
-                    _move_back(Milestone.objects.filter(pk=milestone.pk), done_at=_at(starts + timedelta(days=span * (i + 1) // 4), 17))
+                    move_back(Milestone.objects.filter(pk=milestone.pk), done_at=at_local(starts + timedelta(days=span * (i + 1) // 4), 17))
             if done_share > 0.83:
                 update_goal_progress(goal=goal, status=GoalStatus.DONE)
         elif done_share > 0.55:
@@ -331,8 +334,8 @@ def _work_through_the_year(pair: Pair, rng: random.Random, manager: User, *, sta
     goal = add_goal(pair=pair, owner_role=Role.MENTOR, title=title)
     update_goal_progress(goal=goal, progress_percent=100 if rng.random() < 0.5 else rng.choice([30, 60]))
     goals = Goal.objects.filter(pair=pair)
-    _move_back(goals, created_at=_at(starts + timedelta(days=7), 13))
-    _move_back(goals.filter(status=GoalStatus.DONE), completed_at=_at(last_day - timedelta(days=rng.randint(0, 30)), 17))
+    move_back(goals, created_at=at_local(starts + timedelta(days=7), 13))
+    move_back(goals.filter(status=GoalStatus.DONE), completed_at=at_local(last_day - timedelta(days=rng.randint(0, 30)), 17))
     if meetings and rng.random() < 0.6:
         for _ in range(rng.choice([1, 1, 2, 3])):
             adopted_on = rng.choice(meetings).starts_at.date() + timedelta(days=rng.randint(1, 10))
@@ -343,7 +346,7 @@ def _work_through_the_year(pair: Pair, rng: random.Random, manager: User, *, sta
                 adopted_on=min(adopted_on, today),
                 by=users[Role.MENTEE] or manager,
             )
-        _move_back(Insight.objects.filter(pair=pair), created_at=_at(last_day, 12))
+        move_back(Insight.objects.filter(pair=pair), created_at=at_local(last_day, 12))
 
 
 def _survey_wave(wave: SurveyWave, rng: random.Random, *, gain: float) -> None:
@@ -351,9 +354,9 @@ def _survey_wave(wave: SurveyWave, rng: random.Random, *, gain: float) -> None:
 
     Each person's scores rise by about ``gain`` points from the baseline (a person keeps their own baseline level).
     """
-    opened = _at(wave.opens_on, 8)
+    opened = at_local(wave.opens_on, 8)
     open_wave(wave=wave, now=opened)
-    _move_back(SurveyAssignment.objects.filter(wave=wave), created_at=opened, invitation_emailed_at=opened)
+    move_back(SurveyAssignment.objects.filter(wave=wave), created_at=opened, invitation_emailed_at=opened)
     assignments = SurveyAssignment.objects.filter(wave=wave).order_by("pk").select_related("enrolment")
     for assignment in assignments:
         if rng.random() < 0.1:
@@ -370,9 +373,9 @@ def _survey_wave(wave: SurveyWave, rng: random.Random, *, gain: float) -> None:
                 value = max(low, min(high, round(level + rng.uniform(-0.8, 0.8))))
                 values[item["id"]] = low + high - value if item.get("reverse") else value
             answers[instrument.slug] = values
-        submitted = _at(wave.opens_on + timedelta(days=rng.randint(0, max(0, (wave.closes_on - wave.opens_on).days))), 13)
+        submitted = at_local(wave.opens_on + timedelta(days=rng.randint(0, max(0, (wave.closes_on - wave.opens_on).days))), 13)
         submit_survey(assignment=assignment, answers_by_instrument=answers, now=submitted)
-        _move_back(SurveyAssignment.objects.filter(pk=assignment.pk), updated_at=submitted)
+        move_back(SurveyAssignment.objects.filter(pk=assignment.pk), updated_at=submitted)
 
 
 def _record_hris_history(organisation: Organisation, program: Program, rng: random.Random, *, starts: date, ends: date) -> None:
@@ -406,6 +409,6 @@ def _record_hris_history(organisation: Organisation, program: Program, rng: rand
         if grade_rank(person) <= 6 and person.grade_id in next_grade and roll < (0.16 if is_participant else 0.08):
             changed_on = starts + timedelta(days=rng.randint(20, days))
             update_person(person=person, grade=next_grade[person.grade_id])
-            _move_back(GradeChange.objects.filter(person=person), changed_on=changed_on, recorded_at=_at(changed_on, 7))
+            move_back(GradeChange.objects.filter(person=person), changed_on=changed_on, recorded_at=at_local(changed_on, 7))
         elif not is_participant and grade_rank(person) <= 4 and roll > 0.985:
             mark_leaver(person=person, end_date=starts + timedelta(days=rng.randint(20, days)))

@@ -18,7 +18,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from turnabout.accounts.models import Organisation, User
-from turnabout.engagement.models import PairStatus
+from turnabout.engagement.models import PairKind, PairStatus
 from turnabout.people.models import Skill
 from turnabout.programs.models import Enrolment, EnrolmentStatus, Program, Role, StrategicDriver
 from turnabout.programs.services import create_program_from_preset, invite_people, update_program
@@ -161,10 +161,11 @@ def open_wave(*, wave: SurveyWave, now: datetime) -> OpenedWave:
     enrolments = Enrolment.objects.filter(program=wave.program, status=EnrolmentStatus.APPROVED).exclude(survey_assignments__wave=wave)
     if wave.kind != WaveKind.BASELINE:
         # A member of a pair or circle (a circle's members beyond its lead members are reached through memberships).
+        # A member who left a circle is no longer asked; a circle's lead fields are read through its memberships only.
         paired = (
-            Q(pairs_as_mentor__status__in=PAIRED_STATUSES)
-            | Q(pairs_as_mentee__status__in=PAIRED_STATUSES)
-            | Q(memberships__pair__status__in=PAIRED_STATUSES)
+            Q(pairs_as_mentor__status__in=PAIRED_STATUSES, pairs_as_mentor__kind=PairKind.PAIR)
+            | Q(pairs_as_mentee__status__in=PAIRED_STATUSES, pairs_as_mentee__kind=PairKind.PAIR)
+            | Q(memberships__pair__status__in=PAIRED_STATUSES, memberships__left_at__isnull=True)
         )
         enrolments = enrolments.filter(paired).distinct()
     assigned = 0

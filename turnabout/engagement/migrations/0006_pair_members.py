@@ -37,16 +37,30 @@ def add_members(apps, schema_editor):
             PairMember.objects.bulk_create(batch)
             batch = []
     PairMember.objects.bulk_create(batch)
+    # The (pair, role) -> member map is built per chunk of pair ids, so memory stays bounded on a large install.
+    chunk = []
+    for pair_id in Pair.objects.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=BATCH):
+        chunk.append(pair_id)
+        if len(chunk) >= BATCH:
+            _backfill_member_keys(apps, PairMember, chunk)
+            chunk = []
+    if chunk:
+        _backfill_member_keys(apps, PairMember, chunk)
+
+
+def _backfill_member_keys(apps, PairMember, pair_ids):
+    """Every row of the pairs ``pair_ids`` gets the member of its pair on its side, in batches."""
     members = {
-        (pair_id, role): pk for pk, pair_id, role in PairMember.objects.values_list("pk", "pair_id", "role").iterator(chunk_size=BATCH)
+        (pair_id, role): pk for pk, pair_id, role in PairMember.objects.filter(pair_id__in=pair_ids).values_list("pk", "pair_id", "role")
     }
     for model_name, role_field, member_field in MEMBER_KEYS:
         model = apps.get_model("engagement", model_name)
+        pair_path = PAIR_PATHS.get(model_name, "pair_id")
         rows = (
-            model.objects.filter(**{f"{member_field}__isnull": True})
+            model.objects.filter(**{f"{member_field}__isnull": True, f"{pair_path}__in": pair_ids})
             .exclude(**{role_field: ""})
             .order_by("pk")
-            .values_list("pk", PAIR_PATHS.get(model_name, "pair_id"), role_field)
+            .values_list("pk", pair_path, role_field)
         )
         batch = []
         for pk, pair_id, role in rows.iterator(chunk_size=BATCH):

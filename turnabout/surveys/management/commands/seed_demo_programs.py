@@ -1,6 +1,7 @@
-"""``turnabout seed-demo-programs``: a running, an enrolling and last year's completed program in the demo organisation.
+"""``turnabout seed-demo-programs``: a running, an enrolling and last year's completed program in the demo organisation,
+with a junior board of circles and campus mentors who are guests from outside.
 
-The command lives in surveys, the layer that may build all three (the completed program answers its surveys).
+The command lives in surveys, the layer that may build them all (the completed program answers its surveys).
 """
 
 from typing import Any
@@ -11,12 +12,13 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from turnabout.engagement.models import Pair
 from turnabout.matching.demo import seed_demo_programs
 from turnabout.surveys.demo import seed_demo_history
+from turnabout.surveys.demo_formats import seed_demo_formats
 
 
 class Command(BaseCommand):
     help = (
-        "Add demo programs (one running with pairs, one enrolling, and last year's completed one with its history) to the "
-        "demo organisation; idempotent."
+        "Add demo programs (one running with pairs, one enrolling, last year's completed one with its history, a junior "
+        "board of circles and campus mentors who are guests) to the demo organisation; idempotent."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -31,8 +33,9 @@ class Command(BaseCommand):
         try:
             result = seed_demo_programs(seed=options["seed"])
             completed = None if options["no_history"] else seed_demo_history(seed=options["seed"])
+            formats = seed_demo_formats(seed=options["seed"])
         except ValueError as error:
             raise CommandError(str(error)) from error
-        created = result.created + ([completed] if completed else [])
+        created = result.created + ([completed] if completed else []) + formats.created
         pairs = Pair.objects.filter(program__organisation__slug="demo").count()
         self.stdout.write(f"Demo programs: {', '.join(created) if created else 'nothing new (already loaded)'}; {pairs} pairs in all.")
