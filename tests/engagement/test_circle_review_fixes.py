@@ -21,7 +21,17 @@ from turnabout.engagement import notifications
 from turnabout.engagement.calendar import feed_ics
 from turnabout.engagement.erasure import erase_engagement_content
 from turnabout.engagement.guides import suggested_guides
-from turnabout.engagement.models import CloseReason, Meeting, MeetingMode, MeetingStatus, Pair, PairKind, PairMember
+from turnabout.engagement.models import (
+    CloseReason,
+    ManagerAction,
+    ManagerActionKind,
+    Meeting,
+    MeetingMode,
+    MeetingStatus,
+    Pair,
+    PairKind,
+    PairMember,
+)
 from turnabout.engagement.nudges import OverdueStretch
 from turnabout.engagement.queries import busy_intervals, offered_quotes, quote_attribution, senior_cancellations
 from turnabout.engagement.services import (
@@ -286,3 +296,16 @@ def test_the_member_backfill_reads_members_one_chunk_of_pairs_at_a_time(acme, ma
     assert reflection.member.enrolment_id == pair.mentee_id
     executor.loader.build_graph()
     executor.migrate(executor.loader.graph.leaf_nodes())  # back to the latest schema
+
+
+@pytest.mark.django_db
+def test_a_check_in_that_failed_at_one_member_reaches_only_the_others_on_retry(circle, manager, monkeypatch):
+    people, pair = circle
+    action = ManagerAction.objects.create(pair=pair, kind=ManagerActionKind.CHECK_IN, taken_by=manager, taken_at=timezone.now())
+    sent = _failing_at(monkeypatch, 3)
+    with pytest.raises(ConnectionError):
+        notifications.send_check_in(action)
+    monkeypatch.undo()
+    mail.outbox.clear()
+    notifications.send_check_in(action)
+    assert sorted([*sent, *(message.to[0] for message in mail.outbox)]) == sorted(person.email for person in people)

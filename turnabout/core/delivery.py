@@ -63,8 +63,8 @@ def weekly_digest_key(program_id: int, week: str) -> str:
     return f"digest:{program_id}:{week}"
 
 
-def check_in_key(action_id: int) -> str:
-    return f"check_in:{action_id}"
+def check_in_key(action_id: int, *, member_id: int | None = None) -> str:
+    return f"check_in:{action_id}" + _member_suffix(member_id)
 
 
 def concern_key(concern_id: int) -> str:

@@ -190,12 +190,19 @@ def send_check_in(action: ManagerAction) -> None:
     if action.kind != ManagerActionKind.CHECK_IN or pair.is_closed:
         return
 
+    def check_in(role: Role, person: Person, partner: Person) -> None:
+        context = {"program": pair.program, "pair": pair, "person": person, "partner": partner, "manager": action.taken_by,
+                   "partner_label": pair.program.label_for(pair.partner_of(role).role)}  # fmt: skip
+        signed_in = _with_sign_in(context, person=person, path=reverse("engagement:pair", args=[pair.pk]))
+        send_templated_email(to=[person.email], template="engagement/email/check_in", context=signed_in)
+
     def send() -> None:
-        for role, person, partner, _member_id in _each_side(pair):
-            context = {"program": pair.program, "pair": pair, "person": person, "partner": partner, "manager": action.taken_by,
-                       "partner_label": pair.program.label_for(pair.partner_of(role).role)}  # fmt: skip
-            signed_in = _with_sign_in(context, person=person, path=reverse("engagement:pair", args=[pair.pk]))
-            send_templated_email(to=[person.email], template="engagement/email/check_in", context=signed_in)
+        # In a circle each member's email has its own key too, so a retry after a failure at one member sends the rest only.
+        for role, person, partner, member_id in _each_side(pair):
+            if member_id is None:
+                check_in(role, person, partner)
+            else:
+                send_once(check_in_key(action.pk, member_id=member_id), partial(check_in, role, person, partner))
 
     send_once(check_in_key(action.pk), send)
 
