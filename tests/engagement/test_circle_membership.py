@@ -44,7 +44,7 @@ def _schedule(pair: Pair, person, committed) -> Meeting:
 
 @pytest.mark.django_db
 def test_a_circle_above_its_minimum_goes_on_without_the_member_who_left(circle, committed):
-    juniors, _seniors, pair = circle
+    juniors, seniors, pair = circle
     meeting = _schedule(pair, juniors[0], committed)
     mail.outbox.clear()
     with committed():
@@ -54,6 +54,14 @@ def test_a_circle_above_its_minimum_goes_on_without_the_member_who_left(circle, 
     assert _member(pair, juniors[4]).has_left
     assert pair.members.current().count() == 7
     assert Meeting.objects.get(pk=meeting.pk).status == MeetingStatus.SCHEDULED
+    # the seven who stay are told once each that Junior 5 left (and nothing of why); the leaver gets nothing
+    stayed = sorted(person.email for person in (*juniors[:4], *seniors))
+    assert sorted(message.to[0] for message in mail.outbox) == stayed
+    assert all(f"{juniors[4].full_name} has left your circle" in message.body for message in mail.outbox)
+    assert all("goes on with 7 members" in message.body for message in mail.outbox)
+    mail.outbox.clear()
+    with committed():
+        end_membership(member=_member(pair, juniors[4]), reason=CloseReason.PARTNER_LEFT, by=None)
     assert mail.outbox == []
     attendees = [str(value) for value in Calendar.from_ical(meeting_ics(Meeting.objects.get(pk=meeting.pk), method="REQUEST"))
                  .walk("VEVENT")[0].get("ATTENDEE")]  # fmt: skip

@@ -67,6 +67,11 @@ def check_in_key(action_id: int, *, member_id: int | None = None) -> str:
     return f"check_in:{action_id}" + _member_suffix(member_id)
 
 
+def circle_member_left_key(member_id: int, *, recipient_member_id: int) -> str:
+    """One notice to each remaining member of a circle that someone left (a member leaves once)."""
+    return f"circle_member_left:{member_id}:m{recipient_member_id}"
+
+
 def concern_key(concern_id: int) -> str:
     return f"concern:{concern_id}"
 

@@ -16,6 +16,7 @@ from turnabout.accounts.models import AccountRole, User
 from turnabout.core.delivery import (
     agenda_key,
     check_in_key,
+    circle_member_left_key,
     concern_key,
     meeting_cancellation_key,
     meeting_invitation_key,
@@ -358,3 +359,19 @@ def send_pulse_request(meeting: Meeting, *, role: str, member_id: int | None = N
         send_templated_email(to=[recipient.email], template="engagement/email/pulse_request", context=signed_in)
 
     send_once(pulse_request_key(meeting.pk, role=role), send)
+
+
+def send_circle_member_left(member: PairMember) -> None:
+    """Tell every remaining member of a circle that goes on that ``member`` left it: once each, nothing of why."""
+    pair = member.pair
+    if not pair.is_circle or pair.is_closed or not member.has_left:
+        return
+    for recipient in circle_members(pair):
+        context = {"program": pair.program, "pair": pair, "person": recipient.enrolment.person, "leaver": member.enrolment.person,
+                   "remaining": len(circle_members(pair))}  # fmt: skip
+
+        def send_one(context: dict[str, object] = context, person: Person = recipient.enrolment.person) -> None:
+            signed_in = _with_sign_in(context, person=person, path=reverse("engagement:pair", args=[pair.pk]))
+            send_templated_email(to=[person.email], template="engagement/email/circle_member_left", context=signed_in)
+
+        send_once(circle_member_left_key(member.pk, recipient_member_id=recipient.pk), send_one)

@@ -70,6 +70,7 @@ from turnabout.engagement.scheduling import LONGEST_MEETING_MINUTES, SHORTEST_ME
 from turnabout.engagement.tasks import (
     send_agenda_email,
     send_check_in_email,
+    send_circle_member_left,
     send_concern_email,
     send_meeting_cancellation,
     send_meeting_invitation,
@@ -296,10 +297,10 @@ def end_membership(*, member: PairMember, reason: CloseReason, by: User | None) 
 
     A circle left with fewer current mentors or mentees than its program's minimum sizes closes with
     ``PARTNER_LEFT``, as a pair closes when a partner leaves, and its scheduled meetings are cancelled (every other
-    member gets the cancellation). Otherwise it goes on with the rest: scheduled meetings stay, and their next update
-    and the member lists no longer name the leaver. A leaving lead member hands the lead field (``Pair.mentor``/
-    ``Pair.mentee``, ADR 0008) to the next current member of that side. A pair closes whenever a member leaves.
-    ``reason`` is a pair's close reason; a circle falling short always closes with ``PARTNER_LEFT``.
+    member gets the cancellation). Otherwise it goes on with the rest, who are told by email (never why): scheduled
+    meetings stay, and their next update and the member lists no longer name the leaver. A leaving lead member hands
+    the lead field (``Pair.mentor``/``Pair.mentee``, ADR 0008) to the next current member of that side. A pair closes
+    whenever a member leaves. ``reason`` is a pair's close reason; a circle falling short always closes with ``PARTNER_LEFT``.
     """
     pair = Pair.objects.select_for_update().select_related("program").get(pk=member.pair_id)
     member = PairMember.objects.select_for_update().get(pk=member.pk)
@@ -323,6 +324,8 @@ def end_membership(*, member: PairMember, reason: CloseReason, by: User | None) 
     if current.mentors().count() < program.circle_min_mentors or current.mentees().count() < program.circle_min_mentees:
         pair = close_pair(pair=pair, reason=CloseReason.PARTNER_LEFT, by=by)
         _cancel_scheduled_meetings(pair, now=now)
+    else:
+        transaction.on_commit(partial(send_circle_member_left.enqueue, member.pk))
     return pair
 
 

@@ -8,7 +8,7 @@ from django.tasks import task
 from django.utils import timezone
 
 from turnabout.engagement import notifications
-from turnabout.engagement.models import Concern, ManagerAction, Meeting
+from turnabout.engagement.models import Concern, ManagerAction, Meeting, PairMember
 from turnabout.engagement.queries import overdue_pairs
 from turnabout.programs.models import Program
 
@@ -76,3 +76,9 @@ def send_pulse_request(meeting_id: int, role: str, member_id: int | None = None)
     """Ask one side (a circle's member) for the one-minute pulse; once per meeting and side (member)."""
     meeting = Meeting.objects.select_related(*notifications.MEETING_RELATIONS).get(pk=meeting_id)
     notifications.send_pulse_request(meeting, role=role, member_id=member_id)
+
+
+@task()
+def send_circle_member_left(member_id: int) -> None:
+    """The remaining members of a circle that goes on are told that someone left it."""
+    notifications.send_circle_member_left(PairMember.objects.select_related("pair__program", "enrolment__person").get(pk=member_id))
