@@ -23,7 +23,7 @@ from turnabout.api import CSRF_FAILED, api
 from turnabout.identity.models import ApiToken, TokenKind, TokenScope
 from turnabout.identity.services import deactivate_user
 from turnabout.identity.tokens import NewToken, create_api_token, revoke_api_token
-from turnabout.matching.models import MatchRun, RunStatus
+from turnabout.matching.models import CircleMatch, MatchRun, RunStatus
 from turnabout.people.models import Person
 from turnabout.programs.models import Program, StrategicDriver
 from turnabout.programs.services import create_program_from_preset
@@ -59,17 +59,24 @@ def run_of(program: Program) -> MatchRun:
     return MatchRun.objects.create(program=program, status=RunStatus.SUCCEEDED, pool={}, summary={})
 
 
+def circle_match_of(program: Program) -> CircleMatch:
+    """A circle proposal of ``program``'s run, with no member: nobody's own."""
+    return CircleMatch.objects.create(program=program, run=run_of(program), score=0.5)
+
+
 @pytest.fixture
 def globex_ids(globex: Organisation, outsider: User) -> dict[str, int]:
     """Ids of Globex objects for every id an API path takes."""
     program = create_program_from_preset(organisation=globex, driver=StrategicDriver.DIGITAL_TRANSFORMATION, by=outsider)
-    return {"person_id": outsider.person.pk, "program_id": program.pk, "run_id": run_of(program).pk}
+    return {"person_id": outsider.person.pk, "program_id": program.pk, "run_id": run_of(program).pk,
+            "circle_match_id": circle_match_of(program).pk}  # fmt: skip
 
 
 @pytest.fixture
 def acme_ids(program: Program, mentee: User) -> dict[str, int]:
     """Ids of Acme objects for every id an API path takes."""
-    return {"person_id": mentee.person.pk, "program_id": program.pk, "run_id": run_of(program).pk}
+    return {"person_id": mentee.person.pk, "program_id": program.pk, "run_id": run_of(program).pk,
+            "circle_match_id": circle_match_of(program).pk}  # fmt: skip
 
 
 # ---------------------------------------------------------------- a personal token acts as its owner
@@ -262,6 +269,8 @@ GLOBEX_NOT_FOUND = {
     "/api/programs/{program_id}/enrolments": "No such program in your organisation.",
     "/api/matching/runs/{run_id}": "No such match run in your organisation.",
     "/api/matching/runs/{run_id}/pairs": "No such match run in your organisation.",
+    "/api/matching/runs/{run_id}/circles": "No such match run in your organisation.",
+    "/api/matching/circles/{circle_match_id}": "No such match of yours.",
     "/api/insights/programs/{program_id}/kpis": "No such program in your organisation.",
 }
 # The ids a list answers with: only ever Acme's.
@@ -269,6 +278,7 @@ LISTED_IDS = {
     "/api/people/": lambda body: sorted(person["id"] for person in body["results"]),
     "/api/programs/": lambda body: sorted(program["id"] for program in body),
     "/api/matching/matches/mine": lambda body: sorted(match["id"] for match in body),
+    "/api/matching/circles/mine": lambda body: sorted(match["id"] for match in body),
     "/api/insights/rollup": lambda body: sorted(row["program_id"] for row in body["rows"]),
 }
 
@@ -300,6 +310,7 @@ def test_an_acme_organisation_token_lists_only_acme(client, acme, admin, manager
         "/api/people/": sorted(Person.objects.filter(organisation=acme).values_list("pk", flat=True)),
         "/api/programs/": [program.pk],
         "/api/matching/matches/mine": [],
+        "/api/matching/circles/mine": [],
         "/api/insights/rollup": [program.pk],
     }
 
