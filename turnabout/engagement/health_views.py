@@ -21,10 +21,9 @@ from turnabout.engagement.access import access_managed_pair
 from turnabout.engagement.errors import EngagementError
 from turnabout.engagement.forms import PauseForm
 from turnabout.engagement.models import CloseReason, Pair
-from turnabout.engagement.queries import PairHealthRow, program_health
+from turnabout.engagement.queries import PairHealthRow, pair_names, program_health
 from turnabout.engagement.services import check_in_on_pair, close_pair, pause_pair, resume_pair
 from turnabout.programs.access import access_program
-from turnabout.programs.models import Role
 
 
 @dataclass(frozen=True)
@@ -60,15 +59,6 @@ def _back(pair: Pair) -> HttpResponse:
     return redirect("engagement:health", pair.program_id)
 
 
-def _names(pair: Pair) -> str:
-    """The pair's names, "Ana and Cy"; a circle's current members, "Ana, Ben with Cy, Di, Ed"."""
-    if not pair.is_circle:
-        return _("%(mentor)s and %(mentee)s") % {"mentor": pair.mentor.person.full_name, "mentee": pair.mentee.person.full_name}
-    members = list(pair.members.current().order_by("pk").select_related("enrolment__person"))
-    sides = {role: ", ".join(member.enrolment.person.full_name for member in members if member.role == role) for role in Role}
-    return _("%(mentors)s with %(mentees)s") % {"mentors": sides[Role.MENTOR], "mentees": sides[Role.MENTEE]}
-
-
 @login_required
 @require_POST
 def check_in(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
@@ -78,7 +68,7 @@ def check_in(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
     except EngagementError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("%(names)s will get a short note from you that you are checking in.") % {"names": _names(pair)})
+        messages.success(request, _("%(names)s will get a short note from you that you are checking in.") % {"names": pair_names(pair)})
     return _back(pair)
 
 
@@ -94,7 +84,9 @@ def pause(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
         messages.error(request, form_problems(form))
         return _back(pair)
     pause_pair(pair=pair, by=request.user, message=form.cleaned_data["message"])
-    messages.success(request, _("%(names)s are paused: no nudges and no health alerts until you resume them.") % {"names": _names(pair)})
+    messages.success(
+        request, _("%(names)s are paused: no nudges and no health alerts until you resume them.") % {"names": pair_names(pair)}
+    )
     return _back(pair)
 
 
@@ -106,7 +98,7 @@ def resume(request: AuthenticatedRequest, pair_id: int) -> HttpResponse:
         messages.error(request, _("Only a paused pair can be resumed."))
         return _back(pair)
     resume_pair(pair=pair, by=request.user)
-    messages.success(request, _("%(names)s are active again.") % {"names": _names(pair)})
+    messages.success(request, _("%(names)s are active again.") % {"names": pair_names(pair)})
     return _back(pair)
 
 
@@ -121,5 +113,5 @@ def close_without_fault(request: AuthenticatedRequest, pair_id: int) -> HttpResp
         # A closed pair does not reopen: the first post asks to confirm.
         return render(request, "engagement/confirm_close.html", {"pair": pair, "rematch": False, "confirmed": CONFIRMED})
     close_pair(pair=pair, reason=CloseReason.NO_FAULT, by=request.user)
-    messages.success(request, _("%(names)s are closed without fault. Nothing about their pair was deleted.") % {"names": _names(pair)})
+    messages.success(request, _("%(names)s are closed without fault. Nothing about their pair was deleted.") % {"names": pair_names(pair)})
     return _back(pair)

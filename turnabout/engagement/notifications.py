@@ -6,7 +6,7 @@ refresh (the digest refreshes first), never services or tasks. Sign-in links are
 so a delivery that sends nothing issues no link.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 
 from django.urls import reverse
@@ -62,6 +62,23 @@ def _each_side(pair: Pair) -> list[tuple[Role, Person, Person, int | None]]:
             (Role(member.role), member.enrolment.person, pair.partner_of(member.role).person, member.pk) for member in circle_members(pair)
         ]
     return [(Role.MENTOR, pair.mentor.person, pair.mentee.person, None), (Role.MENTEE, pair.mentee.person, pair.mentor.person, None)]
+
+
+def _to_each_side(pair: Pair, send: Callable[[Role, Person, Person], None], key: Callable[[int], str]) -> None:
+    """Call ``send(role, person, partner)`` for each side; in a circle each member under its own ``key(member_id)``,
+    inside the caller's key, so a retry after a failure at one member sends the rest only."""
+    for role, person, partner, member_id in _each_side(pair):
+        if member_id is None:
+            send(role, person, partner)
+        else:
+            send_once(key(member_id), partial(send, role, person, partner))
+
+
+def _to_each_member(members: Iterable[PairMember], send: Callable[[PairMember], None], key: Callable[[int], str]) -> None:
+    """Call ``send(member)`` for each of ``members`` under its own ``key(member_id)``: once each, and a retry after a
+    failure at one member sends the rest only."""
+    for member in members:
+        send_once(key(member.pk), partial(send, member))
 
 
 def _with_sign_in(context: Mapping[str, object], *, person: Person, path: str) -> dict[str, object]:
@@ -137,8 +154,9 @@ def send_meeting_reminder(meeting: Meeting) -> None:
     def send() -> None:
         if pair.is_circle:
             # A key per member inside the meeting's key: a retry after a failure reaches only those not yet reminded.
-            for member in circle_members(pair):
-                send_once(meeting_reminder_key(meeting.pk, meeting.starts_at, member_id=member.pk), partial(remind, member))
+            _to_each_member(
+                circle_members(pair), remind, lambda member_id: meeting_reminder_key(meeting.pk, meeting.starts_at, member_id=member_id)
+            )
             return
         for role in (Role.MENTOR, Role.MENTEE):
             # Same context as the invitation: names, wording and the time in this side's own zone.
@@ -161,14 +179,9 @@ def send_overdue_nudge(stretch: OverdueStretch) -> None:
         signed_in = _with_sign_in(context, person=person, path=reverse("engagement:pair", args=[pair.pk]))
         send_templated_email(to=[person.email], template="engagement/email/overdue", context=signed_in)
 
-    def send() -> None:
-        for role, person, partner, member_id in _each_side(pair):
-            if member_id is None:
-                nudge(role, person, partner)
-            else:
-                send_once(overdue_nudge_key(pair.pk, stretch.since, member_id=member_id), partial(nudge, role, person, partner))
-
-    send_once(stretch.key, send)
+    send_once(
+        stretch.key, partial(_to_each_side, pair, nudge, lambda member_id: overdue_nudge_key(pair.pk, stretch.since, member_id=member_id))
+    )
 
 
 def send_weekly_digest(program: Program, *, week: str) -> None:
@@ -197,15 +210,9 @@ def send_check_in(action: ManagerAction) -> None:
         signed_in = _with_sign_in(context, person=person, path=reverse("engagement:pair", args=[pair.pk]))
         send_templated_email(to=[person.email], template="engagement/email/check_in", context=signed_in)
 
-    def send() -> None:
-        # In a circle each member's email has its own key too, so a retry after a failure at one member sends the rest only.
-        for role, person, partner, member_id in _each_side(pair):
-            if member_id is None:
-                check_in(role, person, partner)
-            else:
-                send_once(check_in_key(action.pk, member_id=member_id), partial(check_in, role, person, partner))
-
-    send_once(check_in_key(action.pk), send)
+    send_once(
+        check_in_key(action.pk), partial(_to_each_side, pair, check_in, lambda member_id: check_in_key(action.pk, member_id=member_id))
+    )
 
 
 def send_meeting_invitation(meeting: Meeting, *, sequence: int, by_role: str, by_member_id: int | None = None) -> None:
@@ -320,8 +327,8 @@ def send_agenda(meeting: Meeting) -> None:
 
         def send_circle() -> None:
             assert meeting.agenda_sent_at is not None
-            for member in members:
-                send_once(agenda_key(meeting.pk, meeting.agenda_sent_at, member_id=member.pk), partial(send_member, member))
+            sent_at = meeting.agenda_sent_at
+            _to_each_member(members, send_member, lambda member_id: agenda_key(meeting.pk, sent_at, member_id=member_id))
 
         send_once(agenda_key(meeting.pk, meeting.agenda_sent_at), send_circle)
         return
@@ -366,12 +373,13 @@ def send_circle_member_left(member: PairMember) -> None:
     pair = member.pair
     if not pair.is_circle or pair.is_closed or not member.has_left:
         return
-    for recipient in circle_members(pair):
-        context = {"program": pair.program, "pair": pair, "person": recipient.enrolment.person, "leaver": member.enrolment.person,
-                   "remaining": len(circle_members(pair))}  # fmt: skip
+    remaining = circle_members(pair)
 
-        def send_one(context: dict[str, object] = context, person: Person = recipient.enrolment.person) -> None:
-            signed_in = _with_sign_in(context, person=person, path=reverse("engagement:pair", args=[pair.pk]))
-            send_templated_email(to=[person.email], template="engagement/email/circle_member_left", context=signed_in)
+    def tell(recipient: PairMember) -> None:
+        person = recipient.enrolment.person
+        context = {"program": pair.program, "pair": pair, "person": person, "leaver": member.enrolment.person,
+                   "remaining": len(remaining)}  # fmt: skip
+        signed_in = _with_sign_in(context, person=person, path=reverse("engagement:pair", args=[pair.pk]))
+        send_templated_email(to=[person.email], template="engagement/email/circle_member_left", context=signed_in)
 
-        send_once(circle_member_left_key(member.pk, recipient_member_id=recipient.pk), send_one)
+    _to_each_member(remaining, tell, lambda recipient_id: circle_member_left_key(member.pk, recipient_member_id=recipient_id))

@@ -260,8 +260,7 @@ class PairHealthRow:
     @property
     def names(self) -> str:
         """Both sides: "Ana, Ben with Cy, Di, Ed" for a circle, "Ana and Cy" for a pair."""
-        template = gettext("%(mentors)s with %(mentees)s") if self.is_circle else gettext("%(mentors)s and %(mentees)s")
-        return template % {"mentors": self.mentor_name, "mentees": self.mentee_name}
+        return _both_sides(self.mentor_name, self.mentee_name, is_circle=self.is_circle)
 
     @property
     def reasons(self) -> list[str]:
@@ -290,6 +289,19 @@ def _circle_sides(pairs: Sequence[Pair]) -> dict[tuple[int, str], str]:
         for member in PairMember.objects.current().filter(pair_id__in=circle_ids).order_by("pk").select_related("enrolment__person"):
             names[member.pair_id, member.role].append(member.enrolment.person.full_name)
     return {key: ", ".join(value) for key, value in names.items()}
+
+
+def _both_sides(mentors: str, mentees: str, *, is_circle: bool) -> str:
+    template = gettext("%(mentors)s with %(mentees)s") if is_circle else gettext("%(mentors)s and %(mentees)s")
+    return template % {"mentors": mentors, "mentees": mentees}
+
+
+def pair_names(pair: Pair) -> str:
+    """The pair's names, "Ana and Cy"; a circle's current members, "Ana, Ben with Cy, Di, Ed" (as on its health row)."""
+    if not pair.is_circle:
+        return _both_sides(pair.mentor.person.full_name, pair.mentee.person.full_name, is_circle=False)
+    sides = _circle_sides([pair])
+    return _both_sides(sides.get((pair.pk, Role.MENTOR), ""), sides.get((pair.pk, Role.MENTEE), ""), is_circle=True)
 
 
 def _row(pair: Any, sides: dict[tuple[int, str], str]) -> PairHealthRow:

@@ -142,6 +142,16 @@ def redeem_sign_in_link(*, token: str) -> tuple[User, str]:
     return user, link.next_path
 
 
+def login_elsewhere_refusal(*, email: str, login: User | None, organisation_id: int | None) -> str | None:
+    """Why ``email`` (``login`` is the login that has it, if any) cannot be a person's login in organisation
+    ``organisation_id``: it is reserved for a token, or a login of another organisation has it; None when it can. Reads nothing."""
+    if (login is not None and login.is_service_account) or is_service_login_address(email):
+        return _("%(email)s is reserved for a Turnabout API or SCIM token, not a person's login.") % {"email": email}
+    if login is not None and login.organisation_id != organisation_id:
+        return _("%(email)s already has a Turnabout login in another organisation.") % {"email": email}
+    return None
+
+
 @transaction.atomic
 def login_for_person(*, person: Person, role: AccountRole | None = None, by: User | None = None) -> User:
     """The person's login, created with ``role`` and linked to them if they have none yet.
@@ -158,10 +168,8 @@ def login_for_person(*, person: Person, role: AccountRole | None = None, by: Use
         role = AccountRole.GUEST if person.is_guest else AccountRole.PARTICIPANT
     email = person.email.strip().lower()
     user = User.objects.filter(email__iexact=email).first()
-    if (user is not None and user.is_service_account) or is_service_login_address(email):
-        raise LoginElsewhere(_("%(email)s is reserved for a Turnabout API or SCIM token, not a person's login.") % {"email": email})
-    if user is not None and user.organisation_id != person.organisation_id:
-        raise LoginElsewhere(_("%(email)s already has a Turnabout login in another organisation.") % {"email": email})
+    if (elsewhere := login_elsewhere_refusal(email=email, login=user, organisation_id=person.organisation_id)) is not None:
+        raise LoginElsewhere(elsewhere)
     if user is None:
         user = create_user(organisation=person.organisation, email=email, role=role, full_name=person.full_name)
         record_audit_entry(

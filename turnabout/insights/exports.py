@@ -21,6 +21,7 @@ from fpdf.fonts import FontFace
 
 from turnabout.engagement.queries import ShownQuote, chosen_quotes
 from turnabout.insights.comparison import CAUTION
+from turnabout.insights.figures import unit_words
 from turnabout.insights.kpis import ProgramKpis
 from turnabout.insights.presentation import HIDDEN, HIDDEN_NOTE, group_label, guest_split_lines, kpi_line, shown
 from turnabout.insights.reach import DiversityReach
@@ -188,13 +189,12 @@ def report_charts(kpis: ProgramKpis) -> list[BarChart]:
         [BarSeries(_("Meetings held"), [count for _month, count in months])],
         empty=withheld if any(count is None for _month, count in months) else meetings_empty,
     )
-    circles = kpis.program.is_circles
     health = BarChart(
-        _("Active circles by health") if circles else _("Active pairs by health"),
+        unit_words(kpis.program, "by_health"),
         [group_label(state) for state in kpis.health.values],
-        [BarSeries(_("Circles") if circles else _("Pairs"), list(kpis.health.values.values()))],
+        [BarSeries(unit_words(kpis.program, "units"), list(kpis.health.values.values()))],
         empty=kpis.table_notes.get("health")
-        or (withheld if None in kpis.health.values.values() else _("No active circles yet.") if circles else _("No active pairs yet.")),
+        or (withheld if None in kpis.health.values.values() else unit_words(kpis.program, "none_active")),
     )
     pulses = kpis.pulse_ratings
     ratings = BarChart(

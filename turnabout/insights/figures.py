@@ -14,13 +14,49 @@ from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from turnabout.insights.lattice import FilterLattice
 from turnabout.insights.stats import Estimate, bounded_mean_ci, poisson_rate_ci, proportion_ci
 from turnabout.programs.models import Program, Role
 
 ROLES = (Role.MENTOR, Role.MENTEE)
+
+# The words of a figure that counts relationships, by key: (a pairs program's, a circles program's). A circle is one
+# unit as a pair is (ADR 8); only its word differs. Read through :func:`unit_words`.
+UNIT_WORDS: dict[str, tuple[Promise, Promise]] = {
+    "days_to_match": (gettext_lazy("Days to match (ready → pair accepted)"), gettext_lazy("Days to match (ready → circle accepted)")),
+    "few_without_meeting": (
+        gettext_lazy("fewer than %(k)d pairs without a meeting yet"),
+        gettext_lazy("fewer than %(k)d circles without a meeting yet"),
+    ),
+    "active_rate": (
+        gettext_lazy("Active-pair rate (met within 1.5 × cadence)"),
+        gettext_lazy("Active-circle rate (met within 1.5 × cadence)"),
+    ),
+    "closed": (
+        gettext_lazy("not measured: the program has closed, so no pair is running"),
+        gettext_lazy("not measured: the program has closed, so no circle is running"),
+    ),
+    "on_cadence": (gettext_lazy("Pairs on cadence (ratio ≥ %(ratio)s)"), gettext_lazy("Circles on cadence (ratio ≥ %(ratio)s)")),
+    "meetings_per_month": (gettext_lazy("Meetings per pair per month"), gettext_lazy("Meetings per circle per month")),
+    "insights_per_pair": (gettext_lazy("Ideas adopted per pair"), gettext_lazy("Ideas adopted per circle")),
+    "pairs_with_insight": (gettext_lazy("Pairs with at least one idea adopted"), gettext_lazy("Circles with at least one idea adopted")),
+    "few": (gettext_lazy("withheld: fewer than %(k)d pairs"), gettext_lazy("withheld: fewer than %(k)d circles")),
+    "few_met": (gettext_lazy("withheld: fewer than %(k)d pairs have met"), gettext_lazy("withheld: fewer than %(k)d circles have met")),
+    "running": (gettext_lazy("Pairs running"), gettext_lazy("Circles running")),
+    "by_health": (gettext_lazy("Active pairs by health"), gettext_lazy("Active circles by health")),
+    "units": (gettext_lazy("Pairs"), gettext_lazy("Circles")),
+    "none_active": (gettext_lazy("No active pairs yet."), gettext_lazy("No active circles yet.")),
+}
+
+
+def unit_words(program: Program, key: str) -> str:
+    """The words of ``key`` (:data:`UNIT_WORDS`) for the program's format, in the active language."""
+    return str(UNIT_WORDS[key][program.is_circles])
+
 
 # (pk, role, status, decided_at as seconds since the epoch)
 EnrolmentRow = tuple[int, str, str, int | None]

@@ -53,6 +53,7 @@ from turnabout.insights.figures import (
     proportion_kpi,
     rate_kpi,
     released,
+    unit_words,
 )
 from turnabout.insights.instants import EpochSeconds, local_date
 from turnabout.insights.lattice import Atom, FilterLattice
@@ -326,8 +327,7 @@ def _match_rate_and_time_to_match(view: ProgramView, label: Mapping[str, str]) -
             note = _("people still waiting: %(note)s") % {"note": cross_filter_note(k)}
     elif 0 < len(waiting) < k:
         note = _("fewer than %(k)d still waiting") % {"k": k}
-    title = _("Days to match (ready → circle accepted)") if view.program.is_circles else _("Days to match (ready → pair accepted)")
-    kpi = distribution_kpi("days_to_match", title, days_to_match, k, note)
+    kpi = distribution_kpi("days_to_match", unit_words(view.program, "days_to_match"), days_to_match, k, note)
     kpis.append(released(view, kpi, matched_units, note=note))
     return kpis
 
@@ -344,16 +344,14 @@ def _time_to_first_meeting(view: ProgramView) -> Kpi:
     note = ""
     # The number without a meeting is shown only when the number that met it leaves (of all pairs, which other figures
     # count) is no small group: 7 pairs and 5 without a meeting would tell 2 that met.
-    circles = view.program.is_circles
     if without >= k and not 0 < len(days) < k:
-        if circles:
+        if view.program.is_circles:
             text = ngettext("%(count)d circle without a meeting yet", "%(count)d circles without a meeting yet", without)
         else:
             text = ngettext("%(count)d pair without a meeting yet", "%(count)d pairs without a meeting yet", without)
         note = text % {"count": without}
     elif 0 < without < k:
-        few = _("fewer than %(k)d circles without a meeting yet") if circles else _("fewer than %(k)d pairs without a meeting yet")
-        note = few % {"k": k}
+        note = unit_words(view.program, "few_without_meeting") % {"k": k}
     if without >= k and view.is_filtered and not view.releases_pairs([not has_met for has_met in met]):
         note = _("pairs without a meeting yet: %(note)s") % {"note": cross_filter_note(k)}
     kpi = distribution_kpi("days_to_first_meeting", _("Days to first meeting held"), days, k, note)
@@ -361,15 +359,9 @@ def _time_to_first_meeting(view: ProgramView) -> Kpi:
 
 
 def _active_pair_rate(view: ProgramView) -> Kpi:
-    circles = view.program.is_circles
-    title = _("Active-circle rate (met within 1.5 × cadence)") if circles else _("Active-pair rate (met within 1.5 × cadence)")
+    title = unit_words(view.program, "active_rate")
     if view.program.status == ProgramStatus.CLOSED:
-        closed = (
-            _("not measured: the program has closed, so no circle is running")
-            if circles
-            else _("not measured: the program has closed, so no pair is running")
-        )
-        return Kpi("active_pair_rate", title, "percent", note=closed)
+        return Kpi("active_pair_rate", title, "percent", note=unit_words(view.program, "closed"))
     window = timedelta(days=1.5 * CADENCE_DAYS[Cadence(view.program.cadence)])
     since = view.today - window
     eligible = [status != PairStatus.CLOSED and started_on <= since for _pk, _m, _e, status, started_on, *_r in view.pairs]
@@ -404,12 +396,9 @@ def _cadence(view: ProgramView) -> list[Kpi]:
     ratio_label = ngettext(
         "Cadence ratio (1.0 = one meeting every %(days)d day)", "Cadence ratio (1.0 = one meeting every %(days)d days)", cadence_days
     ) % {"days": cadence_days}
-    circles = view.program.is_circles
-    on_cadence_label = (_("Circles on cadence (ratio ≥ %(ratio)s)") if circles else _("Pairs on cadence (ratio ≥ %(ratio)s)")) % {
-        "ratio": ON_CADENCE_RATIO
-    }
+    on_cadence_label = unit_words(view.program, "on_cadence") % {"ratio": ON_CADENCE_RATIO}
     pairs = len(counted)
-    per_month_label = _("Meetings per circle per month") if circles else _("Meetings per pair per month")
+    per_month_label = unit_words(view.program, "meetings_per_month")
     per_month = rate_kpi("meetings_per_month", per_month_label, "per_month", meetings, months, k, n=pairs)
     ratio = rate_kpi("cadence_ratio", ratio_label, "ratio", meetings, months * target_per_month, k, n=pairs)
     return [
@@ -594,20 +583,15 @@ def _insights_adopted(view: ProgramView, pair_ids: PairIds) -> list[Kpi]:
     every_pair = [True] * len(view.pairs)
     with_an_idea = [int(pk in per_pair) for pk, *_rest in view.pairs]
     with_ideas = sum(1 for value in values if value)
-    circles = view.program.is_circles
     labels = {
         "insights_adopted": (_("Ideas adopted by seniors"), "count"),
-        "insights_per_pair": (_("Ideas adopted per circle") if circles else _("Ideas adopted per pair"), "count"),
-        "pairs_with_insight": (
-            _("Circles with at least one idea adopted") if circles else _("Pairs with at least one idea adopted"),
-            "percent",
-        ),
+        "insights_per_pair": (unit_words(view.program, "insights_per_pair"), "count"),
+        "pairs_with_insight": (unit_words(view.program, "pairs_with_insight"), "percent"),
     }
     share = proportion_kpi("pairs_with_insight", labels["pairs_with_insight"][0], with_ideas, pair_count, k)
     share = released(view, share, every_pair, pairs=True, strata=with_an_idea)
     if share.is_withheld:
-        few = _("withheld: fewer than %(k)d circles") if circles else _("withheld: fewer than %(k)d pairs")
-        note = few % {"k": k} if pair_count < k else share.note
+        note = unit_words(view.program, "few") % {"k": k} if pair_count < k else share.note
         return [Kpi(key, label, unit, note=note) for key, (label, unit) in labels.items()]
     total = sum(values)
     adopted = Kpi("insights_adopted", labels["insights_adopted"][0], "count", float(total), n=pair_count)
@@ -628,9 +612,7 @@ def _meetings_per_month(view: ProgramView, held: QuerySet[Meeting, Any]) -> tupl
     kept_met = view.kept_pair_units(met)
     spans = [view.meetings_by_pair[pk] for (pk, *_rest), unit in zip(view.pairs, kept_met, strict=True) if unit]
     if len(spans) < view.k:
-        if view.program.is_circles:
-            return [], _("withheld: fewer than %(k)d circles have met") % {"k": view.k}
-        return [], _("withheld: fewer than %(k)d pairs have met") % {"k": view.k}
+        return [], unit_words(view.program, "few_met") % {"k": view.k}
     if view.is_filtered:
         spans = list(view.meetings_by_pair.values())
     months = _local_months(min(first for _count, first, _last in spans), max(last for _count, _first, last in spans))

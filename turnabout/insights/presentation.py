@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from turnabout.insights.breakdowns import BREAKDOWN_LABELS, GuestSplit
-from turnabout.insights.figures import ROLES, Kpi
+from turnabout.insights.figures import ROLES, Kpi, unit_words
 from turnabout.insights.reach import REACH_LABELS
 from turnabout.programs.models import Program
 
@@ -90,8 +90,7 @@ def guest_split_lines(program: Program, splits: Iterable[GuestSplit]) -> list[Gu
             label = _("%(people)s enrolled") % {"people": capfirst(sides[split.key])}
             detail = _("%(total)s (of whom %(guests)s guests from outside)") % values
         else:
-            # A circle is one unit, counted once as a pair is (ADR 8).
-            label = _("Circles running") if program.is_circles else _("Pairs running")
+            label = unit_words(program, "running")
             detail = _("%(total)s (of which %(guests)s with a guest from outside)") % values
         note = (split.note or str(HIDDEN_NOTE)) if split.is_withheld else ""
         lines.append(

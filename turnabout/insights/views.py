@@ -16,7 +16,7 @@ from turnabout.accounts.http import AuthenticatedRequest
 from turnabout.engagement.queries import chosen_quotes
 from turnabout.insights.access import access_insights_organisation, access_program_insights, may_read_program_insights
 from turnabout.insights.exports import program_kpis_csv, program_report_pdf
-from turnabout.insights.figures import ROLES
+from turnabout.insights.figures import ROLES, unit_words
 from turnabout.insights.filters import ProgramFilters, program_filters
 from turnabout.insights.interest import interest_results
 from turnabout.insights.kpis import ProgramKpis, program_kpis
@@ -138,6 +138,8 @@ def program_dashboard(request: AuthenticatedRequest, program_id: int) -> HttpRes
         "guest_lines": guest_split_lines(program, kpis.guest_splits),
         "meeting_months": [(month, shown(count)) for month, count in kpis.meetings_per_month],
         "health": [(group_label(state), shown(count)) for state, count in kpis.health.values.items()],
+        "health_title": unit_words(program, "by_health"),
+        "health_empty": unit_words(program, "none_active"),
         "pulse_rows": [{"label": row, "cells": [shown(pulses.value(row, column)) for column in pulses.columns]} for row in pulses.rows],
         "pulse_columns": pulses.columns,
         "reach": reach,

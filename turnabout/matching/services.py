@@ -111,6 +111,17 @@ def set_pair_rule(*, program: Program, mentor: Enrolment, mentee: Enrolment, kin
     return rule
 
 
+def _lock_run_to_publish(run: MatchRun) -> MatchRun:
+    """The run row, locked, once it is finished and not yet published (``publish_match_run``, ``publish_circle_run``)."""
+    run = MatchRun.objects.select_for_update().select_related("program").get(pk=run.pk)
+    if run.published_at is not None:
+        published = date_format(timezone.localtime(run.published_at), "j M Y, H:i")
+        raise AlreadyPublished(_("This run was already published on %(date)s.") % {"date": published})
+    if not run.has_succeeded:
+        raise RunNotReady(_("Only a finished run can be published."))
+    return run
+
+
 @transaction.atomic
 def publish_match_run(*, run: MatchRun, by: User) -> list[Match]:
     """Turn a run's proposals into matches awaiting acceptance, once; refuses stale runs.
@@ -118,12 +129,7 @@ def publish_match_run(*, run: MatchRun, by: User) -> list[Match]:
     Locks the run row, so two managers publishing at once create each pair once; notifications go after commit.
     Audited in the same transaction.
     """
-    run = MatchRun.objects.select_for_update().select_related("program").get(pk=run.pk)
-    if run.published_at is not None:
-        published = date_format(timezone.localtime(run.published_at), "j M Y, H:i")
-        raise AlreadyPublished(_("This run was already published on %(date)s.") % {"date": published})
-    if not run.has_succeeded:
-        raise RunNotReady(_("Only a finished run can be published."))
+    run = _lock_run_to_publish(run)
     if run.program.is_circles:
         raise RunNotReady(_("This run proposes circles: publish it from the review page, where its circles are shown."))
     changes = stale_changes(run)
@@ -388,12 +394,7 @@ def publish_circle_run(*, run: MatchRun, by: User) -> list[CircleMatch]:
     same transaction.
     """
     Program.objects.select_for_update().filter(pk=run.program_id).first()
-    run = MatchRun.objects.select_for_update().select_related("program").get(pk=run.pk)
-    if run.published_at is not None:
-        published = date_format(timezone.localtime(run.published_at), "j M Y, H:i")
-        raise AlreadyPublished(_("This run was already published on %(date)s.") % {"date": published})
-    if not run.has_succeeded:
-        raise RunNotReady(_("Only a finished run can be published."))
+    run = _lock_run_to_publish(run)
     changes = stale_changes(run)
     if changes:
         raise StalePool(changes)
@@ -467,6 +468,13 @@ def respond_to_circle_match(*, match: CircleMatch, enrolment: Enrolment, accept:
     member.responded_at = timezone.now()
     member.decline_reason = "" if accept else reason
     member.save(update_fields=["response", "responded_at", "decline_reason"])
+    _settle_circle(match, remaining)
+    return match
+
+
+def _settle_circle(match: CircleMatch, remaining: list[CircleMatchMember]) -> None:
+    """After an answer or a withdrawal: decline the proposal below the program's minimum sizes, start the circle once
+    every remaining member has accepted (``start_circle``); the outcome is emailed after commit."""
     program = match.program
     if not _circle_reaches_minimum(program, remaining):
         match.status = MatchStatus.DECLINED
@@ -477,9 +485,7 @@ def respond_to_circle_match(*, match: CircleMatch, enrolment: Enrolment, accept:
         match.status = MatchStatus.ACTIVE
     match.save(update_fields=["status", "pair", "updated_at"])
     if not match.is_proposed:
-        match_id = match.pk
-        transaction.on_commit(lambda: send_circle_outcome_email.enqueue(match_id))
-    return match
+        transaction.on_commit(partial(send_circle_outcome_email.enqueue, match.pk))
 
 
 def _take_withdrawn_out_of_circles(*, program: Program | None, organisation_id: int | None) -> list[CircleMatch]:
@@ -500,17 +506,6 @@ def _take_withdrawn_out_of_circles(*, program: Program | None, organisation_id: 
     changed = []
     for match in CircleMatch.objects.select_for_update().select_related("program").filter(pk__in=match_ids).order_by("pk"):
         remaining = [item for item in match.members.select_related("enrolment").order_by("pk") if not item.has_declined]
-        if not _circle_reaches_minimum(match.program, remaining):
-            match.status = MatchStatus.DECLINED
-        elif all(item.has_accepted for item in remaining):
-            match.pair = start_circle(
-                program=match.program,
-                mentors=[item.enrolment for item in remaining if item.role == Role.MENTOR],
-                mentees=[item.enrolment for item in remaining if item.role == Role.MENTEE],
-            )
-            match.status = MatchStatus.ACTIVE
-        match.save(update_fields=["status", "pair", "updated_at"])
-        if not match.is_proposed:
-            transaction.on_commit(partial(send_circle_outcome_email.enqueue, match.pk))
+        _settle_circle(match, remaining)
         changed.append(match)
     return changed

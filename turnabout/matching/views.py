@@ -145,24 +145,38 @@ def publish(request: AuthenticatedRequest, run_id: int) -> HttpResponse:
     nothing to publish and is refused here; the service checks the rest (finished, not yet published, pool unchanged).
     """
     run = access_match_run(request.user, run_id)
-    if run.program.is_circles:
-        return _publish_circles(request, run)
+    circles = run.program.is_circles
     if request.method == "GET":
-        proposals = run_proposals(run)
-        context = {"program": run.program, "run": run, "proposals": proposals, "preview": publish_preview(run, proposals)}
-        return render(request, "matching/publish.html", context)
-    if run.has_succeeded and not run.proposed_pairs.exists():
-        messages.error(request, _("Nobody could be matched in this run, so there is nothing to publish."))
+        return _publish_page(request, run)
+    if circles:
+        proposed, nothing = run.proposed_circles.exists(), _("No circle could be formed in this run, so there is nothing to publish.")
+    else:
+        proposed, nothing = run.proposed_pairs.exists(), _("Nobody could be matched in this run, so there is nothing to publish.")
+    if run.has_succeeded and not proposed:
+        messages.error(request, nothing)
         return redirect("matching:review", run.program_id)
     try:
-        matches = publish_match_run(run=run, by=request.user)
+        count = len(publish_circle_run(run=run, by=request.user) if circles else publish_match_run(run=run, by=request.user))
     except MatchingError as error:
         messages.error(request, error.message)
     else:
-        count = len(matches)
-        published = ngettext("Published %(count)d pair", "Published %(count)d pairs", count) % {"count": count}
+        if circles:
+            published = ngettext("Published %(count)d circle", "Published %(count)d circles", count) % {"count": count}
+        else:
+            published = ngettext("Published %(count)d pair", "Published %(count)d pairs", count) % {"count": count}
         messages.success(request, _("%(published)s; the emails asking to accept are on their way.") % {"published": published})
     return redirect("matching:review", run.program_id)
+
+
+def _publish_page(request: AuthenticatedRequest, run: MatchRun) -> HttpResponse:
+    """The confirmation page of ``publish``: the circles or the pairs proposed, and who is emailed."""
+    if run.program.is_circles:
+        circles = reviewed_circles(run_circles(run), run.program)
+        context = {"program": run.program, "run": run, "circles": circles, "preview": circle_publish_preview(run, circles)}
+        return render(request, "matching/circle_publish.html", context)
+    proposals = run_proposals(run)
+    context = {"program": run.program, "run": run, "proposals": proposals, "preview": publish_preview(run, proposals)}
+    return render(request, "matching/publish.html", context)
 
 
 @login_required
@@ -275,26 +289,6 @@ def _circle_review(request: AuthenticatedRequest, program: Program, run: MatchRu
         "circle_matches": program_circle_matches(program),
     }
     return render(request, "matching/circle_review.html", context)
-
-
-def _publish_circles(request: AuthenticatedRequest, run: MatchRun) -> HttpResponse:
-    """``publish`` for a circle run: the confirmation page (GET), or publishing every proposed circle (POST)."""
-    if request.method == "GET":
-        circles = reviewed_circles(run_circles(run), run.program)
-        context = {"program": run.program, "run": run, "circles": circles, "preview": circle_publish_preview(run, circles)}
-        return render(request, "matching/circle_publish.html", context)
-    if run.has_succeeded and not run.proposed_circles.exists():
-        messages.error(request, _("No circle could be formed in this run, so there is nothing to publish."))
-        return redirect("matching:review", run.program_id)
-    try:
-        matches = publish_circle_run(run=run, by=request.user)
-    except MatchingError as error:
-        messages.error(request, error.message)
-    else:
-        count = len(matches)
-        published = ngettext("Published %(count)d circle", "Published %(count)d circles", count) % {"count": count}
-        messages.success(request, _("%(published)s; the emails asking to accept are on their way.") % {"published": published})
-    return redirect("matching:review", run.program_id)
 
 
 @login_required

@@ -16,7 +16,7 @@ from __future__ import annotations
 import pickle
 import tempfile
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import IO, Any
 
@@ -193,7 +193,6 @@ class _ImportRun:
         self.communities_mapped = "communities" in self.mapped
         self.listed_communities: dict[str, tuple[str, ...]] = {}
         self.membership_plan = HrisMembershipPlan()
-        self.guests = _Guests()  # read by each check against the directory
 
     def problem(self, row: int, column: str, value: str, reason: str, code: str) -> None:
         self.result.problem_count += 1
@@ -428,7 +427,7 @@ class _ImportRun:
     def _check_directory(self, people: DirectoryPeople) -> None:
         """The checks that depend on who is in the directory now: emails taken, managers, reporting loops, people missing."""
         self.email_movers = set()
-        self.guests = guests = _guests_of(self.organisation)
+        guests = _guests_of(self.organisation)
         header = self._header("email")
         holder_of_email = people.holder_of_email
         for employee_id, row_number in self.row_of.items():
@@ -462,12 +461,10 @@ class _ImportRun:
         if "manager_employee_id" in self.mapped:
             self._check_managers(people)
         if self.mark_missing_as_leavers:
-            self.result.missing_marked = len(self._missing(people))
+            self.result.missing_marked = len(people.active_missing(self.row_of))
 
     def _check_managers(self, people: DirectoryPeople) -> None:
         managers = people.managers_by_employee_id()
-        for employee_id in self.guests.organisation_of_employee_id:
-            managers.pop(employee_id, None)  # a guest manages nobody: naming one is naming no one of the directory
         header = self._header("manager_employee_id")
         for employee_id, manager in self.manager_of.items():
             if manager is not None and manager not in self.row_of and manager not in managers:
@@ -624,13 +621,9 @@ class _ImportRun:
         update_many(["reporting_path", "reporting_depth"], repathed)
         apply_hris_memberships(self.membership_plan, id_of)
         if self.mark_missing_as_leavers:
-            leaving = [(EmploymentStatus.LEAVER.value, self.today, now, pk) for pk in self._missing(people)]
+            leaving = [(EmploymentStatus.LEAVER.value, self.today, now, pk) for pk in people.active_missing(self.row_of)]
             update_many(["employment_status", "end_date", "updated_at"], leaving)
         self.result.applied = True
-
-    def _missing(self, people: DirectoryPeople) -> list[int]:
-        """Ids of the active employees the file leaves out (a full import marks them as leavers); never a guest."""
-        return [pk for pk in people.active_missing(self.row_of) if pk not in self.guests.ids]
 
     def _create_departments_and_sites(self) -> None:
         organisation, names = self.organisation, self.names
@@ -656,22 +649,21 @@ class _ImportRun:
 
 @dataclass(frozen=True, slots=True)
 class _Guests:
-    """The organisation's guests from outside, which an import never touches: ids, and their own organisation's name
-    by employee id and by email (lower case)."""
+    """The organisation's guests from outside, which an import never touches (``people_of`` leaves them out, so neither
+    the directory checks nor a full import see them): their own organisation's name by employee id and by email (lower
+    case), to refuse a row that names one."""
 
-    ids: frozenset[int] = frozenset()
-    organisation_of_employee_id: Mapping[str, str] = field(default_factory=dict)
-    organisation_of_email: Mapping[str, str] = field(default_factory=dict)
+    organisation_of_employee_id: Mapping[str, str]
+    organisation_of_email: Mapping[str, str]
 
 
 def _guests_of(organisation: Organisation) -> _Guests:
     """The organisation's guests, in one query."""
     guests = Person.objects.guests().filter(organisation=organisation).order_by()
-    rows = list(guests.values_list("id", "employee_id", Lower("email"), "guest_organisation"))
+    rows = list(guests.values_list("employee_id", Lower("email"), "guest_organisation"))
     return _Guests(
-        ids=frozenset(pk for pk, *_ in rows),
-        organisation_of_employee_id={employee_id: name for _, employee_id, _, name in rows},
-        organisation_of_email={email: name for _, _, email, name in rows},
+        organisation_of_employee_id={employee_id: name for employee_id, _, name in rows},
+        organisation_of_email={email: name for _, email, name in rows},
     )
 
 

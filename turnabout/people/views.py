@@ -58,17 +58,9 @@ def directory(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, template_for(request, "people/directory.html", "results"), {"form": form, "page": page})
 
 
-def _directory_person(request: AuthenticatedRequest, person_id: int) -> Person:
-    """``access_person``, and a guest from outside only for administrators and program managers (404 for others)."""
-    person = access_person(request.user, person_id)
-    if person.is_guest and not sees_employment_details(request.user):
-        raise Http404(_("No such person in your organisation."))
-    return person
-
-
 @login_required
 def person_detail(request: AuthenticatedRequest, person_id: int) -> HttpResponse:
-    person = _directory_person(request, person_id)
+    person = access_person(request.user, person_id)  # a guest from outside only for administrators and program managers
     context = {
         "person": person,
         # A guest from outside has no place in the org chart: no chain, no reports.

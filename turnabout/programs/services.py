@@ -22,7 +22,7 @@ from turnabout.accounts.models import AccountRole, Organisation, User
 from turnabout.core.content import content_text
 from turnabout.core.email import DIRECTION_CONTROLS
 from turnabout.engine import Mode
-from turnabout.identity.links import is_service_login_address
+from turnabout.identity.links import login_elsewhere_refusal
 from turnabout.people.models import Community, Department, EmploymentStatus, Person, PersonKind, Site, Skill
 from turnabout.people.services import create_guest
 from turnabout.programs.catalogue import program_presets, structure_section, training_catalogue
@@ -454,11 +454,8 @@ def _guest_refusal(program: Program, guest: GuestInvitation, *, role: Role, toda
             % {"email": email, "date": formats.date_format(latest)}
         )
     login = User.objects.filter(email__iexact=email).first()
-    if is_service_login_address(email) or (login is not None and login.is_service_account):
-        reserved = gettext("%(email)s is reserved for a Turnabout API or SCIM token, not a person's login.")
-        return GuestLoginElsewhere(reserved % {"email": email})
-    if login is not None and login.organisation_id != program.organisation_id:
-        return GuestLoginElsewhere(gettext("%(email)s already has a Turnabout login in another organisation.") % {"email": email})
+    if (elsewhere := login_elsewhere_refusal(email=email, login=login, organisation_id=program.organisation_id)) is not None:
+        return GuestLoginElsewhere(elsewhere)
     person = Person.objects.filter(organisation_id=program.organisation_id, email__iexact=email).first()
     if person is not None and not person.is_guest:
         return GuestIsEmployee(email=email, name=person.full_name)

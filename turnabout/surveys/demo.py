@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import itertools
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -113,13 +115,25 @@ def seed_demo_history(*, seed: int = 1, today: date | None = None) -> str | None
         return None
     manager = User.objects.get(organisation=organisation, email__startswith="pm@")
     sponsor = User.objects.get(organisation=organisation, email__startswith="sponsor@")
-    queued_before = set(DBTaskResult.objects.values_list("pk", flat=True))
-    with transaction.atomic():
+    # None of the emails its services queue is news today (last year's invitations, meetings, pulses and surveys).
+    with dropping_queued_tasks(), transaction.atomic():
         program = _completed_program(organisation, manager, sponsor, random.Random(f"{seed}-completed"), today or timezone.localdate())
-    # Committed: the services' emails are queued now. None of them is news today (last year's invitations, meetings,
-    # pulses and surveys), so they are dropped before a worker sends them.
-    DBTaskResult.objects.exclude(pk__in=queued_before).filter(status=TaskResultStatus.READY).delete()
     return program.name
+
+
+@contextmanager
+def dropping_queued_tasks() -> Iterator[None]:
+    """Drop, once the block's work is committed, the tasks it queued (the services' emails) before a worker runs them:
+    the demo's history is dated in the past, and nobody is told today about it."""
+    queued_before = set(DBTaskResult.objects.values_list("pk", flat=True))
+    yield
+    DBTaskResult.objects.exclude(pk__in=queued_before).filter(status=TaskResultStatus.READY).delete()
+
+
+def unavailable_people(organisation: Organisation) -> set[int]:
+    """The ids of the demo organisation's people a new demo program leaves out: those in a program, and the sign-ins."""
+    taken = set(Enrolment.objects.filter(program__organisation=organisation).values_list("person_id", flat=True))
+    return taken | set(Person.objects.filter(organisation=organisation, user__isnull=False).values_list("pk", flat=True))
 
 
 def completed_name(today: date) -> str:
@@ -211,10 +225,9 @@ def _enrol_and_match(
     # Team leads and managers on the senior side (the organisation's few leaders above them are in the other programs),
     # graduates and associates on the junior side: a grade gap of at least three in every pair.
     juniors, seniors = demo_people(organisation, senior_from_rank=5)
-    taken = set(Enrolment.objects.filter(program__organisation=organisation).values_list("person_id", flat=True))
-    staff = set(Person.objects.filter(organisation=organisation, user__isnull=False).values_list("pk", flat=True))
+    unavailable = unavailable_people(organisation)
     hired = [person for person in juniors + seniors if person.hire_date is not None and person.hire_date < opens]
-    free = [person for person in hired if person.pk not in taken | staff]
+    free = [person for person in hired if person.pk not in unavailable]
     invited_count = COMPLETED_PAIRS + COMPLETED_NOT_APPROVED
     mentors = rng.sample([p for p in free if grade_rank(p) <= 2], invited_count)
     mentees = rng.sample([p for p in free if grade_rank(p) >= 5], invited_count)

@@ -20,9 +20,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import transaction
-from django.tasks import TaskResultStatus
 from django.utils import timezone
-from django_tasks_db.models import DBTaskResult
 
 from turnabout.accounts.models import Organisation, User
 from turnabout.engagement.health import refresh_program_health
@@ -47,7 +45,7 @@ from turnabout.programs.services import (
     submit_application,
     update_program,
 )
-from turnabout.surveys.demo import at_local, move_back
+from turnabout.surveys.demo import at_local, dropping_queued_tasks, move_back, unavailable_people
 
 JUNIOR_BOARD_NAME = "Junior board"
 CAMPUS_NAME = "Campus mentors"
@@ -92,30 +90,28 @@ def seed_demo_formats(*, seed: int = 1, today: date | None = None) -> DemoFormat
     sponsor = User.objects.get(organisation=organisation, email__startswith="sponsor@")
     today = today or timezone.localdate()
     created = []
-    queued_before = set(DBTaskResult.objects.values_list("pk", flat=True))
-    # The campus mentors first: they take three of the few senior managers the other programs left free.
-    if not Program.objects.filter(organisation=organisation, name=CAMPUS_NAME).exists():
-        with transaction.atomic():
-            _campus_mentors(organisation, manager, sponsor, random.Random(f"{seed}-campus"), today)
-        created.append(CAMPUS_NAME)
-    if not Program.objects.filter(organisation=organisation, name=JUNIOR_BOARD_NAME).exists():
-        with transaction.atomic():
-            _junior_board(organisation, manager, sponsor, random.Random(f"{seed}-junior-board"), today)
-        created.append(JUNIOR_BOARD_NAME)
-    # Committed: the proposals, outcomes, meeting invitations and pulse requests are queued now, all about steps the
-    # demo dated in the past, and the match runs' own computation (done here already); none is sent.
-    DBTaskResult.objects.exclude(pk__in=queued_before).filter(status=TaskResultStatus.READY).delete()
+    # The proposals, outcomes, meeting invitations and pulse requests queued are all about steps the demo dated in the
+    # past, and the match runs' own computation is done here already: none is sent.
+    with dropping_queued_tasks():
+        # The campus mentors first: they take three of the few senior managers the other programs left free.
+        if not Program.objects.filter(organisation=organisation, name=CAMPUS_NAME).exists():
+            with transaction.atomic():
+                _campus_mentors(organisation, manager, sponsor, random.Random(f"{seed}-campus"), today)
+            created.append(CAMPUS_NAME)
+        if not Program.objects.filter(organisation=organisation, name=JUNIOR_BOARD_NAME).exists():
+            with transaction.atomic():
+                _junior_board(organisation, manager, sponsor, random.Random(f"{seed}-junior-board"), today)
+            created.append(JUNIOR_BOARD_NAME)
     return DemoFormats(created=created)
 
 
 def _free_people(organisation: Organisation) -> tuple[list[Person], list[Person]]:
     """Active juniors and seniors in no program yet, who are not the demo's sign-ins and speak English."""
     juniors, seniors = demo_people(organisation, senior_from_rank=EXECUTIVE_FROM_RANK)
-    taken = set(Enrolment.objects.filter(program__organisation=organisation).values_list("person_id", flat=True))
-    staff = set(Person.objects.filter(organisation=organisation, user__isnull=False).values_list("pk", flat=True))
+    unavailable = unavailable_people(organisation)
 
     def free(person: Person) -> bool:
-        return person.pk not in taken | staff and person.department_id is not None and "en" in person.languages
+        return person.pk not in unavailable and person.department_id is not None and "en" in person.languages
 
     return [person for person in juniors if free(person)], [person for person in seniors if free(person)]
 
